@@ -1,0 +1,38 @@
+// Package checks holds roachdog's checks: each one reads a CockroachDB surface
+// (Prometheus endpoint, crdb_internal tables, status API) and reports what it
+// found to a Sink. Checks know CockroachDB; they never import a Datadog client.
+package checks
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/roachdog/roachdog/cluster"
+)
+
+// Check is one source of metrics. Run does one collection cycle and must
+// return when ctx is done. A Check keeps whatever state it needs between
+// cycles (counter baselines, previous liveness states), so one Check value
+// serves exactly one cluster; Run is never called concurrently on one Check.
+type Check interface {
+	// Name is the check's configuration key, e.g. "vars".
+	Name() string
+	// Run collects once. An error means the cycle failed as a whole; partial
+	// failures (one node down) are reported through the Sink and the logger
+	// and do not make Run fail.
+	Run(ctx context.Context, t *Target, s Sink) error
+}
+
+// Target is what a check needs to know about the cluster in this cycle.
+type Target struct {
+	// Cluster is the configured cluster name (also sent as the cluster tag by
+	// the sink, so checks need not add it).
+	Cluster string
+	// Nodes is the current node list, static or discovered.
+	Nodes []cluster.Node
+	// HTTP is the client for the nodes' HTTP endpoints (TLS configured).
+	HTTP *http.Client
+	// Logger is scoped to the instance and check.
+	Logger *slog.Logger
+}

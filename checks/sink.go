@@ -1,0 +1,67 @@
+package checks
+
+import "time"
+
+// Sink receives what checks produce. Names are given without the namespace
+// (the sink adds it, "crdb" by default); tags are "key:value" strings and the
+// sink adds the instance's own tags (cluster, configured tags). Sinks never
+// return errors to checks: a failed send is the sink's business (counted in
+// roachdog's self-metrics), not a reason to stop collecting.
+type Sink interface {
+	// Gauge reports a value as it is now.
+	Gauge(name string, value float64, tags []string)
+	// Count reports how many things happened since the last report (a delta,
+	// never a cumulative total).
+	Count(name string, value int64, tags []string)
+	// ServiceCheck reports a status with a human-readable message.
+	ServiceCheck(name string, status Status, message string, tags []string)
+	// Event reports something that happened once (a node changing state).
+	Event(e Event)
+}
+
+// Status is a service check status, numbered as DogStatsD numbers them.
+type Status int
+
+// Service check statuses.
+const (
+	OK       Status = 0
+	Warning  Status = 1
+	Critical Status = 2
+	Unknown  Status = 3
+)
+
+// String returns the lower-case status name.
+func (s Status) String() string {
+	switch s {
+	case OK:
+		return "ok"
+	case Warning:
+		return "warning"
+	case Critical:
+		return "critical"
+	default:
+		return "unknown"
+	}
+}
+
+// AlertType is the severity of an Event.
+type AlertType string
+
+// Event alert types, as Datadog names them.
+const (
+	Info         AlertType = "info"
+	Success      AlertType = "success"
+	WarningAlert AlertType = "warning"
+	Error        AlertType = "error"
+)
+
+// Event is a one-off occurrence with a title and a text.
+type Event struct {
+	Title string
+	Text  string
+	// AggregationKey groups related events in Datadog (e.g. per node).
+	AggregationKey string
+	AlertType      AlertType
+	Timestamp      time.Time
+	Tags           []string
+}
