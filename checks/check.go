@@ -35,4 +35,15 @@ type Target struct {
 	HTTP *http.Client
 	// Logger is scoped to the instance and check.
 	Logger *slog.Logger
+	// NodeErrors, when set, is told of every per-node failure (the runner
+	// counts them per check and node in its self-metrics).
+	NodeErrors func(node string, err error)
+}
+
+// ReportNodeError records that one node failed for this check (for roachdog's
+// own error counters). Safe on a Target without a reporter.
+func (t *Target) ReportNodeError(node string, err error) {
+	if t != nil && t.NodeErrors != nil {
+		t.NodeErrors(node, err)
+	}
 }
