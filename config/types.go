@@ -27,7 +27,8 @@ type Init struct {
 	// DD_ENV, DD_SERVICE, DD_VERSION when set and not already given).
 	Tags []string
 	// ListenAddress serves /metrics, /healthz, /readyz; default
-	// "127.0.0.1:9464"; "" or "off" disables it.
+	// "127.0.0.1:9464". "off" or "" in the file disables it, and Parse
+	// stores that as "".
 	ListenAddress string
 	// LogFormat is "text" (default) or "json"; LogLevel "debug", "info"
 	// (default), "warn", "error".
@@ -92,7 +93,8 @@ type Vars struct {
 	Enabled bool
 	// Interval defaults to the instance's MinCollectionInterval.
 	Interval time.Duration
-	// Timeout per node scrape; default 5s, and never more than Interval.
+	// Timeout per node scrape; default 5s. Parse caps it to Interval, so
+	// that a slow node cannot make two cycles of the check overlap.
 	Timeout time.Duration
 	// MaxPayloadBytes caps one node's (decompressed) payload; default 16 MiB.
 	MaxPayloadBytes int64
@@ -102,6 +104,6 @@ type Vars struct {
 	// Exclude drops families (curated or included), same forms.
 	Exclude []string
 	// Quantiles lists the quantiles computed for histograms; default
-	// [0.5, 0.75, 0.9, 0.99].
+	// [0.5, 0.75, 0.9, 0.99]. "quantiles: []" gives an empty list: none.
 	Quantiles []float64
 }

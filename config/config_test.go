@@ -1,0 +1,1040 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roachdog/roachdog/internal/testenv"
+)
+
+// envMap returns a lookup over m, for Parse's env argument.
+func envMap(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
+}
+
+func mustParse(t *testing.T, src string, env map[string]string) *Config {
+	t.Helper()
+	cfg, err := Parse("conf.yaml", []byte(src), envMap(env))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	return cfg
+}
+
+// errLines parses src, requires an error, and returns its lines.
+func errLines(t *testing.T, src string, env map[string]string) []string {
+	t.Helper()
+	cfg, err := Parse("conf.yaml", []byte(src), envMap(env))
+	if err == nil {
+		t.Fatalf("Parse succeeded, want an error; got %+v", cfg)
+	}
+	if cfg != nil {
+		t.Errorf("Parse returned a config along with the error")
+	}
+	return strings.Split(err.Error(), "\n")
+}
+
+const minimal = `
+instances:
+  - cluster: prod
+    status_urls: [http://roach1:8080]
+`
+
+func TestDefaults(t *testing.T) {
+	cfg := mustParse(t, minimal, nil)
+	want := &Config{
+		File: "conf.yaml",
+		Init: Init{
+			DogStatsDAddr: "localhost:8125",
+			Namespace:     "crdb",
+			ListenAddress: "127.0.0.1:9464",
+			LogFormat:     "text",
+			LogLevel:      "info",
+		},
+		Instances: []Instance{{
+			Cluster:               "prod",
+			StatusURLs:            []string{"http://roach1:8080"},
+			MinCollectionInterval: 15 * time.Second,
+			Discovery:             Discovery{Scheme: "http", HTTPPort: 8080, RefreshInterval: 30 * time.Second},
+			Checks: Checks{Vars: Vars{
+				Enabled:         true,
+				Interval:        15 * time.Second,
+				Timeout:         5 * time.Second,
+				MaxPayloadBytes: 16 << 20,
+				Quantiles:       []float64{0.5, 0.75, 0.9, 0.99},
+			}},
+		}},
+	}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("got  %+v\nwant %+v", cfg, want)
+	}
+}
+
+// full is the example of the brief, every key set.
+const full = `init_config:
+  dogstatsd_url: udp://agent:8125
+  namespace: crdb.prod
+  tags: [" env:prod ", team:db]
+  listen_address: off
+  log_format: JSON
+  log_level: warning
+instances:
+  - cluster: prod-eu
+    status_urls: [http://roach1:8080, "https://roach2:8443/"]
+    discover: true
+    discovery: {scheme: https, http_port: 8443, refresh_interval: 1m}
+    sql_url: postgresql://roachdog:${CRDB_PASSWORD}@haproxy:26257/defaultdb?sslmode=verify-full&sslrootcert=/certs/ca.crt
+    min_collection_interval: 10
+    tags: [region:eu]
+    tls: {ca_file: "${CERTS}/ca.crt", cert_file: /c/client.crt, key_file: /c/client.key, insecure_skip_verify: false, server_name: node}
+    checks:
+      vars:
+        enabled: true
+        interval: 20s
+        timeout: 2.5
+        max_payload_bytes: "800kB"
+        include: [rocksdb_block_cache_hits, "/^sql_mem_.*_current$/"]
+        exclude: [sys_uptime]
+        quantiles: [0.5, 0.99]
+`
+
+func TestFull(t *testing.T) {
+	cfg := mustParse(t, full, map[string]string{"CRDB_PASSWORD": "hunter2", "CERTS": "/certs"})
+	want := &Config{
+		File: "conf.yaml",
+		Init: Init{
+			DogStatsDAddr: "agent:8125",
+			Namespace:     "crdb.prod",
+			Tags:          []string{"env:prod", "team:db"},
+			ListenAddress: "",
+			LogFormat:     "json",
+			LogLevel:      "warn",
+		},
+		Instances: []Instance{{
+			Cluster:               "prod-eu",
+			StatusURLs:            []string{"http://roach1:8080", "https://roach2:8443"},
+			Discover:              true,
+			Discovery:             Discovery{Scheme: "https", HTTPPort: 8443, RefreshInterval: time.Minute},
+			SQLURL:                "postgresql://roachdog:hunter2@haproxy:26257/defaultdb?sslmode=verify-full&sslrootcert=/certs/ca.crt",
+			RedactedSQLURL:        "postgresql://roachdog:xxxxx@haproxy:26257/defaultdb?sslmode=verify-full&sslrootcert=/certs/ca.crt",
+			MinCollectionInterval: 10 * time.Second,
+			Tags:                  []string{"region:eu"},
+			TLS:                   TLS{CAFile: "/certs/ca.crt", CertFile: "/c/client.crt", KeyFile: "/c/client.key", ServerName: "node"},
+			Checks: Checks{Vars: Vars{
+				Enabled:         true,
+				Interval:        20 * time.Second,
+				Timeout:         2500 * time.Millisecond,
+				MaxPayloadBytes: 800_000,
+				Include:         []string{"rocksdb_block_cache_hits", "/^sql_mem_.*_current$/"},
+				Exclude:         []string{"sys_uptime"},
+				Quantiles:       []float64{0.5, 0.99},
+			}},
+		}},
+	}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("got  %+v\nwant %+v", cfg, want)
+	}
+}
+
+// TestUnknownKeyExactText pins the whole message format: file:line, key
+// path, problem, suggestion.
+func TestUnknownKeyExactText(t *testing.T) {
+	src := `init_config:
+instances:
+  - cluster: prod
+    status_urls:
+      - http://roach1:8080
+    checks:
+      vars:
+        timout: 5
+`
+	_, err := Parse("conf.yaml", []byte(src), nil)
+	const want = `conf.yaml:8: instances[0].checks.vars.timout: unknown key (did you mean "timeout"?)`
+	if err == nil || err.Error() != want {
+		t.Fatalf("got  %v\nwant %s", err, want)
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error is not a *config.Error: %T", err)
+	}
+	if e.File != "conf.yaml" || e.Line != 8 || e.Column != 9 || e.Path != "instances[0].checks.vars.timout" {
+		t.Errorf("got %+v", e)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		env  map[string]string
+		want []string // every line of the error, in order
+	}{
+		{
+			name: "brief examples, several at once",
+			src: `instances:
+  - cluster: prod-eu
+    min_collection_interval: fast
+    status_urls: [http://roach1:8080, roach2:8080]
+`,
+			want: []string{
+				`conf.yaml:3: instances[0].min_collection_interval: want a number of seconds or a duration like "15s", got "fast"`,
+				`conf.yaml:4: instances[0].status_urls[1]: "roach2:8080" is not a URL with scheme http or https (did you mean "http://roach2:8080"?)`,
+			},
+		},
+		{
+			name: "unknown top-level key",
+			src:  "init_config:\ninstance:\n  - cluster: a\n",
+			want: []string{
+				`conf.yaml:1: instances: missing: want a list with one entry per CockroachDB cluster`,
+				`conf.yaml:2: instance: unknown key (did you mean "instances"?)`,
+			},
+		},
+		{
+			name: "unknown key far from any",
+			src:  "instances:\n  - cluster: a\n    status_urls: [http://a:1]\n    zzzzzzzz: 1\n",
+			want: []string{`conf.yaml:4: instances[0].zzzzzzzz: unknown key; known keys: checks, cluster, discover, discovery, min_collection_interval, sql_url, status_urls, tags, tls`},
+		},
+		{
+			name: "openmetrics habit",
+			src:  "instances:\n  - cluster: a\n    openmetrics_endpoint: http://localhost:8080/_status/vars\n",
+			want: []string{
+				`conf.yaml:2: instances[0]: no nodes: give status_urls, or discover: true with sql_url`,
+				`conf.yaml:3: instances[0].openmetrics_endpoint: unknown key (roachdog reads /_status/vars itself: list the nodes' base URLs in status_urls, e.g. "http://roach1:8080")`,
+			},
+		},
+		{
+			name: "duplicate key",
+			src:  "instances:\n  - cluster: a\n    cluster: b\n    status_urls: [http://a:1]\n",
+			want: []string{`conf.yaml:3: instances[0].cluster: duplicate key (first at line 2)`},
+		},
+		{
+			name: "wrong types",
+			src: `init_config:
+  tags: env:prod
+  namespace: [a]
+instances:
+  - cluster: a
+    status_urls: http://roach1:8080
+    discover: maybe
+    tls: true
+`,
+			want: []string{
+				`conf.yaml:2: init_config.tags: want a list, got a string`,
+				`conf.yaml:3: init_config.namespace: want a string, got a list`,
+				`conf.yaml:6: instances[0].status_urls: want a list of URLs, like ["http://roach1:8080", "http://roach2:8080"], got a string`,
+				`conf.yaml:7: instances[0].discover: want true or false, got "maybe"`,
+				`conf.yaml:8: instances[0].tls: want a mapping of keys, got a boolean`,
+			},
+		},
+		{
+			name: "bad status urls",
+			src: `instances:
+  - cluster: a
+    status_urls:
+      - ftp://roach1:8080
+      - http://roach2:8080/_status/vars
+      - http://roach3:8080?x=1
+      - http://:8080
+      - http://roach1:8080/
+      - http://roach4:99999
+`,
+			want: []string{
+				`conf.yaml:4: instances[0].status_urls[0]: "ftp://roach1:8080" is not a URL with scheme http or https`,
+				`conf.yaml:5: instances[0].status_urls[1]: "http://roach2:8080/_status/vars" has a path; give the node's base URL, like "http://roach2:8080" (roachdog adds /_status/vars itself)`,
+				`conf.yaml:6: instances[0].status_urls[2]: "http://roach3:8080?x=1" must not have a query (?...)`,
+				`conf.yaml:7: instances[0].status_urls[3]: "http://:8080" has no host`,
+				`conf.yaml:9: instances[0].status_urls[5]: "http://roach4:99999": port must be from 1 to 65535`,
+			},
+		},
+		{
+			name: "duplicate status url after normalising",
+			src:  "instances:\n  - cluster: a\n    status_urls: [http://r:1, http://r:1/]\n",
+			want: []string{`conf.yaml:3: instances[0].status_urls[1]: "http://r:1" is already listed as instances[0].status_urls[0]`},
+		},
+		{
+			name: "bad sql url scheme",
+			src:  "instances:\n  - cluster: a\n    discover: true\n    sql_url: mysql://root@h:3306/db\n",
+			want: []string{`conf.yaml:4: instances[0].sql_url: "mysql://root@h:3306/db": want a URL with scheme postgres:// or postgresql://`},
+		},
+		{
+			name: "bad sslmode",
+			src:  "instances:\n  - cluster: a\n    discover: true\n    sql_url: postgres://root@h:26257/db?sslmode=on\n",
+			want: []string{`conf.yaml:4: instances[0].sql_url: "postgres://root@h:26257/db?sslmode=on": sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full`},
+		},
+		{
+			name: "zero and negative intervals",
+			src: `instances:
+  - cluster: a
+    status_urls: [http://a:1]
+    min_collection_interval: 0
+    discovery: {refresh_interval: -5}
+    checks: {vars: {interval: 0s, timeout: "-1s"}}
+`,
+			want: []string{
+				`conf.yaml:4: instances[0].min_collection_interval: must be more than zero, got "0"`,
+				`conf.yaml:5: instances[0].discovery.refresh_interval: must be more than zero, got "-5"`,
+				`conf.yaml:6: instances[0].checks.vars.interval: must be more than zero, got "0s"`,
+				`conf.yaml:6: instances[0].checks.vars.timeout: must be more than zero, got "-1s"`,
+			},
+		},
+		{
+			name: "quantiles",
+			src:  "instances:\n  - cluster: a\n    status_urls: [http://a:1]\n    checks: {vars: {quantiles: [0, 1, 0.5, 0.5, x]}}\n",
+			want: []string{
+				`conf.yaml:4: instances[0].checks.vars.quantiles[0]: want a number between 0 and 1 (exclusive), like 0.99, got "0"`,
+				`conf.yaml:4: instances[0].checks.vars.quantiles[1]: want a number between 0 and 1 (exclusive), like 0.99, got "1"`,
+				`conf.yaml:4: instances[0].checks.vars.quantiles[3]: quantile 0.5 is listed twice`,
+				`conf.yaml:4: instances[0].checks.vars.quantiles[4]: want a number between 0 and 1 (exclusive), like 0.99, got "x"`,
+			},
+		},
+		{
+			name: "include and exclude patterns",
+			src: `instances:
+  - cluster: a
+    status_urls: [http://a:1]
+    checks:
+      vars:
+        include: ["/(/", "/abc", rocksdb.block.cache.hits, "//"]
+        exclude: [ok_name, ok_name]
+`,
+			want: []string{
+				"conf.yaml:6: instances[0].checks.vars.include[0]: \"/(/\": bad regular expression: error parsing regexp: missing closing ): `(`",
+				`conf.yaml:6: instances[0].checks.vars.include[1]: "/abc": a regular expression is written between slashes, like "/^sql_mem_.*_current$/"`,
+				`conf.yaml:6: instances[0].checks.vars.include[2]: "rocksdb.block.cache.hits" is not a metric family name nor a /regular expression/ (did you mean "rocksdb_block_cache_hits"? Families are named as /_status/vars spells them)`,
+				`conf.yaml:6: instances[0].checks.vars.include[3]: "//": empty regular expression (write "/.*/" to match every family)`,
+				`conf.yaml:7: instances[0].checks.vars.exclude[1]: "ok_name" is listed twice`,
+			},
+		},
+		{
+			name: "sizes",
+			src:  "instances:\n  - cluster: a\n    status_urls: [http://a:1]\n    checks: {vars: {max_payload_bytes: lots}}\n",
+			want: []string{`conf.yaml:4: instances[0].checks.vars.max_payload_bytes: want a number of bytes or a size like "16MiB", got "lots"`},
+		},
+		{
+			name: "duplicate cluster names",
+			src: `instances:
+  - cluster: prod
+    status_urls: [http://a:1]
+  - cluster: prod
+    status_urls: [http://b:1]
+`,
+			want: []string{`conf.yaml:4: instances[1].cluster: cluster "prod" is already used by instances[0] (line 2); cluster names must be unique`},
+		},
+		{
+			name: "missing and bad cluster",
+			src:  "instances:\n  - status_urls: [http://a:1]\n  - cluster: \"my cluster\"\n    status_urls: [http://b:1]\n",
+			want: []string{
+				`conf.yaml:2: instances[0].cluster: missing: every instance needs the cluster's name (sent as the cluster tag)`,
+				`conf.yaml:3: instances[1].cluster: "my cluster": want letters, digits, - _ and . (at most 100; it becomes the cluster tag)`,
+			},
+		},
+		{
+			name: "empty instances",
+			src:  "init_config: {}\ninstances: []\n",
+			want: []string{`conf.yaml:2: instances: empty: want at least one CockroachDB cluster`},
+		},
+		{
+			name: "null instances",
+			src:  "instances:\n",
+			want: []string{`conf.yaml:1: instances: empty: want at least one CockroachDB cluster`},
+		},
+		{
+			name: "discover without sql_url",
+			src:  "instances:\n  - cluster: a\n    discover: true\n",
+			want: []string{`conf.yaml:3: instances[0].discover: true needs sql_url, to read the node list from the cluster`},
+		},
+		{
+			name: "neither status_urls nor discover",
+			src:  "instances:\n  - cluster: a\n    discover: false\n",
+			want: []string{`conf.yaml:2: instances[0]: no nodes: give status_urls, or discover: true with sql_url`},
+		},
+		{
+			name: "undefined variable",
+			src:  "instances:\n  - cluster: a\n    discover: true\n    sql_url: postgresql://u:${CRDB_PASSWORD}@h/db\n",
+			want: []string{`conf.yaml:4: instances[0].sql_url: environment variable CRDB_PASSWORD is not set (write ${CRDB_PASSWORD:-default} to give a default)`},
+		},
+		{
+			name: "unterminated variable",
+			src:  "init_config:\n  tags: [\"env:${ENV\"]\ninstances:\n  - cluster: a\n    status_urls: [http://a:1]\n",
+			want: []string{`conf.yaml:2: init_config.tags[0]: "${" without a closing "}" (write "$${" for a literal "${")`},
+		},
+		{
+			name: "tags",
+			src: `init_config:
+  tags: [noval, "Env:prod", "1x:y", "team:a b", "k:a,b", dup:x, dup:x, cluster:x]
+instances:
+  - cluster: a
+    status_urls: [http://a:1]
+`,
+			want: []string{
+				`conf.yaml:2: init_config.tags[0]: tag "noval": want key:value`,
+				`conf.yaml:2: init_config.tags[1]: tag "Env:prod": key must be lower case (did you mean "env:prod"?)`,
+				`conf.yaml:2: init_config.tags[2]: tag "1x:y": key must start with a letter and hold only a-z, 0-9, _ . - /`,
+				`conf.yaml:2: init_config.tags[3]: tag "team:a b": value must not hold spaces, commas or |`,
+				`conf.yaml:2: init_config.tags[4]: tag "k:a,b": value must not hold spaces, commas or |`,
+				`conf.yaml:2: init_config.tags[6]: duplicate tag "dup:x"`,
+				`conf.yaml:2: init_config.tags[7]: the cluster tag comes from the instance's cluster key; remove "cluster:x"`,
+			},
+		},
+		{
+			name: "init_config values",
+			src: `init_config:
+  namespace: 9crdb
+  dogstatsd_url: tcp://agent:8125
+  listen_address: "9464"
+  log_format: xml
+  log_level: trace
+instances:
+  - cluster: a
+    status_urls: [http://a:1]
+`,
+			want: []string{
+				`conf.yaml:2: init_config.namespace: "9crdb": want a name like "crdb" or "crdb.prod" (a letter, then letters, digits, _ and single dots)`,
+				`conf.yaml:3: init_config.dogstatsd_url: "tcp://agent:8125": scheme must be udp or unix; want udp://host:port, unix:///path/to/dsd.socket or host:port`,
+				`conf.yaml:4: init_config.listen_address: "9464": want host:port like "127.0.0.1:9464" or ":9464", or "off"`,
+				`conf.yaml:5: init_config.log_format: "xml": want text or json`,
+				`conf.yaml:6: init_config.log_level: "trace": want debug, info, warn or error`,
+			},
+		},
+		{
+			name: "tls halves and discovery",
+			src: `instances:
+  - cluster: a
+    status_urls: [https://a:1]
+    tls:
+      cert_file: /c.crt
+    discovery: {scheme: ftp, http_port: 0, refresh: 3}
+`,
+			want: []string{
+				`conf.yaml:5: instances[0].tls: cert_file and key_file go together: give both for a client certificate, or neither`,
+				`conf.yaml:6: instances[0].discovery.scheme: "ftp": want http or https`,
+				`conf.yaml:6: instances[0].discovery.http_port: want a port number from 1 to 65535, got "0"`,
+				`conf.yaml:6: instances[0].discovery.refresh: unknown key (did you mean "refresh_interval"?)`,
+			},
+		},
+		{
+			name: "unknown check",
+			src:  "instances:\n  - cluster: a\n    status_urls: [http://a:1]\n    checks: {varz: {}}\n",
+			want: []string{`conf.yaml:4: instances[0].checks.varz: unknown key (did you mean "vars"?)`},
+		},
+		{
+			name: "min_collection_interval inside a check",
+			src:  "instances:\n  - cluster: a\n    status_urls: [http://a:1]\n    checks: {vars: {min_collection_interval: 3}}\n",
+			want: []string{`conf.yaml:4: instances[0].checks.vars.min_collection_interval: unknown key (a check's own interval is "interval"; min_collection_interval belongs to the instance)`},
+		},
+		{
+			name: "syntax error",
+			src:  "instances:\n  - cluster: a\n   status_urls: [http://a:1]\n",
+			want: []string{`conf.yaml:3: invalid YAML: did not find expected '-' indicator`},
+		},
+		{
+			name: "syntax error yaml.v3 gives no line for",
+			src:  "init_config:\n  namespace: a: b\ninstances: []\n",
+			want: []string{`conf.yaml:2: invalid YAML: mapping values are not allowed in this context`},
+		},
+		{
+			name: "unclosed flow list",
+			src:  "instances:\n  - cluster: a\n    status_urls: [http://a:1\n    discover: true\n",
+			want: []string{`conf.yaml:3: invalid YAML: did not find expected ',' or ']'`},
+		},
+		{
+			name: "control character",
+			src:  "instances:\n  - cluster: a\n    status_urls: [\"http://a:1\x01\"]\n",
+			want: []string{`conf.yaml:3: invalid YAML: control characters are not allowed`},
+		},
+		{
+			name: "not a mapping",
+			src:  "- a\n- b\n",
+			want: []string{`conf.yaml:1: want a mapping of keys, got a list`},
+		},
+		{
+			name: "empty file",
+			src:  "# nothing\n",
+			want: []string{`conf.yaml:1: empty file; want init_config and instances`},
+		},
+		{
+			name: "null document",
+			src:  "~\n",
+			want: []string{`conf.yaml:1: empty file; want init_config and instances`},
+		},
+		{
+			name: "two documents",
+			src:  minimal + "---\n" + minimal,
+			want: []string{`conf.yaml:5: a second YAML document (---) is not supported`},
+		},
+		{
+			name: "bad DD_DOGSTATSD_URL",
+			src:  minimal,
+			env:  map[string]string{"DD_DOGSTATSD_URL": "http://agent:8125"},
+			want: []string{`conf.yaml: environment DD_DOGSTATSD_URL: "http://agent:8125": scheme must be udp or unix; want udp://host:port, unix:///path/to/dsd.socket or host:port`},
+		},
+		{
+			name: "bad DD_DOGSTATSD_PORT",
+			src:  minimal,
+			env:  map[string]string{"DD_AGENT_HOST": "agent", "DD_DOGSTATSD_PORT": "udp"},
+			want: []string{`conf.yaml: environment DD_DOGSTATSD_PORT: "udp": port must be a number from 1 to 65535`},
+		},
+		{
+			name: "bad DD_ENV",
+			src:  minimal,
+			env:  map[string]string{"DD_ENV": "my env"},
+			want: []string{`conf.yaml: environment DD_ENV: tag "env:my env": value must not hold spaces, commas or |`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := errLines(t, tt.src, tt.env)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
+			}
+		})
+	}
+}
+
+func TestDurations(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		err  bool
+	}{
+		{"15", 15 * time.Second, false},
+		{"0.5", 500 * time.Millisecond, false},
+		{"2.25", 2250 * time.Millisecond, false},
+		{`"30"`, 30 * time.Second, false},
+		{`"1m30s"`, 90 * time.Second, false},
+		{"500ms", 500 * time.Millisecond, false},
+		{"1h", time.Hour, false},
+		{`"${INTERVAL}"`, 42 * time.Second, false},
+		{`"${NOPE:-20s}"`, 20 * time.Second, false},
+		{"fast", 0, true},
+		{"15 s", 0, true},
+		{"0", 0, true},
+		{"-1", 0, true},
+		{".inf", 0, true},
+		{"1e300", 0, true},
+		{"[1]", 0, true},
+		{"true", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			src := minimal + "    min_collection_interval: " + tt.in + "\n"
+			cfg, err := Parse("conf.yaml", []byte(src), envMap(map[string]string{"INTERVAL": "42"}))
+			if tt.err {
+				if err == nil {
+					t.Fatalf("want an error, got %v", cfg.Instances[0].MinCollectionInterval)
+				}
+				if !strings.HasPrefix(err.Error(), "conf.yaml:5: instances[0].min_collection_interval: ") {
+					t.Errorf("error without position or path: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := cfg.Instances[0]
+			if in.MinCollectionInterval != tt.want {
+				t.Errorf("got %v, want %v", in.MinCollectionInterval, tt.want)
+			}
+			// The vars check's interval follows min_collection_interval.
+			if in.Checks.Vars.Interval != tt.want {
+				t.Errorf("vars interval %v, want %v", in.Checks.Vars.Interval, tt.want)
+			}
+		})
+	}
+}
+
+func TestTimeoutCappedToInterval(t *testing.T) {
+	tests := []struct {
+		vars                  string
+		interval, wantTimeout time.Duration
+	}{
+		{"{}", 15 * time.Second, 5 * time.Second},
+		{"{interval: 2}", 2 * time.Second, 2 * time.Second},                 // default 5s capped
+		{"{interval: 10, timeout: 30}", 10 * time.Second, 10 * time.Second}, // explicit capped
+		{"{interval: 10, timeout: 1.5}", 10 * time.Second, 1500 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.vars, func(t *testing.T) {
+			cfg := mustParse(t, minimal+"    checks: {vars: "+tt.vars+"}\n", nil)
+			v := cfg.Instances[0].Checks.Vars
+			if v.Interval != tt.interval || v.Timeout != tt.wantTimeout {
+				t.Errorf("interval %v timeout %v, want %v %v", v.Interval, v.Timeout, tt.interval, tt.wantTimeout)
+			}
+		})
+	}
+}
+
+func TestSizes(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+	}{
+		{"16777216", 16 << 20},
+		{"16MiB", 16 << 20},
+		{`"16 MiB"`, 16 << 20},
+		{"800kB", 800_000},
+		{"800KB", 800_000},
+		{"1GiB", 1 << 30},
+		{"2mb", 2_000_000},
+		{"512KiB", 512 << 10},
+		{"1.5MiB", 3 << 19},
+		{"1024B", 1024},
+		{"1e6", 1_000_000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			cfg := mustParse(t, minimal+"    checks: {vars: {max_payload_bytes: "+tt.in+"}}\n", nil)
+			if got := cfg.Instances[0].Checks.Vars.MaxPayloadBytes; got != tt.want {
+				t.Errorf("got %d, want %d", got, tt.want)
+			}
+		})
+	}
+	for _, bad := range []string{"0", "-1", "1.5B", "16 MeB", "lots", "[1]", "0.1"} {
+		t.Run("bad "+bad, func(t *testing.T) {
+			lines := errLines(t, minimal+"    checks: {vars: {max_payload_bytes: "+bad+"}}\n", nil)
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], "conf.yaml:5: instances[0].checks.vars.max_payload_bytes: ") {
+				t.Errorf("got %q", lines)
+			}
+		})
+	}
+}
+
+func TestQuantilesEmptyMeansNone(t *testing.T) {
+	cfg := mustParse(t, minimal+"    checks: {vars: {quantiles: []}}\n", nil)
+	q := cfg.Instances[0].Checks.Vars.Quantiles
+	if q == nil || len(q) != 0 {
+		t.Errorf("quantiles: [] gave %#v, want an empty non-nil slice", q)
+	}
+	cfg = mustParse(t, minimal+"    checks: {vars: {enabled: false}}\n", nil)
+	v := cfg.Instances[0].Checks.Vars
+	if v.Enabled || !slices.Equal(v.Quantiles, DefaultQuantiles()) {
+		t.Errorf("got %+v", v)
+	}
+}
+
+func TestEnvExpansion(t *testing.T) {
+	env := map[string]string{"HOST": "roach9", "EMPTY": "", "PW": "pa$$w{o}rd"}
+	tests := []struct {
+		in, want string
+		err      string
+	}{
+		{"plain", "plain", ""},
+		{"${HOST}", "roach9", ""},
+		{"a-${HOST}-b-${HOST}", "a-roach9-b-roach9", ""},
+		{"${MISSING:-dflt}", "dflt", ""},
+		{"${EMPTY:-dflt}", "dflt", ""},
+		{"${EMPTY}", "", ""},
+		{"${HOST:-x}", "roach9", ""},
+		{"${MISSING:-}", "", ""},
+		{"$${HOST}", "${HOST}", ""},
+		{"cost$5", "cost$5", ""},
+		{"$HOST", "$HOST", ""},
+		{"${PW}", "pa$$w{o}rd", ""}, // values are not expanded again
+		{"${MISSING}", "", "environment variable MISSING is not set (write ${MISSING:-default} to give a default)"},
+		{"${HOST", "", `"${" without a closing "}" (write "$${" for a literal "${")`},
+		{"${}", "", `"${" must start ${VAR} or ${VAR:-default}, VAR made of letters, digits and _ (write "$${" for a literal "${")`},
+		{"${A B}", "", `"${" must start ${VAR} or ${VAR:-default}, VAR made of letters, digits and _ (write "$${" for a literal "${")`},
+		{"${1X}", "", `"${" must start ${VAR} or ${VAR:-default}, VAR made of letters, digits and _ (write "$${" for a literal "${")`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := expandEnv(tt.in, envMap(env))
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Errorf("got %q, %v; want error %q", got, err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("got %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestEnvEverywhere checks expansion in every kind of string value the brief
+// names, and that include/exclude are left alone.
+func TestEnvEverywhere(t *testing.T) {
+	src := `init_config:
+  dogstatsd_url: ${DSD}
+  tags: ["env:${ENV}"]
+instances:
+  - cluster: ${CLUSTER:-c1}
+    status_urls: ["http://${HOST}:8080"]
+    discover: ${DISCOVER}
+    sql_url: postgresql://u:${PW}@${HOST}:26257/db
+    tls: {ca_file: "${CERTS}/ca.crt"}
+    checks: {vars: {include: ["/^x_${y}$/"]}}
+`
+	cfg := mustParse(t, src, map[string]string{
+		"DSD": "unix:///var/run/datadog/dsd.socket", "ENV": "prod", "HOST": "r1",
+		"DISCOVER": "yes", "PW": "pw", "CERTS": "/certs",
+	})
+	in := cfg.Instances[0]
+	got := []string{cfg.Init.DogStatsDAddr, cfg.Init.Tags[0], in.Cluster, in.StatusURLs[0], in.SQLURL, in.TLS.CAFile, in.Checks.Vars.Include[0]}
+	want := []string{"unix:///var/run/datadog/dsd.socket", "env:prod", "c1", "http://r1:8080", "postgresql://u:pw@r1:26257/db", "/certs/ca.crt", "/^x_${y}$/"}
+	if !slices.Equal(got, want) || !in.Discover {
+		t.Errorf("got %q discover=%v\nwant %q", got, in.Discover, want)
+	}
+}
+
+// TestSecretsNeverInErrors feeds bad SQL URLs holding a password, from the
+// file and from the environment, and requires that no error message holds
+// the password or a piece of it.
+func TestSecretsNeverInErrors(t *testing.T) {
+	const pw = "Zq9Xw7Vt4Kp2"
+	pieces := []string{pw, pw[:6], pw[6:], pw[3:9]}
+	urls := []string{
+		"mysql://roachdog:" + pw + "@h:3306/db",
+		"postgresql://roachdog:" + pw + "@h:26257/db?sslmode=bogus",
+		"postgresql://roachdog:" + pw + "@h:abc/db",
+		"postgresql://roachdog:" + pw + "@:26257/db",
+		"postgresql://roachdog:" + pw + "@/db",
+		"postgresql://roachdog:" + pw + "@h:99999/db",
+		"postgresql://roachdog:" + pw + "@h/db#frag",
+		"postgresql://roachdog:" + pw[:6] + "/" + pw[6:] + "@h:26257/db",
+		"postgresql://roachdog:" + pw[:6] + "?" + pw[6:] + "@h:26257/db",
+		"postgresql://roachdog:" + pw[:6] + "#" + pw[6:] + "@h:26257/db",
+		"postgresql://roachdog:" + pw[:6] + "@" + pw[6:] + "@h:26257/db#x",
+		"postgresql://roachdog:" + pw[:6] + "%zz" + pw[6:] + "@h:26257/db",
+		"postgresql://roachdog:" + pw + "\x7f@h:26257/db",
+		"postgresql://roachdog:" + pw + "@h\x01:26257/db",
+		"postgresql://roachdog:" + pw + "@h%zz:26257/db",
+		"postgresql://roachdog@h:26257/db?password=" + pw + "&sslmode=bad",
+		"postgresql://roachdog@h:26257/db?sslpassword=" + pw + "#x",
+		"postgresql://123:" + pw[:4] + "/" + pw[4:] + "@h/db",
+		"roachdog:" + pw + "@h:26257",
+		"host=h user=roachdog password=" + pw,
+		"postgresql://roachdog:${BAD NAME " + pw + "}@h/db",
+	}
+	// A numeric password before a "/" parses as the host's port.
+	_, err := Parse("conf.yaml", []byte("instances:\n  - cluster: a\n    discover: true\n    sql_url: postgresql://u:48151623/42@h/db\n"), nil)
+	if err == nil || strings.Contains(err.Error(), "48151623") || strings.Contains(err.Error(), "42@") {
+		t.Errorf("numeric password: got %v", err)
+	}
+	for _, u := range urls {
+		for _, viaEnv := range []bool{false, true} {
+			env := map[string]string{}
+			val := u
+			if viaEnv {
+				env["CRDB_SQL_URL"] = u
+				val = "${CRDB_SQL_URL}"
+			}
+			src := "instances:\n  - cluster: a\n    discover: true\n    sql_url: '" + strings.ReplaceAll(val, "'", "''") + "'\n"
+			_, err := Parse("conf.yaml", []byte(src), envMap(env))
+			if err == nil {
+				t.Errorf("%q (env %v): no error", u, viaEnv)
+				continue
+			}
+			msg := err.Error()
+			for _, p := range pieces {
+				if strings.Contains(msg, p) {
+					t.Errorf("error for %q (env %v) holds %q: %s", u, viaEnv, p, msg)
+				}
+			}
+			// Control characters written in the file are a YAML error on
+			// that line; every other case names the key.
+			if !strings.HasPrefix(msg, "conf.yaml:4: instances[0].sql_url: ") && !strings.HasPrefix(msg, "conf.yaml:4: invalid YAML: ") {
+				t.Errorf("error without position: %s", msg)
+			}
+		}
+	}
+}
+
+func TestRedactedSQLURL(t *testing.T) {
+	tests := []struct{ in, redacted string }{
+		{"postgresql://root@haproxy:26257/defaultdb?sslmode=disable", "postgresql://root@haproxy:26257/defaultdb?sslmode=disable"},
+		{"postgres://u:p%40ss@h:26257/db", "postgres://u:xxxxx@h:26257/db"},
+		{"postgresql://u:secret@h1:26257,h2:26257/db?sslmode=require", "postgresql://u:xxxxx@h1:26257,h2:26257/db?sslmode=require"},
+		{"postgresql://u@h/db?password=secret&sslmode=require", "postgresql://u@h/db?password=xxxxx&sslmode=require"},
+		{"postgresql:///db?host=/var/run/crdb", "postgresql:///db?host=/var/run/crdb"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			cfg := mustParse(t, "instances:\n  - cluster: a\n    discover: true\n    sql_url: '"+tt.in+"'\n", nil)
+			in := cfg.Instances[0]
+			if in.SQLURL != tt.in || in.RedactedSQLURL != tt.redacted {
+				t.Errorf("got %q / %q, want %q", in.SQLURL, in.RedactedSQLURL, tt.redacted)
+			}
+		})
+	}
+}
+
+func TestLogValueHasNoSecrets(t *testing.T) {
+	cfg := mustParse(t, full, map[string]string{"CRDB_PASSWORD": "hunter2", "CERTS": "/certs"})
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "config", cfg)
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", cfg, "instance", cfg.Instances[0])
+	out := buf.String()
+	if strings.Contains(out, "hunter2") {
+		t.Errorf("log holds the password: %s", out)
+	}
+	for _, want := range []string{"roachdog:xxxxx@haproxy", "prod-eu", "http://roach1:8080"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q: %s", want, out)
+		}
+	}
+}
+
+func TestDogStatsDAddr(t *testing.T) {
+	tests := []struct {
+		name string
+		file string // init_config.dogstatsd_url, "" for none
+		env  map[string]string
+		want string
+	}{
+		{"default", "", nil, "localhost:8125"},
+		{"udp url", "udp://agent:9125", nil, "agent:9125"},
+		{"udp url default port", "udp://agent", nil, "agent:8125"},
+		{"udp ipv6", "udp://[::1]:8125", nil, "[::1]:8125"},
+		{"host:port", "agent:8125", nil, "agent:8125"},
+		{"bare host", "agent", nil, "agent:8125"},
+		{"unix socket", "unix:///var/run/datadog/dsd.socket", nil, "unix:///var/run/datadog/dsd.socket"},
+		{"unixgram socket", "unixgram:///tmp/dsd.socket", nil, "unixgram:///tmp/dsd.socket"},
+		{"file wins over env", "udp://file:8125", map[string]string{"DD_DOGSTATSD_URL": "udp://env:8125", "DD_AGENT_HOST": "h"}, "file:8125"},
+		{"DD_DOGSTATSD_URL", "", map[string]string{"DD_DOGSTATSD_URL": "udp://env:9999", "DD_AGENT_HOST": "h"}, "env:9999"},
+		{"DD_DOGSTATSD_URL unix", "", map[string]string{"DD_DOGSTATSD_URL": "unix:///s.sock"}, "unix:///s.sock"},
+		{"DD_AGENT_HOST", "", map[string]string{"DD_AGENT_HOST": "10.0.0.1"}, "10.0.0.1:8125"},
+		{"DD_AGENT_HOST and port", "", map[string]string{"DD_AGENT_HOST": "agent", "DD_DOGSTATSD_PORT": "8200"}, "agent:8200"},
+		{"DD_AGENT_HOST ipv6", "", map[string]string{"DD_AGENT_HOST": "fe80::1"}, "[fe80::1]:8125"},
+		{"empty env ignored", "", map[string]string{"DD_DOGSTATSD_URL": "", "DD_AGENT_HOST": " "}, "localhost:8125"},
+		{"port alone ignored", "", map[string]string{"DD_DOGSTATSD_PORT": "9000"}, "localhost:8125"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := minimal
+			if tt.file != "" {
+				src = "init_config:\n  dogstatsd_url: " + tt.file + "\n" + minimal
+			}
+			cfg := mustParse(t, src, tt.env)
+			if cfg.Init.DogStatsDAddr != tt.want {
+				t.Errorf("got %q, want %q", cfg.Init.DogStatsDAddr, tt.want)
+			}
+		})
+	}
+	for _, bad := range []string{"unix://relative.sock", "udp://", "http://a:1", "a:b", "a:0", "udp://a:70000"} {
+		t.Run("bad "+bad, func(t *testing.T) {
+			lines := errLines(t, "init_config:\n  dogstatsd_url: "+bad+"\n"+minimal, nil)
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], "conf.yaml:2: init_config.dogstatsd_url: ") {
+				t.Errorf("got %q", lines)
+			}
+		})
+	}
+}
+
+func TestUnifiedServiceTags(t *testing.T) {
+	dd := map[string]string{"DD_ENV": "prod", "DD_SERVICE": " roachdog ", "DD_VERSION": "1.2.3"}
+	tests := []struct {
+		name string
+		tags string
+		env  map[string]string
+		want []string
+	}{
+		{"none", "", nil, nil},
+		{"all from env", "", dd, []string{"env:prod", "service:roachdog", "version:1.2.3"}},
+		{"configured wins", "[env:staging, team:db]", dd, []string{"env:staging", "team:db", "service:roachdog", "version:1.2.3"}},
+		{"empty ignored", "[team:db]", map[string]string{"DD_ENV": ""}, []string{"team:db"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := minimal
+			if tt.tags != "" {
+				src = "init_config:\n  tags: " + tt.tags + "\n" + minimal
+			}
+			cfg := mustParse(t, src, tt.env)
+			if !slices.Equal(cfg.Init.Tags, tt.want) {
+				t.Errorf("got %q, want %q", cfg.Init.Tags, tt.want)
+			}
+		})
+	}
+}
+
+func TestListenAddress(t *testing.T) {
+	for in, want := range map[string]string{`off`: "", `"OFF"`: "", `""`: "", `":9464"`: ":9464", `0.0.0.0:9000`: "0.0.0.0:9000", `"[::1]:9464"`: "[::1]:9464"} {
+		cfg := mustParse(t, "init_config:\n  listen_address: "+in+"\n"+minimal, nil)
+		if cfg.Init.ListenAddress != want {
+			t.Errorf("listen_address %s: got %q, want %q", in, cfg.Init.ListenAddress, want)
+		}
+	}
+}
+
+// TestMergeKeys: YAML anchors and merge keys share settings between
+// instances; own keys win, and positions still point at the right lines.
+func TestMergeKeys(t *testing.T) {
+	src := `x-common: &common
+  min_collection_interval: 30
+  tags: [team:db]
+  status_urls: [http://r1:8080]
+instances:
+  - <<: *common
+    cluster: a
+  - <<: *common
+    cluster: b
+    min_collection_interval: 5
+`
+	// x-common is not a known key: anchors must live in a known place.
+	lines := errLines(t, src, nil)
+	if want := `conf.yaml:1: x-common: unknown key; known keys: init_config, instances`; !slices.Equal(lines, []string{want}) {
+		t.Fatalf("got %q", lines)
+	}
+	src = `instances:
+  - &common
+    cluster: a
+    min_collection_interval: 30
+    tags: [team:db]
+    status_urls: [http://r1:8080]
+  - <<: *common
+    cluster: b
+    min_collection_interval: 5
+`
+	cfg := mustParse(t, src, nil)
+	a, b := cfg.Instances[0], cfg.Instances[1]
+	if a.MinCollectionInterval != 30*time.Second || b.MinCollectionInterval != 5*time.Second ||
+		!slices.Equal(b.Tags, []string{"team:db"}) || !slices.Equal(b.StatusURLs, a.StatusURLs) || b.Cluster != "b" {
+		t.Errorf("got %+v\n%+v", a, b)
+	}
+	bad := strings.Replace(src, "status_urls: [http://r1:8080]", "status_urls: [r1:8080]", 1)
+	lines = errLines(t, bad, nil)
+	want := []string{
+		`conf.yaml:6: instances[0].status_urls[0]: "r1:8080" is not a URL with scheme http or https (did you mean "http://r1:8080"?)`,
+		`conf.yaml:6: instances[1].status_urls[0]: "r1:8080" is not a URL with scheme http or https (did you mean "http://r1:8080"?)`,
+	}
+	if !slices.Equal(lines, want) {
+		t.Errorf("got %q", lines)
+	}
+}
+
+// TestAliasBomb: merge keys over nested aliases would make a naive walk
+// visit 10^10 mappings; the node budget stops it with an error.
+func TestAliasBomb(t *testing.T) {
+	m := "&m0 {tags: [a:b]}"
+	for i := 1; i <= 10; i++ {
+		prev := "*m" + strconv.Itoa(i-1)
+		m = "&m" + strconv.Itoa(i) + " {<<: [" + m + strings.Repeat(", "+prev, 9) + "]}"
+	}
+	src := "instances:\n  - cluster: a\n    status_urls: [http://a:1]\n    <<: " + m + "\n"
+	_, err := Parse("conf.yaml", []byte(src), nil)
+	if err == nil || !strings.Contains(err.Error(), "too many aliases") {
+		t.Fatalf("want the node budget to stop the walk, got %v", err)
+	}
+}
+
+func TestParsePattern(t *testing.T) {
+	exact, re, err := ParsePattern("sql_mem_root_current")
+	if err != nil || exact != "sql_mem_root_current" || re != nil {
+		t.Errorf("exact: %q %v %v", exact, re, err)
+	}
+	exact, re, err = ParsePattern("/^sql_mem_.*_current$/")
+	if err != nil || exact != "" || re == nil || !re.MatchString("sql_mem_admin_current") || re.MatchString("sql_mem_admin_max") {
+		t.Errorf("regex: %q %v %v", exact, re, err)
+	}
+	if _, re, _ := ParsePattern("/rocksdb_/"); re == nil || !re.MatchString("x_rocksdb_y") {
+		t.Errorf("unanchored regex should match anywhere")
+	}
+}
+
+// TestShippedFiles: the demo config and the example parse, and the demo
+// config says what the docker-compose demo needs.
+func TestShippedFiles(t *testing.T) {
+	dir := filepath.Join(testenv.RepoRoot(t), "conf.d", "roachdog.d")
+	for _, name := range []string{"conf.yaml", "conf.yaml.example"} {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := Parse(name, data, nil)
+			if err != nil {
+				t.Fatalf("shipped %s does not parse:\n%v", name, err)
+			}
+			if len(cfg.Instances) == 0 {
+				t.Fatal("no instances")
+			}
+		})
+	}
+	cfg, err := Load(filepath.Join(dir, "conf.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without DD_DOGSTATSD_URL in the environment, the demo's Agent.
+	if _, set := os.LookupEnv("DD_DOGSTATSD_URL"); !set && cfg.Init.DogStatsDAddr != "datadog-agent:8125" {
+		t.Errorf("dogstatsd: got %q", cfg.Init.DogStatsDAddr)
+	}
+	in := cfg.Instances[0]
+	if in.Cluster != "demo" || !in.Discover || in.SQLURL != "postgresql://root@haproxy:26257/defaultdb?sslmode=disable" ||
+		!slices.Equal(in.StatusURLs, []string{"http://roach1:8080", "http://roach2:8080", "http://roach3:8080"}) {
+		t.Errorf("demo instance: %+v", in)
+	}
+}
+
+// TestExampleDocumentsEveryKey: every key the decoder knows appears in
+// conf.yaml.example, so the example cannot fall behind the code.
+func TestExampleDocumentsEveryKey(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "conf.d", "roachdog.d", "conf.yaml.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every key accepted anywhere, found by feeding each to the decoder.
+	keys := []string{
+		"init_config", "instances", "dogstatsd_url", "namespace", "tags", "listen_address", "log_format", "log_level",
+		"cluster", "status_urls", "discover", "discovery", "scheme", "http_port", "refresh_interval", "sql_url",
+		"min_collection_interval", "tls", "ca_file", "cert_file", "key_file", "insecure_skip_verify", "server_name",
+		"checks", "vars", "enabled", "interval", "timeout", "max_payload_bytes", "include", "exclude", "quantiles",
+	}
+	for _, k := range keys {
+		if !strings.Contains(string(data), k+":") {
+			t.Errorf("conf.yaml.example does not show %q", k)
+		}
+	}
+	// And the list above is complete: an unknown key's error lists the known
+	// ones at each level.
+	known := map[string]bool{}
+	for _, k := range keys {
+		known[k] = true
+	}
+	levels := []string{
+		"zzzzzzzzzzzz: 1\n",
+		"init_config: {zzzzzzzzzzzz: 1}\n",
+		"instances: [{zzzzzzzzzzzz: 1}]\n",
+		"instances: [{discovery: {zzzzzzzzzzzz: 1}}]\n",
+		"instances: [{tls: {zzzzzzzzzzzz: 1}}]\n",
+		"instances: [{checks: {zzzzzzzzzzzz: 1}}]\n",
+		"instances: [{checks: {vars: {zzzzzzzzzzzz: 1}}}]\n",
+	}
+	for _, src := range levels {
+		_, err := Parse("c", []byte(src), nil)
+		if err == nil {
+			t.Fatalf("%s: no error", src)
+		}
+		for _, line := range strings.Split(err.Error(), "\n") {
+			_, list, ok := strings.Cut(line, "known keys: ")
+			if !ok {
+				continue
+			}
+			for _, k := range strings.Split(list, ", ") {
+				if !known[k] {
+					t.Errorf("key %q is accepted but not in this test's list (document it in conf.yaml.example)", k)
+				}
+			}
+		}
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	if err == nil || !strings.Contains(err.Error(), "nope.yaml") || !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("got %v", err)
+	}
+}

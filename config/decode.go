@@ -1,0 +1,477 @@
+package config
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Error is one problem in the configuration, with where it is. Parse returns
+// every Error it found joined (errors.Join); use errors.As to get at one.
+type Error struct {
+	// File is the name given to Parse (the path for Load).
+	File string
+	// Line and Column are 1-based; Line is 0 when the problem has no place in
+	// the file (a bad DD_* environment variable).
+	Line, Column int
+	// Path is the key path, e.g. "instances[0].checks.vars.timeout", or the
+	// environment variable's name.
+	Path string
+	// Msg says what is wrong. It never holds a secret.
+	Msg string
+}
+
+// Error formats as "file:line: path: msg", the form editors and CI logs link.
+// The column is left out: the key path already names the exact element, even
+// inside a flow list.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(e.Line))
+	}
+	b.WriteString(": ")
+	if e.Path != "" {
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// maxNodes bounds the nodes one document may make the decoder visit, so that
+// aliases nested into a "billion laughs" cannot exhaust memory or time.
+const maxNodes = 100_000
+
+// decoder walks a yaml.Node tree by hand, so that every error carries the
+// file, the line and the key path, and so that it can collect many errors in
+// one pass instead of stopping at the first.
+type decoder struct {
+	file    string
+	env     func(string) (string, bool)
+	errs    []*Error
+	visited int
+	tooDeep bool
+}
+
+func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
+	e := &Error{File: d.file, Path: path, Msg: fmt.Sprintf(format, args...)}
+	if n != nil {
+		e.Line, e.Column = n.Line, n.Column
+	}
+	d.errs = append(d.errs, e)
+}
+
+// err returns the collected errors in file order, or nil.
+func (d *decoder) err() error {
+	if len(d.errs) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(d.errs, func(a, b *Error) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+	errs := make([]error, len(d.errs))
+	for i, e := range d.errs {
+		errs[i] = e
+	}
+	return errors.Join(errs...)
+}
+
+var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// document parses data into its single YAML document. Syntax errors are
+// rewritten from "yaml: line 3: ..." to "file:3: ...".
+func (d *decoder) document(data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Error{File: d.file, Line: 1, Msg: "empty file; want init_config and instances"}
+		}
+		return nil, d.syntaxError(data, err)
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		return nil, &Error{File: d.file, Line: next.Line, Msg: "a second YAML document (---) is not supported"}
+	case !errors.Is(err, io.EOF):
+		return nil, d.syntaxError(data, err)
+	}
+	if len(doc.Content) == 0 || isNull(doc.Content[0]) {
+		return nil, &Error{File: d.file, Line: 1, Msg: "empty file; want init_config and instances"}
+	}
+	return doc.Content[0], nil
+}
+
+// syntaxError rewrites a YAML syntax error with the file and a line.
+// yaml.v3 often reports the line where the enclosing block began, or no line
+// at all ("a: b: c"), so the line is found again: the first line at which
+// the text read so far fails with the same message.
+func (d *decoder) syntaxError(data []byte, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	if len(data) <= 1<<20 { // config files are small; this is quadratic
+		end := 0
+		for n := 1; end < len(data); n++ {
+			if i := bytes.IndexByte(data[end:], '\n'); i >= 0 {
+				end += i + 1
+			} else {
+				end = len(data)
+			}
+			if prefixFails(data[:end], msg) {
+				line = n
+				break
+			}
+		}
+	}
+	return &Error{File: d.file, Line: line, Msg: "invalid YAML: " + msg}
+}
+
+// prefixFails reports whether data fails to parse with message msg.
+func prefixFails(data []byte, msg string) bool {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, io.EOF) {
+			return false
+		}
+		got := strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
+			got = m[2]
+		}
+		return got == msg
+	}
+}
+
+// resolve follows aliases and counts visits (see maxNodes).
+func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	d.visited++
+	return n
+}
+
+func (d *decoder) budgetLeft(n *yaml.Node) bool {
+	if d.visited <= maxNodes {
+		return true
+	}
+	if !d.tooDeep {
+		d.tooDeep = true
+		d.errorf(n, "", "document too large or too many aliases (more than %d nodes)", maxNodes)
+	}
+	return false
+}
+
+func isNull(n *yaml.Node) bool {
+	return n == nil || n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+}
+
+// kindName describes a node for "want X, got Y" messages without quoting its
+// value (which may be a secret).
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!str":
+			return "a string"
+		case "!!int", "!!float":
+			return "a number"
+		case "!!bool":
+			return "a boolean"
+		case "!!null":
+			return "nothing"
+		case "!!timestamp":
+			return "a timestamp"
+		case "!!binary":
+			return "binary data"
+		}
+		return "a value tagged " + n.Tag
+	}
+	return "something else"
+}
+
+// keyPath joins a parent path and a key.
+func keyPath(parent, key string) string {
+	if parent == "" {
+		return key
+	}
+	return parent + "." + key
+}
+
+func indexPath(parent string, i int) string {
+	return parent + "[" + strconv.Itoa(i) + "]"
+}
+
+// pair is one key of a mapping with its value.
+type pair struct {
+	key   string
+	kNode *yaml.Node
+	val   *yaml.Node // resolved; may be a null scalar
+}
+
+// pairs returns a mapping's entries in file order, with YAML merge keys
+// ("<<: *base", handy to share settings between instances) applied: keys
+// written in the mapping win over merged ones. A duplicate key is an error.
+func (d *decoder) pairs(n *yaml.Node, path string) []pair {
+	var own []pair
+	seen := map[string]*yaml.Node{}
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := d.resolve(n.Content[i]), d.resolve(n.Content[i+1])
+		if !d.budgetLeft(n) {
+			return nil
+		}
+		if k.Kind != yaml.ScalarNode {
+			d.errorf(k, path, "keys must be plain strings, got %s", kindName(k))
+			continue
+		}
+		if k.ShortTag() == "!!merge" {
+			merges = append(merges, v)
+			continue
+		}
+		if first, dup := seen[k.Value]; dup {
+			d.errorf(k, keyPath(path, k.Value), "duplicate key (first at line %d)", first.Line)
+			continue
+		}
+		seen[k.Value] = k
+		own = append(own, pair{key: k.Value, kNode: k, val: v})
+	}
+	// Merged mappings: earlier ones win over later ones, own keys over all.
+	for _, m := range merges {
+		var srcs []*yaml.Node
+		switch m.Kind {
+		case yaml.MappingNode:
+			srcs = []*yaml.Node{m}
+		case yaml.SequenceNode:
+			for _, s := range m.Content {
+				srcs = append(srcs, d.resolve(s))
+			}
+		default:
+			d.errorf(m, path, "<< merges a mapping or a list of mappings, got %s", kindName(m))
+		}
+		for _, s := range srcs {
+			if s.Kind != yaml.MappingNode {
+				d.errorf(s, path, "<< merges a mapping or a list of mappings, got %s", kindName(s))
+				continue
+			}
+			for _, p := range d.pairs(s, path) {
+				if _, dup := seen[p.key]; !dup {
+					seen[p.key] = p.kNode
+					own = append(own, p)
+				}
+			}
+		}
+	}
+	return own
+}
+
+// object decodes a mapping whose keys are all known: each present key's
+// handler runs with the value and its path. Unknown keys are errors with a
+// suggestion. A null node is an empty mapping. It returns the mapping's
+// pairs by key for the caller's cross-field checks.
+func (d *decoder) object(n *yaml.Node, path string, fields map[string]func(v *yaml.Node, path string)) map[string]pair {
+	got := map[string]pair{}
+	if isNull(n) {
+		return got
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "want a mapping of keys, got %s", kindName(n))
+		return got
+	}
+	for _, p := range d.pairs(n, path) {
+		fn, ok := fields[p.key]
+		if !ok {
+			d.errorf(p.kNode, keyPath(path, p.key), "unknown key%s", suggest(p.key, fields))
+			continue
+		}
+		got[p.key] = p
+		if !isNull(p.val) {
+			fn(p.val, keyPath(path, p.key))
+		}
+	}
+	return got
+}
+
+// list returns a sequence's items (resolved); a null node is an empty list.
+func (d *decoder) list(n *yaml.Node, path string) ([]*yaml.Node, bool) {
+	if isNull(n) {
+		return nil, true
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, path, "want a list, got %s", kindName(n))
+		return nil, false
+	}
+	items := make([]*yaml.Node, 0, len(n.Content))
+	for _, c := range n.Content {
+		items = append(items, d.resolve(c))
+		if !d.budgetLeft(n) {
+			return nil, false
+		}
+	}
+	return items, true
+}
+
+// scalar returns a scalar's text, expanding ${VAR} in strings. Numbers are
+// accepted as their text (a cluster may be called 2024); booleans and other
+// kinds are errors, named without quoting the value.
+func (d *decoder) scalar(n *yaml.Node, path string, expand bool) (string, bool) {
+	if n.Kind != yaml.ScalarNode {
+		d.errorf(n, path, "want a string, got %s", kindName(n))
+		return "", false
+	}
+	switch n.ShortTag() {
+	case "!!str":
+		if !expand {
+			return n.Value, true
+		}
+		s, err := expandEnv(n.Value, d.env)
+		if err != nil {
+			d.errorf(n, path, "%v", err)
+			return "", false
+		}
+		return s, true
+	case "!!int", "!!float":
+		return n.Value, true
+	}
+	d.errorf(n, path, "want a string, got %s", kindName(n))
+	return "", false
+}
+
+// str is scalar with environment expansion and surrounding space trimmed.
+func (d *decoder) str(n *yaml.Node, path string) (string, bool) {
+	s, ok := d.scalar(n, path, true)
+	return strings.TrimSpace(s), ok
+}
+
+// boolean accepts YAML booleans and, for values coming from ${VAR}, the
+// strings true/false/yes/no/on/off.
+func (d *decoder) boolean(n *yaml.Node, path string) (bool, bool) {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!bool" {
+		b, err := strconv.ParseBool(strings.ToLower(n.Value))
+		if err == nil {
+			return b, true
+		}
+	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {
+		s, ok := d.str(n, path)
+		if !ok {
+			return false, false
+		}
+		switch strings.ToLower(s) {
+		case "true", "yes", "on":
+			return true, true
+		case "false", "no", "off":
+			return false, true
+		}
+		d.errorf(n, path, "want true or false, got %q", s)
+		return false, false
+	}
+	d.errorf(n, path, "want true or false, got %s", kindName(n))
+	return false, false
+}
+
+// port accepts an integer in 1..65535.
+func (d *decoder) port(n *yaml.Node, path string) (int, bool) {
+	if n.Kind != yaml.ScalarNode || (n.ShortTag() != "!!int" && n.ShortTag() != "!!str") {
+		d.errorf(n, path, "want a port number, got %s", kindName(n))
+		return 0, false
+	}
+	s, ok := d.str(n, path)
+	if !ok {
+		return 0, false
+	}
+	p, err := strconv.ParseInt(s, 0, 64)
+	if err != nil || p < 1 || p > 65535 {
+		d.errorf(n, path, "want a port number from 1 to 65535, got %q", s)
+		return 0, false
+	}
+	return int(p), true
+}
+
+// suggest returns ` (did you mean "x"?)` for the known key nearest to an
+// unknown one, or a hint for keys from other tools' configurations.
+func suggest[V any](key string, known map[string]V) string {
+	if hint, ok := keyHints[key]; ok {
+		if _, isKnown := known[hint.want]; isKnown {
+			return " (" + hint.say + ")"
+		}
+	}
+	// A prefix of a known key ("refresh" for "refresh_interval").
+	prefixed := ""
+	for k := range known {
+		if len(key) >= 4 && strings.HasPrefix(k, strings.ToLower(key)) && (prefixed == "" || len(k) < len(prefixed) || len(k) == len(prefixed) && k < prefixed) {
+			prefixed = k
+		}
+	}
+	if prefixed != "" {
+		return fmt.Sprintf(" (did you mean %q?)", prefixed)
+	}
+	best, bestDist := "", -1
+	for k := range known {
+		dist := levenshtein(strings.ToLower(key), k)
+		if bestDist < 0 || dist < bestDist || dist == bestDist && k < best {
+			best, bestDist = k, dist
+		}
+	}
+	if bestDist < 0 || bestDist > max(2, len(key)/3) {
+		keys := make([]string, 0, len(known))
+		for k := range known {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		return "; known keys: " + strings.Join(keys, ", ")
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// keyHints answers keys people carry over from Datadog's cockroachdb and
+// openmetrics checks.
+var keyHints = map[string]struct{ want, say string }{
+	"openmetrics_endpoint":    {"status_urls", `roachdog reads /_status/vars itself: list the nodes' base URLs in status_urls, e.g. "http://roach1:8080"`},
+	"prometheus_url":          {"status_urls", `roachdog reads /_status/vars itself: list the nodes' base URLs in status_urls, e.g. "http://roach1:8080"`},
+	"status_url":              {"status_urls", `did you mean "status_urls"? It takes a list`},
+	"url":                     {"status_urls", `did you mean "status_urls"? It takes a list of the nodes' base URLs`},
+	"min_collection_interval": {"interval", `a check's own interval is "interval"; min_collection_interval belongs to the instance`},
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,161 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// redacted replaces passwords, as net/url's URL.Redacted does.
+const redacted = "xxxxx"
+
+var secretParamRe = regexp.MustCompile(`(?i)([?&](?:ssl)?password=)[^&#]*`)
+
+// redactURLText hides a URL's password without parsing it, since it is used
+// on URLs that do not parse. The user info ends at the LAST "@" (a password
+// may hold "/", "?" or "#" that url.Parse would take for the path, query or
+// fragment) and its password starts at the first ":". The password and
+// sslpassword query parameters (libpq's) are hidden too. It may hide more
+// than the password, never less.
+func redactURLText(raw string) string {
+	prefix, rest := "", raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		prefix, rest = raw[:i+3], raw[i+3:]
+	}
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		if user, _, hasPass := strings.Cut(rest[:at], ":"); hasPass {
+			rest = user + ":" + redacted + rest[at:]
+		}
+	}
+	return prefix + secretParamRe.ReplaceAllString(rest, "${1}"+redacted)
+}
+
+// redactSQLURL hides the password of a parsed URL, in the user info and in
+// the query.
+func redactSQLURL(u *url.URL) string {
+	r := *u
+	if _, has := r.User.Password(); has {
+		r.User = url.UserPassword(r.User.Username(), redacted)
+	}
+	q := r.Query()
+	changed := false
+	for _, k := range []string{"password", "sslpassword"} {
+		if q.Has(k) {
+			q.Set(k, redacted)
+			changed = true
+		}
+	}
+	if changed {
+		r.RawQuery = q.Encode()
+	}
+	return r.String()
+}
+
+var sslModes = map[string]bool{
+	"disable": true, "allow": true, "prefer": true, "require": true, "verify-ca": true, "verify-full": true,
+}
+
+// checkSQLURL validates a PostgreSQL connection URL and returns it redacted.
+// Its errors show the URL only through redactURLText and never carry
+// net/url's own messages about the raw URL, which quote pieces of it.
+func checkSQLURL(raw string) (string, error) {
+	shown := redactURLText(raw)
+	scheme, _, ok := strings.Cut(raw, "://")
+	if !ok {
+		return "", errors.New(`want a URL like "postgresql://roachdog@haproxy:26257/defaultdb?sslmode=verify-full" (the value is not shown: it may hold a password)`)
+	}
+	if s := strings.ToLower(scheme); s != "postgres" && s != "postgresql" {
+		return "", fmt.Errorf("%q: want a URL with scheme postgres:// or postgresql://", shown)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		// Parse the redacted text instead: if that works, the trouble is in
+		// the user info; if not, its error quotes nothing secret.
+		if _, err2 := url.Parse(shown); err2 != nil {
+			var ue *url.Error
+			if errors.As(err2, &ue) {
+				err2 = ue.Err
+			}
+			return "", fmt.Errorf("%q: not a valid URL: %v", shown, err2)
+		}
+		return "", fmt.Errorf("%q: not a valid URL: percent-encode special characters in the user name and password (@ as %%40, / as %%2F, ? as %%3F, # as %%23, %% as %%25)", shown)
+	}
+	if strings.Contains(u.Path, "@") || strings.Contains(u.RawQuery, "@") || strings.Contains(u.Fragment, "@") {
+		// "postgresql://u:12/34@h" parses with host "u:12": the password
+		// held a "/" (or "?", "#") that ended the host early.
+		return "", fmt.Errorf("%q: an \"@\" after the host; percent-encode special characters in the user name and password (@ as %%40, / as %%2F, ? as %%3F, # as %%23)", shown)
+	}
+	redactedURL := redactSQLURL(u)
+	q := u.Query()
+	switch {
+	case u.Fragment != "" || u.RawFragment != "":
+		return "", fmt.Errorf("%q must not have a fragment (#...)", redactedURL)
+	case u.Host == "" && q.Get("host") == "":
+		return "", fmt.Errorf("%q has no host", redactedURL)
+	}
+	if u.Host != "" {
+		for _, hp := range strings.Split(u.Host, ",") { // libpq allows host1:port1,host2:port2
+			host := hp
+			if i := strings.LastIndexByte(hp, ':'); i >= 0 && !strings.HasSuffix(hp, "]") {
+				host = hp[:i]
+				if p, err := strconv.Atoi(hp[i+1:]); err != nil || p < 1 || p > 65535 {
+					return "", fmt.Errorf("%q: port must be a number from 1 to 65535", redactedURL)
+				}
+			}
+			if host == "" || host == "[]" {
+				return "", fmt.Errorf("%q has no host", redactedURL)
+			}
+		}
+	}
+	if m := q.Get("sslmode"); m != "" && !sslModes[m] {
+		return "", fmt.Errorf("%q: sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full", redactedURL)
+	}
+	return redactedURL, nil
+}
+
+// LogValue shows the configuration without secrets (the SQL URL is shown
+// redacted), so that the whole Config can be logged at start-up.
+func (c *Config) LogValue() slog.Value {
+	if c == nil {
+		return slog.StringValue("<nil>")
+	}
+	attrs := []slog.Attr{
+		slog.String("file", c.File),
+		slog.String("dogstatsd", c.Init.DogStatsDAddr),
+		slog.String("namespace", c.Init.Namespace),
+		slog.Any("tags", c.Init.Tags),
+		slog.String("listen_address", c.Init.ListenAddress),
+	}
+	for i := range c.Instances {
+		attrs = append(attrs, slog.Any("instance."+strconv.Itoa(i), c.Instances[i]))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// LogValue shows an instance without secrets.
+func (in Instance) LogValue() slog.Value {
+	attrs := []slog.Attr{
+		slog.String("cluster", in.Cluster),
+		slog.Any("status_urls", in.StatusURLs),
+		slog.Bool("discover", in.Discover),
+	}
+	if in.RedactedSQLURL != "" {
+		attrs = append(attrs, slog.String("sql_url", in.RedactedSQLURL))
+	}
+	attrs = append(attrs,
+		slog.Duration("min_collection_interval", in.MinCollectionInterval),
+		slog.Any("tags", in.Tags),
+		slog.Group("vars",
+			slog.Bool("enabled", in.Checks.Vars.Enabled),
+			slog.Duration("interval", in.Checks.Vars.Interval),
+			slog.Duration("timeout", in.Checks.Vars.Timeout),
+			slog.Int("include", len(in.Checks.Vars.Include)),
+			slog.Int("exclude", len(in.Checks.Vars.Exclude)),
+		),
+	)
+	return slog.GroupValue(attrs...)
+}
