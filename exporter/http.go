@@ -1,0 +1,66 @@
+package exporter
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// NewHTTPServer returns a server (not started) for roachdog's own
+// endpoints:
+//
+//	/metrics  self-metrics from m's private registry
+//	/healthz  200 "ok" while the process runs (liveness)
+//	/readyz   200 once ready() is true, else 503 with the reason (readiness)
+//
+// A nil ready counts as always ready.
+func NewHTTPServer(addr string, m *SelfMetrics, ready func() bool, logger *slog.Logger) *http.Server {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	reg := m.Registry()
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(reg,
+		promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelError),
+			ErrorHandling:     promhttp.ContinueOnError,
+			Registry:          reg,
+			Timeout:           10 * time.Second,
+			EnableOpenMetrics: true,
+		})))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		plain(w, http.StatusOK, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if ready == nil || ready() {
+			plain(w, http.StatusOK, "ready")
+			return
+		}
+		plain(w, http.StatusServiceUnavailable, "not ready: some checks have not completed their first cycle yet")
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+		plain(w, http.StatusOK, "roachdog\n\n/metrics  self-metrics\n/healthz  liveness\n/readyz   readiness")
+	})
+	return &http.Server{
+		Addr:    addr,
+		Handler: mux,
+		// Bounded everywhere: a slow or stuck client must not pin
+		// goroutines. WriteTimeout leaves room for the 10s gather timeout.
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
+
+func plain(w http.ResponseWriter, code int, body string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	fmt.Fprintln(w, body)
+}

@@ -1,0 +1,313 @@
+package exporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/cluster"
+)
+
+// Job is one check on its schedule.
+type Job struct {
+	Check checks.Check
+	// Interval between cycle starts; 15s (the Agent's default
+	// min_collection_interval) when not positive.
+	Interval time.Duration
+	// Timeout bounds one cycle; Interval when not positive.
+	Timeout time.Duration
+}
+
+// Instance is one CockroachDB cluster and the checks run against it.
+type Instance struct {
+	Cluster string
+	// Source gives the node list; asked before each cycle of each job, so it
+	// must be cheap (discovery caches). Nil means no nodes.
+	Source cluster.Source
+	HTTP   *http.Client
+	// Sink receives what the checks report, already wrapped WithTags
+	// (cluster:<name> and the instance's tags).
+	Sink   checks.Sink
+	Jobs   []Job
+	Logger *slog.Logger
+}
+
+// defaultInterval applies to jobs without one.
+const defaultInterval = 15 * time.Second
+
+// defaultAbandonAfter is how long a cycle waits, past its deadline, for a
+// check that ignores its context before giving up on it.
+const defaultAbandonAfter = 5 * time.Second
+
+// Runner runs every job of every instance on its own schedule.
+type Runner struct {
+	jobs   []*job
+	m      *SelfMetrics
+	logger *slog.Logger
+	// abandonAfter: see defaultAbandonAfter; tests shorten it.
+	abandonAfter time.Duration
+}
+
+type job struct {
+	inst     *Instance
+	check    checks.Check
+	name     string
+	interval time.Duration
+	timeout  time.Duration
+	logger   *slog.Logger
+	// busy holds a token while a cycle runs: Check.Run is never called
+	// concurrently on one Check, and a tick that finds it taken is skipped.
+	busy chan struct{}
+	// done is set once a cycle has completed (ok or not).
+	done atomic.Bool
+}
+
+// NewRunner prepares the jobs; nothing runs until RunOnce or Run.
+func NewRunner(instances []Instance, m *SelfMetrics, logger *slog.Logger) *Runner {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	r := &Runner{m: m, logger: logger, abandonAfter: defaultAbandonAfter}
+	for i := range instances {
+		inst := &Instance{}
+		*inst = instances[i] // our own copy: the caller may reuse its slice
+		instLogger := inst.Logger
+		if instLogger == nil {
+			instLogger = logger
+		}
+		for _, jb := range inst.Jobs {
+			name := jb.Check.Name()
+			j := &job{
+				inst:     inst,
+				check:    jb.Check,
+				name:     name,
+				interval: jb.Interval,
+				timeout:  jb.Timeout,
+				logger:   instLogger.With("cluster", inst.Cluster, "check", name),
+				busy:     make(chan struct{}, 1),
+			}
+			if j.interval <= 0 {
+				j.interval = defaultInterval
+			}
+			if j.timeout <= 0 {
+				j.timeout = j.interval
+			}
+			m.initJob(inst.Cluster, name)
+			r.jobs = append(r.jobs, j)
+		}
+	}
+	return r
+}
+
+// Ready reports whether every job has completed at least one cycle, ok or
+// not: by then everything that can be sent has been tried once.
+func (r *Runner) Ready() bool {
+	for _, j := range r.jobs {
+		if !j.done.Load() {
+			return false
+		}
+	}
+	return true
+}
+
+// RunOnce runs every job of every instance once, concurrently, and returns
+// the failures joined, each naming its cluster and check. A job whose
+// previous cycle is still running (a concurrent Run) is waited for.
+func (r *Runner) RunOnce(ctx context.Context) error {
+	errs := make([]error, len(r.jobs))
+	var wg sync.WaitGroup
+	for i, j := range r.jobs {
+		wg.Go(func() {
+			select {
+			case j.busy <- struct{}{}:
+			case <-ctx.Done():
+				errs[i] = fmt.Errorf("cluster %q check %q: %w", j.inst.Cluster, j.name, context.Cause(ctx))
+				return
+			}
+			errs[i] = r.cycle(ctx, j)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Run runs every job on its own ticker until ctx is cancelled, then cancels
+// the cycles in flight, waits for them and returns nil. (A check that
+// ignores its context is waited for at most 5s past cancellation, then
+// abandoned with an error log; see runCheck.) The first cycle of
+// each job starts almost at once: a small random delay (at most a tenth of
+// the interval, capped at 1s) spreads jobs that share an interval, so they
+// do not all hit the cluster in the same instant forever after.
+func (r *Runner) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, j := range r.jobs {
+		wg.Go(func() { r.loop(ctx, j) })
+	}
+	wg.Wait()
+	return nil
+}
+
+func (r *Runner) loop(ctx context.Context, j *job) {
+	var cycles sync.WaitGroup
+	defer cycles.Wait()
+
+	jitter := time.Duration(rand.Int64N(int64(min(j.interval/10, time.Second)) + 1))
+	first := time.NewTimer(jitter)
+	select {
+	case <-ctx.Done():
+		first.Stop()
+		return
+	case <-first.C:
+	}
+
+	start := func() {
+		select {
+		case j.busy <- struct{}{}:
+		default:
+			r.m.skipped(j.inst.Cluster, j.name)
+			j.logger.Warn("previous cycle still running, skipping this one", "interval", j.interval)
+			return
+		}
+		// The cycle runs beside the ticker so that a slow cycle shows
+		// up as skipped ticks rather than a drifting schedule.
+		cycles.Go(func() {
+			if err := r.cycle(ctx, j); err != nil && ctx.Err() == nil {
+				j.logger.Warn("check failed", "err", err)
+			}
+		})
+	}
+	ticker := time.NewTicker(j.interval)
+	defer ticker.Stop()
+	start()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			start()
+		}
+	}
+}
+
+// cycle runs one collection of one job under its timeout and records the
+// outcome. The caller has taken j.busy; cycle gives it back when the check
+// has returned (see runCheck for a check that does not).
+func (r *Runner) cycle(parent context.Context, j *job) (err error) {
+	ctx, cancel := context.WithTimeout(parent, j.timeout)
+	defer cancel()
+	release := true
+	defer func() {
+		if release {
+			<-j.busy
+		}
+	}()
+	begin := time.Now()
+	defer func() {
+		if parent.Err() != nil {
+			// Shutting down: the cycle was cut short by us, which says
+			// nothing about the cluster; record nothing.
+			return
+		}
+		end := time.Now()
+		r.m.observeCycle(j.inst.Cluster, j.name, end.Sub(begin).Seconds(), err == nil, float64(end.UnixNano())/1e9)
+		j.done.Store(true)
+		if err == nil {
+			j.logger.Debug("check done", "duration", end.Sub(begin))
+		}
+	}()
+
+	var nodes []cluster.Node
+	if j.inst.Source != nil {
+		var nerr error
+		nodes, nerr = j.inst.Source.Nodes(ctx)
+		if nerr != nil {
+			if len(nodes) == 0 {
+				return fmt.Errorf("cluster %q check %q: list nodes: %w", j.inst.Cluster, j.name, nerr)
+			}
+			j.logger.Warn("node list refresh failed, using the last known list", "nodes", len(nodes), "err", nerr)
+		}
+	}
+	target := &checks.Target{
+		Cluster: j.inst.Cluster,
+		Nodes:   nodes,
+		HTTP:    j.inst.HTTP,
+		Logger:  j.logger,
+		NodeErrors: func(node string, _ error) {
+			r.m.nodeError(j.inst.Cluster, j.name, node)
+		},
+	}
+	finished, err := r.runCheck(ctx, j, target)
+	release = finished
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil && parent.Err() == nil {
+			return fmt.Errorf("cluster %q check %q: timed out after %s: %w", j.inst.Cluster, j.name, j.timeout, err)
+		}
+		return fmt.Errorf("cluster %q check %q: %w", j.inst.Cluster, j.name, err)
+	}
+	return nil
+}
+
+// runCheck calls Check.Run in its own goroutine so that a panic is
+// recovered there and a check that ignores its context cannot hold the
+// cycle (and shutdown) forever: past the deadline plus abandonAfter the
+// cycle gives up and finished is false. The check's goroutine then gives
+// j.busy back itself when Run finally returns, so the check is never run
+// twice at once; until then its ticks are skipped (and counted).
+func (r *Runner) runCheck(ctx context.Context, j *job, target *checks.Target) (finished bool, err error) {
+	const (
+		running int32 = iota
+		returned
+		abandoned
+	)
+	var state atomic.Int32
+	result := make(chan error, 1)
+	go func() {
+		var err error
+		defer func() {
+			if p := recover(); p != nil {
+				j.logger.Error("check panicked", "panic", p, "stack", string(debug.Stack()))
+				err = fmt.Errorf("panic: %v", p)
+			}
+			result <- err
+			if !state.CompareAndSwap(running, returned) {
+				<-j.busy // the cycle gave up on us: give the token back
+				j.logger.Warn("abandoned check returned at last")
+			}
+		}()
+		err = j.check.Run(ctx, target, j.inst.Sink)
+	}()
+	overran := func(err error) error {
+		if err == nil {
+			// Run returned nil, but after its deadline: the cycle overran
+			// and its results may be partial.
+			return context.Cause(ctx)
+		}
+		return err
+	}
+	select {
+	case err := <-result:
+		return true, err
+	case <-ctx.Done():
+	}
+	grace := time.NewTimer(r.abandonAfter)
+	defer grace.Stop()
+	select {
+	case err := <-result:
+		return true, overran(err)
+	case <-grace.C:
+	}
+	if !state.CompareAndSwap(running, abandoned) {
+		// It returned just as the grace period ended.
+		return true, overran(<-result)
+	}
+	j.logger.Error("check ignores its context; abandoned it", "waited_past_deadline", r.abandonAfter)
+	return false, fmt.Errorf("did not return within %s of its deadline (%w); abandoned", r.abandonAfter, context.Cause(ctx))
+}

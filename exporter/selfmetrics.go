@@ -1,0 +1,234 @@
+package exporter
+
+import (
+	"runtime"
+	"sync"
+
+	"github.com/DataDog/datadog-go/v5/statsd"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// SelfMetrics is roachdog's own instrumentation, on a private registry so
+// nothing registered by a library on the default one leaks into /metrics.
+// All methods are safe for concurrent use; a nil *SelfMetrics records
+// nothing (handy in tests and for the dry-run path).
+type SelfMetrics struct {
+	reg *prometheus.Registry
+
+	checkDuration *prometheus.HistogramVec
+	checkRuns     *prometheus.CounterVec
+	checkErrors   *prometheus.CounterVec
+	checkSkipped  *prometheus.CounterVec
+	nodeErrors    *prometheus.CounterVec
+	lastSuccess   *prometheus.GaugeVec
+	sent          *prometheus.CounterVec
+	sendErrors    prometheus.Counter
+	dropped       prometheus.Counter
+
+	dsd *telemetryCollector
+}
+
+// Kinds of submissions counted in roachdog_sent_total.
+const (
+	kindGauge        = "gauge"
+	kindCount        = "count"
+	kindServiceCheck = "service_check"
+	kindEvent        = "event"
+)
+
+// Results counted in roachdog_check_runs_total.
+const (
+	resultOK    = "ok"
+	resultError = "error"
+)
+
+// NewSelfMetrics creates the registry with roachdog's metrics, the build
+// info and the Go runtime and process collectors.
+func NewSelfMetrics(version, commit string) *SelfMetrics {
+	m := &SelfMetrics{
+		reg: prometheus.NewRegistry(),
+		checkDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "roachdog_check_duration_seconds",
+			Help: "Duration of check cycles, node listing included.",
+			// Cycles range from milliseconds (one SQL query) to the
+			// timeout (a slow node); the default buckets stop at 10s.
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+		}, []string{"cluster", "check"}),
+		checkRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "roachdog_check_runs_total",
+			Help: "Check cycles completed, by result (ok or error).",
+		}, []string{"cluster", "check", "result"}),
+		checkErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "roachdog_check_errors_total",
+			Help: "Check cycles that failed as a whole (error, timeout or panic).",
+		}, []string{"cluster", "check"}),
+		checkSkipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "roachdog_check_skipped_total",
+			Help: "Check cycles skipped because the previous cycle was still running.",
+		}, []string{"cluster", "check"}),
+		nodeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "roachdog_node_errors_total",
+			Help: "Per-node failures reported by checks (one node unreachable, one bad payload).",
+		}, []string{"cluster", "check", "node"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "roachdog_last_success_timestamp_seconds",
+			Help: "Unix time of the end of the last successful cycle of each check.",
+		}, []string{"cluster", "check"}),
+		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "roachdog_sent_total",
+			Help: "Submissions to the DogStatsD client, by kind (gauge, count, service_check, event).",
+		}, []string{"kind"}),
+		sendErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "roachdog_send_errors_total",
+			Help: "Errors reported by the DogStatsD client (write failures, full queues).",
+		}),
+		dropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "roachdog_dropped_values_total",
+			Help: "Gauge values not sent because they were NaN or infinite, which Datadog cannot store.",
+		}),
+		dsd: newTelemetryCollector(),
+	}
+	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "roachdog_build_info",
+		Help: "A metric with a constant '1' value labeled by version, revision and goversion of roachdog.",
+	}, []string{"version", "revision", "goversion"})
+	buildInfo.WithLabelValues(version, commit, runtime.Version()).Set(1)
+	for _, k := range []string{kindGauge, kindCount, kindServiceCheck, kindEvent} {
+		m.sent.WithLabelValues(k)
+	}
+	m.reg.MustRegister(
+		buildInfo, m.checkDuration, m.checkRuns, m.checkErrors, m.checkSkipped,
+		m.nodeErrors, m.lastSuccess, m.sent, m.sendErrors, m.dropped, m.dsd,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return m
+}
+
+// Registry returns the private registry served on /metrics.
+func (m *SelfMetrics) Registry() *prometheus.Registry { return m.reg }
+
+// initJob creates a job's series at zero, so dashboards and rate() see them
+// before the first failure.
+func (m *SelfMetrics) initJob(cluster, check string) {
+	if m == nil {
+		return
+	}
+	m.checkRuns.WithLabelValues(cluster, check, resultOK)
+	m.checkRuns.WithLabelValues(cluster, check, resultError)
+	m.checkErrors.WithLabelValues(cluster, check)
+	m.checkSkipped.WithLabelValues(cluster, check)
+}
+
+func (m *SelfMetrics) observeCycle(cluster, check string, seconds float64, ok bool, endUnix float64) {
+	if m == nil {
+		return
+	}
+	m.checkDuration.WithLabelValues(cluster, check).Observe(seconds)
+	if ok {
+		m.checkRuns.WithLabelValues(cluster, check, resultOK).Inc()
+		m.lastSuccess.WithLabelValues(cluster, check).Set(endUnix)
+		return
+	}
+	m.checkRuns.WithLabelValues(cluster, check, resultError).Inc()
+	m.checkErrors.WithLabelValues(cluster, check).Inc()
+}
+
+func (m *SelfMetrics) skipped(cluster, check string) {
+	if m != nil {
+		m.checkSkipped.WithLabelValues(cluster, check).Inc()
+	}
+}
+
+func (m *SelfMetrics) nodeError(cluster, check, node string) {
+	if m != nil {
+		m.nodeErrors.WithLabelValues(cluster, check, node).Inc()
+	}
+}
+
+func (m *SelfMetrics) sentOne(kind string) {
+	if m != nil {
+		m.sent.WithLabelValues(kind).Inc()
+	}
+}
+
+func (m *SelfMetrics) sendError() {
+	if m != nil {
+		m.sendErrors.Inc()
+	}
+}
+
+func (m *SelfMetrics) droppedValue() {
+	if m != nil {
+		m.dropped.Inc()
+	}
+}
+
+// watchClient exposes a DogStatsD client's telemetry (one client at a time;
+// a later call replaces the earlier one).
+func (m *SelfMetrics) watchClient(c telemetrySource) {
+	if m != nil {
+		m.dsd.set(c)
+	}
+}
+
+type telemetrySource interface{ GetTelemetry() statsd.Telemetry }
+
+// telemetryCollector reads datadog-go's own counters at scrape time. They
+// are the only view of payloads dropped inside the client (full sender
+// queue, UDS write errors); over UDP the kernel drops silently and nothing
+// can count that. datadog-go returns zeros when its telemetry is disabled,
+// so the DogStatsD sink keeps it on.
+type telemetryCollector struct {
+	mu  sync.Mutex
+	src telemetrySource
+
+	packetsSent, packetsDropped, bytesSent, bytesDropped *prometheus.Desc
+}
+
+func newTelemetryCollector() *telemetryCollector {
+	return &telemetryCollector{
+		packetsSent: prometheus.NewDesc("roachdog_dogstatsd_packets_sent_total",
+			"DogStatsD payloads written by the client (over UDP, written is not received).", nil, nil),
+		packetsDropped: prometheus.NewDesc("roachdog_dogstatsd_packets_dropped_total",
+			"DogStatsD payloads dropped by the client, by reason (queue: sender queue full; writer: write error or timeout).",
+			[]string{"reason"}, nil),
+		bytesSent: prometheus.NewDesc("roachdog_dogstatsd_bytes_sent_total",
+			"Bytes of DogStatsD payloads written by the client.", nil, nil),
+		bytesDropped: prometheus.NewDesc("roachdog_dogstatsd_bytes_dropped_total",
+			"Bytes of DogStatsD payloads dropped by the client, by reason.", []string{"reason"}, nil),
+	}
+}
+
+func (c *telemetryCollector) set(src telemetrySource) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.src = src
+}
+
+func (c *telemetryCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.packetsSent
+	ch <- c.packetsDropped
+	ch <- c.bytesSent
+	ch <- c.bytesDropped
+}
+
+func (c *telemetryCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	src := c.src
+	c.mu.Unlock()
+	if src == nil {
+		return // no client yet (dry run, or before the Agent resolved)
+	}
+	t := src.GetTelemetry()
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	counter(c.packetsSent, t.TotalPayloadsSent)
+	counter(c.packetsDropped, t.TotalPayloadsDroppedQueueFull, "queue")
+	counter(c.packetsDropped, t.TotalPayloadsDroppedWriter, "writer")
+	counter(c.bytesSent, t.TotalBytesSent)
+	counter(c.bytesDropped, t.TotalBytesDroppedQueueFull, "queue")
+	counter(c.bytesDropped, t.TotalBytesDroppedWriter, "writer")
+}

@@ -1,0 +1,80 @@
+package exporter
+
+import (
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/roachdog/roachdog/checks"
+)
+
+// WithTags returns a sink that adds tags (the instance's cluster:<name> and
+// configured tags) in front of the tags of every metric, service check and
+// event before passing them to s. The caller's slices are never modified.
+func WithTags(s checks.Sink, tags ...string) checks.Sink {
+	if len(tags) == 0 {
+		return s
+	}
+	return &tagged{next: s, tags: slices.Clone(tags)}
+}
+
+type tagged struct {
+	next checks.Sink
+	tags []string
+}
+
+// with allocates a fresh slice each time: appending to t.tags directly
+// would let concurrent calls share (and overwrite) its spare capacity.
+func (t *tagged) with(tags []string) []string {
+	out := make([]string, 0, len(t.tags)+len(tags))
+	return append(append(out, t.tags...), tags...)
+}
+
+func (t *tagged) Gauge(name string, v float64, tags []string) { t.next.Gauge(name, v, t.with(tags)) }
+func (t *tagged) Count(name string, v int64, tags []string)   { t.next.Count(name, v, t.with(tags)) }
+func (t *tagged) ServiceCheck(name string, st checks.Status, msg string, tags []string) {
+	t.next.ServiceCheck(name, st, msg, t.with(tags))
+}
+func (t *tagged) Event(e checks.Event) {
+	e.Tags = t.with(e.Tags)
+	t.next.Event(e)
+}
+
+// ddEnvTags mirrors datadog-go's ddEnvTagsMapping (statsdex.go): the client
+// appends these to its global tags, in this order, whenever the variable is
+// set.
+var ddEnvTags = []struct{ env, tag string }{
+	{"DD_ENTITY_ID", "dd.internal.entity_id"},
+	{"DD_ENV", "env"},
+	{"DD_SERVICE", "service"},
+	{"DD_VERSION", "version"},
+}
+
+// clientTags splits the global tags the way datadog-go will send them:
+// configured are the tags to hand to statsd.WithTags, env the tags the
+// client appends by itself from DD_* variables. A configured tag equal to
+// one the client adds is dropped, so it is not sent twice (config copies
+// DD_ENV and friends into the configured tags). The wire order is
+// configured, then env.
+func clientTags(tags []string) (configured, env []string) {
+	for _, m := range ddEnvTags {
+		if v := os.Getenv(m.env); v != "" {
+			env = append(env, m.tag+":"+v)
+		}
+	}
+	for _, t := range tags {
+		if !slices.Contains(env, t) {
+			configured = append(configured, t)
+		}
+	}
+	return configured, env
+}
+
+// normalizeNamespace returns the metric name prefix for namespace, like
+// statsd.WithNamespace: "crdb" and "crdb." both give "crdb."; "" gives "".
+func normalizeNamespace(namespace string) string {
+	if namespace == "" || strings.HasSuffix(namespace, ".") {
+		return namespace
+	}
+	return namespace + "."
+}

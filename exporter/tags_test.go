@@ -1,0 +1,100 @@
+package exporter
+
+import (
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/internal/sinktest"
+)
+
+// clearDDEnv pins the DD_* variables datadog-go reads, so tests do not
+// depend on the machine's environment.
+func clearDDEnv(t *testing.T) {
+	t.Helper()
+	for _, k := range []string{"DD_ENTITY_ID", "DD_ENV", "DD_SERVICE", "DD_VERSION",
+		"DD_CARDINALITY", "DATADOG_CARDINALITY", "DD_EXTERNAL_ENV", "DD_ORIGIN_DETECTION_ENABLED"} {
+		t.Setenv(k, "")
+	}
+}
+
+func TestWithTags(t *testing.T) {
+	rec := &sinktest.Recorder{}
+	s := WithTags(rec, "cluster:prod", "team:db")
+
+	callerTags := []string{"node_id:1"}
+	s.Gauge("g", 1, callerTags)
+	s.Count("c", 2, callerTags)
+	s.ServiceCheck("sc", checks.Warning, "slow", callerTags)
+	s.Gauge("untagged", 3, nil)
+	ts := time.Unix(1700000000, 0)
+	s.Event(checks.Event{Title: "t", Text: "x", Tags: callerTags, Timestamp: ts, AlertType: checks.Error, AggregationKey: "k"})
+
+	want := []string{"cluster:prod", "team:db", "node_id:1"}
+	for _, name := range []string{"g", "c", "sc"} {
+		if got := rec.One(t, name).Tags; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s tags = %q, want %q", name, got, want)
+		}
+	}
+	if got := rec.One(t, "untagged").Tags; !reflect.DeepEqual(got, []string{"cluster:prod", "team:db"}) {
+		t.Errorf("untagged tags = %q", got)
+	}
+	if p := rec.One(t, "sc"); p.Status != checks.Warning || p.Message != "slow" {
+		t.Errorf("service check lost status or message: %+v", p)
+	}
+	wantEvent := checks.Event{Title: "t", Text: "x", Tags: want, Timestamp: ts, AlertType: checks.Error, AggregationKey: "k"}
+	if len(rec.Events) != 1 || !reflect.DeepEqual(rec.Events[0], wantEvent) {
+		t.Errorf("events = %+v, want %+v", rec.Events, wantEvent)
+	}
+	if !reflect.DeepEqual(callerTags, []string{"node_id:1"}) {
+		t.Errorf("caller's tags modified: %q", callerTags)
+	}
+	if WithTags(rec) != checks.Sink(rec) {
+		t.Error("WithTags without tags should return the sink itself")
+	}
+}
+
+// TestWithTagsConcurrent guards against sharing spare capacity between
+// calls (run with -race; the tags of each call must stay its own).
+func TestWithTagsConcurrent(t *testing.T) {
+	instance := make([]string, 1, 8) // spare capacity invites aliasing bugs
+	instance[0] = "cluster:prod"
+	rec := &sinktest.Recorder{}
+	s := WithTags(rec, instance...)
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() {
+			tag := []string{"i:" + string(rune('a'+i%26))}
+			s.Gauge("g", float64(i), tag)
+		})
+	}
+	wg.Wait()
+	for _, p := range rec.Find("g") {
+		if len(p.Tags) != 2 || p.Tags[0] != "cluster:prod" || p.Tags[1] != "i:"+string(rune('a'+int(p.Value)%26)) {
+			t.Fatalf("tags mixed up between calls: value %v tags %q", p.Value, p.Tags)
+		}
+	}
+}
+
+func TestClientTags(t *testing.T) {
+	clearDDEnv(t)
+	t.Setenv("DD_ENV", "prod")
+	t.Setenv("DD_VERSION", "1.2")
+	configured, env := clientTags([]string{"env:prod", "team:db", "version:other"})
+	if want := []string{"team:db", "version:other"}; !reflect.DeepEqual(configured, want) {
+		t.Errorf("configured = %q, want %q (env:prod dropped: the client adds it)", configured, want)
+	}
+	if want := []string{"env:prod", "version:1.2"}; !reflect.DeepEqual(env, want) {
+		t.Errorf("env = %q, want %q", env, want)
+	}
+}
+
+func TestNormalizeNamespace(t *testing.T) {
+	for in, want := range map[string]string{"crdb": "crdb.", "crdb.": "crdb.", "": "", "a.b": "a.b."} {
+		if got := normalizeNamespace(in); got != want {
+			t.Errorf("normalizeNamespace(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
