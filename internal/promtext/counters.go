@@ -1,0 +1,157 @@
+package promtext
+
+import (
+	"math"
+	"sort"
+	"sync"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+)
+
+// Counters keeps the previous value of cumulative counters per series key, to
+// turn them into the increments a DogStatsD count wants. It is safe for
+// concurrent use (nodes may be scraped in parallel).
+type Counters struct {
+	mu sync.Mutex
+	m  map[string]*counterState
+}
+
+type counterState struct {
+	prev  float64   // last value seen
+	carry float64   // fractional increase not sent yet, in [0, 1)
+	seen  time.Time // last observation, for Forget
+}
+
+// NewCounters returns an empty Counters.
+func NewCounters() *Counters {
+	return &Counters{m: make(map[string]*counterState)}
+}
+
+// Delta returns the increase since the previous observation of key, rounded
+// down to an integer with the fractional remainder carried to the next call
+// (so the sum of the deltas stays within 1 of the true increase).
+//
+// ok=false on the first observation (baseline only, nothing to send). A
+// decrease means the process restarted: the delta is then cur itself (the
+// increments since the restart), never negative, never a giant spike. NaN,
+// ±Inf and negative values (no counter holds one): ok=false and the baseline
+// is not updated.
+func (c *Counters) Delta(key string, cur float64, now time.Time) (delta int64, ok bool) {
+	if math.IsNaN(cur) || math.IsInf(cur, 0) || cur < 0 {
+		return 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := c.m[key]
+	if st == nil {
+		c.m[key] = &counterState{prev: cur, seen: now}
+		return 0, false
+	}
+	inc := cur - st.prev
+	if inc < 0 {
+		inc = cur // restarted from zero and counted up to cur since
+	}
+	total := inc + st.carry
+	d := math.Floor(total)
+	st.carry = total - d
+	st.prev, st.seen = cur, now
+	if d >= 1<<63 { // only a broken exporter gets here; int64(d) would wrap
+		st.carry = 0
+		return math.MaxInt64, true
+	}
+	return int64(d), true
+}
+
+// Forget drops series last seen before the given time (removed nodes, dropped
+// series) and returns how many were dropped.
+func (c *Counters) Forget(before time.Time) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for k, st := range c.m {
+		if st.seen.Before(before) {
+			delete(c.m, k)
+			n++
+		}
+	}
+	return n
+}
+
+// Len returns the number of series tracked.
+func (c *Counters) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m)
+}
+
+// Key builds a stable series key from a metric name and label pairs (name1,
+// value1, name2, value2, ...): name{l1="v1",l2="v2"} with the pairs sorted by
+// label name, so the order in which they are given does not matter. A missing
+// last value counts as "".
+func Key(name string, labels ...string) string {
+	if len(labels)%2 == 1 {
+		labels = append(labels[:len(labels):len(labels)], "")
+	}
+	pairs := make([][2]string, 0, len(labels)/2)
+	for i := 0; i < len(labels); i += 2 {
+		pairs = append(pairs, [2]string{labels[i], labels[i+1]})
+	}
+	return keyOf(name, pairs)
+}
+
+// MetricKey is Key for a parsed sample: family name, the sample's labels and
+// extra pairs (e.g. the node the payload came from, for versions whose
+// samples carry no node_id).
+func MetricKey(family string, m *dto.Metric, extra ...string) string {
+	if len(extra)%2 == 1 {
+		extra = append(extra[:len(extra):len(extra)], "")
+	}
+	pairs := make([][2]string, 0, len(m.GetLabel())+len(extra)/2)
+	for _, l := range m.GetLabel() {
+		pairs = append(pairs, [2]string{l.GetName(), l.GetValue()})
+	}
+	for i := 0; i < len(extra); i += 2 {
+		pairs = append(pairs, [2]string{extra[i], extra[i+1]})
+	}
+	return keyOf(family, pairs)
+}
+
+func keyOf(name string, pairs [][2]string) string {
+	if len(pairs) == 0 {
+		return name
+	}
+	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i][0] < pairs[j][0] })
+	n := len(name) + 2
+	for _, p := range pairs {
+		n += len(p[0]) + len(p[1]) + 4
+	}
+	b := make([]byte, 0, n)
+	b = append(b, name...)
+	b = append(b, '{')
+	for i, p := range pairs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendPair(b, p[0], p[1])
+	}
+	return string(append(b, '}'))
+}
+
+// appendPair writes name="value" with the text format's escapes, so distinct
+// label sets never give the same key.
+func appendPair(b []byte, name, value string) []byte {
+	b = append(b, name...)
+	b = append(b, '=', '"')
+	for i := 0; i < len(value); i++ {
+		switch c := value[i]; c {
+		case '\\', '"':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}

@@ -1,0 +1,154 @@
+package promtext
+
+import (
+	"math"
+	"sync"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+)
+
+func TestCountersDelta(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 2, 45, 20, 0, time.UTC)
+	type obs struct {
+		cur   float64
+		delta int64
+		ok    bool
+	}
+	tests := []struct {
+		name string
+		obs  []obs
+	}{
+		{"first observation is a baseline", []obs{{10, 0, false}}},
+		{"increase", []obs{{10, 0, false}, {15, 5, true}, {15, 0, true}, {1015, 1000, true}}},
+		// +0.75 a scrape (exact in binary): 0.75 → 0 (carry .75); 0.75+.75 = 1.5
+		// → 1 (carry .5); .5+.75 = 1.25 → 1 (carry .25); .25+.75 = 1 → 1
+		// (carry 0): 3 sent for 3.0 counted.
+		{"fractional carry", []obs{{0, 0, false}, {0.75, 0, true}, {1.5, 1, true}, {2.25, 1, true}, {3, 1, true}}},
+		// Restart: 100 → 7 means 7 increments since the restart, not -93.
+		{"reset", []obs{{100, 0, false}, {120, 20, true}, {7, 7, true}, {9, 2, true}}},
+		{"reset to zero", []obs{{100, 0, false}, {0, 0, true}, {3, 3, true}}},
+		// NaN and Inf are skipped and leave the baseline alone: 10 → 14 is 4.
+		{"NaN", []obs{{math.NaN(), 0, false}, {10, 0, false}, {math.NaN(), 0, false}, {14, 4, true}}},
+		{"Inf", []obs{{10, 0, false}, {math.Inf(1), 0, false}, {math.Inf(-1), 0, false}, {12, 2, true}}},
+		{"negative", []obs{{10, 0, false}, {-5, 0, false}, {11, 1, true}}},
+		{"huge values stay exact", []obs{{1 << 52, 0, false}, {1<<52 + 3, 3, true}}},
+		{"absurd jump is clamped, not wrapped", []obs{{0, 0, false}, {1e30, math.MaxInt64, true}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := NewCounters()
+			for i, o := range tt.obs {
+				d, ok := c.Delta("k", o.cur, t0.Add(time.Duration(i)*10*time.Second))
+				if d != o.delta || ok != o.ok {
+					t.Errorf("observation %d (%v): got (%d, %v), want (%d, %v)", i, o.cur, d, ok, o.delta, o.ok)
+				}
+			}
+		})
+	}
+}
+
+func TestCountersCarrySumsExactly(t *testing.T) {
+	// 1000 scrapes of +0.37: 370 in total, whatever the rounding of each.
+	c := NewCounters()
+	now := time.Unix(0, 0)
+	c.Delta("k", 0, now)
+	var sum int64
+	for i := 1; i <= 1000; i++ {
+		d, ok := c.Delta("k", float64(i)*0.37, now)
+		if !ok || d < 0 {
+			t.Fatalf("scrape %d: (%d, %v)", i, d, ok)
+		}
+		sum += d
+	}
+	if sum != 370 && sum != 369 { // 369.99999… in floating point is fine
+		t.Errorf("sum of deltas = %d, want 370", sum)
+	}
+}
+
+func TestCountersKeysAndForget(t *testing.T) {
+	c := NewCounters()
+	t0 := time.Unix(1000, 0)
+	c.Delta("a", 1, t0)
+	c.Delta("b", 1, t0)
+	if d, ok := c.Delta("a", 3, t0.Add(time.Minute)); d != 2 || !ok {
+		t.Fatalf("a: (%d, %v)", d, ok)
+	}
+	if d, ok := c.Delta("b", 10, t0.Add(time.Minute)); d != 9 || !ok {
+		t.Fatalf("b is independent of a: (%d, %v)", d, ok)
+	}
+	c.Delta("c", 5, t0.Add(2*time.Minute))
+	c.Delta("nan", math.NaN(), t0) // never tracked
+	if n := c.Len(); n != 3 {
+		t.Fatalf("Len = %d, want 3", n)
+	}
+	if n := c.Forget(t0.Add(2 * time.Minute)); n != 2 {
+		t.Errorf("Forget dropped %d, want 2 (a and b, last seen 1m)", n)
+	}
+	if n := c.Forget(t0.Add(2 * time.Minute)); n != 0 {
+		t.Errorf("second Forget dropped %d, want 0", n)
+	}
+	// A forgotten series starts over with a baseline.
+	if _, ok := c.Delta("a", 100, t0.Add(3*time.Minute)); ok {
+		t.Error("forgotten series did not rebaseline")
+	}
+	if d, ok := c.Delta("c", 6, t0.Add(3*time.Minute)); d != 1 || !ok {
+		t.Errorf("kept series: (%d, %v)", d, ok)
+	}
+}
+
+func TestCountersConcurrent(t *testing.T) {
+	c := NewCounters()
+	now := time.Unix(0, 0)
+	var wg sync.WaitGroup
+	sums := make([]int64, 8)
+	for g := range sums {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key := Key("requests", "node", string(rune('0'+g)))
+			for i := range 1000 {
+				d, _ := c.Delta(key, float64(i), now)
+				sums[g] += d
+			}
+		}()
+	}
+	wg.Wait()
+	for g, s := range sums {
+		if s != 999 {
+			t.Errorf("goroutine %d: sum %d, want 999", g, s)
+		}
+	}
+}
+
+func TestKey(t *testing.T) {
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"no labels", Key("sql_conns"), "sql_conns"},
+		{"sorted by label name", Key("capacity", "store", "1", "node_id", "2"), `capacity{node_id="2",store="1"}`},
+		{"order does not matter", Key("capacity", "node_id", "2", "store", "1"), `capacity{node_id="2",store="1"}`},
+		{"escapes keep keys distinct", Key("m", "a", `x",b="y`), `m{a="x\",b=\"y"}`},
+		{"newline escaped", Key("m", "a", "x\ny"), `m{a="x\ny"}`},
+		{"odd pairs", Key("m", "a"), `m{a=""}`},
+		{"metric labels plus extra", MetricKey("capacity", &dto.Metric{Label: []*dto.LabelPair{
+			{Name: ptr("store"), Value: ptr("1")},
+		}}, "instance", "n1:8080"), `capacity{instance="n1:8080",store="1"}`},
+		{"metric without labels", MetricKey("sys_uptime", &dto.Metric{}), "sys_uptime"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %s, want %s", tt.got, tt.want)
+			}
+		})
+	}
+	if Key("m", "a", "1", "b", "2") == Key("m", "a", "1,b=2") {
+		t.Error("different label sets share a key")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

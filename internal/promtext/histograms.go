@@ -1,0 +1,270 @@
+package promtext
+
+import (
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+)
+
+// Bucket is one cumulative histogram bucket: Count observations were ≤
+// UpperBound.
+type Bucket struct{ UpperBound, Count float64 }
+
+// Window is what a histogram observed between two scrapes: cumulative bucket
+// deltas (sorted by bound, +Inf last), count and sum deltas.
+type Window struct {
+	Buckets    []Bucket
+	Count, Sum float64
+}
+
+// Histograms keeps the previous cumulative buckets per series key. It is safe
+// for concurrent use.
+type Histograms struct {
+	mu sync.Mutex
+	m  map[string]*histState
+}
+
+type histState struct {
+	buckets    []Bucket // cumulative, sorted, +Inf last
+	count, sum float64
+	seen       time.Time
+}
+
+// NewHistograms returns an empty Histograms.
+func NewHistograms() *Histograms {
+	return &Histograms{m: make(map[string]*histState)}
+}
+
+// Delta returns the window since the previous observation of key; ok=false on
+// the first observation. buckets need not be sorted nor end with +Inf (a +Inf
+// bucket holding count is added); they are copied.
+//
+// A decrease of the count or of any bucket is a restart: the window is then
+// the current cumulative values.
+//
+// Bucket layouts: CockroachDB before v22 (HDR histograms) writes only the
+// buckets that hold observations, so a bucket appears once it gets its first
+// one. When the new bounds include every previous bound, a bound missing
+// before had the cumulative count of the bound below it, exactly, and the
+// window is computed on the new layout. Any other layout change (bounds
+// removed without a restart, a different bucket scheme) rebaselines and
+// returns ok=false. Non-finite counts, or a NaN bound, are ignored like a
+// missing scrape: ok=false and the baseline is kept.
+func (h *Histograms) Delta(key string, buckets []Bucket, count, sum float64, now time.Time) (Window, bool) {
+	cur, valid := normalize(buckets, count, sum)
+	if !valid {
+		return Window{}, false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st := h.m[key]
+	if st == nil {
+		h.m[key] = &histState{buckets: cur, count: count, sum: sum, seen: now}
+		return Window{}, false
+	}
+	defer func() { st.buckets, st.count, st.sum, st.seen = cur, count, sum, now }()
+
+	// The window after a restart is everything counted since: the current
+	// values, copied because cur becomes the baseline.
+	restart := func() (Window, bool) {
+		return Window{Buckets: slices.Clone(cur), Count: count, Sum: sum}, true
+	}
+	if count < st.count {
+		return restart()
+	}
+	prev, same := align(st.buckets, cur)
+	if !same {
+		return Window{}, false
+	}
+	w := Window{Buckets: make([]Bucket, len(cur)), Count: count - st.count, Sum: sum - st.sum}
+	for i, b := range cur {
+		d := b.Count - prev[i]
+		if d < 0 {
+			return restart()
+		}
+		w.Buckets[i] = Bucket{UpperBound: b.UpperBound, Count: d}
+	}
+	return w, true
+}
+
+// normalize copies buckets sorted by bound with a final +Inf bucket, and
+// reports whether every number is usable.
+func normalize(buckets []Bucket, count, sum float64) ([]Bucket, bool) {
+	if !finite(count) || count < 0 || math.IsNaN(sum) {
+		return nil, false
+	}
+	out := make([]Bucket, len(buckets), len(buckets)+1)
+	copy(out, buckets)
+	for _, b := range out {
+		if math.IsNaN(b.UpperBound) || !finite(b.Count) {
+			return nil, false
+		}
+	}
+	if !slices.IsSortedFunc(out, cmpBound) {
+		slices.SortStableFunc(out, cmpBound)
+	}
+	if n := len(out); n == 0 || !math.IsInf(out[n-1].UpperBound, +1) {
+		out = append(out, Bucket{UpperBound: math.Inf(+1), Count: count})
+	}
+	return out, true
+}
+
+func cmpBound(a, b Bucket) int {
+	switch {
+	case a.UpperBound < b.UpperBound:
+		return -1
+	case a.UpperBound > b.UpperBound:
+		return 1
+	}
+	return 0
+}
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// align returns the previous cumulative counts at the current bounds. A bound
+// the previous scrape lacked held the count of the previous bound below it
+// (sparse export: its bucket was empty). ok=false when a previous bound is
+// missing now, which sparse export cannot explain without a restart.
+func align(prev, cur []Bucket) ([]float64, bool) {
+	out := make([]float64, len(cur))
+	j, below := 0, 0.0
+	for i, b := range cur {
+		if j < len(prev) && prev[j].UpperBound < b.UpperBound {
+			return nil, false // prev[j] vanished
+		}
+		if j < len(prev) && prev[j].UpperBound == b.UpperBound {
+			below = prev[j].Count
+			j++
+		}
+		out[i] = below
+	}
+	return out, j == len(prev)
+}
+
+// Forget drops series last seen before the given time and returns how many
+// were dropped.
+func (h *Histograms) Forget(before time.Time) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for k, st := range h.m {
+		if st.seen.Before(before) {
+			delete(h.m, k)
+			n++
+		}
+	}
+	return n
+}
+
+// Len returns the number of series tracked.
+func (h *Histograms) Len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.m)
+}
+
+// Quantile follows Prometheus histogram_quantile: the rank q×N (N = the +Inf
+// bucket's count) is found in the first bucket whose cumulative count reaches
+// it, and the value interpolated linearly inside that bucket. The lower bound
+// of the first bucket is 0 (CockroachDB's values are non-negative); a rank in
+// the +Inf bucket returns the highest finite bound. Non-monotonic counts are
+// raised to the running maximum, as Prometheus does. ok=false when the window
+// has no observations, no finite bucket, or q is outside [0,1].
+func (w Window) Quantile(q float64) (float64, bool) {
+	n := len(w.Buckets)
+	if !(q >= 0 && q <= 1) || n == 0 {
+		return 0, false
+	}
+	total := 0.0
+	for _, b := range w.Buckets {
+		total = max(total, b.Count)
+	}
+	if !(total > 0) {
+		return 0, false
+	}
+	rank := q * total
+	var lower, below, cum float64
+	for i, b := range w.Buckets {
+		cum = max(cum, b.Count)
+		// q=0 asks for the smallest observation: the first non-empty bucket.
+		if cum < rank || cum == 0 {
+			lower, below = b.UpperBound, cum
+			continue
+		}
+		if math.IsInf(b.UpperBound, +1) {
+			if i == 0 {
+				return 0, false
+			}
+			return lower, true
+		}
+		if i == 0 && b.UpperBound <= 0 {
+			return b.UpperBound, true
+		}
+		return lower + (b.UpperBound-lower)*((rank-below)/(cum-below)), true
+	}
+	// Only reached without a +Inf bucket and rank above the last count, which
+	// the running maximum rules out; answer the highest bound all the same.
+	return w.Buckets[n-1].UpperBound, true
+}
+
+// Max is the upper bound of the highest bucket that received observations in
+// the window (the highest finite bound when only +Inf did). ok=false when the
+// window has no observations or no finite bucket.
+func (w Window) Max() (float64, bool) {
+	hi, cum := -1, 0.0
+	for i, b := range w.Buckets {
+		if b.Count > cum {
+			hi, cum = i, b.Count
+		}
+	}
+	switch {
+	case hi < 0:
+		return 0, false
+	case !math.IsInf(w.Buckets[hi].UpperBound, +1):
+		return w.Buckets[hi].UpperBound, true
+	case hi == 0:
+		return 0, false
+	}
+	return w.Buckets[hi-1].UpperBound, true
+}
+
+// Mean is Sum/Count; ok=false when Count is 0.
+func (w Window) Mean() (float64, bool) {
+	if !(w.Count > 0) {
+		return 0, false
+	}
+	return w.Sum / w.Count, true
+}
+
+// HistogramBuckets extracts (buckets, count, sum) from a dto.Metric of type
+// histogram: cumulative buckets sorted by bound, ending with +Inf (added with
+// the sample count when the exposition lacks it). Float and integer counts are
+// both read. A metric without histogram data gives (nil, 0, 0).
+func HistogramBuckets(m *dto.Metric) ([]Bucket, float64, float64) {
+	h := m.GetHistogram()
+	if h == nil {
+		return nil, 0, 0
+	}
+	count := float64(h.GetSampleCount())
+	if h.SampleCountFloat != nil {
+		count = h.GetSampleCountFloat()
+	}
+	out := make([]Bucket, 0, len(h.GetBucket())+1)
+	for _, b := range h.GetBucket() {
+		c := float64(b.GetCumulativeCount())
+		if b.CumulativeCountFloat != nil {
+			c = b.GetCumulativeCountFloat()
+		}
+		out = append(out, Bucket{UpperBound: b.GetUpperBound(), Count: c})
+	}
+	if !slices.IsSortedFunc(out, cmpBound) {
+		slices.SortStableFunc(out, cmpBound)
+	}
+	if n := len(out); n == 0 || !math.IsInf(out[n-1].UpperBound, +1) {
+		out = append(out, Bucket{UpperBound: math.Inf(+1), Count: count})
+	}
+	return out, count, h.GetSampleSum()
+}

@@ -1,0 +1,98 @@
+package promtext
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// Parse is Select followed by expfmt text parsing of the selected lines only.
+//
+// Errors name the line number in the original payload, e.g.
+// `line 1234: expected float as value, got "12x"`. A truncated payload is an
+// error, not silently fewer samples: a last line cut mid-sample fails in
+// Select, and a selected histogram series without its +Inf bucket, _sum or
+// _count fails here. (A payload cut exactly between two families cannot be
+// told from a complete one: the text format has no end marker.)
+func Parse(payload []byte, want func(family string) bool) (map[string]*dto.MetricFamily, error) {
+	sel, err := selectLines(payload, want)
+	if err != nil {
+		return nil, err
+	}
+	if len(sel.out) == 0 {
+		return map[string]*dto.MetricFamily{}, nil
+	}
+	// CockroachDB names are legacy Prometheus names; the stricter scheme also
+	// rejects junk sooner.
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := p.TextToMetricFamilies(bytes.NewReader(sel.out))
+	if err != nil {
+		var pe expfmt.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("line %d: %s", sel.origLine(pe.Line), pe.Msg)
+		}
+		return nil, err
+	}
+	for _, f := range sel.fams {
+		if f.kind != kindHistogram {
+			continue
+		}
+		if err := checkHistogram(fams[f.name]); err != nil {
+			return nil, fmt.Errorf("lines %d-%d: %w", f.first, f.last, err)
+		}
+	}
+	return fams, nil
+}
+
+// checkHistogram rejects series that lack a part every exposition has: such a
+// series was cut (or the exporter is broken), and its quantiles would be wrong.
+func checkHistogram(mf *dto.MetricFamily) error {
+	if mf == nil {
+		return nil
+	}
+	for _, m := range mf.GetMetric() {
+		h := m.GetHistogram()
+		var missing string
+		switch {
+		case h == nil:
+			missing = "histogram data"
+		case h.SampleCount == nil && h.SampleCountFloat == nil:
+			missing = "_count"
+		case h.SampleSum == nil:
+			missing = "_sum"
+		case !hasInf(h):
+			missing = `le="+Inf" bucket`
+		default:
+			continue
+		}
+		return fmt.Errorf("histogram %s: series %s has no %s (payload truncated?)",
+			mf.GetName(), labelString(m), missing)
+	}
+	return nil
+}
+
+func hasInf(h *dto.Histogram) bool {
+	for _, b := range h.GetBucket() {
+		if math.IsInf(b.GetUpperBound(), +1) {
+			return true
+		}
+	}
+	return false
+}
+
+func labelString(m *dto.Metric) string {
+	var b []byte
+	b = append(b, '{')
+	for i, l := range m.GetLabel() {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendPair(b, l.GetName(), l.GetValue())
+	}
+	return string(append(b, '}'))
+}

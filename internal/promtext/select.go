@@ -1,0 +1,401 @@
+package promtext
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// Select returns a payload holding only the lines (HELP, TYPE, samples) of the
+// families for which want(name) is true, each family once, ending with '\n'.
+// It is a cheap byte scan, no full parse: want is called once per family
+// block, and lines of unwanted families are only looked at, never copied.
+//
+// Rules:
+//   - `# HELP x` / `# TYPE x` lines name family x; other comments are skipped.
+//   - A sample line belongs to the current family when its metric name is the
+//     family name or, for histogram families, family+"_bucket"/"_sum"/"_count"
+//     (summary families: "_sum"/"_count"); otherwise it starts an untyped
+//     family named by itself. This is how expfmt attributes lines too.
+//   - A family whose block appears a second time later in the payload (real
+//     captures repeat whole blocks) is dropped: first wins. A block without
+//     samples (a HELP line without TYPE or samples) is tolerated and dropped;
+//     it does not count as the first block.
+//   - A missing trailing newline is tolerated, but the final line must then be
+//     a complete sample: a payload cut mid-line is an error. A payload whose
+//     last family is a histogram or summary must end with its _sum or _count
+//     line, otherwise it was cut inside that family.
+//
+// Lines that cannot be Prometheus text (an HTML error page, binary junk, a
+// sample line without a value) make Select fail with the line number, even in
+// families that are not wanted: such a payload cannot be trusted at all.
+func Select(payload []byte, want func(family string) bool) ([]byte, error) {
+	sel, err := selectLines(payload, want)
+	return sel.out, err
+}
+
+// kind is what Select needs to know of a family's type: which suffixed sample
+// names belong to it.
+type kind uint8
+
+const (
+	kindPlain     kind = iota // counter, gauge, untyped
+	kindHistogram             // _bucket, _sum, _count
+	kindSummary               // _sum, _count
+)
+
+// span is one selected family in the selected payload, for error messages.
+type span struct {
+	name        string
+	kind        kind
+	first, last int // line numbers in the original payload
+}
+
+// selection is the result of the scan: the selected lines, the original line
+// number of every selected line (so parse errors can name the line the
+// operator will find in the payload) and the selected families.
+type selection struct {
+	out   []byte
+	lines []int32
+	fams  []span
+}
+
+// origLine maps a 1-based line number of sel.out back to the payload.
+func (s *selection) origLine(n int) int {
+	switch {
+	case len(s.lines) == 0:
+		return n
+	case n < 1:
+		return int(s.lines[0])
+	case n > len(s.lines):
+		return int(s.lines[len(s.lines)-1])
+	}
+	return int(s.lines[n-1])
+}
+
+// lineRef is a pending header line of the current block: it is copied out only
+// once the block has a sample, so blocks without samples leave no trace.
+type lineRef struct {
+	start, end int // payload[start:end], without '\n'
+	num        int
+}
+
+// sample suffix seen last in the current block, to tell a histogram cut after
+// a bucket line from one that ended properly.
+type suffix uint8
+
+const (
+	sfxNone suffix = iota
+	sfxBucket
+	sfxSum
+	sfxCount
+)
+
+// block is the family block being scanned.
+type block struct {
+	name    []byte // aliases the payload
+	str     string // name as a string, made once per block
+	kind    kind
+	active  bool // a block is open
+	keep    bool // wanted and not a repeat
+	samples bool
+	help    bool // had a HELP line
+	typ     bool // had a TYPE line
+	last    suffix
+	lastNum int // line number of the last sample
+	pending []lineRef
+}
+
+func selectLines(payload []byte, want func(family string) bool) (selection, error) {
+	var (
+		sel  selection
+		cur  block
+		seen = map[string]struct{}{} // wanted families that emitted a block
+		num  int
+	)
+	cur.pending = make([]lineRef, 0, 4)
+
+	start := func(name []byte, k kind) {
+		cur.name, cur.kind = name, k
+		cur.active, cur.samples, cur.help, cur.typ = true, false, false, false
+		cur.last, cur.pending = sfxNone, cur.pending[:0]
+		cur.str = string(name)
+		_, repeat := seen[cur.str]
+		cur.keep = !repeat && want(cur.str)
+	}
+	emit := func(from, to, n int) {
+		sel.out = append(sel.out, payload[from:to]...)
+		sel.out = append(sel.out, '\n')
+		sel.lines = append(sel.lines, int32(n))
+	}
+
+	for pos := 0; pos < len(payload); {
+		num++
+		end := bytes.IndexByte(payload[pos:], '\n')
+		complete := end >= 0
+		if complete {
+			end += pos
+		} else {
+			end = len(payload)
+		}
+		from := pos
+		pos = end + 1
+		for from < end && (payload[from] == ' ' || payload[from] == '\t') {
+			from++
+		}
+		line := payload[from:end]
+		if len(line) == 0 {
+			continue
+		}
+
+		if line[0] == '#' {
+			kw, name, typ, err := parseComment(line)
+			if err != nil {
+				return selection{}, fmt.Errorf("line %d: %w", num, err)
+			}
+			if kw == 0 || len(name) == 0 {
+				continue // other comment, or a HELP/TYPE naming nothing: expfmt ignores both
+			}
+			// Same family, and this kind of header not seen yet in the block and
+			// no sample yet: the block goes on. Anything else opens a new block,
+			// which for a family already emitted is a repeat and is dropped.
+			same := cur.active && bytes.Equal(name, cur.name) && !cur.samples &&
+				!(kw == 'H' && cur.help) && !(kw == 'T' && cur.typ)
+			if !same {
+				start(name, kindPlain)
+			}
+			if kw == 'H' {
+				cur.help = true
+			} else {
+				cur.typ = true
+				cur.kind = kindOf(typ)
+			}
+			if cur.keep {
+				cur.pending = append(cur.pending, lineRef{from, end, num})
+			}
+			continue
+		}
+
+		name, err := checkSample(line)
+		if err != nil {
+			return selection{}, fmt.Errorf("line %d: %w", num, err)
+		}
+		if !complete {
+			// The payload does not end with '\n': tolerated only when the last
+			// line is a whole sample. Checked with expfmt itself, once.
+			if err := completeSample(line); err != nil {
+				return selection{}, fmt.Errorf("line %d: payload truncated mid-line: %w", num, err)
+			}
+		}
+		sfx, ok := belongs(&cur, name)
+		if !ok {
+			start(name, kindPlain)
+			sfx = sfxNone
+		}
+		cur.last, cur.lastNum = sfx, num
+		if !cur.keep {
+			cur.samples = true
+			continue
+		}
+		if !cur.samples {
+			cur.samples = true
+			seen[cur.str] = struct{}{}
+			sel.fams = append(sel.fams, span{name: cur.str, kind: cur.kind, first: num})
+			if len(cur.pending) > 0 {
+				sel.fams[len(sel.fams)-1].first = cur.pending[0].num
+			}
+			for _, h := range cur.pending {
+				emit(h.start, h.end, h.num)
+			}
+			cur.pending = cur.pending[:0]
+		}
+		sel.fams[len(sel.fams)-1].last = num
+		emit(from, end, num)
+	}
+
+	// A payload can only be cut inside its last family; a histogram or summary
+	// ends with _sum/_count, so one whose last line is a bucket or quantile
+	// line was cut.
+	if cur.active && cur.samples && cur.kind != kindPlain && cur.last != sfxSum && cur.last != sfxCount {
+		return selection{}, fmt.Errorf("line %d: payload ends inside %s %q (truncated?)",
+			cur.lastNum, kindName(cur.kind), cur.name)
+	}
+	return sel, nil
+}
+
+// parseComment reads `# HELP name ...` and `# TYPE name type`. kw is 'H', 'T'
+// or 0 for any other comment.
+func parseComment(line []byte) (kw byte, name, typ []byte, err error) {
+	rest := trimBlank(line[1:])
+	var word []byte
+	word, rest = token(rest)
+	switch string(word) {
+	case "HELP":
+		kw = 'H'
+	case "TYPE":
+		kw = 'T'
+	default:
+		return 0, nil, nil, nil
+	}
+	rest = trimBlank(rest)
+	n := metricName(rest)
+	name, rest = rest[:n], rest[n:]
+	if len(rest) > 0 && rest[0] != ' ' && rest[0] != '\t' {
+		return 0, nil, nil, fmt.Errorf("invalid metric name in %s comment: %s", word, quote(line))
+	}
+	if kw == 'T' {
+		typ, _ = token(trimBlank(rest))
+	}
+	return kw, name, typ, nil
+}
+
+// checkSample returns the metric name of a sample line after cheap checks that
+// no valid line fails: a legacy metric name, an optional label set, blanks and
+// something that starts like a number. Full validation is expfmt's job, on the
+// selected lines only.
+func checkSample(line []byte) ([]byte, error) {
+	n := metricName(line)
+	if n == 0 {
+		if line[0] == '{' {
+			return nil, fmt.Errorf("quoted (UTF-8) metric names are not supported: %s", quote(line))
+		}
+		return nil, fmt.Errorf("not a Prometheus text line: %s", quote(line))
+	}
+	rest := line[n:]
+	switch {
+	case len(rest) == 0:
+	case rest[0] == '{':
+		// The last '}' closes the label set: neither value nor timestamp can
+		// hold one, while label values can.
+		c := bytes.LastIndexByte(rest, '}')
+		if c < 0 {
+			return nil, fmt.Errorf("unterminated label set: %s", quote(line))
+		}
+		rest = rest[c+1:]
+	case rest[0] != ' ' && rest[0] != '\t':
+		return nil, fmt.Errorf("invalid metric name: %s", quote(line))
+	}
+	if v := trimBlank(rest); len(v) == 0 || !valueStart(v[0]) {
+		return nil, fmt.Errorf("sample without a numeric value: %s", quote(line))
+	}
+	return line[:n], nil
+}
+
+// completeSample parses one line with expfmt: used for the last line of a
+// payload without a trailing newline, where "12" may be the cut of "123" but
+// `x{a="b` or `x 1.5e` is certainly a cut.
+func completeSample(line []byte) error {
+	b := make([]byte, 0, len(line)+1)
+	b = append(append(b, line...), '\n')
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	if _, err := p.TextToMetricFamilies(bytes.NewReader(b)); err != nil {
+		var pe expfmt.ParseError
+		if errors.As(err, &pe) {
+			return errors.New(pe.Msg)
+		}
+		return err
+	}
+	return nil
+}
+
+// belongs reports whether a sample named name is part of the current block,
+// and which histogram/summary suffix it carries.
+func belongs(cur *block, name []byte) (suffix, bool) {
+	if !cur.active {
+		return sfxNone, false
+	}
+	if bytes.Equal(name, cur.name) {
+		return sfxNone, true
+	}
+	if cur.kind == kindPlain || len(name) <= len(cur.name) || !bytes.HasPrefix(name, cur.name) {
+		return sfxNone, false
+	}
+	switch string(name[len(cur.name):]) {
+	case "_sum":
+		return sfxSum, true
+	case "_count":
+		return sfxCount, true
+	case "_bucket":
+		return sfxBucket, cur.kind == kindHistogram
+	}
+	return sfxNone, false
+}
+
+// kindOf reads a TYPE token, in any case as expfmt does.
+func kindOf(typ []byte) kind {
+	switch {
+	case bytes.EqualFold(typ, []byte("histogram")), bytes.EqualFold(typ, []byte("gaugehistogram")),
+		bytes.EqualFold(typ, []byte("gauge_histogram")):
+		return kindHistogram
+	case bytes.EqualFold(typ, []byte("summary")):
+		return kindSummary
+	}
+	return kindPlain
+}
+
+func kindName(k kind) string {
+	if k == kindSummary {
+		return "summary"
+	}
+	return "histogram"
+}
+
+// nameByte marks the bytes of legacy metric names: 1 anywhere, 2 not first.
+var nameByte = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_', c == ':':
+			t[c] = 1
+		case c >= '0' && c <= '9':
+			t[c] = 2
+		}
+	}
+	return t
+}()
+
+// metricName returns the length of the legacy metric name at the start of b.
+func metricName(b []byte) int {
+	if len(b) == 0 || nameByte[b[0]] != 1 {
+		return 0
+	}
+	for i := 1; i < len(b); i++ {
+		if nameByte[b[i]] == 0 {
+			return i
+		}
+	}
+	return len(b)
+}
+
+// valueStart reports whether c can start a float as strconv.ParseFloat reads
+// it, including NaN and ±Inf.
+func valueStart(c byte) bool {
+	return c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.' ||
+		c == 'N' || c == 'n' || c == 'I' || c == 'i'
+}
+
+func trimBlank(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	return b
+}
+
+func token(b []byte) (tok, rest []byte) {
+	i := bytes.IndexAny(b, " \t")
+	if i < 0 {
+		return b, nil
+	}
+	return b[:i], b[i:]
+}
+
+// quote shows the start of a bad line in an error, safely for logs.
+func quote(line []byte) string {
+	const max = 60
+	if len(line) > max {
+		return fmt.Sprintf("%q...", line[:max])
+	}
+	return fmt.Sprintf("%q", line)
+}
