@@ -1,0 +1,972 @@
+package checks
+
+// The vars check scrapes every node's /_status/vars (Prometheus text),
+// keeps only the curated families (plus Include, minus Exclude), and turns
+// them into gauges, counts of counter increments and histogram summaries.
+// What it sends is described by varsMetrics (vars_metrics.go); cluster-level
+// aggregates are in vars_cluster.go.
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/internal/promtext"
+)
+
+// VarsOptions configures the vars check.
+type VarsOptions struct {
+	// Timeout bounds each node's scrape (connect, response, body); default 5s.
+	Timeout time.Duration
+	// MaxPayloadBytes caps one node's decompressed payload; default 16 MiB.
+	MaxPayloadBytes int64
+	// Include adds families to the curated set and Exclude removes families
+	// (curated or included): exact family names or "/regex/".
+	Include, Exclude []string
+	// Quantiles computed for histograms; default 0.5, 0.75, 0.9, 0.99.
+	Quantiles []float64
+	// Now is the clock used for deltas, ages and retries; default time.Now.
+	Now func() time.Time
+}
+
+const (
+	varsDefaultTimeout  = 5 * time.Second
+	varsDefaultMaxBytes = 16 << 20
+	// varsForgetAfter drops state of series and nodes not seen for that long
+	// (removed nodes, vanished series).
+	varsForgetAfter = 10 * time.Minute
+	// varsLocalityRetry spaces attempts to read a node's locality from
+	// /_status/nodes/local after a failure (401 on secure clusters...).
+	varsLocalityRetry = 10 * time.Minute
+	// varsMaxLocalityBytes caps /_status/nodes/local (it embeds every metric
+	// of the node: ~37 kB on v20.2, more on later versions).
+	varsMaxLocalityBytes = 8 << 20
+	// varsRuleCacheMax bounds the family-name cache against garbage payloads.
+	varsRuleCacheMax = 20000
+	// varsUptimeSlack absorbs scrape jitter and sys_uptime's sampling period
+	// (10s) when comparing uptime with the time between two scrapes.
+	varsUptimeSlack = 15 * time.Second
+)
+
+// Vars is the vars check. One Vars serves one cluster.
+type Vars struct {
+	timeout   time.Duration
+	maxBytes  int64
+	quantiles []float64
+	now       func() time.Time
+
+	exact    map[string]*varsRule // curated families by exact name
+	patterns []varsPattern        // curated families with a variable part
+	hists    map[*varsMetric]*varsHistNames
+	incExact map[string]bool
+	excExact map[string]bool
+	incRe    []*regexp.Regexp
+	excRe    []*regexp.Regexp
+
+	// mu guards rules, the resolved family names. Node goroutines share it.
+	mu    sync.RWMutex
+	rules map[string]*varsRule
+
+	// nodes is per status URL; only Run's goroutine adds or removes entries,
+	// and each node goroutine touches only its own state.
+	nodes map[string]*varsNodeState
+}
+
+var _ Check = (*Vars)(nil)
+
+// varsRule is what to do with one family (nil: not wanted).
+type varsRule struct {
+	metric *varsMetric // curated, or nil for an included extra family
+	tag    string      // metric.TagKey:value for this family, or ""
+	extra  bool        // send as the family's own name, converted by its TYPE
+	name   string      // name sent for an extra family
+	hist   *varsHistNames
+}
+
+type varsPattern struct {
+	re     *regexp.Regexp
+	prefix string
+	metric *varsMetric
+}
+
+// varsHistNames are the derived names of one histogram.
+type varsHistNames struct {
+	quantiles       []string
+	max, avg, count string
+}
+
+// varsIdentityRule parses the node_id family (for the node id, see
+// varsNodeID) without sending it, unless it is also included.
+var varsIdentityRule = &varsRule{}
+
+var varsFamilyName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
+
+// NewVars validates the options and builds the check.
+func NewVars(o VarsOptions) (*Vars, error) {
+	v := &Vars{
+		timeout:  o.Timeout,
+		maxBytes: o.MaxPayloadBytes,
+		now:      o.Now,
+		exact:    map[string]*varsRule{},
+		hists:    map[*varsMetric]*varsHistNames{},
+		rules:    map[string]*varsRule{},
+		nodes:    map[string]*varsNodeState{},
+	}
+	switch {
+	case v.timeout < 0:
+		return nil, fmt.Errorf("vars: timeout %s is negative", v.timeout)
+	case v.timeout == 0:
+		v.timeout = varsDefaultTimeout
+	}
+	switch {
+	case v.maxBytes < 0:
+		return nil, fmt.Errorf("vars: max payload bytes %d is negative", v.maxBytes)
+	case v.maxBytes == 0:
+		v.maxBytes = varsDefaultMaxBytes
+	}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	v.quantiles = o.Quantiles
+	if len(v.quantiles) == 0 {
+		v.quantiles = varsDefaultQuantiles
+	}
+	seen := map[string]bool{}
+	for _, q := range v.quantiles {
+		if !(q > 0 && q <= 1) {
+			return nil, fmt.Errorf("vars: quantile %v is outside (0, 1]", q)
+		}
+		s := varsQuantileSuffix(q)
+		if seen[s] {
+			return nil, fmt.Errorf("vars: quantile %v given twice (%s)", q, s)
+		}
+		seen[s] = true
+	}
+	var err error
+	if v.incExact, v.incRe, err = varsCompileFilters("include", o.Include); err != nil {
+		return nil, err
+	}
+	if v.excExact, v.excRe, err = varsCompileFilters("exclude", o.Exclude); err != nil {
+		return nil, err
+	}
+	for _, m := range varsMetrics {
+		var hn *varsHistNames
+		if m.Conv == varsHistogram {
+			hn = v.histNames(m.Name)
+			v.hists[m] = hn
+		}
+		for _, s := range m.Sources {
+			if s.Pattern != "" {
+				re := regexp.MustCompile(s.Pattern)
+				prefix, _ := re.LiteralPrefix()
+				v.patterns = append(v.patterns, varsPattern{re: re, prefix: strings.TrimPrefix(prefix, "^"), metric: m})
+				continue
+			}
+			r := &varsRule{metric: m, hist: hn}
+			if m.TagKey != "" && s.TagValue != "" {
+				r.tag = m.TagKey + ":" + s.TagValue
+			}
+			v.exact[s.Family] = r
+		}
+	}
+	return v, nil
+}
+
+func varsCompileFilters(what string, list []string) (map[string]bool, []*regexp.Regexp, error) {
+	exact := map[string]bool{}
+	var res []*regexp.Regexp
+	for _, s := range list {
+		if len(s) >= 2 && s[0] == '/' && s[len(s)-1] == '/' {
+			re, err := regexp.Compile(s[1 : len(s)-1])
+			if err != nil {
+				return nil, nil, fmt.Errorf("vars: %s %q: %w", what, s, err)
+			}
+			res = append(res, re)
+			continue
+		}
+		if !varsFamilyName.MatchString(s) {
+			return nil, nil, fmt.Errorf("vars: %s %q is neither a metric family name nor a /regex/", what, s)
+		}
+		exact[s] = true
+	}
+	return exact, res, nil
+}
+
+func (v *Vars) histNames(name string) *varsHistNames {
+	hn := &varsHistNames{max: name + ".max", avg: name + ".avg", count: name + ".count"}
+	for _, q := range v.quantiles {
+		hn.quantiles = append(hn.quantiles, name+"."+varsQuantileSuffix(q))
+	}
+	return hn
+}
+
+// Name implements Check.
+func (v *Vars) Name() string { return "vars" }
+
+// resolve says what to do with a family, caching the answer: the same few
+// thousand names come back every cycle from every node.
+func (v *Vars) resolve(name string) *varsRule {
+	v.mu.RLock()
+	r, ok := v.rules[name]
+	v.mu.RUnlock()
+	if ok {
+		return r
+	}
+	r = v.decide(name)
+	v.mu.Lock()
+	if len(v.rules) < varsRuleCacheMax {
+		// Clone: the name may point into a payload buffer that is reused.
+		v.rules[strings.Clone(name)] = r
+	}
+	v.mu.Unlock()
+	return r
+}
+
+func (v *Vars) decide(name string) *varsRule {
+	identity := name == varsFamilyNodeID
+	if varsMatch(name, v.excExact, v.excRe) {
+		if identity {
+			return varsIdentityRule
+		}
+		return nil
+	}
+	if r, ok := v.exact[name]; ok {
+		return r
+	}
+	for _, p := range v.patterns {
+		if !strings.HasPrefix(name, p.prefix) {
+			continue
+		}
+		if sm := p.re.FindStringSubmatch(name); sm != nil {
+			return &varsRule{metric: p.metric, tag: p.metric.TagKey + ":" + varsSanitize(sm[1], false), hist: v.hists[p.metric]}
+		}
+	}
+	if varsMatch(name, v.incExact, v.incRe) {
+		sent := strings.ReplaceAll(name, ":", "_")
+		return &varsRule{extra: true, name: sent, hist: v.histNames(sent)}
+	}
+	if identity {
+		return varsIdentityRule
+	}
+	return nil
+}
+
+func varsMatch(name string, exact map[string]bool, res []*regexp.Regexp) bool {
+	if exact[name] {
+		return true
+	}
+	for _, re := range res {
+		if re.MatchString(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// varsNodeState is what the check remembers about one status URL.
+type varsNodeState struct {
+	url      string
+	instance string // host:port, the instance tag
+	id       int    // node id learnt from a payload
+	seen     time.Time
+
+	counters   *promtext.Counters
+	hists      *promtext.Histograms
+	lastForget time.Time
+	// sparse holds the series keys of sparse gauges that have been non-zero.
+	sparse map[string]struct{}
+
+	uptime    float64
+	uptimeAt  time.Time
+	hasUptime bool
+
+	locality        []cluster.Tier
+	localityKnown   bool
+	localityRetryAt time.Time
+	localityLogged  bool
+
+	// points is the buffer of the last cycle, reused.
+	points []varsPoint
+}
+
+func newVarsNodeState(statusURL string) *varsNodeState {
+	st := &varsNodeState{url: statusURL, instance: statusURL}
+	if u, err := url.Parse(statusURL); err == nil && u.Host != "" {
+		st.instance = u.Host
+	}
+	st.reset()
+	return st
+}
+
+// reset forgets every series: a new node behind the same URL.
+func (st *varsNodeState) reset() {
+	st.counters = promtext.NewCounters()
+	st.hists = promtext.NewHistograms()
+	st.sparse = map[string]struct{}{}
+	st.hasUptime = false
+	st.locality, st.localityKnown, st.localityRetryAt = nil, false, time.Time{}
+}
+
+// label names the node in errors and logs.
+func (st *varsNodeState) label() string {
+	if st.id > 0 {
+		return fmt.Sprintf("node %d (%s)", st.id, st.url)
+	}
+	return "node " + st.url
+}
+
+// varsPoint is one value to send, buffered so that the sink is only called
+// from Run's goroutine, in node order.
+type varsPoint struct {
+	kind  Kind
+	name  string
+	value float64
+	count int64
+	tags  []string
+}
+
+// varsResult is one node's outcome in one cycle.
+type varsResult struct {
+	node   cluster.Node
+	st     *varsNodeState
+	err    error
+	base   []string // node_id and locality tags
+	points []varsPoint
+	agg    varsNodeAgg
+}
+
+// Run scrapes every node concurrently, then sends per-node results in node
+// order and the cluster aggregates.
+func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
+	start := time.Now()
+	now := v.now()
+	log := t.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	client := t.HTTP
+	if client == nil {
+		client = http.DefaultClient
+	}
+
+	results := make([]*varsResult, 0, len(t.Nodes))
+	listed := make(map[string]bool, len(t.Nodes))
+	for _, n := range t.Nodes {
+		if listed[n.StatusURL] {
+			// Two goroutines must never share one node's state.
+			log.Warn("node listed twice, scraping it once", "url", n.StatusURL)
+			continue
+		}
+		listed[n.StatusURL] = true
+		st := v.nodes[n.StatusURL]
+		if st == nil {
+			st = newVarsNodeState(n.StatusURL)
+			v.nodes[n.StatusURL] = st
+		}
+		st.seen = now
+		results = append(results, &varsResult{node: n, st: st})
+	}
+
+	var wg sync.WaitGroup
+	for _, r := range results {
+		wg.Go(func() { v.scrape(ctx, client, log, r, now, start) })
+	}
+	wg.Wait()
+
+	if err := ctx.Err(); errors.Is(err, context.Canceled) {
+		// Shutting down: every node would look down, which it is not.
+		return fmt.Errorf("vars: %w", err)
+	}
+
+	agg := varsClusterAgg{targets: len(results)}
+	for _, r := range results {
+		tags := make([]string, 0, len(r.base)+1)
+		tags = append(tags, "instance:"+varsSanitize(r.st.instance, true))
+		tags = append(tags, r.base...)
+		if r.err != nil {
+			s.Gauge(varsNodeUp.Name, 0, tags)
+			s.ServiceCheck(varsCanScrape.Name, Critical, r.err.Error(), tags)
+			t.ReportNodeError(r.st.instance, r.err)
+			log.Warn("scrape failed", "instance", r.st.instance, "err", r.err)
+			continue
+		}
+		s.Gauge(varsNodeUp.Name, 1, tags)
+		s.ServiceCheck(varsCanScrape.Name, OK, "", tags)
+		for _, p := range r.points {
+			if p.kind == KindCount {
+				s.Count(p.name, p.count, p.tags)
+			} else {
+				s.Gauge(p.name, p.value, p.tags)
+			}
+		}
+		agg.add(&r.agg)
+		r.st.points = r.points[:0] // reused next cycle
+	}
+	agg.emit(s)
+
+	for u, st := range v.nodes {
+		if now.Sub(st.seen) > varsForgetAfter {
+			delete(v.nodes, u)
+		}
+	}
+	return nil
+}
+
+// scrape fetches and converts one node; it fills r and never touches the sink.
+func (v *Vars) scrape(ctx context.Context, client *http.Client, log *slog.Logger, r *varsResult, now, start time.Time) {
+	st := r.st
+	nctx, cancel := context.WithTimeout(ctx, v.timeout)
+	defer cancel()
+
+	if st.id == 0 && r.node.ID > 0 {
+		st.id = r.node.ID
+	}
+	fail := func(err error) {
+		r.err = err
+		r.base = v.baseTags(r.node, st)
+	}
+
+	buf := varsBufs.Get().(*bytes.Buffer)
+	defer varsBufs.Put(buf)
+	err := varsGet(nctx, client, st.url+"/_status/vars", buf, v.maxBytes)
+	if err != nil {
+		fail(fmt.Errorf("%s: scrape /_status/vars: %w", st.label(), v.explain(ctx, nctx, err, start)))
+		return
+	}
+	fams, err := promtext.Parse(buf.Bytes(), func(name string) bool { return v.resolve(name) != nil })
+	if err != nil {
+		fail(fmt.Errorf("%s: parse /_status/vars: %w", st.label(), err))
+		return
+	}
+
+	if id := varsNodeID(buf.Bytes(), fams); id > 0 {
+		if st.id > 0 && st.id != id {
+			// Another node now answers at this URL: its counters and
+			// locality are not the previous node's.
+			log.Info("node id changed at this URL, forgetting its series", "url", st.url, "was", st.id, "now", id)
+			st.reset()
+		}
+		st.id = id
+	}
+	if len(r.node.Locality) == 0 && !st.localityKnown && !now.Before(st.localityRetryAt) {
+		v.fetchLocality(nctx, client, log, st, now)
+	}
+	r.base = v.baseTags(r.node, st)
+
+	r.points = st.points[:0]
+	w := varsWork{v: v, st: st, r: r, now: now}
+	for name, mf := range fams {
+		rule := v.resolve(name)
+		if rule == nil {
+			continue
+		}
+		w.family(name, rule, mf)
+	}
+	w.finish()
+
+	if now.Sub(st.lastForget) >= time.Minute {
+		st.counters.Forget(now.Add(-varsForgetAfter))
+		st.hists.Forget(now.Add(-varsForgetAfter))
+		st.lastForget = now
+	}
+}
+
+// explain turns a transport error into what an operator needs to read.
+func (v *Vars) explain(parent, nctx context.Context, err error, start time.Time) error {
+	switch {
+	case parent.Err() != nil:
+		return fmt.Errorf("cycle %v after %s", parent.Err(), time.Since(start).Round(time.Millisecond))
+	case errors.Is(nctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("timeout after %s", v.timeout)
+	}
+	return err
+}
+
+var varsBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// varsGet reads url into buf, at most limit bytes after decompression.
+func varsGet(ctx context.Context, client *http.Client, u string, buf *bytes.Buffer, limit int64) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return ue.Err // the URL is already in the caller's prefix
+		}
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("HTTP %s: %s", resp.Status, varsExcerpt(resp.Body))
+	}
+	body := io.Reader(resp.Body)
+	// Go's transport gunzips transparently when it asked for gzip itself;
+	// a transport that did not still gets CockroachDB's gzip answer right.
+	if !resp.Uncompressed && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			return fmt.Errorf("gunzip: %w", err)
+		}
+		defer zr.Close()
+		body = zr
+	}
+	buf.Reset()
+	n, err := buf.ReadFrom(io.LimitReader(body, limit+1))
+	if err != nil {
+		return fmt.Errorf("read body after %d bytes: %w", n, err)
+	}
+	if n > limit {
+		return fmt.Errorf("payload larger than %d bytes", limit)
+	}
+	return nil
+}
+
+// varsExcerpt returns the start of an error body on one printable line.
+func varsExcerpt(r io.Reader) string {
+	const max = 200
+	b, _ := io.ReadAll(io.LimitReader(r, max+1))
+	cut := len(b) > max
+	if cut {
+		b = b[:max]
+	}
+	s := strings.Map(func(c rune) rune {
+		if c == utf8.RuneError || !unicode.IsPrint(c) {
+			return ' '
+		}
+		return c
+	}, string(b))
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" {
+		return "(empty body)"
+	}
+	if cut {
+		s += "..."
+	}
+	return s
+}
+
+// varsNodeID finds the node id in a payload: the node_id label every sample
+// carries from v23.1 (read from the raw text, so that it does not depend on
+// which families are wanted), else the value of the node_id gauge (earlier
+// versions); 0 when neither.
+func varsNodeID(payload []byte, fams map[string]*dto.MetricFamily) int {
+	for rest := payload; ; {
+		i := bytes.Index(rest, []byte(`node_id="`))
+		if i < 0 {
+			break
+		}
+		if i > 0 && (rest[i-1] == '{' || rest[i-1] == ',') {
+			v := rest[i+len(`node_id="`):]
+			if j := bytes.IndexByte(v, '"'); j > 0 {
+				if id, err := strconv.Atoi(string(v[:j])); err == nil && id > 0 {
+					return id
+				}
+			}
+		}
+		rest = rest[i+1:]
+	}
+	if mf := fams[varsFamilyNodeID]; mf != nil {
+		for _, m := range mf.GetMetric() {
+			if x, ok := varsValue(m); ok && x > 0 && x == math.Trunc(x) && x < math.MaxInt32 {
+				return int(x)
+			}
+		}
+	}
+	return 0
+}
+
+// fetchLocality reads the node's locality tiers from /_status/nodes/local
+// once; on failure it goes without and retries at most every 10 minutes.
+func (v *Vars) fetchLocality(ctx context.Context, client *http.Client, log *slog.Logger, st *varsNodeState, now time.Time) {
+	buf := varsBufs.Get().(*bytes.Buffer)
+	defer varsBufs.Put(buf)
+	err := varsGet(ctx, client, st.url+"/_status/nodes/local", buf, varsMaxLocalityBytes)
+	var ns struct {
+		Desc struct {
+			Locality struct {
+				Tiers []struct{ Key, Value string } `json:"tiers"`
+			} `json:"locality"`
+		} `json:"desc"`
+	}
+	if err == nil {
+		if err = json.Unmarshal(buf.Bytes(), &ns); err != nil {
+			err = fmt.Errorf("decode: %w", err)
+		}
+	}
+	if err != nil {
+		st.localityRetryAt = now.Add(varsLocalityRetry)
+		if !st.localityLogged {
+			st.localityLogged = true
+			log.Info("node locality unavailable, sending without locality tags",
+				"node", st.label(), "err", fmt.Errorf("fetch /_status/nodes/local: %w", err), "retry_every", varsLocalityRetry)
+		}
+		return
+	}
+	st.locality = st.locality[:0]
+	for _, t := range ns.Desc.Locality.Tiers {
+		st.locality = append(st.locality, cluster.Tier{Key: t.Key, Value: t.Value})
+	}
+	st.localityKnown = true
+}
+
+// baseTags are node_id and locality tags, in that order.
+func (v *Vars) baseTags(n cluster.Node, st *varsNodeState) []string {
+	loc := n.Locality
+	if len(loc) == 0 {
+		loc = st.locality
+	}
+	tags := make([]string, 0, 1+len(loc))
+	if st.id > 0 {
+		tags = append(tags, "node_id:"+strconv.Itoa(st.id))
+	}
+	for _, t := range loc {
+		k, val := varsSanitize(t.Key, false), varsSanitize(t.Value, true)
+		if k == "" || val == "" {
+			continue
+		}
+		tags = append(tags, k+":"+val)
+	}
+	return tags[:len(tags):len(tags)] // appends by callers must copy
+}
+
+// varsSanitize lower-cases s and replaces what Datadog tags do not allow
+// with '_' (colons too when colon is false, for tag keys). Tags are at most
+// 200 characters.
+func varsSanitize(s string, colon bool) string {
+	ok := true
+	for i := 0; i < len(s); i++ {
+		if !varsTagByte(s[i], colon) {
+			ok = false
+			break
+		}
+	}
+	if !ok {
+		s = strings.Map(func(c rune) rune {
+			c = unicode.ToLower(c)
+			if c < utf8.RuneSelf && varsTagByte(byte(c), colon) {
+				return c
+			}
+			return '_'
+		}, s)
+	}
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}
+
+func varsTagByte(c byte, colon bool) bool {
+	switch {
+	case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '_', c == '-', c == '.', c == '/':
+		return true
+	case c == ':':
+		return colon
+	}
+	return false
+}
+
+// varsValue is a gauge, counter or untyped sample's value.
+func varsValue(m *dto.Metric) (float64, bool) {
+	switch {
+	case m.Gauge != nil:
+		return m.Gauge.GetValue(), true
+	case m.Counter != nil:
+		return m.Counter.GetValue(), true
+	case m.Untyped != nil:
+		return m.Untyped.GetValue(), true
+	}
+	return 0, false
+}
+
+func varsFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// varsWork converts one node's families into points.
+type varsWork struct {
+	v   *Vars
+	st  *varsNodeState
+	r   *varsResult
+	now time.Time
+
+	storeTags map[string][]string
+	pairs     []string
+	// capacity per store, for capacity.used_ratio.
+	capacity map[string]*[2]varsSum
+}
+
+func (w *varsWork) gauge(name string, x float64, tags []string) {
+	if varsFinite(x) {
+		w.r.points = append(w.r.points, varsPoint{kind: KindGauge, name: name, value: x, tags: tags})
+	}
+}
+
+func (w *varsWork) count(name string, n int64, tags []string) {
+	w.r.points = append(w.r.points, varsPoint{kind: KindCount, name: name, count: n, tags: tags})
+}
+
+// key is the series' state key: family plus every label.
+func (w *varsWork) key(family string, m *dto.Metric) string {
+	w.pairs = w.pairs[:0]
+	for _, l := range m.GetLabel() {
+		w.pairs = append(w.pairs, l.GetName(), l.GetValue())
+	}
+	return promtext.Key(family, w.pairs...)
+}
+
+// tags returns the base tags plus store and one more tag when given. The
+// result may be shared: never append to it in place.
+func (w *varsWork) tags(store, extra string) []string {
+	base := w.r.base
+	if store == "" && extra == "" {
+		return base
+	}
+	if store != "" && extra == "" {
+		if t, ok := w.storeTags[store]; ok {
+			return t
+		}
+	}
+	t := make([]string, len(base), len(base)+2)
+	copy(t, base)
+	if store != "" {
+		t = append(t, "store:"+varsSanitize(store, true))
+	}
+	if extra != "" {
+		t = append(t, extra)
+	}
+	if store != "" && extra == "" {
+		if w.storeTags == nil {
+			w.storeTags = map[string][]string{}
+		}
+		w.storeTags[store] = t
+	}
+	return t
+}
+
+func varsLabel(m *dto.Metric, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
+}
+
+func (w *varsWork) family(family string, rule *varsRule, mf *dto.MetricFamily) {
+	if rule.extra {
+		w.extra(family, rule, mf)
+	}
+	m := rule.metric
+	if m == nil {
+		return
+	}
+	isHist := mf.GetType() == dto.MetricType_HISTOGRAM
+	if isHist != (m.Conv == varsHistogram) || mf.GetType() == dto.MetricType_SUMMARY {
+		// A family whose type changed in some version: better nothing than
+		// a wrong number.
+		return
+	}
+	// With child metrics enabled (e.g. per-table TTL metrics, label
+	// relation), a family holds an aggregate series plus labelled children:
+	// only the series with the fewest labels are read, or they would count
+	// twice.
+	fewest := math.MaxInt
+	for _, pm := range mf.GetMetric() {
+		fewest = min(fewest, len(pm.GetLabel()))
+	}
+	scale := m.scale()
+	for _, pm := range mf.GetMetric() {
+		if len(pm.GetLabel()) > fewest {
+			continue
+		}
+		store := ""
+		if m.Store {
+			store = varsLabel(pm, "store")
+		}
+		if m.Conv == varsHistogram {
+			w.histogram(family, rule.hist, scale, pm, w.tags(store, rule.tag))
+			continue
+		}
+		x, ok := varsValue(pm)
+		if !ok || !varsFinite(x) {
+			continue
+		}
+		w.aggregate(m, store, x, pm)
+		switch m.Conv {
+		case varsGauge:
+			w.gauge(m.Name, x*scale, w.tags(store, rule.tag))
+		case varsCount, varsSparseCount:
+			d, ok := w.st.counters.Delta(w.key(family, pm), x, w.now)
+			if ok && (d != 0 || m.Conv == varsCount) {
+				w.count(m.Name, d, w.tags(store, rule.tag))
+			}
+		case varsSparseGauge:
+			k := w.key(family, pm)
+			if _, seen := w.st.sparse[k]; !seen {
+				if x == 0 {
+					continue
+				}
+				w.st.sparse[k] = struct{}{}
+			}
+			w.gauge(m.Name, x*scale, w.tags(store, rule.tag))
+		case varsPositive:
+			if x > 0 {
+				w.gauge(m.Name, x*scale, w.tags(store, rule.tag))
+			}
+		case varsExpiresIn:
+			if x > 0 {
+				w.gauge(m.Name, x-varsUnix(w.now), w.tags(store, rule.tag))
+			}
+		case varsAge:
+			if x > 0 {
+				w.gauge(m.Name, varsUnix(w.now)-x, w.tags(store, rule.tag))
+			}
+		case varsBuild:
+			tag := varsLabel(pm, "tag")
+			if tag == "" {
+				continue
+			}
+			w.r.agg.build = tag
+			w.gauge(m.Name, 1, w.tags(store, m.TagKey+":"+varsSanitize(tag, true)))
+		}
+	}
+}
+
+func varsUnix(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+// aggregate keeps what the cluster view and the computed metrics need.
+func (w *varsWork) aggregate(m *varsMetric, store string, x float64, pm *dto.Metric) {
+	a := &w.r.agg
+	switch m {
+	case varsLiveNodes:
+		a.liveNodes = varsSum{v: x, has: true}
+	case varsRanges:
+		a.ranges.add(x)
+	case varsRangesUnder:
+		a.under.add(x)
+	case varsRangesOver:
+		a.over.add(x)
+	case varsRangesUnavailable:
+		a.unavailable.add(x)
+	case varsCapacity, varsCapacityAvailable:
+		if w.capacity == nil {
+			w.capacity = map[string]*[2]varsSum{}
+		}
+		c := w.capacity[store]
+		if c == nil {
+			c = new([2]varsSum)
+			w.capacity[store] = c
+		}
+		if m == varsCapacity {
+			a.capacity.add(x)
+			c[0].add(x)
+		} else {
+			a.available.add(x)
+			c[1].add(x)
+		}
+	case varsUptime:
+		st := w.st
+		if st.hasUptime {
+			// Uptime went down, or is shorter than the time since the
+			// previous scrape: the process started in between.
+			elapsed := w.now.Sub(st.uptimeAt)
+			var n int64
+			if x < st.uptime || time.Duration(x*float64(time.Second))+varsUptimeSlack+w.v.timeout < elapsed {
+				n = 1
+			}
+			w.count(varsRestarts.Name, n, w.r.base)
+		}
+		st.uptime, st.uptimeAt, st.hasUptime = x, w.now, true
+	}
+}
+
+// finish sends what needs several families.
+func (w *varsWork) finish() {
+	for store, c := range w.capacity {
+		if c[0].has && c[1].has && c[0].v > 0 {
+			w.gauge(varsUsedRatio.Name, (c[0].v-c[1].v)/c[0].v, w.tags(store, ""))
+		}
+	}
+}
+
+// histogram sends quantiles, max and mean of the observations since the
+// previous scrape (nothing when there were none) and their count.
+func (w *varsWork) histogram(family string, hn *varsHistNames, scale float64, pm *dto.Metric, tags []string) {
+	if pm.Histogram == nil {
+		return
+	}
+	buckets, count, sum := promtext.HistogramBuckets(pm)
+	win, ok := w.st.hists.Delta(w.key(family, pm), buckets, count, sum, w.now)
+	if !ok {
+		return
+	}
+	w.count(hn.count, int64(math.Round(win.Count)), tags)
+	if win.Count <= 0 {
+		return
+	}
+	for i, q := range w.v.quantiles {
+		if x, ok := win.Quantile(q); ok {
+			w.gauge(hn.quantiles[i], x*scale, tags)
+		}
+	}
+	if x, ok := win.Max(); ok {
+		w.gauge(hn.max, x*scale, tags)
+	}
+	if x, ok := win.Mean(); ok {
+		w.gauge(hn.avg, x*scale, tags)
+	}
+}
+
+// extra sends an included, non-curated family under its own name,
+// converted by its type, tagged with its labels (except node_id and le).
+func (w *varsWork) extra(family string, rule *varsRule, mf *dto.MetricFamily) {
+	for _, pm := range mf.GetMetric() {
+		tags := w.r.base
+		if n := len(pm.GetLabel()); n > 0 {
+			tags = make([]string, len(w.r.base), len(w.r.base)+n)
+			copy(tags, w.r.base)
+			for _, l := range pm.GetLabel() {
+				if l.GetName() == "node_id" || l.GetName() == "le" {
+					continue
+				}
+				k, val := varsSanitize(l.GetName(), false), varsSanitize(l.GetValue(), true)
+				if k != "" && val != "" {
+					tags = append(tags, k+":"+val)
+				}
+			}
+		}
+		switch mf.GetType() {
+		case dto.MetricType_HISTOGRAM:
+			w.histogram(family, rule.hist, 1, pm, tags)
+		case dto.MetricType_COUNTER:
+			if x, ok := varsValue(pm); ok {
+				if d, ok := w.st.counters.Delta(w.key(family, pm), x, w.now); ok {
+					w.count(rule.name, d, tags)
+				}
+			}
+		case dto.MetricType_GAUGE, dto.MetricType_UNTYPED:
+			if x, ok := varsValue(pm); ok {
+				w.gauge(rule.name, x, tags)
+			}
+		}
+	}
+}

@@ -1,0 +1,149 @@
+package checks
+
+// Cluster-level aggregates of one vars cycle, computed here because no single
+// node can report them: range counts are counted once per range by one
+// replica (so only the sum over every store of every node is the cluster's
+// number), and live-node counts that differ between nodes reveal a partition.
+
+// varsClusterMetric is one cluster-level name (tagged only with what the sink
+// adds: the cluster and configured tags).
+type varsClusterMetric struct {
+	Name string
+	Kind Kind
+	Unit string
+	Desc string
+}
+
+var (
+	varsClLiveMax = &varsClusterMetric{Name: "cluster.live_nodes.max", Kind: KindGauge, Unit: "node",
+		Desc: "Highest liveness_livenodes among the scraped nodes."}
+	varsClLiveMin = &varsClusterMetric{Name: "cluster.live_nodes.min", Kind: KindGauge, Unit: "node",
+		Desc: "Lowest liveness_livenodes among the scraped nodes."}
+	varsClLiveSpread = &varsClusterMetric{Name: "cluster.live_nodes.spread", Kind: KindGauge, Unit: "node",
+		Desc: "Highest minus lowest liveness_livenodes among the scraped nodes; above 0 means the nodes disagree (partition)."}
+	varsClRanges = &varsClusterMetric{Name: "cluster.ranges", Kind: KindGauge,
+		Desc: "Ranges in the cluster: the sum of ranges over every store of every scraped node."}
+	varsClRangesUnder = &varsClusterMetric{Name: "cluster.ranges.underreplicated", Kind: KindGauge,
+		Desc: "Under-replicated ranges in the cluster (sum over every store of every scraped node)."}
+	varsClRangesOver = &varsClusterMetric{Name: "cluster.ranges.overreplicated", Kind: KindGauge,
+		Desc: "Over-replicated ranges in the cluster (sum over every store of every scraped node)."}
+	varsClRangesUnavailable = &varsClusterMetric{Name: "cluster.ranges.unavailable", Kind: KindGauge,
+		Desc: "Unavailable ranges in the cluster (sum over every store of every scraped node)."}
+	varsClCapacity = &varsClusterMetric{Name: "cluster.capacity.total", Kind: KindGauge, Unit: "byte",
+		Desc: "Storage capacity of every store of the scraped nodes."}
+	varsClCapacityAvailable = &varsClusterMetric{Name: "cluster.capacity.available", Kind: KindGauge, Unit: "byte",
+		Desc: "Storage capacity still available on every store of the scraped nodes."}
+	varsClUsedRatio = &varsClusterMetric{Name: "cluster.capacity.used_ratio", Kind: KindGauge, Unit: "fraction",
+		Desc: "(total - available) / total capacity over every store of the scraped nodes."}
+	varsClVersions = &varsClusterMetric{Name: "cluster.versions", Kind: KindGauge,
+		Desc: "Distinct CockroachDB build tags among the scraped nodes; above 1 during (or after a stuck) rolling upgrade."}
+	varsClScraped = &varsClusterMetric{Name: "cluster.nodes.scraped", Kind: KindGauge, Unit: "node",
+		Desc: "Nodes whose /_status/vars was scraped this cycle."}
+	varsClTargets = &varsClusterMetric{Name: "cluster.nodes.targets", Kind: KindGauge, Unit: "node",
+		Desc: "Nodes roachdog tried to scrape this cycle (static or discovered)."}
+)
+
+// varsClusterMetrics is the catalog order of the cluster-level metrics.
+var varsClusterMetrics = []*varsClusterMetric{
+	varsClLiveMax, varsClLiveMin, varsClLiveSpread,
+	varsClRanges, varsClRangesUnder, varsClRangesOver, varsClRangesUnavailable,
+	varsClCapacity, varsClCapacityAvailable, varsClUsedRatio,
+	varsClVersions, varsClScraped, varsClTargets,
+}
+
+// varsSum is a sum that knows whether anything was added (an excluded or
+// absent family sends nothing rather than 0).
+type varsSum struct {
+	v   float64
+	has bool
+}
+
+func (s *varsSum) add(v float64) { s.v += v; s.has = true }
+
+func (s *varsSum) merge(o varsSum) {
+	if o.has {
+		s.add(o.v)
+	}
+}
+
+// varsNodeAgg is what one scraped node contributes to the cluster view.
+type varsNodeAgg struct {
+	liveNodes                        varsSum
+	ranges, under, over, unavailable varsSum
+	capacity, available              varsSum
+	build                            string
+}
+
+// varsClusterAgg accumulates the cluster view over the nodes of one cycle.
+type varsClusterAgg struct {
+	targets, scraped    int
+	liveMin, liveMax    float64
+	hasLive             bool
+	ranges, under, over varsSum
+	unavailable         varsSum
+	capacity, available varsSum
+	builds              map[string]struct{}
+}
+
+// add folds in one node that answered.
+func (c *varsClusterAgg) add(n *varsNodeAgg) {
+	c.scraped++
+	if n.liveNodes.has {
+		v := n.liveNodes.v
+		if !c.hasLive || v < c.liveMin {
+			c.liveMin = v
+		}
+		if !c.hasLive || v > c.liveMax {
+			c.liveMax = v
+		}
+		c.hasLive = true
+	}
+	c.ranges.merge(n.ranges)
+	c.under.merge(n.under)
+	c.over.merge(n.over)
+	c.unavailable.merge(n.unavailable)
+	c.capacity.merge(n.capacity)
+	c.available.merge(n.available)
+	if n.build != "" {
+		if c.builds == nil {
+			c.builds = make(map[string]struct{}, 2)
+		}
+		c.builds[n.build] = struct{}{}
+	}
+}
+
+// emit sends the cluster view. With no node scraped only the node counts go
+// out: zeros would read as "no ranges" rather than "no data".
+func (c *varsClusterAgg) emit(s Sink) {
+	s.Gauge(varsClTargets.Name, float64(c.targets), nil)
+	s.Gauge(varsClScraped.Name, float64(c.scraped), nil)
+	if c.scraped == 0 {
+		return
+	}
+	if c.hasLive {
+		s.Gauge(varsClLiveMax.Name, c.liveMax, nil)
+		s.Gauge(varsClLiveMin.Name, c.liveMin, nil)
+		s.Gauge(varsClLiveSpread.Name, c.liveMax-c.liveMin, nil)
+	}
+	for _, x := range []struct {
+		m *varsClusterMetric
+		s varsSum
+	}{
+		{varsClRanges, c.ranges},
+		{varsClRangesUnder, c.under},
+		{varsClRangesOver, c.over},
+		{varsClRangesUnavailable, c.unavailable},
+		{varsClCapacity, c.capacity},
+		{varsClCapacityAvailable, c.available},
+	} {
+		if x.s.has {
+			s.Gauge(x.m.Name, x.s.v, nil)
+		}
+	}
+	if c.capacity.has && c.available.has && c.capacity.v > 0 {
+		s.Gauge(varsClUsedRatio.Name, (c.capacity.v-c.available.v)/c.capacity.v, nil)
+	}
+	if len(c.builds) > 0 {
+		s.Gauge(varsClVersions.Name, float64(len(c.builds)), nil)
+	}
+}

@@ -1,0 +1,153 @@
+package checks
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roachdog/roachdog/cluster"
+)
+
+func TestVarsQuantileSuffix(t *testing.T) {
+	for q, want := range map[float64]string{0.5: "p50", 0.75: "p75", 0.9: "p90", 0.99: "p99",
+		0.999: "p99_9", 0.9999: "p99_99", 1: "p100", 0.05: "p5"} {
+		if got := varsQuantileSuffix(q); got != want {
+			t.Errorf("%v: %s, want %s", q, got, want)
+		}
+	}
+}
+
+func TestVarsDefaults(t *testing.T) {
+	v, err := NewVars(VarsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.timeout != 5*time.Second || v.maxBytes != 16<<20 || len(v.quantiles) != 4 || v.now == nil {
+		t.Errorf("defaults: timeout %s, max %d, quantiles %v", v.timeout, v.maxBytes, v.quantiles)
+	}
+}
+
+// TestVarsTable checks the curated table itself: every family read by one
+// metric only, patterns that compile with one group, names and tags in
+// Datadog's alphabet, and a catalog without duplicates.
+func TestVarsTable(t *testing.T) {
+	families := map[string]string{}
+	name := regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$`)
+	for _, m := range varsMetrics {
+		if !name.MatchString(m.Name) {
+			t.Errorf("%q: not a Datadog metric name", m.Name)
+		}
+		if m.Desc == "" || m.PerNode < 1 {
+			t.Errorf("%s: description %q, per node %d", m.Name, m.Desc, m.PerNode)
+		}
+		computed := m.Conv == varsComputedGauge || m.Conv == varsComputedCount || m.Conv == varsServiceCheck
+		if computed != (len(m.Sources) == 0) {
+			t.Errorf("%s: computed %v with %d sources", m.Name, computed, len(m.Sources))
+		}
+		for _, s := range m.Sources {
+			if (s.Family == "") == (s.Pattern == "") {
+				t.Errorf("%s: source %+v needs exactly one of Family, Pattern", m.Name, s)
+			}
+			if s.Pattern != "" {
+				if re := regexp.MustCompile(s.Pattern); re.NumSubexp() != 1 || m.TagKey == "" {
+					t.Errorf("%s: pattern %s needs one group and a TagKey", m.Name, s.Pattern)
+				}
+			}
+			if s.Family != "" && (m.TagKey != "") != (s.TagValue != "") && m.Conv != varsBuild {
+				t.Errorf("%s: family %s: TagKey %q with TagValue %q", m.Name, s.Family, m.TagKey, s.TagValue)
+			}
+			key := s.Family + s.Pattern
+			if other, dup := families[key]; dup {
+				t.Errorf("%s read by %s and %s", key, other, m.Name)
+			}
+			families[key] = m.Name
+		}
+	}
+	// Patterns must not capture exact families of other metrics.
+	v, err := NewVars(VarsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for fam, r := range v.exact {
+		for _, p := range v.patterns {
+			if p.re.MatchString(fam) {
+				t.Errorf("pattern %s of %s also matches %s (%s)", p.re, p.metric.Name, fam, r.metric.Name)
+			}
+		}
+	}
+
+	seen := map[string]bool{}
+	for _, m := range varsCatalog() {
+		if seen[m.Name] {
+			t.Errorf("catalog: %s twice", m.Name)
+		}
+		seen[m.Name] = true
+		if m.Check != "vars" || m.Kind == "" || m.Description == "" {
+			t.Errorf("catalog entry %+v", m)
+		}
+		if strings.Contains(m.Name, "bucket") {
+			t.Errorf("catalog: per-bucket series %s", m.Name)
+		}
+	}
+	for _, want := range []string{"node.up", "node.can_scrape", "sql.service_latency.p99", "sql.service_latency.count",
+		"cluster.live_nodes.spread", "capacity.used_ratio", "node.restarts"} {
+		if !seen[want] {
+			t.Errorf("catalog lacks %s", want)
+		}
+	}
+	if m, ok := Lookup("node.can_scrape"); !ok || m.Kind != KindServiceCheck {
+		t.Errorf("Lookup(node.can_scrape) = %+v, %v", m, ok)
+	}
+	// Nothing else in the package registers the same names.
+	count := map[string]int{}
+	for _, m := range Catalog() {
+		count[m.Name]++
+	}
+	for n := range seen {
+		if count[n] != 1 {
+			t.Errorf("%s appears %d times in Catalog()", n, count[n])
+		}
+	}
+}
+
+type varsDiscard struct{}
+
+func (varsDiscard) Gauge(string, float64, []string)               {}
+func (varsDiscard) Count(string, int64, []string)                 {}
+func (varsDiscard) ServiceCheck(string, Status, string, []string) {}
+func (varsDiscard) Event(Event)                                   {}
+
+// TestVarsForgetsRemovedNodes: the state of a node no longer listed is
+// dropped after 10 minutes, not before.
+func TestVarsForgetsRemovedNodes(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("# TYPE sys_uptime gauge\nsys_uptime 5\n"))
+	}))
+	defer srv.Close()
+	now := time.Unix(1710410400, 0)
+	v, err := NewVars(VarsOptions{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := cluster.Node{StatusURL: srv.URL}, cluster.Node{StatusURL: srv.URL + "/"}
+	run := func(nodes ...cluster.Node) {
+		if err := v.Run(context.Background(), &Target{Nodes: nodes}, varsDiscard{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(a, b)
+	now = now.Add(9 * time.Minute)
+	run(a)
+	if len(v.nodes) != 2 {
+		t.Errorf("after 9 min: %d node states, want 2", len(v.nodes))
+	}
+	now = now.Add(2 * time.Minute)
+	run(a)
+	if len(v.nodes) != 1 || v.nodes[srv.URL] == nil {
+		t.Errorf("after 11 min: node states %v, want only %s", v.nodes, srv.URL)
+	}
+}
