@@ -1,0 +1,534 @@
+// Package pgtest runs a throwaway PostgreSQL server for tests: initdb into a
+// temporary directory, postgres on a free loopback port, gone when the test
+// (or the test binary, see Main) ends.
+//
+// The superuser "postgres" connects over TCP without a password (trust);
+// every other role must authenticate with scram-sha-256, so tests can create
+// a role with a password and exercise real authentication failures.
+//
+// When PostgreSQL is not installed the test is skipped (failed under CI=true)
+// through testenv.SkipOrFail.
+package pgtest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/roachdog/roachdog/internal/testenv"
+)
+
+// Bounds on every step, so that a broken installation fails the test instead
+// of hanging it.
+const (
+	initdbTimeout = 2 * time.Minute
+	readyTimeout  = 30 * time.Second
+	stopTimeout   = 10 * time.Second
+	execTimeout   = 30 * time.Second
+)
+
+// Server is one running PostgreSQL server.
+type Server struct {
+	binDir  string
+	dir     string // temporary root, removed by Stop
+	dataDir string
+	sockDir string
+	logPath string
+	port    int
+	cred    *credential // nil unless tests run as root
+
+	mu   sync.Mutex
+	proc *process // nil while stopped
+	gone bool     // Stop ran: dir removed, cannot restart
+}
+
+// process is one postgres postmaster we started.
+type process struct {
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the process has exited
+	err  error         // Wait's result, valid after done
+}
+
+// errNotInstalled marks a missing PostgreSQL installation (skip, not fail).
+var errNotInstalled = errors.New("PostgreSQL server not installed")
+
+// Start runs a new server for this test and stops it (and removes its files)
+// in t.Cleanup. It costs one initdb (about a second): prefer Shared for tests
+// that can share a server, and Start for those that stop or restart it.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	s, err := start()
+	if err != nil {
+		if errors.Is(err, errNotInstalled) {
+			testenv.SkipOrFail(t, err.Error())
+		}
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+var shared struct {
+	mu      sync.Mutex
+	inMain  bool
+	srv     *Server
+	err     error
+	started bool
+}
+
+// Main runs the package's tests and then stops the server handed out by
+// Shared. Use it from TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func Main(m *testing.M) int {
+	shared.mu.Lock()
+	shared.inMain = true
+	shared.mu.Unlock()
+	code := m.Run()
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.srv != nil {
+		shared.srv.Stop()
+	}
+	return code
+}
+
+// Shared returns the package's shared server, starting it on first use. It
+// requires Main in the package's TestMain (which stops it); tests sharing it
+// should each work in their own database (NewDB) and must not stop it.
+func Shared(t testing.TB) *Server {
+	t.Helper()
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if !shared.inMain {
+		t.Fatal("pgtest.Shared needs TestMain to call pgtest.Main (which stops the server)")
+	}
+	if !shared.started {
+		shared.started = true
+		shared.srv, shared.err = start()
+	}
+	if shared.err != nil {
+		if errors.Is(shared.err, errNotInstalled) {
+			testenv.SkipOrFail(t, shared.err.Error())
+		}
+		t.Fatalf("pgtest: %v", shared.err)
+	}
+	return shared.srv
+}
+
+func start() (s *Server, err error) {
+	binDir, err := findBinDir()
+	if err != nil {
+		return nil, err
+	}
+	cred, err := unprivilegedCredential()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "pgtest-")
+	if err != nil {
+		return nil, fmt.Errorf("create temporary directory: %w", err)
+	}
+	s = &Server{
+		binDir:  binDir,
+		dir:     dir,
+		dataDir: filepath.Join(dir, "data"),
+		sockDir: filepath.Join(dir, "sock"),
+		logPath: filepath.Join(dir, "postgres.log"),
+		cred:    cred,
+	}
+	defer func() {
+		if err != nil {
+			s.Stop()
+		}
+	}()
+	if err := os.Mkdir(s.sockDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create socket directory: %w", err)
+	}
+	if cred != nil {
+		// postgres refuses to run as root: the unprivileged user must own
+		// everything it writes.
+		for _, p := range []string{dir, s.sockDir} {
+			if err := os.Chown(p, int(cred.uid), int(cred.gid)); err != nil {
+				return nil, fmt.Errorf("chown %s to uid %d: %w", p, cred.uid, err)
+			}
+		}
+	}
+	if err := s.initdb(); err != nil {
+		return nil, err
+	}
+	// A port picked by the kernel can be taken again before postgres binds
+	// it; try a few.
+	for attempt := 1; ; attempt++ {
+		s.port, err = freePort()
+		if err != nil {
+			return nil, err
+		}
+		if err = s.startProcess(); err == nil {
+			return s, nil
+		}
+		if attempt == 3 {
+			return nil, err
+		}
+	}
+}
+
+// findBinDir finds the directory holding initdb and postgres: PATH first,
+// then the highest /usr/lib/postgresql/<version>/bin (Debian and Ubuntu do
+// not put the server binaries on PATH).
+func findBinDir() (string, error) {
+	if p, err := exec.LookPath("initdb"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		dir := filepath.Dir(p)
+		if isExecutable(filepath.Join(dir, "postgres")) {
+			return dir, nil
+		}
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { return pgMajor(dirs[i]) > pgMajor(dirs[j]) })
+	for _, d := range dirs {
+		if isExecutable(filepath.Join(d, "initdb")) && isExecutable(filepath.Join(d, "postgres")) {
+			return d, nil
+		}
+	}
+	return "", fmt.Errorf("%w: no initdb and postgres on PATH or in /usr/lib/postgresql/*/bin (install the postgresql package)", errNotInstalled)
+}
+
+// pgMajor extracts the version from ".../postgresql/<version>/bin" for
+// ordering; unparsable names sort last.
+func pgMajor(binDir string) float64 {
+	v, err := strconv.ParseFloat(filepath.Base(filepath.Dir(binDir)), 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}
+
+func isExecutable(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func (s *Server) command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, filepath.Join(s.binDir, name), args...)
+	cmd.Dir = s.dir
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
+	setProcAttr(cmd, s.cred)
+	return cmd
+}
+
+func (s *Server) initdb() error {
+	ctx, cancel := context.WithTimeout(context.Background(), initdbTimeout)
+	defer cancel()
+	cmd := s.command(ctx, "initdb",
+		"--pgdata="+s.dataDir, "--username=postgres", "--auth=trust",
+		"--no-sync", "--encoding=UTF8", "--locale=C")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("initdb in %s: %w\n%s", s.dataDir, err, out)
+	}
+	// The superuser may connect without a password; everybody else needs
+	// one, so that tests can exercise authentication failures.
+	hba := strings.Join([]string{
+		"local all all trust",
+		"host all postgres 127.0.0.1/32 trust",
+		"host all all 127.0.0.1/32 scram-sha-256",
+		"",
+	}, "\n")
+	p := filepath.Join(s.dataDir, "pg_hba.conf")
+	if err := os.WriteFile(p, []byte(hba), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	if s.cred != nil {
+		if err := os.Chown(p, int(s.cred.uid), int(s.cred.gid)); err != nil {
+			return fmt.Errorf("chown %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// startProcess runs postgres directly rather than through pg_ctl: as our
+// child it can be killed with the test binary (see setProcAttr), so a
+// crashed or timed-out test run leaves no server behind.
+func (s *Server) startProcess() error {
+	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("open server log: %w", err)
+	}
+	defer logf.Close() // the child keeps its own descriptor
+	// Not CommandContext: the server outlives this call; Stop ends it.
+	cmd := s.command(context.Background(), "postgres",
+		"-D", s.dataDir,
+		"-p", strconv.Itoa(s.port),
+		"-k", s.sockDir,
+		"-c", "listen_addresses=127.0.0.1",
+		// fsync off for speed; commits still reach the kernel, so they
+		// survive Kill (a process crash), not a machine crash.
+		"-c", "fsync=off",
+		"-c", "full_page_writes=off",
+		"-c", "timezone=UTC",
+		"-c", "max_connections=50",
+		"-c", "shared_buffers=16MB",
+	)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start postgres: %w", err)
+	}
+	p := &process{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	s.mu.Lock()
+	s.proc = p
+	s.mu.Unlock()
+	if err := s.waitReady(p); err != nil {
+		s.stopProcess()
+		return err
+	}
+	return nil
+}
+
+func (s *Server) waitReady(p *process) error {
+	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+	defer cancel()
+	var lastErr error
+	for {
+		attempt, cancelAttempt := context.WithTimeout(ctx, 2*time.Second)
+		conn, err := pgconn.Connect(attempt, s.URL("postgres"))
+		cancelAttempt()
+		if err == nil {
+			conn.Close(ctx)
+			return nil
+		}
+		lastErr = err
+		select {
+		case <-p.done:
+			return fmt.Errorf("postgres exited during startup (%v); log:\n%s", p.err, s.logTail())
+		case <-ctx.Done():
+			return fmt.Errorf("postgres not ready after %s: %v; log:\n%s", readyTimeout, lastErr, s.logTail())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (s *Server) logTail() string {
+	b, err := os.ReadFile(s.logPath)
+	if err != nil {
+		return "(no log: " + err.Error() + ")"
+	}
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	return string(bytes.TrimSpace(b))
+}
+
+// stopProcess performs an immediate shutdown (SIGQUIT, what pg_ctl stop -m
+// immediate sends), escalating to SIGKILL if the server does not exit.
+func (s *Server) stopProcess() {
+	s.mu.Lock()
+	p := s.proc
+	s.proc = nil
+	s.mu.Unlock()
+	if p == nil {
+		return
+	}
+	quit(p.cmd)
+	select {
+	case <-p.done:
+		return
+	case <-time.After(stopTimeout):
+	}
+	kill(p.cmd)
+	select {
+	case <-p.done:
+	case <-time.After(stopTimeout):
+		// Nothing more can be done; do not hang the test binary.
+	}
+}
+
+// Stop shuts the server down immediately and removes its files. It is safe
+// to call more than once; Start registers it with t.Cleanup.
+func (s *Server) Stop() {
+	s.stopProcess()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.gone {
+		s.gone = true
+		os.RemoveAll(s.dir)
+	}
+}
+
+// Kill stops the server immediately but keeps its data, so that Restart can
+// bring it back on the same port (a node or proxy restart as clients see it).
+func (s *Server) Kill(t testing.TB) {
+	t.Helper()
+	s.stopProcess()
+}
+
+// Restart stops the server if it runs and starts it again on the same port
+// with the same data.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	s.stopProcess()
+	s.mu.Lock()
+	gone := s.gone
+	s.mu.Unlock()
+	if gone {
+		t.Fatal("pgtest: Restart after Stop")
+	}
+	if err := s.startProcess(); err != nil {
+		t.Fatalf("pgtest: restart: %v", err)
+	}
+}
+
+// Port is the server's TCP port on 127.0.0.1.
+func (s *Server) Port() int { return s.port }
+
+// URL returns a connection URL for database db as the superuser.
+func (s *Server) URL(db string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.port, db)
+}
+
+// UserURL returns a connection URL for database db as user with password
+// (both URL-escaped).
+func (s *Server) UserURL(db, user, password string) string {
+	u := fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/%s?sslmode=disable",
+		escapeUserinfo(user), escapeUserinfo(password), s.port, db)
+	return u
+}
+
+func escapeUserinfo(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// CreateDB creates database name.
+func (s *Server) CreateDB(t testing.TB, name string) {
+	t.Helper()
+	s.Exec(t, "postgres", "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+}
+
+var dbSeq atomic.Int64
+
+// NewDB creates a database with a fresh name starting with prefix and returns
+// the name: the way tests sharing one server stay out of each other's way.
+func (s *Server) NewDB(t testing.TB, prefix string) string {
+	t.Helper()
+	name := fmt.Sprintf("%s_%d", sanitizeName(prefix), dbSeq.Add(1))
+	s.CreateDB(t, name)
+	return name
+}
+
+func sanitizeName(s string) string {
+	var b strings.Builder
+	for _, c := range strings.ToLower(s) {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' {
+			b.WriteRune(c)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	name := b.String()
+	if name == "" {
+		return "db"
+	}
+	if len(name) > 40 { // PostgreSQL names stop at 63 bytes
+		name = name[:40]
+	}
+	return name
+}
+
+// Exec runs sql (one or more statements, simple protocol) in database db as
+// the superuser, failing the test on error.
+func (s *Server) Exec(t testing.TB, db, sql string) {
+	t.Helper()
+	if err := s.exec(db, sql); err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+}
+
+func (s *Server) exec(db, sql string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), execTimeout)
+	defer cancel()
+	conn, err := pgconn.Connect(ctx, s.URL(db))
+	if err != nil {
+		return fmt.Errorf("connect to database %s: %w", db, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql).ReadAll(); err != nil {
+		return fmt.Errorf("exec in database %s: %w", db, err)
+	}
+	return nil
+}
+
+// LoadFile runs the SQL file at path in database db.
+func (s *Server) LoadFile(t testing.TB, db, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	if err := s.exec(db, string(b)); err != nil {
+		t.Fatalf("pgtest: load %s: %v", filepath.Base(path), err)
+	}
+}
+
+// credential is the unprivileged user postgres runs as when tests run as
+// root.
+type credential struct {
+	uid, gid uint32
+	name     string
+}
+
+func unprivilegedCredential() (*credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	for _, name := range []string{"postgres", "nobody"} {
+		u, err := user.Lookup(name)
+		if err != nil {
+			continue
+		}
+		uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
+		gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
+		if err1 != nil || err2 != nil || uid == 0 {
+			continue
+		}
+		return &credential{uid: uint32(uid), gid: uint32(gid), name: name}, nil
+	}
+	return nil, fmt.Errorf("%w: tests run as root and neither user postgres nor nobody exists to run the server as", errNotInstalled)
+}

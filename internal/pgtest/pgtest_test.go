@@ -1,0 +1,104 @@
+package pgtest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func TestMain(m *testing.M) { os.Exit(Main(m)) }
+
+func queryInt(t *testing.T, url, sql string) (int64, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	var n int64
+	err = conn.QueryRow(ctx, sql).Scan(&n)
+	return n, err
+}
+
+func TestSharedExecAndLoad(t *testing.T) {
+	s := Shared(t)
+	if s2 := Shared(t); s2 != s {
+		t.Fatal("Shared returned a second server")
+	}
+	db := s.NewDB(t, t.Name())
+	s.Exec(t, db, "CREATE SCHEMA crdb_internal; CREATE TABLE crdb_internal.t (n bigint); INSERT INTO crdb_internal.t VALUES (1), (2)")
+	file := filepath.Join(t.TempDir(), "more.sql")
+	if err := os.WriteFile(file, []byte("INSERT INTO crdb_internal.t VALUES (39);\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.LoadFile(t, db, file)
+	n, err := queryInt(t, s.URL(db), "SELECT sum(n) FROM crdb_internal.t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 42 {
+		t.Fatalf("sum = %d, want 42", n)
+	}
+}
+
+func TestPasswordAuthForOtherRoles(t *testing.T) {
+	s := Shared(t)
+	db := s.NewDB(t, t.Name())
+	s.Exec(t, "postgres", "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pw_user') THEN CREATE ROLE pw_user LOGIN PASSWORD 'right pass/@:'; END IF; END $$")
+	if _, err := queryInt(t, s.UserURL(db, "pw_user", "right pass/@:"), "SELECT 1"); err != nil {
+		t.Fatalf("right password refused: %v", err)
+	}
+	if _, err := queryInt(t, s.UserURL(db, "pw_user", "wrong"), "SELECT 1"); err == nil {
+		t.Fatal("wrong password accepted")
+	}
+}
+
+func TestStartRestartStop(t *testing.T) {
+	s := Start(t)
+	db := s.NewDB(t, "restart")
+	s.Exec(t, db, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (7)")
+
+	s.Kill(t)
+	if _, err := queryInt(t, s.URL(db), "SELECT 1"); err == nil {
+		t.Fatal("query succeeded on a killed server")
+	}
+	s.Restart(t)
+	n, err := queryInt(t, s.URL(db), "SELECT n FROM kept")
+	if err != nil {
+		t.Fatalf("after restart: %v", err)
+	}
+	if n != 7 {
+		t.Fatalf("after restart n = %d, want 7", n)
+	}
+
+	dir := s.dir
+	s.Stop()
+	s.Stop() // idempotent
+	if _, err := queryInt(t, s.URL(db), "SELECT 1"); err == nil {
+		t.Fatal("query succeeded on a stopped server")
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("Stop left %s behind (stat: %v)", dir, err)
+	}
+}
+
+func TestPgMajorOrdering(t *testing.T) {
+	for _, tc := range []struct {
+		dir  string
+		want float64
+	}{
+		{"/usr/lib/postgresql/15/bin", 15},
+		{"/usr/lib/postgresql/9.6/bin", 9.6},
+		{"/usr/lib/postgresql/x/bin", -1},
+	} {
+		if got := pgMajor(tc.dir); got != tc.want {
+			t.Errorf("pgMajor(%q) = %v, want %v", tc.dir, got, tc.want)
+		}
+	}
+}
