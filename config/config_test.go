@@ -949,7 +949,7 @@ func TestParsePattern(t *testing.T) {
 // config says what the docker-compose demo needs.
 func TestShippedFiles(t *testing.T) {
 	dir := filepath.Join(testenv.RepoRoot(t), "conf.d", "roachdog.d")
-	for _, name := range []string{"conf.yaml", "conf.yaml.example"} {
+	for _, name := range []string{"conf.yaml", "conf.yaml.example", "local.yaml"} {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join(dir, name))
 			if err != nil {

@@ -1,0 +1,30 @@
+# roachdog: `make test` installs what the tests need (PostgreSQL, docker-compose,
+# statsd_exporter) when missing, then checks formatting, vets and runs every
+# test with the race detector. `make build` builds the static binary.
+
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+export PATH := $(PATH):$(shell $(GO) env GOPATH)/bin
+
+.PHONY: test deps lint unit build bench
+
+test: deps lint unit
+
+deps:
+	./scripts/test-deps.sh
+
+lint:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/roachdog ./cmd/roachdog
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -1,0 +1,78 @@
+// Command roachdog sends CockroachDB observability to Datadog: it scrapes
+// every node's /_status/vars (and, with more checks, SQL and the status API)
+// and forwards a curated set of metrics, service checks and events to the
+// local Datadog Agent over DogStatsD.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// errUsage marks a command-line mistake (exit status 2).
+var errUsage = errors.New("usage")
+
+const usage = `roachdog: CockroachDB observability for Datadog
+
+Usage:
+  roachdog run [--config FILE] [--once] [--dry-run] [--log-format text|json] [--log-level LEVEL]
+  roachdog catalog [--format table|markdown|json] [--namespace NS]
+  roachdog version
+
+Commands:
+  run       collect from every configured cluster and send to the Datadog Agent
+            (--once: one cycle, then exit; --dry-run: print the DogStatsD
+            datagrams to stdout instead of sending them)
+  catalog   print every metric roachdog can send, with type, unit, tags,
+            expected series per node and description
+  version   print the version
+  healthcheck [--url URL]
+            probe a running roachdog's /healthz (the container's HEALTHCHECK)
+
+The default config file is conf.d/roachdog.d/conf.yaml.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches a command line and returns the process exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "run":
+		err = cmdRun(ctx, args[1:], stdout, stderr)
+	case "catalog":
+		err = cmdCatalog(args[1:], stdout, stderr)
+	case "healthcheck":
+		err = cmdHealthcheck(ctx, args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, versionString())
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "roachdog: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "roachdog %s: %v\n", args[0], err)
+		return 1
+	}
+}

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/config"
+	"github.com/roachdog/roachdog/exporter"
+)
+
+const defaultConfig = "conf.d/roachdog.d/conf.yaml"
+
+// shutdownGrace bounds how long roachdog waits, after SIGTERM, for the cycle
+// in flight and the final flush.
+const shutdownGrace = 5 * time.Second
+
+type runFlags struct {
+	config    string
+	once      bool
+	dryRun    bool
+	logFormat string
+	logLevel  string
+}
+
+func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
+	var f runFlags
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.config, "config", defaultConfig, "configuration file (Datadog Agent check format)")
+	fs.BoolVar(&f.once, "once", false, "run one collection cycle of every check, then exit")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "print DogStatsD datagrams to stdout instead of sending them")
+	fs.StringVar(&f.logFormat, "log-format", "", "text or json (overrides init_config.log_format)")
+	fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error (overrides init_config.log_level)")
+	if err := fs.Parse(args); err != nil {
+		return f, errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "run: unexpected argument %q\n", fs.Arg(0))
+		return f, errUsage
+	}
+	return f, nil
+}
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f, err := parseRunFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(f.config)
+	if err != nil {
+		return err
+	}
+	logger, err := newLogger(stderr, pick(f.logFormat, cfg.Init.LogFormat), pick(f.logLevel, cfg.Init.LogLevel))
+	if err != nil {
+		return err
+	}
+	v, c := buildVersion()
+	self := exporter.NewSelfMetrics(v, c)
+
+	var sink checks.Sink
+	var flush func() error
+	if f.dryRun {
+		sink = exporter.NewText(stdout, cfg.Init.Namespace, cfg.Init.Tags)
+		flush = func() error { return nil }
+	} else {
+		d, err := exporter.NewDogStatsD(ctx, cfg.Init.DogStatsDAddr, cfg.Init.Namespace, cfg.Init.Tags, self, logger)
+		if err != nil {
+			return fmt.Errorf("dogstatsd client for %s: %w", cfg.Init.DogStatsDAddr, err)
+		}
+		sink = d
+		flush = d.Close
+	}
+
+	instances, closeAll, err := buildInstances(ctx, cfg, sink, logger)
+	if err != nil {
+		_ = flush()
+		return err
+	}
+	defer closeAll()
+	runner := exporter.NewRunner(instances, self, logger)
+
+	if f.once {
+		runErr := runner.RunOnce(ctx)
+		if err := flush(); err != nil {
+			runErr = errors.Join(runErr, fmt.Errorf("flush: %w", err))
+		}
+		return runErr
+	}
+
+	var srv *http.Server
+	if addr := cfg.Init.ListenAddress; addr != "" && addr != "off" && !f.dryRun {
+		srv = exporter.NewHTTPServer(addr, self, runner.Ready, logger)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			_ = flush()
+			return fmt.Errorf("listen on %s (init_config.listen_address): %w", addr, err)
+		}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				logger.Error("self-metrics server stopped", "addr", addr, "err", err)
+			}
+		}()
+		logger.Info("serving /metrics, /healthz, /readyz", "addr", ln.Addr().String())
+	}
+	logger.Info("roachdog started", "version", v, "clusters", len(instances), "dogstatsd", cfg.Init.DogStatsDAddr, "dry_run", f.dryRun)
+
+	// Run returns once ctx is cancelled (SIGTERM/SIGINT) and the cycles in
+	// flight have stopped.
+	runErr := runner.Run(ctx)
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if srv != nil {
+		_ = srv.Shutdown(shutdownCtx)
+	}
+	if err := flush(); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("flush: %w", err))
+	}
+	return runErr
+}
+
+// buildInstances turns each configured cluster into the runner's instance:
+// node source (static or discovered), HTTP client, tagged sink and jobs.
+func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, logger *slog.Logger) ([]exporter.Instance, func(), error) {
+	var closers []func()
+	closeAll := func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	var out []exporter.Instance
+	for _, in := range cfg.Instances {
+		log := logger.With("cluster", in.Cluster)
+		httpClient, err := newHTTPClient(in.TLS)
+		if err != nil {
+			closeAll()
+			return nil, nil, fmt.Errorf("instance %q: %w", in.Cluster, err)
+		}
+		var seeds []cluster.Node
+		for _, u := range in.StatusURLs {
+			seeds = append(seeds, cluster.Node{StatusURL: strings.TrimRight(u, "/")})
+		}
+		var source cluster.Source = cluster.Static(seeds)
+		if in.Discover {
+			db, err := cluster.OpenDB(ctx, in.SQLURL, log)
+			if err != nil {
+				// Not fatal: discovery retries each refresh and falls back
+				// to the static status_urls meanwhile.
+				log.Error("SQL connection for discovery failed; using status_urls until it works", "sql_url", in.RedactedSQLURL, "err", err)
+			}
+			if db != nil {
+				closers = append(closers, db.Close)
+				source = cluster.NewDiscovery(db, cluster.DiscoveryOptions{
+					Scheme:          in.Discovery.Scheme,
+					HTTPPort:        in.Discovery.HTTPPort,
+					RefreshInterval: in.Discovery.RefreshInterval,
+					Seeds:           in.StatusURLs,
+				}, log)
+			}
+		}
+		var jobs []exporter.Job
+		if v := in.Checks.Vars; v.Enabled {
+			check, err := checks.NewVars(checks.VarsOptions{
+				Timeout:         v.Timeout,
+				MaxPayloadBytes: v.MaxPayloadBytes,
+				Include:         v.Include,
+				Exclude:         v.Exclude,
+				Quantiles:       v.Quantiles,
+			})
+			if err != nil {
+				closeAll()
+				return nil, nil, fmt.Errorf("instance %q: vars check: %w", in.Cluster, err)
+			}
+			jobs = append(jobs, exporter.Job{Check: check, Interval: v.Interval, Timeout: v.Interval})
+		}
+		tags := append([]string{"cluster:" + in.Cluster}, in.Tags...)
+		out = append(out, exporter.Instance{
+			Cluster: in.Cluster,
+			Source:  source,
+			HTTP:    httpClient,
+			Sink:    exporter.WithTags(sink, tags...),
+			Jobs:    jobs,
+			Logger:  log,
+		})
+	}
+	return out, closeAll, nil
+}
+
+// newHTTPClient builds the client for the nodes' HTTP endpoints. Deadlines
+// come from each request's context; the transport only bounds connection
+// set-up so that a black-holed node fails fast.
+func newHTTPClient(c config.TLS) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 2
+	tr.TLSHandshakeTimeout = 5 * time.Second
+	tr.ResponseHeaderTimeout = 0 // the per-scrape context deadline applies
+	tr.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: c.ServerName, InsecureSkipVerify: c.InsecureSkipVerify} //nolint:gosec // explicit opt-in
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls.ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls.ca_file %s: no PEM certificate found", c.CAFile)
+		}
+		tc.RootCAs = pool
+	}
+	if c.CertFile != "" || c.KeyFile != "" {
+		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls.cert_file/key_file: %w", err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	tr.TLSClientConfig = tc
+	return &http.Client{Transport: tr}, nil
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lvl slog.Level
+	switch strings.ToLower(level) {
+	case "", "info":
+		lvl = slog.LevelInfo
+	case "debug":
+		lvl = slog.LevelDebug
+	case "warn", "warning":
+		lvl = slog.LevelWarn
+	case "error":
+		lvl = slog.LevelError
+	default:
+		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch strings.ToLower(format) {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	default:
+		return nil, fmt.Errorf("log format %q: want text or json", format)
+	}
+}
+
+func pick(flagValue, configValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return configValue
+}
