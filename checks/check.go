@@ -33,6 +33,9 @@ type Target struct {
 	Nodes []cluster.Node
 	// HTTP is the client for the nodes' HTTP endpoints (TLS configured).
 	HTTP *http.Client
+	// SQL is the cluster's connection pool; nil when the instance has no
+	// sql_url (SQL checks then report that they cannot run).
+	SQL *cluster.DB
 	// Logger is scoped to the instance and check.
 	Logger *slog.Logger
 	// NodeErrors, when set, is told of every per-node failure (the runner

@@ -38,6 +38,8 @@ type Instance struct {
 	Sink   checks.Sink
 	Jobs   []Job
 	Logger *slog.Logger
+	// SQL is the cluster's connection pool, nil when no sql_url is set.
+	SQL *cluster.DB
 }
 
 // defaultInterval applies to jobs without one.
@@ -239,6 +241,7 @@ func (r *Runner) cycle(parent context.Context, j *job) (err error) {
 		Cluster: j.inst.Cluster,
 		Nodes:   nodes,
 		HTTP:    j.inst.HTTP,
+		SQL:     j.inst.SQL,
 		Logger:  j.logger,
 		NodeErrors: func(node string, _ error) {
 			r.m.nodeError(j.inst.Cluster, j.name, node)

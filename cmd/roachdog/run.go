@@ -154,22 +154,24 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 			seeds = append(seeds, cluster.Node{StatusURL: strings.TrimRight(u, "/")})
 		}
 		var source cluster.Source = cluster.Static(seeds)
-		if in.Discover {
-			db, err := cluster.OpenDB(ctx, in.SQLURL, log)
+		var db *cluster.DB
+		if in.SQLURL != "" {
+			// OpenDB fails only on a malformed URL or option; an unreachable
+			// cluster is retried on every query.
+			db, err = cluster.OpenDB(ctx, in.SQLURL, log)
 			if err != nil {
-				// Not fatal: discovery retries each refresh and falls back
-				// to the static status_urls meanwhile.
-				log.Error("SQL connection for discovery failed; using status_urls until it works", "sql_url", in.RedactedSQLURL, "err", err)
+				closeAll()
+				return nil, nil, fmt.Errorf("instance %q: sql_url %s: %w", in.Cluster, in.RedactedSQLURL, err)
 			}
-			if db != nil {
-				closers = append(closers, db.Close)
-				source = cluster.NewDiscovery(db, cluster.DiscoveryOptions{
-					Scheme:          in.Discovery.Scheme,
-					HTTPPort:        in.Discovery.HTTPPort,
-					RefreshInterval: in.Discovery.RefreshInterval,
-					Seeds:           in.StatusURLs,
-				}, log)
-			}
+			closers = append(closers, db.Close)
+		}
+		if in.Discover && db != nil { // config guarantees sql_url with discover
+			source = cluster.NewDiscovery(db, cluster.DiscoveryOptions{
+				Scheme:          in.Discovery.Scheme,
+				HTTPPort:        in.Discovery.HTTPPort,
+				RefreshInterval: in.Discovery.RefreshInterval,
+				Seeds:           in.StatusURLs,
+			}, log)
 		}
 		var jobs []exporter.Job
 		if v := in.Checks.Vars; v.Enabled {
@@ -194,6 +196,7 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 			Sink:    exporter.WithTags(sink, tags...),
 			Jobs:    jobs,
 			Logger:  log,
+			SQL:     db,
 		})
 	}
 	return out, closeAll, nil
