@@ -256,7 +256,7 @@ func (v *Vars) decide(name string) *varsRule {
 			continue
 		}
 		if sm := p.re.FindStringSubmatch(name); sm != nil {
-			return &varsRule{metric: p.metric, tag: p.metric.TagKey + ":" + varsSanitize(sm[1], false), hist: v.hists[p.metric]}
+			return &varsRule{metric: p.metric, tag: p.metric.TagKey + ":" + sanitizeTag(sm[1], false), hist: v.hists[p.metric]}
 		}
 	}
 	if varsMatch(name, v.incExact, v.incRe) {
@@ -399,7 +399,7 @@ func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
 	agg := varsClusterAgg{targets: len(results)}
 	for _, r := range results {
 		tags := make([]string, 0, len(r.base)+1)
-		tags = append(tags, "instance:"+varsSanitize(r.st.instance, true))
+		tags = append(tags, "instance:"+sanitizeTag(r.st.instance, true))
 		tags = append(tags, r.base...)
 		if r.err != nil {
 			s.Gauge(varsNodeUp.Name, 0, tags)
@@ -641,49 +641,13 @@ func (v *Vars) baseTags(n cluster.Node, st *varsNodeState) []string {
 		tags = append(tags, "node_id:"+strconv.Itoa(st.id))
 	}
 	for _, t := range loc {
-		k, val := varsSanitize(t.Key, false), varsSanitize(t.Value, true)
+		k, val := sanitizeTag(t.Key, false), sanitizeTag(t.Value, true)
 		if k == "" || val == "" {
 			continue
 		}
 		tags = append(tags, k+":"+val)
 	}
 	return tags[:len(tags):len(tags)] // appends by callers must copy
-}
-
-// varsSanitize lower-cases s and replaces what Datadog tags do not allow
-// with '_' (colons too when colon is false, for tag keys). Tags are at most
-// 200 characters.
-func varsSanitize(s string, colon bool) string {
-	ok := true
-	for i := 0; i < len(s); i++ {
-		if !varsTagByte(s[i], colon) {
-			ok = false
-			break
-		}
-	}
-	if !ok {
-		s = strings.Map(func(c rune) rune {
-			c = unicode.ToLower(c)
-			if c < utf8.RuneSelf && varsTagByte(byte(c), colon) {
-				return c
-			}
-			return '_'
-		}, s)
-	}
-	if len(s) > 200 {
-		s = s[:200]
-	}
-	return s
-}
-
-func varsTagByte(c byte, colon bool) bool {
-	switch {
-	case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '_', c == '-', c == '.', c == '/':
-		return true
-	case c == ':':
-		return colon
-	}
-	return false
 }
 
 // varsValue is a gauge, counter or untyped sample's value.
@@ -748,7 +712,7 @@ func (w *varsWork) tags(store, extra string) []string {
 	t := make([]string, len(base), len(base)+2)
 	copy(t, base)
 	if store != "" {
-		t = append(t, "store:"+varsSanitize(store, true))
+		t = append(t, "store:"+sanitizeTag(store, true))
 	}
 	if extra != "" {
 		t = append(t, extra)
@@ -846,7 +810,7 @@ func (w *varsWork) family(family string, rule *varsRule, mf *dto.MetricFamily) {
 				continue
 			}
 			w.r.agg.build = tag
-			w.gauge(m.Name, 1, w.tags(store, m.TagKey+":"+varsSanitize(tag, true)))
+			w.gauge(m.Name, 1, w.tags(store, m.TagKey+":"+sanitizeTag(tag, true)))
 		}
 	}
 }
@@ -948,7 +912,7 @@ func (w *varsWork) extra(family string, rule *varsRule, mf *dto.MetricFamily) {
 				if l.GetName() == "node_id" || l.GetName() == "le" {
 					continue
 				}
-				k, val := varsSanitize(l.GetName(), false), varsSanitize(l.GetValue(), true)
+				k, val := sanitizeTag(l.GetName(), false), sanitizeTag(l.GetValue(), true)
 				if k != "" && val != "" {
 					tags = append(tags, k+":"+val)
 				}
