@@ -267,3 +267,10 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func newServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
