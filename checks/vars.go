@@ -43,13 +43,18 @@ type VarsOptions struct {
 	Include, Exclude []string
 	// Quantiles computed for histograms; default 0.5, 0.75, 0.9, 0.99.
 	Quantiles []float64
+	// MaxConcurrent bounds the scrapes in flight (default 16): at 100 nodes
+	// of ~800 kB each, unbounded fan-out would hold every payload at once.
+	// A slow node holds one slot for at most Timeout, so the others go on.
+	MaxConcurrent int
 	// Now is the clock used for deltas, ages and retries; default time.Now.
 	Now func() time.Time
 }
 
 const (
-	varsDefaultTimeout  = 5 * time.Second
-	varsDefaultMaxBytes = 16 << 20
+	varsDefaultTimeout       = 5 * time.Second
+	varsDefaultMaxBytes      = 16 << 20
+	varsDefaultMaxConcurrent = 16
 	// varsForgetAfter drops state of series and nodes not seen for that long
 	// (removed nodes, vanished series).
 	varsForgetAfter = 10 * time.Minute
@@ -70,6 +75,7 @@ const (
 type Vars struct {
 	timeout   time.Duration
 	maxBytes  int64
+	slots     chan struct{} // scrape concurrency limit
 	quantiles []float64
 	now       func() time.Time
 
@@ -142,11 +148,20 @@ func NewVars(o VarsOptions) (*Vars, error) {
 	case v.maxBytes == 0:
 		v.maxBytes = varsDefaultMaxBytes
 	}
+	switch {
+	case o.MaxConcurrent < 0:
+		return nil, fmt.Errorf("vars: max concurrent scrapes %d is negative", o.MaxConcurrent)
+	case o.MaxConcurrent == 0:
+		o.MaxConcurrent = varsDefaultMaxConcurrent
+	}
+	v.slots = make(chan struct{}, o.MaxConcurrent)
 	if v.now == nil {
 		v.now = time.Now
 	}
+	// nil means the default set; an empty list means no quantiles (max, avg
+	// and count only), as the config documents.
 	v.quantiles = o.Quantiles
-	if len(v.quantiles) == 0 {
+	if v.quantiles == nil {
 		v.quantiles = varsDefaultQuantiles
 	}
 	seen := map[string]bool{}
@@ -387,7 +402,16 @@ func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
 
 	var wg sync.WaitGroup
 	for _, r := range results {
-		wg.Go(func() { v.scrape(ctx, client, log, r, now, start) })
+		wg.Go(func() {
+			select {
+			case v.slots <- struct{}{}:
+				defer func() { <-v.slots }()
+			case <-ctx.Done():
+				r.err = fmt.Errorf("node %s: scrape /_status/vars: not started: %w", r.st.label(), ctx.Err())
+				return
+			}
+			v.scrape(ctx, client, log, r, now, start)
+		})
 	}
 	wg.Wait()
 
