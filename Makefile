@@ -8,7 +8,7 @@ COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 export PATH := $(PATH):$(shell $(GO) env GOPATH)/bin
 
-.PHONY: test deps lint unit build bench
+.PHONY: test deps lint unit build bench docs
 
 test: deps lint unit
 
@@ -28,3 +28,7 @@ build:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Regenerates the README's metric catalog from the code.
+docs:
+	ROACHDOG_UPDATE_README=1 $(GO) test -count=1 -run '^TestREADMECatalog$$' ./cmd/roachdog/
