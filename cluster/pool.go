@@ -4,162 +4,86 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// connPool is a small pool of pgx connections. pgxpool would serve, but it
-// needs github.com/jackc/puddle/v2, which go.sum does not carry; roachdog
-// needs only a handful of connections and three rules, so this keeps to
-// pgx's core:
-//   - at most max connections at once (callers wait, honouring ctx);
-//   - an idle connection is pinged before every reuse (one round trip, cheap
-//     at roachdog's few queries per cycle) and dropped when older than
-//     maxLifetime or idle longer than maxIdle, so a restarted node or proxy
-//     costs one failed ping, not a failed query;
-//   - a connection that broke, was cancelled mid-query or was left in a
-//     transaction is closed, never reused.
-//
-// No goroutine runs in the background: pruning happens on acquire.
-type connPool struct {
-	dial        func(ctx context.Context) (*pgx.Conn, error)
-	slots       chan struct{} // one token per connection in use
-	maxIdle     time.Duration
-	maxLifetime time.Duration
-	now         func() time.Time
-
-	mu     sync.Mutex
-	idle   []*pooledConn // most recently released last
-	closed bool
-}
-
-type pooledConn struct {
-	conn     *pgx.Conn
-	created  time.Time
-	released time.Time
-}
-
-// errPoolClosed is returned by acquire after close.
-var errPoolClosed = errors.New("SQL connection pool closed")
-
+// Pool settings. roachdog needs a handful of connections and keeps none
+// open when idle for long: a monitoring sidecar must not hold sessions on a
+// node the operator is draining.
 const (
-	// closeTimeout bounds the Terminate message sent when dropping a
-	// connection.
-	closeTimeout = time.Second
-	// pingTimeout bounds the health check of an idle connection.
+	maxConnLifetime = 30 * time.Minute
+	maxConnIdleTime = 5 * time.Minute
+	// healthCheckPeriod is how often pgxpool's background check closes idle
+	// connections past maxConnIdleTime or maxConnLifetime.
+	healthCheckPeriod = time.Minute
+	// pingTimeout bounds the ping before a pooled connection is reused, so
+	// that a connection to a black-holed host cannot eat the caller's whole
+	// query budget.
 	pingTimeout = 3 * time.Second
 )
 
-func newConnPool(max int, dial func(context.Context) (*pgx.Conn, error)) *connPool {
-	return &connPool{
-		dial:        dial,
-		slots:       make(chan struct{}, max),
-		maxIdle:     5 * time.Minute,
-		maxLifetime: 30 * time.Minute,
-		now:         time.Now,
-	}
-}
+// errPoolClosed is returned after Close.
+var errPoolClosed = errors.New("SQL connection pool closed")
 
-// acquire returns a healthy connection; the caller must release it.
-func (p *connPool) acquire(ctx context.Context) (*pooledConn, error) {
-	select {
-	case p.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("wait for a free SQL connection: %w", ctx.Err())
-	}
-	for {
-		pc, err := p.popIdle()
-		if err != nil {
-			<-p.slots
-			return nil, err
-		}
-		if pc == nil {
-			break
-		}
-		now := p.now()
-		if now.Sub(pc.created) > p.maxLifetime || now.Sub(pc.released) > p.maxIdle {
-			closeConn(pc.conn)
-			continue
-		}
-		if err := ping(ctx, pc.conn); err != nil {
-			closeConn(pc.conn)
-			if ctx.Err() != nil {
-				<-p.slots
-				return nil, fmt.Errorf("check idle SQL connection: %w", ctx.Err())
-			}
-			continue // dead connection (restarted server): try the next or dial
-		}
-		return pc, nil
-	}
-	conn, err := p.dial(ctx)
+// newPool builds the pgxpool over pcfg (from pgxpool.ParseConfig). Pool
+// parameters in the URL (pool_max_conns...) are overridden by roachdog's.
+func (db *DB) newPool(ctx context.Context, pcfg *pgxpool.Config) (*pgxpool.Pool, error) {
+	pcfg.MaxConns = int32(db.opts.maxConns)
+	pcfg.MinConns = 0
+	pcfg.MinIdleConns = 0
+	pcfg.MaxConnLifetime = maxConnLifetime
+	pcfg.MaxConnLifetimeJitter = 0
+	pcfg.MaxConnIdleTime = maxConnIdleTime
+	pcfg.HealthCheckPeriod = healthCheckPeriod
+	pcfg.PingTimeout = pingTimeout
+	// Ping every pooled connection before reuse (one round trip, cheap at
+	// roachdog's few queries per cycle; pgxpool's default only pings after
+	// a second idle): a restarted node or proxy then costs one failed ping
+	// and a new connection, not a failed query. Connections that broke, were
+	// cancelled mid-query or were left in a transaction are destroyed on
+	// release by pgxpool itself.
+	pcfg.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { return true }
+	pcfg.AfterConnect = db.afterConnect
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
-		<-p.slots
-		return nil, err
+		return nil, fmt.Errorf("SQL pool for %s: %w", db.redacted, db.sanitize(err))
 	}
-	now := p.now()
-	return &pooledConn{conn: conn, created: now, released: now}, nil
+	return pool, nil
 }
 
-func (p *connPool) popIdle() (*pooledConn, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
+// afterConnect prepares a new connection's session. pgxpool runs it with a
+// context that has no deadline (the connection outlives the Acquire that
+// asked for it), so it bounds the setup statements itself.
+func (db *DB) afterConnect(ctx context.Context, conn *pgx.Conn) error {
+	ctx, cancel := context.WithTimeout(ctx, db.opts.queryTimeout)
+	defer cancel()
+	return db.setupSession(ctx, conn)
+}
+
+// acquire returns a healthy pooled connection; the caller must Release it.
+// Its errors name the server by the redacted URL and never hold
+// pgconn.ConnectError, whose Config carries the password.
+func (db *DB) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	if db.closed.Load() {
 		return nil, errPoolClosed
 	}
-	n := len(p.idle)
-	if n == 0 {
-		return nil, nil
+	c, err := db.pool.Acquire(ctx)
+	if err == nil {
+		return c, nil
 	}
-	pc := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	return pc, nil
-}
-
-// release returns pc to the pool, or closes it when it cannot be reused.
-func (p *connPool) release(pc *pooledConn) {
-	defer func() { <-p.slots }()
-	c := pc.conn
-	if c.IsClosed() || c.PgConn().IsBusy() || c.PgConn().TxStatus() != 'I' {
-		closeConn(c)
-		return
+	var ce *pgconn.ConnectError
+	switch {
+	case db.closed.Load():
+		return nil, errPoolClosed
+	case errors.As(err, &ce):
+		return nil, db.connectErr(err)
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		// Waiting for a free connection, or for a new one to connect.
+		return nil, fmt.Errorf("get a SQL connection to %s: %w", db.redacted, err)
 	}
-	pc.released = p.now()
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		closeConn(c)
-		return
-	}
-	p.idle = append(p.idle, pc)
-	p.mu.Unlock()
-}
-
-// close closes the idle connections now and the busy ones as they are
-// released.
-func (p *connPool) close() {
-	p.mu.Lock()
-	idle := p.idle
-	p.idle = nil
-	p.closed = true
-	p.mu.Unlock()
-	for _, pc := range idle {
-		closeConn(pc.conn)
-	}
-}
-
-// ping checks an idle connection. Its own short deadline keeps a connection
-// to a black-holed host from eating the caller's whole query budget.
-func ping(ctx context.Context, c *pgx.Conn) error {
-	ctx, cancel := context.WithTimeout(ctx, pingTimeout)
-	defer cancel()
-	return c.PgConn().Ping(ctx)
-}
-
-func closeConn(c *pgx.Conn) {
-	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
-	defer cancel()
-	_ = c.Close(ctx)
+	return nil, err
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Defaults of OpenDB.
@@ -79,10 +80,10 @@ func WithMaxConns(n int) Option {
 	return func(o *dbOptions) { o.maxConns = n }
 }
 
-// DB is roachdog's SQL access to one cluster: a small pool that reconnects
-// after a node or load-balancer restart, a timeout on every statement,
-// CockroachDB version detection and errors that never carry the password.
-// It is safe for concurrent use.
+// DB is roachdog's SQL access to one cluster: a small pgxpool that
+// reconnects after a node or load-balancer restart, a timeout on every
+// statement, CockroachDB version detection and errors that never carry the
+// password. It is safe for concurrent use.
 type DB struct {
 	cfg      *pgx.ConnConfig // holds the password: never log it
 	redacted string
@@ -90,7 +91,8 @@ type DB struct {
 	logger   *slog.Logger
 	opts     dbOptions
 	assumed  Version
-	pool     *connPool
+	pool     *pgxpool.Pool
+	closed   atomic.Bool
 
 	info         atomic.Pointer[ServerInfo]
 	warnedUnsafe atomic.Bool
@@ -100,7 +102,8 @@ type DB struct {
 // URL or key=value string) and makes a first connection to learn what the server
 // is. It fails only when url or an option is invalid: an unreachable server
 // is logged and retried on the next query (a monitoring sidecar must start
-// while the cluster is down); call Ping to insist on a connection.
+// while the cluster is down); call Ping to insist on a connection. The pool
+// runs pgxpool's health check in the background until Close.
 func OpenDB(ctx context.Context, connURL string, logger *slog.Logger, opts ...Option) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -116,12 +119,13 @@ func OpenDB(ctx context.Context, connURL string, logger *slog.Logger, opts ...Op
 		return nil, fmt.Errorf("SQL pool size must be at least 1, got %d", o.maxConns)
 	}
 	redacted := redactURL(connURL)
-	cfg, err := pgx.ParseConfig(connURL)
+	pcfg, err := pgxpool.ParseConfig(connURL)
 	if err != nil {
 		// pgx masks the password in its message; scrub anyway, and do not
 		// wrap: the parse error may keep the raw string.
 		return nil, fmt.Errorf("SQL URL %s: %s", redacted, scrub(err.Error(), urlSecrets(connURL)))
 	}
+	cfg := pcfg.ConnConfig
 	db := &DB{
 		cfg:      cfg,
 		redacted: redacted,
@@ -140,15 +144,21 @@ func OpenDB(ctx context.Context, connURL string, logger *slog.Logger, opts ...Op
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
 		cfg.RuntimeParams["application_name"] = applicationName
 	}
-	db.pool = newConnPool(o.maxConns, db.connect)
+	if db.pool, err = db.newPool(ctx, pcfg); err != nil {
+		return nil, err
+	}
 	if err := db.Ping(ctx); err != nil {
 		logger.Warn("SQL server not reachable yet; retrying on demand", "url", redacted, "err", err)
 	}
 	return db, nil
 }
 
-// Close closes the pool's connections (busy ones when released).
-func (db *DB) Close() { db.pool.close() }
+// Close closes the pool's connections (busy ones when released) and stops
+// its health check. Later calls fail with errPoolClosed.
+func (db *DB) Close() {
+	db.closed.Store(true)
+	db.pool.Close()
+}
 
 // RedactedURL is the connection URL with the password masked, for messages.
 func (db *DB) RedactedURL() string { return db.redacted }
@@ -169,12 +179,12 @@ func (db *DB) Server() ServerInfo {
 func (db *DB) Ping(ctx context.Context) error {
 	ctx, cancel, budget := db.withTimeout(ctx)
 	defer cancel()
-	pc, err := db.pool.acquire(ctx)
+	c, err := db.acquire(ctx)
 	if err != nil {
 		return db.wrapErr(ctx, budget, err)
 	}
-	defer db.pool.release(pc)
-	return db.wrapErr(ctx, budget, pc.conn.PgConn().Ping(ctx))
+	defer c.Release()
+	return db.wrapErr(ctx, budget, c.Conn().PgConn().Ping(ctx))
 }
 
 // Query runs a query on a pooled connection. The returned rows hold the
@@ -183,21 +193,21 @@ func (db *DB) Ping(ctx context.Context) error {
 // permission failures (AccessError) and never contain the password.
 func (db *DB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
 	qctx, cancel, budget := db.withTimeout(ctx)
-	pc, err := db.pool.acquire(qctx)
+	c, err := db.acquire(qctx)
 	if err != nil {
 		err = db.wrapErr(qctx, budget, err)
 		cancel()
 		return nil, err
 	}
-	r, err := pc.conn.Query(qctx, sql, args...)
+	r, err := c.Query(qctx, sql, args...)
 	if err != nil {
 		err = db.wrapErr(qctx, budget, err)
-		db.pool.release(pc)
+		c.Release()
 		cancel()
 		return nil, err
 	}
 	return &dbRows{Rows: r, db: db, ctx: qctx, budget: budget, done: func() {
-		db.pool.release(pc)
+		c.Release()
 		cancel()
 	}}, nil
 }
@@ -213,12 +223,12 @@ func (db *DB) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 func (db *DB) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
 	ctx, cancel, budget := db.withTimeout(ctx)
 	defer cancel()
-	pc, err := db.pool.acquire(ctx)
+	c, err := db.acquire(ctx)
 	if err != nil {
 		return pgconn.CommandTag{}, db.wrapErr(ctx, budget, err)
 	}
-	defer db.pool.release(pc)
-	tag, err := pc.conn.Exec(ctx, sql, args...)
+	defer c.Release()
+	tag, err := c.Exec(ctx, sql, args...)
 	return tag, db.wrapErr(ctx, budget, err)
 }
 
@@ -233,19 +243,6 @@ func (db *DB) withTimeout(ctx context.Context) (context.Context, context.CancelF
 	}
 	ctx, cancel := context.WithTimeout(ctx, db.opts.queryTimeout)
 	return ctx, cancel, budget
-}
-
-// connect dials one connection and prepares its session.
-func (db *DB) connect(ctx context.Context) (*pgx.Conn, error) {
-	conn, err := pgx.ConnectConfig(ctx, db.cfg)
-	if err != nil {
-		return nil, db.connectErr(err)
-	}
-	if err := db.setupSession(ctx, conn); err != nil {
-		closeConn(conn)
-		return nil, err
-	}
-	return conn, nil
 }
 
 // setupSession bounds statements server side, learns the server version

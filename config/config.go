@@ -262,6 +262,7 @@ func (d *decoder) instance(n *yaml.Node, path string) (Instance, *yaml.Node) {
 	var clusterNode *yaml.Node
 	urlsBad, sqlBad := false, false
 	var vars varsState
+	var sql sqlState
 	got := d.object(n, path, map[string]func(*yaml.Node, string){
 		"cluster": func(v *yaml.Node, p string) {
 			s, ok := d.str(v, p)
@@ -304,10 +305,24 @@ func (d *decoder) instance(n *yaml.Node, path string) (Instance, *yaml.Node) {
 		"tls":  func(v *yaml.Node, p string) { d.tls(v, p, &in.TLS) },
 		"checks": func(v *yaml.Node, p string) {
 			d.object(v, p, map[string]func(*yaml.Node, string){
-				"vars": func(v *yaml.Node, p string) { d.vars(v, p, &in.Checks.Vars, &vars) },
+				"vars":     func(v *yaml.Node, p string) { d.vars(v, p, &in.Checks.Vars, &vars) },
+				"liveness": func(v *yaml.Node, p string) { d.liveness(v, p, &in.Checks.Liveness, &sql.liveness) },
+				"ranges": func(v *yaml.Node, p string) {
+					d.sqlCheck(v, p, &in.Checks.Ranges.CheckCommon, &sql.ranges, nil)
+				},
+				"ttl":  func(v *yaml.Node, p string) { d.ttl(v, p, &in.Checks.TTL, &sql.ttl) },
+				"jobs": func(v *yaml.Node, p string) { d.jobs(v, p, &in.Checks.Jobs, &sql.jobs) },
+				"schema": func(v *yaml.Node, p string) {
+					d.sqlCheck(v, p, &in.Checks.Schema.CheckCommon, &sql.schema, nil)
+				},
 			})
 		},
+		"custom_queries": func(v *yaml.Node, p string) { in.CustomQueries = d.customQueries(v, p) },
+		"status_api":     func(v *yaml.Node, p string) { d.statusAPI(v, p, &in, &sql.api) },
 	})
+	if cq, ok := got["custom_queries"]; ok && cq.val.Kind == yaml.SequenceNode && len(cq.val.Content) > 0 {
+		sql.customQueries = cq.kNode
+	}
 	if n.Kind != yaml.MappingNode && !isNull(n) {
 		return in, nil
 	}
@@ -334,6 +349,7 @@ func (d *decoder) instance(n *yaml.Node, path string) (Instance, *yaml.Node) {
 		in.Discovery.RefreshInterval = DefaultDiscoveryRefresh
 	}
 	finishVars(&in.Checks.Vars, &vars, in.MinCollectionInterval)
+	d.finishSQL(&in, &sql, path, sqlBad)
 	return in, clusterNode
 }
 

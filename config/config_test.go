@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,13 +69,21 @@ func TestDefaults(t *testing.T) {
 			StatusURLs:            []string{"http://roach1:8080"},
 			MinCollectionInterval: 15 * time.Second,
 			Discovery:             Discovery{Scheme: "http", HTTPPort: 8080, RefreshInterval: 30 * time.Second},
-			Checks: Checks{Vars: Vars{
-				Enabled:         true,
-				Interval:        15 * time.Second,
-				Timeout:         5 * time.Second,
-				MaxPayloadBytes: 16 << 20,
-				Quantiles:       []float64{0.5, 0.75, 0.9, 0.99},
-			}},
+			Checks: Checks{
+				Vars: Vars{
+					Enabled:         true,
+					Interval:        15 * time.Second,
+					Timeout:         5 * time.Second,
+					MaxPayloadBytes: 16 << 20,
+					Quantiles:       []float64{0.5, 0.75, 0.9, 0.99},
+				},
+				// No sql_url: every SQL check is off, with its defaults.
+				Liveness: Liveness{CheckCommon: CheckCommon{Interval: 15 * time.Second, Timeout: 10 * time.Second}},
+				Ranges:   Ranges{CheckCommon{Interval: time.Minute, Timeout: 20 * time.Second}},
+				TTL:      TTL{CheckCommon: CheckCommon{Interval: 5 * time.Minute, Timeout: 30 * time.Second}, RowLimit: 100_000, RowQueries: map[string]bool{}},
+				Jobs:     Jobs{CheckCommon: CheckCommon{Interval: time.Minute, Timeout: 20 * time.Second}, Window: time.Hour},
+				Schema:   Schema{CheckCommon{Interval: time.Hour, Timeout: time.Minute}},
+			},
 		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {
@@ -108,10 +117,37 @@ instances:
         include: [rocksdb_block_cache_hits, "/^sql_mem_.*_current$/"]
         exclude: [sys_uptime]
         quantiles: [0.5, 0.99]
+      liveness: {enabled: true, interval: 15, timeout: 10, expected_nodes: 3}
+      ranges:   {enabled: true, interval: 60, timeout: 20}
+      ttl:      {enabled: true, interval: 300, timeout: 30, row_limit: 5000, row_queries: {"shop.public.sessions": true, shop.public.events: off}}
+      jobs:     {enabled: false, interval: 2m, timeout: 20, window: 2h}
+      schema:   {interval: 1h, timeout: 90s}
+    custom_queries:
+      - metric_prefix: shop
+        query: SELECT status, count(*) FROM shop.orders GROUP BY status
+        columns: [{name: status, type: tag}, {name: orders, type: gauge}]
+        tags: [team:shop]
+        collection_interval: 60
+      - metric_prefix: shop.carts.
+        query: |
+          SELECT count(*), sum(total), 'x', 1.5
+          FROM shop.carts
+        columns:
+          - name: open
+            type: Count
+          - name: value.total
+            type: monotonic_count
+          - {}
+          - name: load
+            type: rate
+    status_api: {username: roachdog_api, password: "${CRDB_API_PASSWORD}"}
 `
 
+// fullEnv is the environment full needs.
+var fullEnv = map[string]string{"CRDB_PASSWORD": "hunter2", "CERTS": "/certs", "CRDB_API_PASSWORD": "api-Pw-7781"}
+
 func TestFull(t *testing.T) {
-	cfg := mustParse(t, full, map[string]string{"CRDB_PASSWORD": "hunter2", "CERTS": "/certs"})
+	cfg := mustParse(t, full, fullEnv)
 	want := &Config{
 		File: "conf.yaml",
 		Init: Init{
@@ -132,15 +168,43 @@ func TestFull(t *testing.T) {
 			MinCollectionInterval: 10 * time.Second,
 			Tags:                  []string{"region:eu"},
 			TLS:                   TLS{CAFile: "/certs/ca.crt", CertFile: "/c/client.crt", KeyFile: "/c/client.key", ServerName: "node"},
-			Checks: Checks{Vars: Vars{
-				Enabled:         true,
-				Interval:        20 * time.Second,
-				Timeout:         2500 * time.Millisecond,
-				MaxPayloadBytes: 800_000,
-				Include:         []string{"rocksdb_block_cache_hits", "/^sql_mem_.*_current$/"},
-				Exclude:         []string{"sys_uptime"},
-				Quantiles:       []float64{0.5, 0.99},
-			}},
+			Checks: Checks{
+				Vars: Vars{
+					Enabled:         true,
+					Interval:        20 * time.Second,
+					Timeout:         2500 * time.Millisecond,
+					MaxPayloadBytes: 800_000,
+					Include:         []string{"rocksdb_block_cache_hits", "/^sql_mem_.*_current$/"},
+					Exclude:         []string{"sys_uptime"},
+					Quantiles:       []float64{0.5, 0.99},
+				},
+				Liveness: Liveness{CheckCommon: CheckCommon{Enabled: true, Interval: 15 * time.Second, Timeout: 10 * time.Second}, ExpectedNodes: 3},
+				Ranges:   Ranges{CheckCommon{Enabled: true, Interval: time.Minute, Timeout: 20 * time.Second}},
+				TTL: TTL{
+					CheckCommon: CheckCommon{Enabled: true, Interval: 5 * time.Minute, Timeout: 30 * time.Second},
+					RowLimit:    5000,
+					RowQueries:  map[string]bool{"shop.public.sessions": true, "shop.public.events": false},
+				},
+				Jobs:   Jobs{CheckCommon: CheckCommon{Enabled: false, Interval: 2 * time.Minute, Timeout: 20 * time.Second}, Window: 2 * time.Hour},
+				Schema: Schema{CheckCommon{Enabled: true, Interval: time.Hour, Timeout: 90 * time.Second}},
+			},
+			CustomQueries: []CustomQuery{
+				{
+					MetricPrefix:       "shop",
+					Query:              "SELECT status, count(*) FROM shop.orders GROUP BY status",
+					Columns:            []CustomColumn{{Name: "status", Type: "tag"}, {Name: "orders", Type: "gauge"}},
+					Tags:               []string{"team:shop"},
+					CollectionInterval: time.Minute,
+				},
+				{
+					MetricPrefix:       "shop.carts",
+					Query:              "SELECT count(*), sum(total), 'x', 1.5\nFROM shop.carts",
+					Columns:            []CustomColumn{{Name: "open", Type: "count"}, {Name: "value.total", Type: "monotonic_count"}, {}, {Name: "load", Type: "rate"}},
+					CollectionInterval: 10 * time.Second,
+				},
+			},
+			APIUser:     "roachdog_api",
+			APIPassword: "api-Pw-7781",
 		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {
@@ -204,7 +268,7 @@ func TestErrors(t *testing.T) {
 		{
 			name: "unknown key far from any",
 			src:  "instances:\n  - cluster: a\n    status_urls: [http://a:1]\n    zzzzzzzz: 1\n",
-			want: []string{`conf.yaml:4: instances[0].zzzzzzzz: unknown key; known keys: checks, cluster, discover, discovery, min_collection_interval, sql_url, status_urls, tags, tls`},
+			want: []string{`conf.yaml:4: instances[0].zzzzzzzz: unknown key; known keys: checks, cluster, custom_queries, discover, discovery, min_collection_interval, sql_url, status_api, status_urls, tags, tls`},
 		},
 		{
 			name: "openmetrics habit",
@@ -773,15 +837,18 @@ func TestRedactedSQLURL(t *testing.T) {
 }
 
 func TestLogValueHasNoSecrets(t *testing.T) {
-	cfg := mustParse(t, full, map[string]string{"CRDB_PASSWORD": "hunter2", "CERTS": "/certs"})
+	cfg := mustParse(t, full, fullEnv)
 	var buf bytes.Buffer
 	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "config", cfg)
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", cfg, "instance", cfg.Instances[0])
 	out := buf.String()
-	if strings.Contains(out, "hunter2") {
-		t.Errorf("log holds the password: %s", out)
+	for _, secret := range []string{"hunter2", "api-Pw-7781"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log holds the password %q: %s", secret, out)
+		}
 	}
-	for _, want := range []string{"roachdog:xxxxx@haproxy", "prod-eu", "http://roach1:8080"} {
+	for _, want := range []string{"roachdog:xxxxx@haproxy", "prod-eu", "http://roach1:8080", "status_api_user=roachdog_api",
+		"instance.0.liveness.enabled=true", "instance.0.liveness.expected_nodes=3", "instance.0.jobs.window=2h0m0s", "instance.0.custom_queries=2"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q: %s", want, out)
 		}
@@ -992,9 +1059,14 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		"cluster", "status_urls", "discover", "discovery", "scheme", "http_port", "refresh_interval", "sql_url",
 		"min_collection_interval", "tls", "ca_file", "cert_file", "key_file", "insecure_skip_verify", "server_name",
 		"checks", "vars", "enabled", "interval", "timeout", "max_payload_bytes", "include", "exclude", "quantiles",
+		"liveness", "expected_nodes", "ranges", "ttl", "row_limit", "row_queries", "jobs", "window", "schema",
+		"custom_queries", "metric_prefix", "query", "columns", "name", "type", "collection_interval",
+		"status_api", "username", "password",
 	}
 	for _, k := range keys {
-		if !strings.Contains(string(data), k+":") {
+		// As a key of its own line, commented out or not ("server_name:"
+		// does not show "name").
+		if !regexp.MustCompile(`(?m)^[ #\-]*` + regexp.QuoteMeta(k) + `:`).Match(data) {
 			t.Errorf("conf.yaml.example does not show %q", k)
 		}
 	}
@@ -1012,6 +1084,14 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		"instances: [{tls: {zzzzzzzzzzzz: 1}}]\n",
 		"instances: [{checks: {zzzzzzzzzzzz: 1}}]\n",
 		"instances: [{checks: {vars: {zzzzzzzzzzzz: 1}}}]\n",
+		"instances: [{checks: {liveness: {zzzzzzzzzzzz: 1}}}]\n",
+		"instances: [{checks: {ranges: {zzzzzzzzzzzz: 1}}}]\n",
+		"instances: [{checks: {ttl: {zzzzzzzzzzzz: 1}}}]\n",
+		"instances: [{checks: {jobs: {zzzzzzzzzzzz: 1}}}]\n",
+		"instances: [{checks: {schema: {zzzzzzzzzzzz: 1}}}]\n",
+		"instances: [{custom_queries: [{zzzzzzzzzzzz: 1}]}]\n",
+		"instances: [{custom_queries: [{columns: [{zzzzzzzzzzzz: 1}]}]}]\n",
+		"instances: [{status_api: {zzzzzzzzzzzz: 1}}]\n",
 	}
 	for _, src := range levels {
 		_, err := Parse("c", []byte(src), nil)

@@ -156,6 +156,29 @@ func (in Instance) LogValue() slog.Value {
 			slog.Int("include", len(in.Checks.Vars.Include)),
 			slog.Int("exclude", len(in.Checks.Vars.Exclude)),
 		),
+		sqlCheckAttr("liveness", in.Checks.Liveness.CheckCommon, slog.Int("expected_nodes", in.Checks.Liveness.ExpectedNodes)),
+		sqlCheckAttr("ranges", in.Checks.Ranges.CheckCommon),
+		sqlCheckAttr("ttl", in.Checks.TTL.CheckCommon,
+			slog.Int("row_limit", in.Checks.TTL.RowLimit), slog.Int("row_queries", len(in.Checks.TTL.RowQueries))),
+		sqlCheckAttr("jobs", in.Checks.Jobs.CheckCommon, slog.Duration("window", in.Checks.Jobs.Window)),
+		sqlCheckAttr("schema", in.Checks.Schema.CheckCommon),
+		slog.Int("custom_queries", len(in.CustomQueries)),
 	)
+	// The API user, never its password.
+	if in.APIUser != "" {
+		attrs = append(attrs, slog.String("status_api_user", in.APIUser))
+	}
 	return slog.GroupValue(attrs...)
+}
+
+func sqlCheckAttr(name string, c CheckCommon, extra ...slog.Attr) slog.Attr {
+	attrs := []any{
+		slog.Bool("enabled", c.Enabled),
+		slog.Duration("interval", c.Interval),
+		slog.Duration("timeout", c.Timeout),
+	}
+	for _, a := range extra {
+		attrs = append(attrs, a)
+	}
+	return slog.Group(name, attrs...)
 }

@@ -59,6 +59,15 @@ type Instance struct {
 	Tags   []string
 	TLS    TLS
 	Checks Checks
+	// CustomQueries are user-defined SQL metrics, in the format of the
+	// Datadog Agent Postgres check's custom_queries. Empty without sql_url.
+	CustomQueries []CustomQuery
+	// APIUser and APIPassword log in to the HTTP status API
+	// (/api/v2/login/) for the endpoints that need a session. They default
+	// to sql_url's user, and to its password when the user is the same; ""
+	// when there is none. APIPassword is a secret: never log it.
+	APIUser     string
+	APIPassword string
 }
 
 // Discovery tunes SQL node discovery.
@@ -85,6 +94,105 @@ type TLS struct {
 // Checks holds per-check settings.
 type Checks struct {
 	Vars Vars
+	// The SQL checks are enabled by default only when the instance has a
+	// sql_url; Parse rejects "enabled: true" without one.
+	Liveness Liveness
+	Ranges   Ranges
+	TTL      TTL
+	Jobs     Jobs
+	Schema   Schema
+}
+
+// CheckCommon are the settings every SQL check has.
+type CheckCommon struct {
+	Enabled bool
+	// Interval between two runs of the check. It may be below the
+	// instance's MinCollectionInterval, which is only a default.
+	Interval time.Duration
+	// Timeout bounds one run (every statement of it); Parse caps it to
+	// Interval so that two runs never overlap.
+	Timeout time.Duration
+}
+
+// Liveness configures the liveness check (node states from
+// crdb_internal.kv_node_liveness). Interval defaults to
+// MinCollectionInterval, Timeout to 10s.
+type Liveness struct {
+	CheckCommon
+	// ExpectedNodes is how many nodes the cluster should have; 0 means not
+	// configured (no crdb.nodes.expected gauge, no comparison).
+	ExpectedNodes int
+}
+
+// Ranges configures the ranges and replication check. Interval defaults to
+// 60s, Timeout to 20s.
+type Ranges struct {
+	CheckCommon
+}
+
+// TTL configures the row-level TTL check. Interval defaults to 300s,
+// Timeout to 30s.
+type TTL struct {
+	CheckCommon
+	// RowLimit bounds the rows one expired-row query may count; default
+	// 100000.
+	RowLimit int
+	// RowQueries overrides, per table, whether the expired-row query runs:
+	// true runs it even without an index that makes it cheap, false never
+	// runs it. Keys are "database.schema.table" as the cluster spells them;
+	// tables not listed follow the default (only where an index helps).
+	// Never nil.
+	RowQueries map[string]bool
+}
+
+// Jobs configures the jobs check. Interval defaults to 60s, Timeout to 20s.
+type Jobs struct {
+	CheckCommon
+	// Window is how far back finished (failed, succeeded...) jobs are
+	// counted; default 1h, and never shorter than Interval, so that a job
+	// failing between two runs is always seen.
+	Window time.Duration
+}
+
+// Schema configures the schema check (foreign keys without an index,
+// sequential-key indexes). Interval defaults to 3600s, Timeout to 60s.
+type Schema struct {
+	CheckCommon
+}
+
+// CustomQuery is one entry of custom_queries: a SQL query whose result
+// columns become metrics named MetricPrefix + "." + column name, and tags.
+type CustomQuery struct {
+	// MetricPrefix is a valid metric name, without a trailing dot.
+	MetricPrefix string
+	Query        string
+	// Columns describes the result columns, left to right, one entry per
+	// column returned; at least one is a metric (not a tag).
+	Columns []CustomColumn
+	// Tags are added to every metric of this query.
+	Tags []string
+	// CollectionInterval is how often the query runs; default the
+	// instance's MinCollectionInterval.
+	CollectionInterval time.Duration
+}
+
+// Column types of a CustomColumn, as the Agent spells them.
+const (
+	ColumnGauge          = "gauge"
+	ColumnCount          = "count"
+	ColumnMonotonicCount = "monotonic_count"
+	ColumnRate           = "rate"
+	ColumnTag            = "tag"
+)
+
+// CustomColumn is one result column of a CustomQuery. Type is one of the
+// Column* constants; the Agent's "- {}" (a column to skip) is the zero
+// CustomColumn, with an empty Name and Type.
+type CustomColumn struct {
+	// Name is the metric name's suffix (it may hold dots), or the tag key
+	// for a tag column.
+	Name string
+	Type string
 }
 
 // Vars configures the vars check (every node's /_status/vars).
