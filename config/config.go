@@ -19,9 +19,11 @@ const (
 	DefaultMinCollectionInterval = 15 * time.Second
 	DefaultVarsTimeout           = 5 * time.Second
 	DefaultMaxPayloadBytes       = 16 << 20
-	DefaultDiscoveryScheme       = "http"
-	DefaultDiscoveryHTTPPort     = 8080
-	DefaultDiscoveryRefresh      = 30 * time.Second
+	// DefaultMaxConcurrentScrapes bounds the vars check's scrapes in flight.
+	DefaultMaxConcurrentScrapes = 16
+	DefaultDiscoveryScheme      = "http"
+	DefaultDiscoveryHTTPPort    = 8080
+	DefaultDiscoveryRefresh     = 30 * time.Second
 )
 
 // DefaultQuantiles returns the quantiles computed for histograms when the
@@ -439,8 +441,13 @@ func (d *decoder) vars(n *yaml.Node, path string, v *Vars, st *varsState) {
 		"interval":          func(x *yaml.Node, p string) { v.Interval, _ = d.duration(x, p) },
 		"timeout":           func(x *yaml.Node, p string) { v.Timeout, _ = d.duration(x, p) },
 		"max_payload_bytes": func(x *yaml.Node, p string) { v.MaxPayloadBytes, _ = d.size(x, p) },
-		"include":           func(x *yaml.Node, p string) { v.Include = d.patterns(x, p) },
-		"exclude":           func(x *yaml.Node, p string) { v.Exclude = d.patterns(x, p) },
+		"max_concurrent_scrapes": func(x *yaml.Node, p string) {
+			if n, ok := d.integer(x, p, 1, 1024); ok {
+				v.MaxConcurrentScrapes = int(n)
+			}
+		},
+		"include": func(x *yaml.Node, p string) { v.Include = d.patterns(x, p) },
+		"exclude": func(x *yaml.Node, p string) { v.Exclude = d.patterns(x, p) },
 		"quantiles": func(x *yaml.Node, p string) {
 			v.Quantiles, st.quantilesSet = d.quantiles(x, p), true
 		},
@@ -462,6 +469,9 @@ func finishVars(v *Vars, st *varsState, minInterval time.Duration) {
 	v.Timeout = min(v.Timeout, v.Interval)
 	if v.MaxPayloadBytes == 0 {
 		v.MaxPayloadBytes = DefaultMaxPayloadBytes
+	}
+	if v.MaxConcurrentScrapes == 0 {
+		v.MaxConcurrentScrapes = DefaultMaxConcurrentScrapes
 	}
 	if !st.quantilesSet {
 		v.Quantiles = DefaultQuantiles()

@@ -206,6 +206,10 @@ type Vars struct {
 	Timeout time.Duration
 	// MaxPayloadBytes caps one node's (decompressed) payload; default 16 MiB.
 	MaxPayloadBytes int64
+	// MaxConcurrentScrapes bounds the scrapes in flight; default 16. It
+	// bounds memory on large clusters; a hanging node holds one slot for at
+	// most Timeout.
+	MaxConcurrentScrapes int
 	// Include adds families to the curated default set: exact family names
 	// or regular expressions written between slashes ("/^rocksdb_.*/").
 	Include []string

@@ -178,6 +178,7 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 			check, err := checks.NewVars(checks.VarsOptions{
 				Timeout:         v.Timeout,
 				MaxPayloadBytes: v.MaxPayloadBytes,
+				MaxConcurrent:   v.MaxConcurrentScrapes,
 				Include:         v.Include,
 				Exclude:         v.Exclude,
 				Quantiles:       v.Quantiles,
