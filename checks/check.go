@@ -36,6 +36,9 @@ type Target struct {
 	// SQL is the cluster's connection pool; nil when the instance has no
 	// sql_url (SQL checks then report that they cannot run).
 	SQL *cluster.DB
+	// API is the client for HTTP endpoints that need a login session
+	// (/_status/critical_nodes); nil when not configured.
+	API *cluster.API
 	// Logger is scoped to the instance and check.
 	Logger *slog.Logger
 	// NodeErrors, when set, is told of every per-node failure (the runner

@@ -1,0 +1,655 @@
+package checks
+
+// The ranges check reports cluster range health and zone-constraint
+// conformance: ranges violating their zone's constraints per zone and
+// constraint (the number to watch after ALTER DATABASE ... PLACEMENT
+// RESTRICTED or a REGIONAL BY ROW change), ranges at risk per critical
+// locality, and under-replicated, unavailable and over-replicated ranges.
+//
+// v23.1+ reads POST /_status/critical_nodes (the replication reports are
+// documented as incorrect from v23.1); older versions read the replication
+// reports (system.replication_*), written by the cluster every
+// kv.replication_reports.interval.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/roachdog/roachdog/cluster"
+)
+
+// RangesOptions configures the ranges check.
+type RangesOptions struct {
+	// Now is the clock for replication.report_age and for forgetting
+	// vanished series; default time.Now.
+	Now func() time.Time
+	// ForgetAfter is how long a per-zone series that disappeared (its
+	// violations resolved, its zone dropped) keeps being sent as 0, so that
+	// monitors see it recover instead of going silent; default 1h.
+	ForgetAfter time.Duration
+}
+
+const (
+	rangesCheckName     = "ranges"
+	rangesDefaultForget = time.Hour
+	rangesCriticalPath  = "/_status/critical_nodes"
+	// rangesUnknownZone names ranges whose zone cannot be resolved.
+	rangesUnknownZone = "unknown"
+
+	rangesZonesQuery      = `SELECT zone_id, subzone_id, target FROM crdb_internal.zones`
+	rangesTablesQuery     = `SELECT table_id, parent_id FROM crdb_internal.tables WHERE table_id = ANY($1)`
+	rangesConstraintQuery = `SELECT zone_id, subzone_id, type, config, violating_ranges FROM system.replication_constraint_stats`
+	rangesLocalityQuery   = `SELECT zone_id, subzone_id, locality, at_risk_ranges FROM system.replication_critical_localities`
+	rangesStatsQuery      = `SELECT COALESCE(sum(unavailable_ranges), 0)::INT8, COALESCE(sum(under_replicated_ranges), 0)::INT8, COALESCE(sum(over_replicated_ranges), 0)::INT8 FROM system.replication_stats`
+	rangesMetaQuery       = `SELECT id, "generated" FROM system.reports_meta`
+
+	rangesViolations   = "replication.constraint_violations"
+	rangesAtRisk       = "replication.ranges_at_risk"
+	rangesUnder        = "replication.ranges.underreplicated"
+	rangesUnavailable  = "replication.ranges.unavailable"
+	rangesOver         = "replication.ranges.overreplicated"
+	rangesCritical     = "replication.critical_nodes"
+	rangesReportAge    = "replication.report_age"
+	rangesSeriesMaxLen = 10000 // bound on remembered per-zone series
+)
+
+// Well-known zone ids of the system ranges (pkg/keys): their ranges are not
+// table data, so their zone is found by key prefix.
+const (
+	rangesZoneDefault    = 0
+	rangesZoneMeta       = 16
+	rangesZoneSystem     = 17
+	rangesZoneTimeseries = 18
+	rangesZoneLiveness   = 22
+)
+
+// Ranges is the ranges check. One Ranges serves one cluster.
+type Ranges struct {
+	now         func() time.Time
+	forgetAfter time.Duration
+	// series remembers per-zone series by identity, for sending 0 once
+	// they vanish.
+	series map[string]*rangesSeries
+}
+
+type rangesSeries struct {
+	name     string
+	tags     []string
+	lastSeen time.Time
+}
+
+var _ Check = (*Ranges)(nil)
+
+// NewRanges validates the options and builds the check.
+func NewRanges(o RangesOptions) (*Ranges, error) {
+	if o.ForgetAfter < 0 {
+		return nil, fmt.Errorf("ranges: forget after %s is negative", o.ForgetAfter)
+	}
+	r := &Ranges{now: o.Now, forgetAfter: o.ForgetAfter, series: map[string]*rangesSeries{}}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	if r.forgetAfter == 0 {
+		r.forgetAfter = rangesDefaultForget
+	}
+	return r, nil
+}
+
+// Name returns "ranges".
+func (r *Ranges) Name() string { return rangesCheckName }
+
+// Run collects once, from /_status/critical_nodes on v23.1+ and from the
+// replication reports before.
+func (r *Ranges) Run(ctx context.Context, t *Target, s Sink) error {
+	if t.SQL == nil && t.API == nil {
+		return errNoSQL
+	}
+	logger := t.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	var v cluster.Version
+	if t.SQL != nil {
+		v = t.SQL.Server().Version
+	}
+	switch {
+	case v.AtLeast(23, 1):
+		return r.runCritical(ctx, t, s, logger)
+	case !v.IsZero():
+		return r.runReports(ctx, t, s, logger)
+	case t.SQL == nil:
+		// Version unknown without SQL: only the endpoint can answer.
+		return r.runCritical(ctx, t, s, logger)
+	case t.API != nil:
+		// Version unknown (not learnt yet): the endpoint exists from v23.1;
+		// a 404 means an older cluster with replication reports.
+		err := r.runCritical(ctx, t, s, logger)
+		var ae *cluster.APIError
+		if errors.As(err, &ae) && ae.NotFound() {
+			return r.runReports(ctx, t, s, logger)
+		}
+		return err
+	default:
+		return r.runReports(ctx, t, s, logger)
+	}
+}
+
+// ---- v23.1+: /_status/critical_nodes ----
+
+// rangesCriticalNodes is the part of CriticalNodesResponse roachdog reads
+// (camelCase JSON of serverpb.CriticalNodesResponse); missing fields are
+// empty.
+type rangesCriticalNodes struct {
+	CriticalNodes []struct {
+		NodeID rangesInt `json:"nodeId"`
+	} `json:"criticalNodes"`
+	Report struct {
+		UnderReplicated      []rangesReported `json:"underReplicated"`
+		OverReplicated       []rangesReported `json:"overReplicated"`
+		ViolatingConstraints []rangesReported `json:"violatingConstraints"`
+		Unavailable          []rangesReported `json:"unavailable"`
+		UnavailableNodeIDs   []rangesInt      `json:"unavailableNodeIds"`
+	} `json:"report"`
+}
+
+// rangesReported is a ConformanceReportedRange.
+type rangesReported struct {
+	RangeDescriptor struct {
+		RangeID  rangesInt `json:"rangeId"`
+		StartKey []byte    `json:"startKey"` // base64 in JSON
+	} `json:"rangeDescriptor"`
+	Config rangesSpanConfig `json:"config"`
+}
+
+type rangesSpanConfig struct {
+	NumReplicas      rangesInt           `json:"numReplicas"`
+	NumVoters        rangesInt           `json:"numVoters"`
+	Constraints      []rangesConjunction `json:"constraints"`
+	VoterConstraints []rangesConjunction `json:"voterConstraints"`
+}
+
+type rangesConjunction struct {
+	NumReplicas rangesInt `json:"numReplicas"`
+	Constraints []struct {
+		Type  json.RawMessage `json:"type"` // 0/1 or "REQUIRED"/"PROHIBITED"
+		Key   string          `json:"key"`
+		Value string          `json:"value"`
+	} `json:"constraints"`
+}
+
+// rangesInt accepts a JSON number or a string holding one (int64 fields
+// are strings in CockroachDB's JSON, int32 fields numbers), and null.
+type rangesInt int64
+
+func (n *rangesInt) UnmarshalJSON(b []byte) error {
+	b = bytes.Trim(bytes.TrimSpace(b), `"`)
+	if len(b) == 0 || string(b) == "null" {
+		*n = 0
+		return nil
+	}
+	v, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return fmt.Errorf("not an integer: %q", b)
+	}
+	*n = rangesInt(v)
+	return nil
+}
+
+func (r *Ranges) runCritical(ctx context.Context, t *Target, s Sink, logger *slog.Logger) error {
+	if t.API == nil {
+		err := errors.New("v23.1+ reads POST " + rangesCriticalPath + ", which needs the HTTP API (status URLs, and a user with a password on secure clusters)")
+		logger.Error("ranges", "err", err)
+		return err
+	}
+	var resp rangesCriticalNodes
+	if err := t.API.Post(ctx, rangesCriticalPath, nil, &resp); err != nil {
+		logger.Error("read critical nodes report", "err", err)
+		return fmt.Errorf("critical nodes report: %w", err)
+	}
+	rep := resp.Report
+	s.Gauge(rangesUnder, float64(len(rep.UnderReplicated)), nil)
+	s.Gauge(rangesUnavailable, float64(len(rep.Unavailable)), nil)
+	s.Gauge(rangesOver, float64(len(rep.OverReplicated)), nil)
+	critical := map[rangesInt]bool{}
+	for _, n := range resp.CriticalNodes {
+		critical[n.NodeID] = true
+	}
+	s.Gauge(rangesCritical, float64(len(critical)), nil)
+
+	// Zone names come from SQL; without it every range is zone:unknown.
+	var zones *rangesZones
+	if t.SQL != nil {
+		var err error
+		zones, err = loadRangesZones(ctx, t.SQL, rep.ViolatingConstraints)
+		if err != nil {
+			logger.Error("resolve zone names", "err", err)
+		}
+		reportQuery(s, rangesCheckName, err)
+	}
+	type key struct{ zone, constraint string }
+	counts := map[key]int{}
+	for _, rr := range rep.ViolatingConstraints {
+		counts[key{zones.name(rr.RangeDescriptor.StartKey), rangesConstraintText(rr.Config)}]++
+	}
+	now := r.now()
+	cycle := map[string]bool{}
+	for k, n := range counts {
+		r.gauge(s, cycle, now, rangesViolations, float64(n), []string{Tag("zone", k.zone), Tag("constraint", k.constraint)})
+	}
+	r.sweep(s, cycle, now, rangesViolations)
+	return nil
+}
+
+// rangesConstraintText writes a span config's constraints the way the
+// replication reports and zone configs write one conjunction
+// ("+region=eu-west1,-zone=a:1"); several conjunctions are joined with ";",
+// voter constraints prefixed "voters:". The report does not say which
+// conjunction a range violates, so the tag names them all.
+func rangesConstraintText(c rangesSpanConfig) string {
+	var parts []string
+	for _, conj := range c.Constraints {
+		parts = append(parts, conj.String())
+	}
+	for _, conj := range c.VoterConstraints {
+		parts = append(parts, "voters:"+conj.String())
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ";")
+}
+
+func (c rangesConjunction) String() string {
+	cs := make([]string, 0, len(c.Constraints))
+	for _, k := range c.Constraints {
+		sign := "+"
+		switch strings.Trim(string(k.Type), `" `) {
+		case "1", "PROHIBITED":
+			sign = "-"
+		}
+		if k.Key == "" {
+			cs = append(cs, sign+k.Value)
+		} else {
+			cs = append(cs, sign+k.Key+"="+k.Value)
+		}
+	}
+	s := strings.Join(cs, ",")
+	if c.NumReplicas > 0 {
+		s += ":" + strconv.FormatInt(int64(c.NumReplicas), 10)
+	}
+	return s
+}
+
+// rangesZones resolves zone ids and range start keys to zone targets
+// ("TABLE shop.public.customers", "DATABASE movr", "RANGE default").
+type rangesZones struct {
+	targets map[[2]int64]string // (zone_id, subzone_id) → target
+	parents map[int64]int64     // table id → database id
+}
+
+// loadRangesZones reads crdb_internal.zones, and crdb_internal.tables for
+// the tables of violating ranges that have no zone of their own (their
+// database's zone applies). It returns what it could read with the error.
+func loadRangesZones(ctx context.Context, db *cluster.DB, violating []rangesReported) (*rangesZones, error) {
+	z, err := readRangesZones(ctx, db)
+	if err != nil {
+		return z, err
+	}
+	var missing []int64
+	seen := map[int64]bool{}
+	for _, rr := range violating {
+		id, ok := rangesTableID(rr.RangeDescriptor.StartKey)
+		if !ok || seen[id] {
+			continue
+		}
+		seen[id] = true
+		if _, has := z.targets[[2]int64{id, 0}]; !has {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return z, nil
+	}
+	sort.Slice(missing, func(i, j int) bool { return missing[i] < missing[j] })
+	rows, err := db.Query(ctx, rangesTablesQuery, missing)
+	if err != nil {
+		return z, fmt.Errorf("query crdb_internal.tables: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, parent int64
+		if err := rows.Scan(&id, &parent); err != nil {
+			return z, fmt.Errorf("query crdb_internal.tables: scan: %w", err)
+		}
+		z.parents[id] = parent
+	}
+	if err := rows.Err(); err != nil {
+		return z, fmt.Errorf("query crdb_internal.tables: %w", err)
+	}
+	return z, nil
+}
+
+func readRangesZones(ctx context.Context, db *cluster.DB) (*rangesZones, error) {
+	z := &rangesZones{targets: map[[2]int64]string{}, parents: map[int64]int64{}}
+	rows, err := db.Query(ctx, rangesZonesQuery)
+	if err != nil {
+		return z, fmt.Errorf("query crdb_internal.zones: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			zone, sub int64
+			target    *string
+		)
+		if err := rows.Scan(&zone, &sub, &target); err != nil {
+			return z, fmt.Errorf("query crdb_internal.zones: scan: %w", err)
+		}
+		if target != nil && *target != "" {
+			z.targets[[2]int64{zone, sub}] = *target
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return z, fmt.Errorf("query crdb_internal.zones: %w", err)
+	}
+	return z, nil
+}
+
+// target returns the zone's target, or "unknown".
+func (z *rangesZones) target(zone, sub int64) string {
+	if z != nil {
+		if t, ok := z.targets[[2]int64{zone, sub}]; ok {
+			return t
+		}
+	}
+	return rangesUnknownZone
+}
+
+// name returns the zone whose config applies to the range starting at key:
+// the table's zone, else its database's, else RANGE default; system ranges
+// by their key prefix. Subzones (indexes, partitions) are not decoded: a
+// partition's ranges count under their table's zone.
+func (z *rangesZones) name(key []byte) string {
+	if z == nil {
+		return rangesUnknownZone
+	}
+	if zone, ok := rangesSystemZone(key); ok {
+		return z.orDefault(zone)
+	}
+	id, ok := rangesTableID(key)
+	if !ok {
+		return rangesUnknownZone // tenant keyspace, /Max, garbage
+	}
+	if t, ok := z.targets[[2]int64{id, 0}]; ok {
+		return t
+	}
+	if parent, ok := z.parents[id]; ok {
+		return z.orDefault(parent)
+	}
+	// Neither a zone nor a known table (dropped meanwhile, or
+	// crdb_internal.tables unreadable): do not guess.
+	return rangesUnknownZone
+}
+
+func (z *rangesZones) orDefault(zone int64) string {
+	if t, ok := z.targets[[2]int64{zone, 0}]; ok {
+		return t
+	}
+	return z.target(rangesZoneDefault, 0)
+}
+
+// rangesSystemZone maps keys below the table keyspace to their pseudo zone
+// (pkg/keys: /Min and /Meta1, /Meta2 → meta; /System/NodeLiveness →
+// liveness; /System/tsd → timeseries; rest of /System → system).
+func rangesSystemZone(key []byte) (int64, bool) {
+	switch {
+	case len(key) == 0 || key[0] < 0x04:
+		return rangesZoneMeta, true
+	case key[0] != 0x04:
+		return 0, false
+	case bytes.HasPrefix(key, []byte("\x04\x00liveness-")):
+		return rangesZoneLiveness, true
+	case bytes.HasPrefix(key, []byte("\x04tsd")):
+		return rangesZoneTimeseries, true
+	default:
+		return rangesZoneSystem, true
+	}
+}
+
+// rangesTableID decodes the table id that starts a system-tenant key: the
+// id is encoded with encoding.EncodeUvarintAscending (one byte 0x88+id up
+// to 109, else 0xf6..0xfd followed by 1..8 big-endian bytes). 0xfe starts
+// a secondary tenant's keyspace, 0xff is /Max.
+func rangesTableID(key []byte) (int64, bool) {
+	if len(key) == 0 {
+		return 0, false
+	}
+	b := key[0]
+	switch {
+	case b >= 0x88 && b <= 0xf5:
+		return int64(b) - 0x88, true
+	case b >= 0xf6 && b <= 0xfd:
+		n := int(b) - 0xf5
+		if len(key) < 1+n {
+			return 0, false
+		}
+		var v uint64
+		for _, c := range key[1 : 1+n] {
+			v = v<<8 | uint64(c)
+		}
+		if v > 1<<62 {
+			return 0, false
+		}
+		return int64(v), true
+	}
+	return 0, false
+}
+
+// ---- <= v22.2: replication reports ----
+
+func (r *Ranges) runReports(ctx context.Context, t *Target, s Sink, logger *slog.Logger) error {
+	if t.SQL == nil {
+		return errNoSQL
+	}
+	db := t.SQL
+	var errs []error
+	fail := func(what string, err error) {
+		err = fmt.Errorf("%s: %w", what, err)
+		logger.Error("ranges", "err", err)
+		errs = append(errs, err)
+	}
+	zones, err := readRangesZones(ctx, db)
+	if err != nil {
+		fail("resolve zone names", err)
+	}
+	collected := 0
+	now := r.now()
+	cycle := map[string]bool{}
+
+	if counts, err := rangesReportRows(ctx, db, rangesConstraintQuery, true, func(zone, sub int64, kind, config string) (string, string) {
+		c := config
+		if kind != "" && kind != "constraint" {
+			c = kind + ":" + config
+		}
+		return zones.target(zone, sub), c
+	}); err != nil {
+		fail("query system.replication_constraint_stats", err)
+	} else {
+		collected++
+		for k, n := range counts {
+			r.gauge(s, cycle, now, rangesViolations, float64(n), []string{Tag("zone", k[0]), Tag("constraint", k[1])})
+		}
+		r.sweep(s, cycle, now, rangesViolations)
+	}
+
+	if counts, err := rangesReportRows(ctx, db, rangesLocalityQuery, false, func(zone, sub int64, locality, _ string) (string, string) {
+		return zones.target(zone, sub), locality
+	}); err != nil {
+		fail("query system.replication_critical_localities", err)
+	} else {
+		collected++
+		for k, n := range counts {
+			r.gauge(s, cycle, now, rangesAtRisk, float64(n), []string{Tag("zone", k[0]), Tag("locality", k[1])})
+		}
+		r.sweep(s, cycle, now, rangesAtRisk)
+	}
+
+	var unavailable, under, over int64
+	if err := db.QueryRow(ctx, rangesStatsQuery).Scan(&unavailable, &under, &over); err != nil {
+		fail("query system.replication_stats", err)
+	} else {
+		collected++
+		s.Gauge(rangesUnder, float64(under), nil)
+		s.Gauge(rangesUnavailable, float64(unavailable), nil)
+		s.Gauge(rangesOver, float64(over), nil)
+	}
+
+	if age, ok, err := rangesOldestReport(ctx, db, now); err != nil {
+		fail("query system.reports_meta", err)
+	} else {
+		collected++
+		if ok {
+			s.Gauge(rangesReportAge, age.Seconds(), nil)
+		} else {
+			logger.Warn("no replication report generated yet (kv.replication_reports.interval = 0 disables them)")
+		}
+	}
+
+	err = errors.Join(errs...)
+	reportQuery(s, rangesCheckName, err)
+	if collected == 0 {
+		return err
+	}
+	return nil
+}
+
+// rangesReportRows sums a report's per-zone rows by the (zone, second tag)
+// pair keyOf returns; the query yields zone_id, subzone_id, one string (two
+// when twoStrings; else b is "") and a count.
+func rangesReportRows(ctx context.Context, db *cluster.DB, query string, twoStrings bool, keyOf func(zone, sub int64, a, b string) (string, string)) (map[[2]string]int64, error) {
+	rows, err := db.Query(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	counts := map[[2]string]int64{}
+	for rows.Next() {
+		var (
+			zone, sub, n int64
+			a, b         string
+		)
+		if twoStrings {
+			err = rows.Scan(&zone, &sub, &a, &b, &n)
+		} else {
+			err = rows.Scan(&zone, &sub, &a, &n)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		k1, k2 := keyOf(zone, sub, a, b)
+		counts[[2]string{k1, k2}] += n
+	}
+	return counts, rows.Err()
+}
+
+// rangesOldestReport returns the age of the oldest report: the three reports
+// (1 constraints, 2 critical localities, 3 replication stats) are written
+// together, so the oldest tells whether the reporter still runs.
+func rangesOldestReport(ctx context.Context, db *cluster.DB, now time.Time) (time.Duration, bool, error) {
+	rows, err := db.Query(ctx, rangesMetaQuery)
+	if err != nil {
+		return 0, false, err
+	}
+	defer rows.Close()
+	var oldest time.Time
+	for rows.Next() {
+		var (
+			id  int64
+			gen time.Time
+		)
+		if err := rows.Scan(&id, &gen); err != nil {
+			return 0, false, fmt.Errorf("scan: %w", err)
+		}
+		if oldest.IsZero() || gen.Before(oldest) {
+			oldest = gen
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, false, err
+	}
+	if oldest.IsZero() {
+		return 0, false, nil
+	}
+	age := now.Sub(oldest)
+	if age < 0 {
+		age = 0 // clock skew between roachdog and the cluster
+	}
+	return age, true, nil
+}
+
+// ---- per-zone series bookkeeping ----
+
+func rangesSeriesKey(name string, tags []string) string {
+	return name + "|" + strings.Join(tags, ",")
+}
+
+// gauge sends a per-zone series and remembers it.
+func (r *Ranges) gauge(s Sink, cycle map[string]bool, now time.Time, name string, v float64, tags []string) {
+	s.Gauge(name, v, tags)
+	k := rangesSeriesKey(name, tags)
+	cycle[k] = true
+	if e, ok := r.series[k]; ok {
+		e.lastSeen = now
+		return
+	}
+	if len(r.series) < rangesSeriesMaxLen {
+		r.series[k] = &rangesSeries{name: name, tags: tags, lastSeen: now}
+	}
+}
+
+// sweep sends 0 for the remembered series of name not sent this cycle,
+// and forgets those gone for longer than ForgetAfter.
+func (r *Ranges) sweep(s Sink, cycle map[string]bool, now time.Time, name string) {
+	keys := make([]string, 0, len(r.series))
+	for k, e := range r.series {
+		if e.name == name && !cycle[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		e := r.series[k]
+		if now.Sub(e.lastSeen) >= r.forgetAfter {
+			delete(r.series, k)
+			continue
+		}
+		s.Gauge(e.name, 0, e.tags)
+	}
+}
+
+func init() {
+	registerCatalog(func() []Metric {
+		m := func(name, unit string, tags []string, perCluster int, desc string) Metric {
+			return Metric{Name: name, Kind: KindGauge, Unit: unit, Tags: tags, Description: desc,
+				Check: rangesCheckName, PerNode: perCluster, ClusterLevel: true}
+		}
+		return []Metric{
+			m(rangesViolations, "range", []string{"zone", "constraint"}, 1,
+				"Ranges violating their zone's constraints, per zone and constraint (0 for a while after they recover)."),
+			m(rangesAtRisk, "range", []string{"zone", "locality"}, 1,
+				"Ranges that lose quorum if the locality fails, per zone and critical locality (replication reports, v22.2 and older)."),
+			m(rangesUnder, "range", nil, 1, "Under-replicated ranges, cluster-wide (critical nodes report on v23.1+, replication reports before)."),
+			m(rangesUnavailable, "range", nil, 1, "Unavailable ranges (fewer live replicas than a quorum), cluster-wide."),
+			m(rangesOver, "range", nil, 1, "Over-replicated ranges, cluster-wide."),
+			m(rangesCritical, "node", nil, 1, "Nodes that are not safe to stop: they hold replicas of under-replicated or unavailable ranges (v23.1+)."),
+			m(rangesReportAge, "second", nil, 1, "Seconds since the oldest replication report was generated (v22.2 and older)."),
+		}
+	})
+}
