@@ -40,6 +40,8 @@ type Instance struct {
 	Logger *slog.Logger
 	// SQL is the cluster's connection pool, nil when no sql_url is set.
 	SQL *cluster.DB
+	// API reaches the status endpoints that need a session; nil when none.
+	API *cluster.API
 }
 
 // defaultInterval applies to jobs without one.
@@ -242,6 +244,7 @@ func (r *Runner) cycle(parent context.Context, j *job) (err error) {
 		Nodes:   nodes,
 		HTTP:    j.inst.HTTP,
 		SQL:     j.inst.SQL,
+		API:     j.inst.API,
 		Logger:  j.logger,
 		NodeErrors: func(node string, _ error) {
 			r.m.nodeError(j.inst.Cluster, j.name, node)

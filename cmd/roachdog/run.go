@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/roachdog/roachdog/checks"
@@ -173,21 +174,19 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 				Seeds:           in.StatusURLs,
 			}, log)
 		}
-		var jobs []exporter.Job
-		if v := in.Checks.Vars; v.Enabled {
-			check, err := checks.NewVars(checks.VarsOptions{
-				Timeout:         v.Timeout,
-				MaxPayloadBytes: v.MaxPayloadBytes,
-				MaxConcurrent:   v.MaxConcurrentScrapes,
-				Include:         v.Include,
-				Exclude:         v.Exclude,
-				Quantiles:       v.Quantiles,
-			})
-			if err != nil {
-				closeAll()
-				return nil, nil, fmt.Errorf("instance %q: vars check: %w", in.Cluster, err)
-			}
-			jobs = append(jobs, exporter.Job{Check: check, Interval: v.Interval, Timeout: v.Interval})
+		jobs, err := buildJobs(in)
+		if err != nil {
+			closeAll()
+			return nil, nil, fmt.Errorf("instance %q: %w", in.Cluster, err)
+		}
+		var api *cluster.API
+		if len(in.StatusURLs) > 0 || in.Discover {
+			// The status endpoints that need a session (critical_nodes) are
+			// tried on the current nodes in order; logging in uses the
+			// status_api credentials (default: sql_url's user).
+			nodes := &lastNodes{Source: source, seeds: in.StatusURLs}
+			source = nodes
+			api = cluster.NewAPI(httpClient, nodes.urls, in.APIUser, in.APIPassword)
 		}
 		tags := append([]string{"cluster:" + in.Cluster}, in.Tags...)
 		out = append(out, exporter.Instance{
@@ -198,9 +197,88 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 			Jobs:    jobs,
 			Logger:  log,
 			SQL:     db,
+			API:     api,
 		})
 	}
 	return out, closeAll, nil
+}
+
+// buildJobs turns the instance's check settings into scheduled checks.
+// Each check gets its own interval and a cycle deadline (its timeout): a
+// cycle never outlives its slot.
+func buildJobs(in config.Instance) ([]exporter.Job, error) {
+	var jobs []exporter.Job
+	add := func(name string, enabled bool, interval, timeout time.Duration, build func() (checks.Check, error)) error {
+		if !enabled {
+			return nil
+		}
+		c, err := build()
+		if err != nil {
+			return fmt.Errorf("%s check: %w", name, err)
+		}
+		jobs = append(jobs, exporter.Job{Check: c, Interval: interval, Timeout: timeout})
+		return nil
+	}
+	v := in.Checks.Vars
+	// The vars check bounds each node by its own timeout; the cycle may use
+	// the whole interval.
+	if err := add("vars", v.Enabled, v.Interval, v.Interval, func() (checks.Check, error) {
+		return checks.NewVars(checks.VarsOptions{
+			Timeout:         v.Timeout,
+			MaxPayloadBytes: v.MaxPayloadBytes,
+			MaxConcurrent:   v.MaxConcurrentScrapes,
+			Include:         v.Include,
+			Exclude:         v.Exclude,
+			Quantiles:       v.Quantiles,
+		})
+	}); err != nil {
+		return nil, err
+	}
+	l := in.Checks.Liveness
+	if err := add("liveness", l.Enabled, l.Interval, l.Timeout, func() (checks.Check, error) {
+		return checks.NewLiveness(checks.LivenessOptions{ExpectedNodes: l.ExpectedNodes})
+	}); err != nil {
+		return nil, err
+	}
+	r := in.Checks.Ranges
+	if err := add("ranges", r.Enabled, r.Interval, r.Timeout, func() (checks.Check, error) {
+		return checks.NewRanges(checks.RangesOptions{})
+	}); err != nil {
+		return nil, err
+	}
+	return jobs, nil
+}
+
+// lastNodes remembers the node list of the latest cycle, so that the status
+// API client tries the nodes the cluster has now (static list until then).
+type lastNodes struct {
+	cluster.Source
+	seeds []string
+	mu    sync.Mutex
+	last  []string
+}
+
+func (l *lastNodes) Nodes(ctx context.Context) ([]cluster.Node, error) {
+	nodes, err := l.Source.Nodes(ctx)
+	if len(nodes) > 0 {
+		urls := make([]string, len(nodes))
+		for i, n := range nodes {
+			urls[i] = n.StatusURL
+		}
+		l.mu.Lock()
+		l.last = urls
+		l.mu.Unlock()
+	}
+	return nodes, err
+}
+
+func (l *lastNodes) urls() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.last) > 0 {
+		return l.last
+	}
+	return l.seeds
 }
 
 // newHTTPClient builds the client for the nodes' HTTP endpoints. Deadlines
