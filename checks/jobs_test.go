@@ -1,0 +1,845 @@
+package checks_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/internal/pgtest"
+	"github.com/roachdog/roachdog/internal/sinktest"
+	"github.com/roachdog/roachdog/internal/testenv"
+)
+
+// Helpers prefixed jt serve the jobs and ttl tests.
+
+// jtCluster is an emulated cluster: a PostgreSQL database loaded with
+// testdata/sql files, and a check target pointing at it.
+type jtCluster struct {
+	srv    *pgtest.Server
+	dbName string
+	db     *cluster.DB
+	target *checks.Target
+}
+
+func newJTCluster(t *testing.T, prefix string, files ...string) *jtCluster {
+	t.Helper()
+	srv := pgtest.Shared(t)
+	name := srv.NewDB(t, prefix)
+	for _, f := range files {
+		srv.LoadFile(t, name, filepath.Join(testenv.Testdata(t), "sql", f))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := cluster.OpenDB(ctx, srv.URL(name), logger)
+	if err != nil {
+		t.Fatalf("OpenDB: %v", err)
+	}
+	t.Cleanup(db.Close)
+	if err := db.Ping(ctx); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	return &jtCluster{srv: srv, dbName: name, db: db, target: &checks.Target{Cluster: "test", SQL: db, Logger: logger}}
+}
+
+func (c *jtCluster) exec(t *testing.T, sql string) {
+	t.Helper()
+	c.srv.Exec(t, c.dbName, sql)
+}
+
+func jtRun(t *testing.T, ch checks.Check, target *checks.Target) (*sinktest.Recorder, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rec := &sinktest.Recorder{}
+	err := ch.Run(ctx, target, rec)
+	jtCheckCatalog(t, rec)
+	return rec, err
+}
+
+func jtKey(name string, tags ...string) string {
+	return sinktest.Point{Name: name, Tags: tags}.Key()
+}
+
+// jtGauges returns every gauge as "name|sorted,tags" → value, failing on a
+// series sent twice in one cycle.
+func jtGauges(t *testing.T, rec *sinktest.Recorder) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	for _, p := range rec.Points {
+		if p.Kind != checks.KindGauge {
+			continue
+		}
+		if _, dup := out[p.Key()]; dup {
+			t.Errorf("series %s sent twice in one cycle", p.Key())
+		}
+		out[p.Key()] = p.Value
+	}
+	return out
+}
+
+// jtDiff fails unless got has exactly want's series and values.
+func jtDiff(t *testing.T, got, want map[string]float64) {
+	t.Helper()
+	var lines []string
+	for k, w := range want {
+		if g, ok := got[k]; !ok {
+			lines = append(lines, fmt.Sprintf("missing %s (want %g)", k, w))
+		} else if math.Abs(g-w) > 1e-6 {
+			lines = append(lines, fmt.Sprintf("%s = %g, want %g", k, g, w))
+		}
+	}
+	for k, g := range got {
+		if _, ok := want[k]; !ok {
+			lines = append(lines, fmt.Sprintf("unexpected %s = %g", k, g))
+		}
+	}
+	sort.Strings(lines)
+	if len(lines) > 0 {
+		t.Errorf("gauges differ:\n%s", strings.Join(lines, "\n"))
+	}
+}
+
+// jtCanQuery returns the single sql.can_query service check of a cycle.
+func jtCanQuery(t *testing.T, rec *sinktest.Recorder, check string) sinktest.Point {
+	t.Helper()
+	return rec.One(t, "sql.can_query", "check:"+check)
+}
+
+// jtCheckCatalog fails when a check sends something its catalog does not
+// describe: unknown name, other kind, other tag keys.
+func jtCheckCatalog(t *testing.T, rec *sinktest.Recorder) {
+	t.Helper()
+	for _, p := range rec.Points {
+		m, ok := checks.Lookup(p.Name)
+		if !ok {
+			t.Errorf("%s %s is not in the catalog", p.Kind, p.Name)
+			continue
+		}
+		if m.Kind != p.Kind {
+			t.Errorf("%s sent as %s, catalog says %s", p.Name, p.Kind, m.Kind)
+		}
+		if got, want := jtTagKeys(p.Tags), strings.Join(m.Tags, ","); got != want {
+			t.Errorf("%s tag keys %q, catalog says %q", p.Name, got, want)
+		}
+	}
+	for _, e := range rec.Events {
+		var entry *checks.Metric
+		for _, m := range checks.Catalog() {
+			if m.Kind == checks.KindEvent && (m.Check == "jobs" || m.Check == "ttl") &&
+				jtTagKeys(e.Tags) == strings.Join(m.Tags, ",") {
+				entry = &m
+				break
+			}
+		}
+		if entry == nil {
+			t.Errorf("event %q with tags %v matches no catalog event", e.Title, e.Tags)
+		}
+	}
+}
+
+func jtTagKeys(tags []string) string {
+	keys := make([]string, 0, len(tags))
+	for _, tg := range tags {
+		k, _, _ := strings.Cut(tg, ":")
+		keys = append(keys, k)
+	}
+	return strings.Join(keys, ",")
+}
+
+func jtClock(s string) func() time.Time {
+	ts, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return func() time.Time { return ts }
+}
+
+func newJobs(t *testing.T, o checks.JobsOptions) *checks.Jobs {
+	t.Helper()
+	j, err := checks.NewJobs(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+func jc(jobType, status string) string {
+	return jtKey("jobs.count", "job_type:"+jobType, "status:"+status)
+}
+
+func jf(jobType string) string { return jtKey("jobs.failed", "job_type:"+jobType) }
+
+// jobsScenarioWant is what scenario_v23.2_jobs.sql yields at 12:00 with a
+// 1h window.
+func jobsScenarioWant() map[string]float64 {
+	return map[string]float64{
+		jc("schema_change", "running"):                    1,
+		jc("import", "failed"):                            1,
+		jc("backup", "failed"):                            1,
+		jc("changefeed", "running"):                       2,
+		jc("changefeed", "paused"):                        1,
+		jc("changefeed", "failed"):                        1,
+		jc("changefeed", "canceled"):                      1,
+		jc("fancy_new_job", "running"):                    1,
+		jc("schema_change", "revert-failed"):              1,
+		jc("auto_create_stats", "succeeded"):              1,
+		jc("restore", "paused"):                           1,
+		jc("schema_change_gc", "pending"):                 1,
+		jc("new_schema_change", "reverting"):              1,
+		jf("import"):                                      1,
+		jf("backup"):                                      1,
+		jf("changefeed"):                                  1,
+		jf("schema_change"):                               1,
+		jtKey("changefeed.high_water_lag", "job_id:1007"): 30,
+		jtKey("changefeed.high_water_lag", "job_id:1008"): 7200,
+		jtKey("backup.last_success_age"):                  5 * 3600,
+	}
+}
+
+func TestJobsScenario(t *testing.T) {
+	c := newJTCluster(t, "jobs_scenario", "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
+	clock := jtClock("2026-01-10T12:00:00Z")
+	j := newJobs(t, checks.JobsOptions{Now: func() time.Time { return clock() }})
+	if j.Name() != "jobs" {
+		t.Errorf("Name() = %q", j.Name())
+	}
+
+	rec, err := jtRun(t, j, c.target)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	jtDiff(t, jtGauges(t, rec), jobsScenarioWant())
+	if sc := jtCanQuery(t, rec, "jobs"); sc.Status != checks.OK {
+		t.Errorf("sql.can_query = %v %q, want OK", sc.Status, sc.Message)
+	}
+
+	// One event per failure of the window, oldest first, error in the text.
+	type ev struct{ title, text, tag string }
+	want := []ev{
+		{"Job 1010 (CHANGEFEED) failed", "gc threshold 1768043000.000000000,0 is ahead of the changefeed's high-water", "job_type:changefeed"},
+		{"Job 1012 (SCHEMA CHANGE) failed to revert (revert-failed: needs manual cleanup)", `duplicate key value violates unique constraint "customers_email_key"`, "job_type:schema_change"},
+		{"Job 1002 (IMPORT) failed", "nodelocal storage file does not exist: rpc error: code = NotFound desc = stat /var/lib/cockroach/n1/extern/missing/customers.csv: no such file or directory", "job_type:import"},
+		{"Job 1006 (BACKUP) failed", "failed to write to s3://backups/shop: AccessDenied: Access Denied", "job_type:backup"},
+	}
+	if len(rec.Events) != len(want) {
+		t.Fatalf("got %d events, want %d: %+v", len(rec.Events), len(want), rec.Events)
+	}
+	for i, w := range want {
+		e := rec.Events[i]
+		if e.Title != w.title {
+			t.Errorf("event %d title %q, want %q", i, e.Title, w.title)
+		}
+		if !strings.HasPrefix(e.Text, w.text+"\n\nJob: ") {
+			t.Errorf("event %d text %q, want the error %q then the job description", i, e.Text, w.text)
+		}
+		if len(e.Tags) != 1 || e.Tags[0] != w.tag {
+			t.Errorf("event %d tags %v, want [%s]", i, e.Tags, w.tag)
+		}
+		if e.AlertType != checks.Error || e.Timestamp.IsZero() {
+			t.Errorf("event %d alert type %q timestamp %v", i, e.AlertType, e.Timestamp)
+		}
+		for _, tg := range e.Tags {
+			if strings.Contains(tg, "denied") || strings.Contains(tg, "duplicate") {
+				t.Errorf("error text leaked into a tag: %s", tg)
+			}
+		}
+	}
+
+	// Second cycle, nothing new: same gauges, no event sent again.
+	rec, err = jtRun(t, j, c.target)
+	if err != nil {
+		t.Fatalf("Run 2: %v", err)
+	}
+	jtDiff(t, jtGauges(t, rec), jobsScenarioWant())
+	if len(rec.Events) != 0 {
+		t.Errorf("second cycle re-sent %d events: %+v", len(rec.Events), rec.Events)
+	}
+
+	// A new failure: exactly one event, for it.
+	c.exec(t, `INSERT INTO crdb_internal.jobs (job_id, job_type, description, status, created, finished, error)
+		VALUES (1019, 'IMPORT', 'IMPORT INTO shop.public.x CSV DATA (''nodelocal://1/y.csv'')', 'failed',
+		'2026-01-10 11:57:00+00', '2026-01-10 11:58:00+00', 'row 12: expected 3 fields, got 2')`)
+	rec, err = jtRun(t, j, c.target)
+	if err != nil {
+		t.Fatalf("Run 3: %v", err)
+	}
+	if len(rec.Events) != 1 || rec.Events[0].Title != "Job 1019 (IMPORT) failed" ||
+		!strings.HasPrefix(rec.Events[0].Text, "row 12: expected 3 fields, got 2") {
+		t.Errorf("after a new failure got events %+v, want one for job 1019", rec.Events)
+	}
+	if got := jtGauges(t, rec)[jf("import")]; got != 2 {
+		t.Errorf("jobs.failed{import} = %g, want 2", got)
+	}
+
+	// Two hours later every failure has left the window: the series drop
+	// to 0 rather than vanish; ages grow.
+	clock = jtClock("2026-01-10T14:00:00Z")
+	rec, err = jtRun(t, j, c.target)
+	if err != nil {
+		t.Fatalf("Run 4: %v", err)
+	}
+	late := map[string]float64{
+		jc("schema_change", "running"):                    1,
+		jc("import", "failed"):                            0,
+		jc("backup", "failed"):                            0,
+		jc("changefeed", "running"):                       2,
+		jc("changefeed", "paused"):                        1,
+		jc("changefeed", "failed"):                        0,
+		jc("changefeed", "canceled"):                      0,
+		jc("fancy_new_job", "running"):                    1,
+		jc("schema_change", "revert-failed"):              0,
+		jc("auto_create_stats", "succeeded"):              0,
+		jc("restore", "paused"):                           1,
+		jc("schema_change_gc", "pending"):                 1,
+		jc("new_schema_change", "reverting"):              1,
+		jf("import"):                                      0,
+		jf("backup"):                                      0,
+		jf("changefeed"):                                  0,
+		jf("schema_change"):                               0,
+		jtKey("changefeed.high_water_lag", "job_id:1007"): 30 + 2*3600,
+		jtKey("changefeed.high_water_lag", "job_id:1008"): 7200 + 2*3600,
+		jtKey("backup.last_success_age"):                  7 * 3600,
+	}
+	jtDiff(t, jtGauges(t, rec), late)
+	if len(rec.Events) != 0 {
+		t.Errorf("events after the window: %+v", rec.Events)
+	}
+}
+
+func TestJobsWindowOption(t *testing.T) {
+	c := newJTCluster(t, "jobs_window", "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
+	// 25 h (from 2026-01-09 11:00) reaches back to the old IMPORT failure
+	// (2026-01-09 12:00), the 09:00 AUTO CREATE STATS and the 07:00 BACKUP,
+	// not to the BACKUP of 2026-01-09 07:00.
+	j := newJobs(t, checks.JobsOptions{Window: 25 * time.Hour, Now: jtClock("2026-01-10T12:00:00Z")})
+	rec, err := jtRun(t, j, c.target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := jtGauges(t, rec)
+	for k, want := range map[string]float64{
+		jc("import", "failed"):               2,
+		jf("import"):                         2,
+		jc("auto_create_stats", "succeeded"): 2,
+		jc("backup", "succeeded"):            1,
+	} {
+		if g[k] != want {
+			t.Errorf("%s = %g, want %g", k, g[k], want)
+		}
+	}
+	if len(rec.Events) != 5 {
+		t.Errorf("got %d events, want 5 (the old IMPORT failure is in this window)", len(rec.Events))
+	}
+}
+
+func TestJobsQueryFailures(t *testing.T) {
+	c := newJTCluster(t, "jobs_fail", "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
+	j := newJobs(t, checks.JobsOptions{Now: jtClock("2026-01-10T12:00:00Z")})
+
+	// Without high_water_timestamp only the changefeed query fails: the
+	// others still report, sql.can_query says what failed.
+	c.exec(t, `ALTER TABLE crdb_internal.jobs DROP COLUMN high_water_timestamp`)
+	rec, err := jtRun(t, j, c.target)
+	if err != nil {
+		t.Fatalf("Run with one failing query returned %v, want nil", err)
+	}
+	want := jobsScenarioWant()
+	delete(want, jtKey("changefeed.high_water_lag", "job_id:1007"))
+	delete(want, jtKey("changefeed.high_water_lag", "job_id:1008"))
+	jtDiff(t, jtGauges(t, rec), want)
+	sc := jtCanQuery(t, rec, "jobs")
+	if sc.Status != checks.Critical || !strings.Contains(sc.Message, "changefeed high-water") || !strings.Contains(sc.Message, "high_water_timestamp") {
+		t.Errorf("sql.can_query = %v %q, want CRITICAL naming the changefeed query and the error", sc.Status, sc.Message)
+	}
+
+	// Without the table nothing can be collected: Run fails.
+	c.exec(t, `DROP TABLE crdb_internal.jobs`)
+	rec, err = jtRun(t, j, c.target)
+	if err == nil {
+		t.Fatal("Run without crdb_internal.jobs returned nil")
+	}
+	sc = jtCanQuery(t, rec, "jobs")
+	if sc.Status != checks.Critical || !strings.Contains(sc.Message, "count jobs by type and status") ||
+		!strings.Contains(sc.Message, "; read failed jobs") || !strings.Contains(sc.Message, "(and 1 more failed queries)") {
+		t.Errorf("sql.can_query = %v %q", sc.Status, sc.Message)
+	}
+
+	// No SQL configured.
+	rec = &sinktest.Recorder{}
+	if err := j.Run(context.Background(), &checks.Target{}, rec); err == nil {
+		t.Error("Run without SQL returned nil")
+	}
+	if sc := jtCanQuery(t, rec, "jobs"); sc.Status != checks.Critical {
+		t.Errorf("sql.can_query without SQL = %v", sc.Status)
+	}
+}
+
+func TestNewJobsOptions(t *testing.T) {
+	if _, err := checks.NewJobs(checks.JobsOptions{Window: -time.Minute}); err == nil {
+		t.Error("negative window accepted")
+	}
+}
+
+// TestJobsV20Capture runs the check on the real crdb_internal.jobs rows of
+// the v20.2 fixture cluster (a failed IMPORT, a failed SCHEMA CHANGE, a
+// BACKUP...), loaded into the v20.2 schema, at the time they were captured.
+func TestJobsV20Capture(t *testing.T) {
+	path := filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy", "sql", "crdb_internal.jobs.csv")
+	c := newJTCluster(t, "jobs_v20", "crdb_v20.2.sql", "crdb_v20.2_jobs.sql")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	records, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	header, rows := records[0], records[1:]
+	var values [][]*string
+	for _, r := range rows {
+		row := make([]*string, len(r))
+		for i := range r {
+			if r[i] != "NULL" { // how cockroach sql --format=csv prints NULL
+				row[i] = &r[i]
+			}
+		}
+		values = append(values, row)
+	}
+	jtInsertText(t, c.db, "crdb_internal.jobs", header, values)
+
+	// Captured at 02:45:08.202 (SOURCES.md); the jobs ran 02:41-02:43.
+	j := newJobs(t, checks.JobsOptions{Now: jtClock("2026-11-22T02:45:08.202Z")})
+	rec, err := jtRun(t, j, c.target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jtDiff(t, jtGauges(t, rec), map[string]float64{
+		jc("auto_create_stats", "succeeded"): 5,
+		jc("backup", "succeeded"):            1,
+		jc("import", "failed"):               1,
+		jc("schema_change", "failed"):        1,
+		jc("schema_change", "succeeded"):     5,
+		jc("schema_change_gc", "running"):    1,
+		jc("schema_change_gc", "succeeded"):  1,
+		jf("import"):                         1,
+		jf("schema_change"):                  1,
+		// 02:45:08.202 - 02:42:15.714433
+		jtKey("backup.last_success_age"): 172.487567,
+	})
+	if len(rec.Events) != 2 {
+		t.Fatalf("got %d events, want 2: %+v", len(rec.Events), rec.Events)
+	}
+	if e := rec.Events[0]; e.Title != "Job 1229602602334912513 (SCHEMA CHANGE) failed" ||
+		!strings.HasPrefix(e.Text, `duplicate key value (email)=('dup@example.com') violates unique constraint "customers_email_key"`) {
+		t.Errorf("first event %q %q", e.Title, e.Text)
+	}
+	if e := rec.Events[1]; e.Title != "Job 1229602603848597505 (IMPORT) failed" ||
+		!strings.HasPrefix(e.Text, "nodelocal storage file does not exist") {
+		t.Errorf("second event %q %q", e.Title, e.Text)
+	}
+}
+
+// jtInsertText inserts rows given as text (nil = NULL) into table, letting
+// PostgreSQL convert each value to its column's type.
+func jtInsertText(t *testing.T, db *cluster.DB, table string, cols []string, rows [][]*string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	schema, name, _ := strings.Cut(table, ".")
+	types := map[string]string{}
+	trows, err := db.Query(ctx, `SELECT a.attname::text, format_type(a.atttypid, a.atttypmod)
+		FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped`, schema, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for trows.Next() {
+		var col, typ string
+		if err := trows.Scan(&col, &typ); err != nil {
+			t.Fatal(err)
+		}
+		types[col] = typ
+	}
+	if err := trows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	ph := make([]string, len(cols))
+	for i, col := range cols {
+		typ, ok := types[col]
+		if !ok {
+			t.Fatalf("%s has no column %s", table, col)
+		}
+		ph[i] = fmt.Sprintf("$%d::text::%s", i+1, typ)
+	}
+	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", table, strings.Join(cols, ", "), strings.Join(ph, ", "))
+	for _, r := range rows {
+		args := make([]any, len(r))
+		for i, v := range r {
+			args[i] = v
+		}
+		if _, err := db.Exec(ctx, q, args...); err != nil {
+			t.Fatalf("insert into %s: %v", table, err)
+		}
+	}
+}
+
+// TestJobsDumpV23 loads the real v23.1-era debug-zip dump of
+// crdb_internal.system_jobs into the v23.2 schema and reads it through a
+// crdb_internal.jobs emulated as a view over it.
+func TestJobsDumpV23(t *testing.T) {
+	path := filepath.Join(testenv.Fixtures(t), "cockroach-repo", "crdb_internal.system_jobs.json")
+	c := newJTCluster(t, "jobs_dump23", "crdb_v23.2.sql", "crdb_v23.2_jobs.sql")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dump []map[string]string
+	if err := json.Unmarshal(b, &dump); err != nil {
+		t.Fatalf("parse %s: %v", path, err)
+	}
+	if len(dump) != 27 {
+		t.Fatalf("%s: %d rows, want 27", path, len(dump))
+	}
+	// hex_payload and hex_progress are debug zip's additions, not columns.
+	cols := []string{"id", "status", "created", "payload", "progress", "created_by_type", "created_by_id",
+		"claim_session_id", "claim_instance_id", "num_runs", "last_run", "job_type"}
+	var rows [][]*string
+	for _, r := range dump {
+		row := make([]*string, len(cols))
+		for i, col := range cols {
+			v, ok := r[col]
+			if !ok {
+				t.Fatalf("dump row %v lacks %s", r["id"], col)
+			}
+			if v != "NULL" {
+				row[i] = &v
+			}
+		}
+		rows = append(rows, row)
+	}
+	jtInsertText(t, c.db, "crdb_internal.system_jobs", cols, rows)
+
+	// TEST EMULATION, not CockroachDB's definition: crdb_internal.jobs as a
+	// view over crdb_internal.system_jobs, so that the dump's rows reach the
+	// check through the table it queries. The real table decodes finished
+	// (and description, error...) from the job payload; the dump has no
+	// payloads, so a terminal job's last_run (when it last started) stands
+	// in for finished.
+	c.exec(t, `DROP TABLE crdb_internal.jobs;
+CREATE VIEW crdb_internal.jobs AS SELECT
+	id AS job_id, job_type, NULL::text AS description, NULL::text AS statement, NULL::text AS user_name,
+	NULL::bigint[] AS descriptor_ids, status, NULL::text AS running_status,
+	created AT TIME ZONE 'UTC' AS created, NULL::timestamptz AS started,
+	CASE WHEN status IN ('succeeded', 'failed', 'canceled', 'revert-failed') THEN last_run AT TIME ZONE 'UTC' END AS finished,
+	last_run AT TIME ZONE 'UTC' AS modified, NULL::double precision AS fraction_completed,
+	NULL::numeric AS high_water_timestamp, NULL::text AS error, claim_instance_id AS coordinator_id,
+	NULL::bigint AS trace_id, last_run AT TIME ZONE 'UTC' AS last_run, NULL::timestamptz AS next_run, num_runs,
+	NULL::text[] AS execution_errors, NULL::jsonb AS execution_events
+FROM crdb_internal.system_jobs`)
+
+	// The dump was taken on 2023-06-08 around 18:20; every job ran then.
+	clock := jtClock("2023-06-08T18:30:00Z")
+	j := newJobs(t, checks.JobsOptions{Now: func() time.Time { return clock() }})
+	rec, err := jtRun(t, j, c.target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	running := map[string]float64{
+		jc("key_visualizer", "running"):                  1,
+		jc("poll_jobs_stats", "running"):                 1,
+		jc("auto_update_sql_activity", "running"):        1,
+		jc("auto_span_config_reconciliation", "running"): 1,
+	}
+	want := map[string]float64{
+		jc("migration", "succeeded"):         12,
+		jc("import", "succeeded"):            6,
+		jc("new_schema_change", "succeeded"): 5,
+	}
+	for k, v := range running {
+		want[k] = v
+	}
+	jtDiff(t, jtGauges(t, rec), want)
+	if len(rec.Events) != 0 {
+		t.Errorf("events from a dump without failures: %+v", rec.Events)
+	}
+
+	// Two hours on, the successes have left the window.
+	clock = jtClock("2023-06-08T20:30:00Z")
+	rec, err = jtRun(t, j, c.target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = map[string]float64{
+		jc("migration", "succeeded"):         0,
+		jc("import", "succeeded"):            0,
+		jc("new_schema_change", "succeeded"): 0,
+	}
+	for k, v := range running {
+		want[k] = v
+	}
+	jtDiff(t, jtGauges(t, rec), want)
+}
+
+// TestJobsDumpV20 loads the real v20.2-era debug-zip dump of system.jobs
+// into the v20.2 schema. Its payloads are protobufs: the test decodes them
+// (as CockroachDB's crdb_internal.jobs does) into a side table, and
+// crdb_internal.jobs becomes a view joining it to system.jobs.
+func TestJobsDumpV20(t *testing.T) {
+	path := filepath.Join(testenv.Fixtures(t), "cockroach-repo", "system.jobs.txt")
+	c := newJTCluster(t, "jobs_dump20", "crdb_v20.2.sql", "crdb_v20.2_jobs.sql")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var header []string
+	var rows [][]*string
+	cols := []string{"id", "status", "created", "payload", "progress", "created_by_type", "created_by_id",
+		"claim_session_id", "claim_instance_id"}
+	for sc.Scan() {
+		fields := strings.Split(sc.Text(), "\t")
+		if header == nil {
+			header = fields
+			continue
+		}
+		if len(fields) != len(header) {
+			t.Fatalf("%s: %d fields, header has %d", path, len(fields), len(header))
+		}
+		rec := map[string]string{}
+		for i, h := range header {
+			rec[h] = fields[i]
+		}
+		// The bytes columns are printed in PostgreSQL's escape format;
+		// payload and progress also come as hex, used here (unambiguous).
+		rec["payload"] = `\x` + rec["hex_payload"]
+		if rec["hex_progress"] == "NULL" {
+			rec["progress"] = "NULL"
+		} else {
+			rec["progress"] = `\x` + rec["hex_progress"]
+		}
+		row := make([]*string, len(cols))
+		for i, col := range cols {
+			if v := rec[col]; v != "NULL" {
+				row[i] = &v
+			}
+		}
+		rows = append(rows, row)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("%s: %d rows, want 2", path, len(rows))
+	}
+	jtInsertText(t, c.db, "system.jobs", cols, rows)
+
+	// TEST EMULATION: decode each payload and progress in Go, store the
+	// fields in a side table, and let crdb_internal.jobs be a view joining
+	// it to system.jobs (CockroachDB does the same decoding internally).
+	c.exec(t, `CREATE SCHEMA roachdog_emulation;
+CREATE TABLE roachdog_emulation.job_payloads (id bigint PRIMARY KEY, job_type text, description text,
+	user_name text, started timestamp, finished timestamp, modified timestamp, error text, high_water numeric)`)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	prow, err := c.db.Query(ctx, `SELECT id, payload, progress FROM system.jobs ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type decoded struct {
+		id  int64
+		pay jtPayload
+	}
+	var all []decoded
+	for prow.Next() {
+		var d decoded
+		var payload, progress []byte
+		if err := prow.Scan(&d.id, &payload, &progress); err != nil {
+			t.Fatal(err)
+		}
+		if d.pay, err = jtDecodePayload(payload, progress); err != nil {
+			t.Fatalf("job %d: %v", d.id, err)
+		}
+		all = append(all, d)
+	}
+	if err := prow.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range all {
+		if _, err := c.db.Exec(ctx, `INSERT INTO roachdog_emulation.job_payloads
+			(id, job_type, description, user_name, started, finished, modified, error, high_water) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			d.id, d.pay.jobType, d.pay.description, d.pay.user, d.pay.started, d.pay.finished, d.pay.modified, d.pay.err, d.pay.highWater); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.exec(t, `DROP TABLE crdb_internal.jobs;
+CREATE VIEW crdb_internal.jobs AS SELECT
+	j.id AS job_id, p.job_type, p.description, ''::text AS statement, p.user_name, NULL::bigint[] AS descriptor_ids,
+	j.status, NULL::text AS running_status, j.created, p.started, p.finished, p.modified,
+	NULL::double precision AS fraction_completed, p.high_water AS high_water_timestamp, p.error,
+	j.claim_instance_id AS coordinator_id
+FROM system.jobs AS j LEFT JOIN roachdog_emulation.job_payloads AS p ON p.id = j.id`)
+
+	// Decoded as expected: a DROP TABLE schema change and its GC job.
+	if all[0].pay.jobType != "SCHEMA CHANGE" || all[0].pay.description != "DROP TABLE movr.public.foo" ||
+		all[0].pay.finished == nil || all[1].pay.jobType != "SCHEMA CHANGE GC" {
+		t.Fatalf("decoded payloads %+v", all)
+	}
+
+	// The dump was taken on 2020-09-05 just after 13:12.
+	j := newJobs(t, checks.JobsOptions{Now: jtClock("2020-09-05T13:30:00Z")})
+	rec, err := jtRun(t, j, c.target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jtDiff(t, jtGauges(t, rec), map[string]float64{
+		jc("schema_change", "succeeded"):  1,
+		jc("schema_change_gc", "running"): 1,
+	})
+}
+
+// jtPayload holds the fields of a v20.2 jobspb.Payload (and Progress) that
+// crdb_internal.jobs shows.
+type jtPayload struct {
+	jobType, description, user, err string
+	started, finished, modified     *time.Time
+	highWater                       *string
+}
+
+// Payload.details oneof field numbers (v20.2 jobs.proto) and their job types.
+var jtDetailsTypes = map[int]string{
+	10: "BACKUP", 11: "RESTORE", 12: "SCHEMA CHANGE", 13: "IMPORT", 14: "CHANGEFEED",
+	15: "CREATE STATS", 21: "SCHEMA CHANGE GC", 22: "TYPEDESC SCHEMA CHANGE",
+}
+
+func jtDecodePayload(payload, progress []byte) (jtPayload, error) {
+	var p jtPayload
+	micros := func(v uint64) *time.Time {
+		if v == 0 {
+			return nil
+		}
+		ts := time.UnixMicro(int64(v)).UTC()
+		return &ts
+	}
+	err := jtProtoWalk(payload, func(num int, v uint64, b []byte) error {
+		switch num {
+		case 1:
+			p.description = string(b)
+		case 2:
+			p.user = string(b)
+		case 3:
+			p.started = micros(v)
+		case 4:
+			p.finished = micros(v)
+		case 8:
+			p.err = string(b)
+		default:
+			if typ, ok := jtDetailsTypes[num]; ok {
+				p.jobType = typ
+				if num == 15 { // CreateStatsDetails.name "__auto__": automatic
+					return jtProtoWalk(b, func(n int, _ uint64, s []byte) error {
+						if n == 1 && string(s) == "__auto__" {
+							p.jobType = "AUTO CREATE STATS"
+						}
+						return nil
+					})
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return p, fmt.Errorf("payload: %w", err)
+	}
+	err = jtProtoWalk(progress, func(num int, v uint64, b []byte) error {
+		switch num {
+		case 2:
+			p.modified = micros(v)
+		case 3: // high_water: util.hlc.Timestamp{wall_time = 1, logical = 2}
+			var wall, logical uint64
+			if err := jtProtoWalk(b, func(n int, x uint64, _ []byte) error {
+				if n == 1 {
+					wall = x
+				} else if n == 2 {
+					logical = x
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			s := fmt.Sprintf("%d.%010d", wall, logical)
+			p.highWater = &s
+		}
+		return nil
+	})
+	if err != nil {
+		return p, fmt.Errorf("progress: %w", err)
+	}
+	if p.jobType == "" {
+		return p, errors.New("payload has no details: unknown job type")
+	}
+	return p, nil
+}
+
+// jtProtoWalk calls f for each top-level field of a protobuf message: v is
+// the value of varint and fixed fields, b the bytes of length-delimited ones.
+func jtProtoWalk(msg []byte, f func(num int, v uint64, b []byte) error) error {
+	for len(msg) > 0 {
+		key, n := binary.Uvarint(msg)
+		if n <= 0 {
+			return errors.New("bad field key")
+		}
+		msg = msg[n:]
+		num, wire := int(key>>3), key&7
+		var v uint64
+		var b []byte
+		switch wire {
+		case 0:
+			v, n = binary.Uvarint(msg)
+			if n <= 0 {
+				return fmt.Errorf("field %d: bad varint", num)
+			}
+			msg = msg[n:]
+		case 1:
+			if len(msg) < 8 {
+				return fmt.Errorf("field %d: short fixed64", num)
+			}
+			v, msg = binary.LittleEndian.Uint64(msg), msg[8:]
+		case 2:
+			l, n := binary.Uvarint(msg)
+			if n <= 0 || uint64(len(msg)-n) < l {
+				return fmt.Errorf("field %d: bad length", num)
+			}
+			b, msg = msg[n:n+int(l)], msg[n+int(l):]
+		case 5:
+			if len(msg) < 4 {
+				return fmt.Errorf("field %d: short fixed32", num)
+			}
+			v, msg = uint64(binary.LittleEndian.Uint32(msg)), msg[4:]
+		default:
+			return fmt.Errorf("field %d: wire type %d not supported", num, wire)
+		}
+		if err := f(num, v, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,1050 @@
+package checks
+
+// The ttl check watches every table with row-level TTL (v22.2+), in every
+// database: how long since its last successful TTL job, whether the newest
+// one failed, whether its schedule is paused, and (where that is cheap, or
+// where the user asked) how many expired rows are still there and how old
+// the oldest one is.
+//
+// Sources:
+//   - "".crdb_internal.create_statements (the empty catalog name reads
+//     every database, as cockroach debug zip does): SHOW CREATE TABLE text,
+//     whose WITH (...) holds the TTL storage parameters.
+//   - "<db>".pg_catalog.pg_index / pg_attribute: whether an index leads
+//     with the expiration column (makes the row queries cheap).
+//   - crdb_internal.jobs, job_type 'ROW LEVEL TTL': job -> table by the
+//     description's first line, "ttl for <db.schema.table>".
+//   - system.scheduled_jobs, executor 'scheduled-row-level-ttl-executor':
+//     schedule -> table by the table ID in its label; paused when next_run
+//     IS NULL (exactly how SHOW SCHEDULES derives PAUSED).
+//   - the table itself, AS OF SYSTEM TIME follower_read_timestamp().
+//
+// On PostgreSQL (tests) a query cannot reach another database, so there the
+// catalog prefix is dropped: crdb_internal.create_statements is an emulated
+// table holding rows for several database names, pg_catalog is the test
+// database's own, and a table db.schema.table is read as schema.table.
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/roachdog/roachdog/cluster"
+)
+
+const (
+	ttlCheckName = "ttl"
+
+	ttlJobAgeMetric     = "ttl.job_age_seconds"
+	ttlLagMetric        = "ttl.lag_seconds"
+	ttlExpiredMetric    = "ttl.expired_rows"
+	ttlLastFailedMetric = "ttl.last_job_failed"
+	ttlPausedMetric     = "ttl.schedule_paused"
+	ttlTablesMetric     = "ttl.tables"
+	ttlFailedEventName  = "ttl.job_failed"
+
+	// ttlExpirationColumn is the hidden column ttl_expire_after adds.
+	ttlExpirationColumn = "crdb_internal_expiration"
+
+	ttlDefaultRowLimit     = 100000
+	ttlDefaultRowTimeout   = 5 * time.Second
+	ttlDefaultEventWindow  = time.Hour
+	ttlDefaultRediscover   = 5 * time.Minute
+	ttlScheduleExecutor    = "scheduled-row-level-ttl-executor"
+	ttlFollowerReadAOST    = "follower_read_timestamp()"
+	ttlFallbackAOST        = "'-30s'"
+	ttlEventTextMax        = 4000
+	ttlEventTitleMax       = 100
+	ttlUnsupportedLogEvery = time.Hour
+)
+
+// Queries. %s is the catalog prefix: `"".` (every database) or `"db".` on
+// CockroachDB, empty on PostgreSQL.
+const (
+	// LIKE narrows the transfer to tables whose text mentions ttl; the Go
+	// parser decides. descriptor_type keeps views and sequences out.
+	ttlTablesQuery = `SELECT database_name, schema_name, descriptor_id, descriptor_name, create_statement
+FROM %screate_statements
+WHERE descriptor_type = 'table' AND create_statement LIKE '%%ttl%%'`
+
+	// Index keys as text ("3 1"), to find each index's first column; the
+	// attribute numbers come from ttlColumnsQuery. Partial indexes cannot
+	// serve a query over the whole table.
+	ttlIndexesQuery = `SELECT n.nspname::TEXT, c.relname::TEXT, i.indkey::TEXT
+FROM %[1]spg_catalog.pg_index AS i
+JOIN %[1]spg_catalog.pg_class AS c ON c.oid = i.indrelid
+JOIN %[1]spg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+WHERE c.relname::TEXT = ANY($1::TEXT[]) AND i.indpred IS NULL`
+
+	ttlColumnsQuery = `SELECT n.nspname::TEXT, c.relname::TEXT, a.attname::TEXT, a.attnum
+FROM %[1]spg_catalog.pg_attribute AS a
+JOIN %[1]spg_catalog.pg_class AS c ON c.oid = a.attrelid
+JOIN %[1]spg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+WHERE c.relname::TEXT = ANY($1::TEXT[]) AND a.attnum > 0`
+
+	// For each table, the newest finished successful job and the newest
+	// finished other one (failed, canceled, revert-failed): at most two
+	// rows per table, whatever the retention holds.
+	ttlJobsQuery = `SELECT DISTINCT ON (target, ok) target, ok, job_id, status, finished, error
+FROM (
+	SELECT split_part(description, E'\n', 1) AS target, status = 'succeeded' AS ok,
+		job_id, status, finished, error
+	FROM crdb_internal.jobs
+	WHERE job_type = 'ROW LEVEL TTL'
+		AND status IN ('succeeded', 'failed', 'canceled', 'revert-failed')
+		AND finished IS NOT NULL
+) AS j
+ORDER BY target, ok, finished DESC`
+
+	ttlSchedulesQuery = `SELECT schedule_id, schedule_name, next_run FROM system.scheduled_jobs
+WHERE executor_type = '` + ttlScheduleExecutor + `'`
+)
+
+// TTLOptions configures the ttl check.
+type TTLOptions struct {
+	// RowQueries turns the row queries (ttl.lag_seconds, ttl.expired_rows)
+	// on or off for one table, keyed "db.schema.table". By default they run
+	// only where an index leads with the expiration column; elsewhere they
+	// scan the whole table, so they run only when set to true here.
+	RowQueries map[string]bool
+	// RowLimit caps the expired rows one row query reads; ttl.expired_rows
+	// then reports at most RowLimit. Default 100000.
+	RowLimit int
+	// RowQueryTimeout bounds each row query (the pool's statement timeout
+	// still applies when shorter). Default 5s.
+	RowQueryTimeout time.Duration
+	// EventWindow: on the first cycle, a TTL table's newest failed job is
+	// announced only when it finished within this window (default 1h);
+	// older failures show in ttl.last_job_failed only.
+	EventWindow time.Duration
+	// Rediscover is how often the list of TTL tables and their indexes is
+	// read again (default 5m); jobs and schedules are read every cycle.
+	Rediscover time.Duration
+	// NoSchedules skips system.scheduled_jobs (for users without access to
+	// it): ttl.schedule_paused then reflects ttl_pause only.
+	NoSchedules bool
+	// Now is the clock ages are measured against; default time.Now.
+	Now func() time.Time
+}
+
+// TTL is the ttl check.
+type TTL struct {
+	o   TTLOptions
+	now func() time.Time
+
+	tables       []*ttlTable // nil until discovered
+	discoveredAt time.Time
+	// aost is the AS OF SYSTEM TIME expression of the row queries; it falls
+	// back to a fixed interval when follower_read_timestamp() is refused
+	// (enterprise-only on older versions).
+	aost string
+	// announced is the newest failed job announced per table; nil until the
+	// jobs query first succeeds (first cycle: only recent failures).
+	announced       map[ttlKey]int64
+	unsupportedLogs time.Time
+}
+
+type ttlKey struct{ db, schema, table string }
+
+func (k ttlKey) String() string { return k.db + "." + k.schema + "." + k.table }
+
+// ttlTable is one table with row-level TTL.
+type ttlTable struct {
+	key    ttlKey
+	id     int64
+	params ttlParams
+	// expr is the SQL of the expiration time; column is set when expr is
+	// just a column (the one an index must lead with).
+	expr, column string
+	indexed      bool
+}
+
+// NewTTL returns the ttl check.
+func NewTTL(o TTLOptions) (*TTL, error) {
+	for k := range o.RowQueries {
+		if strings.Count(k, ".") < 2 {
+			return nil, fmt.Errorf("ttl: row_queries key %q: want db.schema.table", k)
+		}
+	}
+	switch {
+	case o.RowLimit < 0:
+		return nil, fmt.Errorf("ttl: row limit must be positive, got %d", o.RowLimit)
+	case o.RowQueryTimeout < 0:
+		return nil, fmt.Errorf("ttl: row query timeout must be positive, got %s", o.RowQueryTimeout)
+	case o.EventWindow < 0:
+		return nil, fmt.Errorf("ttl: event window must be positive, got %s", o.EventWindow)
+	case o.Rediscover < 0:
+		return nil, fmt.Errorf("ttl: rediscover interval must be positive, got %s", o.Rediscover)
+	}
+	if o.RowLimit == 0 {
+		o.RowLimit = ttlDefaultRowLimit
+	}
+	if o.RowQueryTimeout == 0 {
+		o.RowQueryTimeout = ttlDefaultRowTimeout
+	}
+	if o.EventWindow == 0 {
+		o.EventWindow = ttlDefaultEventWindow
+	}
+	if o.Rediscover == 0 {
+		o.Rediscover = ttlDefaultRediscover
+	}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	// The caller's map may change later; the check keeps its own copy.
+	rq := make(map[string]bool, len(o.RowQueries))
+	for k, v := range o.RowQueries {
+		rq[k] = v
+	}
+	o.RowQueries = rq
+	return &TTL{o: o, now: now, aost: ttlFollowerReadAOST}, nil
+}
+
+// Name returns "ttl", the check's configuration key.
+func (c *TTL) Name() string { return ttlCheckName }
+
+// ttlJobs is what the jobs query says about one table.
+type ttlJobs struct {
+	lastSuccess             *time.Time
+	other                   bool // a non-succeeded finished job exists
+	otherID                 int64
+	otherStatus, otherError string
+	otherFinished           time.Time
+}
+
+// Run collects once.
+func (c *TTL) Run(ctx context.Context, t *Target, s Sink) error {
+	if t == nil || t.SQL == nil {
+		reportQuery(s, ttlCheckName, errNoSQL)
+		return errNoSQL
+	}
+	log := t.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	// Connect first: which server it is decides the queries' shape.
+	if err := t.SQL.Ping(ctx); err != nil {
+		err = fmt.Errorf("connect: %w", err)
+		reportQuery(s, ttlCheckName, err)
+		return err
+	}
+	srv := t.SQL.Server()
+	if v := srv.Version; !v.IsZero() && !v.AtLeast(22, 2) {
+		// Row-level TTL is GA in v22.2 (a preview in v22.1, absent before).
+		if now := c.now(); now.Sub(c.unsupportedLogs) >= ttlUnsupportedLogEvery {
+			c.unsupportedLogs = now
+			log.Info("row-level TTL needs CockroachDB v22.2 or later; the ttl check reports no tables", "version", v.String())
+		}
+		s.Gauge(ttlTablesMetric, 0, nil)
+		reportQuery(s, ttlCheckName, nil)
+		return nil
+	}
+	now := c.now()
+	var errs []error
+	fail := func(err error) {
+		log.Error("ttl query failed", "err", err)
+		errs = append(errs, err)
+	}
+
+	if c.tables == nil || now.Sub(c.discoveredAt) >= c.o.Rediscover {
+		tables, err := c.discover(ctx, t.SQL, srv.IsCockroach, log)
+		if err != nil {
+			fail(err)
+		}
+		if tables != nil {
+			// Also after a partial failure (indexes unreadable): the list
+			// is right, only row queries wait for the next discovery.
+			c.tables, c.discoveredAt = tables, now
+		}
+	}
+	if c.tables == nil { // never discovered: nothing to report on
+		err := jobsCombine(errs)
+		reportQuery(s, ttlCheckName, err)
+		return err
+	}
+	s.Gauge(ttlTablesMetric, float64(len(c.tables)), nil)
+	if len(c.tables) == 0 { // no TTL anywhere: nothing else to read
+		err := jobsCombine(errs)
+		reportQuery(s, ttlCheckName, err)
+		return nil
+	}
+
+	jobs, err := c.readJobs(ctx, t.SQL, log)
+	if err != nil {
+		fail(err)
+	}
+	var paused map[int64]bool
+	if !c.o.NoSchedules {
+		if paused, err = c.readSchedules(ctx, t.SQL, log); err != nil {
+			fail(err)
+		}
+	}
+
+	first := c.announced == nil
+	if jobs != nil && first {
+		c.announced = map[ttlKey]int64{}
+	}
+	for _, tb := range c.tables {
+		if ctx.Err() != nil {
+			break
+		}
+		if err := c.reportTable(ctx, t.SQL, s, tb, jobs, paused, first, now, srv.IsCockroach, log); err != nil {
+			fail(err)
+		}
+	}
+	err = jobsCombine(errs)
+	reportQuery(s, ttlCheckName, err)
+	if ctx.Err() != nil {
+		return err
+	}
+	return nil
+}
+
+// reportTable sends one table's series; jobs is nil when the jobs could not
+// be read (no job series then, rather than zeros that look healthy). The
+// error is the row query's.
+func (c *TTL) reportTable(ctx context.Context, db *cluster.DB, s Sink, tb *ttlTable, jobs map[ttlKey]ttlJobs,
+	paused map[int64]bool, first bool, now time.Time, crdb bool, log *slog.Logger) error {
+	tags := []string{Tag("database", tb.key.db), Tag("table", tb.key.schema+"."+tb.key.table)}
+	s.Gauge(ttlPausedMetric, ttlBool(tb.params.Pause || paused[tb.id]), tags)
+
+	if jobs != nil {
+		j := jobs[tb.key]
+		if j.lastSuccess != nil {
+			s.Gauge(ttlJobAgeMetric, max(now.Sub(*j.lastSuccess).Seconds(), 0), tags)
+		}
+		// Failed: the newest finished job, unless a success came after it.
+		failed := j.other && (j.otherStatus == jobsFailed || j.otherStatus == jobsRevertFailed) &&
+			(j.lastSuccess == nil || j.otherFinished.After(*j.lastSuccess))
+		s.Gauge(ttlLastFailedMetric, ttlBool(failed), tags)
+		if failed && c.announced[tb.key] != j.otherID {
+			if !first || now.Sub(j.otherFinished) <= c.o.EventWindow {
+				s.Event(ttlFailureEvent(tb, j))
+			}
+			c.announced[tb.key] = j.otherID
+		}
+	}
+
+	if !c.runsRowQuery(tb) {
+		return nil
+	}
+	n, oldest, err := c.rowQuery(ctx, db, crdb, tb, now)
+	if err != nil {
+		return err
+	}
+	if n >= int64(c.o.RowLimit) {
+		log.Debug("expired rows capped at the row limit", "table", tb.key.String(), "limit", c.o.RowLimit)
+	}
+	lag := 0.0
+	if oldest != nil {
+		lag = max(now.Sub(*oldest).Seconds(), 0)
+	}
+	s.Gauge(ttlLagMetric, lag, tags)
+	s.Gauge(ttlExpiredMetric, float64(n), tags)
+	return nil
+}
+
+func ttlBool(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// ttlFailureEvent announces a table's newest TTL job failure.
+func ttlFailureEvent(tb *ttlTable, j ttlJobs) Event {
+	name := tb.key.String()
+	title := "Row-level TTL job for " + name + " failed"
+	var b strings.Builder
+	if j.otherError == "" {
+		b.WriteString("(no error text recorded)")
+	} else {
+		b.WriteString(j.otherError)
+	}
+	fmt.Fprintf(&b, "\n\nJob %d (%s), finished %s.", j.otherID, j.otherStatus, j.otherFinished.UTC().Format(time.RFC3339))
+	if j.lastSuccess != nil {
+		fmt.Fprintf(&b, " Last successful TTL job finished %s.", j.lastSuccess.UTC().Format(time.RFC3339))
+	} else {
+		b.WriteString(" No successful TTL job is retained for this table.")
+	}
+	if tb.params.Cron != "" {
+		fmt.Fprintf(&b, " Schedule: %s.", tb.params.Cron)
+	}
+	return Event{
+		Title:          jobsTruncate(title, ttlEventTitleMax),
+		Text:           jobsTruncate(b.String(), ttlEventTextMax),
+		AggregationKey: "crdb-ttl-" + name,
+		AlertType:      Error,
+		Timestamp:      j.otherFinished,
+		Tags:           []string{Tag("database", tb.key.db), Tag("table", tb.key.schema+"."+tb.key.table)},
+	}
+}
+
+// runsRowQuery: an explicit setting wins; otherwise only indexed tables.
+func (c *TTL) runsRowQuery(tb *ttlTable) bool {
+	if on, ok := c.o.RowQueries[tb.key.String()]; ok {
+		return on && tb.expr != ""
+	}
+	return tb.indexed
+}
+
+// ttlPrefix returns the catalog prefix for db: `"db".` on CockroachDB,
+// nothing on PostgreSQL (see the file comment).
+func ttlPrefix(crdb bool, db string) string {
+	if !crdb {
+		return ""
+	}
+	return pgx.Identifier{db}.Sanitize() + "."
+}
+
+// discover lists the TTL tables and which have an index leading with their
+// expiration column.
+func (c *TTL) discover(ctx context.Context, db *cluster.DB, crdb bool, log *slog.Logger) ([]*ttlTable, error) {
+	prefix := "crdb_internal."
+	if crdb {
+		prefix = `"".crdb_internal.`
+	}
+	rows, err := db.Query(ctx, fmt.Sprintf(ttlTablesQuery, prefix))
+	if err != nil {
+		return nil, fmt.Errorf("list TTL tables (crdb_internal.create_statements): %w", err)
+	}
+	tables := []*ttlTable{}
+	for rows.Next() {
+		var dbName, schema *string
+		var id *int64
+		var name, stmt string
+		if err := rows.Scan(&dbName, &schema, &id, &name, &stmt); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list TTL tables (crdb_internal.create_statements): %w", err)
+		}
+		p := ttlParseCreate(stmt)
+		if !p.On || dbName == nil || schema == nil {
+			continue
+		}
+		tb := &ttlTable{key: ttlKey{*dbName, *schema, name}, params: p}
+		if id != nil {
+			tb.id = *id
+		}
+		switch {
+		case p.Expression != "":
+			tb.expr = "(" + p.Expression + ")"
+			if col, ok := ttlPlainColumn(p.Expression); ok {
+				tb.column = col
+			}
+		default:
+			tb.column = ttlExpirationColumn
+		}
+		if tb.column != "" {
+			tb.expr = pgx.Identifier{tb.column}.Sanitize()
+		}
+		tables = append(tables, tb)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list TTL tables (crdb_internal.create_statements): %w", err)
+	}
+	sort.Slice(tables, func(a, b int) bool { return tables[a].key.String() < tables[b].key.String() })
+
+	// Index information, per database, for the tables whose row queries
+	// depend on it. A failure leaves them unindexed (no row query) and is
+	// reported; the table list itself stands.
+	byDB := map[string][]*ttlTable{}
+	var dbs []string
+	for _, tb := range tables {
+		if _, set := c.o.RowQueries[tb.key.String()]; set || tb.column == "" {
+			continue
+		}
+		if _, ok := byDB[tb.key.db]; !ok {
+			dbs = append(dbs, tb.key.db)
+		}
+		byDB[tb.key.db] = append(byDB[tb.key.db], tb)
+	}
+	var firstErr error
+	for _, name := range dbs {
+		if err := c.markIndexed(ctx, db, crdb, name, byDB[name]); err != nil {
+			log.Error("ttl: cannot read indexes; row queries skipped for this database", "database", name, "err", err)
+			if firstErr == nil {
+				firstErr = err
+			}
+		}
+	}
+	log.Debug("discovered TTL tables", "tables", len(tables))
+	if firstErr != nil {
+		// Keep the list (returned) but say what failed.
+		return tables, ttlPartialError{firstErr}
+	}
+	return tables, nil
+}
+
+// ttlPartialError marks a discovery that found the tables but not all their
+// indexes.
+type ttlPartialError struct{ err error }
+
+func (e ttlPartialError) Error() string { return e.err.Error() }
+func (e ttlPartialError) Unwrap() error { return e.err }
+
+// markIndexed sets indexed on the tables of one database that have an index
+// (primary or secondary, not partial) whose first key column is their
+// expiration column.
+func (c *TTL) markIndexed(ctx context.Context, db *cluster.DB, crdb bool, dbName string, tables []*ttlTable) error {
+	prefix := ttlPrefix(crdb, dbName)
+	names := make([]string, 0, len(tables))
+	for _, tb := range tables {
+		names = append(names, tb.key.table)
+	}
+	type rel struct{ schema, table string }
+	// Attribute number of each table's expiration column.
+	want := map[rel]string{}
+	for _, tb := range tables {
+		want[rel{tb.key.schema, tb.key.table}] = tb.column
+	}
+	attnum := map[rel]int64{}
+	rows, err := db.Query(ctx, fmt.Sprintf(ttlColumnsQuery, prefix), names)
+	if err != nil {
+		return fmt.Errorf("read columns of TTL tables in database %s (pg_catalog.pg_attribute): %w", dbName, err)
+	}
+	for rows.Next() {
+		var r rel
+		var col string
+		var num int64
+		if err := rows.Scan(&r.schema, &r.table, &col, &num); err != nil {
+			rows.Close()
+			return fmt.Errorf("read columns of TTL tables in database %s (pg_catalog.pg_attribute): %w", dbName, err)
+		}
+		if w, ok := want[r]; ok && w == col {
+			attnum[r] = num
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read columns of TTL tables in database %s (pg_catalog.pg_attribute): %w", dbName, err)
+	}
+	leads := map[rel]bool{}
+	rows, err = db.Query(ctx, fmt.Sprintf(ttlIndexesQuery, prefix), names)
+	if err != nil {
+		return fmt.Errorf("read indexes of TTL tables in database %s (pg_catalog.pg_index): %w", dbName, err)
+	}
+	for rows.Next() {
+		var r rel
+		var indkey *string
+		if err := rows.Scan(&r.schema, &r.table, &indkey); err != nil {
+			rows.Close()
+			return fmt.Errorf("read indexes of TTL tables in database %s (pg_catalog.pg_index): %w", dbName, err)
+		}
+		if indkey == nil {
+			continue
+		}
+		if first, ok := ttlFirstIndexKey(*indkey); ok {
+			if num, known := attnum[r]; known && num == first {
+				leads[r] = true
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read indexes of TTL tables in database %s (pg_catalog.pg_index): %w", dbName, err)
+	}
+	for _, tb := range tables {
+		tb.indexed = leads[rel{tb.key.schema, tb.key.table}]
+	}
+	return nil
+}
+
+// readJobs returns, per table, its newest successful and newest other
+// finished TTL job.
+func (c *TTL) readJobs(ctx context.Context, db *cluster.DB, log *slog.Logger) (map[ttlKey]ttlJobs, error) {
+	rows, err := db.Query(ctx, ttlJobsQuery)
+	if err != nil {
+		return nil, fmt.Errorf("read ROW LEVEL TTL jobs (crdb_internal.jobs): %w", err)
+	}
+	out := map[ttlKey]ttlJobs{}
+	for rows.Next() {
+		var target, status, errText *string
+		var ok bool
+		var id int64
+		var finished time.Time
+		if err := rows.Scan(&target, &ok, &id, &status, &finished, &errText); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read ROW LEVEL TTL jobs (crdb_internal.jobs): %w", err)
+		}
+		if target == nil {
+			continue
+		}
+		d, s, tbl, found := ttlJobTarget(*target)
+		if !found {
+			log.Debug("ttl: job description names no table", "job_id", id, "description", *target)
+			continue
+		}
+		k := ttlKey{d, s, tbl}
+		j := out[k]
+		if ok {
+			f := finished
+			j.lastSuccess = &f
+		} else {
+			j.other, j.otherID, j.otherFinished = true, id, finished
+			j.otherStatus, j.otherError = jobsOr(status, ""), jobsOr(errText, "")
+		}
+		out[k] = j
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read ROW LEVEL TTL jobs (crdb_internal.jobs): %w", err)
+	}
+	return out, nil
+}
+
+// readSchedules returns the table IDs whose TTL schedule is paused.
+func (c *TTL) readSchedules(ctx context.Context, db *cluster.DB, log *slog.Logger) (map[int64]bool, error) {
+	rows, err := db.Query(ctx, ttlSchedulesQuery)
+	if err != nil {
+		return nil, fmt.Errorf("read TTL schedules (system.scheduled_jobs): %w", err)
+	}
+	paused := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		var label string
+		var next *time.Time
+		if err := rows.Scan(&id, &label, &next); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read TTL schedules (system.scheduled_jobs): %w", err)
+		}
+		table, ok := ttlScheduleTableID(label)
+		if !ok {
+			log.Debug("ttl: schedule label names no table ID", "schedule_id", id, "label", label)
+			continue
+		}
+		if next == nil {
+			paused[table] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read TTL schedules (system.scheduled_jobs): %w", err)
+	}
+	return paused, nil
+}
+
+// rowQuery counts a table's expired rows (at most RowLimit) and finds the
+// oldest one's expiration. With an index leading with the expiration
+// column this reads at most RowLimit index entries; elsewhere it scans the
+// table (opt-in only). On CockroachDB it reads a follower snapshot a few
+// seconds old, so it does not contend with the workload or the TTL job.
+func (c *TTL) rowQuery(ctx context.Context, db *cluster.DB, crdb bool, tb *ttlTable, now time.Time) (int64, *time.Time, error) {
+	rel := pgx.Identifier{tb.key.schema, tb.key.table}
+	if crdb {
+		rel = pgx.Identifier{tb.key.db, tb.key.schema, tb.key.table}
+	}
+	// tb.expr is either a quoted column or the table's own
+	// ttl_expiration_expression, which CockroachDB validated and runs in
+	// its TTL job: it is SQL by definition.
+	inner := fmt.Sprintf("SELECT %[1]s AS e FROM %[2]s WHERE %[1]s < $1 ORDER BY %[1]s LIMIT %[3]d",
+		tb.expr, rel.Sanitize(), c.o.RowLimit)
+	run := func(aost string) (int64, *time.Time, error) {
+		q := "SELECT count(*), min(e) FROM (" + inner + ") AS expired"
+		if aost != "" {
+			q += " AS OF SYSTEM TIME " + aost
+		}
+		qctx, cancel := context.WithTimeout(ctx, c.o.RowQueryTimeout)
+		defer cancel()
+		var n int64
+		var oldest *time.Time
+		err := db.QueryRow(qctx, q, now.UTC()).Scan(&n, &oldest)
+		return n, oldest, err
+	}
+	aost := ""
+	if crdb {
+		aost = c.aost
+	}
+	n, oldest, err := run(aost)
+	if err != nil && crdb && aost == ttlFollowerReadAOST && ttlFollowerReadRefused(err) {
+		c.aost = ttlFallbackAOST
+		n, oldest, err = run(c.aost)
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("count expired rows of %s: %w", tb.key.String(), err)
+	}
+	return n, oldest, nil
+}
+
+// ttlFollowerReadRefused recognises follower_read_timestamp() being
+// unavailable (an enterprise feature before it moved to the core).
+func ttlFollowerReadRefused(err error) bool {
+	msg := strings.ToLower(err.Error())
+	return strings.Contains(msg, "follower_read_timestamp") || strings.Contains(msg, "enterprise")
+}
+
+// ttlCatalog lists what the check sends; the code above sends exactly these
+// names (TestTTLCatalog checks every recorded point against it).
+var ttlCatalog = []Metric{
+	{Name: ttlJobAgeMetric, Kind: KindGauge, Unit: "second", Tags: []string{"database", "table"},
+		Description: "Per TTL table: seconds since its last successful ROW LEVEL TTL job finished (not sent when none is retained).",
+		PerNode:     1, ClusterLevel: true},
+	{Name: ttlLagMetric, Kind: KindGauge, Unit: "second", Tags: []string{"database", "table"},
+		Description: "Per TTL table: age of the oldest expired row still there, 0 when none (where the row query runs).",
+		PerNode:     1, ClusterLevel: true},
+	{Name: ttlExpiredMetric, Kind: KindGauge, Unit: "row", Tags: []string{"database", "table"},
+		Description: "Per TTL table: expired rows still there, capped at the row limit (where the row query runs).",
+		PerNode:     1, ClusterLevel: true},
+	{Name: ttlLastFailedMetric, Kind: KindGauge, Tags: []string{"database", "table"},
+		Description: "Per TTL table: 1 when its newest finished TTL job failed, else 0.",
+		PerNode:     1, ClusterLevel: true},
+	{Name: ttlPausedMetric, Kind: KindGauge, Tags: []string{"database", "table"},
+		Description: "Per TTL table: 1 when its TTL schedule is paused or the table has ttl_pause set, else 0.",
+		PerNode:     1, ClusterLevel: true},
+	{Name: ttlTablesMetric, Kind: KindGauge, Unit: "table",
+		Description: "Tables with row-level TTL, in every database.",
+		PerNode:     1, ClusterLevel: true},
+	{Name: ttlFailedEventName, Kind: KindEvent, Tags: []string{"database", "table"},
+		Description:  "Event when a TTL table's newest TTL job failed, with the error text in the body.",
+		ClusterLevel: true},
+}
+
+func init() {
+	registerCatalog(func() []Metric {
+		out := make([]Metric, len(ttlCatalog))
+		for i, m := range ttlCatalog {
+			m.Check = ttlCheckName
+			out[i] = m
+		}
+		return out
+	})
+}
+
+// Parsing of what CockroachDB says about row-level TTL tables: the storage
+// parameters of SHOW CREATE TABLE (crdb_internal.create_statements), the
+// table named by a TTL job's description and the table ID in a TTL
+// schedule's label.
+
+// ttlParams are a table's row-level TTL storage parameters.
+type ttlParams struct {
+	// On is true when the table has row-level TTL.
+	On bool
+	// ExpireAfter is ttl_expire_after as written ("3 mons", "00:10:00").
+	ExpireAfter string
+	// Expression is ttl_expiration_expression, unquoted SQL.
+	Expression string
+	// Cron is ttl_job_cron; empty means the version's default.
+	Cron string
+	// Pause is ttl_pause.
+	Pause bool
+}
+
+// ttlParseCreate finds the table-level WITH (...) storage parameters of a
+// CREATE TABLE statement as SHOW CREATE TABLE prints it, e.g.
+//
+//	CREATE TABLE public.events (...) WITH (ttl = 'on', ttl_expire_after = '3 mons':::INTERVAL, ttl_job_cron = '@daily')
+//
+// Index-level WITH clauses inside the column list (hash-sharded indexes)
+// are skipped: only what follows the table body counts.
+func ttlParseCreate(stmt string) ttlParams {
+	var p ttlParams
+	body := -1 // the column list's '(' (table names may be quoted and hold one)
+	for i := 0; i < len(stmt) && body < 0; {
+		switch stmt[i] {
+		case '\'', '"':
+			i = ttlSkipQuoted(stmt, i)
+		case '(':
+			body = i
+		default:
+			i++
+		}
+	}
+	if body < 0 {
+		return p
+	}
+	end := ttlMatchParen(stmt, body)
+	if end < 0 {
+		return p
+	}
+	rest := stmt[end+1:]
+	// The table's WITH is the first top-level WITH followed by '(' after
+	// the body (PARTITION BY, LOCALITY may come before or after it).
+	open := -1
+	for i := 0; i < len(rest); {
+		switch c := rest[i]; {
+		case c == '\'' || c == '"':
+			i = ttlSkipQuoted(rest, i)
+		case c == '(':
+			if e := ttlMatchParen(rest, i); e > 0 {
+				i = e + 1
+			} else {
+				return p
+			}
+		case ttlIsWordStart(c) && (i == 0 || !ttlIsWordByte(rest[i-1])):
+			j := i
+			for j < len(rest) && ttlIsWordByte(rest[j]) {
+				j++
+			}
+			if strings.EqualFold(rest[i:j], "with") {
+				k := j
+				for k < len(rest) && ttlIsSpace(rest[k]) {
+					k++
+				}
+				if k < len(rest) && rest[k] == '(' {
+					open = k
+				}
+			}
+			i = j
+		default:
+			i++
+		}
+		if open >= 0 {
+			break
+		}
+	}
+	if open < 0 {
+		return p
+	}
+	close := ttlMatchParen(rest, open)
+	if close < 0 {
+		return p
+	}
+	for _, item := range ttlSplitTop(rest[open+1 : close]) {
+		key, val, ok := strings.Cut(item, "=")
+		if !ok {
+			continue
+		}
+		key = strings.ToLower(strings.TrimSpace(key))
+		val = ttlParseValue(strings.TrimSpace(val))
+		switch key {
+		case "ttl":
+			p.On = p.On || ttlTruthy(val)
+		case "ttl_expire_after":
+			p.ExpireAfter, p.On = val, true
+		case "ttl_expiration_expression":
+			p.Expression, p.On = val, true
+		case "ttl_job_cron":
+			p.Cron = val
+		case "ttl_pause":
+			p.Pause = ttlTruthy(val)
+		}
+	}
+	return p
+}
+
+// ttlMatchParen returns the index of the ')' closing the '(' at open,
+// skipping quoted strings and identifiers, or -1.
+func ttlMatchParen(s string, open int) int {
+	depth := 0
+	for i := open; i < len(s); {
+		switch s[i] {
+		case '\'', '"':
+			i = ttlSkipQuoted(s, i)
+			continue
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+		i++
+	}
+	return -1
+}
+
+// ttlSkipQuoted returns the index just past the string or identifier
+// starting at i (a quote). e'...' strings escape with backslashes, the
+// others by doubling the quote.
+func ttlSkipQuoted(s string, i int) int {
+	q := s[i]
+	backslash := q == '\'' && i > 0 && (s[i-1] == 'e' || s[i-1] == 'E') &&
+		(i == 1 || !ttlIsWordByte(s[i-2]))
+	for j := i + 1; j < len(s); j++ {
+		switch {
+		case backslash && s[j] == '\\':
+			j++
+		case s[j] == q:
+			if j+1 < len(s) && s[j+1] == q {
+				j++
+				continue
+			}
+			return j + 1
+		}
+	}
+	return len(s)
+}
+
+// ttlSplitTop splits a parameter list on commas outside quotes and parens.
+func ttlSplitTop(s string) []string {
+	var out []string
+	start, depth := 0, 0
+	for i := 0; i < len(s); {
+		switch s[i] {
+		case '\'', '"':
+			i = ttlSkipQuoted(s, i)
+			continue
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ',':
+			if depth == 0 {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+		i++
+	}
+	return append(out, s[start:])
+}
+
+// ttlParseValue turns a printed parameter value into its text: 'x' and
+// e'x' strings are unquoted (type annotations such as :::INTERVAL dropped),
+// bare words (true, 500) are returned as they are.
+func ttlParseValue(v string) string {
+	escaped := false
+	if len(v) >= 2 && (v[0] == 'e' || v[0] == 'E') && v[1] == '\'' {
+		escaped, v = true, v[1:]
+	}
+	if v == "" || v[0] != '\'' {
+		return v
+	}
+	var b strings.Builder
+	for i := 1; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case escaped && c == '\\' && i+1 < len(v):
+			i++
+			switch v[i] {
+			case 'n':
+				b.WriteByte('\n')
+			case 't':
+				b.WriteByte('\t')
+			case 'r':
+				b.WriteByte('\r')
+			default:
+				b.WriteByte(v[i])
+			}
+		case c == '\'':
+			if i+1 < len(v) && v[i+1] == '\'' {
+				b.WriteByte('\'')
+				i++
+				continue
+			}
+			return b.String() // the rest is a type annotation
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func ttlTruthy(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "on", "true", "t", "yes", "1":
+		return true
+	}
+	return false
+}
+
+func ttlIsSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func ttlIsWordStart(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+}
+
+func ttlIsWordByte(c byte) bool { return ttlIsWordStart(c) || c >= '0' && c <= '9' || c == '$' }
+
+// ttlPlainColumn returns the column an expiration expression is, when it is
+// just a column: "expires_at", "(expires_at)", "\"ExpireAt\"". Unquoted
+// identifiers fold to lower case, as CockroachDB folds them. Anything else
+// (ts + INTERVAL '30 days') is not a plain column.
+func ttlPlainColumn(expr string) (string, bool) {
+	e := strings.TrimSpace(expr)
+	for len(e) >= 2 && e[0] == '(' && ttlMatchParen(e, 0) == len(e)-1 {
+		e = strings.TrimSpace(e[1 : len(e)-1])
+	}
+	if e == "" {
+		return "", false
+	}
+	if e[0] == '"' {
+		if ttlSkipQuoted(e, 0) != len(e) || len(e) < 2 {
+			return "", false
+		}
+		return strings.ReplaceAll(e[1:len(e)-1], `""`, `"`), true
+	}
+	if !ttlIsWordStart(e[0]) {
+		return "", false
+	}
+	for i := 1; i < len(e); i++ {
+		if !ttlIsWordByte(e[i]) {
+			return "", false
+		}
+	}
+	return strings.ToLower(e), true
+}
+
+// ttlSplitName splits a printed qualified name ("shop.public.events",
+// "\"my db\".public.\"T\"") into its parts, unquoting quoted ones and
+// folding unquoted ones to lower case (as printed, they already are).
+func ttlSplitName(s string) []string {
+	var parts []string
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"':
+			end := ttlSkipQuoted(s, i)
+			inner := s[i+1 : max(i+1, end-1)]
+			b.WriteString(strings.ReplaceAll(inner, `""`, `"`))
+			i = end - 1
+		case c == '.':
+			parts = append(parts, b.String())
+			b.Reset()
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return append(parts, b.String())
+}
+
+// ttlJobTarget returns the table a ROW LEVEL TTL job works on from the first
+// line of its description: "ttl for <db.schema.table>" (v22.2: the whole
+// description; v23.1+: followed by the SELECT and DELETE it runs).
+func ttlJobTarget(firstLine string) (db, schema, table string, ok bool) {
+	name, found := strings.CutPrefix(strings.TrimSpace(firstLine), "ttl for ")
+	if !found {
+		return "", "", "", false
+	}
+	parts := ttlSplitName(strings.TrimSpace(name))
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+		return "", "", "", false
+	}
+	return parts[0], parts[1], parts[2], true
+}
+
+// TTL schedules are labelled "row-level-ttl: <table> [<id>]" (v23.x and
+// later) or "row-level-ttl-<id>" (older). The table ID is the stable part:
+// the name in the label is the one the table had when TTL was enabled.
+var ttlScheduleLabelRe = regexp.MustCompile(`^row-level-ttl(?:-(\d+)|: .*\[(\d+)\])\s*$`)
+
+// ttlScheduleTableID returns the table ID in a TTL schedule label.
+func ttlScheduleTableID(label string) (int64, bool) {
+	m := ttlScheduleLabelRe.FindStringSubmatch(label)
+	if m == nil {
+		return 0, false
+	}
+	id := m[1]
+	if id == "" {
+		id = m[2]
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	return n, err == nil
+}
+
+// ttlFirstIndexKey returns the first column number of an index key as
+// pg_index.indkey prints it: "3 1" (PostgreSQL int2vector) or "{3,1}".
+func ttlFirstIndexKey(indkey string) (int64, bool) {
+	s := strings.Trim(strings.TrimSpace(indkey), "{}")
+	f := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' })
+	if len(f) == 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(f[0], 10, 64)
+	return n, err == nil
+}
