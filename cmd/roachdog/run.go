@@ -246,6 +246,18 @@ func buildJobs(in config.Instance) ([]exporter.Job, error) {
 	}); err != nil {
 		return nil, err
 	}
+	j := in.Checks.Jobs
+	if err := add("jobs", j.Enabled, j.Interval, j.Timeout, func() (checks.Check, error) {
+		return checks.NewJobs(checks.JobsOptions{Window: j.Window})
+	}); err != nil {
+		return nil, err
+	}
+	tt := in.Checks.TTL
+	if err := add("ttl", tt.Enabled, tt.Interval, tt.Timeout, func() (checks.Check, error) {
+		return checks.NewTTL(checks.TTLOptions{RowQueries: tt.RowQueries, RowLimit: tt.RowLimit})
+	}); err != nil {
+		return nil, err
+	}
 	return jobs, nil
 }
 
