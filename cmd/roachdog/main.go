@@ -22,6 +22,9 @@ const usage = `roachdog: CockroachDB observability for Datadog
 Usage:
   roachdog run [--config FILE] [--once] [--dry-run] [--log-format text|json] [--log-level LEVEL]
   roachdog catalog [--format table|markdown|json] [--namespace NS]
+  roachdog validate [--namespace NS] [--dir DIR]
+  roachdog apply [--dry-run] [--notify @h[,@h]] [--only dashboards|monitors] [--dir DIR]
+  roachdog downtime --cluster NAME [--node-id N] --duration D [--message M] | --cancel ID
   roachdog version
 
 Commands:
@@ -30,6 +33,12 @@ Commands:
             datagrams to stdout instead of sending them)
   catalog   print every metric roachdog can send, with type, unit, tags,
             expected series per node and description
+  validate  check the shipped dashboards and monitors offline against the
+            metric catalog (or the files under DIR/dashboards, DIR/monitors)
+  apply     create or update the dashboards and monitors in Datadog
+            (DD_API_KEY, DD_APP_KEY, DD_SITE), idempotently
+  downtime  schedule (or cancel) a Datadog downtime for a cluster or node,
+            for a planned drain or rolling upgrade
   version   print the version
   healthcheck [--url URL]
             probe a running roachdog's /healthz (the container's HEALTHCHECK)
@@ -58,6 +67,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdCatalog(args[1:], stdout, stderr)
 	case "healthcheck":
 		err = cmdHealthcheck(ctx, args[1:], stdout, stderr)
+	case "validate":
+		err = cmdValidate(args[1:], stdout, stderr)
+	case "apply":
+		err = cmdApply(ctx, args[1:], stdout, stderr)
+	case "downtime":
+		err = cmdDowntime(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 	case "help", "-h", "--help", "-help":

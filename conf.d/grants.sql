@@ -1,0 +1,68 @@
+-- roachdog's least-privilege monitoring user, for CockroachDB v23.1 and later.
+--
+-- Run it once as an admin (root), against any node or the load balancer:
+--
+--   cockroach sql --certs-dir=certs --host=LB:26257 < conf.d/grants.sql
+--
+-- then give the user a password (secure clusters only: an insecure cluster
+-- refuses passwords and lets any user in without one). Keep it to letters,
+-- digits and . _ ~ - so that it needs no escaping in sql_url; read it from
+-- stdin so that it stays out of your shell history and the process list:
+--
+--   printf "ALTER USER roachdog WITH PASSWORD '%s';\n" "$CRDB_PASSWORD" |
+--     cockroach sql --certs-dir=certs --host=LB:26257
+--
+-- (the Kubernetes Job deploy/kubernetes/roachdog-grants-job.yaml runs the
+-- same statements, with the password from the roachdog-sql Secret) and point
+-- roachdog at it:
+--
+--   sql_url: postgresql://roachdog:${CRDB_PASSWORD}@LB:26257/defaultdb?sslmode=verify-full&sslrootcert=/certs/ca.crt
+--
+-- Every statement is idempotent: run the file again after an upgrade.
+--
+-- What roachdog reads, and the privilege that allows it:
+--   VIEWACTIVITY         crdb_internal statement and transaction statistics,
+--                        contention, cluster_locks, sessions and queries,
+--                        ranges_no_leases. VIEWACTIVITYREDACTED is enough if
+--                        you do not want roachdog to see statement constants
+--                        (a user with both gets the redacted view).
+--   VIEWCLUSTERMETADATA  node liveness and gossip (node discovery), node
+--                        status, gossip_alerts, node_metrics, hot ranges, and
+--                        on recent versions /_status/nodes and
+--                        /_status/critical_nodes through the HTTP API.
+--   VIEWCLUSTERSETTING   crdb_internal.cluster_settings / SHOW CLUSTER SETTING.
+--   VIEWJOB              every user's jobs: crdb_internal.jobs / SHOW JOBS
+--                        (row-level TTL, backups, changefeeds, schema changes).
+-- None of them lets roachdog read or write table data, change a setting or
+-- pause, resume or cancel a job. /_status/vars needs no login at all.
+--
+-- Still admin-only (roachdog reports the privilege error and carries on):
+--   - the replication reports (system.replication_*), read for constraint
+--     violations on v22.2 and earlier; v23.1 and later use
+--     /_status/critical_nodes instead;
+--   - /_status/nodes and /_status/critical_nodes on versions whose status API
+--     predates VIEWCLUSTERMETADATA there, and the HTTP API's /api/v2/login/
+--     where the docs require an admin login role.
+--
+-- Older versions (verify against your version's docs):
+--   - v22.2 has GRANT SYSTEM but no VIEWJOB: leave VIEWJOB out of the GRANT.
+--     Seeing other users' jobs there needs admin or the CONTROLJOB role option
+--     (ALTER USER roachdog WITH CONTROLJOB), which also allows pausing and
+--     cancelling them.
+--   - v22.1 and earlier have no system privileges; use role options instead:
+--       ALTER USER roachdog WITH VIEWACTIVITY VIEWCLUSTERSETTING;
+--     node liveness and gossip tables need admin there.
+
+CREATE USER IF NOT EXISTS roachdog;
+
+GRANT SYSTEM VIEWACTIVITY, VIEWCLUSTERMETADATA, VIEWCLUSTERSETTING, VIEWJOB TO roachdog;
+
+-- v25.4 added the allow_unsafe_internals session variable, and v26.1 turned
+-- it off by default: without it, every crdb_internal table outside a short
+-- allowlist (jobs, gossip_nodes, kv_node_status, ranges, cluster_settings,
+-- ...) fails with "Access to crdb_internal and system is restricted"
+-- (SQLSTATE 42501). The role default turns it on for roachdog's sessions only.
+-- Versions before v25.4 do not know the variable and reject this statement
+-- with "unrecognized configuration parameter": it is the last one on
+-- purpose, so everything above has been applied; ignore the error there.
+ALTER ROLE roachdog SET allow_unsafe_internals = on;
