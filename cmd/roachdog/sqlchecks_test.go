@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/roachdog/roachdog/internal/dsdtest"
+	"github.com/roachdog/roachdog/internal/pgtest"
+	"github.com/roachdog/roachdog/internal/testenv"
+)
+
+// TestRunOnceSQLChecks runs every SQL check through the real run path, as
+// configured by default when sql_url is set, against the PostgreSQL
+// emulation of a v23.2 cluster (liveness, jobs and TTL scenarios), and checks
+// that each one reports.
+func TestRunOnceSQLChecks(t *testing.T) {
+	pg := pgtest.Shared(t)
+	db := pg.NewDB(t, "sqlchecks")
+	for _, f := range []string{"crdb_v23.2.sql", "crdb_v23.2_liveness.sql", "scenario_v23.2_liveness.sql",
+		"crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql", "crdb_v23.2_ttl.sql"} {
+		pg.LoadFile(t, db, filepath.Join(testenv.Testdata(t), "sql", f))
+	}
+	node := newFakeNode(t, filepath.Join(testenv.Testdata(t), "vars", "v23_secure_node1_t0.txt"))
+	cfg := writeConfig(t, fmt.Sprintf(`init_config:
+  dogstatsd_url: udp://127.0.0.1:1
+instances:
+  - cluster: sql
+    sql_url: %s
+    status_urls: [%s]
+    checks:
+      liveness: {expected_nodes: 5}
+      ranges: {enabled: false}
+      schema: {enabled: false}
+`, pg.URL(db), node.srv.URL))
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"run", "--once", "--dry-run", "--config", cfg}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	snap, err := dsdtest.Parse(stdout.String())
+	if err != nil {
+		t.Fatalf("dry-run output: %v", err)
+	}
+	want := map[string]float64{"crdb.nodes.live": 4, "crdb.nodes.decommissioning": 1, "crdb.nodes.dead": 0, "crdb.nodes.expected": 5}
+	for name, v := range want {
+		if got := snap.FindMetrics(name, "cluster:sql"); len(got) != 1 || got[0].Value != v {
+			t.Errorf("%s = %+v, want %v", name, got, v)
+		}
+	}
+	for _, check := range []string{"liveness", "jobs", "ttl"} {
+		sc := snap.FindServiceChecks("crdb.sql.can_query", "check:"+check)
+		if len(sc) != 1 || sc[0].Status != 0 {
+			t.Errorf("sql.can_query for %s = %+v, want OK\nstderr:\n%s", check, sc, stderr.String())
+		}
+	}
+	if len(snap.FindMetrics("crdb.jobs.count")) == 0 {
+		t.Errorf("no crdb.jobs.count")
+	}
+	if got := snap.FindMetrics("crdb.ttl.tables", "cluster:sql"); len(got) != 1 {
+		t.Errorf("crdb.ttl.tables = %+v", got)
+	}
+	if sc := snap.FindServiceChecks("crdb.cluster.nodes_live", "cluster:sql"); len(sc) != 1 || sc[0].Status == 0 {
+		t.Errorf("cluster.nodes_live = %+v, want not OK (node 5 is decommissioning)", sc)
+	}
+	if got := snap.FindMetrics("crdb.node.up", "cluster:sql"); len(got) != 1 || got[0].Value != 1 {
+		t.Errorf("vars still runs beside the SQL checks: crdb.node.up = %+v", got)
+	}
+}
