@@ -312,11 +312,9 @@ func (d *decoder) instance(n *yaml.Node, path string) (Instance, *yaml.Node) {
 				"ranges": func(v *yaml.Node, p string) {
 					d.sqlCheck(v, p, &in.Checks.Ranges.CheckCommon, &sql.ranges, nil)
 				},
-				"ttl":  func(v *yaml.Node, p string) { d.ttl(v, p, &in.Checks.TTL, &sql.ttl) },
-				"jobs": func(v *yaml.Node, p string) { d.jobs(v, p, &in.Checks.Jobs, &sql.jobs) },
-				"schema": func(v *yaml.Node, p string) {
-					d.sqlCheck(v, p, &in.Checks.Schema.CheckCommon, &sql.schema, nil)
-				},
+				"ttl":    func(v *yaml.Node, p string) { d.ttl(v, p, &in.Checks.TTL, &sql.ttl) },
+				"jobs":   func(v *yaml.Node, p string) { d.jobs(v, p, &in.Checks.Jobs, &sql.jobs) },
+				"schema": func(v *yaml.Node, p string) { d.schema(v, p, &in.Checks.Schema, &sql.schema) },
 			})
 		},
 		"custom_queries": func(v *yaml.Node, p string) { in.CustomQueries = d.customQueries(v, p) },

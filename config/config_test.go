@@ -82,7 +82,7 @@ func TestDefaults(t *testing.T) {
 				Ranges:   Ranges{CheckCommon{Interval: time.Minute, Timeout: 20 * time.Second}},
 				TTL:      TTL{CheckCommon: CheckCommon{Interval: 5 * time.Minute, Timeout: 30 * time.Second}, RowLimit: 100_000, RowQueries: map[string]bool{}},
 				Jobs:     Jobs{CheckCommon: CheckCommon{Interval: time.Minute, Timeout: 20 * time.Second}, Window: time.Hour},
-				Schema:   Schema{CheckCommon{Interval: time.Hour, Timeout: time.Minute}},
+				Schema:   Schema{CheckCommon: CheckCommon{Interval: time.Hour, Timeout: time.Minute}, MaxEvents: 20},
 			},
 		}},
 	}
@@ -186,7 +186,7 @@ func TestFull(t *testing.T) {
 					RowQueries:  map[string]bool{"shop.public.sessions": true, "shop.public.events": false},
 				},
 				Jobs:   Jobs{CheckCommon: CheckCommon{Enabled: false, Interval: 2 * time.Minute, Timeout: 20 * time.Second}, Window: 2 * time.Hour},
-				Schema: Schema{CheckCommon{Enabled: true, Interval: time.Hour, Timeout: 90 * time.Second}},
+				Schema: Schema{CheckCommon: CheckCommon{Enabled: true, Interval: time.Hour, Timeout: 90 * time.Second}, MaxEvents: 20},
 			},
 			CustomQueries: []CustomQuery{
 				{
@@ -1059,7 +1059,7 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		"cluster", "status_urls", "discover", "discovery", "scheme", "http_port", "refresh_interval", "sql_url",
 		"min_collection_interval", "tls", "ca_file", "cert_file", "key_file", "insecure_skip_verify", "server_name",
 		"checks", "vars", "enabled", "interval", "timeout", "max_payload_bytes", "max_concurrent_scrapes", "include", "exclude", "quantiles",
-		"liveness", "expected_nodes", "ranges", "ttl", "row_limit", "row_queries", "jobs", "window", "schema",
+		"liveness", "expected_nodes", "ranges", "ttl", "row_limit", "row_queries", "jobs", "window", "schema", "databases", "tables", "min_rows", "max_events",
 		"custom_queries", "metric_prefix", "query", "columns", "name", "type", "collection_interval",
 		"status_api", "username", "password",
 	}

@@ -95,6 +95,61 @@ func (d *decoder) jobs(n *yaml.Node, path string, j *Jobs, st *checkState) {
 	})
 }
 
+func (d *decoder) schema(n *yaml.Node, path string, s *Schema, st *checkState) {
+	d.sqlCheck(n, path, &s.CheckCommon, st, map[string]func(*yaml.Node, string){
+		"databases": func(x *yaml.Node, p string) { s.Databases = d.names(x, p, false) },
+		"tables":    func(x *yaml.Node, p string) { s.Tables = d.names(x, p, true) },
+		"min_rows": func(x *yaml.Node, p string) {
+			if v, ok := d.integer(x, p, 0, 1<<62); ok {
+				s.MinRows = v
+			}
+		},
+		"max_events": func(x *yaml.Node, p string) {
+			if v, ok := d.integer(x, p, 1, 10_000); ok {
+				s.MaxEvents = int(v)
+			}
+		},
+	})
+}
+
+// names decodes a list of database names, or of "database.schema.table"
+// names when qualified.
+func (d *decoder) names(n *yaml.Node, path string, qualified bool) []string {
+	items, ok := d.list(n, path)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for i, it := range items {
+		p := indexPath(path, i)
+		s, ok := d.str(it, p)
+		if !ok {
+			continue
+		}
+		parts := strings.Split(s, ".")
+		valid := len(parts) == 1
+		if qualified {
+			valid = len(parts) == 3
+		}
+		for _, part := range parts {
+			valid = valid && tablePartRe.MatchString(part)
+		}
+		if !valid {
+			want := "a database name"
+			if qualified {
+				want = `"database.schema.table"`
+			}
+			d.errorf(it, p, "%q: want %s", s, want)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// DefaultSchemaMaxEvents caps the schema check's problem events per run.
+const DefaultSchemaMaxEvents = 20
+
 // tablePartRe is one part of a "database.schema.table" name: no dot, no
 // space, no quote (roachdog compares the name as the cluster spells it).
 var tablePartRe = regexp.MustCompile(`^[^.\s"'` + "`" + `]+$`)
@@ -160,6 +215,9 @@ func (d *decoder) finishSQL(in *Instance, st *sqlState, path string, sqlBad bool
 	d.finishSQLCheck(&c.TTL.CheckCommon, &st.ttl, checks, "ttl", hasSQL, sqlBad, DefaultTTLInterval, DefaultTTLTimeout)
 	d.finishSQLCheck(&c.Jobs.CheckCommon, &st.jobs, checks, "jobs", hasSQL, sqlBad, DefaultJobsInterval, DefaultJobsTimeout)
 	d.finishSQLCheck(&c.Schema.CheckCommon, &st.schema, checks, "schema", hasSQL, sqlBad, DefaultSchemaInterval, DefaultSchemaTimeout)
+	if c.Schema.MaxEvents == 0 {
+		c.Schema.MaxEvents = DefaultSchemaMaxEvents
+	}
 
 	if c.TTL.RowLimit == 0 {
 		c.TTL.RowLimit = DefaultTTLRowLimit
@@ -239,16 +297,25 @@ func sqlURLCredentials(raw string) (user, password string) {
 	return user, password
 }
 
-// columnTypes are the column types roachdog takes, as the Agent spells them.
-var columnTypes = []string{ColumnGauge, ColumnCount, ColumnMonotonicCount, ColumnRate, ColumnTag}
+// columnTypes are the column types roachdog takes, as the Agent spells them
+// (the custom_queries check implements each); metric types first.
+var columnTypes = []string{ColumnGauge, ColumnCount, ColumnMonotonicCount, ColumnRate, ColumnMonotonicGauge,
+	ColumnTimeElapsed, ColumnTag, ColumnTagNotNull, ColumnTagList, ColumnSource}
+
+// metricColumnTypes is how many of columnTypes send a metric.
+const metricColumnTypes = 6
+
+// isTagColumn: the column's name is a tag key.
+func isTagColumn(t string) bool {
+	return t == ColumnTag || t == ColumnTagNotNull || t == ColumnTagList
+}
 
 // agentOnlyTypes are column types the Agent knows that roachdog does not
-// send: the Postgres check's other submission methods and the types of the
-// Agent's generic query manager.
+// send: they need a histogram or distribution submission, or options the
+// Agent's generic query manager reads and roachdog does not.
 var agentOnlyTypes = map[string]bool{
-	"histogram": true, "historate": true, "distribution": true, "monotonic_gauge": true,
-	"temporal_percent": true, "time_elapsed": true, "tag_list": true, "tag_not_null": true,
-	"match": true, "service_check": true, "source": true,
+	"histogram": true, "historate": true, "distribution": true,
+	"temporal_percent": true, "match": true, "service_check": true, "metadata": true,
 }
 
 // maxMetricName is Datadog's limit on a metric name's length.
@@ -321,7 +388,7 @@ func (d *decoder) customQuery(n *yaml.Node, path string) (CustomQuery, bool) {
 	}
 	metrics := 0
 	for i, c := range q.Columns {
-		if c.Type == "" || c.Type == ColumnTag {
+		if c.Type == "" || c.Type == ColumnSource || isTagColumn(c.Type) {
 			continue
 		}
 		metrics++
@@ -330,7 +397,7 @@ func (d *decoder) customQuery(n *yaml.Node, path string) (CustomQuery, bool) {
 		}
 	}
 	if metrics == 0 {
-		d.errorf(got["columns"].val, keyPath(path, "columns"), "no metric column: want at least one column of type %s", strings.Join(columnTypes[:4], ", "))
+		d.errorf(got["columns"].val, keyPath(path, "columns"), "no metric column: want at least one column of type %s", strings.Join(columnTypes[:metricColumnTypes], ", "))
 	}
 	return q, len(d.errs) == before
 }
@@ -425,7 +492,7 @@ func (d *decoder) columnType(n *yaml.Node, path, t string) bool {
 // columnName checks a column's name: a tag key for tag columns, a metric
 // name suffix for the others.
 func (d *decoder) columnName(n *yaml.Node, path string, c CustomColumn) bool {
-	if c.Type == ColumnTag {
+	if isTagColumn(c.Type) {
 		switch {
 		case c.Name == "cluster":
 			d.errorf(n, path, `"cluster": the cluster tag comes from the instance's cluster key; name this column otherwise`)

@@ -167,7 +167,7 @@ func TestSQLErrors(t *testing.T) {
 				`conf.yaml:8: instances[0].checks.ttl.row_limit: want a whole number from 1 to 2147483647, got "0"`,
 				`conf.yaml:8: instances[0].checks.ttl.timeout: want a number of seconds or a duration like "15s", got "soon"`,
 				`conf.yaml:9: instances[0].checks.jobs.window: want a number of seconds or a duration like "15s", got "an hour"`,
-				`conf.yaml:10: instances[0].checks.schema.expected_nodes: unknown key; known keys: enabled, interval, timeout`,
+				`conf.yaml:10: instances[0].checks.schema.expected_nodes: unknown key; known keys: databases, enabled, interval, max_events, min_rows, tables, timeout`,
 				`conf.yaml:11: instances[0].checks.ranges.intervall: unknown key (did you mean "interval"?)`,
 				`conf.yaml:11: instances[0].checks.ranges.min_collection_interval: unknown key (a check's own interval is "interval"; min_collection_interval belongs to the instance)`,
 			},
@@ -274,10 +274,10 @@ func TestSQLErrors(t *testing.T) {
           - {name: f, type: [gauge]}
 `,
 			want: []string{
-				`conf.yaml:10: instances[0].custom_queries[0].columns[0].type: "histogram": an Agent column type roachdog does not support; want gauge, count, monotonic_count, rate or tag`,
-				`conf.yaml:11: instances[0].custom_queries[0].columns[1].type: "gague": want gauge, count, monotonic_count, rate or tag (did you mean "gauge"?)`,
-				`conf.yaml:12: instances[0].custom_queries[0].columns[2].type: "summary": want gauge, count, monotonic_count, rate or tag`,
-				`conf.yaml:13: instances[0].custom_queries[0].columns[3].type: missing: want gauge, count, monotonic_count, rate or tag`,
+				`conf.yaml:10: instances[0].custom_queries[0].columns[0].type: "histogram": an Agent column type roachdog does not support; want gauge, count, monotonic_count, rate, monotonic_gauge, time_elapsed, tag, tag_not_null, tag_list or source`,
+				`conf.yaml:11: instances[0].custom_queries[0].columns[1].type: "gague": want gauge, count, monotonic_count, rate, monotonic_gauge, time_elapsed, tag, tag_not_null, tag_list or source (did you mean "gauge"?)`,
+				`conf.yaml:12: instances[0].custom_queries[0].columns[2].type: "summary": want gauge, count, monotonic_count, rate, monotonic_gauge, time_elapsed, tag, tag_not_null, tag_list or source`,
+				`conf.yaml:13: instances[0].custom_queries[0].columns[3].type: missing: want gauge, count, monotonic_count, rate, monotonic_gauge, time_elapsed, tag, tag_not_null, tag_list or source`,
 				`conf.yaml:14: instances[0].custom_queries[0].columns[4].name: missing: want the metric name's suffix, or the tag key for a tag column`,
 				`conf.yaml:15: instances[0].custom_queries[0].columns[5].name: "Status": a tag column's name is the tag key and must be lower case (did you mean "status"?)`,
 				`conf.yaml:16: instances[0].custom_queries[0].columns[6].name: "cluster": the cluster tag comes from the instance's cluster key; name this column otherwise`,
@@ -294,7 +294,7 @@ func TestSQLErrors(t *testing.T) {
 		{
 			name: "custom query: tags only",
 			src:  withSQL + "    custom_queries:\n      - metric_prefix: shop\n        query: SELECT a, b\n        columns: [{name: a, type: tag}, {}]\n",
-			want: []string{`conf.yaml:9: instances[0].custom_queries[0].columns: no metric column: want at least one column of type gauge, count, monotonic_count, rate`},
+			want: []string{`conf.yaml:9: instances[0].custom_queries[0].columns: no metric column: want at least one column of type gauge, count, monotonic_count, rate, monotonic_gauge, time_elapsed`},
 		},
 		{
 			name: "custom query: metric name too long",

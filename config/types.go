@@ -158,6 +158,16 @@ type Jobs struct {
 // sequential-key indexes). Interval defaults to 3600s, Timeout to 60s.
 type Schema struct {
 	CheckCommon
+	// Databases limits the check to these databases (default: all but
+	// system).
+	Databases []string
+	// Tables limits the report to these "database.schema.table" names.
+	Tables []string
+	// MinRows reports only tables with at least this many rows (table
+	// statistics); 0 reports every table.
+	MinRows int64
+	// MaxEvents caps problem events per run; default 20.
+	MaxEvents int
 }
 
 // CustomQuery is one entry of custom_queries: a SQL query whose result
@@ -183,6 +193,11 @@ const (
 	ColumnMonotonicCount = "monotonic_count"
 	ColumnRate           = "rate"
 	ColumnTag            = "tag"
+	ColumnMonotonicGauge = "monotonic_gauge"
+	ColumnTimeElapsed    = "time_elapsed"
+	ColumnTagNotNull     = "tag_not_null"
+	ColumnTagList        = "tag_list"
+	ColumnSource         = "source"
 )
 
 // CustomColumn is one result column of a CustomQuery. Type is one of the

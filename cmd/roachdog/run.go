@@ -258,6 +258,33 @@ func buildJobs(in config.Instance) ([]exporter.Job, error) {
 	}); err != nil {
 		return nil, err
 	}
+	sc := in.Checks.Schema
+	if err := add("schema", sc.Enabled, sc.Interval, sc.Timeout, func() (checks.Check, error) {
+		return checks.NewSchema(checks.SchemaOptions{
+			Databases: sc.Databases, Tables: sc.Tables, MinRows: sc.MinRows, MaxEvents: sc.MaxEvents,
+		})
+	}); err != nil {
+		return nil, err
+	}
+	// Custom queries keep their own collection_interval; the check runs at
+	// the instance's interval and skips the queries that are not due.
+	if err := add("custom_queries", len(in.CustomQueries) > 0, in.MinCollectionInterval, in.MinCollectionInterval,
+		func() (checks.Check, error) {
+			qs := make([]checks.CustomQuery, 0, len(in.CustomQueries))
+			for _, q := range in.CustomQueries {
+				cols := make([]checks.CustomQueryColumn, 0, len(q.Columns))
+				for _, c := range q.Columns {
+					cols = append(cols, checks.CustomQueryColumn{Name: c.Name, Type: c.Type})
+				}
+				qs = append(qs, checks.CustomQuery{
+					MetricPrefix: q.MetricPrefix, Query: q.Query, Columns: cols,
+					Tags: q.Tags, CollectionInterval: q.CollectionInterval,
+				})
+			}
+			return checks.NewCustomQueries(checks.CustomQueriesOptions{Queries: qs})
+		}); err != nil {
+		return nil, err
+	}
 	return jobs, nil
 }
 

@@ -68,3 +68,44 @@ instances:
 		t.Errorf("vars still runs beside the SQL checks: crdb.node.up = %+v", got)
 	}
 }
+
+// TestRunOnceCustomQueries: a custom query from the config, in the Agent
+// Postgres check's format, reaches the sink with its tags.
+func TestRunOnceCustomQueries(t *testing.T) {
+	pg := pgtest.Shared(t)
+	db := pg.NewDB(t, "custom")
+	pg.Exec(t, db, `CREATE TABLE orders (status text, amount numeric);
+		INSERT INTO orders VALUES ('new', 10), ('new', 5), ('paid', 7)`)
+	node := newFakeNode(t, filepath.Join(testenv.Testdata(t), "vars", "v23_secure_node1_t0.txt"))
+	cfg := writeConfig(t, fmt.Sprintf(`init_config:
+  dogstatsd_url: udp://127.0.0.1:1
+instances:
+  - cluster: cq
+    sql_url: %s
+    status_urls: [%s]
+    checks: {liveness: {enabled: false}, ranges: {enabled: false}, jobs: {enabled: false}, ttl: {enabled: false}, schema: {enabled: false}}
+    custom_queries:
+      - metric_prefix: shop
+        query: SELECT status, count(*), sum(amount) FROM orders GROUP BY status ORDER BY status
+        columns:
+          - {name: status, type: tag}
+          - {name: orders, type: gauge}
+          - {name: amount, type: gauge}
+        tags: [team:shop]
+`, pg.URL(db), node.srv.URL))
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"run", "--once", "--dry-run", "--config", cfg}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	snap, err := dsdtest.Parse(stdout.String())
+	if err != nil {
+		t.Fatalf("dry-run output: %v", err)
+	}
+	for status, want := range map[string][2]float64{"new": {2, 15}, "paid": {1, 7}} {
+		o := snap.FindMetrics("crdb.shop.orders", "cluster:cq", "team:shop", "status:"+status)
+		a := snap.FindMetrics("crdb.shop.amount", "cluster:cq", "status:"+status)
+		if len(o) != 1 || o[0].Value != want[0] || len(a) != 1 || a[0].Value != want[1] {
+			t.Errorf("status %s: orders %+v amount %+v, want %v", status, o, a, want)
+		}
+	}
+}
