@@ -34,6 +34,7 @@ import (
 	"strings"
 
 	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/internal/suggest"
 )
 
 // NotifyPlaceholder is the notification handle shipped monitors use in
@@ -281,37 +282,8 @@ func keys[V any](m map[string]V) []string {
 // closest returns the candidate nearest to s by edit distance when it is
 // near enough to be a plausible typo, else "".
 func closest(s string, candidates []string) string {
-	best, bestD := "", 1<<30
-	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	limit := 2 + len(s)/8
-	if bestD <= limit {
-		return best
-	}
-	return ""
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	best, _ := suggest.Closest(s, candidates, 2+len(s)/8)
+	return best
 }
 
 // reporter collects errors for one file.

@@ -46,6 +46,19 @@ type Target struct {
 	NodeErrors func(node string, err error)
 }
 
+// Log returns the target's logger, or one that discards everything when
+// none is set, so that checks can log unconditionally. Safe on a nil Target.
+func (t *Target) Log() *slog.Logger {
+	if t == nil || t.Logger == nil {
+		return discardLogger
+	}
+	return t.Logger
+}
+
+// discardLogger is shared: a slog.Logger is immutable and safe for
+// concurrent use.
+var discardLogger = slog.New(slog.DiscardHandler)
+
 // ReportNodeError records that one node failed for this check (for roachdog's
 // own error counters). Safe on a Target without a reporter.
 func (t *Target) ReportNodeError(node string, err error) {

@@ -320,10 +320,7 @@ func (c *CustomQueries) Run(ctx context.Context, t *Target, s Sink) error {
 		reportQuery(s, cqCheckName, errNoSQL)
 		return errNoSQL
 	}
-	log := t.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := t.Log()
 	ran, failed := 0, 0
 	for _, q := range c.queries {
 		now := c.now()

@@ -1,53 +1,23 @@
 package checks_test
 
 import (
-	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/roachdog/roachdog/checks"
-	"github.com/roachdog/roachdog/internal/sinktest"
 )
-
-// cqClock is a settable clock for intervals, rates and time_elapsed.
-type cqClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *cqClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *cqClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 var cqT0 = time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
 
-func cqNew(t *testing.T, clock *cqClock, queries ...checks.CustomQuery) *checks.CustomQueries {
+func cqNew(t *testing.T, clock *testClock, queries ...checks.CustomQuery) *checks.CustomQueries {
 	t.Helper()
 	c, err := checks.NewCustomQueries(checks.CustomQueriesOptions{Queries: queries, Now: clock.Now})
 	if err != nil {
 		t.Fatalf("NewCustomQueries: %v", err)
 	}
 	return c
-}
-
-func cqRun(t *testing.T, c *checks.CustomQueries, e *schemaTestEnv) (*sinktest.Recorder, error) {
-	t.Helper()
-	rec := &sinktest.Recorder{}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err := c.Run(ctx, e.target, rec)
-	return rec, err
 }
 
 func cqCols(spec ...string) []checks.CustomQueryColumn {
@@ -62,7 +32,7 @@ func cqCols(spec ...string) []checks.CustomQueryColumn {
 // TestCustomQueriesOneRun: one run of queries of every column kind against
 // the shop tables; exact metrics.
 func TestCustomQueriesOneRun(t *testing.T) {
-	e := schemaNewTestEnv(t, "cq_one_run", "scenario_schema_shop.sql")
+	e := newSQLCluster(t, "cq_one_run", nil, "scenario_schema_shop.sql")
 	cases := []struct {
 		name  string
 		query checks.CustomQuery
@@ -175,21 +145,21 @@ func TestCustomQueriesOneRun(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := cqNew(t, &cqClock{t: cqT0}, tc.query)
+			c := cqNew(t, newTestClock(cqT0), tc.query)
 			if c.Name() != "custom_queries" {
 				t.Errorf("Name() = %q", c.Name())
 			}
-			rec, err := cqRun(t, c, e)
+			rec, err := e.run(t, c)
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}
-			schemaTestDiff(t, schemaTestMetrics(rec), tc.want)
-			if sc := schemaTestCanQuery(t, rec, "custom_queries"); sc.Status != checks.OK {
+			diffMetricLines(t, metricLines(rec), tc.want)
+			if sc := canQuery(t, rec, "custom_queries"); sc.Status != checks.OK {
 				t.Errorf("sql.can_query = %v %q", sc.Status, sc.Message)
 			}
 		})
 	}
-	if !strings.Contains(e.log.String(), "NULL value skipped") {
+	if !strings.Contains(e.logs.String(), "NULL value skipped") {
 		t.Error("no debug log for the skipped NULL value")
 	}
 }
@@ -197,19 +167,19 @@ func TestCustomQueriesOneRun(t *testing.T) {
 // TestCustomQueriesAcrossRuns: monotonic_count and monotonic_gauge send
 // the increase between runs, rate the increase per second.
 func TestCustomQueriesAcrossRuns(t *testing.T) {
-	e := schemaNewTestEnv(t, "cq_runs", "scenario_schema_shop.sql")
-	clock := &cqClock{t: cqT0}
+	e := newSQLCluster(t, "cq_runs", nil, "scenario_schema_shop.sql")
+	clock := newTestClock(cqT0)
 	c := cqNew(t, clock, checks.CustomQuery{
 		Name:         "orders",
 		MetricPrefix: "shop",
 		Query:        "SELECT status, count(*), count(*), count(*) FROM orders GROUP BY status",
 		Columns:      cqCols("status:tag", "orders.created:monotonic_count", "orders.rate:rate", "orders:monotonic_gauge"),
 	})
-	rec, err := cqRun(t, c, e)
+	rec, err := e.run(t, c)
 	if err != nil {
 		t.Fatalf("run 1: %v", err)
 	}
-	schemaTestDiff(t, schemaTestMetrics(rec), []string{
+	diffMetricLines(t, metricLines(rec), []string{
 		"gauge shop.orders.total status:cancelled = 1",
 		"gauge shop.orders.total status:new = 3",
 		"gauge shop.orders.total status:paid = 4",
@@ -220,12 +190,12 @@ func TestCustomQueriesAcrossRuns(t *testing.T) {
 		SELECT '00000000-0000-0000-0000-000000000001', 1, 'new' FROM generate_series(1, 3);
 		DELETE FROM orders WHERE status = 'cancelled';`)
 	clock.Add(30 * time.Second)
-	rec, err = cqRun(t, c, e)
+	rec, err = e.run(t, c)
 	if err != nil {
 		t.Fatalf("run 2: %v", err)
 	}
 	// cancelled disappeared: nothing for it. new grew by 3 in 30s.
-	schemaTestDiff(t, schemaTestMetrics(rec), []string{
+	diffMetricLines(t, metricLines(rec), []string{
 		"count shop.orders.created status:new = 3",
 		"count shop.orders.created status:paid = 0",
 		"count shop.orders.created status:shipped = 0",
@@ -244,7 +214,7 @@ func TestCustomQueriesAcrossRuns(t *testing.T) {
 	// new value as the increase since a reset.
 	e.exec(t, `DELETE FROM orders WHERE status = 'new' AND amount = 1`)
 	clock.Add(30 * time.Second)
-	rec, err = cqRun(t, c, e)
+	rec, err = e.run(t, c)
 	if err != nil {
 		t.Fatalf("run 3: %v", err)
 	}
@@ -260,7 +230,7 @@ func TestCustomQueriesAcrossRuns(t *testing.T) {
 // row limit and an unusable value each make sql.can_query CRITICAL naming
 // the query, while the other queries still send.
 func TestCustomQueriesFailures(t *testing.T) {
-	e := schemaNewTestEnv(t, "cq_failures", "scenario_schema_shop.sql")
+	e := newSQLCluster(t, "cq_failures", nil, "scenario_schema_shop.sql")
 	good := checks.CustomQuery{Name: "good", Query: "SELECT 1", Columns: cqCols("shop.up:gauge")}
 	cases := []struct {
 		name string
@@ -292,12 +262,12 @@ func TestCustomQueriesFailures(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := cqNew(t, &cqClock{t: cqT0}, tc.bad, good)
-			rec, err := cqRun(t, c, e)
+			c := cqNew(t, newTestClock(cqT0), tc.bad, good)
+			rec, err := e.run(t, c)
 			if err != nil {
 				t.Fatalf("Run failed although a query succeeded: %v", err)
 			}
-			sc := schemaTestCanQuery(t, rec, "custom_queries")
+			sc := canQuery(t, rec, "custom_queries")
 			if sc.Status != checks.Critical {
 				t.Errorf("sql.can_query = %v %q, want CRITICAL", sc.Status, sc.Message)
 			}
@@ -310,14 +280,14 @@ func TestCustomQueriesFailures(t *testing.T) {
 			if tc.name == "text in a gauge" {
 				want = append(want, "gauge y  = 2") // the usable value of the row is sent
 			}
-			schemaTestDiff(t, schemaTestMetrics(rec), want)
+			diffMetricLines(t, metricLines(rec), want)
 		})
 	}
 
 	t.Run("within the row limit", func(t *testing.T) {
-		c := cqNew(t, &cqClock{t: cqT0}, checks.CustomQuery{Query: "SELECT g, g FROM generate_series(1, 5) AS g",
+		c := cqNew(t, newTestClock(cqT0), checks.CustomQuery{Query: "SELECT g, g FROM generate_series(1, 5) AS g",
 			MaxRows: 5, Columns: cqCols("g:tag", "x:gauge")})
-		rec, err := cqRun(t, c, e)
+		rec, err := e.run(t, c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -327,14 +297,14 @@ func TestCustomQueriesFailures(t *testing.T) {
 	})
 
 	t.Run("every query fails", func(t *testing.T) {
-		c := cqNew(t, &cqClock{t: cqT0},
+		c := cqNew(t, newTestClock(cqT0),
 			checks.CustomQuery{Name: "a", Query: "SELECT nope", Columns: cqCols("x:gauge")},
 			checks.CustomQuery{Name: "b", Query: "SELECT 1/0", Columns: cqCols("y:gauge")})
-		rec, err := cqRun(t, c, e)
+		rec, err := e.run(t, c)
 		if err == nil || !strings.Contains(err.Error(), `custom_queries[1] "b"`) {
 			t.Fatalf("Run = %v, want an error naming both queries", err)
 		}
-		sc := schemaTestCanQuery(t, rec, "custom_queries")
+		sc := canQuery(t, rec, "custom_queries")
 		if sc.Status != checks.Critical || !strings.Contains(sc.Message, `custom_queries[0] "a"`) ||
 			!strings.Contains(sc.Message, `custom_queries[1] "b"`) {
 			t.Errorf("sql.can_query = %v %q", sc.Status, sc.Message)
@@ -342,12 +312,11 @@ func TestCustomQueriesFailures(t *testing.T) {
 	})
 
 	t.Run("no SQL", func(t *testing.T) {
-		rec := &sinktest.Recorder{}
-		err := cqNew(t, &cqClock{t: cqT0}, good).Run(context.Background(), &checks.Target{}, rec)
+		rec, err := runCheck(t, cqNew(t, newTestClock(cqT0), good), &checks.Target{})
 		if err == nil {
 			t.Fatal("Run without SQL succeeded")
 		}
-		if sc := schemaTestCanQuery(t, rec, "custom_queries"); sc.Status != checks.Critical {
+		if sc := canQuery(t, rec, "custom_queries"); sc.Status != checks.Critical {
 			t.Errorf("sql.can_query = %v", sc.Status)
 		}
 	})
@@ -356,8 +325,8 @@ func TestCustomQueriesFailures(t *testing.T) {
 // TestCustomQueriesInterval: a query runs at the first check run after its
 // collection_interval; sql.can_query keeps its latest result meanwhile.
 func TestCustomQueriesInterval(t *testing.T) {
-	e := schemaNewTestEnv(t, "cq_interval", "scenario_schema_shop.sql")
-	clock := &cqClock{t: cqT0}
+	e := newSQLCluster(t, "cq_interval", nil, "scenario_schema_shop.sql")
+	clock := newTestClock(cqT0)
 	c := cqNew(t, clock,
 		checks.CustomQuery{Name: "every run", Query: "SELECT 1", Columns: cqCols("fast:gauge")},
 		checks.CustomQuery{Name: "slow", Query: "SELECT 2", Columns: cqCols("slow:gauge"), CollectionInterval: time.Minute},
@@ -376,13 +345,13 @@ func TestCustomQueriesInterval(t *testing.T) {
 	}
 	for i, st := range steps {
 		clock.Add(st.after)
-		rec, err := cqRun(t, c, e)
+		rec, err := e.run(t, c)
 		if err != nil {
 			t.Fatalf("run %d: %v", i+1, err)
 		}
-		schemaTestDiff(t, schemaTestMetrics(rec), st.want)
+		diffMetricLines(t, metricLines(rec), st.want)
 		// The failing slow query's error stands until it runs again.
-		sc := schemaTestCanQuery(t, rec, "custom_queries")
+		sc := canQuery(t, rec, "custom_queries")
 		if sc.Status != checks.Critical || !strings.Contains(sc.Message, `"slow failing"`) {
 			t.Errorf("run %d: sql.can_query = %v %q", i+1, sc.Status, sc.Message)
 		}

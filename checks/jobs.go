@@ -15,7 +15,6 @@ package checks
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -133,10 +132,7 @@ func (j *Jobs) Run(ctx context.Context, t *Target, s Sink) error {
 		reportQuery(s, jobsCheckName, errNoSQL)
 		return errNoSQL
 	}
-	log := t.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := t.Log()
 	now := j.now()
 	since := now.Add(-j.window).UTC()
 

@@ -8,159 +8,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/cluster"
-	"github.com/roachdog/roachdog/internal/pgtest"
-	"github.com/roachdog/roachdog/internal/sinktest"
 	"github.com/roachdog/roachdog/internal/testenv"
 )
 
 // Helpers prefixed jt serve the jobs and ttl tests.
-
-// jtCluster is an emulated cluster: a PostgreSQL database loaded with
-// testdata/sql files, and a check target pointing at it.
-type jtCluster struct {
-	srv    *pgtest.Server
-	dbName string
-	db     *cluster.DB
-	target *checks.Target
-}
-
-func newJTCluster(t *testing.T, prefix string, files ...string) *jtCluster {
-	t.Helper()
-	srv := pgtest.Shared(t)
-	name := srv.NewDB(t, prefix)
-	for _, f := range files {
-		srv.LoadFile(t, name, filepath.Join(testenv.Testdata(t), "sql", f))
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := cluster.OpenDB(ctx, srv.URL(name), logger)
-	if err != nil {
-		t.Fatalf("OpenDB: %v", err)
-	}
-	t.Cleanup(db.Close)
-	if err := db.Ping(ctx); err != nil {
-		t.Fatalf("ping: %v", err)
-	}
-	return &jtCluster{srv: srv, dbName: name, db: db, target: &checks.Target{Cluster: "test", SQL: db, Logger: logger}}
-}
-
-func (c *jtCluster) exec(t *testing.T, sql string) {
-	t.Helper()
-	c.srv.Exec(t, c.dbName, sql)
-}
-
-func jtRun(t *testing.T, ch checks.Check, target *checks.Target) (*sinktest.Recorder, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	rec := &sinktest.Recorder{}
-	err := ch.Run(ctx, target, rec)
-	jtCheckCatalog(t, rec)
-	return rec, err
-}
-
-func jtKey(name string, tags ...string) string {
-	return sinktest.Point{Name: name, Tags: tags}.Key()
-}
-
-// jtGauges returns every gauge as "name|sorted,tags" → value, failing on a
-// series sent twice in one cycle.
-func jtGauges(t *testing.T, rec *sinktest.Recorder) map[string]float64 {
-	t.Helper()
-	out := map[string]float64{}
-	for _, p := range rec.Points {
-		if p.Kind != checks.KindGauge {
-			continue
-		}
-		if _, dup := out[p.Key()]; dup {
-			t.Errorf("series %s sent twice in one cycle", p.Key())
-		}
-		out[p.Key()] = p.Value
-	}
-	return out
-}
-
-// jtDiff fails unless got has exactly want's series and values.
-func jtDiff(t *testing.T, got, want map[string]float64) {
-	t.Helper()
-	var lines []string
-	for k, w := range want {
-		if g, ok := got[k]; !ok {
-			lines = append(lines, fmt.Sprintf("missing %s (want %g)", k, w))
-		} else if math.Abs(g-w) > 1e-6 {
-			lines = append(lines, fmt.Sprintf("%s = %g, want %g", k, g, w))
-		}
-	}
-	for k, g := range got {
-		if _, ok := want[k]; !ok {
-			lines = append(lines, fmt.Sprintf("unexpected %s = %g", k, g))
-		}
-	}
-	sort.Strings(lines)
-	if len(lines) > 0 {
-		t.Errorf("gauges differ:\n%s", strings.Join(lines, "\n"))
-	}
-}
-
-// jtCanQuery returns the single sql.can_query service check of a cycle.
-func jtCanQuery(t *testing.T, rec *sinktest.Recorder, check string) sinktest.Point {
-	t.Helper()
-	return rec.One(t, "sql.can_query", "check:"+check)
-}
-
-// jtCheckCatalog fails when a check sends something its catalog does not
-// describe: unknown name, other kind, other tag keys.
-func jtCheckCatalog(t *testing.T, rec *sinktest.Recorder) {
-	t.Helper()
-	for _, p := range rec.Points {
-		m, ok := checks.Lookup(p.Name)
-		if !ok {
-			t.Errorf("%s %s is not in the catalog", p.Kind, p.Name)
-			continue
-		}
-		if m.Kind != p.Kind {
-			t.Errorf("%s sent as %s, catalog says %s", p.Name, p.Kind, m.Kind)
-		}
-		if got, want := jtTagKeys(p.Tags), strings.Join(m.Tags, ","); got != want {
-			t.Errorf("%s tag keys %q, catalog says %q", p.Name, got, want)
-		}
-	}
-	for _, e := range rec.Events {
-		var entry *checks.Metric
-		for _, m := range checks.Catalog() {
-			if m.Kind == checks.KindEvent && (m.Check == "jobs" || m.Check == "ttl") &&
-				jtTagKeys(e.Tags) == strings.Join(m.Tags, ",") {
-				entry = &m
-				break
-			}
-		}
-		if entry == nil {
-			t.Errorf("event %q with tags %v matches no catalog event", e.Title, e.Tags)
-		}
-	}
-}
-
-func jtTagKeys(tags []string) string {
-	keys := make([]string, 0, len(tags))
-	for _, tg := range tags {
-		k, _, _ := strings.Cut(tg, ":")
-		keys = append(keys, k)
-	}
-	return strings.Join(keys, ",")
-}
 
 func jtClock(s string) func() time.Time {
 	ts, err := time.Parse(time.RFC3339, s)
@@ -180,52 +39,52 @@ func newJobs(t *testing.T, o checks.JobsOptions) *checks.Jobs {
 }
 
 func jc(jobType, status string) string {
-	return jtKey("jobs.count", "job_type:"+jobType, "status:"+status)
+	return series("jobs.count", "job_type:"+jobType, "status:"+status)
 }
 
-func jf(jobType string) string { return jtKey("jobs.failed", "job_type:"+jobType) }
+func jf(jobType string) string { return series("jobs.failed", "job_type:"+jobType) }
 
 // jobsScenarioWant is what scenario_v23.2_jobs.sql yields at 12:00 with a
 // 1h window.
 func jobsScenarioWant() map[string]float64 {
 	return map[string]float64{
-		jc("schema_change", "running"):                    1,
-		jc("import", "failed"):                            1,
-		jc("backup", "failed"):                            1,
-		jc("changefeed", "running"):                       2,
-		jc("changefeed", "paused"):                        1,
-		jc("changefeed", "failed"):                        1,
-		jc("changefeed", "canceled"):                      1,
-		jc("fancy_new_job", "running"):                    1,
-		jc("schema_change", "revert-failed"):              1,
-		jc("auto_create_stats", "succeeded"):              1,
-		jc("restore", "paused"):                           1,
-		jc("schema_change_gc", "pending"):                 1,
-		jc("new_schema_change", "reverting"):              1,
-		jf("import"):                                      1,
-		jf("backup"):                                      1,
-		jf("changefeed"):                                  1,
-		jf("schema_change"):                               1,
-		jtKey("changefeed.high_water_lag", "job_id:1007"): 30,
-		jtKey("changefeed.high_water_lag", "job_id:1008"): 7200,
-		jtKey("backup.last_success_age"):                  5 * 3600,
+		jc("schema_change", "running"):                     1,
+		jc("import", "failed"):                             1,
+		jc("backup", "failed"):                             1,
+		jc("changefeed", "running"):                        2,
+		jc("changefeed", "paused"):                         1,
+		jc("changefeed", "failed"):                         1,
+		jc("changefeed", "canceled"):                       1,
+		jc("fancy_new_job", "running"):                     1,
+		jc("schema_change", "revert-failed"):               1,
+		jc("auto_create_stats", "succeeded"):               1,
+		jc("restore", "paused"):                            1,
+		jc("schema_change_gc", "pending"):                  1,
+		jc("new_schema_change", "reverting"):               1,
+		jf("import"):                                       1,
+		jf("backup"):                                       1,
+		jf("changefeed"):                                   1,
+		jf("schema_change"):                                1,
+		series("changefeed.high_water_lag", "job_id:1007"): 30,
+		series("changefeed.high_water_lag", "job_id:1008"): 7200,
+		series("backup.last_success_age"):                  5 * 3600,
 	}
 }
 
 func TestJobsScenario(t *testing.T) {
-	c := newJTCluster(t, "jobs_scenario", "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
+	c := newSQLCluster(t, "jobs_scenario", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
 	clock := jtClock("2026-01-10T12:00:00Z")
 	j := newJobs(t, checks.JobsOptions{Now: func() time.Time { return clock() }})
 	if j.Name() != "jobs" {
 		t.Errorf("Name() = %q", j.Name())
 	}
 
-	rec, err := jtRun(t, j, c.target)
+	rec, err := c.runCataloged(t, j)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	jtDiff(t, jtGauges(t, rec), jobsScenarioWant())
-	if sc := jtCanQuery(t, rec, "jobs"); sc.Status != checks.OK {
+	diffGauges(t, gauges(t, rec), jobsScenarioWant())
+	if sc := canQuery(t, rec, "jobs"); sc.Status != checks.OK {
 		t.Errorf("sql.can_query = %v %q, want OK", sc.Status, sc.Message)
 	}
 
@@ -262,11 +121,11 @@ func TestJobsScenario(t *testing.T) {
 	}
 
 	// Second cycle, nothing new: same gauges, no event sent again.
-	rec, err = jtRun(t, j, c.target)
+	rec, err = c.runCataloged(t, j)
 	if err != nil {
 		t.Fatalf("Run 2: %v", err)
 	}
-	jtDiff(t, jtGauges(t, rec), jobsScenarioWant())
+	diffGauges(t, gauges(t, rec), jobsScenarioWant())
 	if len(rec.Events) != 0 {
 		t.Errorf("second cycle re-sent %d events: %+v", len(rec.Events), rec.Events)
 	}
@@ -275,7 +134,7 @@ func TestJobsScenario(t *testing.T) {
 	c.exec(t, `INSERT INTO crdb_internal.jobs (job_id, job_type, description, status, created, finished, error)
 		VALUES (1019, 'IMPORT', 'IMPORT INTO shop.public.x CSV DATA (''nodelocal://1/y.csv'')', 'failed',
 		'2026-01-10 11:57:00+00', '2026-01-10 11:58:00+00', 'row 12: expected 3 fields, got 2')`)
-	rec, err = jtRun(t, j, c.target)
+	rec, err = c.runCataloged(t, j)
 	if err != nil {
 		t.Fatalf("Run 3: %v", err)
 	}
@@ -283,56 +142,56 @@ func TestJobsScenario(t *testing.T) {
 		!strings.HasPrefix(rec.Events[0].Text, "row 12: expected 3 fields, got 2") {
 		t.Errorf("after a new failure got events %+v, want one for job 1019", rec.Events)
 	}
-	if got := jtGauges(t, rec)[jf("import")]; got != 2 {
+	if got := gauges(t, rec)[jf("import")]; got != 2 {
 		t.Errorf("jobs.failed{import} = %g, want 2", got)
 	}
 
 	// Two hours later every failure has left the window: the series drop
 	// to 0 rather than vanish; ages grow.
 	clock = jtClock("2026-01-10T14:00:00Z")
-	rec, err = jtRun(t, j, c.target)
+	rec, err = c.runCataloged(t, j)
 	if err != nil {
 		t.Fatalf("Run 4: %v", err)
 	}
 	late := map[string]float64{
-		jc("schema_change", "running"):                    1,
-		jc("import", "failed"):                            0,
-		jc("backup", "failed"):                            0,
-		jc("changefeed", "running"):                       2,
-		jc("changefeed", "paused"):                        1,
-		jc("changefeed", "failed"):                        0,
-		jc("changefeed", "canceled"):                      0,
-		jc("fancy_new_job", "running"):                    1,
-		jc("schema_change", "revert-failed"):              0,
-		jc("auto_create_stats", "succeeded"):              0,
-		jc("restore", "paused"):                           1,
-		jc("schema_change_gc", "pending"):                 1,
-		jc("new_schema_change", "reverting"):              1,
-		jf("import"):                                      0,
-		jf("backup"):                                      0,
-		jf("changefeed"):                                  0,
-		jf("schema_change"):                               0,
-		jtKey("changefeed.high_water_lag", "job_id:1007"): 30 + 2*3600,
-		jtKey("changefeed.high_water_lag", "job_id:1008"): 7200 + 2*3600,
-		jtKey("backup.last_success_age"):                  7 * 3600,
+		jc("schema_change", "running"):                     1,
+		jc("import", "failed"):                             0,
+		jc("backup", "failed"):                             0,
+		jc("changefeed", "running"):                        2,
+		jc("changefeed", "paused"):                         1,
+		jc("changefeed", "failed"):                         0,
+		jc("changefeed", "canceled"):                       0,
+		jc("fancy_new_job", "running"):                     1,
+		jc("schema_change", "revert-failed"):               0,
+		jc("auto_create_stats", "succeeded"):               0,
+		jc("restore", "paused"):                            1,
+		jc("schema_change_gc", "pending"):                  1,
+		jc("new_schema_change", "reverting"):               1,
+		jf("import"):                                       0,
+		jf("backup"):                                       0,
+		jf("changefeed"):                                   0,
+		jf("schema_change"):                                0,
+		series("changefeed.high_water_lag", "job_id:1007"): 30 + 2*3600,
+		series("changefeed.high_water_lag", "job_id:1008"): 7200 + 2*3600,
+		series("backup.last_success_age"):                  7 * 3600,
 	}
-	jtDiff(t, jtGauges(t, rec), late)
+	diffGauges(t, gauges(t, rec), late)
 	if len(rec.Events) != 0 {
 		t.Errorf("events after the window: %+v", rec.Events)
 	}
 }
 
 func TestJobsWindowOption(t *testing.T) {
-	c := newJTCluster(t, "jobs_window", "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
+	c := newSQLCluster(t, "jobs_window", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
 	// 25 h (from 2026-01-09 11:00) reaches back to the old IMPORT failure
 	// (2026-01-09 12:00), the 09:00 AUTO CREATE STATS and the 07:00 BACKUP,
 	// not to the BACKUP of 2026-01-09 07:00.
 	j := newJobs(t, checks.JobsOptions{Window: 25 * time.Hour, Now: jtClock("2026-01-10T12:00:00Z")})
-	rec, err := jtRun(t, j, c.target)
+	rec, err := c.runCataloged(t, j)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := jtGauges(t, rec)
+	g := gauges(t, rec)
 	for k, want := range map[string]float64{
 		jc("import", "failed"):               2,
 		jf("import"):                         2,
@@ -349,43 +208,43 @@ func TestJobsWindowOption(t *testing.T) {
 }
 
 func TestJobsQueryFailures(t *testing.T) {
-	c := newJTCluster(t, "jobs_fail", "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
+	c := newSQLCluster(t, "jobs_fail", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
 	j := newJobs(t, checks.JobsOptions{Now: jtClock("2026-01-10T12:00:00Z")})
 
 	// Without high_water_timestamp only the changefeed query fails: the
 	// others still report, sql.can_query says what failed.
 	c.exec(t, `ALTER TABLE crdb_internal.jobs DROP COLUMN high_water_timestamp`)
-	rec, err := jtRun(t, j, c.target)
+	rec, err := c.runCataloged(t, j)
 	if err != nil {
 		t.Fatalf("Run with one failing query returned %v, want nil", err)
 	}
 	want := jobsScenarioWant()
-	delete(want, jtKey("changefeed.high_water_lag", "job_id:1007"))
-	delete(want, jtKey("changefeed.high_water_lag", "job_id:1008"))
-	jtDiff(t, jtGauges(t, rec), want)
-	sc := jtCanQuery(t, rec, "jobs")
+	delete(want, series("changefeed.high_water_lag", "job_id:1007"))
+	delete(want, series("changefeed.high_water_lag", "job_id:1008"))
+	diffGauges(t, gauges(t, rec), want)
+	sc := canQuery(t, rec, "jobs")
 	if sc.Status != checks.Critical || !strings.Contains(sc.Message, "changefeed high-water") || !strings.Contains(sc.Message, "high_water_timestamp") {
 		t.Errorf("sql.can_query = %v %q, want CRITICAL naming the changefeed query and the error", sc.Status, sc.Message)
 	}
 
 	// Without the table nothing can be collected: Run fails.
 	c.exec(t, `DROP TABLE crdb_internal.jobs`)
-	rec, err = jtRun(t, j, c.target)
+	rec, err = c.runCataloged(t, j)
 	if err == nil {
 		t.Fatal("Run without crdb_internal.jobs returned nil")
 	}
-	sc = jtCanQuery(t, rec, "jobs")
+	sc = canQuery(t, rec, "jobs")
 	if sc.Status != checks.Critical || !strings.Contains(sc.Message, "count jobs by type and status") ||
 		!strings.Contains(sc.Message, "; read failed jobs") || !strings.Contains(sc.Message, "(and 1 more failed queries)") {
 		t.Errorf("sql.can_query = %v %q", sc.Status, sc.Message)
 	}
 
 	// No SQL configured.
-	rec = &sinktest.Recorder{}
-	if err := j.Run(context.Background(), &checks.Target{}, rec); err == nil {
+	rec, err = runCheck(t, j, &checks.Target{})
+	if err == nil {
 		t.Error("Run without SQL returned nil")
 	}
-	if sc := jtCanQuery(t, rec, "jobs"); sc.Status != checks.Critical {
+	if sc := canQuery(t, rec, "jobs"); sc.Status != checks.Critical {
 		t.Errorf("sql.can_query without SQL = %v", sc.Status)
 	}
 }
@@ -401,7 +260,7 @@ func TestNewJobsOptions(t *testing.T) {
 // BACKUP...), loaded into the v20.2 schema, at the time they were captured.
 func TestJobsV20Capture(t *testing.T) {
 	path := filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy", "sql", "crdb_internal.jobs.csv")
-	c := newJTCluster(t, "jobs_v20", "crdb_v20.2.sql", "crdb_v20.2_jobs.sql")
+	c := newSQLCluster(t, "jobs_v20", nil, "crdb_v20.2.sql", "crdb_v20.2_jobs.sql")
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -426,11 +285,11 @@ func TestJobsV20Capture(t *testing.T) {
 
 	// Captured at 02:45:08.202 (SOURCES.md); the jobs ran 02:41-02:43.
 	j := newJobs(t, checks.JobsOptions{Now: jtClock("2026-11-22T02:45:08.202Z")})
-	rec, err := jtRun(t, j, c.target)
+	rec, err := c.runCataloged(t, j)
 	if err != nil {
 		t.Fatal(err)
 	}
-	jtDiff(t, jtGauges(t, rec), map[string]float64{
+	diffGauges(t, gauges(t, rec), map[string]float64{
 		jc("auto_create_stats", "succeeded"): 5,
 		jc("backup", "succeeded"):            1,
 		jc("import", "failed"):               1,
@@ -441,7 +300,7 @@ func TestJobsV20Capture(t *testing.T) {
 		jf("import"):                         1,
 		jf("schema_change"):                  1,
 		// 02:45:08.202 - 02:42:15.714433
-		jtKey("backup.last_success_age"): 172.487567,
+		series("backup.last_success_age"): 172.487567,
 	})
 	if len(rec.Events) != 2 {
 		t.Fatalf("got %d events, want 2: %+v", len(rec.Events), rec.Events)
@@ -460,7 +319,7 @@ func TestJobsV20Capture(t *testing.T) {
 // PostgreSQL convert each value to its column's type.
 func jtInsertText(t *testing.T, db *cluster.DB, table string, cols []string, rows [][]*string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
 	defer cancel()
 	schema, name, _ := strings.Cut(table, ".")
 	types := map[string]string{}
@@ -505,7 +364,7 @@ func jtInsertText(t *testing.T, db *cluster.DB, table string, cols []string, row
 // crdb_internal.jobs emulated as a view over it.
 func TestJobsDumpV23(t *testing.T) {
 	path := filepath.Join(testenv.Fixtures(t), "cockroach-repo", "crdb_internal.system_jobs.json")
-	c := newJTCluster(t, "jobs_dump23", "crdb_v23.2.sql", "crdb_v23.2_jobs.sql")
+	c := newSQLCluster(t, "jobs_dump23", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -557,7 +416,7 @@ FROM crdb_internal.system_jobs`)
 	// The dump was taken on 2023-06-08 around 18:20; every job ran then.
 	clock := jtClock("2023-06-08T18:30:00Z")
 	j := newJobs(t, checks.JobsOptions{Now: func() time.Time { return clock() }})
-	rec, err := jtRun(t, j, c.target)
+	rec, err := c.runCataloged(t, j)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -575,14 +434,14 @@ FROM crdb_internal.system_jobs`)
 	for k, v := range running {
 		want[k] = v
 	}
-	jtDiff(t, jtGauges(t, rec), want)
+	diffGauges(t, gauges(t, rec), want)
 	if len(rec.Events) != 0 {
 		t.Errorf("events from a dump without failures: %+v", rec.Events)
 	}
 
 	// Two hours on, the successes have left the window.
 	clock = jtClock("2023-06-08T20:30:00Z")
-	rec, err = jtRun(t, j, c.target)
+	rec, err = c.runCataloged(t, j)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -594,7 +453,7 @@ FROM crdb_internal.system_jobs`)
 	for k, v := range running {
 		want[k] = v
 	}
-	jtDiff(t, jtGauges(t, rec), want)
+	diffGauges(t, gauges(t, rec), want)
 }
 
 // TestJobsDumpV20 loads the real v20.2-era debug-zip dump of system.jobs
@@ -603,7 +462,7 @@ FROM crdb_internal.system_jobs`)
 // crdb_internal.jobs becomes a view joining it to system.jobs.
 func TestJobsDumpV20(t *testing.T) {
 	path := filepath.Join(testenv.Fixtures(t), "cockroach-repo", "system.jobs.txt")
-	c := newJTCluster(t, "jobs_dump20", "crdb_v20.2.sql", "crdb_v20.2_jobs.sql")
+	c := newSQLCluster(t, "jobs_dump20", nil, "crdb_v20.2.sql", "crdb_v20.2_jobs.sql")
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -658,7 +517,7 @@ func TestJobsDumpV20(t *testing.T) {
 	c.exec(t, `CREATE SCHEMA roachdog_emulation;
 CREATE TABLE roachdog_emulation.job_payloads (id bigint PRIMARY KEY, job_type text, description text,
 	user_name text, started timestamp, finished timestamp, modified timestamp, error text, high_water numeric)`)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
 	defer cancel()
 	prow, err := c.db.Query(ctx, `SELECT id, payload, progress FROM system.jobs ORDER BY id`)
 	if err != nil {
@@ -706,11 +565,11 @@ FROM system.jobs AS j LEFT JOIN roachdog_emulation.job_payloads AS p ON p.id = j
 
 	// The dump was taken on 2020-09-05 just after 13:12.
 	j := newJobs(t, checks.JobsOptions{Now: jtClock("2020-09-05T13:30:00Z")})
-	rec, err := jtRun(t, j, c.target)
+	rec, err := c.runCataloged(t, j)
 	if err != nil {
 		t.Fatal(err)
 	}
-	jtDiff(t, jtGauges(t, rec), map[string]float64{
+	diffGauges(t, gauges(t, rec), map[string]float64{
 		jc("schema_change", "succeeded"):  1,
 		jc("schema_change_gc", "running"): 1,
 	})

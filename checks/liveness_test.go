@@ -1,88 +1,24 @@
 package checks_test
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"log/slog"
-	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/cluster"
-	"github.com/roachdog/roachdog/internal/pgtest"
 	"github.com/roachdog/roachdog/internal/sinktest"
-	"github.com/roachdog/roachdog/internal/testenv"
 )
 
-// lrStates are the liveness states in the contract's order. Helpers prefixed lr
-// serve the liveness and ranges tests.
-var lrStates = []string{"live", "suspect", "dead", "draining", "decommissioning", "decommissioned"}
-
-// lrLogBuffer collects a logger's output for assertions.
-type lrLogBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lrLogBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lrLogBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// lrCluster is an emulated cluster: a PostgreSQL database loaded with
-// testdata/sql files, and the check target pointing at it.
-type lrCluster struct {
-	srv    *pgtest.Server
-	dbName string
-	db     *cluster.DB
-	logs   *lrLogBuffer
-	target *checks.Target
-}
-
-func newLRCluster(t *testing.T, prefix string, opts []cluster.Option, files ...string) *lrCluster {
-	t.Helper()
-	srv := pgtest.Shared(t)
-	name := srv.NewDB(t, prefix)
-	for _, f := range files {
-		srv.LoadFile(t, name, filepath.Join(testenv.Testdata(t), "sql", f))
-	}
-	logs := &lrLogBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	db, err := cluster.OpenDB(ctx, srv.URL(name), logger, opts...)
-	if err != nil {
-		t.Fatalf("OpenDB: %v", err)
-	}
-	t.Cleanup(db.Close)
-	if err := db.Ping(ctx); err != nil {
-		t.Fatalf("ping: %v", err)
-	}
-	return &lrCluster{srv: srv, dbName: name, db: db, logs: logs,
-		target: &checks.Target{Cluster: "test", SQL: db, Logger: logger}}
-}
-
-func (c *lrCluster) exec(t *testing.T, sql string) {
-	t.Helper()
-	c.srv.Exec(t, c.dbName, sql)
-}
+// livenessStates are the liveness states in the contract's order.
+var livenessStates = []string{"live", "suspect", "dead", "draining", "decommissioning", "decommissioned"}
 
 // heartbeat renews the liveness records of nodes that stay live in a
 // scenario, as their heartbeats would: a slow test run must not let them
 // expire.
-func (c *lrCluster) heartbeat(t *testing.T, table string, ids ...int) {
+func (c *sqlCluster) heartbeat(t *testing.T, table string, ids ...int) {
 	t.Helper()
 	list := make([]string, len(ids))
 	for i, id := range ids {
@@ -92,87 +28,27 @@ func (c *lrCluster) heartbeat(t *testing.T, table string, ids ...int) {
 		table, strings.Join(list, ", ")))
 }
 
-func lrRun(t *testing.T, ch checks.Check, target *checks.Target) (*sinktest.Recorder, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	rec := &sinktest.Recorder{}
-	err := ch.Run(ctx, target, rec)
-	return rec, err
-}
-
-// lrGauges returns every gauge recorded as "name|sorted,tags" → value,
-// failing on a series sent twice.
-func lrGauges(t *testing.T, rec *sinktest.Recorder) map[string]float64 {
-	t.Helper()
-	out := map[string]float64{}
-	for _, p := range rec.Points {
-		if p.Kind != checks.KindGauge {
-			continue
-		}
-		if _, dup := out[p.Key()]; dup {
-			t.Errorf("series %s sent twice in one cycle", p.Key())
-		}
-		out[p.Key()] = p.Value
-	}
-	return out
-}
-
-func lrKey(name string, tags ...string) string {
-	return sinktest.Point{Name: name, Tags: tags}.Key()
-}
-
-func lrDiffGauges(t *testing.T, got, want map[string]float64) {
-	t.Helper()
-	var lines []string
-	for k, w := range want {
-		if g, ok := got[k]; !ok {
-			lines = append(lines, fmt.Sprintf("missing %s (want %g)", k, w))
-		} else if g != w {
-			lines = append(lines, fmt.Sprintf("%s = %g, want %g", k, g, w))
-		}
-	}
-	for k, g := range got {
-		if _, ok := want[k]; !ok {
-			lines = append(lines, fmt.Sprintf("unexpected %s = %g", k, g))
-		}
-	}
-	sort.Strings(lines)
-	if len(lines) > 0 {
-		t.Errorf("gauges differ:\n%s", strings.Join(lines, "\n"))
-	}
-}
-
 // livenessWant builds the exact gauge set for node states.
 func livenessWant(states map[int]string, expected int) map[string]float64 {
 	want := map[string]float64{}
 	counts := map[string]int{}
 	for id, st := range states {
 		counts[st]++
-		for _, s := range lrStates {
+		for _, s := range livenessStates {
 			v := 0.0
 			if s == st {
 				v = 1
 			}
-			want[lrKey("node.liveness", fmt.Sprintf("node_id:%d", id), "state:"+s)] = v
+			want[series("node.liveness", fmt.Sprintf("node_id:%d", id), "state:"+s)] = v
 		}
 	}
-	for _, s := range lrStates {
-		want[lrKey("nodes."+s)] = float64(counts[s])
+	for _, s := range livenessStates {
+		want[series("nodes."+s)] = float64(counts[s])
 	}
 	if expected > 0 {
-		want[lrKey("nodes.expected")] = float64(expected)
+		want[series("nodes.expected")] = float64(expected)
 	}
 	return want
-}
-
-func lrServiceCheck(t *testing.T, rec *sinktest.Recorder, name string, tags ...string) sinktest.Point {
-	t.Helper()
-	p := rec.One(t, name, tags...)
-	if p.Kind != checks.KindServiceCheck {
-		t.Fatalf("%s is a %s, want a service check", name, p.Kind)
-	}
-	return p
 }
 
 type livenessWantEvent struct {
@@ -201,7 +77,7 @@ func livenessCheckEvents(t *testing.T, got []checks.Event, want []livenessWantEv
 			t.Errorf("event %d alert type %q, want %q", i, e.AlertType, w.alert)
 		}
 		if e.AggregationKey != fmt.Sprintf("crdb-liveness-test-node-%d", w.node) {
-			t.Errorf("event %d aggregation lrKey %q", i, e.AggregationKey)
+			t.Errorf("event %d aggregation key %q", i, e.AggregationKey)
 		}
 		if !strings.Contains(e.Text, fmt.Sprintf("Node %d changed from %s to %s at ", w.node, w.from, w.to)) {
 			t.Errorf("event %d text %q lacks node, states and time", i, e.Text)
@@ -216,9 +92,9 @@ func livenessCheckEvents(t *testing.T, got []checks.Event, want []livenessWantEv
 // DEAD → LIVE and node 5 from DECOMMISSIONING to DECOMMISSIONED on the v23.2
 // schema (kv_node_liveness), as a graceful stop then a kill would.
 func TestLivenessTransitions(t *testing.T) {
-	c := newLRCluster(t, "liveness_v23", nil, "crdb_v23.2.sql", "crdb_v23.2_liveness.sql", "scenario_v23.2_liveness.sql")
-	clock := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
-	l, err := checks.NewLiveness(checks.LivenessOptions{ExpectedNodes: 4, Now: func() time.Time { return clock }})
+	c := newSQLCluster(t, "liveness_v23", nil, "crdb_v23.2.sql", "crdb_v23.2_liveness.sql", "scenario_v23.2_liveness.sql")
+	clock := newTestClock(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
+	l, err := checks.NewLiveness(checks.LivenessOptions{ExpectedNodes: 4, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,22 +170,22 @@ func TestLivenessTransitions(t *testing.T) {
 		if st.sql != "" {
 			c.exec(t, st.sql)
 		}
-		clock = clock.Add(10 * time.Second)
-		rec, err := lrRun(t, l, c.target)
+		clock.Add(10 * time.Second)
+		rec, err := c.run(t, l)
 		if err != nil {
 			t.Fatalf("%s: Run: %v", st.name, err)
 		}
 		t.Run(st.name, func(t *testing.T) {
-			lrDiffGauges(t, lrGauges(t, rec), livenessWant(st.states, 4))
+			diffGauges(t, gauges(t, rec), livenessWant(st.states, 4))
 			livenessCheckEvents(t, rec.Events, st.events)
-			sc := lrServiceCheck(t, rec, "cluster.nodes_live")
+			sc := serviceCheck(t, rec, "cluster.nodes_live")
 			if sc.Status != st.status || sc.Message != st.msg {
 				t.Errorf("cluster.nodes_live = %s %q, want %s %q", sc.Status, sc.Message, st.status, st.msg)
 			}
 			if len(sc.Tags) != 0 {
 				t.Errorf("cluster.nodes_live tags %v, want none (cluster is added by the sink)", sc.Tags)
 			}
-			q := lrServiceCheck(t, rec, "sql.can_query", "check:liveness")
+			q := canQuery(t, rec, "liveness")
 			if q.Status != checks.OK {
 				t.Errorf("sql.can_query = %s %q, want OK", q.Status, q.Message)
 			}
@@ -333,22 +209,22 @@ func TestLivenessGossipV20(t *testing.T) {
 		{"probed on v21.1", []cluster.Option{cluster.WithAssumedVersion("v21.1.0")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newLRCluster(t, "liveness_v20", tc.opts, "crdb_v20.2.sql", "crdb_v20.2_liveness.sql", "scenario_v20.2_liveness.sql")
+			c := newSQLCluster(t, "liveness_v20", tc.opts, "crdb_v20.2.sql", "crdb_v20.2_liveness.sql", "scenario_v20.2_liveness.sql")
 			l, err := checks.NewLiveness(checks.LivenessOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for cycle := 1; cycle <= 2; cycle++ {
 				c.heartbeat(t, "gossip_liveness", 1, 2, 3)
-				rec, err := lrRun(t, l, c.target)
+				rec, err := c.run(t, l)
 				if err != nil {
 					t.Fatalf("cycle %d: %v", cycle, err)
 				}
-				lrDiffGauges(t, lrGauges(t, rec), livenessWant(map[int]string{1: "live", 2: "live", 3: "live", 4: "dead"}, 0))
-				if sc := lrServiceCheck(t, rec, "cluster.nodes_live"); sc.Status != checks.Critical || sc.Message != "3 live; dead: n4" {
+				diffGauges(t, gauges(t, rec), livenessWant(map[int]string{1: "live", 2: "live", 3: "live", 4: "dead"}, 0))
+				if sc := serviceCheck(t, rec, "cluster.nodes_live"); sc.Status != checks.Critical || sc.Message != "3 live; dead: n4" {
 					t.Errorf("cycle %d: cluster.nodes_live = %s %q", cycle, sc.Status, sc.Message)
 				}
-				if q := lrServiceCheck(t, rec, "sql.can_query", "check:liveness"); q.Status != checks.OK {
+				if q := canQuery(t, rec, "liveness"); q.Status != checks.OK {
 					t.Errorf("cycle %d: sql.can_query = %s %q", cycle, q.Status, q.Message)
 				}
 				if len(rec.Events) != 0 {
@@ -379,7 +255,7 @@ func TestLivenessStoreDead(t *testing.T) {
 			"liveness: read server.time_until_store_dead (assuming 5m0s)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newLRCluster(t, "liveness_dead", nil, "crdb_v23.2.sql", "crdb_v23.2_liveness.sql", "scenario_v23.2_liveness.sql")
+			c := newSQLCluster(t, "liveness_dead", nil, "crdb_v23.2.sql", "crdb_v23.2_liveness.sql", "scenario_v23.2_liveness.sql")
 			c.exec(t, `UPDATE crdb_internal.kv_node_liveness SET expiration = public.test_hlc('-2 minutes') WHERE node_id = 4`)
 			if tc.sql != "" {
 				c.exec(t, tc.sql)
@@ -388,14 +264,14 @@ func TestLivenessStoreDead(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rec, err := lrRun(t, l, c.target)
+			rec, err := c.run(t, l)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if p := rec.One(t, "node.liveness", "node_id:4", "state:"+tc.state); p.Value != 1 {
 				t.Errorf("node 4 is not %s:\n%s", tc.state, rec)
 			}
-			q := lrServiceCheck(t, rec, "sql.can_query", "check:liveness")
+			q := canQuery(t, rec, "liveness")
 			if (q.Status == checks.OK) != tc.queryOK || !strings.HasPrefix(q.Message, tc.queryText) {
 				t.Errorf("sql.can_query = %s %q", q.Status, q.Message)
 			}
@@ -406,16 +282,16 @@ func TestLivenessStoreDead(t *testing.T) {
 // TestLivenessForgetsAbsentNodes: a node absent for less than ForgetAfter
 // keeps its state (its return is a transition); after that it is new.
 func TestLivenessForgetsAbsentNodes(t *testing.T) {
-	c := newLRCluster(t, "liveness_forget", nil, "crdb_v23.2.sql", "crdb_v23.2_liveness.sql", "scenario_v23.2_liveness.sql")
-	clock := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
-	l, err := checks.NewLiveness(checks.LivenessOptions{Now: func() time.Time { return clock }, ForgetAfter: 30 * time.Minute})
+	c := newSQLCluster(t, "liveness_forget", nil, "crdb_v23.2.sql", "crdb_v23.2_liveness.sql", "scenario_v23.2_liveness.sql")
+	clock := newTestClock(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
+	l, err := checks.NewLiveness(checks.LivenessOptions{Now: clock.Now, ForgetAfter: 30 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
 	run := func() *sinktest.Recorder {
 		t.Helper()
 		c.heartbeat(t, "kv_node_liveness", 1, 2, 3)
-		rec, err := lrRun(t, l, c.target)
+		rec, err := c.run(t, l)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -424,20 +300,20 @@ func TestLivenessForgetsAbsentNodes(t *testing.T) {
 	run()
 	c.exec(t, `CREATE TABLE saved AS SELECT * FROM crdb_internal.kv_node_liveness WHERE node_id = 4;
 		DELETE FROM crdb_internal.kv_node_liveness WHERE node_id = 4`)
-	clock = clock.Add(10 * time.Minute)
+	clock.Add(10 * time.Minute)
 	if rec := run(); len(rec.Find("node.liveness", "node_id:4")) != 0 || len(rec.Events) != 0 {
 		t.Fatalf("absent node still reported or evented:\n%s\n%+v", rec, rec.Events)
 	}
 	// Back within ForgetAfter, dead: LIVE → DEAD.
 	c.exec(t, `INSERT INTO crdb_internal.kv_node_liveness SELECT node_id, epoch, public.test_hlc('-10 minutes'), draining, membership FROM saved`)
-	clock = clock.Add(10 * time.Minute)
+	clock.Add(10 * time.Minute)
 	livenessCheckEvents(t, run().Events, []livenessWantEvent{{4, "live", "dead", checks.Error}})
 
 	c.exec(t, `DELETE FROM crdb_internal.kv_node_liveness WHERE node_id = 4`)
-	clock = clock.Add(31 * time.Minute)
+	clock.Add(31 * time.Minute)
 	run() // forgets node 4
 	c.exec(t, `INSERT INTO crdb_internal.kv_node_liveness SELECT node_id, epoch, public.test_hlc('9 seconds'), draining, membership FROM saved`)
-	clock = clock.Add(10 * time.Second)
+	clock.Add(10 * time.Second)
 	if rec := run(); len(rec.Events) != 0 {
 		t.Errorf("forgotten node's return is an event: %+v", rec.Events)
 	}
@@ -449,23 +325,23 @@ func TestLivenessForgetsAbsentNodes(t *testing.T) {
 // TestLivenessQueryFails: no liveness table at all → an error, CRITICAL
 // sql.can_query, UNKNOWN cluster.nodes_live and no gauges.
 func TestLivenessQueryFails(t *testing.T) {
-	c := newLRCluster(t, "liveness_fail", nil, "crdb_v20.2.sql", "crdb_v20.2_liveness.sql", "scenario_v20.2_liveness.sql")
+	c := newSQLCluster(t, "liveness_fail", nil, "crdb_v20.2.sql", "crdb_v20.2_liveness.sql", "scenario_v20.2_liveness.sql")
 	c.exec(t, `DROP TABLE crdb_internal.gossip_liveness`)
 	l, err := checks.NewLiveness(checks.LivenessOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := lrRun(t, l, c.target)
+	rec, err := c.run(t, l)
 	if err == nil || !strings.Contains(err.Error(), "crdb_internal.gossip_liveness") {
 		t.Fatalf("Run error = %v, want the failed query", err)
 	}
-	if q := lrServiceCheck(t, rec, "sql.can_query", "check:liveness"); q.Status != checks.Critical || !strings.Contains(q.Message, "gossip_liveness") {
+	if q := canQuery(t, rec, "liveness"); q.Status != checks.Critical || !strings.Contains(q.Message, "gossip_liveness") {
 		t.Errorf("sql.can_query = %s %q", q.Status, q.Message)
 	}
-	if sc := lrServiceCheck(t, rec, "cluster.nodes_live"); sc.Status != checks.Unknown {
+	if sc := serviceCheck(t, rec, "cluster.nodes_live"); sc.Status != checks.Unknown {
 		t.Errorf("cluster.nodes_live = %s %q, want UNKNOWN", sc.Status, sc.Message)
 	}
-	if g := lrGauges(t, rec); len(g) != 0 {
+	if g := gauges(t, rec); len(g) != 0 {
 		t.Errorf("gauges sent without data: %v", g)
 	}
 }
@@ -475,7 +351,7 @@ func TestLivenessWithoutSQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := lrRun(t, l, &checks.Target{Cluster: "test"})
+	rec, err := runCheck(t, l, &checks.Target{Cluster: "test"})
 	if err == nil || len(rec.Points) != 0 {
 		t.Fatalf("Run without SQL = %v, %d points", err, len(rec.Points))
 	}

@@ -21,42 +21,42 @@ import (
 // (scenario_v20.2_reports.sql) must produce, at 02:45:10Z: 5.585835 s after
 // the oldest report (02:45:04.414165Z).
 var rangesReportsWant = map[string]float64{
-	lrKey("replication.constraint_violations", "zone:table_shop.public.customers", "constraint:_zone_a"): 4,
-	lrKey("replication.constraint_violations", "zone:table_shop.public.orders", "constraint:_zone_a:1"):  0,
-	lrKey("replication.ranges_at_risk", "zone:range_default", "locality:region_us-east"):                 2,
-	lrKey("replication.ranges_at_risk", "zone:database_system", "locality:region_us-east"):               30,
-	lrKey("replication.ranges_at_risk", "zone:range_meta", "locality:region_us-east"):                    1,
-	lrKey("replication.ranges_at_risk", "zone:range_system", "locality:region_us-east"):                  2,
-	lrKey("replication.ranges_at_risk", "zone:range_liveness", "locality:region_us-east"):                1,
-	lrKey("replication.ranges_at_risk", "zone:table_shop.public.customers", "locality:region_us-east"):   4,
-	lrKey("replication.ranges_at_risk", "zone:table_shop.public.orders", "locality:region_us-east"):      1,
-	lrKey("replication.ranges.underreplicated"):                                                          34,
-	lrKey("replication.ranges.unavailable"):                                                              0,
-	lrKey("replication.ranges.overreplicated"):                                                           0,
-	lrKey("replication.report_age"):                                                                      5.585835,
+	series("replication.constraint_violations", "zone:table_shop.public.customers", "constraint:_zone_a"): 4,
+	series("replication.constraint_violations", "zone:table_shop.public.orders", "constraint:_zone_a:1"):  0,
+	series("replication.ranges_at_risk", "zone:range_default", "locality:region_us-east"):                 2,
+	series("replication.ranges_at_risk", "zone:database_system", "locality:region_us-east"):               30,
+	series("replication.ranges_at_risk", "zone:range_meta", "locality:region_us-east"):                    1,
+	series("replication.ranges_at_risk", "zone:range_system", "locality:region_us-east"):                  2,
+	series("replication.ranges_at_risk", "zone:range_liveness", "locality:region_us-east"):                1,
+	series("replication.ranges_at_risk", "zone:table_shop.public.customers", "locality:region_us-east"):   4,
+	series("replication.ranges_at_risk", "zone:table_shop.public.orders", "locality:region_us-east"):      1,
+	series("replication.ranges.underreplicated"):                                                          34,
+	series("replication.ranges.unavailable"):                                                              0,
+	series("replication.ranges.overreplicated"):                                                           0,
+	series("replication.report_age"):                                                                      5.585835,
 }
 
 var rangesV20Now = time.Date(2026, 11, 22, 2, 45, 10, 0, time.UTC)
 
-func newRangesV20(t *testing.T, opts ...cluster.Option) *lrCluster {
-	return newLRCluster(t, "ranges_v20", opts, "crdb_v20.2.sql", "crdb_v20.2_ranges.sql", "scenario_v20.2_reports.sql")
+func newRangesV20(t *testing.T, opts ...cluster.Option) *sqlCluster {
+	return newSQLCluster(t, "ranges_v20", opts, "crdb_v20.2.sql", "crdb_v20.2_ranges.sql", "scenario_v20.2_reports.sql")
 }
 
 // TestRangesReportsV20 runs the check on the real replication reports of
 // the v20.2 fixture cluster.
 func TestRangesReportsV20(t *testing.T) {
 	c := newRangesV20(t)
-	clock := rangesV20Now
-	r, err := checks.NewRanges(checks.RangesOptions{Now: func() time.Time { return clock }, ForgetAfter: time.Hour})
+	clock := newTestClock(rangesV20Now)
+	r, err := checks.NewRanges(checks.RangesOptions{Now: clock.Now, ForgetAfter: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := lrRun(t, r, c.target)
+	rec, err := c.run(t, r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lrDiffGauges(t, lrGauges(t, rec), rangesReportsWant)
-	if q := lrServiceCheck(t, rec, "sql.can_query", "check:ranges"); q.Status != checks.OK {
+	diffGauges(t, gauges(t, rec), rangesReportsWant)
+	if q := canQuery(t, rec, "ranges"); q.Status != checks.OK {
 		t.Errorf("sql.can_query = %s %q", q.Status, q.Message)
 	}
 
@@ -64,8 +64,8 @@ func TestRangesReportsV20(t *testing.T) {
 	// is 10 s later. The vanished series is sent as 0 until ForgetAfter.
 	c.exec(t, `DELETE FROM system.replication_constraint_stats WHERE zone_id = 53;
 		UPDATE system.reports_meta SET "generated" = "generated" + interval '10 seconds'`)
-	clock = clock.Add(10 * time.Second)
-	rec, err = lrRun(t, r, c.target)
+	clock.Add(10 * time.Second)
+	rec, err = c.run(t, r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,11 +73,11 @@ func TestRangesReportsV20(t *testing.T) {
 	for k, v := range rangesReportsWant {
 		want[k] = v
 	}
-	want[lrKey("replication.constraint_violations", "zone:table_shop.public.customers", "constraint:_zone_a")] = 0
-	lrDiffGauges(t, lrGauges(t, rec), want)
+	want[series("replication.constraint_violations", "zone:table_shop.public.customers", "constraint:_zone_a")] = 0
+	diffGauges(t, gauges(t, rec), want)
 
-	clock = clock.Add(time.Hour)
-	rec, err = lrRun(t, r, c.target)
+	clock.Add(time.Hour)
+	rec, err = c.run(t, r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,34 +158,34 @@ func TestRangesReportsPartialFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := lrRun(t, r, c.target)
+	rec, err := c.run(t, r)
 	if err != nil {
 		t.Fatalf("Run failed although most reports were read: %v", err)
 	}
-	lrDiffGauges(t, lrGauges(t, rec), map[string]float64{
+	diffGauges(t, gauges(t, rec), map[string]float64{
 		// No zone names: both zones' rows fall into zone:unknown, summed.
-		lrKey("replication.constraint_violations", "zone:unknown", "constraint:_zone_a"):   4,
-		lrKey("replication.constraint_violations", "zone:unknown", "constraint:_zone_a:1"): 0,
-		lrKey("replication.ranges.underreplicated"):                                        34,
-		lrKey("replication.ranges.unavailable"):                                            0,
-		lrKey("replication.ranges.overreplicated"):                                         0,
-		lrKey("replication.report_age"):                                                    5.585835,
+		series("replication.constraint_violations", "zone:unknown", "constraint:_zone_a"):   4,
+		series("replication.constraint_violations", "zone:unknown", "constraint:_zone_a:1"): 0,
+		series("replication.ranges.underreplicated"):                                        34,
+		series("replication.ranges.unavailable"):                                            0,
+		series("replication.ranges.overreplicated"):                                         0,
+		series("replication.report_age"):                                                    5.585835,
 	})
-	q := lrServiceCheck(t, rec, "sql.can_query", "check:ranges")
+	q := canQuery(t, rec, "ranges")
 	if q.Status != checks.Critical || !strings.Contains(q.Message, "crdb_internal.zones") || !strings.Contains(q.Message, "system.replication_critical_localities") {
 		t.Errorf("sql.can_query = %s %q", q.Status, q.Message)
 	}
 
 	c.exec(t, `DROP TABLE system.replication_constraint_stats; DROP TABLE system.replication_stats; DROP TABLE system.reports_meta`)
-	rec, err = lrRun(t, r, c.target)
+	rec, err = c.run(t, r)
 	if err == nil {
 		t.Fatal("Run succeeded with no report readable")
 	}
-	if q := lrServiceCheck(t, rec, "sql.can_query", "check:ranges"); q.Status != checks.Critical {
+	if q := canQuery(t, rec, "ranges"); q.Status != checks.Critical {
 		t.Errorf("sql.can_query = %s", q.Status)
 	}
 	// The remembered per-zone series are not zeroed on a failed query.
-	if g := lrGauges(t, rec); len(g) != 0 {
+	if g := gauges(t, rec); len(g) != 0 {
 		t.Errorf("gauges sent with nothing read: %v", g)
 	}
 }
@@ -257,22 +257,22 @@ func rangesStatus(t *testing.T, name string) []byte {
 }
 
 var rangesV23Want = map[string]float64{
-	lrKey("replication.ranges.underreplicated"): 3,
-	lrKey("replication.ranges.unavailable"):     1,
-	lrKey("replication.ranges.overreplicated"):  1,
-	lrKey("replication.critical_nodes"):         2,
-	lrKey("replication.constraint_violations", "zone:table_movr.public.users", "constraint:_region_europe-west1"): 2,
-	lrKey("replication.constraint_violations", "zone:database_movr",
+	series("replication.ranges.underreplicated"): 3,
+	series("replication.ranges.unavailable"):     1,
+	series("replication.ranges.overreplicated"):  1,
+	series("replication.critical_nodes"):         2,
+	series("replication.constraint_violations", "zone:table_movr.public.users", "constraint:_region_europe-west1"): 2,
+	series("replication.constraint_violations", "zone:database_movr",
 		"constraint:_region_europe-west1:1__region_us-east1:1__region_us-west1:1_voters:_region_us-east1"): 1,
-	lrKey("replication.constraint_violations", "zone:table_movr.public.rides", "constraint:-region_us-west1"): 1,
-	lrKey("replication.constraint_violations", "zone:unknown", "constraint:_zone_a"):                          1,
+	series("replication.constraint_violations", "zone:table_movr.public.rides", "constraint:-region_us-west1"): 1,
+	series("replication.constraint_violations", "zone:unknown", "constraint:_zone_a"):                          1,
 }
 
 // TestRangesCriticalNodesV23 reads /_status/critical_nodes on a secure
 // v23.2 cluster whose first node is down: the request goes to the next
 // node, which asks for a session (401), gets a login and answers the retry.
 func TestRangesCriticalNodesV23(t *testing.T) {
-	c := newLRCluster(t, "ranges_v23", nil, "crdb_v23.2.sql", "crdb_v23.2_ranges.sql", "scenario_v23.2_ranges.sql")
+	c := newSQLCluster(t, "ranges_v23", nil, "crdb_v23.2.sql", "crdb_v23.2_ranges.sql", "scenario_v23.2_ranges.sql")
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "node is shutting down", http.StatusServiceUnavailable)
 	}))
@@ -280,17 +280,17 @@ func TestRangesCriticalNodesV23(t *testing.T) {
 	up := newRangesAPIFake(t, rangesStatus(t, "critical_nodes_v23.json"))
 	c.target.API = cluster.NewAPI(nil, func() []string { return []string{down.URL, up.URL} }, "roachdog", "s3cret")
 
-	clock := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
-	r, err := checks.NewRanges(checks.RangesOptions{Now: func() time.Time { return clock }})
+	clock := newTestClock(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
+	r, err := checks.NewRanges(checks.RangesOptions{Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := lrRun(t, r, c.target)
+	rec, err := c.run(t, r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lrDiffGauges(t, lrGauges(t, rec), rangesV23Want)
-	if q := lrServiceCheck(t, rec, "sql.can_query", "check:ranges"); q.Status != checks.OK {
+	diffGauges(t, gauges(t, rec), rangesV23Want)
+	if q := canQuery(t, rec, "ranges"); q.Status != checks.OK {
 		t.Errorf("sql.can_query = %s %q", q.Status, q.Message)
 	}
 	if logins, unauth := up.stats(); logins != 1 || unauth != 1 {
@@ -299,8 +299,8 @@ func TestRangesCriticalNodesV23(t *testing.T) {
 
 	// Healthy now: the four violation series go to 0; no new login.
 	up.serve(rangesStatus(t, "critical_nodes_v23_healthy.json"))
-	clock = clock.Add(time.Minute)
-	rec, err = lrRun(t, r, c.target)
+	clock.Add(time.Minute)
+	rec, err = c.run(t, r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +308,7 @@ func TestRangesCriticalNodesV23(t *testing.T) {
 	for k := range rangesV23Want {
 		want[k] = 0
 	}
-	lrDiffGauges(t, lrGauges(t, rec), want)
+	diffGauges(t, gauges(t, rec), want)
 	if logins, _ := up.stats(); logins != 1 {
 		t.Errorf("session not reused: %d logins", logins)
 	}
@@ -322,15 +322,15 @@ func TestRangesCriticalNodesWithoutSQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := lrRun(t, r, target)
+	rec, err := runCheck(t, r, target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := lrGauges(t, rec)
-	if v := g[lrKey("replication.constraint_violations", "zone:unknown", "constraint:_region_europe-west1")]; v != 2 {
+	g := gauges(t, rec)
+	if v := g[series("replication.constraint_violations", "zone:unknown", "constraint:_region_europe-west1")]; v != 2 {
 		t.Errorf("users' violations under zone:unknown = %g, want 2:\n%s", v, rec)
 	}
-	if v := g[lrKey("replication.ranges.underreplicated")]; v != 3 {
+	if v := g[series("replication.ranges.underreplicated")]; v != 3 {
 		t.Errorf("underreplicated = %g", v)
 	}
 	if ps := rec.Find("sql.can_query"); len(ps) != 0 {
@@ -343,7 +343,7 @@ func TestRangesCriticalNodesWithoutSQL(t *testing.T) {
 // to the replication reports.
 func TestRangesUnknownVersionFallsBackOn404(t *testing.T) {
 	// No crdb_v20.2.sql: no node_build_info, so no version.
-	c := newLRCluster(t, "ranges_nover", nil, "crdb_v20.2_ranges.sql", "scenario_v20.2_reports.sql")
+	c := newSQLCluster(t, "ranges_nover", nil, "crdb_v20.2_ranges.sql", "scenario_v20.2_reports.sql")
 	if v := c.db.Server().Version; !v.IsZero() {
 		t.Fatalf("version %v known", v)
 	}
@@ -356,27 +356,27 @@ func TestRangesUnknownVersionFallsBackOn404(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := lrRun(t, r, c.target)
+	rec, err := c.run(t, r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lrDiffGauges(t, lrGauges(t, rec), rangesReportsWant)
+	diffGauges(t, gauges(t, rec), rangesReportsWant)
 }
 
 func TestRangesCriticalNodesFails(t *testing.T) {
-	c := newLRCluster(t, "ranges_v23_fail", nil, "crdb_v23.2.sql", "crdb_v23.2_ranges.sql")
+	c := newSQLCluster(t, "ranges_v23_fail", nil, "crdb_v23.2.sql", "crdb_v23.2_ranges.sql")
 	r, err := checks.NewRanges(checks.RangesOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// v23.2 without an API: nothing can be read.
-	rec, err := lrRun(t, r, c.target)
+	rec, err := c.run(t, r)
 	if err == nil || !strings.Contains(err.Error(), "/_status/critical_nodes") || len(rec.Points) != 0 {
 		t.Fatalf("Run = %v, %d points", err, len(rec.Points))
 	}
 	bad := newRangesAPIFake(t, nil)
 	c.target.API = cluster.NewAPI(nil, func() []string { return []string{bad.URL} }, "roachdog", "wrong")
-	if _, err := lrRun(t, r, c.target); err == nil || !strings.Contains(err.Error(), "login as roachdog refused") {
+	if _, err := c.run(t, r); err == nil || !strings.Contains(err.Error(), "login as roachdog refused") {
 		t.Fatalf("Run with a wrong password = %v", err)
 	}
 }
@@ -386,7 +386,7 @@ func TestRangesWithoutSQLOrAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := lrRun(t, r, &checks.Target{}); err == nil {
+	if _, err := runCheck(t, r, &checks.Target{}); err == nil {
 		t.Fatal("Run without SQL or API succeeded")
 	}
 	if _, err := checks.NewRanges(checks.RangesOptions{ForgetAfter: -1}); err == nil {

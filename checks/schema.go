@@ -132,10 +132,7 @@ func (c *Schema) Run(ctx context.Context, t *Target, s Sink) error {
 		reportQuery(s, schemaCheckName, errNoSQL)
 		return errNoSQL
 	}
-	log := t.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := t.Log()
 	var failures schemaErrors
 	fail := func(err error) {
 		log.Error("schema check query failed", "err", err)

@@ -1,120 +1,18 @@
 package checks_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/cluster"
-	"github.com/roachdog/roachdog/internal/pgtest"
 	"github.com/roachdog/roachdog/internal/sinktest"
-	"github.com/roachdog/roachdog/internal/testenv"
 )
-
-// schemaTestLog collects a test's log output, shown when the test fails.
-type schemaTestLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *schemaTestLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *schemaTestLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// schemaTestEnv is a database of the shared PostgreSQL server loaded with
-// testdata/sql files, and a Target on it.
-type schemaTestEnv struct {
-	srv    *pgtest.Server
-	name   string
-	target *checks.Target
-	log    *schemaTestLog
-}
-
-func schemaNewTestEnv(t *testing.T, prefix string, files ...string) *schemaTestEnv {
-	t.Helper()
-	srv := pgtest.Shared(t)
-	name := srv.NewDB(t, prefix)
-	for _, f := range files {
-		srv.LoadFile(t, name, filepath.Join(testenv.Testdata(t), "sql", f))
-	}
-	logs := &schemaTestLog{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("log output:\n%s", logs.String())
-		}
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	db, err := cluster.OpenDB(ctx, srv.URL(name), logger)
-	if err != nil {
-		t.Fatalf("OpenDB: %v", err)
-	}
-	t.Cleanup(db.Close)
-	return &schemaTestEnv{srv: srv, name: name, log: logs,
-		target: &checks.Target{Cluster: "test", SQL: db, Logger: logger}}
-}
-
-func (e *schemaTestEnv) exec(t *testing.T, sql string) {
-	t.Helper()
-	e.srv.Exec(t, e.name, sql)
-}
-
-// schemaTestMetrics renders the recorded gauges and counts, one per line,
-// sorted: "gauge name tag1,tag2 = value".
-func schemaTestMetrics(rec *sinktest.Recorder) []string {
-	var out []string
-	for _, p := range rec.Points {
-		if p.Kind == checks.KindServiceCheck {
-			continue
-		}
-		tags := append([]string(nil), p.Tags...)
-		sort.Strings(tags)
-		out = append(out, fmt.Sprintf("%s %s %s = %g", p.Kind, p.Name, strings.Join(tags, ","), p.Value))
-	}
-	sort.Strings(out)
-	return out
-}
-
-func schemaTestDiff(t *testing.T, got, want []string) {
-	t.Helper()
-	sort.Strings(want)
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("metrics:\n got:\n  %s\n want:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
-	}
-}
-
-// schemaTestCanQuery returns the single sql.can_query service check of check.
-func schemaTestCanQuery(t *testing.T, rec *sinktest.Recorder, check string) sinktest.Point {
-	t.Helper()
-	return rec.One(t, "sql.can_query", "check:"+check)
-}
-
-func schemaRun(t *testing.T, c *checks.Schema, e *schemaTestEnv) (*sinktest.Recorder, error) {
-	t.Helper()
-	rec := &sinktest.Recorder{}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err := c.Run(ctx, e.target, rec)
-	return rec, err
-}
 
 func schemaNew(t *testing.T, o checks.SchemaOptions) *checks.Schema {
 	t.Helper()
@@ -230,22 +128,22 @@ func TestSchemaShop(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := schemaNewTestEnv(t, "schema_shop", tc.files...)
+			e := newSQLCluster(t, "schema_shop", nil, tc.files...)
 			c := schemaNew(t, checks.SchemaOptions{})
 			if c.Name() != "schema" {
 				t.Errorf("Name() = %q", c.Name())
 			}
-			rec, err := schemaRun(t, c, e)
+			rec, err := e.run(t, c)
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}
-			schemaTestDiff(t, schemaTestMetrics(rec), schemaGauges(e.name, tc.fk, tc.seq))
-			if sc := schemaTestCanQuery(t, rec, "schema"); sc.Status != checks.OK {
+			diffMetricLines(t, metricLines(rec), schemaGauges(e.dbName, tc.fk, tc.seq))
+			if sc := canQuery(t, rec, "schema"); sc.Status != checks.OK {
 				t.Errorf("sql.can_query = %v %q, want OK", sc.Status, sc.Message)
 			}
 			var want []string
 			for _, title := range tc.titles {
-				want = append(want, strings.ReplaceAll(title, "DB", e.name))
+				want = append(want, strings.ReplaceAll(title, "DB", e.dbName))
 			}
 			sort.Strings(want)
 			if got := schemaEventTitles(rec); strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -255,13 +153,13 @@ func TestSchemaShop(t *testing.T) {
 				if ev.AlertType != checks.WarningAlert || ev.Timestamp.IsZero() || len(ev.Tags) != 3 {
 					t.Errorf("event %q: alert %q, time %v, tags %v", ev.Title, ev.AlertType, ev.Timestamp, ev.Tags)
 				}
-				if !strings.HasPrefix(ev.AggregationKey, "schema "+e.name+".public.") {
+				if !strings.HasPrefix(ev.AggregationKey, "schema "+e.dbName+".public.") {
 					t.Errorf("event %q: aggregation key %q", ev.Title, ev.AggregationKey)
 				}
 			}
 			for title, text := range tc.texts {
-				title = strings.ReplaceAll(title, "DB", e.name)
-				text = strings.ReplaceAll(text, "DB", e.name)
+				title = strings.ReplaceAll(title, "DB", e.dbName)
+				text = strings.ReplaceAll(text, "DB", e.dbName)
 				found := false
 				for _, ev := range rec.Events {
 					if ev.Title != title {
@@ -275,8 +173,8 @@ func TestSchemaShop(t *testing.T) {
 					if strings.HasPrefix(title, "Sequential") {
 						kind = "sequential_key_index"
 					}
-					table := strings.SplitN(strings.TrimPrefix(strings.Fields(title)[len(strings.Fields(title))-2], e.name+"."), "@", 2)[0]
-					wantTags := []string{"database:" + e.name, "table:" + table, "problem:" + kind}
+					table := strings.SplitN(strings.TrimPrefix(strings.Fields(title)[len(strings.Fields(title))-2], e.dbName+"."), "@", 2)[0]
+					wantTags := []string{"database:" + e.dbName, "table:" + table, "problem:" + kind}
 					if strings.Join(ev.Tags, ",") != strings.Join(wantTags, ",") {
 						t.Errorf("event %q tags = %v, want %v", title, ev.Tags, wantTags)
 					}
@@ -292,26 +190,26 @@ func TestSchemaShop(t *testing.T) {
 // TestSchemaNewProblemsAndFixes follows the problems across runs: events
 // only for new ones, a zero once for a fixed table, then nothing.
 func TestSchemaNewProblemsAndFixes(t *testing.T) {
-	e := schemaNewTestEnv(t, "schema_fixes", "crdb_v23.2.sql", "crdb_v23.2_schema.sql", "scenario_schema_shop.sql", "scenario_schema_crdb_v23.2.sql")
+	e := newSQLCluster(t, "schema_fixes", nil, "crdb_v23.2.sql", "crdb_v23.2_schema.sql", "scenario_schema_shop.sql", "scenario_schema_crdb_v23.2.sql")
 	c := schemaNew(t, checks.SchemaOptions{})
-	first := schemaGauges(e.name,
+	first := schemaGauges(e.dbName,
 		map[string]int{"orders": 1, "shipments": 1, "refunds": 1, "events": 0},
 		map[string]int{"orders": 1, "shipments": 1, "refunds": 0, "events": 1})
 
-	rec, err := schemaRun(t, c, e)
+	rec, err := e.run(t, c)
 	if err != nil {
 		t.Fatalf("run 1: %v", err)
 	}
-	schemaTestDiff(t, schemaTestMetrics(rec), first)
+	diffMetricLines(t, metricLines(rec), first)
 	if len(rec.Events) != 6 {
 		t.Fatalf("run 1: %d events, want 6", len(rec.Events))
 	}
 
-	rec, err = schemaRun(t, c, e)
+	rec, err = e.run(t, c)
 	if err != nil {
 		t.Fatalf("run 2: %v", err)
 	}
-	schemaTestDiff(t, schemaTestMetrics(rec), first)
+	diffMetricLines(t, metricLines(rec), first)
 	if len(rec.Events) != 0 {
 		t.Errorf("run 2: events for known problems: %v", schemaEventTitles(rec))
 	}
@@ -321,24 +219,24 @@ func TestSchemaNewProblemsAndFixes(t *testing.T) {
 	e.exec(t, `CREATE INDEX orders_customer_id_idx ON orders (customer_id);
 		CREATE INDEX refunds_order_id_all_idx ON refunds (order_id);
 		CREATE INDEX customers_created_at_idx ON customers (created_at);`)
-	rec, err = schemaRun(t, c, e)
+	rec, err = e.run(t, c)
 	if err != nil {
 		t.Fatalf("run 3: %v", err)
 	}
-	schemaTestDiff(t, schemaTestMetrics(rec), schemaGauges(e.name,
+	diffMetricLines(t, metricLines(rec), schemaGauges(e.dbName,
 		map[string]int{"orders": 0, "shipments": 1, "refunds": 0, "events": 0, "customers": 0},
 		map[string]int{"orders": 1, "shipments": 1, "refunds": 0, "events": 1, "customers": 1}))
-	want := "Sequential key index " + e.name + ".public.customers@customers_created_at_idx (created_at)"
+	want := "Sequential key index " + e.dbName + ".public.customers@customers_created_at_idx (created_at)"
 	if got := schemaEventTitles(rec); len(got) != 1 || got[0] != want {
 		t.Errorf("run 3 events = %v, want [%s]", got, want)
 	}
 
 	// refunds was reported fixed once: no more series for it.
-	rec, err = schemaRun(t, c, e)
+	rec, err = e.run(t, c)
 	if err != nil {
 		t.Fatalf("run 4: %v", err)
 	}
-	schemaTestDiff(t, schemaTestMetrics(rec), schemaGauges(e.name,
+	diffMetricLines(t, metricLines(rec), schemaGauges(e.dbName,
 		map[string]int{"orders": 0, "shipments": 1, "events": 0, "customers": 0},
 		map[string]int{"orders": 1, "shipments": 1, "events": 1, "customers": 1}))
 	if len(rec.Events) != 0 {
@@ -347,11 +245,11 @@ func TestSchemaNewProblemsAndFixes(t *testing.T) {
 
 	// The problem comes back: it is new again.
 	e.exec(t, `DROP INDEX refunds_order_id_all_idx;`)
-	rec, err = schemaRun(t, c, e)
+	rec, err = e.run(t, c)
 	if err != nil {
 		t.Fatalf("run 5: %v", err)
 	}
-	want = "Foreign key without index on " + e.name + ".public.refunds (order_id)"
+	want = "Foreign key without index on " + e.dbName + ".public.refunds (order_id)"
 	if got := schemaEventTitles(rec); len(got) != 1 || got[0] != want {
 		t.Errorf("run 5 events = %v, want [%s]", got, want)
 	}
@@ -359,7 +257,7 @@ func TestSchemaNewProblemsAndFixes(t *testing.T) {
 
 func TestSchemaOptions(t *testing.T) {
 	files := []string{"crdb_v20.2.sql", "crdb_v20.2_schema.sql", "scenario_schema_shop.sql", "scenario_schema_crdb_v20.2.sql"}
-	e := schemaNewTestEnv(t, "schema_options", files...)
+	e := newSQLCluster(t, "schema_options", nil, files...)
 	cases := []struct {
 		name    string
 		opts    checks.SchemaOptions
@@ -406,20 +304,20 @@ func TestSchemaOptions(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			for i := range tc.opts.Tables {
-				tc.opts.Tables[i] = strings.Replace(tc.opts.Tables[i], "DB", e.name, 1)
+				tc.opts.Tables[i] = strings.Replace(tc.opts.Tables[i], "DB", e.dbName, 1)
 			}
 			for i := range tc.opts.Databases {
-				tc.opts.Databases[i] = strings.Replace(tc.opts.Databases[i], "DB", e.name, 1)
+				tc.opts.Databases[i] = strings.Replace(tc.opts.Databases[i], "DB", e.dbName, 1)
 			}
-			rec, err := schemaRun(t, schemaNew(t, tc.opts), e)
+			rec, err := e.run(t, schemaNew(t, tc.opts))
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}
-			schemaTestDiff(t, schemaTestMetrics(rec), schemaGauges(e.name, tc.fk, tc.seq))
-			if sc := schemaTestCanQuery(t, rec, "schema"); sc.Status != checks.OK {
+			diffMetricLines(t, metricLines(rec), schemaGauges(e.dbName, tc.fk, tc.seq))
+			if sc := canQuery(t, rec, "schema"); sc.Status != checks.OK {
 				t.Errorf("sql.can_query = %v %q", sc.Status, sc.Message)
 			}
-			if tc.name == "other database only" && !strings.Contains(e.log.String(), "configured databases not") {
+			if tc.name == "other database only" && !strings.Contains(e.logs.String(), "configured databases not") {
 				t.Error("no warning about the database that cannot be read")
 			}
 			if tc.events == nil {
@@ -427,7 +325,7 @@ func TestSchemaOptions(t *testing.T) {
 			}
 			var want []string
 			for _, title := range tc.events {
-				want = append(want, strings.ReplaceAll(title, "DB", e.name))
+				want = append(want, strings.ReplaceAll(title, "DB", e.dbName))
 			}
 			sort.Strings(want)
 			if got := schemaEventTitles(rec); strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -445,17 +343,17 @@ func TestSchemaOptions(t *testing.T) {
 // TestSchemaFailedQuery: the row estimates cannot be read; the check says
 // so in sql.can_query and still reports every table (sizes unknown).
 func TestSchemaFailedQuery(t *testing.T) {
-	e := schemaNewTestEnv(t, "schema_failed", "crdb_v20.2.sql", "crdb_v20.2_schema.sql", "scenario_schema_shop.sql")
+	e := newSQLCluster(t, "schema_failed", nil, "crdb_v20.2.sql", "crdb_v20.2_schema.sql", "scenario_schema_shop.sql")
 	e.exec(t, "DROP TABLE crdb_internal.table_row_statistics")
-	rec, err := schemaRun(t, schemaNew(t, checks.SchemaOptions{MinRows: 1}), e)
+	rec, err := e.run(t, schemaNew(t, checks.SchemaOptions{MinRows: 1}))
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	schemaTestDiff(t, schemaTestMetrics(rec), schemaGauges(e.name,
+	diffMetricLines(t, metricLines(rec), schemaGauges(e.dbName,
 		map[string]int{"orders": 1, "shipments": 1, "refunds": 1, "events": 0, "audit_log": 0},
 		map[string]int{"orders": 1, "shipments": 1, "refunds": 0, "events": 1, "audit_log": 1}))
-	sc := schemaTestCanQuery(t, rec, "schema")
-	if sc.Status != checks.Critical || !strings.Contains(sc.Message, "database "+e.name+": read row estimates") ||
+	sc := canQuery(t, rec, "schema")
+	if sc.Status != checks.Critical || !strings.Contains(sc.Message, "database "+e.dbName+": read row estimates") ||
 		!strings.Contains(sc.Message, "42P01") {
 		t.Errorf("sql.can_query = %v %q, want CRITICAL naming the row estimates query", sc.Status, sc.Message)
 	}
@@ -464,23 +362,23 @@ func TestSchemaFailedQuery(t *testing.T) {
 // TestSchemaCatalogUnreadable: the database's catalog cannot be read at all
 // (a user without access to it): Run fails, CRITICAL, nothing sent.
 func TestSchemaCatalogUnreadable(t *testing.T) {
-	e := schemaNewTestEnv(t, "schema_denied", "scenario_schema_shop.sql")
+	e := newSQLCluster(t, "schema_denied", nil, "scenario_schema_shop.sql")
 	// pg_attrdef is readable by anyone on PostgreSQL; revoking it from
 	// PUBLIC (in this database only) and connecting as an unprivileged role
 	// makes the first catalog query fail with 42501.
-	role := e.name + "_user"
+	role := e.dbName + "_user"
 	e.exec(t, `CREATE ROLE `+role+` LOGIN PASSWORD 'pw';
 		REVOKE SELECT ON pg_catalog.pg_attrdef FROM PUBLIC;`)
 	t.Cleanup(func() { e.srv.Exec(t, "postgres", `DROP ROLE IF EXISTS `+role) })
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
 	defer cancel()
-	db, err := cluster.OpenDB(ctx, e.srv.UserURL(e.name, role, "pw"), nil)
+	db, err := cluster.OpenDB(ctx, e.srv.UserURL(e.dbName, role, "pw"), nil)
 	if err != nil {
 		t.Fatalf("OpenDB: %v", err)
 	}
 	t.Cleanup(db.Close)
 	e.target.SQL = db
-	rec, err := schemaRun(t, schemaNew(t, checks.SchemaOptions{}), e)
+	rec, err := e.run(t, schemaNew(t, checks.SchemaOptions{}))
 	if err == nil {
 		t.Fatal("Run succeeded without access to the catalog")
 	}
@@ -488,22 +386,21 @@ func TestSchemaCatalogUnreadable(t *testing.T) {
 	if !errors.As(err, &access) {
 		t.Errorf("Run error %v is not an AccessError", err)
 	}
-	if got := schemaTestMetrics(rec); len(got) != 0 || len(rec.Events) != 0 {
+	if got := metricLines(rec); len(got) != 0 || len(rec.Events) != 0 {
 		t.Errorf("sent %v and %d events", got, len(rec.Events))
 	}
-	sc := schemaTestCanQuery(t, rec, "schema")
-	if sc.Status != checks.Critical || !strings.Contains(sc.Message, "database "+e.name+": read columns") {
+	sc := canQuery(t, rec, "schema")
+	if sc.Status != checks.Critical || !strings.Contains(sc.Message, "database "+e.dbName+": read columns") {
 		t.Errorf("sql.can_query = %v %q", sc.Status, sc.Message)
 	}
 }
 
 func TestSchemaNoSQL(t *testing.T) {
-	rec := &sinktest.Recorder{}
-	err := schemaNew(t, checks.SchemaOptions{}).Run(context.Background(), &checks.Target{}, rec)
+	rec, err := runCheck(t, schemaNew(t, checks.SchemaOptions{}), &checks.Target{})
 	if err == nil {
 		t.Fatal("Run without SQL succeeded")
 	}
-	if sc := schemaTestCanQuery(t, rec, "schema"); sc.Status != checks.Critical || !strings.Contains(sc.Message, "sql_url") {
+	if sc := canQuery(t, rec, "schema"); sc.Status != checks.Critical || !strings.Contains(sc.Message, "sql_url") {
 		t.Errorf("sql.can_query = %v %q", sc.Status, sc.Message)
 	}
 }

@@ -226,10 +226,7 @@ func (c *TTL) Run(ctx context.Context, t *Target, s Sink) error {
 		reportQuery(s, ttlCheckName, errNoSQL)
 		return errNoSQL
 	}
-	log := t.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := t.Log()
 	// Connect first: which server it is decides the queries' shape.
 	if err := t.SQL.Ping(ctx); err != nil {
 		err = fmt.Errorf("connect: %w", err)

@@ -1,13 +1,11 @@
 package checks_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/roachdog/roachdog/checks"
-	"github.com/roachdog/roachdog/internal/sinktest"
 )
 
 var ttlScenarioFiles = []string{"crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "crdb_v23.2_ttl.sql", "scenario_v23.2_ttl.sql"}
@@ -23,7 +21,7 @@ func newTTL(t *testing.T, o checks.TTLOptions) *checks.TTL {
 
 // tk is a per-table TTL series key.
 func tk(name, db, table string) string {
-	return jtKey(name, "database:"+db, "table:"+table)
+	return series(name, "database:"+db, "table:"+table)
 }
 
 // ttlTableWant is one table's expected series; lag and expired are sent
@@ -40,7 +38,7 @@ type ttlTableWant struct {
 func f64(v float64) *float64 { return &v }
 
 func ttlWant(tables int, rows ...ttlTableWant) map[string]float64 {
-	want := map[string]float64{jtKey("ttl.tables"): float64(tables)}
+	want := map[string]float64{series("ttl.tables"): float64(tables)}
 	for _, r := range rows {
 		want[tk("ttl.schedule_paused", r.db, r.table)] = r.paused
 		if !r.jobsUnavailable {
@@ -77,19 +75,19 @@ func ttlScenarioDefault() []ttlTableWant {
 }
 
 func TestTTLScenario(t *testing.T) {
-	c := newJTCluster(t, "ttl_scenario", ttlScenarioFiles...)
+	c := newSQLCluster(t, "ttl_scenario", nil, ttlScenarioFiles...)
 	clock := jtClock("2026-01-10T12:00:00Z")
 	ttl := newTTL(t, checks.TTLOptions{Now: func() time.Time { return clock() }})
 	if ttl.Name() != "ttl" {
 		t.Errorf("Name() = %q", ttl.Name())
 	}
 
-	rec, err := jtRun(t, ttl, c.target)
+	rec, err := c.runCataloged(t, ttl)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	jtDiff(t, jtGauges(t, rec), ttlWant(5, ttlScenarioDefault()...))
-	if sc := jtCanQuery(t, rec, "ttl"); sc.Status != checks.OK {
+	diffGauges(t, gauges(t, rec), ttlWant(5, ttlScenarioDefault()...))
+	if sc := canQuery(t, rec, "ttl"); sc.Status != checks.OK {
 		t.Errorf("sql.can_query = %v %q, want OK", sc.Status, sc.Message)
 	}
 	// Only page_views' failure is recent enough to announce on the first
@@ -108,11 +106,11 @@ func TestTTLScenario(t *testing.T) {
 	}
 
 	// Same state again: nothing re-announced.
-	rec, err = jtRun(t, ttl, c.target)
+	rec, err = c.runCataloged(t, ttl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	jtDiff(t, jtGauges(t, rec), ttlWant(5, ttlScenarioDefault()...))
+	diffGauges(t, gauges(t, rec), ttlWant(5, ttlScenarioDefault()...))
 	if len(rec.Events) != 0 {
 		t.Errorf("second cycle re-sent events: %+v", rec.Events)
 	}
@@ -122,11 +120,11 @@ func TestTTLScenario(t *testing.T) {
 		VALUES (2020, 'ROW LEVEL TTL', E'ttl for shop.public.events\n-- for each span...', 'failed',
 		'2026-01-10 11:50:00+00', '2026-01-10 11:59:00+00', 'ttl job: batch delete: TransactionRetryWithProtoRefreshError')`)
 	clock = jtClock("2026-01-10T12:01:00Z")
-	rec, err = jtRun(t, ttl, c.target)
+	rec, err = c.runCataloged(t, ttl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := jtGauges(t, rec)
+	g := gauges(t, rec)
 	if v := g[tk("ttl.last_job_failed", "shop", "public.events")]; v != 1 {
 		t.Errorf("events last_job_failed = %g, want 1", v)
 	}
@@ -140,7 +138,7 @@ func TestTTLScenario(t *testing.T) {
 }
 
 func TestTTLRowQueryOptions(t *testing.T) {
-	c := newJTCluster(t, "ttl_rowq", ttlScenarioFiles...)
+	c := newSQLCluster(t, "ttl_rowq", nil, ttlScenarioFiles...)
 	ttl := newTTL(t, checks.TTLOptions{
 		Now:      jtClock("2026-01-10T12:00:00Z"),
 		RowLimit: 2,
@@ -150,7 +148,7 @@ func TestTTLRowQueryOptions(t *testing.T) {
 			"shop.public.sessions":     false, // indexed, but opted out
 		},
 	})
-	rec, err := jtRun(t, ttl, c.target)
+	rec, err := c.runCataloged(t, ttl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,51 +161,51 @@ func TestTTLRowQueryOptions(t *testing.T) {
 	rows[3].lag, rows[3].expired = f64(3*3600), f64(2)
 	// carts: updated_at + 30 days; 2025-12-01 expired 2025-12-31 00:00.
 	rows[4].lag, rows[4].expired = f64(10*86400+12*3600), f64(1)
-	jtDiff(t, jtGauges(t, rec), ttlWant(5, rows...))
+	diffGauges(t, gauges(t, rec), ttlWant(5, rows...))
 }
 
 func TestTTLPartialFailures(t *testing.T) {
-	c := newJTCluster(t, "ttl_partial", ttlScenarioFiles...)
+	c := newSQLCluster(t, "ttl_partial", nil, ttlScenarioFiles...)
 	ttl := newTTL(t, checks.TTLOptions{Now: jtClock("2026-01-10T12:00:00Z")})
 
 	// Without system.scheduled_jobs, paused comes from ttl_pause alone;
 	// everything else still reports; sql.can_query names the failure.
 	c.exec(t, `DROP TABLE system.scheduled_jobs`)
-	rec, err := jtRun(t, ttl, c.target)
+	rec, err := c.runCataloged(t, ttl)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	rows := ttlScenarioDefault()
 	rows[2].paused = 0 // audit_log: only its schedule said paused
-	jtDiff(t, jtGauges(t, rec), ttlWant(5, rows...))
-	sc := jtCanQuery(t, rec, "ttl")
+	diffGauges(t, gauges(t, rec), ttlWant(5, rows...))
+	sc := canQuery(t, rec, "ttl")
 	if sc.Status != checks.Critical || !strings.Contains(sc.Message, "system.scheduled_jobs") {
 		t.Errorf("sql.can_query = %v %q, want CRITICAL naming system.scheduled_jobs", sc.Status, sc.Message)
 	}
 
 	// NoSchedules: same gauges, no failed query.
 	quiet := newTTL(t, checks.TTLOptions{Now: jtClock("2026-01-10T12:00:00Z"), NoSchedules: true})
-	rec, err = jtRun(t, quiet, c.target)
+	rec, err = c.runCataloged(t, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	jtDiff(t, jtGauges(t, rec), ttlWant(5, rows...))
-	if sc := jtCanQuery(t, rec, "ttl"); sc.Status != checks.OK {
+	diffGauges(t, gauges(t, rec), ttlWant(5, rows...))
+	if sc := canQuery(t, rec, "ttl"); sc.Status != checks.OK {
 		t.Errorf("sql.can_query with NoSchedules = %v %q", sc.Status, sc.Message)
 	}
 
 	// Without crdb_internal.jobs: no job series (rather than misleading
 	// zeros), the rest stands.
 	c.exec(t, `DROP TABLE crdb_internal.jobs`)
-	rec, err = jtRun(t, quiet, c.target)
+	rec, err = c.runCataloged(t, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range rows {
 		rows[i].jobsUnavailable = true
 	}
-	jtDiff(t, jtGauges(t, rec), ttlWant(5, rows...))
-	if sc := jtCanQuery(t, rec, "ttl"); sc.Status != checks.Critical || !strings.Contains(sc.Message, "ROW LEVEL TTL jobs") {
+	diffGauges(t, gauges(t, rec), ttlWant(5, rows...))
+	if sc := canQuery(t, rec, "ttl"); sc.Status != checks.Critical || !strings.Contains(sc.Message, "ROW LEVEL TTL jobs") {
 		t.Errorf("sql.can_query = %v %q", sc.Status, sc.Message)
 	}
 
@@ -215,44 +213,44 @@ func TestTTLPartialFailures(t *testing.T) {
 	c.exec(t, `ALTER TABLE public.sessions RENAME COLUMN expires_at TO expires`)
 	fresh := newTTL(t, checks.TTLOptions{Now: jtClock("2026-01-10T12:00:00Z"), NoSchedules: true,
 		RowQueries: map[string]bool{"shop.public.sessions": true}})
-	rec, err = jtRun(t, fresh, c.target)
+	rec, err = c.runCataloged(t, fresh)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rows[1].lag, rows[1].expired = nil, nil
-	jtDiff(t, jtGauges(t, rec), ttlWant(5, rows...))
-	if sc := jtCanQuery(t, rec, "ttl"); sc.Status != checks.Critical || !strings.Contains(sc.Message, "shop.public.sessions") {
+	diffGauges(t, gauges(t, rec), ttlWant(5, rows...))
+	if sc := canQuery(t, rec, "ttl"); sc.Status != checks.Critical || !strings.Contains(sc.Message, "shop.public.sessions") {
 		t.Errorf("sql.can_query = %v %q", sc.Status, sc.Message)
 	}
 
 	// Without the table list nothing can be reported: Run fails.
 	c.exec(t, `DROP TABLE crdb_internal.create_statements`)
-	rec, err = jtRun(t, newTTL(t, checks.TTLOptions{}), c.target)
+	rec, err = c.runCataloged(t, newTTL(t, checks.TTLOptions{}))
 	if err == nil {
 		t.Error("Run without crdb_internal.create_statements returned nil")
 	}
-	if sc := jtCanQuery(t, rec, "ttl"); sc.Status != checks.Critical {
+	if sc := canQuery(t, rec, "ttl"); sc.Status != checks.Critical {
 		t.Errorf("sql.can_query = %v", sc.Status)
 	}
-	if len(jtGauges(t, rec)) != 0 {
+	if len(gauges(t, rec)) != 0 {
 		t.Errorf("gauges without a table list: %v", rec.String())
 	}
 
 	// A list discovered earlier survives a failed rediscovery.
-	rec, err = jtRun(t, quiet, c.target)
+	rec, err = c.runCataloged(t, quiet)
 	if err != nil {
 		t.Fatalf("Run with a cached table list: %v", err)
 	}
-	if g := jtGauges(t, rec); g[jtKey("ttl.tables")] != 5 {
-		t.Errorf("ttl.tables from the cached list = %g, want 5", g[jtKey("ttl.tables")])
+	if g := gauges(t, rec); g[series("ttl.tables")] != 5 {
+		t.Errorf("ttl.tables from the cached list = %g, want 5", g[series("ttl.tables")])
 	}
 }
 
 func TestTTLRediscovery(t *testing.T) {
-	c := newJTCluster(t, "ttl_rediscover", ttlScenarioFiles...)
+	c := newSQLCluster(t, "ttl_rediscover", nil, ttlScenarioFiles...)
 	clock := jtClock("2026-01-10T12:00:00Z")
 	ttl := newTTL(t, checks.TTLOptions{Now: func() time.Time { return clock() }, Rediscover: 10 * time.Minute, NoSchedules: true})
-	if _, err := jtRun(t, ttl, c.target); err != nil {
+	if _, err := c.runCataloged(t, ttl); err != nil {
 		t.Fatal(err)
 	}
 	// A new TTL table appears; it is seen at the next discovery, not before.
@@ -262,20 +260,20 @@ func TestTTLRediscovery(t *testing.T) {
 		VALUES (100, 'shop', 'public', 115, 'table', 'tokens', 'CREATE TABLE public.tokens (id INT8 NOT NULL) WITH (ttl = ''on'', ttl_expire_after = ''1 day'':::INTERVAL)',
 			'PUBLIC', '', '{}', '{}', '')`)
 	clock = jtClock("2026-01-10T12:05:00Z")
-	rec, err := jtRun(t, ttl, c.target)
+	rec, err := c.runCataloged(t, ttl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := jtGauges(t, rec)[jtKey("ttl.tables")]; v != 5 {
+	if v := gauges(t, rec)[series("ttl.tables")]; v != 5 {
 		t.Errorf("ttl.tables before rediscovery = %g, want 5", v)
 	}
 	clock = jtClock("2026-01-10T12:10:00Z")
-	rec, err = jtRun(t, ttl, c.target)
+	rec, err = c.runCataloged(t, ttl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := jtGauges(t, rec)
-	if v := g[jtKey("ttl.tables")]; v != 6 {
+	g := gauges(t, rec)
+	if v := g[series("ttl.tables")]; v != 6 {
 		t.Errorf("ttl.tables after rediscovery = %g, want 6", v)
 	}
 	// No index on its expiration column (only the primary key): no row
@@ -291,23 +289,23 @@ func TestTTLRediscovery(t *testing.T) {
 // Row-level TTL does not exist before v22.2: the check says so and reports
 // no tables, without querying anything that is not there.
 func TestTTLUnsupportedVersion(t *testing.T) {
-	c := newJTCluster(t, "ttl_v20", "crdb_v20.2.sql", "crdb_v20.2_jobs.sql")
-	rec, err := jtRun(t, newTTL(t, checks.TTLOptions{}), c.target)
+	c := newSQLCluster(t, "ttl_v20", nil, "crdb_v20.2.sql", "crdb_v20.2_jobs.sql")
+	rec, err := c.runCataloged(t, newTTL(t, checks.TTLOptions{}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	jtDiff(t, jtGauges(t, rec), map[string]float64{jtKey("ttl.tables"): 0})
-	if sc := jtCanQuery(t, rec, "ttl"); sc.Status != checks.OK {
+	diffGauges(t, gauges(t, rec), map[string]float64{series("ttl.tables"): 0})
+	if sc := canQuery(t, rec, "ttl"); sc.Status != checks.OK {
 		t.Errorf("sql.can_query = %v %q", sc.Status, sc.Message)
 	}
 }
 
 func TestTTLNoSQL(t *testing.T) {
-	rec := &sinktest.Recorder{}
-	if err := newTTL(t, checks.TTLOptions{}).Run(context.Background(), &checks.Target{}, rec); err == nil {
+	rec, err := runCheck(t, newTTL(t, checks.TTLOptions{}), &checks.Target{})
+	if err == nil {
 		t.Error("Run without SQL returned nil")
 	}
-	if sc := jtCanQuery(t, rec, "ttl"); sc.Status != checks.Critical {
+	if sc := canQuery(t, rec, "ttl"); sc.Status != checks.Critical {
 		t.Errorf("sql.can_query = %v", sc.Status)
 	}
 }
@@ -329,14 +327,14 @@ func TestNewTTLOptions(t *testing.T) {
 // A cluster without TTL tables: ttl.tables 0, and nothing else is read
 // (the jobs table is even missing here, without harm).
 func TestTTLNoTables(t *testing.T) {
-	c := newJTCluster(t, "ttl_none", "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "crdb_v23.2_ttl.sql")
+	c := newSQLCluster(t, "ttl_none", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "crdb_v23.2_ttl.sql")
 	c.exec(t, `DROP TABLE crdb_internal.jobs; DROP TABLE system.scheduled_jobs`)
-	rec, err := jtRun(t, newTTL(t, checks.TTLOptions{}), c.target)
+	rec, err := c.runCataloged(t, newTTL(t, checks.TTLOptions{}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	jtDiff(t, jtGauges(t, rec), map[string]float64{jtKey("ttl.tables"): 0})
-	if sc := jtCanQuery(t, rec, "ttl"); sc.Status != checks.OK {
+	diffGauges(t, gauges(t, rec), map[string]float64{series("ttl.tables"): 0})
+	if sc := canQuery(t, rec, "ttl"); sc.Status != checks.OK {
 		t.Errorf("sql.can_query = %v %q", sc.Status, sc.Message)
 	}
 }

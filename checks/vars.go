@@ -373,10 +373,7 @@ type varsResult struct {
 func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
 	start := time.Now()
 	now := v.now()
-	log := t.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := t.Log()
 	client := t.HTTP
 	if client == nil {
 		client = http.DefaultClient

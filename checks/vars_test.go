@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -31,23 +30,6 @@ var varsT0 = time.Date(2024, 3, 14, 10, 0, 0, 0, time.UTC)
 
 // v20.2 captures: t0 at 02:45:20.42, t1 exactly 20 s later.
 var v20T0 = time.Date(2026, 11, 22, 2, 45, 20, 420000000, time.UTC)
-
-type varsClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *varsClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *varsClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // varsFake is a node's HTTP endpoint: /_status/vars answers like
 // CockroachDB (gzip when asked, text/plain), /_status/nodes/local answers
@@ -153,24 +135,12 @@ type varsRun struct {
 	v       *checks.Vars
 	errsMu  sync.Mutex
 	errs    map[string][]error
-	logs    bytes.Buffer
-	logMu   sync.Mutex
+	logs    syncBuffer
 	catalog map[string]checks.Metric
 	// localityKeys are the tag keys accepted for catalog "locality".
 	localityKeys map[string]bool
 	// includes: extra families are sent under names outside the catalog.
 	includes bool
-}
-
-type varsLockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l varsLockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func newVarsRun(t testing.TB, o checks.VarsOptions) *varsRun {
@@ -196,7 +166,7 @@ func (r *varsRun) cycle(nodes ...cluster.Node) *sinktest.Recorder {
 		Cluster: "test",
 		Nodes:   nodes,
 		HTTP:    &http.Client{},
-		Logger:  slog.New(slog.NewTextHandler(varsLockedWriter{&r.logMu, &r.logs}, nil)),
+		Logger:  slog.New(slog.NewTextHandler(&r.logs, nil)),
 		NodeErrors: func(node string, err error) {
 			r.errsMu.Lock()
 			defer r.errsMu.Unlock()
@@ -283,7 +253,7 @@ func varsKinds(rec *sinktest.Recorder, kind checks.Kind) []sinktest.Point {
 // apart: gauges on the first cycle only, exact deltas and histogram windows
 // on the second.
 func TestVarsV20TwoCycles(t *testing.T) {
-	clock := &varsClock{t: v20T0}
+	clock := newTestClock(v20T0)
 	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now})
 	var fakes []*varsFake
 	var nodes []cluster.Node
@@ -414,7 +384,7 @@ func TestVarsV20TwoCycles(t *testing.T) {
 // secure 3-node cluster in the middle of an upgrade (node 3 on v23.2.1) with
 // node 3 partitioned (it sees 2 live nodes).
 func TestVarsV23SecureCluster(t *testing.T) {
-	clock := &varsClock{t: varsT0}
+	clock := newTestClock(varsT0)
 	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now})
 	var fakes []*varsFake
 	var nodes []cluster.Node
@@ -540,7 +510,7 @@ func TestVarsV23SecureCluster(t *testing.T) {
 // down: the count is the new value (increments since the restart), never
 // negative, and node.restarts says 1.
 func TestVarsCounterReset(t *testing.T) {
-	clock := &varsClock{t: varsT0}
+	clock := newTestClock(varsT0)
 	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now})
 	f := newVarsFake(t, v23Payload(t, "v23_secure_node1_t0.txt"))
 	r.cycle(f.node())
@@ -590,7 +560,7 @@ func TestVarsV23Fixtures(t *testing.T) {
 	if err != nil || len(files) < 10 {
 		t.Fatalf("fixtures: %v %v", files, err)
 	}
-	clock := &varsClock{t: varsT0}
+	clock := newTestClock(varsT0)
 	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now})
 	var nodes []cluster.Node
 	byURL := map[string]string{}
@@ -730,7 +700,7 @@ func TestVarsNodeFailures(t *testing.T) {
 // locality on node.up after it stops answering; a cluster with no node
 // answering sends only the node counts.
 func TestVarsNodeGoesDown(t *testing.T) {
-	clock := &varsClock{t: varsT0}
+	clock := newTestClock(varsT0)
 	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now})
 	f := newVarsFake(t, v23Payload(t, "v23_secure_node3_t0.txt"))
 	f.local = varsRead(t, testenv.Fixtures(t), "cockroach-v20.2", "healthy", "http", "status_nodes_local.json")
@@ -833,7 +803,7 @@ func TestVarsIncludeExclude(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			clock := &varsClock{t: varsT0}
+			clock := newTestClock(varsT0)
 			r := newVarsRun(t, checks.VarsOptions{Include: c.include, Exclude: c.exclude, Now: clock.Now})
 			f := newVarsFake(t, payload)
 			first := r.cycle(f.node())
@@ -874,7 +844,7 @@ func TestNewVarsErrors(t *testing.T) {
 // TestVarsQuantileNames: a configured quantile is sent as p<100q>, dots
 // as underscores.
 func TestVarsQuantileNames(t *testing.T) {
-	clock := &varsClock{t: varsT0}
+	clock := newTestClock(varsT0)
 	r := newVarsRun(t, checks.VarsOptions{Quantiles: []float64{0.999}, Now: clock.Now})
 	f := newVarsFake(t, v23Payload(t, "v23_secure_node1_t0.txt"))
 	r.v.Run(context.Background(), &checks.Target{Nodes: []cluster.Node{f.node()}}, &sinktest.Recorder{})
@@ -891,7 +861,7 @@ func TestVarsQuantileNames(t *testing.T) {
 
 func TestVarsLocality(t *testing.T) {
 	local := varsRead(t, testenv.Fixtures(t), "cockroach-v20.2", "healthy", "http", "status_nodes_local.json")
-	clock := &varsClock{t: v20T0}
+	clock := newTestClock(v20T0)
 	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now})
 	r.localityKeys["cloud_x"] = true
 
@@ -986,7 +956,7 @@ func (varsNopSink) Event(checks.Event)                                   {}
 // v20.2 captures (523 families, ~225 kB each): scrape over loopback HTTP
 // with gzip, select, parse, convert.
 func BenchmarkVarsRun(b *testing.B) {
-	clock := &varsClock{t: v20T0}
+	clock := newTestClock(v20T0)
 	v, err := checks.NewVars(checks.VarsOptions{Now: clock.Now})
 	if err != nil {
 		b.Fatal(err)
@@ -1013,7 +983,7 @@ func BenchmarkVarsRun(b *testing.B) {
 // series and labelled children (per-table TTL metrics); only the aggregate
 // is read.
 func TestVarsChildSeries(t *testing.T) {
-	clock := &varsClock{t: varsT0}
+	clock := newTestClock(varsT0)
 	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now})
 	payload := func(total, a, b int) []byte {
 		return []byte(fmt.Sprintf(`# HELP jobs_row_level_ttl_rows_deleted Number of rows deleted by the row level TTL job.
@@ -1036,7 +1006,7 @@ jobs_row_level_ttl_rows_deleted{node_id="4",relation="default"} %d
 // TestVarsNodeReplaced: another node answering at a known URL starts from a
 // new baseline rather than diffing against the previous node's counters.
 func TestVarsNodeReplaced(t *testing.T) {
-	clock := &varsClock{t: varsT0}
+	clock := newTestClock(varsT0)
 	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now})
 	f := newVarsFake(t, v23Payload(t, "v23_secure_node1_t0.txt"))
 	r.cycle(f.node())

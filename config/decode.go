@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/roachdog/roachdog/internal/suggest"
 )
 
 // Error is one problem in the configuration, with where it is. Parse returns
@@ -303,7 +306,7 @@ func (d *decoder) object(n *yaml.Node, path string, fields map[string]func(v *ya
 	for _, p := range d.pairs(n, path) {
 		fn, ok := fields[p.key]
 		if !ok {
-			d.errorf(p.kNode, keyPath(path, p.key), "unknown key%s", suggest(p.key, fields))
+			d.errorf(p.kNode, keyPath(path, p.key), "unknown key%s", unknownKeyHint(p.key, fields))
 			continue
 		}
 		got[p.key] = p
@@ -410,9 +413,10 @@ func (d *decoder) port(n *yaml.Node, path string) (int, bool) {
 	return int(p), true
 }
 
-// suggest returns ` (did you mean "x"?)` for the known key nearest to an
-// unknown one, or a hint for keys from other tools' configurations.
-func suggest[V any](key string, known map[string]V) string {
+// unknownKeyHint returns ` (did you mean "x"?)` for the known key nearest to
+// an unknown one, a hint for keys from other tools' configurations, or the
+// list of known keys when none is near.
+func unknownKeyHint[V any](key string, known map[string]V) string {
 	if hint, ok := keyHints[key]; ok {
 		if _, isKnown := known[hint.want]; isKnown {
 			return " (" + hint.say + ")"
@@ -428,22 +432,12 @@ func suggest[V any](key string, known map[string]V) string {
 	if prefixed != "" {
 		return fmt.Sprintf(" (did you mean %q?)", prefixed)
 	}
-	best, bestDist := "", -1
-	for k := range known {
-		dist := levenshtein(strings.ToLower(key), k)
-		if bestDist < 0 || dist < bestDist || dist == bestDist && k < best {
-			best, bestDist = k, dist
-		}
+	keys := slices.Sorted(maps.Keys(known))
+	// Sorted, so that of two keys as near the first in order is suggested.
+	if best, ok := suggest.Closest(strings.ToLower(key), keys, max(2, len(key)/3)); ok {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	if bestDist < 0 || bestDist > max(2, len(key)/3) {
-		keys := make([]string, 0, len(known))
-		for k := range known {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		return "; known keys: " + strings.Join(keys, ", ")
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return "; known keys: " + strings.Join(keys, ", ")
 }
 
 // keyHints answers keys people carry over from Datadog's cockroachdb and
@@ -454,24 +448,4 @@ var keyHints = map[string]struct{ want, say string }{
 	"status_url":              {"status_urls", `did you mean "status_urls"? It takes a list`},
 	"url":                     {"status_urls", `did you mean "status_urls"? It takes a list of the nodes' base URLs`},
 	"min_collection_interval": {"interval", `a check's own interval is "interval"; min_collection_interval belongs to the instance`},
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/roachdog/roachdog/internal/suggest"
 )
 
 // Defaults of the SQL checks and custom queries, applied by Parse.
@@ -480,7 +482,7 @@ func (d *decoder) columnType(n *yaml.Node, path, t string) bool {
 	}
 	hint := ""
 	for _, ok := range columnTypes {
-		if levenshtein(t, ok) <= 2 {
+		if suggest.Distance(t, ok) <= 2 {
 			hint = fmt.Sprintf(" (did you mean %q?)", ok)
 			break
 		}
