@@ -174,8 +174,7 @@ func (l *Liveness) read(ctx context.Context, db *cluster.DB, logger *slog.Logger
 	// kv_node_liveness is absent from v20.2 (real capture: SQLSTATE 42P01)
 	// and listed in the v21.x docs, release not pinned: from v21.1 (or an
 	// unknown version) it is tried first, and a 42P01 falls back.
-	useGossip := l.gossipFor != nil || (!v.IsZero() && !v.AtLeast(21, 1))
-	if !useGossip {
+	if !l.usesGossip(v) {
 		recs, now, err := livenessQuery(ctx, db, livenessKVQuery)
 		if err == nil || !isUndefinedTable(err) {
 			if err != nil {
@@ -195,6 +194,11 @@ func (l *Liveness) read(ctx context.Context, db *cluster.DB, logger *slog.Logger
 		err = fmt.Errorf("query crdb_internal.gossip_liveness: %w", err)
 	}
 	return recs, now, err
+}
+
+// usesGossip reports whether read goes to gossip_liveness on version v.
+func (l *Liveness) usesGossip(v cluster.Version) bool {
+	return l.gossipFor != nil || (!v.IsZero() && !v.AtLeast(21, 1))
 }
 
 func livenessQuery(ctx context.Context, db *cluster.DB, query string) ([]livenessRecord, time.Time, error) {
@@ -532,4 +536,119 @@ func init() {
 		)
 		return out
 	})
+}
+
+// ---- one-shot reading, for roachdog health ----
+
+// NodeLiveness is one node's liveness, derived exactly as the liveness check
+// derives it.
+type NodeLiveness struct {
+	NodeID int64
+	// State is live, suspect, dead, draining, decommissioning or
+	// decommissioned.
+	State string
+	// Heartbeating is true while the node's liveness record has not expired
+	// (against the cluster's now()): the process is up and its replicas
+	// vote, whatever its membership or draining flag.
+	Heartbeating bool
+	// Address is the node's advertised RPC address from
+	// crdb_internal.gossip_nodes; "" when unknown.
+	Address string
+}
+
+// Live reports whether the node is live: heartbeating, active, not draining.
+func (n NodeLiveness) Live() bool { return n.State == livenessLive }
+
+// Decommissioned reports whether the node has left the cluster for good.
+func (n NodeLiveness) Decommissioned() bool { return n.State == livenessDecommissioned }
+
+// LivenessSnapshot is the cluster's liveness read once.
+type LivenessSnapshot struct {
+	// Nodes holds one entry per node, sorted by id.
+	Nodes []NodeLiveness
+	// Source names the table read: crdb_internal.kv_node_liveness, or
+	// crdb_internal.gossip_liveness on versions without it.
+	Source string
+	// StoreDead is the server.time_until_store_dead used to tell suspect
+	// from dead nodes.
+	StoreDead time.Duration
+	// Warnings are failures that did not prevent deriving the states: the
+	// setting could not be read (its last known value or default was
+	// used), the addresses could not be read.
+	Warnings []error
+}
+
+const livenessAddressQuery = `SELECT node_id, address FROM crdb_internal.gossip_nodes`
+
+// ReadLiveness reads every node's liveness record once and derives its state
+// with the liveness check's rules (same queries, same version fallback, same
+// server.time_until_store_dead handling). It fails only when no liveness
+// table could be read. logger may be nil.
+func ReadLiveness(ctx context.Context, db *cluster.DB, logger *slog.Logger) (LivenessSnapshot, error) {
+	if db == nil {
+		return LivenessSnapshot{}, errNoSQL
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	l, err := NewLiveness(LivenessOptions{})
+	if err != nil {
+		return LivenessSnapshot{}, err
+	}
+	var snap LivenessSnapshot
+	storeDead, settingErr := l.timeUntilStoreDead(ctx, db, logger)
+	if settingErr != nil {
+		snap.Warnings = append(snap.Warnings, settingErr)
+	}
+	recs, dbNow, err := l.read(ctx, db, logger)
+	if err != nil {
+		return LivenessSnapshot{}, err
+	}
+	snap.StoreDead = storeDead
+	snap.Source = "crdb_internal.kv_node_liveness"
+	if l.usesGossip(db.Server().Version) {
+		snap.Source = "crdb_internal.gossip_liveness"
+	}
+	addrs, err := livenessAddresses(ctx, db)
+	if err != nil {
+		snap.Warnings = append(snap.Warnings, err)
+	}
+	sort.Slice(recs, func(i, j int) bool { return recs[i].NodeID < recs[j].NodeID })
+	for i, r := range recs {
+		if i > 0 && recs[i-1].NodeID == r.NodeID {
+			continue // one record per node, as the check counts them
+		}
+		snap.Nodes = append(snap.Nodes, NodeLiveness{
+			NodeID:       r.NodeID,
+			State:        livenessState(r, dbNow, storeDead),
+			Heartbeating: r.Expiration.After(dbNow),
+			Address:      addrs[r.NodeID],
+		})
+	}
+	return snap, nil
+}
+
+// livenessAddresses maps node ids to their advertised RPC addresses; it
+// returns what it read with the error.
+func livenessAddresses(ctx context.Context, db *cluster.DB) (map[int64]string, error) {
+	out := map[int64]string{}
+	rows, err := db.Query(ctx, livenessAddressQuery)
+	if err != nil {
+		return out, fmt.Errorf("query crdb_internal.gossip_nodes (node addresses): %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id   int64
+			addr string
+		)
+		if err := rows.Scan(&id, &addr); err != nil {
+			return out, fmt.Errorf("query crdb_internal.gossip_nodes (node addresses): scan: %w", err)
+		}
+		out[id] = addr
+	}
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("query crdb_internal.gossip_nodes (node addresses): %w", err)
+	}
+	return out, nil
 }

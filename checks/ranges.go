@@ -23,6 +23,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/roachdog/roachdog/cluster"
 )
 
@@ -165,6 +167,11 @@ type rangesReported struct {
 	RangeDescriptor struct {
 		RangeID  rangesInt `json:"rangeId"`
 		StartKey []byte    `json:"startKey"` // base64 in JSON
+		// InternalReplicas are the range's replicas (ReadCriticalNodes
+		// counts the ranges at risk per node from them).
+		InternalReplicas []struct {
+			NodeID rangesInt `json:"nodeId"`
+		} `json:"internalReplicas"`
 	} `json:"rangeDescriptor"`
 	Config rangesSpanConfig `json:"config"`
 }
@@ -653,3 +660,250 @@ func init() {
 		}
 	})
 }
+
+// ---- one-shot reading, for roachdog health ----
+
+// CriticalNodes is POST /_status/critical_nodes read once (v23.1+).
+type CriticalNodes struct {
+	// Nodes are the ids of the nodes not safe to stop, sorted: CockroachDB
+	// calls a node critical when it holds a replica of an under-replicated
+	// or unavailable range.
+	Nodes []int64
+	// AtRisk counts, per node id, the under-replicated or unavailable
+	// ranges with a replica on that node.
+	AtRisk map[int64]int
+	// Underreplicated and Unavailable are the report's range counts.
+	Underreplicated, Unavailable int
+}
+
+// ReadCriticalNodes asks the cluster which nodes are not safe to stop. The
+// endpoint exists from v23.1: on older versions the error is a
+// *cluster.APIError whose NotFound is true.
+func ReadCriticalNodes(ctx context.Context, api *cluster.API) (CriticalNodes, error) {
+	if api == nil {
+		return CriticalNodes{}, errors.New("POST " + rangesCriticalPath + " needs the HTTP API (status URLs)")
+	}
+	var resp rangesCriticalNodes
+	if err := api.Post(ctx, rangesCriticalPath, nil, &resp); err != nil {
+		return CriticalNodes{}, fmt.Errorf("critical nodes report: %w", err)
+	}
+	out := CriticalNodes{
+		AtRisk:          map[int64]int{},
+		Underreplicated: len(resp.Report.UnderReplicated),
+		Unavailable:     len(resp.Report.Unavailable),
+	}
+	seen := map[int64]bool{}
+	for _, n := range resp.CriticalNodes {
+		if id := int64(n.NodeID); id > 0 && !seen[id] {
+			seen[id] = true
+			out.Nodes = append(out.Nodes, id)
+		}
+	}
+	sort.Slice(out.Nodes, func(i, j int) bool { return out.Nodes[i] < out.Nodes[j] })
+	// A range may be listed both under-replicated and unavailable: count it
+	// once per node.
+	counted := map[rangesInt]bool{}
+	for _, list := range [][]rangesReported{resp.Report.UnderReplicated, resp.Report.Unavailable} {
+		for _, rr := range list {
+			d := rr.RangeDescriptor
+			if counted[d.RangeID] {
+				continue
+			}
+			counted[d.RangeID] = true
+			onNode := map[int64]bool{}
+			for _, r := range d.InternalReplicas {
+				if id := int64(r.NodeID); id > 0 && !onNode[id] {
+					onNode[id] = true
+					out.AtRisk[id]++
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// RangeVoters is one range's voting replicas, by node.
+type RangeVoters struct {
+	RangeID int64
+	// Nodes are the nodes of the voters' stores, one entry per voter (a
+	// node appears twice if two of its stores hold voters).
+	Nodes []int64
+	// UnknownStores are voters' stores that no node reports.
+	UnknownStores []int64
+}
+
+const (
+	rangesStoresQuery = `SELECT node_id, store_id FROM crdb_internal.kv_store_status`
+	// The replica arrays hold store ids. From v21.1, replicas holds voters
+	// and non-voters and voting_replicas the voters; v20.2 has no
+	// voting_replicas and its replicas holds the voters only (learners are
+	// in learner_replicas).
+	rangesVotersQuery       = `SELECT range_id, voting_replicas FROM crdb_internal.ranges_no_leases`
+	rangesVotersQueryBefore = `SELECT range_id, replicas FROM crdb_internal.ranges_no_leases`
+)
+
+// ReadRangeVoters reads every range's voters from
+// crdb_internal.ranges_no_leases (one row per range, read from the range
+// descriptors in meta2: the statement timeout bounds it on large clusters)
+// and maps their stores to nodes with crdb_internal.kv_store_status.
+func ReadRangeVoters(ctx context.Context, db *cluster.DB) ([]RangeVoters, error) {
+	if db == nil {
+		return nil, errNoSQL
+	}
+	stores, err := rangesStoreNodes(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	v := db.Server().Version
+	query := rangesVotersQuery
+	if !v.IsZero() && !v.AtLeast(21, 1) {
+		query = rangesVotersQueryBefore
+	}
+	out, err := rangesReadVoters(ctx, db, query, stores)
+	if err != nil && query == rangesVotersQuery && rangesUndefinedColumn(err) {
+		// Version unknown or mislabelled: the v20.2 shape.
+		out, err = rangesReadVoters(ctx, db, rangesVotersQueryBefore, stores)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("query crdb_internal.ranges_no_leases: %w", err)
+	}
+	return out, nil
+}
+
+func rangesStoreNodes(ctx context.Context, db *cluster.DB) (map[int64]int64, error) {
+	rows, err := db.Query(ctx, rangesStoresQuery)
+	if err != nil {
+		return nil, fmt.Errorf("query crdb_internal.kv_store_status: %w", err)
+	}
+	defer rows.Close()
+	stores := map[int64]int64{}
+	for rows.Next() {
+		var node, store int64
+		if err := rows.Scan(&node, &store); err != nil {
+			return nil, fmt.Errorf("query crdb_internal.kv_store_status: scan: %w", err)
+		}
+		stores[store] = node
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query crdb_internal.kv_store_status: %w", err)
+	}
+	if len(stores) == 0 {
+		return nil, errors.New("query crdb_internal.kv_store_status: no store reported")
+	}
+	return stores, nil
+}
+
+func rangesReadVoters(ctx context.Context, db *cluster.DB, query string, stores map[int64]int64) ([]RangeVoters, error) {
+	rows, err := db.Query(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RangeVoters
+	for rows.Next() {
+		var (
+			r      RangeVoters
+			voters []int64
+		)
+		if err := rows.Scan(&r.RangeID, &voters); err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		for _, s := range voters {
+			if n, ok := stores[s]; ok {
+				r.Nodes = append(r.Nodes, n)
+			} else {
+				r.UnknownStores = append(r.UnknownStores, s)
+			}
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func rangesUndefinedColumn(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "42703"
+}
+
+// RangeHealth is the cluster's range counts summed over the scraped nodes'
+// /_status/vars, as the vars check computes crdb.cluster.ranges.*.
+type RangeHealth struct {
+	// Ranges, Underreplicated and Unavailable are the sums over every
+	// store of every scraped node.
+	Ranges, Underreplicated, Unavailable int64
+	// Targets is how many status URLs were tried.
+	Targets int
+	// Scraped are the ids of the nodes whose /_status/vars was read, sorted
+	// (0 for a node whose payload did not say its id).
+	Scraped []int
+	// Failed has one error per node that could not be scraped.
+	Failed []error
+}
+
+// ScrapeRangeHealth scrapes every node of t once with the vars check and
+// returns the range counts. Range counts are counted by one replica per
+// range (the live leaseholder, else the first live replica), so the sums
+// are the cluster's only when every live node was scraped: compare Scraped
+// with the live nodes. It fails when no node reported range counts.
+func ScrapeRangeHealth(ctx context.Context, t *Target, o VarsOptions) (RangeHealth, error) {
+	v, err := NewVars(o)
+	if err != nil {
+		return RangeHealth{}, err
+	}
+	var rec rangesHealthSink
+	if err := v.Run(ctx, t, &rec); err != nil {
+		return RangeHealth{}, err
+	}
+	h := RangeHealth{Targets: len(t.Nodes), Scraped: rec.scraped, Failed: rec.failed}
+	sort.Ints(h.Scraped)
+	under, okUnder := rec.gauges[varsClRangesUnder.Name]
+	unavailable, okUnavailable := rec.gauges[varsClRangesUnavailable.Name]
+	if !okUnder || !okUnavailable {
+		if len(h.Scraped) == 0 {
+			return h, fmt.Errorf("no node's /_status/vars could be read (%d tried)", h.Targets)
+		}
+		return h, errors.New("no scraped node reported ranges_underreplicated and ranges_unavailable")
+	}
+	h.Ranges = int64(rec.gauges[varsClRanges.Name])
+	h.Underreplicated, h.Unavailable = int64(under), int64(unavailable)
+	return h, nil
+}
+
+// rangesHealthSink keeps what ScrapeRangeHealth reads from one vars cycle.
+// The vars check calls its sink from one goroutine.
+type rangesHealthSink struct {
+	gauges  map[string]float64
+	scraped []int
+	failed  []error
+}
+
+func (r *rangesHealthSink) Gauge(name string, v float64, tags []string) {
+	switch name {
+	case varsClRanges.Name, varsClRangesUnder.Name, varsClRangesUnavailable.Name:
+		if r.gauges == nil {
+			r.gauges = map[string]float64{}
+		}
+		r.gauges[name] = v
+	case varsNodeUp.Name:
+		if v != 1 {
+			return
+		}
+		id := 0
+		for _, tag := range tags {
+			if s, ok := strings.CutPrefix(tag, "node_id:"); ok {
+				id, _ = strconv.Atoi(s)
+			}
+		}
+		r.scraped = append(r.scraped, id)
+	}
+}
+
+func (r *rangesHealthSink) Count(string, int64, []string) {}
+
+func (r *rangesHealthSink) ServiceCheck(name string, st Status, msg string, _ []string) {
+	if name == varsCanScrape.Name && st != OK {
+		r.failed = append(r.failed, errors.New(msg))
+	}
+}
+
+func (r *rangesHealthSink) Event(Event) {}

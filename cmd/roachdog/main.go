@@ -21,6 +21,7 @@ const usage = `roachdog: CockroachDB observability for Datadog
 
 Usage:
   roachdog run [--config FILE] [--once] [--dry-run] [--log-format text|json] [--log-level LEVEL]
+  roachdog health [--config FILE] [--cluster NAME] [--node-id N] [--timeout 30s] [--format text|json]
   roachdog catalog [--format table|markdown|json] [--namespace NS]
   roachdog validate [--namespace NS] [--dir DIR]
   roachdog apply [--dry-run] [--notify @h[,@h]] [--only dashboards|monitors] [--dir DIR]
@@ -31,6 +32,9 @@ Commands:
   run       collect from every configured cluster and send to the Datadog Agent
             (--once: one cycle, then exit; --dry-run: print the DogStatsD
             datagrams to stdout instead of sending them)
+  health    pre-maintenance gate: exit 1 unless every node is live, no range
+            is under-replicated or unavailable, and taking a node down (or
+            --node-id) keeps quorum
   catalog   print every metric roachdog can send, with type, unit, tags,
             expected series per node and description
   validate  check the shipped dashboards and monitors offline against the
@@ -67,6 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdCatalog(args[1:], stdout, stderr)
 	case "healthcheck":
 		err = cmdHealthcheck(ctx, args[1:], stdout, stderr)
+	case "health":
+		err = cmdHealth(ctx, args[1:], stdout, stderr)
 	case "validate":
 		err = cmdValidate(args[1:], stdout, stderr)
 	case "apply":
