@@ -1,7 +1,8 @@
 package checks
 
 // The liveness check reads every node's liveness record over SQL and
-// derives its state the way CockroachDB does (NodeVitality.LivenessStatus):
+// derives its state in CockroachDB's order (NodeVitality.LivenessStatus;
+// see livenessState for the one deliberate difference):
 // live, suspect (expired, not yet dead), dead, draining, decommissioning or
 // decommissioned. It sends the count per state, a 0/1 gauge per node and
 // state, an event on every transition and the cluster.nodes_live service
@@ -271,23 +272,41 @@ func parseHLC(s string) (time.Time, error) {
 	return time.Unix(sec, ns), nil
 }
 
-// livenessState derives a node's state; first match wins (the project's
-// CockroachDB surfaces reference, §2.2).
+// livenessState derives a node's state in CockroachDB's order
+// (NodeVitality.LivenessStatus): health first, membership second.
+//   - dead (expired for time_until_store_dead or longer): decommissioned when
+//     membership is not active, else dead;
+//   - live (not expired): decommissioning when membership is not active
+//     (CockroachDB says DECOMMISSIONING even once membership reads
+//     decommissioned, while the process still heartbeats), else draining
+//     when draining, else live;
+//   - expired, not yet dead: suspect. One deliberate difference: a node whose
+//     membership is already decommissioned is reported decommissioned, not
+//     suspect: stopping a node after its decommission finished would
+//     otherwise page "node suspect" for every planned removal.
+//
+// A node that crashes mid-decommission therefore shows suspect, then
+// decommissioned once dead, as the DB Console shows it.
 func livenessState(r livenessRecord, now time.Time, storeDead time.Duration) string {
-	live := r.Expiration.After(now)
+	active := r.Membership == "" || r.Membership == "active"
 	switch {
+	case now.Sub(r.Expiration) >= storeDead:
+		if !active {
+			return livenessDecommissioned
+		}
+		return livenessDead
+	case r.Expiration.After(now):
+		switch {
+		case !active:
+			return livenessDecommissioning
+		case r.Draining:
+			return livenessDraining
+		}
+		return livenessLive
 	case r.Membership == "decommissioned":
 		return livenessDecommissioned
-	case r.Membership == "decommissioning":
-		return livenessDecommissioning
-	case r.Draining && live:
-		return livenessDraining
-	case live:
-		return livenessLive
-	case now.Sub(r.Expiration) < storeDead:
-		return livenessSuspect
 	default:
-		return livenessDead
+		return livenessSuspect
 	}
 }
 

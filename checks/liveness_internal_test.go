@@ -55,9 +55,16 @@ func TestLivenessState(t *testing.T) {
 		{"draining but expired", livenessRecord{Expiration: now.Add(-time.Second), Draining: true, Membership: "active"}, livenessSuspect},
 		{"suspect just before dead", livenessRecord{Expiration: now.Add(-dead + time.Nanosecond), Membership: "active"}, livenessSuspect},
 		{"dead at time_until_store_dead", livenessRecord{Expiration: now.Add(-dead), Membership: "active"}, livenessDead},
-		{"decommissioning wins over dead", livenessRecord{Expiration: now.Add(-time.Hour), Membership: "decommissioning"}, livenessDecommissioning},
+		// CockroachDB's order: health first, then membership.
+		{"dead while decommissioning is decommissioned", livenessRecord{Expiration: now.Add(-time.Hour), Membership: "decommissioning"}, livenessDecommissioned},
+		{"dead and decommissioned", livenessRecord{Expiration: now.Add(-time.Hour), Membership: "decommissioned"}, livenessDecommissioned},
+		{"crashed mid-decommission is suspect", livenessRecord{Expiration: now.Add(-time.Second), Membership: "decommissioning"}, livenessSuspect},
+		{"live and decommissioning", livenessRecord{Expiration: now.Add(time.Second), Membership: "decommissioning"}, livenessDecommissioning},
 		{"decommissioning wins over draining", livenessRecord{Expiration: now.Add(time.Second), Draining: true, Membership: "decommissioning"}, livenessDecommissioning},
-		{"decommissioned", livenessRecord{Expiration: now.Add(time.Second), Membership: "decommissioned"}, livenessDecommissioned},
+		{"still heartbeating after decommission finished", livenessRecord{Expiration: now.Add(time.Second), Membership: "decommissioned"}, livenessDecommissioning},
+		// The one difference from CockroachDB: a planned removal must not
+		// page "suspect" while the stopped node waits to be declared dead.
+		{"stopped after decommission is decommissioned", livenessRecord{Expiration: now.Add(-time.Second), Membership: "decommissioned"}, livenessDecommissioned},
 	} {
 		if got := livenessState(tc.rec, now, dead); got != tc.want {
 			t.Errorf("%s: state %s, want %s", tc.name, got, tc.want)
