@@ -11,14 +11,23 @@ package checks
 // both into time.Time) and from v25.1 the table is rebuilt from system.jobs,
 // job_progress and job_status, where columns roachdog does not read
 // (descriptor_ids, trace_id, execution_errors) are NULL.
+//
+// The table is virtual: every read decodes the retained job records (on
+// older versions, every payload protobuf). So the counts, the failures and
+// the changefeeds come from one read per cycle; only the newest successful
+// backup, which may be older than the window, has a query of its own.
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/roachdog/roachdog/cluster"
 )
@@ -36,7 +45,16 @@ const (
 	jobsEventTextMax     = 4000 // Datadog truncates event text beyond this
 	jobsEventTitleMax    = 100  // and titles beyond this
 	jobsDescriptionShown = 1000 // job description excerpt in event texts
+	// jobsAdminRecheck is how long the answer of crdb_internal.is_admin()
+	// is trusted (a GRANT admin shows within this).
+	jobsAdminRecheck = time.Hour
 )
+
+// DefaultJobsEventExcludeTypes are the job types whose failures get no
+// event by default: automatic statistics fail routinely (a table dropped
+// under them) and the ttl check announces ROW LEVEL TTL failures per table.
+// They are still counted in jobs.count and jobs.failed.
+var DefaultJobsEventExcludeTypes = []string{"AUTO CREATE STATS", "AUTO CREATE PARTIAL STATS", "ROW LEVEL TTL"}
 
 // Job statuses (show-jobs.md). Terminal ones count only when the job finished
 // within the window; every other status counts while the job is in it.
@@ -50,27 +68,28 @@ const (
 // Queries. $1 is the start of the window (UTC): a TIMESTAMP parameter takes
 // the wall clock as given, a TIMESTAMPTZ one the instant, both right in UTC.
 const (
-	// Counts by type and status: jobs still going, plus terminal ones that
-	// finished in the window. Grouped server side so that a cluster running
-	// thousands of AUTO CREATE STATS jobs an hour sends a few rows.
-	jobsCountQuery = `SELECT job_type, status, count(*) FROM crdb_internal.jobs
-WHERE status NOT IN ('succeeded', 'failed', 'canceled', 'revert-failed') OR finished > $1
-GROUP BY job_type, status`
-
-	// Failures of the window, with what an operator needs to act on them.
-	jobsFailuresQuery = `SELECT job_id, job_type, status, finished, description, error FROM crdb_internal.jobs
-WHERE status IN ('failed', 'revert-failed') AND finished > $1
-ORDER BY finished, job_id`
-
-	// high_water_timestamp is a DECIMAL "<wall nanos>.<logical>"; read as
-	// text so that no digit is lost to a float.
-	jobsChangefeedQuery = `SELECT job_id, status, high_water_timestamp::TEXT FROM crdb_internal.jobs
-WHERE job_type = 'CHANGEFEED' AND status IN ('running', 'paused', 'pause-requested')`
+	// Every job still going, plus terminal ones that finished in the
+	// window: one row each. The error and description are sent only for
+	// failures, the high-water mark only for changefeeds, so that the
+	// routine rows (AUTO CREATE STATS by the thousand on a busy cluster)
+	// stay a few bytes. high_water_timestamp is a DECIMAL "<wall
+	// nanos>.<logical>", read as text so that no digit is lost to a float.
+	jobsQuery = `SELECT job_id, job_type, status, finished,
+	CASE WHEN status IN ('failed', 'revert-failed') THEN description END,
+	CASE WHEN status IN ('failed', 'revert-failed') THEN error END,
+	CASE WHEN job_type = 'CHANGEFEED' THEN high_water_timestamp::TEXT END
+FROM crdb_internal.jobs
+WHERE status NOT IN ('succeeded', 'failed', 'canceled', 'revert-failed') OR finished > $1`
 
 	// No window: the newest success however old (jobs.retention_time keeps
 	// 14 days by default; older backups are unknown).
-	jobsBackupQuery = `SELECT max(finished) FROM crdb_internal.jobs
-WHERE job_type = 'BACKUP' AND status = 'succeeded'`
+	jobsBackupQuery = `SELECT finished FROM crdb_internal.jobs
+WHERE job_type = 'BACKUP' AND status = 'succeeded' AND finished IS NOT NULL
+ORDER BY finished DESC LIMIT 1`
+
+	// Before v23.1 crdb_internal.jobs hides admin-owned jobs from other
+	// users; this tells whether roachdog's user is one.
+	jobsIsAdminQuery = `SELECT crdb_internal.is_admin(), current_user::TEXT`
 )
 
 // JobsOptions configures the jobs check.
@@ -79,6 +98,12 @@ type JobsOptions struct {
 	// revert-failed) are counted and failures announced; default 1h.
 	// Running, paused, pending and reverting jobs always count.
 	Window time.Duration
+	// EventExcludeTypes are job types, as crdb_internal.jobs spells them
+	// ("AUTO CREATE STATS"; case, spaces and underscores do not matter),
+	// whose failures send no event; jobs.count and jobs.failed still count
+	// them. nil means DefaultJobsEventExcludeTypes; an empty non-nil slice
+	// excludes nothing.
+	EventExcludeTypes []string
 	// Now is the clock the window and ages are measured against; default
 	// time.Now. (Hours-scale ages: the few milliseconds of skew NTP leaves
 	// between roachdog's host and the cluster do not matter.)
@@ -86,19 +111,23 @@ type JobsOptions struct {
 }
 
 // Jobs is the jobs check. It remembers, between cycles, which series it has
-// sent (to send 0 when a type/status disappears, instead of leaving the last
-// value hanging) and which failed jobs it has announced.
+// sent (to send 0 when a type/status or a changefeed disappears, instead of
+// leaving the last value hanging) and which failed jobs it has announced.
 type Jobs struct {
-	window time.Duration
-	now    func() time.Time
+	window  time.Duration
+	now     func() time.Time
+	exclude map[string]bool // normalised job types without failure events
 
 	// countSeries and failedSeries are the series sent so far; bounded by
-	// job types x statuses (a few dozen each).
+	// job types x statuses (a few dozen each). feedSeries are the
+	// changefeeds whose lag was sent, until they stop running.
 	countSeries  map[jobsCountKey]bool
 	failedSeries map[string]bool
+	feedSeries   map[int64]bool
 	// announced holds the failed jobs of the current window already sent as
-	// events; nil until the failures query first succeeds.
+	// events; nil until the jobs query first succeeds.
 	announced map[int64]bool
+	admin     jobsAdminProbe
 }
 
 type jobsCountKey struct{ jobType, status string }
@@ -114,19 +143,47 @@ func NewJobs(o JobsOptions) (*Jobs, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	types := o.EventExcludeTypes
+	if types == nil {
+		types = DefaultJobsEventExcludeTypes
+	}
+	exclude := make(map[string]bool, len(types))
+	for _, typ := range types {
+		if strings.TrimSpace(typ) == "" {
+			return nil, errors.New("jobs: empty job type in the event exclusion list")
+		}
+		exclude[jobsNormType(typ)] = true
+	}
 	return &Jobs{
 		window:       o.Window,
 		now:          o.Now,
+		exclude:      exclude,
 		countSeries:  map[jobsCountKey]bool{},
 		failedSeries: map[string]bool{},
+		feedSeries:   map[int64]bool{},
 	}, nil
+}
+
+// jobsNormType folds a job type for comparison: "auto_create_stats" and
+// "AUTO CREATE STATS" are the same type.
+func jobsNormType(s string) string {
+	return strings.Join(strings.Fields(strings.ToUpper(strings.ReplaceAll(s, "_", " "))), " ")
 }
 
 // Name returns "jobs", the check's configuration key.
 func (j *Jobs) Name() string { return jobsCheckName }
 
-// Run collects once. Each of the four queries is independent: one failing is
-// logged and makes sql.can_query CRITICAL, the others still report.
+// jobsRow is one job of the cycle's read.
+type jobsRow struct {
+	id                              int64
+	jobType, status                 string
+	finished                        *time.Time
+	description, errText, highWater *string
+}
+
+// Run collects once: one read of the jobs for the counts, failures and
+// changefeeds, one for the newest backup. One failing is logged and makes
+// sql.can_query CRITICAL; the other still reports.
 func (j *Jobs) Run(ctx context.Context, t *Target, s Sink) error {
 	if t == nil || t.SQL == nil {
 		reportQuery(s, jobsCheckName, errNoSQL)
@@ -135,54 +192,78 @@ func (j *Jobs) Run(ctx context.Context, t *Target, s Sink) error {
 	log := t.Log()
 	now := j.now()
 	since := now.Add(-j.window).UTC()
+	warning := j.admin.check(ctx, t.SQL, now, log,
+		"jobs.count, jobs.failed, the failure events, changefeed.high_water_lag and backup.last_success_age miss them")
 
 	var errs []error
-	steps := []func() error{
-		func() error { return j.counts(ctx, t.SQL, s, since) },
-		func() error { return j.failures(ctx, t.SQL, s, since) },
-		func() error { return j.changefeeds(ctx, t.SQL, s, now) },
-		func() error { return j.backup(ctx, t.SQL, s, now) },
+	fail := func(err error) {
+		log.Error("jobs query failed", "err", err)
+		errs = append(errs, err)
 	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			log.Error("jobs query failed", "err", err)
-			errs = append(errs, err)
-		}
-		if ctx.Err() != nil {
-			break
+	const steps = 2
+	if rows, err := j.read(ctx, t.SQL, since); err != nil {
+		fail(err)
+	} else {
+		j.counts(s, rows)
+		j.failures(s, rows)
+		j.changefeeds(s, rows, now)
+	}
+	if ctx.Err() == nil {
+		if err := j.backup(ctx, t.SQL, s, now); err != nil {
+			fail(err)
 		}
 	}
 	err := jobsCombine(errs)
-	reportQuery(s, jobsCheckName, err)
-	if len(errs) == len(steps) || ctx.Err() != nil {
+	jobsReportQuery(s, jobsCheckName, err, warning)
+	if len(errs) == steps || ctx.Err() != nil {
 		return err
 	}
 	return nil
 }
 
-// counts sends jobs.count by type and status and jobs.failed by type.
-func (j *Jobs) counts(ctx context.Context, db *cluster.DB, s Sink, since time.Time) error {
-	rows, err := db.Query(ctx, jobsCountQuery, since)
-	if err != nil {
-		return fmt.Errorf("count jobs by type and status (crdb_internal.jobs): %w", err)
+// jobsReportQuery is reportQuery with a warning: sql.can_query WARNING when
+// every query succeeded but what they return is known to be incomplete.
+func jobsReportQuery(s Sink, check string, err error, warning string) {
+	if err == nil && warning != "" {
+		s.ServiceCheck(sqlCanQuery, Warning, check+": "+warning, []string{Tag("check", check)})
+		return
 	}
-	counts := map[jobsCountKey]int64{}
-	failed := map[string]int64{}
+	reportQuery(s, check, err)
+}
+
+// read returns the jobs still going and those that finished in the window.
+func (j *Jobs) read(ctx context.Context, db *cluster.DB, since time.Time) ([]jobsRow, error) {
+	rows, err := db.Query(ctx, jobsQuery, since)
+	if err != nil {
+		return nil, fmt.Errorf("read jobs (crdb_internal.jobs): %w", err)
+	}
+	var out []jobsRow
 	for rows.Next() {
+		var r jobsRow
 		var jobType, status *string
-		var n int64
-		if err := rows.Scan(&jobType, &status, &n); err != nil {
+		if err := rows.Scan(&r.id, &jobType, &status, &r.finished, &r.description, &r.errText, &r.highWater); err != nil {
 			rows.Close()
-			return fmt.Errorf("count jobs by type and status (crdb_internal.jobs): %w", err)
+			return nil, fmt.Errorf("read jobs (crdb_internal.jobs): %w", err)
 		}
-		k := jobsCountKey{jobsOr(jobType, "unknown"), jobsOr(status, "unknown")}
-		counts[k] += n
-		if k.status == jobsFailed || k.status == jobsRevertFailed {
-			failed[k.jobType] += n
-		}
+		r.jobType, r.status = jobsOr(jobType, "unknown"), jobsOr(status, "unknown")
+		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("count jobs by type and status (crdb_internal.jobs): %w", err)
+		return nil, fmt.Errorf("read jobs (crdb_internal.jobs): %w", err)
+	}
+	return out, nil
+}
+
+// counts sends jobs.count by type and status and jobs.failed by type.
+func (j *Jobs) counts(s Sink, rows []jobsRow) {
+	counts := map[jobsCountKey]int64{}
+	failed := map[string]int64{}
+	for _, r := range rows {
+		k := jobsCountKey{r.jobType, r.status}
+		counts[k]++
+		if k.status == jobsFailed || k.status == jobsRevertFailed {
+			failed[k.jobType]++
+		}
 	}
 	// Series sent before and absent now drop to 0: the failure left the
 	// window, the job finished.
@@ -219,53 +300,44 @@ func (j *Jobs) counts(ctx context.Context, db *cluster.DB, s Sink, since time.Ti
 		s.Gauge(jobsFailedMetric, float64(failed[typ]), []string{Tag("job_type", typ)})
 		j.failedSeries[typ] = true
 	}
-	return nil
 }
 
-// failures sends an event per failed job not announced yet. Only failures
-// of the window are read, so the first cycle after a start announces those
-// that finished in the last window (again, if roachdog restarted within it),
-// never older ones. A job leaves the window for good (its finished time does
-// not change), so remembering the window's ids is enough.
-func (j *Jobs) failures(ctx context.Context, db *cluster.DB, s Sink, since time.Time) error {
-	rows, err := db.Query(ctx, jobsFailuresQuery, since)
-	if err != nil {
-		return fmt.Errorf("read failed jobs (crdb_internal.jobs): %w", err)
-	}
-	type failure struct {
-		id                               int64
-		jobType, status, description, er string
-		finished                         time.Time
-	}
-	var found []failure
-	for rows.Next() {
-		var f failure
-		var jobType, status, description, errText *string
-		var finished *time.Time
-		if err := rows.Scan(&f.id, &jobType, &status, &finished, &description, &errText); err != nil {
-			rows.Close()
-			return fmt.Errorf("read failed jobs (crdb_internal.jobs): %w", err)
+// failures sends an event per failed job not announced yet, oldest first.
+// Only failures of the window are read, so the first cycle after a start
+// announces those that finished in the last window (again, if roachdog
+// restarted within it), never older ones. A job leaves the window for good
+// (its finished time does not change), so remembering the window's ids is
+// enough. Excluded types are remembered too, never announced.
+func (j *Jobs) failures(s Sink, rows []jobsRow) {
+	var found []jobsRow
+	for _, r := range rows {
+		if r.status == jobsFailed || r.status == jobsRevertFailed {
+			found = append(found, r)
 		}
-		f.jobType, f.status = jobsOr(jobType, "unknown"), jobsOr(status, jobsFailed)
-		f.description, f.er = jobsOr(description, ""), jobsOr(errText, "")
-		if finished != nil {
-			f.finished = *finished
+	}
+	sort.Slice(found, func(a, b int) bool {
+		fa, fb := jobsTime(found[a].finished), jobsTime(found[b].finished)
+		if !fa.Equal(fb) {
+			return fa.Before(fb)
 		}
-		found = append(found, f)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read failed jobs (crdb_internal.jobs): %w", err)
-	}
+		return found[a].id < found[b].id
+	})
 	seen := make(map[int64]bool, len(found))
 	for _, f := range found {
 		seen[f.id] = true
-		if j.announced[f.id] {
+		if j.announced[f.id] || j.exclude[jobsNormType(f.jobType)] {
 			continue
 		}
-		s.Event(jobsFailureEvent(f.id, f.jobType, f.status, f.description, f.er, f.finished))
+		s.Event(jobsFailureEvent(f.id, f.jobType, f.status, jobsOr(f.description, ""), jobsOr(f.errText, ""), jobsTime(f.finished)))
 	}
 	j.announced = seen
-	return nil
+}
+
+func jobsTime(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }
 
 // jobsFailureEvent builds the event for one failed job: the error text goes
@@ -298,28 +370,30 @@ func jobsFailureEvent(id int64, jobType, status, description, errText string, fi
 
 // changefeeds sends the high-water lag of every running or paused
 // changefeed. A changefeed without a high-water mark yet (initial scan) has
-// no lag to report.
-func (j *Jobs) changefeeds(ctx context.Context, db *cluster.DB, s Sink, now time.Time) error {
-	rows, err := db.Query(ctx, jobsChangefeedQuery)
-	if err != nil {
-		return fmt.Errorf("read changefeed high-water marks (crdb_internal.jobs): %w", err)
-	}
+// no lag to report. A changefeed whose lag was sent and that is no longer
+// running or paused (canceled, failed, finished, gone) gets a last 0, so
+// that a monitor on its lag recovers instead of keeping its last value.
+func (j *Jobs) changefeeds(s Sink, rows []jobsRow, now time.Time) {
 	type feed struct {
 		id  int64
 		lag float64
 	}
 	var feeds []feed
-	for rows.Next() {
-		var id int64
-		var status, hw *string
-		if err := rows.Scan(&id, &status, &hw); err != nil {
-			rows.Close()
-			return fmt.Errorf("read changefeed high-water marks (crdb_internal.jobs): %w", err)
-		}
-		if hw == nil {
+	present := map[int64]bool{}
+	for _, r := range rows {
+		if r.jobType != "CHANGEFEED" {
 			continue
 		}
-		ts, ok := jobsParseHLCDecimal(*hw)
+		switch r.status {
+		case "running", "paused", "pause-requested":
+		default:
+			continue
+		}
+		present[r.id] = true
+		if r.highWater == nil {
+			continue
+		}
+		ts, ok := jobsParseHLCDecimal(*r.highWater)
 		if !ok {
 			continue
 		}
@@ -327,16 +401,21 @@ func (j *Jobs) changefeeds(ctx context.Context, db *cluster.DB, s Sink, now time
 		if lag < 0 { // clock skew: the feed cannot be ahead of now
 			lag = 0
 		}
-		feeds = append(feeds, feed{id, lag})
+		feeds = append(feeds, feed{r.id, lag})
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read changefeed high-water marks (crdb_internal.jobs): %w", err)
+	for id := range j.feedSeries {
+		if !present[id] {
+			feeds = append(feeds, feed{id, 0})
+			delete(j.feedSeries, id)
+		}
 	}
 	sort.Slice(feeds, func(a, b int) bool { return feeds[a].id < feeds[b].id })
 	for _, f := range feeds {
 		s.Gauge(jobsChangefeedLag, f.lag, []string{Tag("job_id", strconv.FormatInt(f.id, 10))})
+		if present[f.id] {
+			j.feedSeries[f.id] = true
+		}
 	}
-	return nil
 }
 
 // jobsParseHLCDecimal reads a high_water_timestamp: the wall time in
@@ -357,19 +436,62 @@ func jobsParseHLCDecimal(s string) (time.Time, bool) {
 // backup sends the age of the newest successful backup, when there is one
 // in the retained jobs.
 func (j *Jobs) backup(ctx context.Context, db *cluster.DB, s Sink, now time.Time) error {
-	var finished *time.Time
-	if err := db.QueryRow(ctx, jobsBackupQuery).Scan(&finished); err != nil {
-		return fmt.Errorf("read newest successful backup (crdb_internal.jobs): %w", err)
-	}
-	if finished == nil {
+	var finished time.Time
+	err := db.QueryRow(ctx, jobsBackupQuery).Scan(&finished)
+	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	}
-	age := now.Sub(*finished).Seconds()
-	if age < 0 {
-		age = 0
+	if err != nil {
+		return fmt.Errorf("read newest successful backup (crdb_internal.jobs): %w", err)
 	}
-	s.Gauge(jobsBackupAge, age, nil)
+	s.Gauge(jobsBackupAge, max(now.Sub(finished).Seconds(), 0), nil)
 	return nil
+}
+
+// jobsAdminProbe tells whether roachdog's SQL user is admin, on the versions
+// where that decides what crdb_internal.jobs shows: before v23.1 a non-admin
+// user sees only its own jobs (with CONTROLJOB, those of non-admin users),
+// never those of root and node, which own the ROW LEVEL TTL, AUTO CREATE
+// STATS and scheduled BACKUP jobs. From v23.1 VIEWJOB shows them all. The
+// answer is cached for jobsAdminRecheck; the warning is logged once.
+type jobsAdminProbe struct {
+	checkedAt time.Time
+	warning   string // "" when admin, unknown or not needed
+	logged    bool
+}
+
+// check returns the warning for sql.can_query, "" when there is none.
+// missing says what the check's series miss.
+func (p *jobsAdminProbe) check(ctx context.Context, db *cluster.DB, now time.Time, log *slog.Logger, missing string) string {
+	if v := db.Server().Version; v.IsZero() || v.AtLeast(23, 1) {
+		*p = jobsAdminProbe{}
+		return ""
+	}
+	if !p.checkedAt.IsZero() && now.Sub(p.checkedAt) < jobsAdminRecheck && !now.Before(p.checkedAt) {
+		return p.warning
+	}
+	p.checkedAt = now
+	var admin bool
+	var user string
+	if err := db.QueryRow(ctx, jobsIsAdminQuery).Scan(&admin, &user); err != nil {
+		// Not a failure of the check: its queries may still see everything.
+		log.Warn("cannot tell whether the SQL user is admin (crdb_internal.is_admin()); jobs owned by root and node are hidden from other users before v23.1", "err", err)
+		p.warning = ""
+		return ""
+	}
+	if admin {
+		p.warning, p.logged = "", false
+		return ""
+	}
+	u := pgx.Identifier{user}.Sanitize()
+	p.warning = fmt.Sprintf("SQL user %s is not admin: before v23.1 crdb_internal.jobs hides from it the jobs of root and node "+
+		"(ROW LEVEL TTL, AUTO CREATE STATS, scheduled backups), so %s; to fix, run as an admin: GRANT admin TO %s "+
+		"(from v23.1, GRANT SYSTEM VIEWJOB TO %s is enough)", u, missing, u, u)
+	if !p.logged {
+		log.Warn(p.warning)
+		p.logged = true
+	}
+	return p.warning
 }
 
 func jobsOr(p *string, def string) string {
@@ -435,7 +557,7 @@ var jobsCatalog = []Metric{
 		Description: "Jobs that failed or became revert-failed within the window (default 1h), by type.",
 		PerNode:     3, ClusterLevel: true},
 	{Name: jobsChangefeedLag, Kind: KindGauge, Unit: "second", Tags: []string{"job_id"},
-		Description: "Seconds between now and the high-water timestamp of each running or paused changefeed.",
+		Description: "Seconds between now and the high-water timestamp of each running or paused changefeed; 0 once when the changefeed stops (canceled, failed, finished).",
 		PerNode:     1, ClusterLevel: true},
 	{Name: jobsBackupAge, Kind: KindGauge, Unit: "second",
 		Description: "Seconds since the newest succeeded BACKUP job finished (not sent when no successful backup is retained).",

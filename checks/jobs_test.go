@@ -16,6 +16,7 @@ import (
 
 	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/internal/sinktest"
 	"github.com/roachdog/roachdog/internal/testenv"
 )
 
@@ -211,20 +212,21 @@ func TestJobsQueryFailures(t *testing.T) {
 	c := newSQLCluster(t, "jobs_fail", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
 	j := newJobs(t, checks.JobsOptions{Now: jtClock("2026-01-10T12:00:00Z")})
 
-	// Without high_water_timestamp only the changefeed query fails: the
-	// others still report, sql.can_query says what failed.
+	// Without high_water_timestamp the jobs read fails (counts, failures
+	// and changefeeds come from that one read); the backup query still
+	// reports, and sql.can_query says what failed.
 	c.exec(t, `ALTER TABLE crdb_internal.jobs DROP COLUMN high_water_timestamp`)
 	rec, err := c.runCataloged(t, j)
 	if err != nil {
 		t.Fatalf("Run with one failing query returned %v, want nil", err)
 	}
-	want := jobsScenarioWant()
-	delete(want, series("changefeed.high_water_lag", "job_id:1007"))
-	delete(want, series("changefeed.high_water_lag", "job_id:1008"))
-	diffGauges(t, gauges(t, rec), want)
+	diffGauges(t, gauges(t, rec), map[string]float64{series("backup.last_success_age"): 5 * 3600})
 	sc := canQuery(t, rec, "jobs")
-	if sc.Status != checks.Critical || !strings.Contains(sc.Message, "changefeed high-water") || !strings.Contains(sc.Message, "high_water_timestamp") {
-		t.Errorf("sql.can_query = %v %q, want CRITICAL naming the changefeed query and the error", sc.Status, sc.Message)
+	if sc.Status != checks.Critical || !strings.Contains(sc.Message, "read jobs (crdb_internal.jobs)") || !strings.Contains(sc.Message, "high_water_timestamp") {
+		t.Errorf("sql.can_query = %v %q, want CRITICAL naming the jobs read and the error", sc.Status, sc.Message)
+	}
+	if len(rec.Events) != 0 {
+		t.Errorf("events without a jobs read: %+v", rec.Events)
 	}
 
 	// Without the table nothing can be collected: Run fails.
@@ -234,8 +236,8 @@ func TestJobsQueryFailures(t *testing.T) {
 		t.Fatal("Run without crdb_internal.jobs returned nil")
 	}
 	sc = canQuery(t, rec, "jobs")
-	if sc.Status != checks.Critical || !strings.Contains(sc.Message, "count jobs by type and status") ||
-		!strings.Contains(sc.Message, "; read failed jobs") || !strings.Contains(sc.Message, "(and 1 more failed queries)") {
+	if sc.Status != checks.Critical || !strings.Contains(sc.Message, "read jobs (crdb_internal.jobs)") ||
+		!strings.Contains(sc.Message, "; read newest successful backup") {
 		t.Errorf("sql.can_query = %v %q", sc.Status, sc.Message)
 	}
 
@@ -701,4 +703,270 @@ func jtProtoWalk(msg []byte, f func(num int, v uint64, b []byte) error) error {
 		}
 	}
 	return nil
+}
+
+// jtUserTarget creates a login role with no privileges beyond those grants
+// gives it (%[1]s is the role) and returns a target connecting as it.
+func jtUserTarget(t *testing.T, c *sqlCluster, grants string, opts ...cluster.Option) (*checks.Target, string) {
+	t.Helper()
+	role := "rd_" + c.dbName
+	c.srv.Exec(t, "postgres", fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD 'pw'", role))
+	if grants != "" {
+		c.exec(t, fmt.Sprintf(grants, role))
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	defer cancel()
+	db, err := cluster.OpenDB(ctx, c.srv.UserURL(c.dbName, role, "pw"), c.target.Logger, opts...)
+	if err != nil {
+		t.Fatalf("OpenDB as %s: %v", role, err)
+	}
+	t.Cleanup(db.Close)
+	if err := db.Ping(ctx); err != nil {
+		t.Fatalf("ping as %s: %v", role, err)
+	}
+	return &checks.Target{Cluster: "test", SQL: db, Logger: c.target.Logger}, role
+}
+
+// jtCountReads turns crdb_internal.jobs into a view that counts how many
+// times a statement reads it, in crdb_internal.jobs_reads: like the real
+// virtual table, each read decodes every retained job.
+func jtCountReads(t *testing.T, c *sqlCluster) func() int {
+	t.Helper()
+	c.exec(t, `ALTER TABLE crdb_internal.jobs RENAME TO jobs_data;
+CREATE TABLE crdb_internal.jobs_reads (n bigint NOT NULL);
+INSERT INTO crdb_internal.jobs_reads VALUES (0);
+CREATE FUNCTION crdb_internal.jobs_read() RETURNS SETOF crdb_internal.jobs_data LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+	UPDATE crdb_internal.jobs_reads SET n = n + 1;
+	RETURN QUERY SELECT * FROM crdb_internal.jobs_data;
+END $$;
+CREATE VIEW crdb_internal.jobs AS SELECT * FROM crdb_internal.jobs_read();`)
+	return func() int {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+		defer cancel()
+		var n int
+		if err := c.db.QueryRow(ctx, `SELECT n FROM crdb_internal.jobs_reads`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+}
+
+// The counts, the failures and the changefeeds come from one read of
+// crdb_internal.jobs; the newest backup from a second one. Same results.
+func TestJobsReadsTheTableTwicePerCycle(t *testing.T) {
+	c := newSQLCluster(t, "jobs_reads", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
+	reads := jtCountReads(t, c)
+	j := newJobs(t, checks.JobsOptions{Now: jtClock("2026-01-10T12:00:00Z")})
+	rec, err := c.runCataloged(t, j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := reads(); n != 2 {
+		t.Errorf("one cycle read crdb_internal.jobs %d times, want 2 (jobs, newest backup)", n)
+	}
+	diffGauges(t, gauges(t, rec), jobsScenarioWant())
+	if len(rec.Events) != 4 {
+		t.Errorf("got %d events, want 4", len(rec.Events))
+	}
+}
+
+// A changefeed whose lag was sent and that stops running (canceled,
+// failed, or gone from the table) gets one last 0, then no series: a
+// monitor on its lag recovers instead of alerting forever.
+func TestJobsChangefeedGone(t *testing.T) {
+	c := newSQLCluster(t, "jobs_feed_gone", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
+	j := newJobs(t, checks.JobsOptions{Now: jtClock("2026-01-10T12:00:00Z")})
+	lag := func(id string) string { return series("changefeed.high_water_lag", "job_id:"+id) }
+	feeds := func(g map[string]float64) map[string]float64 {
+		out := map[string]float64{}
+		for k, v := range g {
+			if strings.HasPrefix(k, "changefeed.high_water_lag|") {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	rec, err := c.runCataloged(t, j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffGauges(t, feeds(gauges(t, rec)), map[string]float64{lag("1007"): 30, lag("1008"): 7200})
+
+	// 1007 is canceled, 1008 is removed from the retained jobs.
+	c.exec(t, `UPDATE crdb_internal.jobs SET status = 'canceled', finished = '2026-01-10 11:59:59+00' WHERE job_id = 1007;
+		DELETE FROM crdb_internal.jobs WHERE job_id = 1008`)
+	rec, err = c.runCataloged(t, j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffGauges(t, feeds(gauges(t, rec)), map[string]float64{lag("1007"): 0, lag("1008"): 0})
+
+	// Then they are forgotten.
+	rec, err = c.runCataloged(t, j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffGauges(t, feeds(gauges(t, rec)), map[string]float64{})
+
+	// A read that fails does not zero the feeds that are still running.
+	c.exec(t, `INSERT INTO crdb_internal.jobs (job_id, job_type, description, status, created, high_water_timestamp)
+		VALUES (1030, 'CHANGEFEED', 'CREATE CHANGEFEED FOR TABLE t', 'running', '2026-01-10 11:00:00+00', 1768046340000000000)`)
+	if _, err := c.runCataloged(t, j); err != nil {
+		t.Fatal(err)
+	}
+	c.exec(t, `ALTER TABLE crdb_internal.jobs RENAME TO jobs_away`)
+	rec, err = c.runCataloged(t, j)
+	if err == nil {
+		t.Fatal("Run without crdb_internal.jobs returned nil")
+	}
+	diffGauges(t, feeds(gauges(t, rec)), map[string]float64{})
+	c.exec(t, `ALTER TABLE crdb_internal.jobs_away RENAME TO jobs`)
+	rec, err = c.runCataloged(t, j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffGauges(t, feeds(gauges(t, rec)), map[string]float64{lag("1030"): 60})
+}
+
+// Failures of the excluded types send no event but are counted.
+func TestJobsEventExcludeTypes(t *testing.T) {
+	c := newSQLCluster(t, "jobs_exclude", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
+	c.exec(t, `INSERT INTO crdb_internal.jobs (job_id, job_type, description, status, created, finished, error) VALUES
+		(1040, 'AUTO CREATE STATS', 'Table statistics refresh for shop.public.tmp', 'failed', '2026-01-10 11:50:00+00', '2026-01-10 11:51:00+00', 'relation "tmp" does not exist'),
+		(1041, 'ROW LEVEL TTL', 'ttl for shop.public.events', 'failed', '2026-01-10 11:52:00+00', '2026-01-10 11:53:00+00', 'context deadline exceeded'),
+		(1042, 'AUTO CREATE PARTIAL STATS', 'Table statistics refresh for shop.public.orders', 'failed', '2026-01-10 11:54:00+00', '2026-01-10 11:55:00+00', 'x')`)
+	titles := func(evs []checks.Event) []string {
+		var out []string
+		for _, e := range evs {
+			out = append(out, e.Title)
+		}
+		return out
+	}
+	scenario := []string{
+		"Job 1010 (CHANGEFEED) failed",
+		"Job 1012 (SCHEMA CHANGE) failed to revert (revert-failed: needs manual cleanup)",
+		"Job 1002 (IMPORT) failed",
+		"Job 1006 (BACKUP) failed",
+	}
+	for _, tc := range []struct {
+		name    string
+		exclude []string
+		want    []string
+	}{
+		{"default", nil, scenario},
+		{"nothing excluded", []string{}, append(append([]string(nil), scenario...),
+			"Job 1040 (AUTO CREATE STATS) failed", "Job 1041 (ROW LEVEL TTL) failed", "Job 1042 (AUTO CREATE PARTIAL STATS) failed")},
+		{"as tags spell them", []string{"import", "auto_create_stats"}, []string{
+			"Job 1010 (CHANGEFEED) failed",
+			"Job 1012 (SCHEMA CHANGE) failed to revert (revert-failed: needs manual cleanup)",
+			"Job 1006 (BACKUP) failed",
+			"Job 1041 (ROW LEVEL TTL) failed", "Job 1042 (AUTO CREATE PARTIAL STATS) failed"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j := newJobs(t, checks.JobsOptions{Now: jtClock("2026-01-10T12:00:00Z"), EventExcludeTypes: tc.exclude})
+			rec, err := c.runCataloged(t, j)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := titles(rec.Events); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+			g := gauges(t, rec)
+			for k, want := range map[string]float64{
+				jf("auto_create_stats"):                   1,
+				jf("row_level_ttl"):                       1,
+				jf("auto_create_partial_stats"):           1,
+				jc("auto_create_stats", "failed"):         1,
+				jc("row_level_ttl", "failed"):             1,
+				jc("auto_create_partial_stats", "failed"): 1,
+			} {
+				if g[k] != want {
+					t.Errorf("%s = %g, want %g", k, g[k], want)
+				}
+			}
+			// Excluded failures are not announced later either.
+			rec, err = c.runCataloged(t, j)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rec.Events) != 0 {
+				t.Errorf("second cycle sent %v", titles(rec.Events))
+			}
+		})
+	}
+	if _, err := checks.NewJobs(checks.JobsOptions{EventExcludeTypes: []string{" "}}); err == nil {
+		t.Error("an empty job type was accepted")
+	}
+}
+
+// Before v23.1 a non-admin user does not see the jobs of root and node:
+// sql.can_query is WARNING with the explanation and the GRANT, the check
+// still reports what it sees. is_admin() is asked once an hour.
+func TestJobsNotAdminBeforeV23_1(t *testing.T) {
+	c := newSQLCluster(t, "jobs_not_admin", nil, "crdb_v20.2.sql", "crdb_v20.2_jobs.sql")
+	target, role := jtUserTarget(t, c, `GRANT USAGE ON SCHEMA crdb_internal TO %[1]s;
+		GRANT SELECT ON crdb_internal.jobs, crdb_internal.node_build_info TO %[1]s`)
+	c.exec(t, `INSERT INTO crdb_internal.jobs (job_id, job_type, description, status, created, finished, error)
+		VALUES (1, 'IMPORT', 'IMPORT INTO t', 'failed', '2026-01-10 11:50:00', '2026-01-10 11:51:00', 'bad row')`)
+	clock := newTestClock(time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC))
+	j := newJobs(t, checks.JobsOptions{Now: clock.Now})
+	run := func() *sinktest.Recorder {
+		t.Helper()
+		rec, err := runCheck(t, j, target)
+		checkCatalog(t, rec, "jobs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	rec := run()
+	sc := canQuery(t, rec, "jobs")
+	if sc.Status != checks.Warning || !strings.Contains(sc.Message, `SQL user "`+role+`" is not admin`) ||
+		!strings.Contains(sc.Message, `GRANT admin TO "`+role+`"`) || !strings.Contains(sc.Message, "ROW LEVEL TTL") {
+		t.Errorf("sql.can_query = %v %q, want WARNING explaining the missing admin role", sc.Status, sc.Message)
+	}
+	if g := gauges(t, rec); g[jf("import")] != 1 || g[jc("import", "failed")] != 1 {
+		t.Errorf("the check stopped reporting: %v", g)
+	}
+
+	// A failed query is still CRITICAL, whatever the warning.
+	c.exec(t, `ALTER TABLE crdb_internal.jobs RENAME TO jobs_away`)
+	rec, err := runCheck(t, j, target)
+	if err == nil {
+		t.Error("Run without crdb_internal.jobs returned nil")
+	}
+	if sc := canQuery(t, rec, "jobs"); sc.Status != checks.Critical {
+		t.Errorf("sql.can_query with a failed query = %v %q, want CRITICAL", sc.Status, sc.Message)
+	}
+	c.exec(t, `ALTER TABLE crdb_internal.jobs_away RENAME TO jobs`)
+
+	// Made admin: still WARNING until the hourly re-check, then OK.
+	c.srv.Exec(t, "postgres", "ALTER ROLE "+role+" SUPERUSER")
+	clock.Add(30 * time.Minute)
+	if sc := canQuery(t, run(), "jobs"); sc.Status != checks.Warning {
+		t.Errorf("sql.can_query within the hour = %v, want the cached WARNING", sc.Status)
+	}
+	clock.Add(31 * time.Minute)
+	if sc := canQuery(t, run(), "jobs"); sc.Status != checks.OK {
+		t.Errorf("sql.can_query after the re-check = %v %q, want OK", sc.Status, sc.Message)
+	}
+	if n := strings.Count(c.logs.String(), "is not admin"); n != 1 {
+		t.Errorf("the warning was logged %d times, want once", n)
+	}
+
+	// v23.1 and later: VIEWJOB shows every job, is_admin() is not asked.
+	c23 := newSQLCluster(t, "jobs_admin_v23", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
+	c23.exec(t, `DROP FUNCTION crdb_internal.is_admin()`)
+	rec, err = c23.runCataloged(t, newJobs(t, checks.JobsOptions{Now: jtClock("2026-01-10T12:00:00Z")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc := canQuery(t, rec, "jobs"); sc.Status != checks.OK {
+		t.Errorf("v23.2 sql.can_query = %v %q", sc.Status, sc.Message)
+	}
+	if strings.Contains(c23.logs.String(), "is_admin") {
+		t.Errorf("is_admin() asked on v23.2:\n%s", c23.logs)
+	}
 }

@@ -16,7 +16,9 @@ package checks
 //     description's first line, "ttl for <db.schema.table>".
 //   - system.scheduled_jobs, executor 'scheduled-row-level-ttl-executor':
 //     schedule -> table by the table ID in its label; paused when next_run
-//     IS NULL (exactly how SHOW SCHEDULES derives PAUSED).
+//     IS NULL (exactly how SHOW SCHEDULES derives PAUSED); schedule_expr is
+//     the cron. Admin-only before v23.2 (then VIEWSYSTEMTABLE): a user
+//     without access goes on without schedules.
 //   - the table itself, AS OF SYSTEM TIME follower_read_timestamp().
 //
 // On PostgreSQL (tests) a query cannot reach another database, so there the
@@ -26,6 +28,7 @@ package checks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -47,6 +50,7 @@ const (
 	ttlExpiredMetric    = "ttl.expired_rows"
 	ttlLastFailedMetric = "ttl.last_job_failed"
 	ttlPausedMetric     = "ttl.schedule_paused"
+	ttlPeriodMetric     = "ttl.job_period_seconds"
 	ttlTablesMetric     = "ttl.tables"
 	ttlFailedEventName  = "ttl.job_failed"
 
@@ -56,7 +60,7 @@ const (
 	ttlDefaultRowLimit     = 100000
 	ttlDefaultRowTimeout   = 5 * time.Second
 	ttlDefaultEventWindow  = time.Hour
-	ttlDefaultRediscover   = 5 * time.Minute
+	ttlDefaultRediscover   = 30 * time.Minute
 	ttlScheduleExecutor    = "scheduled-row-level-ttl-executor"
 	ttlFollowerReadAOST    = "follower_read_timestamp()"
 	ttlFallbackAOST        = "'-30s'"
@@ -103,7 +107,7 @@ FROM (
 ) AS j
 ORDER BY target, ok, finished DESC`
 
-	ttlSchedulesQuery = `SELECT schedule_id, schedule_name, next_run FROM system.scheduled_jobs
+	ttlSchedulesQuery = `SELECT schedule_id, schedule_name, next_run, schedule_expr FROM system.scheduled_jobs
 WHERE executor_type = '` + ttlScheduleExecutor + `'`
 )
 
@@ -118,17 +122,24 @@ type TTLOptions struct {
 	// then reports at most RowLimit. Default 100000.
 	RowLimit int
 	// RowQueryTimeout bounds each row query (the pool's statement timeout
-	// still applies when shorter). Default 5s.
+	// still applies when shorter). Default 5s. A row query refused for lack
+	// of privilege (SQLSTATE 42501) is logged once per table and skipped
+	// until the next discovery; it does not make sql.can_query CRITICAL.
 	RowQueryTimeout time.Duration
 	// EventWindow: on the first cycle, a TTL table's newest failed job is
 	// announced only when it finished within this window (default 1h);
 	// older failures show in ttl.last_job_failed only.
 	EventWindow time.Duration
 	// Rediscover is how often the list of TTL tables and their indexes is
-	// read again (default 5m); jobs and schedules are read every cycle.
+	// read again (default 30m: the list costs the SHOW CREATE text of every
+	// table); jobs and schedules are read every cycle.
 	Rediscover time.Duration
 	// NoSchedules skips system.scheduled_jobs (for users without access to
-	// it): ttl.schedule_paused then reflects ttl_pause only.
+	// it): ttl.schedule_paused then reflects ttl_pause only, and
+	// ttl.job_period_seconds comes from ttl_job_cron or the version's
+	// default cron. Without it, a privilege error on the table (42501) is
+	// logged once and the check goes on the same way, trying again at each
+	// discovery.
 	NoSchedules bool
 	// Now is the clock ages are measured against; default time.Now.
 	Now func() time.Time
@@ -149,6 +160,19 @@ type TTL struct {
 	// jobs query first succeeds (first cycle: only recent failures).
 	announced       map[ttlKey]int64
 	unsupportedLogs time.Time
+
+	// series holds, per table, the series sent and their last value: when
+	// the table drops out of the list (dropped, renamed, TTL removed) they
+	// get a last value (see sweep) and are forgotten.
+	series map[ttlKey]map[string]float64
+	// schedulesDenied: system.scheduled_jobs refused roachdog (42501); not
+	// read again until the next discovery. schedulesWarned: said so once.
+	schedulesDenied, schedulesWarned bool
+	// deniedWarned: tables whose row query was refused, said so once.
+	deniedWarned map[ttlKey]bool
+	// periods caches cron expression -> seconds between runs (0: unknown).
+	periods map[string]float64
+	admin   jobsAdminProbe
 }
 
 type ttlKey struct{ db, schema, table string }
@@ -164,6 +188,12 @@ type ttlTable struct {
 	// just a column (the one an index must lead with).
 	expr, column string
 	indexed      bool
+	// denied: the row query was refused (no SELECT on the table); skipped
+	// until the next discovery makes a new ttlTable.
+	denied bool
+	// schedExpr is the cron of the table's schedule as last read, kept
+	// for the cycles where the schedules cannot be read.
+	schedExpr string
 }
 
 // NewTTL returns the ttl check.
@@ -205,7 +235,8 @@ func NewTTL(o TTLOptions) (*TTL, error) {
 		rq[k] = v
 	}
 	o.RowQueries = rq
-	return &TTL{o: o, now: now, aost: ttlFollowerReadAOST}, nil
+	return &TTL{o: o, now: now, aost: ttlFollowerReadAOST,
+		series: map[ttlKey]map[string]float64{}, deniedWarned: map[ttlKey]bool{}, periods: map[string]float64{}}, nil
 }
 
 // Name returns "ttl", the check's configuration key.
@@ -250,6 +281,10 @@ func (c *TTL) Run(ctx context.Context, t *Target, s Sink) error {
 		log.Error("ttl query failed", "err", err)
 		errs = append(errs, err)
 	}
+	// Before v23.1 the TTL jobs (owned by node) are invisible to a
+	// non-admin user: the job series would say "never ran".
+	warning := c.admin.check(ctx, t.SQL, now, log,
+		"ttl.job_age_seconds, ttl.last_job_failed and the TTL failure events miss every TTL job")
 
 	if c.tables == nil || now.Sub(c.discoveredAt) >= c.o.Rediscover {
 		tables, err := c.discover(ctx, t.SQL, srv.IsCockroach, log)
@@ -260,17 +295,20 @@ func (c *TTL) Run(ctx context.Context, t *Target, s Sink) error {
 			// Also after a partial failure (indexes unreadable): the list
 			// is right, only row queries wait for the next discovery.
 			c.tables, c.discoveredAt = tables, now
+			c.schedulesDenied = false // a GRANT may have come since
+			clear(c.periods)
 		}
 	}
 	if c.tables == nil { // never discovered: nothing to report on
 		err := jobsCombine(errs)
-		reportQuery(s, ttlCheckName, err)
+		jobsReportQuery(s, ttlCheckName, err, warning)
 		return err
 	}
 	s.Gauge(ttlTablesMetric, float64(len(c.tables)), nil)
+	c.sweep(s)
 	if len(c.tables) == 0 { // no TTL anywhere: nothing else to read
 		err := jobsCombine(errs)
-		reportQuery(s, ttlCheckName, err)
+		jobsReportQuery(s, ttlCheckName, err, warning)
 		return nil
 	}
 
@@ -278,10 +316,15 @@ func (c *TTL) Run(ctx context.Context, t *Target, s Sink) error {
 	if err != nil {
 		fail(err)
 	}
-	var paused map[int64]bool
-	if !c.o.NoSchedules {
-		if paused, err = c.readSchedules(ctx, t.SQL, log); err != nil {
-			fail(err)
+	var schedules map[int64]ttlSchedule
+	if !c.o.NoSchedules && !c.schedulesDenied {
+		if schedules, err = c.readSchedules(ctx, t.SQL, log); err != nil {
+			if ae := (*cluster.AccessError)(nil); errors.As(err, &ae) {
+				c.schedulesDenied = true
+				c.warnSchedulesDenied(log, ae, srv.Version)
+			} else {
+				fail(err)
+			}
 		}
 	}
 
@@ -293,35 +336,122 @@ func (c *TTL) Run(ctx context.Context, t *Target, s Sink) error {
 		if ctx.Err() != nil {
 			break
 		}
-		if err := c.reportTable(ctx, t.SQL, s, tb, jobs, paused, first, now, srv.IsCockroach, log); err != nil {
+		if err := c.reportTable(ctx, t.SQL, s, tb, jobs, schedules, first, now, srv, log); err != nil {
 			fail(err)
 		}
 	}
 	err = jobsCombine(errs)
-	reportQuery(s, ttlCheckName, err)
+	jobsReportQuery(s, ttlCheckName, err, warning)
 	if ctx.Err() != nil {
 		return err
 	}
 	return nil
 }
 
+// warnSchedulesDenied logs, once, that system.scheduled_jobs is refused and
+// what would open it.
+func (c *TTL) warnSchedulesDenied(log *slog.Logger, ae *cluster.AccessError, v cluster.Version) {
+	if c.schedulesWarned {
+		log.Debug("ttl: system.scheduled_jobs still refused; going on without schedules", "err", ae)
+		return
+	}
+	c.schedulesWarned = true
+	u := pgx.Identifier{ae.User}.Sanitize()
+	fix := ae.Hint
+	switch {
+	case strings.Contains(ae.Hint, "allow_unsafe_internals"):
+		// v26.1 gate: the hint already says how to open it.
+	case v.IsZero() || v.AtLeast(23, 2):
+		fix = "GRANT SYSTEM VIEWSYSTEMTABLE TO " + u + " (it reads every system table; before v23.2: GRANT admin TO " + u + ")"
+	default:
+		fix = "GRANT admin TO " + u + " (system tables cannot be granted one by one before v23.2)"
+	}
+	log.Warn("ttl: cannot read system.scheduled_jobs; going on without schedules: ttl.schedule_paused reflects ttl_pause only "+
+		"and ttl.job_period_seconds comes from ttl_job_cron or the default cron. To read them, run as an admin the statement in fix; "+
+		"to stop trying, set checks.ttl.schedules: false", "err", ae.Err.Message, "fix", fix)
+}
+
+// sweep sends a last value for the series of tables that left the list
+// (dropped, renamed, TTL removed) and forgets them: 0 for each, so that a
+// monitor on them recovers instead of keeping its last state for ever,
+// except ttl.job_period_seconds, which keeps its last value (the job age
+// drops to 0 and job_age / period with it, where 0/0 would give no value).
+func (c *TTL) sweep(s Sink) {
+	current := make(map[ttlKey]bool, len(c.tables))
+	for _, tb := range c.tables {
+		current[tb.key] = true
+	}
+	var gone []ttlKey
+	for k := range c.series {
+		if !current[k] {
+			gone = append(gone, k)
+		}
+	}
+	sort.Slice(gone, func(a, b int) bool { return gone[a].String() < gone[b].String() })
+	for _, k := range gone {
+		tags := []string{Tag("database", k.db), Tag("table", k.schema+"."+k.table)}
+		names := make([]string, 0, len(c.series[k]))
+		for name := range c.series[k] {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			v := 0.0
+			if name == ttlPeriodMetric {
+				v = c.series[k][name]
+			}
+			s.Gauge(name, v, tags)
+		}
+		delete(c.series, k)
+		delete(c.announced, k)
+		delete(c.deniedWarned, k)
+	}
+}
+
 // reportTable sends one table's series; jobs is nil when the jobs could not
 // be read (no job series then, rather than zeros that look healthy). The
 // error is the row query's.
 func (c *TTL) reportTable(ctx context.Context, db *cluster.DB, s Sink, tb *ttlTable, jobs map[ttlKey]ttlJobs,
-	paused map[int64]bool, first bool, now time.Time, crdb bool, log *slog.Logger) error {
+	schedules map[int64]ttlSchedule, first bool, now time.Time, srv cluster.ServerInfo, log *slog.Logger) error {
 	tags := []string{Tag("database", tb.key.db), Tag("table", tb.key.schema+"."+tb.key.table)}
-	s.Gauge(ttlPausedMetric, ttlBool(tb.params.Pause || paused[tb.id]), tags)
+	sent := c.series[tb.key]
+	if sent == nil {
+		sent = map[string]float64{}
+		c.series[tb.key] = sent
+	}
+	gauge := func(name string, v float64) {
+		s.Gauge(name, v, tags)
+		sent[name] = v
+	}
+	sched := schedules[tb.id]
+	if schedules != nil {
+		tb.schedExpr = sched.expr // "" when the table has no schedule
+	}
+	gauge(ttlPausedMetric, ttlBool(tb.params.Pause || sched.paused))
+
+	// The cron as the table states it, else the schedule's own (a table
+	// made before an upgrade keeps the old default), else the version's
+	// default.
+	cron := tb.params.Cron
+	if cron == "" {
+		cron = tb.schedExpr
+	}
+	if cron == "" {
+		cron = ttlDefaultCron(srv.Version)
+	}
+	if p := c.period(cron); p > 0 {
+		gauge(ttlPeriodMetric, p)
+	}
 
 	if jobs != nil {
 		j := jobs[tb.key]
 		if j.lastSuccess != nil {
-			s.Gauge(ttlJobAgeMetric, max(now.Sub(*j.lastSuccess).Seconds(), 0), tags)
+			gauge(ttlJobAgeMetric, max(now.Sub(*j.lastSuccess).Seconds(), 0))
 		}
 		// Failed: the newest finished job, unless a success came after it.
 		failed := j.other && (j.otherStatus == jobsFailed || j.otherStatus == jobsRevertFailed) &&
 			(j.lastSuccess == nil || j.otherFinished.After(*j.lastSuccess))
-		s.Gauge(ttlLastFailedMetric, ttlBool(failed), tags)
+		gauge(ttlLastFailedMetric, ttlBool(failed))
 		if failed && c.announced[tb.key] != j.otherID {
 			if !first || now.Sub(j.otherFinished) <= c.o.EventWindow {
 				s.Event(ttlFailureEvent(tb, j))
@@ -333,7 +463,23 @@ func (c *TTL) reportTable(ctx context.Context, db *cluster.DB, s Sink, tb *ttlTa
 	if !c.runsRowQuery(tb) {
 		return nil
 	}
-	n, oldest, err := c.rowQuery(ctx, db, crdb, tb, now)
+	n, oldest, err := c.rowQuery(ctx, db, srv.IsCockroach, tb, now)
+	if ae := (*cluster.AccessError)(nil); errors.As(err, &ae) {
+		// A configuration matter, not a failure of the cluster: say it
+		// once, skip the table until the next discovery.
+		tb.denied = true
+		if c.deniedWarned[tb.key] {
+			log.Debug("ttl: row query still refused", "table", tb.key.String(), "err", ae.Err.Message)
+			return nil
+		}
+		c.deniedWarned[tb.key] = true
+		u := pgx.Identifier{ae.User}.Sanitize()
+		rel := pgx.Identifier{tb.key.db, tb.key.schema, tb.key.table}.Sanitize()
+		log.Warn("ttl: no privilege to count the expired rows of a table; ttl.lag_seconds and ttl.expired_rows are not sent for it. "+
+			"To count them, run as an admin the statement in fix; to stop trying, set it to false in checks.ttl.row_queries",
+			"table", tb.key.String(), "err", ae.Err.Message, "fix", "GRANT SELECT ON TABLE "+rel+" TO "+u)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -344,9 +490,32 @@ func (c *TTL) reportTable(ctx context.Context, db *cluster.DB, s Sink, tb *ttlTa
 	if oldest != nil {
 		lag = max(now.Sub(*oldest).Seconds(), 0)
 	}
-	s.Gauge(ttlLagMetric, lag, tags)
-	s.Gauge(ttlExpiredMetric, float64(n), tags)
+	gauge(ttlLagMetric, lag)
+	gauge(ttlExpiredMetric, float64(n))
 	return nil
+}
+
+// ttlDefaultCron is ttl_job_cron's default: '@hourly' in v22.2 and v23.1,
+// '@daily' from v23.2 (and when the version is unknown: the newest shape).
+func ttlDefaultCron(v cluster.Version) string {
+	if !v.IsZero() && !v.AtLeast(23, 2) {
+		return "@hourly"
+	}
+	return "@daily"
+}
+
+// period returns the seconds between two runs of cron (the longest gap),
+// 0 when roachdog cannot tell; cached until the next discovery.
+func (c *TTL) period(cron string) float64 {
+	if p, ok := c.periods[cron]; ok {
+		return p
+	}
+	p := 0.0
+	if d, ok := ttlCronPeriod(cron); ok {
+		p = d.Seconds()
+	}
+	c.periods[cron] = p
+	return p
 }
 
 func ttlBool(b bool) float64 {
@@ -387,6 +556,9 @@ func ttlFailureEvent(tb *ttlTable, j ttlJobs) Event {
 
 // runsRowQuery: an explicit setting wins; otherwise only indexed tables.
 func (c *TTL) runsRowQuery(tb *ttlTable) bool {
+	if tb.denied {
+		return false
+	}
 	if on, ok := c.o.RowQueries[tb.key.String()]; ok {
 		return on && tb.expr != ""
 	}
@@ -594,18 +766,25 @@ func (c *TTL) readJobs(ctx context.Context, db *cluster.DB, log *slog.Logger) (m
 	return out, nil
 }
 
-// readSchedules returns the table IDs whose TTL schedule is paused.
-func (c *TTL) readSchedules(ctx context.Context, db *cluster.DB, log *slog.Logger) (map[int64]bool, error) {
+// ttlSchedule is a table's TTL schedule: paused or not, and its cron.
+type ttlSchedule struct {
+	paused bool
+	expr   string
+}
+
+// readSchedules returns the TTL schedules by table ID.
+func (c *TTL) readSchedules(ctx context.Context, db *cluster.DB, log *slog.Logger) (map[int64]ttlSchedule, error) {
 	rows, err := db.Query(ctx, ttlSchedulesQuery)
 	if err != nil {
 		return nil, fmt.Errorf("read TTL schedules (system.scheduled_jobs): %w", err)
 	}
-	paused := map[int64]bool{}
+	out := map[int64]ttlSchedule{}
 	for rows.Next() {
 		var id int64
 		var label string
 		var next *time.Time
-		if err := rows.Scan(&id, &label, &next); err != nil {
+		var expr *string
+		if err := rows.Scan(&id, &label, &next, &expr); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read TTL schedules (system.scheduled_jobs): %w", err)
 		}
@@ -614,14 +793,12 @@ func (c *TTL) readSchedules(ctx context.Context, db *cluster.DB, log *slog.Logge
 			log.Debug("ttl: schedule label names no table ID", "schedule_id", id, "label", label)
 			continue
 		}
-		if next == nil {
-			paused[table] = true
-		}
+		out[table] = ttlSchedule{paused: next == nil, expr: jobsOr(expr, "")}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read TTL schedules (system.scheduled_jobs): %w", err)
 	}
-	return paused, nil
+	return out, nil
 }
 
 // rowQuery counts a table's expired rows (at most RowLimit) and finds the
@@ -690,6 +867,9 @@ var ttlCatalog = []Metric{
 		PerNode:     1, ClusterLevel: true},
 	{Name: ttlPausedMetric, Kind: KindGauge, Tags: []string{"database", "table"},
 		Description: "Per TTL table: 1 when its TTL schedule is paused or the table has ttl_pause set, else 0.",
+		PerNode:     1, ClusterLevel: true},
+	{Name: ttlPeriodMetric, Kind: KindGauge, Unit: "second", Tags: []string{"database", "table"},
+		Description: "Per TTL table: the longest time between two runs of its TTL job's cron (ttl_job_cron, else the schedule's, else the version's default); not sent for a cron roachdog cannot read.",
 		PerNode:     1, ClusterLevel: true},
 	{Name: ttlTablesMetric, Kind: KindGauge, Unit: "table",
 		Description: "Tables with row-level TTL, in every database.",
@@ -1044,4 +1224,147 @@ func ttlFirstIndexKey(indkey string) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(f[0], 10, 64)
 	return n, err == nil
+}
+
+// ttlCronPeriod returns the longest time between two runs of a TTL
+// schedule's cron expression, as CockroachDB reads it (robfig/cron's
+// standard parser, in UTC): the descriptors @hourly, @daily (@midnight),
+// @weekly, @monthly (31 days: its longest gap), @yearly (@annually, 366
+// days) and @every <duration>, and five fields (minute hour day-of-month
+// month day-of-week) made of *, ?, numbers, names (jan, mon), ranges, steps
+// and lists. When both day fields are restricted a day matches either, as
+// in cron. ok is false for anything else, or a cron that fires less than
+// twice in two years.
+func ttlCronPeriod(expr string) (time.Duration, bool) {
+	e := strings.ToLower(strings.TrimSpace(expr))
+	switch e {
+	case "@hourly":
+		return time.Hour, true
+	case "@daily", "@midnight":
+		return 24 * time.Hour, true
+	case "@weekly":
+		return 7 * 24 * time.Hour, true
+	case "@monthly":
+		return 31 * 24 * time.Hour, true
+	case "@yearly", "@annually":
+		return 366 * 24 * time.Hour, true
+	}
+	if rest, ok := strings.CutPrefix(e, "@every "); ok {
+		d, err := time.ParseDuration(strings.TrimSpace(rest))
+		if err != nil || d <= 0 {
+			return 0, false
+		}
+		return d, true
+	}
+	f := strings.Fields(e)
+	if len(f) != 5 {
+		return 0, false
+	}
+	months := []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+	days := []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+	minute, ok1 := ttlCronField(f[0], 0, 59, nil, 0)
+	hour, ok2 := ttlCronField(f[1], 0, 23, nil, 0)
+	dom, ok3 := ttlCronField(f[2], 1, 31, nil, 0)
+	month, ok4 := ttlCronField(f[3], 1, 12, months, 1)
+	dow, ok5 := ttlCronField(f[4], 0, 6, days, 0)
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
+		return 0, false
+	}
+	anyDay := func(s string) bool { return s == "*" || s == "?" }
+	either := !anyDay(f[2]) && !anyDay(f[4])
+
+	// Walk two years of days (covering leap years and yearly crons) and
+	// measure the gaps between consecutive runs, in minutes.
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	const spanDays = 2*366 + 1
+	var last, maxGap int64 = -1, 0
+	for d := 0; d < spanDays; d++ {
+		day := start.AddDate(0, 0, d)
+		if !month[int(day.Month())] {
+			continue
+		}
+		dm, wm := dom[day.Day()], dow[int(day.Weekday())]
+		if either && !(dm || wm) || !either && !(dm && wm) {
+			continue
+		}
+		for h := 0; h < 24; h++ {
+			if !hour[h] {
+				continue
+			}
+			for m := 0; m < 60; m++ {
+				if !minute[m] {
+					continue
+				}
+				at := int64(d)*1440 + int64(h)*60 + int64(m)
+				if last >= 0 {
+					maxGap = max(maxGap, at-last)
+				}
+				last = at
+			}
+		}
+	}
+	if maxGap == 0 {
+		return 0, false
+	}
+	return time.Duration(maxGap) * time.Minute, true
+}
+
+// ttlCronField parses one cron field into the set of values it allows,
+// indexed by value. names, when given, are the values' names from base
+// (jan = 1, sun = 0); 7 also means Sunday in the day-of-week field.
+func ttlCronField(field string, lo, hi int, names []string, base int) ([]bool, bool) {
+	set := make([]bool, hi+1)
+	value := func(s string) (int, bool) {
+		for i, n := range names {
+			if s == n {
+				return i + base, true
+			}
+		}
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			return 0, false
+		}
+		if names != nil && base == 0 && v == 7 { // day of week: 7 is Sunday
+			v = 0
+		}
+		return v, v >= lo && v <= hi
+	}
+	for _, part := range strings.Split(field, ",") {
+		rng, stepText, hasStep := strings.Cut(part, "/")
+		step := 1
+		if hasStep {
+			n, err := strconv.Atoi(stepText)
+			if err != nil || n < 1 {
+				return nil, false
+			}
+			step = n
+		}
+		var from, to int
+		switch {
+		case rng == "*" || rng == "?":
+			from, to = lo, hi
+		case strings.Contains(rng, "-"):
+			a, b, _ := strings.Cut(rng, "-")
+			var ok1, ok2 bool
+			if from, ok1 = value(a); !ok1 {
+				return nil, false
+			}
+			if to, ok2 = value(b); !ok2 || to < from {
+				return nil, false
+			}
+		default:
+			v, ok := value(rng)
+			if !ok {
+				return nil, false
+			}
+			from, to = v, v
+			if hasStep { // "N/step" means "N-max/step"
+				to = hi
+			}
+		}
+		for v := from; v <= to; v += step {
+			set[v] = true
+		}
+	}
+	return set, true
 }

@@ -268,3 +268,73 @@ func TestJobsTruncate(t *testing.T) {
 		t.Errorf("event title %d bytes, text %d bytes", len(e.Title), len(e.Text))
 	}
 }
+
+func TestTTLCronPeriod(t *testing.T) {
+	const (
+		minute = time.Minute
+		hour   = time.Hour
+		day    = 24 * time.Hour
+	)
+	for _, tc := range []struct {
+		cron string
+		want time.Duration // 0: unknown
+	}{
+		{"@hourly", hour},
+		{"@daily", day},
+		{"@midnight", day},
+		{" @Weekly ", 7 * day},
+		{"@monthly", 31 * day},
+		{"@yearly", 366 * day},
+		{"@annually", 366 * day},
+		{"@every 90m", 90 * minute},
+		{"@every 1h30m", 90 * minute},
+		{"* * * * *", minute},
+		{"*/5 * * * *", 5 * minute},
+		{"*/1 * * * *", minute},
+		{"0 * * * *", hour},
+		{"30 * * * *", hour},
+		{"0,30 * * * *", 30 * minute},
+		{"0,10 * * * *", 50 * minute}, // the longest gap: :10 to the next :00
+		{"0 3 * * *", day},
+		{"15 3 * * ?", day},
+		{"0 */6 * * *", 6 * hour},
+		{"0 3,15 * * *", 12 * hour},
+		{"0 1,5 * * *", 20 * hour},
+		{"0 9-17 * * *", 16 * hour}, // 17:00 to 09:00
+		{"0 3 * * 0", 7 * day},
+		{"0 3 * * sun", 7 * day},
+		{"0 3 * * 7", 7 * day},
+		{"0 3 * * mon-fri", 3 * day}, // Friday to Monday
+		{"0 0 1 * *", 31 * day},
+		{"0 0 1 */3 *", 92 * day},
+		{"0 0 1 jan *", 366 * day},
+		{"0 0 31 * *", 61 * day},
+		{"0 0 1,15 * 1", 7 * day}, // day of month OR Monday
+		{"0 12 2/3 * *", 4 * day}, // 2, 5, ..., 29 then the 2nd: 30/31-day months
+		// Unknown: roachdog sends no period rather than a wrong one.
+		{"", 0},
+		{"@reboot", 0},
+		{"@every soon", 0},
+		{"@every -1h", 0},
+		{"0 3 * *", 0},
+		{"0 0 3 * * *", 0}, // six fields (seconds)
+		{"61 * * * *", 0},
+		{"0 24 * * *", 0},
+		{"0 0 0 * *", 0},
+		{"*/0 * * * *", 0},
+		{"5-1 * * * *", 0},
+		{"0 0 29 2 *", 0}, // once in two years
+		{"x * * * *", 0},
+	} {
+		got, ok := ttlCronPeriod(tc.cron)
+		if ok != (tc.want != 0) || got != tc.want {
+			t.Errorf("ttlCronPeriod(%q) = %v, %v; want %v", tc.cron, got, ok, tc.want)
+		}
+	}
+}
+
+func BenchmarkTTLCronPeriod(b *testing.B) {
+	for b.Loop() {
+		ttlCronPeriod("* * * * *")
+	}
+}

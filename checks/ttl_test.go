@@ -1,11 +1,13 @@
 package checks_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/cluster"
 )
 
 var ttlScenarioFiles = []string{"crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "crdb_v23.2_ttl.sql", "scenario_v23.2_ttl.sql"}
@@ -29,6 +31,7 @@ func tk(name, db, table string) string {
 type ttlTableWant struct {
 	db, table       string
 	paused, failed  float64
+	period          float64 // 0: no ttl.job_period_seconds
 	jobAge          *float64
 	lag, expired    *float64
 	rowQueryRuns    bool
@@ -41,6 +44,9 @@ func ttlWant(tables int, rows ...ttlTableWant) map[string]float64 {
 	want := map[string]float64{series("ttl.tables"): float64(tables)}
 	for _, r := range rows {
 		want[tk("ttl.schedule_paused", r.db, r.table)] = r.paused
+		if r.period > 0 {
+			want[tk("ttl.job_period_seconds", r.db, r.table)] = r.period
+		}
 		if !r.jobsUnavailable {
 			want[tk("ttl.last_job_failed", r.db, r.table)] = r.failed
 			if r.jobAge != nil {
@@ -61,16 +67,16 @@ func ttlScenarioDefault() []ttlTableWant {
 	return []ttlTableWant{
 		// Deletes fell behind: last success 3 days ago (@daily), rows
 		// expired an hour ago still there.
-		{db: "shop", table: "public.events", jobAge: f64(259200), lag: f64(3600), expired: f64(3)},
+		{db: "shop", table: "public.events", jobAge: f64(259200), lag: f64(3600), expired: f64(3), period: 86400},
 		// Healthy.
-		{db: "shop", table: "public.sessions", jobAge: f64(3595), lag: f64(0), expired: f64(0)},
+		{db: "shop", table: "public.sessions", jobAge: f64(3595), lag: f64(0), expired: f64(0), period: 3600},
 		// Index does not lead with the expiration column: no row query.
 		// Newest job failed a day ago; schedule paused.
-		{db: "shop", table: "public.audit_log", jobAge: f64(172800), failed: 1, paused: 1},
+		{db: "shop", table: "public.audit_log", jobAge: f64(172800), failed: 1, paused: 1, period: 86400},
 		// No index: no row query. Failed 30 min ago.
-		{db: "analytics", table: "web.page_views", jobAge: f64(129590), failed: 1},
+		{db: "analytics", table: "web.page_views", jobAge: f64(129590), failed: 1, period: 86400},
 		// Expression, ttl_pause.
-		{db: "analytics", table: "web.carts", jobAge: f64(648000), paused: 1},
+		{db: "analytics", table: "web.carts", jobAge: f64(648000), paused: 1, period: 86400},
 	}
 }
 
@@ -336,5 +342,281 @@ func TestTTLNoTables(t *testing.T) {
 	diffGauges(t, gauges(t, rec), map[string]float64{series("ttl.tables"): 0})
 	if sc := canQuery(t, rec, "ttl"); sc.Status != checks.OK {
 		t.Errorf("sql.can_query = %v %q", sc.Status, sc.Message)
+	}
+}
+
+// ttlLeastPrivilegeGrants is what a least-privilege user may read of the
+// emulation: the crdb_internal tables and the pg_catalog, no system table,
+// SELECT on one user table only (%[1]s is the role).
+const ttlLeastPrivilegeGrants = `GRANT USAGE ON SCHEMA crdb_internal, system, public, web TO %[1]s;
+GRANT SELECT ON crdb_internal.create_statements, crdb_internal.jobs, crdb_internal.node_build_info TO %[1]s;
+GRANT SELECT ON public.events TO %[1]s`
+
+// A user without access to system.scheduled_jobs and without SELECT on a
+// table: no CRITICAL, a warning once for each with the GRANT that opens it,
+// the rest reported; after the next discovery, granted access is used.
+func TestTTLLeastPrivilege(t *testing.T) {
+	c := newSQLCluster(t, "ttl_least_priv", nil, ttlScenarioFiles...)
+	target, role := jtUserTarget(t, c, ttlLeastPrivilegeGrants)
+	clock := newTestClock(time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC))
+	ttl := newTTL(t, checks.TTLOptions{Now: clock.Now})
+	run := func() map[string]float64 {
+		t.Helper()
+		rec, err := runCheck(t, ttl, target)
+		checkCatalog(t, rec, "ttl")
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if sc := canQuery(t, rec, "ttl"); sc.Status != checks.OK {
+			t.Errorf("sql.can_query = %v %q, want OK", sc.Status, sc.Message)
+		}
+		return gauges(t, rec)
+	}
+
+	rows := ttlScenarioDefault()
+	rows[1].lag, rows[1].expired = nil, nil // sessions: no SELECT
+	rows[2].paused = 0                      // audit_log: only its schedule said paused
+	diffGauges(t, run(), ttlWant(5, rows...))
+	logs := c.logs.String()
+	if n := strings.Count(logs, "cannot read system.scheduled_jobs"); n != 1 ||
+		!strings.Contains(logs, `fix="GRANT SYSTEM VIEWSYSTEMTABLE TO \"`+role+`\"`) {
+		t.Errorf("scheduled_jobs warning logged %d times, want once with the grant:\n%s", n, logs)
+	}
+	// (The text log handler escapes the quotes.)
+	grant := `fix="GRANT SELECT ON TABLE \"shop\".\"public\".\"sessions\" TO \"` + role + `\""`
+	if n := strings.Count(logs, "no privilege to count the expired rows"); n != 1 || !strings.Contains(logs, grant) {
+		t.Errorf("row query warning logged %d times, want once with %s:\n%s", n, grant, logs)
+	}
+
+	// Next cycles: neither query is tried again before the next discovery,
+	// nothing logged again.
+	c.exec(t, fmt.Sprintf(`GRANT SELECT ON system.scheduled_jobs, public.sessions TO %s`, role))
+	clock.Add(10 * time.Minute)
+	g := run()
+	if _, ok := g[tk("ttl.lag_seconds", "shop", "public.sessions")]; ok {
+		t.Error("sessions' row query ran again before the next discovery")
+	}
+	if v := g[tk("ttl.schedule_paused", "shop", "public.audit_log")]; v != 0 {
+		t.Error("system.scheduled_jobs read again before the next discovery")
+	}
+	if logs := c.logs.String(); strings.Count(logs, "cannot read system.scheduled_jobs") != 1 ||
+		strings.Count(logs, "no privilege to count the expired rows") != 1 {
+		t.Errorf("warnings repeated:\n%s", logs)
+	}
+
+	// The next discovery (30 min by default) tries again, with the grants.
+	clock.Add(20 * time.Minute)
+	g = run()
+	if v, ok := g[tk("ttl.lag_seconds", "shop", "public.sessions")]; !ok || v != 0 {
+		t.Errorf("sessions' lag after the grant = %g, %v; want 0", v, ok)
+	}
+	if v := g[tk("ttl.schedule_paused", "shop", "public.audit_log")]; v != 1 {
+		t.Errorf("audit_log schedule_paused after the grant = %g, want 1", v)
+	}
+}
+
+// NoSchedules (checks.ttl.schedules: false) does not even try.
+func TestTTLNoSchedulesDoesNotAsk(t *testing.T) {
+	c := newSQLCluster(t, "ttl_no_sched", nil, ttlScenarioFiles...)
+	target, _ := jtUserTarget(t, c, ttlLeastPrivilegeGrants+"; GRANT SELECT ON public.sessions TO %[1]s")
+	rec, err := runCheck(t, newTTL(t, checks.TTLOptions{Now: jtClock("2026-01-10T12:00:00Z"), NoSchedules: true}), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := ttlScenarioDefault()
+	rows[2].paused = 0
+	diffGauges(t, gauges(t, rec), ttlWant(5, rows...))
+	if sc := canQuery(t, rec, "ttl"); sc.Status != checks.OK {
+		t.Errorf("sql.can_query = %v %q", sc.Status, sc.Message)
+	}
+	if strings.Contains(c.logs.String(), "scheduled_jobs") {
+		t.Errorf("system.scheduled_jobs was read:\n%s", c.logs)
+	}
+}
+
+// Before v23.1 a non-admin user sees no TTL job (they belong to node):
+// sql.can_query WARNING with the explanation.
+func TestTTLNotAdminBeforeV23_1(t *testing.T) {
+	opts := []cluster.Option{cluster.WithAssumedVersion("v22.2.0")}
+	c := newSQLCluster(t, "ttl_not_admin", opts, ttlScenarioFiles...)
+	target, role := jtUserTarget(t, c, ttlLeastPrivilegeGrants+"; GRANT SELECT ON system.scheduled_jobs, public.sessions TO %[1]s", opts...)
+	now := jtClock("2026-01-10T12:00:00Z")
+	rec, err := runCheck(t, newTTL(t, checks.TTLOptions{Now: now}), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := canQuery(t, rec, "ttl")
+	if sc.Status != checks.Warning || !strings.Contains(sc.Message, `SQL user "`+role+`" is not admin`) ||
+		!strings.Contains(sc.Message, "ttl.job_age_seconds") || !strings.Contains(sc.Message, `GRANT admin TO "`+role+`"`) {
+		t.Errorf("sql.can_query = %v %q, want WARNING", sc.Status, sc.Message)
+	}
+	// The same on v23.2: VIEWJOB exists, no warning.
+	c23 := newSQLCluster(t, "ttl_admin_v23", nil, ttlScenarioFiles...)
+	target23, _ := jtUserTarget(t, c23, ttlLeastPrivilegeGrants+"; GRANT SELECT ON system.scheduled_jobs, public.sessions TO %[1]s")
+	rec, err = runCheck(t, newTTL(t, checks.TTLOptions{Now: now}), target23)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc := canQuery(t, rec, "ttl"); sc.Status != checks.OK {
+		t.Errorf("v23.2 sql.can_query = %v %q, want OK", sc.Status, sc.Message)
+	}
+	// And an admin on v22.2.
+	rec, err = c.runCataloged(t, newTTL(t, checks.TTLOptions{Now: now}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc := canQuery(t, rec, "ttl"); sc.Status != checks.OK {
+		t.Errorf("admin sql.can_query = %v %q, want OK", sc.Status, sc.Message)
+	}
+}
+
+// A table that loses TTL (or is dropped) gets a last 0 on each of its
+// series, then none: monitors on them recover instead of alerting for ever.
+func TestTTLSeriesOfGoneTables(t *testing.T) {
+	c := newSQLCluster(t, "ttl_gone", nil, ttlScenarioFiles...)
+	clock := newTestClock(time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC))
+	ttl := newTTL(t, checks.TTLOptions{Now: clock.Now, Rediscover: 10 * time.Minute,
+		RowQueries: map[string]bool{"analytics.web.page_views": true}})
+	if _, err := c.runCataloged(t, ttl); err != nil {
+		t.Fatal(err)
+	}
+	// events loses TTL, page_views is dropped.
+	c.exec(t, `DELETE FROM crdb_internal.create_statements WHERE descriptor_name IN ('events', 'page_views')`)
+	clock.Add(10 * time.Minute)
+	rec, err := c.runCataloged(t, ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gauges(t, rec)
+	if g[series("ttl.tables")] != 3 {
+		t.Errorf("ttl.tables = %g, want 3", g[series("ttl.tables")])
+	}
+	gone := map[string]float64{}
+	for _, tb := range []struct{ db, table string }{{"shop", "public.events"}, {"analytics", "web.page_views"}} {
+		for _, name := range []string{"ttl.job_age_seconds", "ttl.last_job_failed", "ttl.schedule_paused", "ttl.lag_seconds", "ttl.expired_rows"} {
+			gone[tk(name, tb.db, tb.table)] = 0
+		}
+		// The period keeps its value, so that job_age / period falls to 0
+		// (0/0 would be no value at all).
+		gone[tk("ttl.job_period_seconds", tb.db, tb.table)] = 86400
+	}
+	for k, want := range gone {
+		if v, ok := g[k]; !ok || v != want {
+			t.Errorf("%s = %g, %v; want %g", k, v, ok, want)
+		}
+	}
+
+	// Then they are forgotten.
+	clock.Add(time.Minute)
+	rec, err = c.runCataloged(t, ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range gauges(t, rec) {
+		if strings.Contains(k, "table:public.events") || strings.Contains(k, "table:web.page_views") {
+			t.Errorf("series of a gone table still sent: %s", k)
+		}
+	}
+
+	// The last TTL table goes: every series gets its last value.
+	c.exec(t, `DELETE FROM crdb_internal.create_statements`)
+	clock.Add(10 * time.Minute)
+	rec, err = c.runCataloged(t, ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g = gauges(t, rec)
+	want := map[string]float64{series("ttl.tables"): 0}
+	for _, r := range ttlScenarioDefault()[1:] {
+		if r.table == "web.page_views" {
+			continue
+		}
+		for _, name := range []string{"ttl.job_age_seconds", "ttl.last_job_failed", "ttl.schedule_paused"} {
+			want[tk(name, r.db, r.table)] = 0
+		}
+		want[tk("ttl.job_period_seconds", r.db, r.table)] = r.period
+	}
+	want[tk("ttl.lag_seconds", "shop", "public.sessions")] = 0
+	want[tk("ttl.expired_rows", "shop", "public.sessions")] = 0
+	diffGauges(t, g, want)
+}
+
+// ttl.job_period_seconds: the table's ttl_job_cron, else its schedule's
+// cron, else the version's default.
+func TestTTLJobPeriod(t *testing.T) {
+	addTokens := `CREATE TABLE public.tokens (id bigint PRIMARY KEY, crdb_internal_expiration timestamptz NOT NULL);
+INSERT INTO crdb_internal.create_statements (database_id, database_name, schema_name, descriptor_id, descriptor_type,
+	descriptor_name, create_statement, state, create_nofks, alter_statements, validate_statements, create_redactable)
+VALUES (100, 'shop', 'public', 115, 'table', 'tokens', 'CREATE TABLE public.tokens (id INT8 NOT NULL) WITH (ttl = ''on'', ttl_expire_after = ''1 day'':::INTERVAL)',
+	'PUBLIC', '', '{}', '{}', '');
+INSERT INTO system.scheduled_jobs (schedule_id, schedule_name, owner, next_run, schedule_expr, executor_type, execution_args)
+VALUES (508, 'row-level-ttl: tokens [115]', 'root', '2026-01-10 12:30:00+00', '*/30 * * * *', 'scheduled-row-level-ttl-executor', '\x')`
+	period := func(t *testing.T, c *sqlCluster, o checks.TTLOptions) (float64, bool) {
+		t.Helper()
+		o.Now = jtClock("2026-01-10T12:00:00Z")
+		rec, err := c.runCataloged(t, newTTL(t, o))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, ok := gauges(t, rec)[tk("ttl.job_period_seconds", "shop", "public.tokens")]
+		return v, ok
+	}
+	c := newSQLCluster(t, "ttl_period", nil, ttlScenarioFiles...)
+	c.exec(t, addTokens)
+	if v, ok := period(t, c, checks.TTLOptions{}); v != 1800 {
+		t.Errorf("period from the schedule = %g, %v; want 1800", v, ok)
+	}
+	if v, ok := period(t, c, checks.TTLOptions{NoSchedules: true}); v != 86400 {
+		t.Errorf("v23.2 default period = %g, %v; want 86400 (@daily)", v, ok)
+	}
+	// Schedules unreadable for a cycle: the cron read last time stands.
+	ttl := newTTL(t, checks.TTLOptions{Now: jtClock("2026-01-10T12:00:00Z")})
+	for i, change := range []string{"", `ALTER TABLE system.scheduled_jobs RENAME TO scheduled_jobs_away`,
+		`ALTER TABLE system.scheduled_jobs_away RENAME TO scheduled_jobs`} {
+		if change != "" {
+			c.exec(t, change)
+		}
+		rec, _ := c.runCataloged(t, ttl)
+		if v := gauges(t, rec)[tk("ttl.job_period_seconds", "shop", "public.tokens")]; v != 1800 {
+			t.Errorf("cycle %d: period = %g, want 1800", i, v)
+		}
+	}
+	c.exec(t, `UPDATE system.scheduled_jobs SET schedule_expr = '@reboot' WHERE schedule_id = 508`)
+	if v, ok := period(t, c, checks.TTLOptions{}); ok {
+		t.Errorf("period of an unknown cron = %g, want no series", v)
+	}
+
+	c22 := newSQLCluster(t, "ttl_period22", []cluster.Option{cluster.WithAssumedVersion("v22.2.0")}, ttlScenarioFiles...)
+	c22.exec(t, addTokens)
+	if v, ok := period(t, c22, checks.TTLOptions{NoSchedules: true}); v != 3600 {
+		t.Errorf("v22.2 default period = %g, %v; want 3600 (@hourly)", v, ok)
+	}
+}
+
+// The table list (SHOW CREATE text of every table) is read every 30 min
+// by default, not every cycle.
+func TestTTLDefaultRediscover(t *testing.T) {
+	c := newSQLCluster(t, "ttl_rediscover_default", nil, ttlScenarioFiles...)
+	clock := newTestClock(time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC))
+	ttl := newTTL(t, checks.TTLOptions{Now: clock.Now})
+	tables := func() float64 {
+		t.Helper()
+		rec, err := c.runCataloged(t, ttl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return gauges(t, rec)[series("ttl.tables")]
+	}
+	if n := tables(); n != 5 {
+		t.Fatalf("ttl.tables = %g", n)
+	}
+	c.exec(t, `DELETE FROM crdb_internal.create_statements WHERE descriptor_name = 'events'`)
+	clock.Add(29 * time.Minute)
+	if n := tables(); n != 5 {
+		t.Errorf("ttl.tables 29 min later = %g, want 5 (no discovery yet)", n)
+	}
+	clock.Add(time.Minute)
+	if n := tables(); n != 4 {
+		t.Errorf("ttl.tables 30 min later = %g, want 4", n)
 	}
 }

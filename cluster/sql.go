@@ -430,6 +430,17 @@ func (db *DB) accessError(pgErr *pgconn.PgError) error {
 		// CockroachDB v25.4+ gate (default closed from v26.1); roachdog sets
 		// it per session, so this means the SET was refused.
 		hint = "ALTER ROLE " + user + " SET allow_unsafe_internals = on (or add options=-callow_unsafe_internals=true to the SQL URL)"
+	case relationDeniedRe.MatchString(pgErr.Message):
+		// A table roachdog has no privilege on: a user table (ttl row
+		// queries, schema check) or a system table (which cannot be
+		// granted one by one).
+		m := relationDeniedRe.FindStringSubmatch(pgErr.Message)
+		system := "GRANT SYSTEM VIEWSYSTEMTABLE TO " + user + " (it reads every system table; before v23.2: GRANT admin TO " + user + ")"
+		if !v.IsZero() && !v.AtLeast(23, 2) {
+			system = "GRANT admin TO " + user
+		}
+		hint = "GRANT " + strings.ToUpper(m[1]) + " ON TABLE " + strings.TrimSpace(m[2]) + " TO " + user +
+			" (in the table's database; for a system table: " + system + ")"
 	case v.AtLeast(23, 1):
 		hint = "GRANT SYSTEM VIEWCLUSTERMETADATA, VIEWACTIVITY, VIEWCLUSTERSETTING, VIEWJOB TO " + user
 	case v.AtLeast(22, 2):
@@ -444,6 +455,13 @@ func (db *DB) accessError(pgErr *pgconn.PgError) error {
 	}
 	return &AccessError{User: db.cfg.User, Hint: hint, Err: pgErr}
 }
+
+// relationDeniedRe matches CockroachDB's refusal to read a table: "user
+// roachdog does not have SELECT privilege on relation events" (or "on
+// table"). PostgreSQL's "permission denied for table x" is left out on
+// purpose: in tests it stands for CockroachDB refusing a crdb_internal
+// table, whose remedy is a system privilege.
+var relationDeniedRe = regexp.MustCompile(`does not have (\w+) privilege on (?:relation|table) (\S.*)$`)
 
 // sqlError carries a scrubbed message over the original chain, so that
 // errors.Is/As (context deadlines, *pgconn.PgError) keep working.

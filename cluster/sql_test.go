@@ -559,3 +559,34 @@ func TestRedactRawURL(t *testing.T) {
 		}
 	}
 }
+
+// A refused table gets a hint naming it, not the system privileges.
+func TestAccessErrorTableHint(t *testing.T) {
+	for _, tc := range []struct {
+		build, msg, want string
+	}{
+		{"CockroachDB CCL v23.2.4 (x86_64-pc-linux-gnu, built 2024/04/01 00:00:00, go1.21.8)",
+			"user roachdog does not have SELECT privilege on relation events",
+			`GRANT SELECT ON TABLE events TO "roachdog" (in the table's database; for a system table: GRANT SYSTEM VIEWSYSTEMTABLE TO "roachdog" (it reads every system table; before v23.2: GRANT admin TO "roachdog"))`},
+		{"CockroachDB CCL v22.2.19 (x86_64-pc-linux-gnu, built 2024/01/01 00:00:00, go1.19.13)",
+			"user roachdog does not have SELECT privilege on table scheduled_jobs",
+			`GRANT SELECT ON TABLE scheduled_jobs TO "roachdog" (in the table's database; for a system table: GRANT admin TO "roachdog")`},
+	} {
+		t.Run(tc.msg, func(t *testing.T) {
+			f := startFakeCRDB(t, tc.build)
+			f.failOn("FROM shop_table", &pgproto3.ErrorResponse{Severity: "ERROR", Code: "42501", Message: tc.msg})
+			db := openDB(t, f.url(), nil)
+			_, err := db.Exec(ctxT(t), "SELECT count(*) FROM shop_table")
+			var ae *AccessError
+			if !errors.As(err, &ae) {
+				t.Fatalf("error %T %v is not an AccessError", err, err)
+			}
+			if ae.Hint != tc.want {
+				t.Errorf("hint = %q\nwant   %q", ae.Hint, tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("message %q lacks the server's", err)
+			}
+		})
+	}
+}

@@ -32,9 +32,36 @@
 --                        /_status/critical_nodes through the HTTP API.
 --   VIEWCLUSTERSETTING   crdb_internal.cluster_settings / SHOW CLUSTER SETTING.
 --   VIEWJOB              every user's jobs: crdb_internal.jobs / SHOW JOBS
---                        (row-level TTL, backups, changefeeds, schema changes).
+--                        (row-level TTL, backups, changefeeds, schema changes),
+--                        including those of root and node (v23.1 and later).
 -- None of them lets roachdog read or write table data, change a setting or
 -- pause, resume or cancel a job. /_status/vars needs no login at all.
+--
+-- The ttl row queries and the schema check need SELECT on the user tables
+-- (or admin). crdb_internal.create_statements and pg_catalog list only the
+-- tables roachdog has a privilege on, so without it the ttl check does not
+-- see a TTL table at all (crdb.ttl.tables counts only visible ones) and the
+-- schema check skips it; the ttl row query (crdb.ttl.lag_seconds,
+-- crdb.ttl.expired_rows) reads the table itself. SELECT lets roachdog read
+-- the rows, so it is not granted here: run, per database to watch,
+--
+--   USE shop;
+--   GRANT SELECT ON TABLE shop.public.* TO roachdog;   -- the tables there now (each schema)
+--   ALTER DEFAULT PRIVILEGES FOR ALL ROLES GRANT SELECT ON TABLES TO roachdog;  -- and future ones
+--
+-- or name the tables: GRANT SELECT ON TABLE shop.public.events TO roachdog;
+-- A table roachdog cannot read is logged once (with the GRANT) and skipped;
+-- it does not make crdb.sql.can_query CRITICAL.
+--
+-- TTL schedules (system.scheduled_jobs: paused schedules, each TTL job's
+-- cron) need admin before v23.2, and from v23.2 the VIEWSYSTEMTABLE system
+-- privilege, which opens every system table (system.users and its password
+-- hashes included), so it is not granted here either. Without it the ttl
+-- check logs a warning once and goes on: crdb.ttl.schedule_paused then
+-- reflects ttl_pause only. Set checks.ttl.schedules: false to stop trying,
+-- or, if that trade-off suits you:
+--
+--   GRANT SYSTEM VIEWSYSTEMTABLE TO roachdog;   -- v23.2 and later
 --
 -- Still admin-only (roachdog reports the privilege error and carries on):
 --   - the replication reports (system.replication_*), read for constraint
@@ -45,10 +72,16 @@
 --     where the docs require an admin login role.
 --
 -- Older versions (verify against your version's docs):
+--   - Before v23.1 (v20.2 to v22.2) there is no VIEWJOB, and the jobs and
+--     ttl checks need the admin role: crdb_internal.jobs shows a non-admin
+--     user only its own jobs, and with the CONTROLJOB role option only those
+--     of other non-admin users, never those of root and node, which own the
+--     ROW LEVEL TTL, AUTO CREATE STATS and scheduled BACKUP jobs. The
+--     metrics would silently miss them; roachdog checks
+--     crdb_internal.is_admin() there and turns crdb.sql.can_query WARNING for
+--     the jobs and ttl checks until you run
+--       GRANT admin TO roachdog;
 --   - v22.2 has GRANT SYSTEM but no VIEWJOB: leave VIEWJOB out of the GRANT.
---     Seeing other users' jobs there needs admin or the CONTROLJOB role option
---     (ALTER USER roachdog WITH CONTROLJOB), which also allows pausing and
---     cancelling them.
 --   - v22.1 and earlier have no system privileges; use role options instead:
 --       ALTER USER roachdog WITH VIEWACTIVITY VIEWCLUSTERSETTING;
 --     node liveness and gossip tables need admin there.

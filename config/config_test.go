@@ -80,9 +80,11 @@ func TestDefaults(t *testing.T) {
 				// No sql_url: every SQL check is off, with its defaults.
 				Liveness: Liveness{CheckCommon: CheckCommon{Interval: 15 * time.Second, Timeout: 10 * time.Second}},
 				Ranges:   Ranges{CheckCommon{Interval: time.Minute, Timeout: 20 * time.Second}},
-				TTL:      TTL{CheckCommon: CheckCommon{Interval: 5 * time.Minute, Timeout: 30 * time.Second}, RowLimit: 100_000, RowQueries: map[string]bool{}},
-				Jobs:     Jobs{CheckCommon: CheckCommon{Interval: time.Minute, Timeout: 20 * time.Second}, Window: time.Hour},
-				Schema:   Schema{CheckCommon: CheckCommon{Interval: time.Hour, Timeout: time.Minute}, MaxEvents: 20},
+				TTL: TTL{CheckCommon: CheckCommon{Interval: 5 * time.Minute, Timeout: 30 * time.Second}, RowLimit: 100_000, RowQueries: map[string]bool{},
+					RowQueryTimeout: 5 * time.Second, Schedules: true, RediscoverInterval: 30 * time.Minute},
+				Jobs: Jobs{CheckCommon: CheckCommon{Interval: time.Minute, Timeout: 20 * time.Second}, Window: time.Hour,
+					EventExcludeTypes: []string{"AUTO CREATE STATS", "AUTO CREATE PARTIAL STATS", "ROW LEVEL TTL"}},
+				Schema: Schema{CheckCommon: CheckCommon{Interval: time.Hour, Timeout: time.Minute}, MaxEvents: 20},
 			},
 		}},
 	}
@@ -119,8 +121,9 @@ instances:
         quantiles: [0.5, 0.99]
       liveness: {enabled: true, interval: 15, timeout: 10, expected_nodes: 3}
       ranges:   {enabled: true, interval: 60, timeout: 20}
-      ttl:      {enabled: true, interval: 300, timeout: 30, row_limit: 5000, row_queries: {"shop.public.sessions": true, shop.public.events: off}}
-      jobs:     {enabled: false, interval: 2m, timeout: 20, window: 2h}
+      ttl:      {enabled: true, interval: 300, timeout: 30, row_limit: 5000, row_queries: {"shop.public.sessions": true, shop.public.events: off},
+                 row_query_timeout: 2s, schedules: false, rediscover_interval: 1h}
+      jobs:     {enabled: false, interval: 2m, timeout: 20, window: 2h, event_exclude_types: [AUTO CREATE STATS, " IMPORT "]}
       schema:   {interval: 1h, timeout: 90s}
     custom_queries:
       - metric_prefix: shop
@@ -181,11 +184,13 @@ func TestFull(t *testing.T) {
 				Liveness: Liveness{CheckCommon: CheckCommon{Enabled: true, Interval: 15 * time.Second, Timeout: 10 * time.Second}, ExpectedNodes: 3},
 				Ranges:   Ranges{CheckCommon{Enabled: true, Interval: time.Minute, Timeout: 20 * time.Second}},
 				TTL: TTL{
-					CheckCommon: CheckCommon{Enabled: true, Interval: 5 * time.Minute, Timeout: 30 * time.Second},
-					RowLimit:    5000,
-					RowQueries:  map[string]bool{"shop.public.sessions": true, "shop.public.events": false},
+					CheckCommon:     CheckCommon{Enabled: true, Interval: 5 * time.Minute, Timeout: 30 * time.Second},
+					RowLimit:        5000,
+					RowQueries:      map[string]bool{"shop.public.sessions": true, "shop.public.events": false},
+					RowQueryTimeout: 2 * time.Second, Schedules: false, RediscoverInterval: time.Hour,
 				},
-				Jobs:   Jobs{CheckCommon: CheckCommon{Enabled: false, Interval: 2 * time.Minute, Timeout: 20 * time.Second}, Window: 2 * time.Hour},
+				Jobs: Jobs{CheckCommon: CheckCommon{Enabled: false, Interval: 2 * time.Minute, Timeout: 20 * time.Second}, Window: 2 * time.Hour,
+					EventExcludeTypes: []string{"AUTO CREATE STATS", "IMPORT"}},
 				Schema: Schema{CheckCommon: CheckCommon{Enabled: true, Interval: time.Hour, Timeout: 90 * time.Second}, MaxEvents: 20},
 			},
 			CustomQueries: []CustomQuery{
@@ -1059,7 +1064,8 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		"cluster", "status_urls", "discover", "discovery", "scheme", "http_port", "refresh_interval", "sql_url",
 		"min_collection_interval", "tls", "ca_file", "cert_file", "key_file", "insecure_skip_verify", "server_name",
 		"checks", "vars", "enabled", "interval", "timeout", "max_payload_bytes", "max_concurrent_scrapes", "include", "exclude", "quantiles",
-		"liveness", "expected_nodes", "ranges", "ttl", "row_limit", "row_queries", "jobs", "window", "schema", "databases", "tables", "min_rows", "max_events",
+		"liveness", "expected_nodes", "ranges", "ttl", "row_limit", "row_queries", "row_query_timeout", "schedules", "rediscover_interval",
+		"jobs", "window", "event_exclude_types", "schema", "databases", "tables", "min_rows", "max_events",
 		"custom_queries", "metric_prefix", "query", "columns", "name", "type", "collection_interval",
 		"status_api", "username", "password",
 	}

@@ -159,8 +159,10 @@ func (in Instance) LogValue() slog.Value {
 		sqlCheckAttr("liveness", in.Checks.Liveness.CheckCommon, slog.Int("expected_nodes", in.Checks.Liveness.ExpectedNodes)),
 		sqlCheckAttr("ranges", in.Checks.Ranges.CheckCommon),
 		sqlCheckAttr("ttl", in.Checks.TTL.CheckCommon,
-			slog.Int("row_limit", in.Checks.TTL.RowLimit), slog.Int("row_queries", len(in.Checks.TTL.RowQueries))),
-		sqlCheckAttr("jobs", in.Checks.Jobs.CheckCommon, slog.Duration("window", in.Checks.Jobs.Window)),
+			slog.Int("row_limit", in.Checks.TTL.RowLimit), slog.Int("row_queries", len(in.Checks.TTL.RowQueries)),
+			slog.Bool("schedules", in.Checks.TTL.Schedules)),
+		sqlCheckAttr("jobs", in.Checks.Jobs.CheckCommon, slog.Duration("window", in.Checks.Jobs.Window),
+			slog.Int("event_exclude_types", len(in.Checks.Jobs.EventExcludeTypes))),
 		sqlCheckAttr("schema", in.Checks.Schema.CheckCommon),
 		slog.Int("custom_queries", len(in.CustomQueries)),
 	)

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,12 +23,20 @@ const (
 	DefaultTTLInterval     = 300 * time.Second
 	DefaultTTLTimeout      = 30 * time.Second
 	DefaultTTLRowLimit     = 100_000
+	DefaultTTLRowTimeout   = 5 * time.Second
+	DefaultTTLRediscover   = 30 * time.Minute
 	DefaultJobsInterval    = 60 * time.Second
 	DefaultJobsTimeout     = 20 * time.Second
 	DefaultJobsWindow      = time.Hour
 	DefaultSchemaInterval  = 3600 * time.Second
 	DefaultSchemaTimeout   = 60 * time.Second
 )
+
+// DefaultJobsEventExcludeTypes are the job types whose failures send no
+// event by default: automatic statistics fail routinely, and the ttl check
+// announces ROW LEVEL TTL failures itself. (The same list as
+// checks.DefaultJobsEventExcludeTypes; config does not import checks.)
+var DefaultJobsEventExcludeTypes = []string{"AUTO CREATE STATS", "AUTO CREATE PARTIAL STATS", "ROW LEVEL TTL"}
 
 // sqlState remembers, while an instance is decoded, what its SQL keys said:
 // the SQL checks' defaults and errors depend on sql_url, which may come
@@ -40,8 +49,10 @@ type sqlState struct {
 
 // checkState remembers which keys of one SQL check were given.
 type checkState struct {
-	enabled *yaml.Node // the enabled value
-	window  *yaml.Node // jobs only
+	enabled   *yaml.Node // the enabled value
+	window    *yaml.Node // jobs only
+	schedules *yaml.Node // ttl only
+	exclude   *yaml.Node // jobs only: event_exclude_types
 }
 
 // apiState remembers which status_api keys were given.
@@ -83,7 +94,14 @@ func (d *decoder) ttl(n *yaml.Node, path string, t *TTL, st *checkState) {
 				t.RowLimit = int(v)
 			}
 		},
-		"row_queries": func(x *yaml.Node, p string) { t.RowQueries = d.rowQueries(x, p) },
+		"row_queries":         func(x *yaml.Node, p string) { t.RowQueries = d.rowQueries(x, p) },
+		"row_query_timeout":   func(x *yaml.Node, p string) { t.RowQueryTimeout, _ = d.duration(x, p) },
+		"rediscover_interval": func(x *yaml.Node, p string) { t.RediscoverInterval, _ = d.duration(x, p) },
+		"schedules": func(x *yaml.Node, p string) {
+			if b, ok := d.boolean(x, p); ok {
+				t.Schedules, st.schedules = b, x
+			}
+		},
 	})
 }
 
@@ -94,7 +112,33 @@ func (d *decoder) jobs(n *yaml.Node, path string, j *Jobs, st *checkState) {
 				j.Window, st.window = w, x
 			}
 		},
+		"event_exclude_types": func(x *yaml.Node, p string) {
+			j.EventExcludeTypes, st.exclude = d.jobTypes(x, p), x
+		},
 	})
+}
+
+// jobTypes decodes a list of job types as crdb_internal.jobs spells them
+// ("AUTO CREATE STATS"; the check ignores case, spaces and underscores).
+func (d *decoder) jobTypes(n *yaml.Node, path string) []string {
+	items, ok := d.list(n, path)
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(items))
+	for i, it := range items {
+		p := indexPath(path, i)
+		s, ok := d.str(it, p)
+		if !ok {
+			continue
+		}
+		if strings.TrimSpace(s) == "" {
+			d.errorf(it, p, `empty: want a job type such as "AUTO CREATE STATS"`)
+			continue
+		}
+		out = append(out, strings.TrimSpace(s))
+	}
+	return out
 }
 
 func (d *decoder) schema(n *yaml.Node, path string, s *Schema, st *checkState) {
@@ -226,6 +270,20 @@ func (d *decoder) finishSQL(in *Instance, st *sqlState, path string, sqlBad bool
 	}
 	if c.TTL.RowQueries == nil {
 		c.TTL.RowQueries = map[string]bool{}
+	}
+	if c.TTL.RowQueryTimeout == 0 {
+		c.TTL.RowQueryTimeout = DefaultTTLRowTimeout
+	}
+	if c.TTL.RediscoverInterval == 0 {
+		c.TTL.RediscoverInterval = DefaultTTLRediscover
+	}
+	if st.ttl.schedules == nil {
+		c.TTL.Schedules = true
+	}
+	if st.jobs.exclude == nil {
+		c.Jobs.EventExcludeTypes = slices.Clone(DefaultJobsEventExcludeTypes)
+	} else if c.Jobs.EventExcludeTypes == nil {
+		c.Jobs.EventExcludeTypes = []string{} // an invalid list, reported
 	}
 	switch j := &c.Jobs; {
 	case st.jobs.window == nil:

@@ -210,6 +210,25 @@ func TestSQLErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "ttl and jobs options",
+			src: withSQL + `    checks:
+      ttl: {row_query_timeout: 0, schedules: maybe, rediscover_interval: never}
+      jobs: {event_exclude_types: [IMPORT, "  ", [x]]}
+`,
+			want: []string{
+				`conf.yaml:7: instances[0].checks.ttl.row_query_timeout: must be more than zero, got "0"`,
+				`conf.yaml:7: instances[0].checks.ttl.schedules: want true or false, got "maybe"`,
+				`conf.yaml:7: instances[0].checks.ttl.rediscover_interval: want a number of seconds or a duration like "15s", got "never"`,
+				`conf.yaml:8: instances[0].checks.jobs.event_exclude_types[1]: empty: want a job type such as "AUTO CREATE STATS"`,
+				`conf.yaml:8: instances[0].checks.jobs.event_exclude_types[2]: want a string, got a list`,
+			},
+		},
+		{
+			name: "event_exclude_types not a list",
+			src:  withSQL + "    checks: {jobs: {event_exclude_types: IMPORT}}\n",
+			want: []string{`conf.yaml:6: instances[0].checks.jobs.event_exclude_types: want a list, got a string`},
+		},
+		{
 			name: "row_queries not a mapping",
 			src:  withSQL + "    checks: {ttl: {row_queries: [shop.public.sessions]}}\n",
 			want: []string{`conf.yaml:6: instances[0].checks.ttl.row_queries: want a mapping of tables to true or false, like {"shop.public.sessions": true}, got a list`},
@@ -422,5 +441,43 @@ func TestAPIPasswordNeverInErrors(t *testing.T) {
 		if !strings.HasPrefix(err.Error(), "conf.yaml:6: instances[0].status_api.password: ") {
 			t.Errorf("error without position: %v", err)
 		}
+	}
+}
+
+// The ttl and jobs options a least-privilege user needs, and their
+// defaults.
+func TestTTLJobsOptions(t *testing.T) {
+	for _, tc := range []struct {
+		name, src  string
+		schedules  bool
+		rowTimeout time.Duration
+		rediscover time.Duration
+		exclude    []string
+	}{
+		{"defaults", withSQL, true, 5 * time.Second, 30 * time.Minute,
+			[]string{"AUTO CREATE STATS", "AUTO CREATE PARTIAL STATS", "ROW LEVEL TTL"}},
+		{"set", withSQL + "    checks: {ttl: {schedules: false, row_query_timeout: 2s, rediscover_interval: 2h}, jobs: {event_exclude_types: [IMPORT]}}\n",
+			false, 2 * time.Second, 2 * time.Hour, []string{"IMPORT"}},
+		{"nothing excluded", withSQL + "    checks: {ttl: {schedules: true}, jobs: {event_exclude_types: []}}\n",
+			true, 5 * time.Second, 30 * time.Minute, []string{}},
+		{"null is the default, as for every key", withSQL + "    checks: {jobs: {event_exclude_types: ~}, ttl: {schedules: ~}}\n",
+			true, 5 * time.Second, 30 * time.Minute, []string{"AUTO CREATE STATS", "AUTO CREATE PARTIAL STATS", "ROW LEVEL TTL"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := mustParse(t, tc.src, nil).Instances[0].Checks
+			if c.TTL.Schedules != tc.schedules || c.TTL.RowQueryTimeout != tc.rowTimeout || c.TTL.RediscoverInterval != tc.rediscover {
+				t.Errorf("ttl = %+v", c.TTL)
+			}
+			if c.Jobs.EventExcludeTypes == nil || !slices.Equal(c.Jobs.EventExcludeTypes, tc.exclude) {
+				t.Errorf("event_exclude_types = %#v, want %#v", c.Jobs.EventExcludeTypes, tc.exclude)
+			}
+		})
+	}
+	// The default list is a copy: a caller changing one config does not
+	// change the next.
+	a := mustParse(t, withSQL, nil).Instances[0].Checks.Jobs.EventExcludeTypes
+	a[0] = "CHANGED"
+	if b := mustParse(t, withSQL, nil).Instances[0].Checks.Jobs.EventExcludeTypes; b[0] != "AUTO CREATE STATS" {
+		t.Errorf("the default list was shared: %v", b)
 	}
 }

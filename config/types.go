@@ -143,6 +143,15 @@ type TTL struct {
 	// tables not listed follow the default (only where an index helps).
 	// Never nil.
 	RowQueries map[string]bool
+	// RowQueryTimeout bounds each expired-row query; default 5s.
+	RowQueryTimeout time.Duration
+	// Schedules reads system.scheduled_jobs (paused schedules, each TTL
+	// job's cron); default true. Reading it needs admin (before v23.2) or
+	// the VIEWSYSTEMTABLE system privilege; false stops trying.
+	Schedules bool
+	// RediscoverInterval is how often the TTL tables are listed again (the
+	// SHOW CREATE text of every table of every database); default 30m.
+	RediscoverInterval time.Duration
 }
 
 // Jobs configures the jobs check. Interval defaults to 60s, Timeout to 20s.
@@ -152,6 +161,10 @@ type Jobs struct {
 	// counted; default 1h, and never shorter than Interval, so that a job
 	// failing between two runs is always seen.
 	Window time.Duration
+	// EventExcludeTypes are job types whose failures send no event (still
+	// counted); default DefaultJobsEventExcludeTypes. Never nil: empty
+	// means every failure is announced.
+	EventExcludeTypes []string
 }
 
 // Schema configures the schema check (foreign keys without an index,

@@ -185,7 +185,7 @@ func TestCoverage(t *testing.T) {
 		{"constraint_violations.json", []string{"crdb.replication.constraint_violations", "by {cluster,zone}"}},
 		{"ttl_lag.json", []string{"crdb.ttl.lag_seconds", "by {cluster,database,table}"}},
 		{"ttl_job_failed.json", []string{"crdb.ttl.last_job_failed"}},
-		{"ttl_job_stale.json", []string{"crdb.ttl.job_age_seconds", "> 172800"}},
+		{"ttl_job_stale.json", []string{"crdb.ttl.job_age_seconds", "crdb.ttl.job_period_seconds", "> 3"}},
 		{"jobs_failed.json", []string{"crdb.jobs.failed", "by {cluster,job_type}"}},
 		{"changefeed_lag.json", []string{"crdb.changefeed.high_water_lag", "> 900"}},
 		{"backup_stale.json", []string{"crdb.backup.last_success_age", "> 172800"}},

@@ -52,3 +52,9 @@ CREATE TABLE IF NOT EXISTS system.jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_status_created_idx ON system.jobs (status, created);
 CREATE INDEX IF NOT EXISTS jobs_created_by_type_created_by_id_idx ON system.jobs (created_by_type, created_by_id) INCLUDE (status);
+
+-- crdb_internal.is_admin(): whether the current user has the admin role.
+-- TEST EMULATION: a PostgreSQL superuser stands for an admin, so the
+-- tests' own user (postgres) is one and a role they create is not.
+CREATE OR REPLACE FUNCTION crdb_internal.is_admin() RETURNS boolean
+	LANGUAGE sql STABLE AS $$ SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user $$;

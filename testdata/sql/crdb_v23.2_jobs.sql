@@ -78,3 +78,9 @@ CREATE TABLE IF NOT EXISTS system.scheduled_jobs (
 	CONSTRAINT "primary" PRIMARY KEY (schedule_id)
 );
 CREATE INDEX IF NOT EXISTS next_run_idx ON system.scheduled_jobs (next_run);
+
+-- crdb_internal.is_admin(): whether the current user has the admin role.
+-- TEST EMULATION: a PostgreSQL superuser stands for an admin, so the
+-- tests' own user (postgres) is one and a role they create is not.
+CREATE OR REPLACE FUNCTION crdb_internal.is_admin() RETURNS boolean
+	LANGUAGE sql STABLE AS $$ SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user $$;
