@@ -846,6 +846,10 @@ type RangeHealth struct {
 // are the cluster's only when every live node was scraped: compare Scraped
 // with the live nodes. It fails when no node reported range counts.
 func ScrapeRangeHealth(ctx context.Context, t *Target, o VarsOptions) (RangeHealth, error) {
+	// The gate judges completeness itself (against the liveness read over
+	// SQL), so it wants the sums of whatever answered and every node that
+	// did not answer reported as failed.
+	o.PartialSums, o.ReportUnscraped = true, true
 	v, err := NewVars(o)
 	if err != nil {
 		return RangeHealth{}, err

@@ -49,6 +49,18 @@ type VarsOptions struct {
 	MaxConcurrent int
 	// Now is the clock used for deltas, ages and retries; default time.Now.
 	Now func() time.Time
+
+	// For callers that judge completeness themselves from another source
+	// (roachdog health compares the scraped nodes with SQL liveness); the
+	// Datadog path leaves both off.
+	//
+	// PartialSums sends the cluster sums (ranges, capacity) whatever was
+	// scraped, rather than only when every live node was.
+	PartialSums bool
+	// ReportUnscraped reports the nodes the cycle's deadline left unscraped
+	// as failed (node.up 0, CRITICAL saying so), and Run does not fail for
+	// them. Off, nothing is sent for them and Run returns an error.
+	ReportUnscraped bool
 }
 
 const (
@@ -74,6 +86,8 @@ const (
 // Vars is the vars check. One Vars serves one cluster.
 type Vars struct {
 	timeout   time.Duration
+	partial   bool // VarsOptions.PartialSums
+	unscraped bool // VarsOptions.ReportUnscraped
 	maxBytes  int64
 	slots     chan struct{} // scrape concurrency limit
 	quantiles []float64
@@ -94,6 +108,9 @@ type Vars struct {
 	// nodes is per status URL; only Run's goroutine adds or removes entries,
 	// and each node goroutine touches only its own state.
 	nodes map[string]*varsNodeState
+	// withheld is set while the cluster sums are withheld (Run's goroutine
+	// only), so that the reason is logged once per streak.
+	withheld bool
 }
 
 var _ Check = (*Vars)(nil)
@@ -128,13 +145,15 @@ var varsFamilyName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
 // NewVars validates the options and builds the check.
 func NewVars(o VarsOptions) (*Vars, error) {
 	v := &Vars{
-		timeout:  o.Timeout,
-		maxBytes: o.MaxPayloadBytes,
-		now:      o.Now,
-		exact:    map[string]*varsRule{},
-		hists:    map[*varsMetric]*varsHistNames{},
-		rules:    map[string]*varsRule{},
-		nodes:    map[string]*varsNodeState{},
+		partial:   o.PartialSums,
+		unscraped: o.ReportUnscraped,
+		timeout:   o.Timeout,
+		maxBytes:  o.MaxPayloadBytes,
+		now:       o.Now,
+		exact:     map[string]*varsRule{},
+		hists:     map[*varsMetric]*varsHistNames{},
+		rules:     map[string]*varsRule{},
+		nodes:     map[string]*varsNodeState{},
 	}
 	switch {
 	case v.timeout < 0:
@@ -360,12 +379,16 @@ type varsPoint struct {
 
 // varsResult is one node's outcome in one cycle.
 type varsResult struct {
-	node   cluster.Node
-	st     *varsNodeState
-	err    error
-	base   []string // node_id and locality tags
-	points []varsPoint
-	agg    varsNodeAgg
+	node cluster.Node
+	st   *varsNodeState
+	err  error
+	// unknown: the cycle ended before the node was scraped, or cut its
+	// scrape short of the node's own timeout. That is roachdog running out
+	// of time, not the node failing: nothing is sent for it.
+	unknown bool
+	base    []string // node_id and locality tags
+	points  []varsPoint
+	agg     varsNodeAgg
 }
 
 // Run scrapes every node concurrently, then sends per-node results in node
@@ -404,7 +427,11 @@ func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
 			case v.slots <- struct{}{}:
 				defer func() { <-v.slots }()
 			case <-ctx.Done():
-				r.err = fmt.Errorf("node %s: scrape /_status/vars: not started: %w", r.st.label(), ctx.Err())
+				r.unknown = true // still waiting for a scrape slot
+				return
+			}
+			if ctx.Err() != nil {
+				r.unknown = true // got a slot as the cycle ended
 				return
 			}
 			v.scrape(ctx, client, log, r, now, start)
@@ -417,8 +444,19 @@ func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
 		return fmt.Errorf("vars: %w", err)
 	}
 
-	agg := varsClusterAgg{targets: len(results)}
+	agg := varsClusterAgg{targets: len(results), partialOK: v.partial}
+	unknown := 0
 	for _, r := range results {
+		if r.unknown && v.unscraped {
+			r.unknown = false
+			r.err = fmt.Errorf("%s: scrape /_status/vars: not scraped before the cycle's deadline (%v after %s)",
+				r.st.label(), ctx.Err(), time.Since(start).Round(time.Millisecond))
+			r.base = v.baseTags(r.node, r.st)
+		}
+		if r.unknown {
+			unknown++
+			continue
+		}
 		tags := make([]string, 0, len(r.base)+1)
 		tags = append(tags, "instance:"+sanitizeTag(r.st.instance, true))
 		tags = append(tags, r.base...)
@@ -441,19 +479,43 @@ func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
 		agg.add(&r.agg)
 		r.st.points = r.points[:0] // reused next cycle
 	}
-	agg.emit(s)
+	v.logPartial(log, agg.emit(s), &agg)
 
 	for u, st := range v.nodes {
 		if now.Sub(st.seen) > varsForgetAfter {
 			delete(v.nodes, u)
 		}
 	}
+	if unknown > 0 {
+		// Not the nodes' failure but roachdog's (too many nodes, too slow,
+		// for the interval): said once, by the runner, which logs it at
+		// warn and counts it in roachdog_check_errors_total.
+		return fmt.Errorf("vars: cycle deadline reached before %d of %d nodes could be scraped; nothing sent for them this cycle (raise the interval or max_concurrent_scrapes): %w",
+			unknown, len(results), ctx.Err())
+	}
 	return nil
+}
+
+// logPartial says when the cluster sums start and stop being withheld.
+func (v *Vars) logPartial(log *slog.Logger, complete bool, agg *varsClusterAgg) {
+	switch {
+	case !complete && agg.scraped > 0 && !v.withheld:
+		v.withheld = true
+		log.Warn("cluster range and capacity totals not sent: not every live node was scraped, and a partial sum would read as a healthy cluster",
+			"scraped", agg.scraped, "targets", agg.targets, "live_nodes", agg.liveMax, "live_scraped", agg.liveScraped)
+	case complete && v.withheld:
+		v.withheld = false
+		log.Info("cluster range and capacity totals sent again: every live node scraped", "scraped", agg.scraped)
+	}
 }
 
 // scrape fetches and converts one node; it fills r and never touches the sink.
 func (v *Vars) scrape(ctx context.Context, client *http.Client, log *slog.Logger, r *varsResult, now, start time.Time) {
 	st := r.st
+	// Whether the cycle ends before this node's own timeout: if it then
+	// cuts the scrape, the node is not known to be down.
+	dl, ok := ctx.Deadline()
+	shortened := ok && dl.Before(time.Now().Add(v.timeout))
 	nctx, cancel := context.WithTimeout(ctx, v.timeout)
 	defer cancel()
 
@@ -469,6 +531,10 @@ func (v *Vars) scrape(ctx context.Context, client *http.Client, log *slog.Logger
 	defer varsBufs.Put(buf)
 	err := varsGet(nctx, client, st.url+"/_status/vars", buf, v.maxBytes)
 	if err != nil {
+		if shortened && ctx.Err() != nil {
+			r.unknown = true
+			return
+		}
 		fail(fmt.Errorf("%s: scrape /_status/vars: %w", st.label(), v.explain(ctx, nctx, err, start)))
 		return
 	}
@@ -494,6 +560,11 @@ func (v *Vars) scrape(ctx context.Context, client *http.Client, log *slog.Logger
 
 	r.points = st.points[:0]
 	w := varsWork{v: v, st: st, r: r, now: now}
+	// Before any counter: a restart makes every cumulative value of the
+	// node count from zero again.
+	if mf := fams[varsUptimeFamily]; mf != nil {
+		w.uptime(mf)
+	}
 	for name, mf := range fams {
 		rule := v.resolve(name)
 		if rule == nil {
@@ -510,13 +581,15 @@ func (v *Vars) scrape(ctx context.Context, client *http.Client, log *slog.Logger
 	}
 }
 
-// explain turns a transport error into what an operator needs to read.
+// explain turns a transport error into what an operator needs to read. A
+// scrape the cycle cut short of the node's timeout never gets here (the
+// node is then unknown, not down), so a deadline is the node's own.
 func (v *Vars) explain(parent, nctx context.Context, err error, start time.Time) error {
 	switch {
-	case parent.Err() != nil:
-		return fmt.Errorf("cycle %v after %s", parent.Err(), time.Since(start).Round(time.Millisecond))
 	case errors.Is(nctx.Err(), context.DeadlineExceeded):
 		return fmt.Errorf("timeout after %s", v.timeout)
+	case parent.Err() != nil:
+		return fmt.Errorf("cycle %v after %s", parent.Err(), time.Since(start).Round(time.Millisecond))
 	}
 	return err
 }
@@ -813,8 +886,8 @@ func (w *varsWork) family(family string, rule *varsRule, mf *dto.MetricFamily) {
 				w.st.sparse[k] = struct{}{}
 			}
 			w.gauge(m.Name, x*scale, w.tags(store, rule.tag))
-		case varsPositive:
-			if x > 0 {
+		case varsNonZero:
+			if x != 0 {
 				w.gauge(m.Name, x*scale, w.tags(store, rule.tag))
 			}
 		case varsExpiresIn:
@@ -868,20 +941,44 @@ func (w *varsWork) aggregate(m *varsMetric, store string, x float64, pm *dto.Met
 			a.available.add(x)
 			c[1].add(x)
 		}
-	case varsUptime:
-		st := w.st
-		if st.hasUptime {
-			// Uptime went down, or is shorter than the time since the
-			// previous scrape: the process started in between.
-			elapsed := w.now.Sub(st.uptimeAt)
-			var n int64
-			if x < st.uptime || time.Duration(x*float64(time.Second))+varsUptimeSlack+w.v.timeout < elapsed {
-				n = 1
-			}
-			w.count(varsRestarts.Name, n, w.r.base)
-		}
-		st.uptime, st.uptimeAt, st.hasUptime = x, w.now, true
 	}
+}
+
+// uptime detects a restart of the node since its previous scrape from
+// sys_uptime and sends node.restarts. On a restart every counter and
+// histogram baseline of the node is reset, so that their deltas are the
+// values counted since the restart: Counters.Delta alone only notices a
+// restart when a value went down, and under-counts one that climbed past its
+// old value before this scrape.
+func (w *varsWork) uptime(mf *dto.MetricFamily) {
+	if mf.GetType() == dto.MetricType_HISTOGRAM || mf.GetType() == dto.MetricType_SUMMARY {
+		return
+	}
+	var x float64
+	var found bool
+	for _, pm := range mf.GetMetric() {
+		if v, ok := varsValue(pm); ok && varsFinite(v) {
+			x, found = v, true
+			break
+		}
+	}
+	if !found {
+		return
+	}
+	st := w.st
+	if st.hasUptime {
+		// Uptime went down, or is shorter than the time since the
+		// previous scrape: the process started in between.
+		elapsed := w.now.Sub(st.uptimeAt)
+		var n int64
+		if x < st.uptime || time.Duration(x*float64(time.Second))+varsUptimeSlack+w.v.timeout < elapsed {
+			n = 1
+			st.counters.Reset("")
+			st.hists.Reset("")
+		}
+		w.count(varsRestarts.Name, n, w.r.base)
+	}
+	st.uptime, st.uptimeAt, st.hasUptime = x, w.now, true
 }
 
 // finish sends what needs several families.

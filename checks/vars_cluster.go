@@ -4,6 +4,15 @@ package checks
 // node can report them: range counts are counted once per range by one
 // replica (so only the sum over every store of every node is the cluster's
 // number), and live-node counts that differ between nodes reveal a partition.
+//
+// The sums are sent only when every live node was scraped. Ranges are
+// counted by their live leaseholder (else their first live replica), so a
+// dead node's ranges are counted by the live ones and the sum over the live
+// nodes is the cluster's; but a node that is live and that roachdog could
+// not reach (network path, TLS, roachdog out of time) holds counts nobody
+// else reports: without it, ranges.unavailable would read 0 during the very
+// outage it should show. A partial sum is wrong, not approximate, so nothing
+// is sent, and the monitors see no data rather than a false recovery.
 
 // varsClusterMetric is one cluster-level name (tagged only with what the sink
 // adds: the cluster and configured tags).
@@ -22,19 +31,19 @@ var (
 	varsClLiveSpread = &varsClusterMetric{Name: "cluster.live_nodes.spread", Kind: KindGauge, Unit: "node",
 		Desc: "Highest minus lowest liveness_livenodes among the scraped nodes; above 0 means the nodes disagree (partition)."}
 	varsClRanges = &varsClusterMetric{Name: "cluster.ranges", Kind: KindGauge,
-		Desc: "Ranges in the cluster: the sum of ranges over every store of every scraped node."}
+		Desc: "Ranges in the cluster: the sum of ranges over every store of every node (sent only when every live node was scraped)."}
 	varsClRangesUnder = &varsClusterMetric{Name: "cluster.ranges.underreplicated", Kind: KindGauge,
-		Desc: "Under-replicated ranges in the cluster (sum over every store of every scraped node)."}
+		Desc: "Under-replicated ranges in the cluster, summed over every store of every node (sent only when every live node was scraped)."}
 	varsClRangesOver = &varsClusterMetric{Name: "cluster.ranges.overreplicated", Kind: KindGauge,
-		Desc: "Over-replicated ranges in the cluster (sum over every store of every scraped node)."}
+		Desc: "Over-replicated ranges in the cluster, summed over every store of every node (sent only when every live node was scraped)."}
 	varsClRangesUnavailable = &varsClusterMetric{Name: "cluster.ranges.unavailable", Kind: KindGauge,
-		Desc: "Unavailable ranges in the cluster (sum over every store of every scraped node)."}
+		Desc: "Unavailable ranges in the cluster, summed over every store of every node (sent only when every live node was scraped)."}
 	varsClCapacity = &varsClusterMetric{Name: "cluster.capacity.total", Kind: KindGauge, Unit: "byte",
-		Desc: "Storage capacity of every store of the scraped nodes."}
+		Desc: "Storage capacity of every store of the live nodes (sent only when every live node was scraped)."}
 	varsClCapacityAvailable = &varsClusterMetric{Name: "cluster.capacity.available", Kind: KindGauge, Unit: "byte",
-		Desc: "Storage capacity still available on every store of the scraped nodes."}
+		Desc: "Storage capacity still available on every store of the live nodes (sent only when every live node was scraped)."}
 	varsClUsedRatio = &varsClusterMetric{Name: "cluster.capacity.used_ratio", Kind: KindGauge, Unit: "fraction",
-		Desc: "(total - available) / total capacity over every store of the scraped nodes."}
+		Desc: "(total - available) / total capacity over every store of the live nodes (sent only when every live node was scraped)."}
 	varsClVersions = &varsClusterMetric{Name: "cluster.versions", Kind: KindGauge,
 		Desc: "Distinct CockroachDB build tags among the scraped nodes; above 1 during (or after a stuck) rolling upgrade."}
 	varsClScraped = &varsClusterMetric{Name: "cluster.nodes.scraped", Kind: KindGauge, Unit: "node",
@@ -76,9 +85,15 @@ type varsNodeAgg struct {
 
 // varsClusterAgg accumulates the cluster view over the nodes of one cycle.
 type varsClusterAgg struct {
-	targets, scraped    int
-	liveMin, liveMax    float64
-	hasLive             bool
+	targets, scraped int
+	liveMin, liveMax float64
+	hasLive          bool
+	// liveReported counts the scraped nodes that sent liveness_livenodes,
+	// liveScraped those among them that are live themselves (a node that is
+	// not live reports 0).
+	liveReported, liveScraped int
+	// partialOK sends the sums even when not complete (PartialSums).
+	partialOK           bool
 	ranges, under, over varsSum
 	unavailable         varsSum
 	capacity, available varsSum
@@ -90,6 +105,10 @@ func (c *varsClusterAgg) add(n *varsNodeAgg) {
 	c.scraped++
 	if n.liveNodes.has {
 		v := n.liveNodes.v
+		c.liveReported++
+		if v > 0 {
+			c.liveScraped++
+		}
 		if !c.hasLive || v < c.liveMin {
 			c.liveMin = v
 		}
@@ -112,18 +131,46 @@ func (c *varsClusterAgg) add(n *varsNodeAgg) {
 	}
 }
 
-// emit sends the cluster view. With no node scraped only the node counts go
-// out: zeros would read as "no ranges" rather than "no data".
-func (c *varsClusterAgg) emit(s Sink) {
+// complete reports whether the scraped nodes include every live node, so
+// that their sums are the cluster's. When every scraped node reported its
+// view of the live-node count, the live nodes scraped must reach the highest
+// count: a node down for good is not live (and its ranges are counted by the
+// others), while a live node missing from the scrape or from the node list
+// leaves a hole. Without that view, every target must have been scraped.
+func (c *varsClusterAgg) complete() bool {
+	if c.scraped == 0 {
+		return false
+	}
+	if c.partialOK {
+		return true
+	}
+	if c.hasLive && c.liveReported == c.scraped && c.liveMax > 0 {
+		return float64(c.liveScraped) >= c.liveMax
+	}
+	return c.scraped == c.targets
+}
+
+// emit sends the cluster view and reports whether the sums went out. With no
+// node scraped only the node counts go out: zeros would read as "no ranges"
+// rather than "no data". With some live node not scraped the sums (ranges,
+// capacity) are withheld, see complete; the live-node spread and the
+// versions are still sent, as what the scraped nodes see.
+func (c *varsClusterAgg) emit(s Sink) (complete bool) {
 	s.Gauge(varsClTargets.Name, float64(c.targets), nil)
 	s.Gauge(varsClScraped.Name, float64(c.scraped), nil)
 	if c.scraped == 0 {
-		return
+		return false
 	}
 	if c.hasLive {
 		s.Gauge(varsClLiveMax.Name, c.liveMax, nil)
 		s.Gauge(varsClLiveMin.Name, c.liveMin, nil)
 		s.Gauge(varsClLiveSpread.Name, c.liveMax-c.liveMin, nil)
+	}
+	if len(c.builds) > 0 {
+		s.Gauge(varsClVersions.Name, float64(len(c.builds)), nil)
+	}
+	if !c.complete() {
+		return false
 	}
 	for _, x := range []struct {
 		m *varsClusterMetric
@@ -143,7 +190,5 @@ func (c *varsClusterAgg) emit(s Sink) {
 	if c.capacity.has && c.available.has && c.capacity.v > 0 {
 		s.Gauge(varsClUsedRatio.Name, (c.capacity.v-c.available.v)/c.capacity.v, nil)
 	}
-	if len(c.builds) > 0 {
-		s.Gauge(varsClVersions.Name, float64(len(c.builds)), nil)
-	}
+	return true
 }

@@ -28,8 +28,9 @@ const (
 	// varsHistogram sends quantile, max and mean gauges of the observations
 	// between two scrapes, plus a count of them; never per-bucket series.
 	varsHistogram
-	// varsPositive sends the value only when > 0 (0 means "none").
-	varsPositive
+	// varsNonZero sends the value only when it is not 0 (0 means "none");
+	// negative values are sent (a licence expired that long ago).
+	varsNonZero
 	// varsExpiresIn turns a unix-seconds deadline into seconds from now,
 	// only when the value is > 0 (0 means "no such certificate").
 	varsExpiresIn
@@ -148,6 +149,9 @@ var (
 // node id is this gauge's value (labels advertise_addr, http_addr, sql_addr);
 // from v23.1 every sample carries a node_id label instead.
 const varsFamilyNodeID = "node_id"
+
+// varsUptimeFamily is read before every other family, for restarts.
+var varsUptimeFamily = varsUptime.Sources[0].Family
 
 // varsMetrics is the curated set, in catalog order.
 var varsMetrics = []*varsMetric{
@@ -398,8 +402,10 @@ var varsMetrics = []*varsMetric{
 		Sources: []varsSource{{Pattern: `^security_certificate_expiration_([a-z0-9_]+)$`}}},
 	// In the docs' catalogue; in neither fixture (0 or absent without an
 	// enterprise licence).
-	{Name: "license.expires_in", Conv: varsPositive, Unit: "second", PerNode: 1,
-		Desc:    "Seconds until the enterprise licence expires (sent only while one is installed).",
+	// Negative once expired, and still sent then: an expired licence is
+	// exactly when the monitor must keep seeing it.
+	{Name: "license.expires_in", Conv: varsNonZero, Unit: "second", PerNode: 1,
+		Desc:    "Seconds until the enterprise licence expires (negative once expired; sent only while one is installed).",
 		Sources: []varsSource{{Family: "seconds_until_enterprise_license_expiry"}}},
 }
 

@@ -739,8 +739,13 @@ func TestVarsNodeIDFallback(t *testing.T) {
 }
 
 func TestVarsIncludeExclude(t *testing.T) {
-	payload := v23Payload(t, "v23_secure_node1_t0.txt")
-	payload1 := v23Payload(t, "v23_secure_node1_t1.txt")
+	// Node 1 alone: as a single-node cluster, so that the cluster sums are
+	// complete (the captures come from a 3-node cluster).
+	single := func(b []byte) []byte {
+		return bytes.Replace(b, []byte(`liveness_livenodes{node_id="1"} 3`), []byte(`liveness_livenodes{node_id="1"} 1`), 1)
+	}
+	payload := single(v23Payload(t, "v23_secure_node1_t0.txt"))
+	payload1 := single(v23Payload(t, "v23_secure_node1_t1.txt"))
 	cases := []struct {
 		name    string
 		include []string
@@ -1016,5 +1021,337 @@ func TestVarsNodeReplaced(t *testing.T) {
 	varsOne(t, rec, checks.KindGauge, "node.up", "node_id:5")
 	if counts := varsKinds(rec, checks.KindCount); len(counts) > 0 {
 		t.Errorf("counts diffed across two different nodes: %v", counts)
+	}
+}
+
+// varsTiny is a minimal node payload: its id, one store's range counts, its
+// uptime and, when live >= 0, its view of the live-node count.
+func varsTiny(id, unavailable, uptime, live int) []byte {
+	s := fmt.Sprintf(`# TYPE node_id gauge
+node_id{advertise_addr="h%d:26257"} %d
+# TYPE ranges_unavailable gauge
+ranges_unavailable{store="%d"} %d
+# TYPE ranges gauge
+ranges{store="%d"} 100
+# TYPE capacity gauge
+capacity{store="%d"} 1000
+# TYPE capacity_available gauge
+capacity_available{store="%d"} 600
+# TYPE sys_uptime gauge
+sys_uptime %d
+`, id, id, id, unavailable, id, id, id, uptime)
+	if live >= 0 {
+		s += fmt.Sprintf("# TYPE liveness_livenodes gauge\nliveness_livenodes %d\n", live)
+	}
+	return []byte(s)
+}
+
+// TestVarsPartialScrapeWithholdsSums: the cluster sums (ranges, capacity)
+// are sent only when every live node was scraped. A live node roachdog
+// cannot reach holds counts nobody else reports (7 unavailable ranges here):
+// a sum without it would read 0 and resolve the monitor mid-outage. A dead
+// node is not live, and the live nodes count its ranges: the sum is then
+// complete and sent.
+func TestVarsPartialScrapeWithholdsSums(t *testing.T) {
+	sums := []string{"cluster.ranges", "cluster.ranges.unavailable", "cluster.capacity.total",
+		"cluster.capacity.available", "cluster.capacity.used_ratio"}
+	cases := []struct {
+		name string
+		// live is each node's liveness_livenodes (-1: family absent); down
+		// lists the nodes (0-based) that do not answer roachdog.
+		live     []int
+		down     []int
+		complete bool
+	}{
+		{name: "every node scraped", live: []int{2, 2}, complete: true},
+		{name: "live node unreachable", live: []int{2, 2}, down: []int{1}},
+		{name: "live node unreachable, no liveness family", live: []int{-1, -1}, down: []int{1}},
+		{name: "dead node: not live, its ranges counted by the others", live: []int{1, 0}, down: []int{1}, complete: true},
+		{name: "node list misses a live node", live: []int{3, 3}},
+		{name: "scraped node not live itself does not stand in for a live one", live: []int{2, 0, 2}, down: []int{2}},
+		{name: "no liveness family, every target scraped", live: []int{-1, -1}, complete: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := newVarsRun(t, checks.VarsOptions{Timeout: 2 * time.Second})
+			var nodes []cluster.Node
+			for i, live := range c.live {
+				f := newVarsFake(t, varsTiny(i+1, 7*i, 1000, live))
+				if containsInt(c.down, i) {
+					f.Close()
+				}
+				nodes = append(nodes, f.node())
+			}
+			rec := r.cycle(nodes...)
+			if got := varsOne(t, rec, checks.KindGauge, "cluster.nodes.scraped"); got != float64(len(c.live)-len(c.down)) {
+				t.Errorf("scraped = %v", got)
+			}
+			if got := varsOne(t, rec, checks.KindGauge, "cluster.nodes.targets"); got != float64(len(c.live)) {
+				t.Errorf("targets = %v", got)
+			}
+			if !c.complete {
+				for _, name := range sums {
+					varsNone(t, rec, name)
+				}
+				if !strings.Contains(r.logs.String(), "totals not sent") {
+					t.Errorf("withholding the sums was not logged:\n%s", r.logs.String())
+				}
+				return
+			}
+			want := 0.0
+			for i := range c.live {
+				if !containsInt(c.down, i) {
+					want += float64(7 * i)
+				}
+			}
+			varsNear(t, "cluster.ranges.unavailable", varsOne(t, rec, checks.KindGauge, "cluster.ranges.unavailable"), want)
+			varsNear(t, "cluster.capacity.used_ratio", varsOne(t, rec, checks.KindGauge, "cluster.capacity.used_ratio"), 0.4)
+		})
+	}
+
+	// The live-node view and the versions are still sent from a partial
+	// scrape; the sums come back, and that is logged, once every live node
+	// answers again.
+	r := newVarsRun(t, checks.VarsOptions{Timeout: 2 * time.Second})
+	a := newVarsFake(t, varsTiny(1, 0, 1000, 2))
+	b := newVarsFake(t, varsTiny(2, 7, 1000, 2))
+	rec := r.cycle(a.node(), b.node())
+	varsNear(t, "both scraped", varsOne(t, rec, checks.KindGauge, "cluster.ranges.unavailable"), 7)
+	bURL := b.URL
+	b.Close()
+	rec = r.cycle(a.node(), cluster.Node{StatusURL: bURL})
+	varsNone(t, rec, "cluster.ranges.unavailable")
+	varsNear(t, "live max", varsOne(t, rec, checks.KindGauge, "cluster.live_nodes.max"), 2)
+	varsOne(t, rec, checks.KindGauge, "cluster.live_nodes.spread")
+	rec = r.cycle(a.node())
+	varsNone(t, rec, "cluster.ranges.unavailable")
+	if n := strings.Count(r.logs.String(), "totals not sent"); n != 1 {
+		t.Errorf("withholding logged %d times over two cycles, want once per streak", n)
+	}
+	c := newVarsFake(t, varsTiny(2, 7, 1000, 2))
+	rec = r.cycle(a.node(), c.node())
+	varsNear(t, "back", varsOne(t, rec, checks.KindGauge, "cluster.ranges.unavailable"), 7)
+	if !strings.Contains(r.logs.String(), "totals sent again") {
+		t.Errorf("recovery not logged:\n%s", r.logs.String())
+	}
+}
+
+func containsInt(s []int, v int) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// TestVarsOutOfTimeIsNotDown: nodes the cycle deadline leaves unscraped
+// (still queued for a scrape slot, or cut short of their own timeout) are
+// roachdog's capacity problem, not the nodes': nothing is sent for them
+// (no node.up 0, no CRITICAL, no node error) and Run says how many.
+func TestVarsOutOfTimeIsNotDown(t *testing.T) {
+	t.Run("queued and cut short", func(t *testing.T) {
+		// Three nodes that answer only when the request ends, one slot: the
+		// first holds the slot until the cycle ends, the others queue.
+		var nodes []cluster.Node
+		for range 3 {
+			s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+			t.Cleanup(s.Close)
+			nodes = append(nodes, cluster.Node{StatusURL: s.URL})
+		}
+		fast := newVarsFake(t, varsTiny(4, 0, 1000, -1))
+		nodes = append(nodes, fast.node())
+		v, err := checks.NewVars(checks.VarsOptions{MaxConcurrent: 1, Timeout: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reported []string
+		var mu sync.Mutex
+		rec := &sinktest.Recorder{}
+		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond) // the cycle deadline
+		defer cancel()
+		err = v.Run(ctx, &checks.Target{Nodes: nodes, HTTP: &http.Client{}, NodeErrors: func(node string, _ error) {
+			mu.Lock()
+			defer mu.Unlock()
+			reported = append(reported, node)
+		}}, rec)
+		up := 0
+		for _, p := range rec.Find("node.up") {
+			if p.Value != 1 {
+				t.Errorf("node reported down for lack of time: %v %v", p.Tags, rec.Find("node.can_scrape"))
+			}
+			up++
+		}
+		for _, p := range rec.Find("node.can_scrape") {
+			if p.Status != checks.OK {
+				t.Errorf("CRITICAL for lack of time: %q", p.Message)
+			}
+		}
+		if len(reported) > 0 {
+			t.Errorf("node errors reported for nodes never tried: %v", reported)
+		}
+		want := fmt.Sprintf("%d of 4 nodes could be scraped", 4-up)
+		if err == nil || !strings.Contains(err.Error(), want) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Run = %v, want an error saying %q", err, want)
+		}
+		if got := varsOne(t, rec, checks.KindGauge, "cluster.nodes.targets"); got != 4 {
+			t.Errorf("targets = %v", got)
+		}
+		varsNone(t, rec, "cluster.ranges")
+	})
+
+	// Reviewer's case: healthy nodes that take 400ms, two at a time, in a 1s
+	// cycle: the last ones are cut by the cycle, not reported down.
+	t.Run("slow healthy nodes", func(t *testing.T) {
+		var nodes []cluster.Node
+		for i := 1; i <= 6; i++ {
+			body := varsTiny(i, 0, 1000, -1)
+			s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-time.After(400 * time.Millisecond):
+					w.Write(body)
+				case <-r.Context().Done():
+				}
+			}))
+			t.Cleanup(s.Close)
+			nodes = append(nodes, cluster.Node{StatusURL: s.URL})
+		}
+		v, err := checks.NewVars(checks.VarsOptions{MaxConcurrent: 2, Timeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := &sinktest.Recorder{}
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		err = v.Run(ctx, &checks.Target{Nodes: nodes, HTTP: &http.Client{}}, rec)
+		for _, p := range rec.Find("node.up") {
+			if p.Value != 1 {
+				t.Errorf("healthy node reported down because the cycle ran out of time: %v (Run: %v)", p.Tags, err)
+			}
+		}
+	})
+
+	// A node that had its whole timeout within the cycle is down, even when
+	// the cycle ends at the same moment.
+	t.Run("own timeout", func(t *testing.T) {
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+		t.Cleanup(s.Close)
+		v, err := checks.NewVars(checks.VarsOptions{Timeout: 200 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := &sinktest.Recorder{}
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		if err := v.Run(ctx, &checks.Target{Nodes: []cluster.Node{{StatusURL: s.URL}}, HTTP: &http.Client{}}, rec); err != nil {
+			t.Errorf("Run = %v", err)
+		}
+		if got := varsOne(t, rec, checks.KindGauge, "node.up"); got != 0 {
+			t.Errorf("node.up = %v, want 0", got)
+		}
+		if sc := rec.One(t, "node.can_scrape"); !strings.HasSuffix(sc.Message, "scrape /_status/vars: timeout after 200ms") ||
+			strings.Contains(sc.Message, "node node") {
+			t.Errorf("can_scrape message %q", sc.Message)
+		}
+	})
+}
+
+// TestVarsRestartCountsFromZero: a node restarted between two scrapes and
+// its counters climbed past their old values before the second one (100 →
+// restart → 130). sys_uptime tells the restart: the deltas are what was
+// counted since (130, and the whole histogram), not the difference (30).
+func TestVarsRestartCountsFromZero(t *testing.T) {
+	payload := func(uptime, selects, count int) []byte {
+		return []byte(fmt.Sprintf(`# TYPE sys_uptime gauge
+sys_uptime{node_id="1"} %d
+# TYPE sql_select_count counter
+sql_select_count{node_id="1"} %d
+# TYPE sql_service_latency histogram
+sql_service_latency_bucket{node_id="1",le="1e+06"} %d
+sql_service_latency_bucket{node_id="1",le="+Inf"} %d
+sql_service_latency_sum{node_id="1"} %d
+sql_service_latency_count{node_id="1"} %d
+`, uptime, selects, count, count, count*1000, count))
+	}
+	clock := newTestClock(varsT0)
+	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now})
+	f := newVarsFake(t, payload(5000, 100, 40))
+	r.cycle(f.node())
+
+	f.set(payload(20, 130, 50)) // restarted 20s ago
+	clock.Add(60 * time.Second)
+	rec := r.cycle(f.node())
+	if got := varsOne(t, rec, checks.KindCount, "node.restarts"); got != 1 {
+		t.Fatalf("node.restarts = %v, want 1", got)
+	}
+	if got := varsOne(t, rec, checks.KindCount, "sql.statements", "statement_type:select"); got != 130 {
+		t.Errorf("selects after the restart = %v, want 130 (everything since the restart)", got)
+	}
+	if got := varsOne(t, rec, checks.KindCount, "sql.service_latency.count"); got != 50 {
+		t.Errorf("latency observations after the restart = %v, want 50", got)
+	}
+
+	f.set(payload(40, 135, 52))
+	clock.Add(20 * time.Second)
+	rec = r.cycle(f.node())
+	if got := varsOne(t, rec, checks.KindCount, "node.restarts"); got != 0 {
+		t.Errorf("node.restarts = %v, want 0", got)
+	}
+	if got := varsOne(t, rec, checks.KindCount, "sql.statements", "statement_type:select"); got != 5 {
+		t.Errorf("selects = %v, want 5", got)
+	}
+	if got := varsOne(t, rec, checks.KindCount, "sql.service_latency.count"); got != 2 {
+		t.Errorf("latency observations = %v, want 2", got)
+	}
+}
+
+// TestVarsExpiredLicense: the licence's time left is sent while it runs and
+// after it expired (negative), never when there is none (0).
+func TestVarsExpiredLicense(t *testing.T) {
+	for _, c := range []struct {
+		value string
+		want  []float64
+	}{
+		{"86400", []float64{86400}},
+		{"-3600", []float64{-3600}},
+		{"0", nil},
+	} {
+		f := newVarsFake(t, []byte("# TYPE node_id gauge\nnode_id 1\n# TYPE seconds_until_enterprise_license_expiry gauge\nseconds_until_enterprise_license_expiry "+c.value+"\n"))
+		r := newVarsRun(t, checks.VarsOptions{})
+		var got []float64
+		for _, p := range r.cycle(f.node()).Find("license.expires_in") {
+			got = append(got, p.Value)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("seconds_until_enterprise_license_expiry %s: license.expires_in %v, want %v", c.value, got, c.want)
+		}
+	}
+}
+
+// TestVarsOptionsForCompletenessJudges: a caller that judges completeness
+// itself (roachdog health, against SQL liveness) gets the sums of what was
+// scraped, and the nodes left unscraped by the deadline as failures.
+func TestVarsOptionsForCompletenessJudges(t *testing.T) {
+	a := newVarsFake(t, varsTiny(1, 0, 1000, 2))
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	t.Cleanup(hung.Close)
+	v, err := checks.NewVars(checks.VarsOptions{Timeout: time.Minute, PartialSums: true, ReportUnscraped: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &sinktest.Recorder{}
+	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+	defer cancel()
+	if err := v.Run(ctx, &checks.Target{Nodes: []cluster.Node{a.node(), {StatusURL: hung.URL}}, HTTP: &http.Client{}}, rec); err != nil {
+		t.Fatalf("Run = %v, want nil: unscraped nodes are reported, not a failure", err)
+	}
+	varsNear(t, "partial sum", varsOne(t, rec, checks.KindGauge, "cluster.ranges"), 100)
+	inst := "instance:" + strings.TrimPrefix(hung.URL, "http://")
+	if got := varsOne(t, rec, checks.KindGauge, "node.up", inst); got != 0 {
+		t.Errorf("unscraped node.up = %v, want 0", got)
+	}
+	want := "node " + hung.URL + ": scrape /_status/vars: not scraped before the cycle's deadline"
+	if sc := rec.One(t, "node.can_scrape", inst); sc.Status != checks.Critical || !strings.HasPrefix(sc.Message, want) {
+		t.Errorf("can_scrape %v %q, want CRITICAL starting %q", sc.Status, sc.Message, want)
 	}
 }

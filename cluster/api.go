@@ -56,8 +56,20 @@ type API struct {
 	// when zero.
 	MaxResponseBytes int64
 
-	mu      sync.Mutex
-	session string // never logged nor put in errors
+	mu      sync.Mutex // guards session and login; never held across I/O
+	session string     // never logged nor put in errors
+	login   *loginCall // the login in flight, nil when none
+}
+
+// loginCall is one login in flight, shared by every caller that needs a
+// session meanwhile; done is closed once session or err is set.
+type loginCall struct {
+	done    chan struct{}
+	session string
+	err     error
+	// abandoned: the login ended because its caller's context did, which
+	// says nothing about the credentials; waiters try again themselves.
+	abandoned bool
 }
 
 // NewAPI returns a client that sends requests with client (TLS configured)
@@ -186,7 +198,7 @@ func (a *API) doNode(ctx context.Context, node, method, path string, payload []b
 		if a.username == "" {
 			return &APIError{Node: node, Method: method, Path: path, StatusCode: resp.StatusCode, Msg: errNoCredentials}
 		}
-		if session, err = a.login(ctx, budget, node, session); err != nil {
+		if session, err = a.sessionFor(ctx, budget, node, session); err != nil {
 			return err
 		}
 		if resp, err = a.send(ctx, budget, node, method, path, payload, session); err != nil {
@@ -230,14 +242,50 @@ func (a *API) send(ctx context.Context, budget time.Duration, node, method, path
 	return resp, nil
 }
 
-// login gets a new session from node, unless another caller already
-// replaced stale (the session that was refused) meanwhile.
-func (a *API) login(ctx context.Context, budget time.Duration, node, stale string) (string, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.session != stale && a.session != "" {
-		return a.session, nil
+// sessionFor returns a session to replace stale (the one node refused): one
+// another caller got meanwhile, the result of the login in flight, or a new
+// login on node. Concurrent callers share one login; each waits only as long
+// as its own ctx allows.
+func (a *API) sessionFor(ctx context.Context, budget time.Duration, node, stale string) (string, error) {
+	for {
+		a.mu.Lock()
+		if a.session != stale && a.session != "" {
+			s := a.session
+			a.mu.Unlock()
+			return s, nil
+		}
+		if c := a.login; c != nil {
+			a.mu.Unlock()
+			select {
+			case <-c.done:
+				if c.abandoned && ctx.Err() == nil {
+					continue // its caller gave up; our turn
+				}
+				return c.session, c.err
+			case <-ctx.Done():
+				return "", fmt.Errorf("POST %s%s: login as %s: waiting for the login in flight: %w",
+					node, apiLoginPath, a.username, timeoutErr(ctx, budget, ctx.Err()))
+			}
+		}
+		c := &loginCall{done: make(chan struct{})}
+		a.login = c
+		a.mu.Unlock()
+
+		c.session, c.err = a.doLogin(ctx, budget, node)
+		c.abandoned = c.err != nil && ctx.Err() != nil
+		a.mu.Lock()
+		if c.err == nil {
+			a.session = c.session
+		}
+		a.login = nil
+		a.mu.Unlock()
+		close(c.done)
+		return c.session, c.err
 	}
+}
+
+// doLogin gets a new session from node.
+func (a *API) doLogin(ctx context.Context, budget time.Duration, node string) (string, error) {
 	form := url.Values{"username": {a.username}, "password": {a.password}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, node+apiLoginPath, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -264,7 +312,6 @@ func (a *API) login(ctx context.Context, budget time.Duration, node, stale strin
 		return "", &APIError{Node: node, Method: http.MethodPost, Path: apiLoginPath, StatusCode: resp.StatusCode,
 			Msg: "login as " + a.username + ": response has no session"}
 	}
-	a.session = lr.Session
 	return lr.Session, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -48,6 +49,11 @@ func (f *apiFake) serve(w http.ResponseWriter, r *http.Request) {
 		h(w, r)
 		return
 	}
+	f.route(w, r)
+}
+
+// route is the fake's own behaviour, for handlers that change only part of it.
+func (f *apiFake) route(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/api/v2/login/":
 		f.login(w, r)
@@ -379,5 +385,114 @@ func TestAPICallerDeadline(t *testing.T) {
 	}
 	if time.Since(start) > 5*time.Second {
 		t.Errorf("Get outlived the caller's deadline: %s", time.Since(start))
+	}
+}
+
+// slowLogins makes f's logins wait for release (or for the client to go
+// away), counting them in received; every other request is served as usual.
+func slowLogins(f *apiFake, release <-chan struct{}, received *atomic.Int32) {
+	f.set(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v2/login/" {
+			f.route(w, r)
+			return
+		}
+		received.Add(1)
+		select {
+		case <-release:
+			f.login(w, r)
+		case <-r.Context().Done():
+		}
+	})
+}
+
+// TestAPILoginWaitHonoursDeadline: a caller that needs a session while
+// another caller's login is in flight waits for that login only as long as
+// its own context allows (the lock used to be held across the login's
+// network call, blocking everyone for up to the node timeout).
+func TestAPILoginWaitHonoursDeadline(t *testing.T) {
+	n1 := newAPIFake(t, "n1", "roachdog", "pw")
+	release := make(chan struct{})
+	var logins atomic.Int32
+	slowLogins(n1, release, &logins)
+	api := NewAPI(nil, apiNodes(n1), "roachdog", "pw")
+
+	first := make(chan error, 1)
+	go func() { first <- api.Post(apiCtx(t), "/_status/critical_nodes", nil, nil) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for logins.Load() == 0 {
+		if time.Now().After(deadline) {
+			close(release)
+			t.Fatal("the first caller never tried to log in")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	second := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		second <- api.Post(ctx, "/_status/critical_nodes", nil, nil)
+	}()
+	select {
+	case err := <-second:
+		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "waiting for the login in flight") {
+			t.Errorf("second caller: %v, want its own deadline while waiting for the login", err)
+		}
+	case <-time.After(10 * time.Second):
+		close(release)
+		<-second
+		t.Fatal("second caller blocked behind the first caller's login past its own deadline")
+	}
+
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatalf("first caller: %v", err)
+	}
+	if n := logins.Load(); n != 1 {
+		t.Errorf("%d logins, want 1", n)
+	}
+	// The session is shared: no more logins.
+	if err := api.Post(apiCtx(t), "/_status/critical_nodes", nil, nil); err != nil || logins.Load() != 1 {
+		t.Errorf("later call: %v, %d logins", err, logins.Load())
+	}
+}
+
+// TestAPILoginAbandonedByItsCaller: when the caller whose login is in
+// flight gives up, a caller still waiting logs in itself rather than
+// inheriting the other's cancellation.
+func TestAPILoginAbandonedByItsCaller(t *testing.T) {
+	n1 := newAPIFake(t, "n1", "roachdog", "pw")
+	release := make(chan struct{})
+	var logins atomic.Int32
+	slowLogins(n1, release, &logins)
+	api := NewAPI(nil, apiNodes(n1), "roachdog", "pw")
+
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	defer cancel1()
+	first := make(chan error, 1)
+	go func() { first <- api.Post(ctx1, "/_status/critical_nodes", nil, nil) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for logins.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	second := make(chan error, 1)
+	go func() { second <- api.Post(apiCtx(t), "/_status/critical_nodes", nil, nil) }()
+	// Let the second caller reach the wait, then abandon the first login.
+	time.Sleep(50 * time.Millisecond)
+	cancel1()
+	if err := <-first; !errors.Is(err, context.Canceled) {
+		t.Errorf("first caller: %v, want context.Canceled", err)
+	}
+	for logins.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(release)
+	select {
+	case err := <-second:
+		if err != nil {
+			t.Errorf("second caller inherited the abandoned login: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("second caller never returned")
 	}
 }

@@ -19,6 +19,7 @@ const (
 	DefaultHTTPPort        = 8080
 	DefaultRefreshInterval = 30 * time.Second
 	DefaultStatusTimeout   = 5 * time.Second
+	DefaultRefreshTimeout  = 10 * time.Second
 	// maxRetryDelay caps the wait before retrying after a failed refresh,
 	// so that discovery recovers quickly once SQL is back.
 	maxRetryDelay = 5 * time.Second
@@ -37,6 +38,11 @@ type DiscoveryOptions struct {
 	// command lines; default 5s. It is a cluster-wide RPC that can hang on
 	// an unhealthy cluster, and discovery does without it.
 	StatusTimeout time.Duration
+	// RefreshTimeout bounds one refresh (both queries); default 10s.
+	// Refreshes run in the background, on their own budget: a slow or
+	// hanging SQL endpoint never eats the time of the checks that ask for
+	// the node list.
+	RefreshTimeout time.Duration
 	// Seeds are static status URLs, used until the first successful query
 	// and while SQL fails before any success.
 	Seeds []string
@@ -52,6 +58,10 @@ type DiscoveryOptions struct {
 // the port of --http-addr / --http-port (8080 when neither is set). The
 // flags come from crdb_internal.kv_node_status.args, read only for nodes not
 // seen before or restarted since (their started_at changed).
+//
+// Nodes never waits for SQL once a list is known: a stale list is returned
+// at once and refreshed in the background (one refresh at a time, bounded by
+// RefreshTimeout). Close stops a refresh in flight.
 type Discovery struct {
 	db     *DB
 	opts   DiscoveryOptions
@@ -59,10 +69,15 @@ type Discovery struct {
 	logger *slog.Logger
 	now    func() time.Time // tests replace it
 
-	refreshing chan struct{} // one refresh at a time; waiting honours ctx
+	// ctx ends with Close; background refreshes run under it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 
-	mu         sync.Mutex // guards the fields below; never held across I/O
-	nodes      []Node     // last good list, sorted by ID
+	mu         sync.Mutex    // guards the fields below; never held across I/O
+	inflight   chan struct{} // closed when the refresh in flight ends; nil when none
+	closed     bool
+	nodes      []Node // last good list, sorted by ID
 	discovered bool
 	fetched    time.Time // last successful refresh
 	tried      time.Time // last failed refresh
@@ -102,13 +117,18 @@ func NewDiscovery(db *DB, opts DiscoveryOptions, logger *slog.Logger) *Discovery
 	if opts.StatusTimeout <= 0 {
 		opts.StatusTimeout = DefaultStatusTimeout
 	}
+	if opts.RefreshTimeout <= 0 {
+		opts.RefreshTimeout = DefaultRefreshTimeout
+	}
+	ctx, cancel := context.WithCancel(context.Background())
 	d := &Discovery{
-		db:         db,
-		opts:       opts,
-		logger:     logger,
-		now:        time.Now,
-		refreshing: make(chan struct{}, 1),
-		http:       map[int]httpEntry{},
+		db:     db,
+		opts:   opts,
+		logger: logger,
+		now:    time.Now,
+		ctx:    ctx,
+		cancel: cancel,
+		http:   map[int]httpEntry{},
 	}
 	for _, s := range opts.Seeds {
 		if s = strings.TrimRight(strings.TrimSpace(s), "/"); s != "" {
@@ -118,26 +138,108 @@ func NewDiscovery(db *DB, opts DiscoveryOptions, logger *slog.Logger) *Discovery
 	return d
 }
 
-// Nodes returns the node list, re-read from SQL when older than the refresh
-// interval. When the refresh fails it returns the last good list (the seeds
-// before any success) together with the error; after a failure SQL is not
-// retried for min(RefreshInterval, 5s).
+// Nodes returns the node list. A list older than the refresh interval is
+// returned as is while a background refresh re-reads it from SQL. While
+// refreshes fail it returns the last good list (the seeds before any
+// success) together with the error; after a failure SQL is not retried for
+// min(RefreshInterval, 5s).
+//
+// Only the very first call, before any refresh has ended, waits for the
+// refresh: at most half of ctx's remaining time (RefreshTimeout without a
+// deadline), so that the caller keeps the other half for its own work. It
+// then returns the seeds with an error if the refresh has not ended.
 func (d *Discovery) Nodes(ctx context.Context) ([]Node, error) {
-	if nodes, fresh, err := d.cached(); fresh {
+	nodes, fresh, err := d.cached()
+	if fresh {
 		return nodes, err
 	}
+	done := d.startRefresh()
+	d.mu.Lock()
+	first := !d.discovered && d.tried.IsZero()
+	d.mu.Unlock()
+	if !first || done == nil {
+		nodes, _, err = d.cached() // the refresh may have just ended
+		return nodes, err
+	}
+	wait := d.opts.RefreshTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		wait = min(wait, time.Until(dl)/2)
+	}
+	if ctx.Err() != nil {
+		wait = 0
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
 	select {
-	case d.refreshing <- struct{}{}:
-		defer func() { <-d.refreshing }()
+	case <-done:
+		nodes, _, err = d.cached()
+		return nodes, err
+	case <-ctx.Done():
+		err = ctx.Err()
+	case <-t.C:
+		if err = ctx.Err(); err == nil {
+			err = fmt.Errorf("not done after %s", wait.Round(time.Millisecond))
+		}
+	}
+	nodes, _, _ = d.cached()
+	return nodes, fmt.Errorf("discover nodes: first refresh %w; using the %d seed URLs meanwhile", err, len(nodes))
+}
+
+// Refresh re-reads the node list now (or joins the refresh in flight) and
+// waits for it, at most until ctx ends. It returns what Nodes would then.
+func (d *Discovery) Refresh(ctx context.Context) ([]Node, error) {
+	done := d.startRefresh()
+	if done == nil {
+		nodes, _, err := d.cached()
+		return nodes, errors.Join(err, errDiscoveryClosed)
+	}
+	select {
+	case <-done:
+		nodes, _, err := d.cached()
+		return nodes, err
 	case <-ctx.Done():
 		nodes, _, _ := d.cached()
 		return nodes, fmt.Errorf("discover nodes: %w", ctx.Err())
 	}
-	// Another caller may have refreshed while we waited.
-	if nodes, fresh, err := d.cached(); fresh {
-		return nodes, err
+}
+
+// Close stops a refresh in flight and waits for it; later calls of Nodes
+// serve the last list without refreshing. Safe to call more than once.
+func (d *Discovery) Close() {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
+	d.cancel()
+	d.wg.Wait()
+}
+
+var errDiscoveryClosed = errors.New("discover nodes: discovery closed")
+
+// startRefresh starts a background refresh unless one is in flight, and
+// returns the channel closed when it ends; nil after Close.
+func (d *Discovery) startRefresh() <-chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil
 	}
-	return d.refresh(ctx)
+	if d.inflight != nil {
+		return d.inflight
+	}
+	done := make(chan struct{})
+	d.inflight = done
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		ctx, cancel := context.WithTimeout(d.ctx, d.opts.RefreshTimeout)
+		defer cancel()
+		_, _ = d.refresh(ctx) // recorded in the cache, errors included
+		d.mu.Lock()
+		d.inflight = nil
+		d.mu.Unlock()
+		close(done)
+	}()
+	return done
 }
 
 // cached returns the current list and whether it may be served without a
@@ -186,9 +288,11 @@ const argsQuery = `SELECT node_id, args FROM crdb_internal.kv_node_status`
 
 func (d *Discovery) refresh(ctx context.Context) ([]Node, error) {
 	if d.db == nil {
+		err := errors.New("discover nodes: no SQL connection configured")
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		return d.current(), errors.New("discover nodes: no SQL connection configured")
+		d.lastErr, d.tried = err, d.now()
+		return d.current(), err
 	}
 	rows, err := d.readGossip(ctx)
 	if err == nil && len(rows) == 0 {
@@ -278,6 +382,12 @@ func (d *Discovery) refresh(ctx context.Context) ([]Node, error) {
 // seeds) with the error.
 func (d *Discovery) fail(err error) ([]Node, error) {
 	err = fmt.Errorf("discover nodes via SQL (%s): %w", d.db.RedactedURL(), err)
+	if d.ctx.Err() != nil {
+		// Closed mid-refresh: says nothing about SQL.
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.current(), err
+	}
 	d.mu.Lock()
 	first := d.lastErr == nil
 	d.lastErr, d.tried = err, d.now()

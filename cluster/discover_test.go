@@ -54,6 +54,34 @@ func mustNodes(t *testing.T, d *Discovery) []Node {
 	return nodes
 }
 
+// nodesRefreshed calls Nodes, which serves a stale list at once and
+// refreshes it in the background, waits for that refresh, and returns what
+// Nodes says after it.
+func nodesRefreshed(t *testing.T, d *Discovery) ([]Node, error) {
+	t.Helper()
+	_, _ = d.Nodes(ctxT(t))
+	d.mu.Lock()
+	inflight := d.inflight
+	d.mu.Unlock()
+	if inflight != nil {
+		select {
+		case <-inflight:
+		case <-time.After(30 * time.Second):
+			t.Fatal("background refresh still running after 30s")
+		}
+	}
+	return d.Nodes(ctxT(t))
+}
+
+func mustNodesRefreshed(t *testing.T, d *Discovery) []Node {
+	t.Helper()
+	nodes, err := nodesRefreshed(t, d)
+	if err != nil {
+		t.Fatalf("Nodes: %v", err)
+	}
+	return nodes
+}
+
 func urls(nodes []Node) map[int]string {
 	m := map[int]string{}
 	for _, n := range nodes {
@@ -151,7 +179,10 @@ func TestDiscoveryFollowsJoinsAndDecommissions(t *testing.T) {
 		t.Fatalf("list refreshed before the interval: %v", urls(got))
 	}
 	clock.Advance(2 * time.Second)
-	got := mustNodes(t, d)
+	if got := mustNodes(t, d); len(got) != 3 {
+		t.Fatalf("a stale list is served at once while it is refreshed: got %v", urls(got))
+	}
+	got := mustNodesRefreshed(t, d)
 	want := append(append([]Node(nil), v202Nodes...),
 		Node{ID: 4, StatusURL: "http://roach4:9090", Locality: []Tier{{"region", "us-west"}, {"zone", "d"}}})
 	if !reflect.DeepEqual(got, want) {
@@ -163,7 +194,7 @@ func TestDiscoveryFollowsJoinsAndDecommissions(t *testing.T) {
 
 	srv.Exec(t, dbName, "UPDATE crdb_internal.gossip_liveness SET membership = 'decommissioned', decommissioning = true WHERE node_id = 3")
 	clock.Advance(time.Minute)
-	if got := urls(mustNodes(t, d)); !reflect.DeepEqual(got, map[int]string{1: "http://localhost:8081", 2: "http://localhost:8082", 4: "http://roach4:9090"}) {
+	if got := urls(mustNodesRefreshed(t, d)); !reflect.DeepEqual(got, map[int]string{1: "http://localhost:8081", 2: "http://localhost:8082", 4: "http://roach4:9090"}) {
 		t.Fatalf("after decommissioning node 3: %v", got)
 	}
 	if !strings.Contains(logs.String(), "node 3 left (decommissioned): http://localhost:8083") {
@@ -174,7 +205,7 @@ func TestDiscoveryFollowsJoinsAndDecommissions(t *testing.T) {
 	srv.Exec(t, dbName, "UPDATE crdb_internal.gossip_liveness SET membership = 'decommissioning', decommissioning = true WHERE node_id = 2")
 	srv.Exec(t, dbName, "DELETE FROM crdb_internal.gossip_nodes WHERE node_id = 4")
 	clock.Advance(time.Minute)
-	if got := urls(mustNodes(t, d)); !reflect.DeepEqual(got, map[int]string{1: "http://localhost:8081", 2: "http://localhost:8082"}) {
+	if got := urls(mustNodesRefreshed(t, d)); !reflect.DeepEqual(got, map[int]string{1: "http://localhost:8081", 2: "http://localhost:8082"}) {
 		t.Fatalf("after node 4 vanished from gossip: %v", got)
 	}
 	if !strings.Contains(logs.String(), "node 4 left (gone from gossip)") {
@@ -204,7 +235,7 @@ func TestDiscoveryReadsArgsOnlyForNewOrRestartedNodes(t *testing.T) {
 	// kv_node_status now fails; known nodes keep their ports from the cache.
 	srv.Exec(t, dbName, "ALTER TABLE crdb_internal.kv_node_status RENAME TO kv_node_status_gone")
 	clock.Advance(time.Hour)
-	if got := mustNodes(t, d); !reflect.DeepEqual(got, v202Nodes) {
+	if got := mustNodesRefreshed(t, d); !reflect.DeepEqual(got, v202Nodes) {
 		t.Fatalf("cached ports lost: %v", urls(got))
 	}
 
@@ -213,14 +244,14 @@ func TestDiscoveryReadsArgsOnlyForNewOrRestartedNodes(t *testing.T) {
 	srv.Exec(t, dbName, "UPDATE crdb_internal.gossip_nodes SET started_at = '2026-11-22 03:00:00' WHERE node_id = 2")
 	clock.Advance(time.Hour)
 	want := map[int]string{1: "http://localhost:8081", 2: "http://localhost:18080", 3: "http://localhost:8083"}
-	if got := urls(mustNodes(t, d)); !reflect.DeepEqual(got, want) {
+	if got := urls(mustNodesRefreshed(t, d)); !reflect.DeepEqual(got, want) {
 		t.Fatalf("after node 2 restarted: %v, want %v", got, want)
 	}
 
 	// Readable again: node 2's real port comes back.
 	srv.Exec(t, dbName, "ALTER TABLE crdb_internal.kv_node_status_gone RENAME TO kv_node_status")
 	clock.Advance(time.Hour)
-	if got := mustNodes(t, d); !reflect.DeepEqual(got, v202Nodes) {
+	if got := mustNodesRefreshed(t, d); !reflect.DeepEqual(got, v202Nodes) {
 		t.Fatalf("after kv_node_status came back: %v", urls(got))
 	}
 }
@@ -250,7 +281,7 @@ func TestDiscoveryKeepsLastGoodListWhenSQLFails(t *testing.T) {
 
 	srv.Kill(t)
 	clock.Advance(time.Minute)
-	got, err := d.Nodes(ctxT(t))
+	got, err := nodesRefreshed(t, d)
 	if err == nil {
 		t.Fatal("no error with the server down")
 	}
@@ -272,7 +303,7 @@ func TestDiscoveryKeepsLastGoodListWhenSQLFails(t *testing.T) {
 
 	srv.Restart(t)
 	clock.Advance(maxRetryDelay)
-	if got := mustNodes(t, d); !reflect.DeepEqual(got, v202Nodes) {
+	if got := mustNodesRefreshed(t, d); !reflect.DeepEqual(got, v202Nodes) {
 		t.Fatalf("after recovery: %v", urls(got))
 	}
 	if !strings.Contains(logs.String(), "node discovery recovered") {
@@ -313,7 +344,7 @@ func TestDiscoveryKeepsListWhenEveryNodeIsDecommissioned(t *testing.T) {
 	mustNodes(t, d)
 	srv.Exec(t, dbName, "UPDATE crdb_internal.gossip_liveness SET membership = 'decommissioned'")
 	clock.Advance(time.Hour)
-	got, err := d.Nodes(ctxT(t))
+	got, err := nodesRefreshed(t, d)
 	if err == nil || !strings.Contains(err.Error(), "none of the 3 gossiped nodes") || !reflect.DeepEqual(got, v202Nodes) {
 		t.Fatalf("all decommissioned: %v, %v; want the last good list and an error", urls(got), err)
 	}
@@ -462,5 +493,92 @@ func TestSplitHost(t *testing.T) {
 		if got != want || ok != (want != "") {
 			t.Errorf("splitHost(%q) = %q, %v; want %q", in, got, ok, want)
 		}
+	}
+}
+
+// openMuteDB opens a pool on a server that accepts connections and never
+// answers a statement: the hanging SQL endpoint. Opening does not wait for it.
+func openMuteDB(t *testing.T) *DB {
+	t.Helper()
+	url, _ := startMuteServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	logger, _ := testLogger(t)
+	db, err := OpenDB(ctx, url, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	return db
+}
+
+// TestDiscoveryFirstCallWaitsAtMostHalf: before any list is known, the
+// first callers wait for the first refresh, but never more than half of
+// their remaining time: a hanging SQL endpoint leaves them the seeds and
+// the other half of their budget for their own work.
+func TestDiscoveryFirstCallWaitsAtMostHalf(t *testing.T) {
+	db := openMuteDB(t)
+	d, _, _ := newTestDiscovery(t, db, DiscoveryOptions{Seeds: []string{"http://seed1:8080", "http://seed2:8080"}})
+	defer d.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Second)
+	defer cancel()
+	got, err := d.Nodes(ctx)
+	if ctx.Err() != nil {
+		t.Fatal("Nodes used the caller's whole budget waiting for SQL")
+	}
+	if err == nil || !strings.Contains(err.Error(), "first refresh not done") || len(got) != 2 {
+		t.Fatalf("Nodes = %v, %v; want the 2 seeds and an error saying the refresh is still running", got, err)
+	}
+}
+
+// TestDiscoveryNeverWaitsForAHangingSQL: once a list is known, a stale list
+// is served at once while SQL hangs (a refresh in the caller's path would
+// eat its budget, and vars would report every healthy node down); the
+// background refresh is bounded by RefreshTimeout, and Close stops it.
+func TestDiscoveryNeverWaitsForAHangingSQL(t *testing.T) {
+	srv, dbName, db := v202Cluster(t)
+	d, clock, logs := newTestDiscovery(t, db, DiscoveryOptions{RefreshInterval: time.Minute, RefreshTimeout: time.Minute})
+	defer d.Close()
+	mustNodes(t, d)
+	// gossip_nodes now hangs, as on a cluster that lost quorum on its
+	// system ranges.
+	srv.Exec(t, dbName, `ALTER TABLE crdb_internal.gossip_nodes RENAME TO gossip_nodes_data;
+CREATE VIEW crdb_internal.gossip_nodes AS SELECT g.* FROM crdb_internal.gossip_nodes_data g, pg_sleep(60)`)
+	clock.Advance(2 * time.Minute)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	got, err := d.Nodes(ctx)
+	if err != nil || ctx.Err() != nil || !reflect.DeepEqual(got, v202Nodes) {
+		t.Fatalf("Nodes = %v, %v (caller's context: %v); want the last list at once", urls(got), err, ctx.Err())
+	}
+	d.mu.Lock()
+	inflight := d.inflight
+	d.mu.Unlock()
+	if inflight == nil {
+		t.Fatal("no background refresh started for the stale list")
+	}
+
+	closed := make(chan struct{})
+	go func() { d.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(15 * time.Second):
+		t.Fatal("Close did not stop the refresh in flight")
+	}
+	if got, _ := d.Nodes(ctx); !reflect.DeepEqual(got, v202Nodes) {
+		t.Errorf("after Close: %v, want the last list", urls(got))
+	}
+	if strings.Contains(logs.String(), "node discovery failed") {
+		t.Errorf("a refresh stopped by Close was logged as a discovery failure:\n%s", logs)
+	}
+
+	// RefreshTimeout bounds a refresh that nobody waits for.
+	d2, _, _ := newTestDiscovery(t, db, DiscoveryOptions{RefreshTimeout: 300 * time.Millisecond,
+		Seeds: []string{"http://seed:8080"}})
+	defer d2.Close()
+	got, err = d2.Refresh(ctxT(t))
+	if err == nil || !strings.Contains(err.Error(), "timeout") || len(got) != 1 {
+		t.Errorf("Refresh against a hanging query = %v, %v; want the seeds and a timeout", urls(got), err)
 	}
 }

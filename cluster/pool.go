@@ -84,6 +84,12 @@ func (db *DB) acquire(ctx context.Context) (*pgxpool.Conn, error) {
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 		// Waiting for a free connection, or for a new one to connect.
 		return nil, fmt.Errorf("get a SQL connection to %s: %w", db.redacted, err)
+	case errors.Is(err, context.DeadlineExceeded):
+		// The session setup of the connection we waited for ran out of its
+		// own budget (afterConnect) while ours had not: pgxpool may hand us
+		// a connection another caller started earlier. It is a timeout all
+		// the same, of the setup's budget.
+		return nil, fmt.Errorf("timeout after %s: %w", db.opts.queryTimeout, err)
 	}
 	return nil, err
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,40 +21,86 @@ import (
 // Agent. Names get the namespace prefix ("crdb.") for metrics and, unlike
 // datadog-go's own namespace option, for service checks too; event titles
 // are left alone.
+//
+// datadog-go resolves a UDP host name once, when the client is created: an
+// Agent container recreated with a new IP would then receive nothing, and
+// nothing would say so. DogStatsD therefore resolves a host name itself,
+// hands the client the IP, looks the name up again every minute and, when
+// the IP changed, swaps in a client for the new one.
 type DogStatsD struct {
-	client *statsd.Client
 	prefix string
 	m      *SelfMetrics
+	logger *slog.Logger
+	opts   []statsd.Option
+
+	// mu guards client and ip: senders hold it shared, a swap exclusively,
+	// so no send can use a client being closed.
+	mu     sync.RWMutex
+	client *statsd.Client
+	ip     string // the IP the client sends to; "" when not re-resolved
+
+	host, port string // the configured host name, when it is re-resolved
+	stop       context.CancelFunc
+	done       chan struct{}
+	resolveLog *rateLimitedLog
 }
 
 var _ checks.Sink = (*DogStatsD)(nil)
 
-// newStatsdClient is statsd.New, replaceable in tests to simulate an Agent
-// whose DNS name appears late.
-var newStatsdClient = statsd.New
+// Test hooks: statsd.New, to simulate an Agent whose DNS name appears late;
+// the resolver, to simulate an Agent that moves; the default wait.
+var (
+	newStatsdClient = statsd.New
+	lookupHost      = net.DefaultResolver.LookupHost
+	agentWait       = DefaultAgentWait
+)
 
-// Bounds of the backoff between client creation attempts.
+// Bounds of the backoff between client creation attempts, the default
+// bound of the whole start-up wait, and the re-resolution schedule.
 const (
 	dialBackoffMin = 250 * time.Millisecond
 	dialBackoffMax = 10 * time.Second
+	// DefaultAgentWait bounds NewDogStatsD's DNS retries when ctx has no
+	// deadline: a mistyped Agent host must fail start-up, not hang it.
+	DefaultAgentWait  = 30 * time.Second
+	reresolveInterval = time.Minute
+	lookupTimeout     = 2 * time.Second
 )
 
 // NewDogStatsD creates the client for addr ("host:port" for UDP,
-// "unix:///path" for UDS). With UDP, datadog-go resolves the host once,
-// here; under docker compose the Agent's DNS name may not exist yet, so DNS
-// failures are retried with exponential backoff until ctx is done (give ctx
-// a deadline to bound start-up). Other errors (a malformed address) fail at
-// once.
+// "unix:///path" for UDS; "" lets datadog-go read DD_AGENT_HOST or
+// DD_DOGSTATSD_URL). Under docker compose the Agent's DNS name may not
+// exist yet, so DNS failures are retried with exponential backoff until ctx
+// is done, or for DefaultAgentWait when ctx has no deadline. Other errors (a
+// malformed address) fail at once. A UDP host name is re-resolved every
+// minute until Close (see DogStatsD).
 //
 // Client-side aggregation keeps datadog-go's defaults (gauges and counts
 // aggregated over 2s). Its telemetry stays on: it feeds the
 // roachdog_dogstatsd_* self-metrics (and datadog.dogstatsd.client.*
-// metrics, which Datadog does not bill as custom metrics). Client-side
-// origin detection is off: roachdog reports on a remote cluster, so the
-// Agent must not tag CockroachDB's metrics with roachdog's own container.
+// metrics, which Datadog does not bill as custom metrics).
+//
+// Origin detection is off, and DD_ENTITY_ID is removed from the process
+// environment: roachdog reports on a remote cluster, so the Agent must not
+// tag CockroachDB's metrics with roachdog's own pod or container. Turning
+// origin detection off is not enough: datadog-go still reads DD_ENTITY_ID
+// from the environment when a client is created and sends it as
+// dd.internal.entity_id on every datagram, which makes the Agent add the
+// pod's tags (pod name, replica set...: new series, billed, at every
+// rollout). No option turns that off, hence the unset.
 func NewDogStatsD(ctx context.Context, addr, namespace string, tags []string, m *SelfMetrics, logger *slog.Logger) (*DogStatsD, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	if id, ok := os.LookupEnv(ddEntityIDEnv); ok {
+		_ = os.Unsetenv(ddEntityIDEnv)
+		logger.Info("ignoring "+ddEntityIDEnv+": roachdog's metrics describe the CockroachDB cluster, not roachdog's pod",
+			"value", id)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, agentWait)
+		defer cancel()
 	}
 	configured, _ := clientTags(tags)
 	errLog := newRateLimitedLog(logger, time.Minute)
@@ -69,16 +117,23 @@ func NewDogStatsD(ctx context.Context, addr, namespace string, tags []string, m 
 		// statsd.WithNamespace("") would produce a leading ".".
 		opts = append(opts, statsd.WithNamespace(prefix))
 	}
+	d := &DogStatsD{prefix: prefix, m: m, logger: logger, opts: opts,
+		resolveLog: newRateLimitedLog(logger, 10*time.Minute)}
+	d.host, d.port = resolvableHost(addr)
 
 	backoff := dialBackoffMin
 	for attempt := 1; ; attempt++ {
-		client, err := newStatsdClient(addr, opts...)
+		client, ip, err := d.dial(ctx, addr)
 		if err == nil {
 			if attempt > 1 {
 				logger.Info("dogstatsd client ready", "addr", addr, "attempts", attempt)
 			}
+			d.client, d.ip = client, ip
 			m.watchClient(client)
-			return &DogStatsD{client: client, prefix: prefix, m: m}, nil
+			if d.host != "" {
+				d.startReresolve()
+			}
+			return d, nil
 		}
 		var dnsErr *net.DNSError
 		if !errors.As(err, &dnsErr) {
@@ -97,6 +152,125 @@ func NewDogStatsD(ctx context.Context, addr, namespace string, tags []string, m 
 	}
 }
 
+const ddEntityIDEnv = "DD_ENTITY_ID"
+
+// resolvableHost returns the host name and port of a UDP address whose host
+// is a name (not an IP), which DogStatsD resolves itself; empty otherwise
+// (UDS, named pipes, IPs, "" for datadog-go's environment lookup).
+func resolvableHost(addr string) (host, port string) {
+	for _, p := range statsd.AddressPrefixes {
+		if strings.HasPrefix(addr, p) {
+			return "", ""
+		}
+	}
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil || h == "" || net.ParseIP(h) != nil {
+		return "", ""
+	}
+	return h, p
+}
+
+// dial creates a client: for a resolvable host, to the IP it resolves to
+// now (bounded by lookupTimeout), which it returns.
+func (d *DogStatsD) dial(ctx context.Context, addr string) (*statsd.Client, string, error) {
+	if d.host == "" {
+		c, err := newStatsdClient(addr, d.opts...)
+		return c, "", err
+	}
+	ip, err := d.lookup(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := newStatsdClient(net.JoinHostPort(ip, d.port), d.opts...)
+	return c, ip, err
+}
+
+// lookup resolves d.host and picks the address net.ResolveUDPAddr would
+// (the first IPv4 one, else the first).
+func (d *DogStatsD) lookup(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	addrs, err := lookupHost(ctx, d.host)
+	if err != nil {
+		return "", err
+	}
+	return d.pick(addrs)
+}
+
+func (d *DogStatsD) pick(addrs []string) (string, error) {
+	for _, a := range addrs {
+		if ip := net.ParseIP(a); ip != nil && ip.To4() != nil {
+			return a, nil
+		}
+	}
+	if len(addrs) == 0 {
+		return "", &net.DNSError{Err: "no addresses", Name: d.host, IsNotFound: true}
+	}
+	return addrs[0], nil
+}
+
+func (d *DogStatsD) startReresolve() {
+	ctx, cancel := context.WithCancel(context.Background())
+	d.stop, d.done = cancel, make(chan struct{})
+	go func() {
+		defer close(d.done)
+		t := time.NewTicker(reresolveInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				d.reresolve(ctx)
+			}
+		}
+	}()
+}
+
+// reresolve looks the Agent's host name up again and, when the IP the
+// client sends to is no longer among its addresses, swaps in a client for
+// the new one. A failed lookup keeps the current client: a DNS hiccup must
+// not stop the metrics.
+func (d *DogStatsD) reresolve(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	addrs, err := lookupHost(ctx, d.host)
+	if err != nil {
+		d.resolveLog.log("cannot re-resolve the dogstatsd host; still sending to the last address",
+			"host", d.host, "ip", d.currentIP(), "err", err)
+		return
+	}
+	cur := d.currentIP()
+	for _, a := range addrs {
+		if a == cur {
+			return
+		}
+	}
+	ip, err := d.pick(addrs)
+	if err != nil {
+		return
+	}
+	client, err := newStatsdClient(net.JoinHostPort(ip, d.port), d.opts...)
+	if err != nil {
+		d.resolveLog.log("cannot create a dogstatsd client for the new address; still sending to the last one",
+			"host", d.host, "ip", cur, "new_ip", ip, "err", err)
+		return
+	}
+	d.mu.Lock()
+	old := d.client
+	d.client, d.ip = client, ip
+	d.mu.Unlock()
+	_ = old.Close() // flushes what it still held, to the old address
+	d.m.replaceClient(client)
+	d.logger.Info("dogstatsd host moved; sending to its new address", "host", d.host, "old_ip", cur, "ip", ip)
+}
+
+func (d *DogStatsD) currentIP() string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.ip
+}
+
 // Gauge sends a gauge. NaN and infinities are dropped (and counted):
 // Datadog cannot store them.
 func (d *DogStatsD) Gauge(name string, v float64, tags []string) {
@@ -105,6 +279,8 @@ func (d *DogStatsD) Gauge(name string, v float64, tags []string) {
 		return
 	}
 	d.m.sentOne(kindGauge)
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	if err := d.client.Gauge(name, v, tags, 1); err != nil {
 		d.m.sendError()
 	}
@@ -113,6 +289,8 @@ func (d *DogStatsD) Gauge(name string, v float64, tags []string) {
 // Count sends a count (a delta since the last report).
 func (d *DogStatsD) Count(name string, v int64, tags []string) {
 	d.m.sentOne(kindCount)
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	if err := d.client.Count(name, v, tags, 1); err != nil {
 		d.m.sendError()
 	}
@@ -121,6 +299,8 @@ func (d *DogStatsD) Count(name string, v int64, tags []string) {
 // ServiceCheck sends a service check named <namespace>.<name>.
 func (d *DogStatsD) ServiceCheck(name string, st checks.Status, msg string, tags []string) {
 	d.m.sentOne(kindServiceCheck)
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	if err := d.client.ServiceCheck(serviceCheck(d.prefix, name, st, msg, tags)); err != nil {
 		d.m.sendError()
 	}
@@ -129,6 +309,8 @@ func (d *DogStatsD) ServiceCheck(name string, st checks.Status, msg string, tags
 // Event sends an event.
 func (d *DogStatsD) Event(e checks.Event) {
 	d.m.sentOne(kindEvent)
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	if err := d.client.Event(event(e)); err != nil {
 		d.m.sendError()
 	}
@@ -136,10 +318,22 @@ func (d *DogStatsD) Event(e checks.Event) {
 
 // Flush sends everything buffered or aggregated so far; it blocks until
 // written.
-func (d *DogStatsD) Flush() error { return d.client.Flush() }
+func (d *DogStatsD) Flush() error {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.client.Flush()
+}
 
-// Close flushes and closes the client.
-func (d *DogStatsD) Close() error { return d.client.Close() }
+// Close stops the re-resolution, then flushes and closes the client.
+func (d *DogStatsD) Close() error {
+	if d.stop != nil {
+		d.stop()
+		<-d.done
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.client.Close()
+}
 
 func serviceCheck(prefix, name string, st checks.Status, msg string, tags []string) *statsd.ServiceCheck {
 	return &statsd.ServiceCheck{

@@ -16,6 +16,7 @@ import (
 
 	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/internal/dsdtest"
+	"github.com/roachdog/roachdog/internal/testenv"
 )
 
 // TestDogStatsDEndToEnd sends through the real datadog-go client to a UDP
@@ -139,19 +140,32 @@ func withFakeClient(t *testing.T, f func(addr string, opts ...statsd.Option) (*s
 	t.Cleanup(func() { newStatsdClient = orig })
 }
 
+// withResolver replaces the resolver for one test.
+func withResolver(t *testing.T, f func(ctx context.Context, host string) ([]string, error)) {
+	t.Helper()
+	orig := lookupHost
+	lookupHost = f
+	t.Cleanup(func() { lookupHost = orig })
+}
+
+func notFound(host string) error {
+	return &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
 func TestNewDogStatsDRetriesDNS(t *testing.T) {
 	clearDDEnv(t)
 	srv := dsdtest.Listen(t)
+	_, port, _ := net.SplitHostPort(srv.Addr())
 	var calls atomic.Int32
-	withFakeClient(t, func(addr string, opts ...statsd.Option) (*statsd.Client, error) {
+	withResolver(t, func(_ context.Context, host string) ([]string, error) {
 		if calls.Add(1) < 3 {
-			return nil, &net.DNSError{Err: "no such host", Name: "agent", IsNotFound: true}
+			return nil, notFound(host)
 		}
-		return statsd.New(srv.Addr(), opts...)
+		return []string{"127.0.0.1"}, nil
 	})
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	d, err := NewDogStatsD(ctx, "agent:8125", "crdb", nil, nil, nil)
+	d, err := NewDogStatsD(ctx, "agent:"+port, "crdb", nil, nil, nil)
 	if err != nil {
 		t.Fatalf("NewDogStatsD: %v", err)
 	}
@@ -164,11 +178,30 @@ func TestNewDogStatsDRetriesDNS(t *testing.T) {
 	srv.WaitFor(t, 10*time.Second, func(s dsdtest.Snapshot) bool { return len(s.FindMetrics("crdb.up")) == 1 })
 }
 
+// TestNewDogStatsDRetriesClientDNSErrors: a DNS error from datadog-go
+// itself (an address it resolves, e.g. from DD_AGENT_HOST) is retried too.
+func TestNewDogStatsDRetriesClientDNSErrors(t *testing.T) {
+	clearDDEnv(t)
+	srv := dsdtest.Listen(t)
+	var calls atomic.Int32
+	withFakeClient(t, func(addr string, opts ...statsd.Option) (*statsd.Client, error) {
+		if calls.Add(1) < 2 {
+			return nil, notFound("agent")
+		}
+		return statsd.New(srv.Addr(), opts...)
+	})
+	d, err := NewDogStatsD(t.Context(), srv.Addr(), "crdb", nil, nil, nil)
+	if err != nil || calls.Load() != 2 {
+		t.Fatalf("NewDogStatsD: %v after %d attempts", err, calls.Load())
+	}
+	d.Close()
+}
+
 func TestNewDogStatsDGivesUpWithContext(t *testing.T) {
 	var calls atomic.Int32
-	withFakeClient(t, func(string, ...statsd.Option) (*statsd.Client, error) {
+	withResolver(t, func(_ context.Context, host string) ([]string, error) {
 		calls.Add(1)
-		return nil, &net.DNSError{Err: "no such host", Name: "agent", IsNotFound: true}
+		return nil, notFound(host)
 	})
 	ctx, cancel := context.WithTimeout(t.Context(), 600*time.Millisecond)
 	defer cancel()
@@ -180,9 +213,166 @@ func TestNewDogStatsDGivesUpWithContext(t *testing.T) {
 	if !errors.As(err, &dnsErr) || !strings.Contains(err.Error(), `"agent:8125"`) || !strings.Contains(err.Error(), "deadline exceeded") {
 		t.Errorf("error %q should name the address, the DNS failure and the deadline", err)
 	}
+	if strings.Count(err.Error(), "dogstatsd client for") != 1 {
+		t.Errorf("error %q repeats its prefix", err)
+	}
 	if calls.Load() < 2 {
 		t.Errorf("%d attempts; it should have retried", calls.Load())
 	}
+}
+
+// TestNewDogStatsDBoundedWithoutDeadline: a mistyped Agent host must fail
+// start-up rather than hang it, even when the caller gives no deadline.
+func TestNewDogStatsDBoundedWithoutDeadline(t *testing.T) {
+	withResolver(t, func(_ context.Context, host string) ([]string, error) { return nil, notFound(host) })
+	orig := agentWait
+	agentWait = 300 * time.Millisecond
+	t.Cleanup(func() { agentWait = orig })
+	var err error
+	runBounded(t, 20*time.Second, "NewDogStatsD", func() {
+		_, err = NewDogStatsD(context.Background(), "agnet:8125", "crdb", nil, nil, nil)
+	})
+	if err == nil || !strings.Contains(err.Error(), "gave up") {
+		t.Errorf("NewDogStatsD = %v, want it to give up", err)
+	}
+}
+
+// TestDogStatsDIgnoresEntityID: with DD_ENTITY_ID set (the Kubernetes
+// downward API pattern), datadog-go would tag every datagram with
+// dd.internal.entity_id, and the Agent would add roachdog's own pod tags to
+// CockroachDB's metrics. It must not reach the wire.
+func TestDogStatsDIgnoresEntityID(t *testing.T) {
+	clearDDEnv(t)
+	t.Setenv("DD_ENTITY_ID", "0b2f6a3c-pod-uid")
+	srv := dsdtest.Listen(t)
+	d, err := NewDogStatsD(t.Context(), srv.Addr(), "crdb", []string{"env:ci"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	d.Gauge("up", 1, []string{"node_id:1"})
+	d.ServiceCheck("node.can_scrape", checks.OK, "", nil)
+	d.Flush()
+	snap := srv.WaitFor(t, 10*time.Second, func(s dsdtest.Snapshot) bool {
+		return len(s.FindMetrics("crdb.up")) == 1 && len(s.ServiceChecks) == 1
+	})
+	for _, line := range snap.Lines {
+		if strings.Contains(line, "entity_id") || strings.Contains(line, "pod-uid") {
+			t.Errorf("entity id on the wire: %s", line)
+		}
+	}
+	if got := snap.FindMetrics("crdb.up")[0].Tags; !reflect.DeepEqual(got, []string{"env:ci", "node_id:1"}) {
+		t.Errorf("tags %v", got)
+	}
+}
+
+// udpListener is a raw DogStatsD listener on ip:port, for an Agent that
+// moves to another IP on the same port.
+func udpListener(t *testing.T, addr string) (net.PacketConn, <-chan string) {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		testenv.SkipOrFail(t, "cannot listen on "+addr+": "+err.Error())
+	}
+	lines := make(chan string, 1024)
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			n, _, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			for _, l := range strings.Split(string(buf[:n]), "\n") {
+				if l != "" && !strings.HasPrefix(l, "datadog.dogstatsd.client.") {
+					select {
+					case lines <- l:
+					default:
+					}
+				}
+			}
+		}
+	}()
+	t.Cleanup(func() { pc.Close() })
+	return pc, lines
+}
+
+// packetsSent reads roachdog_dogstatsd_packets_sent_total.
+func packetsSent(t *testing.T, m *SelfMetrics) float64 {
+	t.Helper()
+	mfs, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "roachdog_dogstatsd_packets_sent_total" {
+			return mf.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatal("no roachdog_dogstatsd_packets_sent_total")
+	return 0
+}
+
+func waitLine(t *testing.T, lines <-chan string, prefix string) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case l := <-lines:
+			if strings.HasPrefix(l, prefix) {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no %q received within 10s", prefix)
+		}
+	}
+}
+
+// TestDogStatsDFollowsAgentIP: datadog-go resolves a UDP host once; when the
+// Agent's name moves to another IP (container recreated), the sink must
+// follow it, and keep sending to the last address while DNS fails.
+func TestDogStatsDFollowsAgentIP(t *testing.T) {
+	clearDDEnv(t)
+	first, lines1 := udpListener(t, "127.0.0.1:0")
+	_, port, _ := net.SplitHostPort(first.LocalAddr().String())
+	_, lines2 := udpListener(t, "127.0.0.2:"+port)
+	var ip atomic.Value
+	ip.Store("127.0.0.1")
+	withResolver(t, func(_ context.Context, host string) ([]string, error) {
+		if host != "agent" {
+			return nil, notFound(host)
+		}
+		s := ip.Load().(string)
+		if s == "" {
+			return nil, &net.DNSError{Err: "server misbehaving", Name: host, IsTemporary: true}
+		}
+		return []string{"fd00::7", s}, nil
+	})
+	m := NewSelfMetrics("t", "c")
+	d, err := NewDogStatsD(t.Context(), "agent:"+port, "crdb", nil, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	d.Gauge("before", 1, nil)
+	d.Flush()
+	waitLine(t, lines1, "crdb.before:1|g")
+	sentBefore := packetsSent(t, m)
+
+	ip.Store("127.0.0.2")
+	d.reresolve(t.Context())
+	d.Gauge("after", 1, nil)
+	d.Flush()
+	waitLine(t, lines2, "crdb.after:1|g")
+	if got := packetsSent(t, m); got < sentBefore+1 {
+		t.Errorf("packets sent went from %v to %v across the swap: the old client's count was lost", sentBefore, got)
+	}
+
+	// DNS fails: keep the last address.
+	ip.Store("")
+	d.reresolve(t.Context())
+	d.Gauge("still", 1, nil)
+	d.Flush()
+	waitLine(t, lines2, "crdb.still:1|g")
 }
 
 func TestNewDogStatsDPermanentError(t *testing.T) {

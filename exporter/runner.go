@@ -22,7 +22,9 @@ type Job struct {
 	// Interval between cycle starts; 15s (the Agent's default
 	// min_collection_interval) when not positive.
 	Interval time.Duration
-	// Timeout bounds one cycle; Interval when not positive.
+	// Timeout bounds one cycle; Interval when not positive. Give it less
+	// than Interval: a cycle that uses the whole interval ends just after
+	// the next tick, which finds it still running and is skipped.
 	Timeout time.Duration
 }
 
@@ -30,13 +32,18 @@ type Job struct {
 type Instance struct {
 	Cluster string
 	// Source gives the node list; asked before each cycle of each job, so it
-	// must be cheap (discovery caches). Nil means no nodes.
+	// must answer at once (discovery serves its cache and refreshes in the
+	// background). Nil means no nodes. A failed listing does not stop the
+	// checks: they run on whatever list came back, possibly empty (SQL
+	// checks need no node; vars then reports zero targets).
 	Source cluster.Source
 	HTTP   *http.Client
 	// Sink receives what the checks report, already wrapped WithTags
 	// (cluster:<name> and the instance's tags).
-	Sink   checks.Sink
-	Jobs   []Job
+	Sink checks.Sink
+	Jobs []Job
+	// Logger is the instance's; the runner adds the cluster and check
+	// attributes itself, so it must not carry them already.
 	Logger *slog.Logger
 	// SQL is the cluster's connection pool, nil when no sql_url is set.
 	SQL *cluster.DB
@@ -60,8 +67,16 @@ type Runner struct {
 	abandonAfter time.Duration
 }
 
+// instance is an Instance with the runner's state for it.
+type instance struct {
+	Instance
+	// listFailing is set while the node list cannot be refreshed, so that
+	// the failure is logged once per streak, not by every job every cycle.
+	listFailing atomic.Bool
+}
+
 type job struct {
-	inst     *Instance
+	inst     *instance
 	check    checks.Check
 	name     string
 	interval time.Duration
@@ -81,8 +96,7 @@ func NewRunner(instances []Instance, m *SelfMetrics, logger *slog.Logger) *Runne
 	}
 	r := &Runner{m: m, logger: logger, abandonAfter: defaultAbandonAfter}
 	for i := range instances {
-		inst := &Instance{}
-		*inst = instances[i] // our own copy: the caller may reuse its slice
+		inst := &instance{Instance: instances[i]} // our own copy: the caller may reuse its slice
 		instLogger := inst.Logger
 		if instLogger == nil {
 			instLogger = logger
@@ -230,14 +244,12 @@ func (r *Runner) cycle(parent context.Context, j *job) (err error) {
 
 	var nodes []cluster.Node
 	if j.inst.Source != nil {
-		var nerr error
-		nodes, nerr = j.inst.Source.Nodes(ctx)
-		if nerr != nil {
-			if len(nodes) == 0 {
-				return fmt.Errorf("cluster %q check %q: list nodes: %w", j.inst.Cluster, j.name, nerr)
-			}
-			j.logger.Warn("node list refresh failed, using the last known list", "nodes", len(nodes), "err", nerr)
-		}
+		nodes = r.listNodes(ctx, j)
+	}
+	if err := ctx.Err(); err != nil {
+		// A check run with a context already done would report every node
+		// down (vars) for want of time, not because of the cluster.
+		return fmt.Errorf("cluster %q check %q: no time left to run after listing nodes: %w", j.inst.Cluster, j.name, context.Cause(ctx))
 	}
 	target := &checks.Target{
 		Cluster: j.inst.Cluster,
@@ -259,6 +271,26 @@ func (r *Runner) cycle(parent context.Context, j *job) (err error) {
 		return fmt.Errorf("cluster %q check %q: %w", j.inst.Cluster, j.name, err)
 	}
 	return nil
+}
+
+// listNodes asks the instance's source for the node list. A failure is not
+// the check's: it runs on the list that came back (the last known one, the
+// seeds, or none), and the failure is logged once per streak per instance
+// (the source logs its own details).
+func (r *Runner) listNodes(ctx context.Context, j *job) []cluster.Node {
+	nodes, err := j.inst.Source.Nodes(ctx)
+	switch {
+	case err == nil:
+		if j.inst.listFailing.CompareAndSwap(true, false) {
+			j.logger.Info("node list available again", "nodes", len(nodes))
+		}
+	case j.inst.listFailing.CompareAndSwap(false, true):
+		j.logger.Warn("node list refresh failed; checks run on the last known list until it recovers",
+			"nodes", len(nodes), "err", err)
+	default:
+		j.logger.Debug("node list refresh still failing", "nodes", len(nodes), "err", err)
+	}
+	return nodes
 }
 
 // runCheck calls Check.Run in its own goroutine so that a panic is

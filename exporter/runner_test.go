@@ -214,16 +214,110 @@ func TestRunOnceSourceErrors(t *testing.T) {
 	if err := r.RunOnce(t.Context()); err != nil || len(got) != 2 {
 		t.Errorf("with a stale list: err %v, nodes %v; want the check to run on the last known list", err, got)
 	}
+}
 
+// TestRunOnceWithoutNodes: a node list that cannot be read, with no list
+// known at all (discovery with SQL down at start-up), does not stop the
+// checks: SQL checks need no node and must report that SQL is down, and
+// vars reports zero targets.
+func TestRunOnceWithoutNodes(t *testing.T) {
 	none := sourceFunc(func(context.Context) ([]cluster.Node, error) { return nil, errors.New("no sql") })
-	c2 := check("vars", nil)
-	r = NewRunner([]Instance{{Cluster: "c", Source: none, Sink: &sinktest.Recorder{}, Jobs: []Job{{Check: c2}}}}, nil, nil)
-	err := r.RunOnce(t.Context())
-	if err == nil || !strings.Contains(err.Error(), `cluster "c" check "vars": list nodes: no sql`) || c2.calls.Load() != 0 {
-		t.Errorf("without nodes: err %v, %d calls; want a failure and no run", err, c2.calls.Load())
+	var ran atomic.Bool
+	sqlCheck := check("liveness", func(_ context.Context, tg *checks.Target, s checks.Sink) error {
+		ran.Store(true)
+		if len(tg.Nodes) != 0 {
+			t.Errorf("nodes %v, want none", tg.Nodes)
+		}
+		s.ServiceCheck("sql.can_query", checks.Critical, "down", nil)
+		return nil
+	})
+	rec := &sinktest.Recorder{}
+	r := NewRunner([]Instance{{Cluster: "c", Source: none, Sink: rec, Jobs: []Job{{Check: sqlCheck}}}}, nil, nil)
+	if err := r.RunOnce(t.Context()); err != nil || !ran.Load() {
+		t.Fatalf("RunOnce: err %v, check ran %v; want the check run without nodes", err, ran.Load())
+	}
+	if p := rec.One(t, "sql.can_query"); p.Status != checks.Critical {
+		t.Errorf("sql.can_query %v", p.Status)
 	}
 	if !r.Ready() {
-		t.Error("a failed cycle still counts for readiness")
+		t.Error("not ready after the cycle")
+	}
+}
+
+// TestNodeListFailureLoggedOncePerStreak: every job of every cycle asks for
+// the node list; while it fails, the failure is logged at warn once, not by
+// every job every cycle (the source logs its own details), and its recovery
+// once.
+func TestNodeListFailureLoggedOncePerStreak(t *testing.T) {
+	var failing atomic.Bool
+	failing.Store(true)
+	src := sourceFunc(func(context.Context) ([]cluster.Node, error) {
+		if failing.Load() {
+			return twoNodes, errors.New("SQL down")
+		}
+		return twoNodes, nil
+	})
+	logs := &syncBuffer{}
+	r := NewRunner([]Instance{{Cluster: "c", Source: src, Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs),
+		Jobs: []Job{{Check: check("vars", nil)}, {Check: check("liveness", nil)}}}}, nil, nil)
+	for range 3 {
+		if err := r.RunOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := strings.Count(logs.String(), "level=WARN msg=\"node list refresh failed"); n != 1 {
+		t.Errorf("%d warnings over 3 cycles of 2 jobs, want 1:\n%s", n, logs)
+	}
+	failing.Store(false)
+	r.RunOnce(t.Context())
+	if n := strings.Count(logs.String(), "node list available again"); n != 1 {
+		t.Errorf("recovery logged %d times, want 1:\n%s", n, logs)
+	}
+	failing.Store(true)
+	r.RunOnce(t.Context())
+	if n := strings.Count(logs.String(), "level=WARN msg=\"node list refresh failed"); n != 2 {
+		t.Errorf("a new failure streak should warn again: %d warnings", n)
+	}
+}
+
+// TestNoCheckWithoutTime: a source that used the whole cycle budget leaves
+// no time to run the check; running it anyway would report every node down
+// for want of time.
+func TestNoCheckWithoutTime(t *testing.T) {
+	slowSource := sourceFunc(func(ctx context.Context) ([]cluster.Node, error) {
+		<-ctx.Done()
+		return twoNodes, ctx.Err()
+	})
+	c := check("vars", nil)
+	r := NewRunner([]Instance{{Cluster: "c", Source: slowSource, Sink: &sinktest.Recorder{},
+		Jobs: []Job{{Check: c, Interval: time.Hour, Timeout: 50 * time.Millisecond}}}}, nil, nil)
+	var err error
+	runBounded(t, 10*time.Second, "RunOnce", func() { err = r.RunOnce(t.Context()) })
+	if c.calls.Load() != 0 {
+		t.Error("the check ran with its context already done")
+	}
+	if err == nil || !strings.Contains(err.Error(), "no time left") || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("RunOnce = %v, want a timeout saying no time was left", err)
+	}
+}
+
+// TestLogsNameClusterOnce: the instance's logger is scoped by the runner;
+// every line names the cluster and the check exactly once.
+func TestLogsNameClusterOnce(t *testing.T) {
+	logs := &syncBuffer{}
+	c := check("vars", func(_ context.Context, tg *checks.Target, _ checks.Sink) error {
+		tg.Log().Info("hello")
+		return nil
+	})
+	r := NewRunner([]Instance{{Cluster: "prod", Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs),
+		Jobs: []Job{{Check: c}}}}, nil, nil)
+	if err := r.RunOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		if strings.Count(line, "cluster=prod") != 1 || strings.Count(line, "check=vars") != 1 {
+			t.Errorf("log line should name cluster and check once: %s", line)
+		}
 	}
 }
 

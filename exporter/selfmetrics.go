@@ -3,6 +3,7 @@ package exporter
 import (
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/DataDog/datadog-go/v5/statsd"
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,7 +28,20 @@ type SelfMetrics struct {
 	dropped       prometheus.Counter
 
 	dsd *telemetryCollector
+
+	// now is the clock for forgetting node series; tests replace it.
+	now func() time.Time
+	// nodeMu guards nodeSeen and lastPrune.
+	nodeMu    sync.Mutex
+	nodeSeen  map[[3]string]time.Time // cluster, check, node → last error
+	lastPrune time.Time
 }
+
+// nodeErrorsTTL is how long a node's error series stays without a new
+// error: nodes come and go (discovery), and a series per node that ever
+// failed would otherwise grow without bound. An hour outlasts the usual
+// rate() and alert windows.
+const nodeErrorsTTL = time.Hour
 
 // Kinds of submissions counted in roachdog_sent_total.
 const (
@@ -69,7 +83,7 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 		}, []string{"cluster", "check"}),
 		nodeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "roachdog_node_errors_total",
-			Help: "Per-node failures reported by checks (one node unreachable, one bad payload).",
+			Help: "Per-node failures reported by checks (one node unreachable, one bad payload). A node's series is dropped after an hour without errors.",
 		}, []string{"cluster", "check", "node"}),
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "roachdog_last_success_timestamp_seconds",
@@ -87,7 +101,9 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 			Name: "roachdog_dropped_values_total",
 			Help: "Gauge values not sent because they were NaN or infinite, which Datadog cannot store.",
 		}),
-		dsd: newTelemetryCollector(),
+		dsd:      newTelemetryCollector(),
+		now:      time.Now,
+		nodeSeen: map[[3]string]time.Time{},
 	}
 	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "roachdog_build_info",
@@ -125,6 +141,7 @@ func (m *SelfMetrics) observeCycle(cluster, check string, seconds float64, ok bo
 	if m == nil {
 		return
 	}
+	m.forgetNodes()
 	m.checkDuration.WithLabelValues(cluster, check).Observe(seconds)
 	if ok {
 		m.checkRuns.WithLabelValues(cluster, check, resultOK).Inc()
@@ -142,8 +159,30 @@ func (m *SelfMetrics) skipped(cluster, check string) {
 }
 
 func (m *SelfMetrics) nodeError(cluster, check, node string) {
-	if m != nil {
-		m.nodeErrors.WithLabelValues(cluster, check, node).Inc()
+	if m == nil {
+		return
+	}
+	m.nodeMu.Lock()
+	m.nodeSeen[[3]string{cluster, check, node}] = m.now()
+	m.nodeErrors.WithLabelValues(cluster, check, node).Inc()
+	m.nodeMu.Unlock()
+}
+
+// forgetNodes drops the error series of nodes without an error for
+// nodeErrorsTTL; it does the work at most once a minute.
+func (m *SelfMetrics) forgetNodes() {
+	m.nodeMu.Lock()
+	defer m.nodeMu.Unlock()
+	now := m.now()
+	if now.Sub(m.lastPrune) < time.Minute {
+		return
+	}
+	m.lastPrune = now
+	for k, seen := range m.nodeSeen {
+		if now.Sub(seen) > nodeErrorsTTL {
+			m.nodeErrors.DeleteLabelValues(k[0], k[1], k[2])
+			delete(m.nodeSeen, k)
+		}
 	}
 }
 
@@ -173,6 +212,15 @@ func (m *SelfMetrics) watchClient(c telemetrySource) {
 	}
 }
 
+// replaceClient exposes the telemetry of a client that replaced the one
+// watched so far (closed by now), whose final counts are kept so that the
+// counters never go down.
+func (m *SelfMetrics) replaceClient(c telemetrySource) {
+	if m != nil {
+		m.dsd.replace(c)
+	}
+}
+
 type telemetrySource interface{ GetTelemetry() statsd.Telemetry }
 
 // telemetryCollector reads datadog-go's own counters at scrape time. They
@@ -183,6 +231,8 @@ type telemetrySource interface{ GetTelemetry() statsd.Telemetry }
 type telemetryCollector struct {
 	mu  sync.Mutex
 	src telemetrySource
+	// base holds the final counts of the clients replaced so far.
+	base statsd.Telemetry
 
 	packetsSent, packetsDropped, bytesSent, bytesDropped *prometheus.Desc
 }
@@ -207,6 +257,21 @@ func (c *telemetryCollector) set(src telemetrySource) {
 	c.src = src
 }
 
+func (c *telemetryCollector) replace(src telemetrySource) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.src != nil {
+		t := c.src.GetTelemetry()
+		c.base.TotalPayloadsSent += t.TotalPayloadsSent
+		c.base.TotalPayloadsDroppedQueueFull += t.TotalPayloadsDroppedQueueFull
+		c.base.TotalPayloadsDroppedWriter += t.TotalPayloadsDroppedWriter
+		c.base.TotalBytesSent += t.TotalBytesSent
+		c.base.TotalBytesDroppedQueueFull += t.TotalBytesDroppedQueueFull
+		c.base.TotalBytesDroppedWriter += t.TotalBytesDroppedWriter
+	}
+	c.src = src
+}
+
 func (c *telemetryCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.packetsSent
 	ch <- c.packetsDropped
@@ -216,19 +281,22 @@ func (c *telemetryCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c *telemetryCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
-	src := c.src
-	c.mu.Unlock()
+	src, b := c.src, c.base
 	if src == nil {
+		c.mu.Unlock()
 		return // no client yet (dry run, or before the Agent resolved)
 	}
+	// Read under the lock: a replace in between would count the old
+	// client twice.
 	t := src.GetTelemetry()
+	c.mu.Unlock()
 	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
 	}
-	counter(c.packetsSent, t.TotalPayloadsSent)
-	counter(c.packetsDropped, t.TotalPayloadsDroppedQueueFull, "queue")
-	counter(c.packetsDropped, t.TotalPayloadsDroppedWriter, "writer")
-	counter(c.bytesSent, t.TotalBytesSent)
-	counter(c.bytesDropped, t.TotalBytesDroppedQueueFull, "queue")
-	counter(c.bytesDropped, t.TotalBytesDroppedWriter, "writer")
+	counter(c.packetsSent, b.TotalPayloadsSent+t.TotalPayloadsSent)
+	counter(c.packetsDropped, b.TotalPayloadsDroppedQueueFull+t.TotalPayloadsDroppedQueueFull, "queue")
+	counter(c.packetsDropped, b.TotalPayloadsDroppedWriter+t.TotalPayloadsDroppedWriter, "writer")
+	counter(c.bytesSent, b.TotalBytesSent+t.TotalBytesSent)
+	counter(c.bytesDropped, b.TotalBytesDroppedQueueFull+t.TotalBytesDroppedQueueFull, "queue")
+	counter(c.bytesDropped, b.TotalBytesDroppedWriter+t.TotalBytesDroppedWriter, "writer")
 }

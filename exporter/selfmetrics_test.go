@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/DataDog/datadog-go/v5/statsd"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -55,7 +56,7 @@ roachdog_check_errors_total{check="vars",cluster="test"} 1
 # HELP roachdog_check_skipped_total Check cycles skipped because the previous cycle was still running.
 # TYPE roachdog_check_skipped_total counter
 roachdog_check_skipped_total{check="vars",cluster="test"} 1
-# HELP roachdog_node_errors_total Per-node failures reported by checks (one node unreachable, one bad payload).
+# HELP roachdog_node_errors_total Per-node failures reported by checks (one node unreachable, one bad payload). A node's series is dropped after an hour without errors.
 # TYPE roachdog_node_errors_total counter
 roachdog_node_errors_total{check="vars",cluster="test",node="1"} 1
 # HELP roachdog_last_success_timestamp_seconds Unix time of the end of the last successful cycle of each check.
@@ -96,4 +97,35 @@ roachdog_dogstatsd_bytes_sent_total 300
 func TestSelfMetricsNil(t *testing.T) {
 	var m *SelfMetrics
 	exercise(m) // must not panic: nil records nothing
+}
+
+// TestNodeErrorSeriesForgotten: nodes come and go with discovery; the error
+// series of a node without errors for an hour is dropped, so their number
+// stays bounded. A node still failing keeps its series.
+func TestNodeErrorSeriesForgotten(t *testing.T) {
+	m := NewSelfMetrics("v", "c")
+	now := time.Unix(1700000000, 0)
+	m.now = func() time.Time { return now }
+	m.nodeError("prod", "vars", "gone:8080")
+	m.nodeError("prod", "vars", "flaky:8080")
+	count := func() int {
+		n, err := testutil.GatherAndCount(m.Registry(), "roachdog_node_errors_total")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for range 70 { // a cycle a minute for 70 minutes; flaky fails every 10
+		now = now.Add(time.Minute)
+		if now.Unix()/60%10 == 0 {
+			m.nodeError("prod", "vars", "flaky:8080")
+		}
+		m.observeCycle("prod", "vars", 0.1, true, float64(now.Unix()))
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("%d node error series after 70 minutes, want 1 (the node still failing)", n)
+	}
+	if got := testutil.ToFloat64(m.nodeErrors.WithLabelValues("prod", "vars", "flaky:8080")); got < 7 {
+		t.Errorf("the failing node's counter was reset: %v", got)
+	}
 }

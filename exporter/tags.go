@@ -42,9 +42,9 @@ func (t *tagged) Event(e checks.Event) {
 
 // ddEnvTags mirrors datadog-go's ddEnvTagsMapping (statsdex.go): the client
 // appends these to its global tags, in this order, whenever the variable is
-// set.
+// set. The mapping's first entry, DD_ENTITY_ID, is left out: NewDogStatsD
+// removes that variable (see there), so the client never sends it.
 var ddEnvTags = []struct{ env, tag string }{
-	{"DD_ENTITY_ID", "dd.internal.entity_id"},
 	{"DD_ENV", "env"},
 	{"DD_SERVICE", "service"},
 	{"DD_VERSION", "version"},

@@ -14,7 +14,7 @@ import (
 // Text is the --dry-run sink: it writes every submission as the DogStatsD
 // line datadog-go would put on the wire for the DogStatsD sink with the
 // same namespace and tags (same prefixing, global tags first, then the
-// client's DD_ENV/DD_SERVICE/DD_VERSION/DD_ENTITY_ID tags, then the call's
+// client's DD_ENV/DD_SERVICE/DD_VERSION tags, then the call's
 // tags), one per line. Unlike the real client it does not aggregate: each
 // call is one line. Safe for concurrent use.
 type Text struct {

@@ -116,3 +116,70 @@ func newHangingNode(t *testing.T, release chan struct{}) string {
 	}))
 	return srv
 }
+
+// TestProcessSIGTERMDuringStartup: while start-up waits for the Agent's DNS
+// name (here one that never resolves), /healthz already answers, and SIGTERM
+// is a clean stop: exit status 0, no error line.
+func TestProcessSIGTERMDuringStartup(t *testing.T) {
+	listen := freeAddr(t)
+	cfg := writeConfig(t, fmt.Sprintf(`init_config:
+  dogstatsd_url: udp://roachdog-no-such-agent.invalid:8125
+  listen_address: %s
+instances:
+  - cluster: proc
+    status_urls: [http://127.0.0.1:1]
+`, listen))
+	cmd := exec.Command(os.Args[0], "run", "--config", cfg)
+	cmd.Env = append(os.Environ(), "ROACHDOG_TEST_AS_MAIN=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + listen + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("exited (%v) before serving /healthz; stderr:\n%s", err, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/healthz not served within 20s while waiting for the Agent; stderr:\n%s", stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	resp, err := http.Get("http://" + listen + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/readyz = %d before any cycle, want 503", resp.StatusCode)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM during start-up: %v; stderr:\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("still running 15s after SIGTERM; stderr:\n%s", stderr.String())
+	}
+	if strings.Contains(stderr.String(), "roachdog run:") {
+		t.Errorf("an error was printed for a requested stop:\n%s", stderr.String())
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/roachdog/roachdog/checks"
@@ -27,6 +28,25 @@ const defaultConfig = "conf.d/roachdog.d/conf.yaml"
 // shutdownGrace bounds how long roachdog waits, after SIGTERM, for the cycle
 // in flight and the final flush.
 const shutdownGrace = 5 * time.Second
+
+// How long start-up waits for the Agent's DNS name to resolve (docker compose
+// starts roachdog and the Agent together): long enough for the Agent's
+// container to come up, short enough that a mistyped host fails start-up
+// visibly rather than hanging it. --once has no time to wait.
+const (
+	agentWait     = exporter.DefaultAgentWait
+	agentWaitOnce = 5 * time.Second
+)
+
+// cycleShare is the part of its interval a cycle may use: a cycle that uses
+// its whole interval ends just after the next tick, which is then skipped,
+// and the check runs at half its rate whenever a node is slow.
+const cycleShare = 0.8
+
+// cycleTimeout is the deadline of a cycle run every interval.
+func cycleTimeout(interval time.Duration) time.Duration {
+	return time.Duration(float64(interval) * cycleShare)
+}
 
 type runFlags struct {
 	config    string
@@ -71,15 +91,55 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	v, c := buildVersion()
 	self := exporter.NewSelfMetrics(v, c)
 
+	// The self-metrics server comes first: /healthz answers while start-up
+	// waits for the Agent, and /readyz says not ready until the runner has
+	// completed a cycle of every check.
+	var runner atomic.Pointer[exporter.Runner]
+	ready := func() bool {
+		r := runner.Load()
+		return r != nil && r.Ready()
+	}
+	var srv *http.Server
+	if addr := cfg.Init.ListenAddress; addr != "" && addr != "off" && !f.dryRun && !f.once {
+		srv = exporter.NewHTTPServer(addr, self, ready, logger)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("listen on %s (init_config.listen_address): %w", addr, err)
+		}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				logger.Error("self-metrics server stopped", "addr", addr, "err", err)
+			}
+		}()
+		logger.Info("serving /metrics, /healthz, /readyz", "addr", ln.Addr().String())
+		defer func() {
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+			defer cancel()
+			_ = srv.Shutdown(shutdownCtx)
+		}()
+	}
+
 	var sink checks.Sink
 	var flush func() error
 	if f.dryRun {
 		sink = exporter.NewText(stdout, cfg.Init.Namespace, cfg.Init.Tags)
 		flush = func() error { return nil }
 	} else {
-		d, err := exporter.NewDogStatsD(ctx, cfg.Init.DogStatsDAddr, cfg.Init.Namespace, cfg.Init.Tags, self, logger)
+		wait := agentWait
+		if f.once {
+			wait = agentWaitOnce
+		}
+		dctx, cancel := context.WithTimeout(ctx, wait)
+		d, err := exporter.NewDogStatsD(dctx, cfg.Init.DogStatsDAddr, cfg.Init.Namespace, cfg.Init.Tags, self, logger)
+		cancel()
 		if err != nil {
-			return fmt.Errorf("dogstatsd client for %s: %w", cfg.Init.DogStatsDAddr, err)
+			if ctx.Err() != nil {
+				// SIGTERM while waiting for the Agent: a requested stop,
+				// not a failure.
+				logger.Info("stopped during start-up, before the DogStatsD client was ready")
+				return nil
+			}
+			return err // names the address already
 		}
 		sink = d
 		flush = d.Close
@@ -91,42 +151,22 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer closeAll()
-	runner := exporter.NewRunner(instances, self, logger)
+	r := exporter.NewRunner(instances, self, logger)
+	runner.Store(r)
 
 	if f.once {
-		runErr := runner.RunOnce(ctx)
+		runErr := r.RunOnce(ctx)
 		if err := flush(); err != nil {
 			runErr = errors.Join(runErr, fmt.Errorf("flush: %w", err))
 		}
 		return runErr
 	}
-
-	var srv *http.Server
-	if addr := cfg.Init.ListenAddress; addr != "" && addr != "off" && !f.dryRun {
-		srv = exporter.NewHTTPServer(addr, self, runner.Ready, logger)
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			_ = flush()
-			return fmt.Errorf("listen on %s (init_config.listen_address): %w", addr, err)
-		}
-		go func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				logger.Error("self-metrics server stopped", "addr", addr, "err", err)
-			}
-		}()
-		logger.Info("serving /metrics, /healthz, /readyz", "addr", ln.Addr().String())
-	}
 	logger.Info("roachdog started", "version", v, "clusters", len(instances), "dogstatsd", cfg.Init.DogStatsDAddr, "dry_run", f.dryRun)
 
 	// Run returns once ctx is cancelled (SIGTERM/SIGINT) and the cycles in
 	// flight have stopped.
-	runErr := runner.Run(ctx)
+	runErr := r.Run(ctx)
 	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	if srv != nil {
-		_ = srv.Shutdown(shutdownCtx)
-	}
 	if err := flush(); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("flush: %w", err))
 	}
@@ -167,12 +207,15 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 			closers = append(closers, db.Close)
 		}
 		if in.Discover && db != nil { // config guarantees sql_url with discover
-			source = cluster.NewDiscovery(db, cluster.DiscoveryOptions{
+			d := cluster.NewDiscovery(db, cluster.DiscoveryOptions{
 				Scheme:          in.Discovery.Scheme,
 				HTTPPort:        in.Discovery.HTTPPort,
 				RefreshInterval: in.Discovery.RefreshInterval,
 				Seeds:           in.StatusURLs,
 			}, log)
+			// Before db.Close: a refresh in flight uses the pool.
+			closers = append([]func(){d.Close}, closers...)
+			source = d
 		}
 		jobs, err := buildJobs(in)
 		if err != nil {
@@ -195,7 +238,7 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 			HTTP:    httpClient,
 			Sink:    exporter.WithTags(sink, tags...),
 			Jobs:    jobs,
-			Logger:  log,
+			Logger:  logger, // the runner adds the cluster and the check
 			SQL:     db,
 			API:     api,
 		})
@@ -205,7 +248,8 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 
 // buildJobs turns the instance's check settings into scheduled checks.
 // Each check gets its own interval and a cycle deadline (its timeout): a
-// cycle never outlives its slot.
+// cycle never outlives its slot, and leaves a fifth of it free (see
+// cycleShare).
 func buildJobs(in config.Instance) ([]exporter.Job, error) {
 	var jobs []exporter.Job
 	add := func(name string, enabled bool, interval, timeout time.Duration, build func() (checks.Check, error)) error {
@@ -216,21 +260,20 @@ func buildJobs(in config.Instance) ([]exporter.Job, error) {
 		if err != nil {
 			return fmt.Errorf("%s check: %w", name, err)
 		}
+		if limit := cycleTimeout(interval); limit > 0 && timeout > limit {
+			timeout = limit
+		}
 		jobs = append(jobs, exporter.Job{Check: c, Interval: interval, Timeout: timeout})
 		return nil
 	}
 	v := in.Checks.Vars
-	// The vars check bounds each node by its own timeout; the cycle may use
-	// the whole interval.
-	if err := add("vars", v.Enabled, v.Interval, v.Interval, func() (checks.Check, error) {
-		return checks.NewVars(checks.VarsOptions{
-			Timeout:         v.Timeout,
-			MaxPayloadBytes: v.MaxPayloadBytes,
-			MaxConcurrent:   v.MaxConcurrentScrapes,
-			Include:         v.Include,
-			Exclude:         v.Exclude,
-			Quantiles:       v.Quantiles,
-		})
+	// The vars check bounds each node by its own timeout, never longer than
+	// the cycle (a node scrape started with the cycle must be able to time
+	// out within it); the cycle leaves a fifth of the interval free so that
+	// a slow cycle does not make the next tick skip.
+	varsCycle := cycleTimeout(v.Interval)
+	if err := add("vars", v.Enabled, v.Interval, varsCycle, func() (checks.Check, error) {
+		return checks.NewVars(varsOptions(v, varsCycle))
 	}); err != nil {
 		return nil, err
 	}
@@ -248,13 +291,14 @@ func buildJobs(in config.Instance) ([]exporter.Job, error) {
 	}
 	j := in.Checks.Jobs
 	if err := add("jobs", j.Enabled, j.Interval, j.Timeout, func() (checks.Check, error) {
-		return checks.NewJobs(checks.JobsOptions{Window: j.Window})
+		return checks.NewJobs(checks.JobsOptions{Window: j.Window, EventExcludeTypes: j.EventExcludeTypes})
 	}); err != nil {
 		return nil, err
 	}
 	tt := in.Checks.TTL
 	if err := add("ttl", tt.Enabled, tt.Interval, tt.Timeout, func() (checks.Check, error) {
-		return checks.NewTTL(checks.TTLOptions{RowQueries: tt.RowQueries, RowLimit: tt.RowLimit})
+		return checks.NewTTL(checks.TTLOptions{RowQueries: tt.RowQueries, RowLimit: tt.RowLimit,
+			RowQueryTimeout: tt.RowQueryTimeout, Rediscover: tt.RediscoverInterval, NoSchedules: !tt.Schedules})
 	}); err != nil {
 		return nil, err
 	}
@@ -286,6 +330,23 @@ func buildJobs(in config.Instance) ([]exporter.Job, error) {
 		return nil, err
 	}
 	return jobs, nil
+}
+
+// varsOptions are the vars check's options for a cycle of cycle: the
+// per-node timeout never exceeds it.
+func varsOptions(v config.Vars, cycle time.Duration) checks.VarsOptions {
+	timeout := v.Timeout
+	if cycle > 0 {
+		timeout = min(timeout, cycle)
+	}
+	return checks.VarsOptions{
+		Timeout:         timeout,
+		MaxPayloadBytes: v.MaxPayloadBytes,
+		MaxConcurrent:   v.MaxConcurrentScrapes,
+		Include:         v.Include,
+		Exclude:         v.Exclude,
+		Quantiles:       v.Quantiles,
+	}
 }
 
 // lastNodes remembers the node list of the latest cycle, so that the status

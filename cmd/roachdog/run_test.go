@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roachdog/roachdog/config"
 	"github.com/roachdog/roachdog/internal/dsdtest"
 	"github.com/roachdog/roachdog/internal/testenv"
 )
@@ -273,4 +274,115 @@ func newServer(t *testing.T, h http.Handler) string {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// TestVarsCycleLeavesRoom: a vars cycle may use four fifths of its
+// interval, and a node scrape no more than the cycle: a cycle that used its
+// whole interval would end just after the next tick, which the runner then
+// skips, halving the check's rate whenever one node is slow.
+func TestVarsCycleLeavesRoom(t *testing.T) {
+	cfgPath := writeConfig(t, `instances:
+  - cluster: a
+    status_urls: [http://h:8080]
+    sql_url: postgres://roachdog@127.0.0.1:1/defaultdb?sslmode=disable
+    min_collection_interval: 15
+    checks:
+      vars:
+        timeout: 15
+      liveness:
+        timeout: 15
+    custom_queries:
+      - metric_prefix: app
+        query: SELECT 1
+        columns: [{name: one, type: gauge}]
+`)
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := cfg.Instances[0]
+	jobs, err := buildJobs(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	timeouts := map[string]time.Duration{}
+	for _, j := range jobs {
+		timeouts[j.Check.Name()] = j.Timeout
+	}
+	for _, name := range []string{"vars", "custom_queries", "liveness"} {
+		if got := timeouts[name]; got != 12*time.Second {
+			t.Errorf("%s cycle timeout %s, want 12s (0.8 x 15s)", name, got)
+		}
+	}
+	if in.Checks.Vars.Timeout != 15*time.Second {
+		t.Fatalf("config gave a node timeout of %s; the test expects 15s", in.Checks.Vars.Timeout)
+	}
+	if got := varsOptions(in.Checks.Vars, timeouts["vars"]).Timeout; got != 12*time.Second {
+		t.Errorf("vars node timeout %s, want it capped to the 12s cycle", got)
+	}
+	if got := varsOptions(config.Vars{Timeout: 5 * time.Second}, 12*time.Second).Timeout; got != 5*time.Second {
+		t.Errorf("a node timeout below the cycle is kept: got %s", got)
+	}
+}
+
+// TestRunOnceAgentHostDoesNotResolve: a mistyped Agent host fails --once
+// after a few seconds (it used to retry DNS forever), with the address named
+// once in a single-prefix error.
+func TestRunOnceAgentHostDoesNotResolve(t *testing.T) {
+	cfg := writeConfig(t, `init_config:
+  dogstatsd_url: udp://roachdog-no-such-agent.invalid:8125
+instances:
+  - cluster: a
+    status_urls: [http://127.0.0.1:1]
+`)
+	var stdout, stderr bytes.Buffer
+	code := -1
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		code = run(context.Background(), []string{"run", "--once", "--config", cfg}, &stdout, &stderr)
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("run --once still waiting for the Agent's DNS name after 60s")
+	}
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, stderr.String())
+	}
+	var last string
+	for _, l := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		last = l
+	}
+	if !strings.HasPrefix(last, "roachdog run: dogstatsd client for \"roachdog-no-such-agent.invalid:8125\": gave up") ||
+		strings.Count(last, "dogstatsd client for") != 1 {
+		t.Errorf("error line %q: want one prefix naming the address", last)
+	}
+}
+
+// TestLogLinesNameClusterOnce: every log line of a check names its cluster
+// once (the instance logger carried it and the runner added it again).
+func TestLogLinesNameClusterOnce(t *testing.T) {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	cfg := writeConfig(t, fmt.Sprintf(`instances:
+  - cluster: dry
+    status_urls: [%s]
+`, deadURL))
+	var stdout, stderr bytes.Buffer
+	run(context.Background(), []string{"run", "--once", "--dry-run", "--config", cfg}, &stdout, &stderr)
+	found := false
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if !strings.Contains(line, "scrape failed") {
+			continue
+		}
+		found = true
+		if n := strings.Count(line, "cluster=dry"); n != 1 {
+			t.Errorf("cluster named %d times: %s", n, line)
+		}
+	}
+	if !found {
+		t.Fatalf("no scrape failure logged:\n%s", stderr.String())
+	}
 }

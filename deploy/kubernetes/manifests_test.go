@@ -610,12 +610,17 @@ func TestDeployment(t *testing.T) {
 		}
 	}
 
-	// The Datadog environment.
-	for name, fieldPath := range map[string]string{"DD_AGENT_HOST": "status.hostIP", "DD_ENTITY_ID": "metadata.uid"} {
+	// The Datadog environment. No DD_ENTITY_ID: origin detection would tag
+	// the cluster's metrics with roachdog's own pod (new series at every
+	// rollout); roachdog reports on a remote cluster.
+	for name, fieldPath := range map[string]string{"DD_AGENT_HOST": "status.hostIP"} {
 		e := findEnv(c, name)
 		if e == nil || e.ValueFrom == nil || e.ValueFrom.FieldRef == nil || e.ValueFrom.FieldRef.FieldPath != fieldPath {
 			t.Errorf("env %s: want valueFrom.fieldRef.fieldPath %s", name, fieldPath)
 		}
+	}
+	if e := findEnv(c, "DD_ENTITY_ID"); e != nil {
+		t.Error("env DD_ENTITY_ID is set: the Agent would add roachdog's pod tags to every crdb.* series")
 	}
 	pw := findEnv(c, "CRDB_PASSWORD")
 	if pw == nil || pw.ValueFrom == nil || pw.ValueFrom.SecretKeyRef == nil || pw.ValueFrom.SecretKeyRef.Name == "" {

@@ -3,6 +3,7 @@ package promtext
 import (
 	"math"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,6 +62,25 @@ func (c *Counters) Delta(key string, cur float64, now time.Time) (delta int64, o
 		return math.MaxInt64, true
 	}
 	return int64(d), true
+}
+
+// Reset records that the process exporting the series whose key starts with
+// prefix ("" for every series) restarted since their last observation: their
+// next Delta is the value itself (everything counted since the restart).
+// Delta alone only sees a restart when a value went down, and misses one
+// after which a counter climbed past its old value before the next scrape.
+// It returns how many series were reset.
+func (c *Counters) Reset(prefix string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for k, st := range c.m {
+		if strings.HasPrefix(k, prefix) {
+			st.prev, st.carry = 0, 0
+			n++
+		}
+	}
+	return n
 }
 
 // Forget drops series last seen before the given time (removed nodes, dropped

@@ -152,3 +152,35 @@ func TestKey(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestCountersReset: a restart after which the counter climbed past its old
+// value (100 → restart → 130) looks like +30 to Delta alone; once the
+// restart is known, the whole 130 counted since is the delta.
+func TestCountersReset(t *testing.T) {
+	now := time.Unix(0, 0)
+	c := NewCounters()
+	for _, k := range []string{`a{store="1"}`, `a{store="2"}`, `b`} {
+		c.Delta(k, 100.5, now) // carry .5 pending on each
+	}
+	if n := c.Reset("a{"); n != 2 {
+		t.Fatalf("Reset(a{) reset %d series, want 2", n)
+	}
+	if d, ok := c.Delta(`a{store="1"}`, 130, now); !ok || d != 130 {
+		t.Errorf("after Reset: delta (%d, %v), want (130, true)", d, ok)
+	}
+	if d, ok := c.Delta(`a{store="1"}`, 131, now); !ok || d != 1 {
+		t.Errorf("the reset is one-off: next delta (%d, %v), want (1, true)", d, ok)
+	}
+	if d, ok := c.Delta(`b`, 130.5, now); !ok || d != 30 {
+		t.Errorf("a series outside the prefix kept its baseline: (%d, %v), want (30, true)", d, ok)
+	}
+	if n := c.Reset(""); n != 3 {
+		t.Errorf(`Reset("") reset %d series, want 3`, n)
+	}
+	if d, ok := c.Delta(`a{store="2"}`, 0, now); !ok || d != 0 {
+		t.Errorf("reset then 0: (%d, %v), want (0, true)", d, ok)
+	}
+	if d, ok := c.Delta(`new`, 5, now); ok || d != 0 {
+		t.Errorf("a series first seen after Reset is still a baseline: (%d, %v)", d, ok)
+	}
+}

@@ -3,6 +3,7 @@ package promtext
 import (
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -142,6 +143,26 @@ func align(prev, cur []Bucket) ([]float64, bool) {
 		out[i] = below
 	}
 	return out, j == len(prev)
+}
+
+// Reset records that the process exporting the series whose key starts with
+// prefix ("" for every series) restarted since their last observation: their
+// next window is the current cumulative values (everything observed since
+// the restart), whatever the bucket layout then. See Counters.Reset for why
+// a decrease alone does not catch every restart. It returns how many series
+// were reset.
+func (h *Histograms) Reset(prefix string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for k, st := range h.m {
+		if strings.HasPrefix(k, prefix) {
+			// No bounds: align then reads every current bound as empty before.
+			st.buckets, st.count, st.sum = nil, 0, 0
+			n++
+		}
+	}
+	return n
 }
 
 // Forget drops series last seen before the given time and returns how many

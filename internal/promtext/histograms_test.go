@@ -412,3 +412,31 @@ func TestRealQuantileProperties(t *testing.T) {
 		prev = v
 	}
 }
+
+// TestHistogramsReset: after a known restart the window is everything since
+// it, even when every bucket climbed past its old value, and even when the
+// layout changed (sparse export starting again with fewer buckets).
+func TestHistogramsReset(t *testing.T) {
+	now := time.Unix(0, 0)
+	h := NewHistograms()
+	h.Delta(`lat{node="1"}`, []Bucket{{1, 5}, {2, 8}, {inf, 10}}, 10, 12, now)
+	h.Delta(`other`, []Bucket{{1, 5}, {inf, 10}}, 10, 12, now)
+	if n := h.Reset(`lat{`); n != 1 {
+		t.Fatalf("Reset reset %d series, want 1", n)
+	}
+	w, ok := h.Delta(`lat{node="1"}`, []Bucket{{1, 6}, {inf, 11}}, 11, 20, now)
+	want := Window{Buckets: []Bucket{{1, 6}, {inf, 11}}, Count: 11, Sum: 20}
+	if !ok || !reflect.DeepEqual(w, want) {
+		t.Errorf("after Reset: (%v, %v), want (%v, true)", w, ok, want)
+	}
+	w, ok = h.Delta(`lat{node="1"}`, []Bucket{{1, 7}, {inf, 12}}, 12, 21, now)
+	want = Window{Buckets: []Bucket{{1, 1}, {inf, 1}}, Count: 1, Sum: 1}
+	if !ok || !reflect.DeepEqual(w, want) {
+		t.Errorf("next window: (%v, %v), want (%v, true)", w, ok, want)
+	}
+	w, ok = h.Delta(`other`, []Bucket{{1, 6}, {inf, 11}}, 11, 13, now)
+	want = Window{Buckets: []Bucket{{1, 1}, {inf, 1}}, Count: 1, Sum: 1}
+	if !ok || !reflect.DeepEqual(w, want) {
+		t.Errorf("series outside the prefix: (%v, %v), want (%v, true)", w, ok, want)
+	}
+}
