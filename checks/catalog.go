@@ -49,6 +49,19 @@ var catalogSources []func() []Metric
 
 func registerCatalog(f func() []Metric) { catalogSources = append(catalogSources, f) }
 
+// registerTable registers a check's static table of metrics, stamping each
+// entry with the check's name.
+func registerTable(check string, table []Metric) {
+	registerCatalog(func() []Metric {
+		out := make([]Metric, len(table))
+		for i, m := range table {
+			m.Check = check
+			out[i] = m
+		}
+		return out
+	})
+}
+
 // Catalog returns every metric, service check and event roachdog can send,
 // sorted by name.
 func Catalog() []Metric {

@@ -567,13 +567,4 @@ var jobsCatalog = []Metric{
 		ClusterLevel: true},
 }
 
-func init() {
-	registerCatalog(func() []Metric {
-		out := make([]Metric, len(jobsCatalog))
-		for i, m := range jobsCatalog {
-			m.Check = jobsCheckName
-			out[i] = m
-		}
-		return out
-	})
-}
+func init() { registerTable(jobsCheckName, jobsCatalog) }

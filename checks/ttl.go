@@ -879,16 +879,7 @@ var ttlCatalog = []Metric{
 		ClusterLevel: true},
 }
 
-func init() {
-	registerCatalog(func() []Metric {
-		out := make([]Metric, len(ttlCatalog))
-		for i, m := range ttlCatalog {
-			m.Check = ttlCheckName
-			out[i] = m
-		}
-		return out
-	})
-}
+func init() { registerTable(ttlCheckName, ttlCatalog) }
 
 // Parsing of what CockroachDB says about row-level TTL tables: the storage
 // parameters of SHOW CREATE TABLE (crdb_internal.create_statements), the
