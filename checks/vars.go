@@ -4,7 +4,8 @@ package checks
 // keeps only the curated families (plus Include, minus Exclude), and turns
 // them into gauges, counts of counter increments and histogram summaries.
 // What it sends is described by varsMetrics (vars_metrics.go); cluster-level
-// aggregates are in vars_cluster.go.
+// aggregates are in vars_cluster.go. A node whose own endpoint fails is read
+// through a node that answered when the cluster can proxy (proxyFailed).
 
 import (
 	"bytes"
@@ -337,6 +338,10 @@ type varsNodeState struct {
 	localityRetryAt time.Time
 	localityLogged  bool
 
+	// viaLogged is set while the node's metrics are read through another
+	// node, so that this is logged once per streak.
+	viaLogged bool
+
 	// points is the buffer of the last cycle, reused.
 	points []varsPoint
 }
@@ -367,6 +372,15 @@ func (st *varsNodeState) label() string {
 	return "node " + st.url
 }
 
+// short names the node in a message that already says where: "node 3",
+// or its URL when the id is not known.
+func (st *varsNodeState) short() string {
+	if st.id > 0 {
+		return "node " + strconv.Itoa(st.id)
+	}
+	return "node " + st.url
+}
+
 // varsPoint is one value to send, buffered so that the sink is only called
 // from Run's goroutine, in node order.
 type varsPoint struct {
@@ -389,10 +403,21 @@ type varsResult struct {
 	base    []string // node_id and locality tags
 	points  []varsPoint
 	agg     varsNodeAgg
+
+	// fetchFailed: err is the node's endpoint failing to answer (refused,
+	// timeout, HTTP error), which another node may get around.
+	fetchFailed bool
+	// proxies: the node answered and runs v23.1+, whose nodes proxy any
+	// other node's endpoints (?remote_node_id=N).
+	proxies bool
+	// via is the node that answered for this one after its own endpoint
+	// failed: err stays (node.up 0), but points and agg are its metrics.
+	via *varsResult
 }
 
-// Run scrapes every node concurrently, then sends per-node results in node
-// order and the cluster aggregates.
+// Run scrapes every node concurrently, reads the nodes that failed through
+// one that answered where it can (proxyFailed), then sends per-node results
+// in node order and the cluster aggregates.
 func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
 	start := time.Now()
 	now := v.now()
@@ -438,6 +463,9 @@ func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
 		})
 	}
 	wg.Wait()
+	if ctx.Err() == nil {
+		v.proxyFailed(ctx, client, log, results, now, start)
+	}
 
 	if err := ctx.Err(); errors.Is(err, context.Canceled) {
 		// Shutting down: every node would look down, which it is not.
@@ -460,15 +488,35 @@ func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
 		tags := make([]string, 0, len(r.base)+1)
 		tags = append(tags, "instance:"+sanitizeTag(r.st.instance, true))
 		tags = append(tags, r.base...)
+		if r.via == nil && r.st.viaLogged {
+			r.st.viaLogged = false
+			if r.err == nil {
+				log.Info("node answers on its own endpoint again", "node", r.st.label())
+			}
+		}
 		if r.err != nil {
+			// The node's own endpoint failed, and says so even when its
+			// metrics were read through another node.
+			msg := r.err.Error()
+			if r.via != nil {
+				msg += " (metrics read through " + r.via.st.short() + ")"
+			}
 			s.Gauge(varsNodeUp.Name, 0, tags)
-			s.ServiceCheck(varsCanScrape.Name, Critical, r.err.Error(), tags)
+			s.ServiceCheck(varsCanScrape.Name, Critical, msg, tags)
 			t.ReportNodeError(r.st.instance, r.err)
 			log.Warn("scrape failed", "instance", r.st.instance, "err", r.err)
-			continue
+			if r.via == nil {
+				continue
+			}
+			if !r.st.viaLogged {
+				r.st.viaLogged = true
+				log.Info("node metrics read through another node while its own endpoint fails",
+					"node", r.st.label(), "via", r.via.st.label())
+			}
+		} else {
+			s.Gauge(varsNodeUp.Name, 1, tags)
+			s.ServiceCheck(varsCanScrape.Name, OK, "", tags)
 		}
-		s.Gauge(varsNodeUp.Name, 1, tags)
-		s.ServiceCheck(varsCanScrape.Name, OK, "", tags)
 		for _, p := range r.points {
 			if p.kind == KindCount {
 				s.Count(p.name, p.count, p.tags)
@@ -476,7 +524,7 @@ func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
 				s.Gauge(p.name, p.value, p.tags)
 			}
 		}
-		agg.add(&r.agg)
+		agg.add(&r.agg, r.via != nil)
 		r.st.points = r.points[:0] // reused next cycle
 	}
 	v.logPartial(log, agg.emit(s), &agg)
@@ -502,10 +550,12 @@ func (v *Vars) logPartial(log *slog.Logger, complete bool, agg *varsClusterAgg) 
 	case !complete && agg.scraped > 0 && !v.withheld:
 		v.withheld = true
 		log.Warn("cluster range and capacity totals not sent: not every live node was scraped, and a partial sum would read as a healthy cluster",
-			"scraped", agg.scraped, "targets", agg.targets, "live_nodes", agg.liveMax, "live_scraped", agg.liveScraped)
+			"scraped", agg.scraped, "read_through_others", agg.proxied, "targets", agg.targets,
+			"live_nodes", agg.liveMax, "live_scraped", agg.liveScraped)
 	case complete && v.withheld:
 		v.withheld = false
-		log.Info("cluster range and capacity totals sent again: every live node scraped", "scraped", agg.scraped)
+		log.Info("cluster range and capacity totals sent again: every live node scraped", "scraped", agg.scraped,
+			"read_through_others", agg.proxied)
 	}
 }
 
@@ -535,6 +585,9 @@ func (v *Vars) scrape(ctx context.Context, client *http.Client, log *slog.Logger
 			r.unknown = true
 			return
 		}
+		// Through another node the payload would be just as large.
+		var large *varsTooLargeError
+		r.fetchFailed = !errors.As(err, &large)
 		fail(fmt.Errorf("%s: scrape /_status/vars: %w", st.label(), v.explain(ctx, nctx, err, start)))
 		return
 	}
@@ -543,8 +596,18 @@ func (v *Vars) scrape(ctx context.Context, client *http.Client, log *slog.Logger
 		fail(fmt.Errorf("%s: parse /_status/vars: %w", st.label(), err))
 		return
 	}
+	id, labelled := varsNodeID(buf.Bytes(), fams)
+	v.convert(nctx, client, log, r, fams, id, now, st.url, "/_status/nodes/local")
+	r.proxies = labelled || varsBuildAtLeast(r.agg.build, 23, 1)
+}
 
-	if id := varsNodeID(buf.Bytes(), fams); id > 0 {
+// convert turns one node's parsed payload into r's points and aggregates.
+// id is the node id the payload carries (0: none); locality is read from
+// base+localityPath when not known yet.
+func (v *Vars) convert(ctx context.Context, client *http.Client, log *slog.Logger, r *varsResult,
+	fams map[string]*dto.MetricFamily, id int, now time.Time, base, localityPath string) {
+	st := r.st
+	if id > 0 {
 		if st.id > 0 && st.id != id {
 			// Another node now answers at this URL: its counters and
 			// locality are not the previous node's.
@@ -554,11 +617,12 @@ func (v *Vars) scrape(ctx context.Context, client *http.Client, log *slog.Logger
 		st.id = id
 	}
 	if len(r.node.Locality) == 0 && !st.localityKnown && !now.Before(st.localityRetryAt) {
-		v.fetchLocality(nctx, client, log, st, now)
+		v.fetchLocality(ctx, client, log, st, base, localityPath, now)
 	}
 	r.base = v.baseTags(r.node, st)
 
 	r.points = st.points[:0]
+	r.agg = varsNodeAgg{}
 	w := varsWork{v: v, st: st, r: r, now: now}
 	// Before any counter: a restart makes every cumulative value of the
 	// node count from zero again.
@@ -579,6 +643,145 @@ func (v *Vars) scrape(ctx context.Context, client *http.Client, log *slog.Logger
 		st.hists.Forget(now.Add(-varsForgetAfter))
 		st.lastForget = now
 	}
+}
+
+// proxyFailed reads, through a node that answered this cycle, the metrics of
+// the nodes whose own endpoint failed: from v23.1 any node proxies another
+// node's HTTP endpoints with ?remote_node_id=N (it forwards the request to
+// N's HTTP address over the cluster's network), which gets around a
+// firewall between roachdog and one node, or a status_urls entry that no
+// longer resolves. Without this, one such live node withholds the cluster
+// sums for the whole cluster.
+//
+// Only nodes whose id is known are read: learnt from an earlier scrape of
+// their URL, or given by discovery. A live node missing from the target
+// list altogether (a static list short of a node: liveness_livenodes above
+// the nodes scraped) is not: no payload names the other nodes' ids, so the
+// sums stay withheld for it.
+//
+// A node that holds one of the ids that answered is not read again (two
+// URLs of one node would count its ranges twice), nor a node id twice. At
+// most MaxConcurrent nodes are read this way per cycle, in node order, each
+// within the node timeout and what is left of the cycle; the others keep
+// their own error (with that many nodes unreachable the sums are withheld
+// anyway).
+func (v *Vars) proxyFailed(ctx context.Context, client *http.Client, log *slog.Logger, results []*varsResult, now, start time.Time) {
+	var proxies []*varsResult
+	answered := map[int]bool{}
+	for _, r := range results {
+		if r.unknown || r.err != nil {
+			continue
+		}
+		if r.st.id > 0 {
+			answered[r.st.id] = true
+		}
+		if r.proxies {
+			proxies = append(proxies, r)
+		}
+	}
+	if len(proxies) == 0 {
+		return // no node answered, or the cluster is older than v23.1
+	}
+	type job struct {
+		r  *varsResult
+		id int
+	}
+	var jobs []job
+	for _, r := range results {
+		if r.unknown || r.err == nil || !r.fetchFailed {
+			continue
+		}
+		// Discovery's id is the current one; st.id may be a previous
+		// node's at this URL.
+		id := r.node.ID
+		if id <= 0 {
+			id = r.st.id
+		}
+		if id <= 0 || answered[id] {
+			continue
+		}
+		answered[id] = true
+		jobs = append(jobs, job{r, id})
+	}
+	if n := cap(v.slots); len(jobs) > n {
+		log.Debug("more failed nodes than can be read through others this cycle",
+			"failed", len(jobs), "read", n)
+		jobs = jobs[:n]
+	}
+
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		// Spread the reads over the nodes that answered.
+		via := proxies[i%len(proxies)]
+		wg.Go(func() {
+			select {
+			case v.slots <- struct{}{}:
+				defer func() { <-v.slots }()
+			case <-ctx.Done():
+				return // out of time: the node keeps its own error
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			if err := v.readThrough(ctx, client, log, j.r, via, j.id, now, start); err != nil {
+				// Both failures are the operator's to read: why the node
+				// itself failed, and why its metrics are still missing.
+				j.r.err = fmt.Errorf("%w; not read through %s either: %w", j.r.err, via.st.short(), err)
+				return
+			}
+			j.r.via = via
+		})
+	}
+	wg.Wait()
+}
+
+// readThrough fetches node id's payload through via and, when it really is
+// node id's, converts it into r. It touches r only on success.
+func (v *Vars) readThrough(ctx context.Context, client *http.Client, log *slog.Logger, r, via *varsResult, id int, now, start time.Time) error {
+	nctx, cancel := context.WithTimeout(ctx, v.timeout)
+	defer cancel()
+	query := "?remote_node_id=" + strconv.Itoa(id)
+	buf := varsBufs.Get().(*bytes.Buffer)
+	defer varsBufs.Put(buf)
+	if err := varsGet(nctx, client, via.st.url+"/_status/vars"+query, buf, v.maxBytes); err != nil {
+		if ctx.Err() != nil {
+			// The cycle's deadline, not the node timeout.
+			return fmt.Errorf("scrape /_status/vars%s: cycle %v after %s", query, ctx.Err(), time.Since(start).Round(time.Millisecond))
+		}
+		return fmt.Errorf("scrape /_status/vars%s: %w", query, v.explain(ctx, nctx, err, start))
+	}
+	fams, err := promtext.Parse(buf.Bytes(), func(name string) bool { return v.resolve(name) != nil })
+	if err != nil {
+		return fmt.Errorf("parse /_status/vars%s: %w", query, err)
+	}
+	// A node that ignores the parameter (an older version, a load balancer
+	// in between) answers with its own payload: counting that one twice
+	// would be a wrong sum, not a missing one.
+	switch got, _ := varsNodeID(buf.Bytes(), fams); {
+	case got == 0:
+		return fmt.Errorf("/_status/vars%s carries no node id: cannot tell it is node %d's, discarded", query, id)
+	case got != id:
+		return fmt.Errorf("/_status/vars%s returned node %d's metrics, not node %d's: discarded", query, got, id)
+	}
+	v.convert(nctx, client, log, r, fams, id, now, via.st.url, "/_status/nodes/local"+query)
+	return nil
+}
+
+var varsBuildVersion = regexp.MustCompile(`^v(\d+)\.(\d+)(?:[.-]|$)`)
+
+// varsBuildAtLeast reports whether a build tag (v23.2.2, v23.1.0-alpha.8)
+// is major.minor or later; false when it does not parse.
+func varsBuildAtLeast(tag string, major, minor int) bool {
+	m := varsBuildVersion.FindStringSubmatch(tag)
+	if m == nil {
+		return false
+	}
+	maj, err1 := strconv.Atoi(m[1])
+	mn, err2 := strconv.Atoi(m[2])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return maj > major || maj == major && mn >= minor
 }
 
 // explain turns a transport error into what an operator needs to read. A
@@ -631,9 +834,16 @@ func varsGet(ctx context.Context, client *http.Client, u string, buf *bytes.Buff
 		return fmt.Errorf("read body after %d bytes: %w", n, err)
 	}
 	if n > limit {
-		return fmt.Errorf("payload larger than %d bytes", limit)
+		return &varsTooLargeError{limit}
 	}
 	return nil
+}
+
+// varsTooLargeError is a payload over MaxPayloadBytes.
+type varsTooLargeError struct{ limit int64 }
+
+func (e *varsTooLargeError) Error() string {
+	return fmt.Sprintf("payload larger than %d bytes", e.limit)
 }
 
 // varsExcerpt returns the start of an error body on one printable line.
@@ -663,8 +873,8 @@ func varsExcerpt(r io.Reader) string {
 // varsNodeID finds the node id in a payload: the node_id label every sample
 // carries from v23.1 (read from the raw text, so that it does not depend on
 // which families are wanted), else the value of the node_id gauge (earlier
-// versions); 0 when neither.
-func varsNodeID(payload []byte, fams map[string]*dto.MetricFamily) int {
+// versions); 0 when neither. labelled says the id came from the label.
+func varsNodeID(payload []byte, fams map[string]*dto.MetricFamily) (id int, labelled bool) {
 	for rest := payload; ; {
 		i := bytes.Index(rest, []byte(`node_id="`))
 		if i < 0 {
@@ -674,7 +884,7 @@ func varsNodeID(payload []byte, fams map[string]*dto.MetricFamily) int {
 			v := rest[i+len(`node_id="`):]
 			if j := bytes.IndexByte(v, '"'); j > 0 {
 				if id, err := strconv.Atoi(string(v[:j])); err == nil && id > 0 {
-					return id
+					return id, true
 				}
 			}
 		}
@@ -683,19 +893,20 @@ func varsNodeID(payload []byte, fams map[string]*dto.MetricFamily) int {
 	if mf := fams[varsFamilyNodeID]; mf != nil {
 		for _, m := range mf.GetMetric() {
 			if x, ok := varsValue(m); ok && x > 0 && x == math.Trunc(x) && x < math.MaxInt32 {
-				return int(x)
+				return int(x), false
 			}
 		}
 	}
-	return 0
+	return 0, false
 }
 
-// fetchLocality reads the node's locality tiers from /_status/nodes/local
-// once; on failure it goes without and retries at most every 10 minutes.
-func (v *Vars) fetchLocality(ctx context.Context, client *http.Client, log *slog.Logger, st *varsNodeState, now time.Time) {
+// fetchLocality reads the node's locality tiers from base+path
+// (/_status/nodes/local, possibly through another node) once; on failure it
+// goes without and retries at most every 10 minutes.
+func (v *Vars) fetchLocality(ctx context.Context, client *http.Client, log *slog.Logger, st *varsNodeState, base, path string, now time.Time) {
 	buf := varsBufs.Get().(*bytes.Buffer)
 	defer varsBufs.Put(buf)
-	err := varsGet(ctx, client, st.url+"/_status/nodes/local", buf, varsMaxLocalityBytes)
+	err := varsGet(ctx, client, base+path, buf, varsMaxLocalityBytes)
 	var ns struct {
 		Desc struct {
 			Locality struct {
@@ -713,7 +924,7 @@ func (v *Vars) fetchLocality(ctx context.Context, client *http.Client, log *slog
 		if !st.localityLogged {
 			st.localityLogged = true
 			log.Info("node locality unavailable, sending without locality tags",
-				"node", st.label(), "err", fmt.Errorf("fetch /_status/nodes/local: %w", err), "retry_every", varsLocalityRetry)
+				"node", st.label(), "err", fmt.Errorf("fetch %s%s: %w", base, path, err), "retry_every", varsLocalityRetry)
 		}
 		return
 	}

@@ -12,7 +12,9 @@ package checks
 // not reach (network path, TLS, roachdog out of time) holds counts nobody
 // else reports: without it, ranges.unavailable would read 0 during the very
 // outage it should show. A partial sum is wrong, not approximate, so nothing
-// is sent, and the monitors see no data rather than a false recovery.
+// is sent, and the monitors see no data rather than a false recovery. A
+// live node whose own endpoint failed still counts as read when its
+// metrics were read through another node (Vars.proxyFailed).
 
 // varsClusterMetric is one cluster-level name (tagged only with what the sink
 // adds: the cluster and configured tags).
@@ -85,12 +87,14 @@ type varsNodeAgg struct {
 
 // varsClusterAgg accumulates the cluster view over the nodes of one cycle.
 type varsClusterAgg struct {
-	targets, scraped int
-	liveMin, liveMax float64
-	hasLive          bool
-	// liveReported counts the scraped nodes that sent liveness_livenodes,
-	// liveScraped those among them that are live themselves (a node that is
-	// not live reports 0).
+	// scraped counts the nodes that answered themselves, proxied those whose
+	// metrics were read through another node: both cover their node.
+	targets, scraped, proxied int
+	liveMin, liveMax          float64
+	hasLive                   bool
+	// liveReported counts the nodes read (scraped or proxied) that sent
+	// liveness_livenodes, liveScraped those among them that are live
+	// themselves (a node that is not live reports 0).
 	liveReported, liveScraped int
 	// partialOK sends the sums even when not complete (PartialSums).
 	partialOK           bool
@@ -100,9 +104,14 @@ type varsClusterAgg struct {
 	builds              map[string]struct{}
 }
 
-// add folds in one node that answered.
-func (c *varsClusterAgg) add(n *varsNodeAgg) {
-	c.scraped++
+// add folds in one node whose metrics were read, by itself or (proxied)
+// through another node.
+func (c *varsClusterAgg) add(n *varsNodeAgg, proxied bool) {
+	if proxied {
+		c.proxied++
+	} else {
+		c.scraped++
+	}
 	if n.liveNodes.has {
 		v := n.liveNodes.v
 		c.liveReported++
@@ -131,8 +140,8 @@ func (c *varsClusterAgg) add(n *varsNodeAgg) {
 	}
 }
 
-// complete reports whether the scraped nodes include every live node, so
-// that their sums are the cluster's. When every scraped node reported its
+// complete reports whether the nodes read (scraped, or through another
+// node) include every live node, so that their sums are the cluster's. When every scraped node reported its
 // view of the live-node count, the live nodes scraped must reach the highest
 // count: a node down for good is not live (and its ranges are counted by the
 // others), while a live node missing from the scrape or from the node list
@@ -144,10 +153,11 @@ func (c *varsClusterAgg) complete() bool {
 	if c.partialOK {
 		return true
 	}
-	if c.hasLive && c.liveReported == c.scraped && c.liveMax > 0 {
+	read := c.scraped + c.proxied
+	if c.hasLive && c.liveReported == read && c.liveMax > 0 {
 		return float64(c.liveScraped) >= c.liveMax
 	}
-	return c.scraped == c.targets
+	return read == c.targets
 }
 
 // emit sends the cluster view and reports whether the sums went out. With no
