@@ -199,7 +199,7 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 		if in.SQLURL != "" {
 			// OpenDB fails only on a malformed URL or option; an unreachable
 			// cluster is retried on every query.
-			db, err = cluster.OpenDB(ctx, in.SQLURL, log)
+			db, err = cluster.OpenDB(ctx, in.SQLURL, log, cluster.WithQueryTimeout(statementTimeout(in)))
 			if err != nil {
 				closeAll()
 				return nil, nil, fmt.Errorf("instance %q: sql_url %s: %w", in.Cluster, in.RedactedSQLURL, err)
@@ -244,6 +244,25 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 		})
 	}
 	return out, closeAll, nil
+}
+
+// statementTimeout is the server-side bound on one SQL statement: the
+// longest timeout of the instance's SQL checks (never below the default).
+// Each statement is also bounded client side by its check's own deadline,
+// so a check's configured timeout is what limits its queries; this only
+// keeps a statement from outliving every check that could issue it.
+func statementTimeout(in config.Instance) time.Duration {
+	d := cluster.DefaultQueryTimeout
+	c := in.Checks
+	for _, cc := range []config.CheckCommon{c.Liveness.CheckCommon, c.Ranges.CheckCommon, c.TTL.CheckCommon, c.Jobs.CheckCommon, c.Schema.CheckCommon} {
+		if cc.Enabled {
+			d = max(d, cc.Timeout)
+		}
+	}
+	if len(in.CustomQueries) > 0 {
+		d = max(d, in.MinCollectionInterval)
+	}
+	return d
 }
 
 // buildJobs turns the instance's check settings into scheduled checks.
