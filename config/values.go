@@ -16,26 +16,14 @@ import (
 // duration accepts a number of seconds (the Agent's style, fractions
 // allowed) or a Go duration string ("5s", "1m30s"). It must be positive.
 func (d *decoder) duration(n *yaml.Node, path string) (time.Duration, bool) {
-	if n.Kind != yaml.ScalarNode {
-		d.errorf(n, path, `want a number of seconds or a duration like "15s", got %s`, kindName(n))
-		return 0, false
-	}
-	var s string
-	switch n.ShortTag() {
-	case "!!int", "!!float":
-		s = n.Value
-	case "!!str":
-		var ok bool
-		if s, ok = d.str(n, path); !ok {
-			return 0, false
-		}
-	default:
-		d.errorf(n, path, `want a number of seconds or a duration like "15s", got %s`, kindName(n))
+	const want = `want a number of seconds or a duration like "15s"`
+	s, ok := d.numberText(n, path, want)
+	if !ok {
 		return 0, false
 	}
 	dur, err := parseDuration(s)
 	if err != nil {
-		d.errorf(n, path, `want a number of seconds or a duration like "15s", got %q`, s)
+		d.errorf(n, path, "%s, got %q", want, s)
 		return 0, false
 	}
 	if dur <= 0 {
@@ -43,6 +31,22 @@ func (d *decoder) duration(n *yaml.Node, path string) (time.Duration, bool) {
 		return 0, false
 	}
 	return dur, true
+}
+
+// numberText returns the text of a scalar that may be a YAML number or a
+// string with a unit ("15s", "16MiB"), ${VAR} expanded; anything else is
+// reported with want.
+func (d *decoder) numberText(n *yaml.Node, path, want string) (string, bool) {
+	if n.Kind == yaml.ScalarNode {
+		switch n.ShortTag() {
+		case "!!int", "!!float":
+			return n.Value, true
+		case "!!str":
+			return d.str(n, path)
+		}
+	}
+	d.errorf(n, path, "%s, got %s", want, kindName(n))
+	return "", false
 }
 
 func parseDuration(s string) (time.Duration, error) {
@@ -60,21 +64,8 @@ func parseDuration(s string) (time.Duration, error) {
 // of 1000) or KiB, MiB, GiB (powers of 1024), case-insensitive, "B" optional.
 func (d *decoder) size(n *yaml.Node, path string) (int64, bool) {
 	const want = `want a number of bytes or a size like "16MiB"`
-	if n.Kind != yaml.ScalarNode {
-		d.errorf(n, path, "%s, got %s", want, kindName(n))
-		return 0, false
-	}
-	var s string
-	switch n.ShortTag() {
-	case "!!int", "!!float":
-		s = n.Value
-	case "!!str":
-		var ok bool
-		if s, ok = d.str(n, path); !ok {
-			return 0, false
-		}
-	default:
-		d.errorf(n, path, "%s, got %s", want, kindName(n))
+	s, ok := d.numberText(n, path, want)
+	if !ok {
 		return 0, false
 	}
 	v, err := parseSize(s)
