@@ -41,17 +41,26 @@ var (
 	varInText = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_-]*)`)
 )
 
-// Dashboard validates one dashboard (Datadog dashboard API v1 JSON).
-func (v *Validator) Dashboard(name string, data []byte) []error {
-	r := &reporter{file: name}
+// decodeObject parses a file that must hold one JSON object, reporting why
+// it does not.
+func (r *reporter) decodeObject(data []byte, what string) (map[string]any, bool) {
 	root, err := decodeJSON(data)
 	if err != nil {
 		r.add("", "%v", err)
-		return r.errs
+		return nil, false
 	}
 	m, ok := root.(map[string]any)
 	if !ok {
-		r.add("", "a dashboard is a JSON object, not %s", jsonType(root))
+		r.add("", "%s is a JSON object, not %s", what, jsonType(root))
+	}
+	return m, ok
+}
+
+// Dashboard validates one dashboard (Datadog dashboard API v1 JSON).
+func (v *Validator) Dashboard(name string, data []byte) []error {
+	r := &reporter{file: name}
+	m, ok := r.decodeObject(data, "a dashboard")
+	if !ok {
 		return r.errs
 	}
 	d := &dashCheck{idx: v.index(), r: r}

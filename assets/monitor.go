@@ -49,14 +49,8 @@ var (
 // recommended-monitor format (the body under "definition").
 func (v *Validator) Monitor(name string, data []byte) []error {
 	r := &reporter{file: name}
-	root, err := decodeJSON(data)
-	if err != nil {
-		r.add("", "%v", err)
-		return r.errs
-	}
-	m, ok := root.(map[string]any)
+	m, ok := r.decodeObject(data, "a monitor")
 	if !ok {
-		r.add("", "a monitor is a JSON object, not %s", jsonType(root))
 		return r.errs
 	}
 	top := obj{m: m, r: r}

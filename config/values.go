@@ -16,21 +16,26 @@ import (
 // duration accepts a number of seconds (the Agent's style, fractions
 // allowed) or a Go duration string ("5s", "1m30s"). It must be positive.
 func (d *decoder) duration(n *yaml.Node, path string) (time.Duration, bool) {
-	const want = `want a number of seconds or a duration like "15s"`
+	return positive(d, n, path, `want a number of seconds or a duration like "15s"`, parseDuration)
+}
+
+// positive reads a number-or-unit scalar with parse and requires it to be
+// above zero, reporting either failure with the scalar as written.
+func positive[T int64 | time.Duration](d *decoder, n *yaml.Node, path, want string, parse func(string) (T, error)) (T, bool) {
 	s, ok := d.numberText(n, path, want)
 	if !ok {
 		return 0, false
 	}
-	dur, err := parseDuration(s)
+	v, err := parse(s)
 	if err != nil {
 		d.errorf(n, path, "%s, got %q", want, s)
 		return 0, false
 	}
-	if dur <= 0 {
+	if v <= 0 {
 		d.errorf(n, path, "must be more than zero, got %q", s)
 		return 0, false
 	}
-	return dur, true
+	return v, true
 }
 
 // numberText returns the text of a scalar that may be a YAML number or a
@@ -63,21 +68,7 @@ func parseDuration(s string) (time.Duration, error) {
 // size accepts a number of bytes or a size with a unit: kB, MB, GB (powers
 // of 1000) or KiB, MiB, GiB (powers of 1024), case-insensitive, "B" optional.
 func (d *decoder) size(n *yaml.Node, path string) (int64, bool) {
-	const want = `want a number of bytes or a size like "16MiB"`
-	s, ok := d.numberText(n, path, want)
-	if !ok {
-		return 0, false
-	}
-	v, err := parseSize(s)
-	if err != nil {
-		d.errorf(n, path, "%s, got %q", want, s)
-		return 0, false
-	}
-	if v <= 0 {
-		d.errorf(n, path, "must be more than zero, got %q", s)
-		return 0, false
-	}
-	return v, true
+	return positive(d, n, path, `want a number of bytes or a size like "16MiB"`, parseSize)
 }
 
 var sizeRe = regexp.MustCompile(`^([0-9][0-9_]*(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\s*([a-zA-Z]*)$`)
