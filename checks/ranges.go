@@ -18,10 +18,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -124,19 +127,22 @@ func (r *Ranges) Run(ctx context.Context, t *Target, s Sink) error {
 	}
 	switch {
 	case v.AtLeast(23, 1):
-		return r.runCritical(ctx, t, s, logger)
+		return r.runCritical(ctx, t, s, logger, false)
 	case !v.IsZero():
 		return r.runReports(ctx, t, s, logger)
 	case t.SQL == nil:
 		// Version unknown without SQL: only the endpoint can answer.
-		return r.runCritical(ctx, t, s, logger)
+		return r.runCritical(ctx, t, s, logger, false)
 	case t.API != nil:
 		// Version unknown (not learnt yet): the endpoint exists from v23.1;
 		// a 404 means an older cluster with replication reports.
-		err := r.runCritical(ctx, t, s, logger)
+		err := r.runCritical(ctx, t, s, logger, true)
 		var ae *cluster.APIError
 		if errors.As(err, &ae) && ae.NotFound() {
 			return r.runReports(ctx, t, s, logger)
+		}
+		if err != nil {
+			r.reportCritical(s, t, rangesSafeMessage(err))
 		}
 		return err
 	default:
@@ -210,16 +216,25 @@ func (n *rangesInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func (r *Ranges) runCritical(ctx context.Context, t *Target, s Sink, logger *slog.Logger) error {
+// runCritical reads the critical nodes report. A failed call is reported
+// in sql.can_query like a failed query (when the instance has SQL, as every
+// SQL check does), unless probing: then the caller decides, since a 404
+// sends it to the replication reports instead.
+func (r *Ranges) runCritical(ctx context.Context, t *Target, s Sink, logger *slog.Logger, probing bool) error {
 	if t.API == nil {
 		err := errors.New("v23.1+ reads POST " + rangesCriticalPath + ", which needs the HTTP API (status URLs, and a user with a password on secure clusters)")
 		logger.Error("ranges", "err", err)
+		r.reportCritical(s, t, err.Error())
 		return err
 	}
 	var resp rangesCriticalNodes
 	if err := t.API.Post(ctx, rangesCriticalPath, nil, &resp); err != nil {
 		logger.Error("read critical nodes report", "err", err)
-		return fmt.Errorf("critical nodes report: %w", err)
+		err = fmt.Errorf("critical nodes report: %w", err)
+		if !probing {
+			r.reportCritical(s, t, rangesSafeMessage(err))
+		}
+		return err
 	}
 	rep := resp.Report
 	s.Gauge(rangesUnder, float64(len(rep.UnderReplicated)), nil)
@@ -911,3 +926,61 @@ func (r *rangesHealthSink) ServiceCheck(name string, st Status, msg string, _ []
 }
 
 func (r *rangesHealthSink) Event(Event) {}
+
+// reportCritical sends sql.can_query CRITICAL for a failed critical nodes
+// call, on instances with SQL (the check reports sql.can_query only there,
+// as every SQL check does). The message is built from what roachdog knows
+// of each node's failure, never from the response bodies (an error page can
+// hold anything); the full error is in the log.
+func (r *Ranges) reportCritical(s Sink, t *Target, msg string) {
+	if t.SQL == nil {
+		return
+	}
+	s.ServiceCheck(sqlCanQuery, Critical, rangesCheckName+": "+msg, []string{Tag("check", rangesCheckName)})
+}
+
+// rangesMessageMax bounds the service check message.
+const rangesMessageMax = 1000
+
+// rangesSafeMessage describes err on one line, without response bodies:
+// for each node that answered badly its host, the request and roachdog's
+// own reading of the status; other failures (refused, timeout) as Go
+// words them, with control characters removed.
+func rangesSafeMessage(err error) string {
+	var parts []string
+	var walk func(error)
+	walk = func(e error) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, inner := range j.Unwrap() {
+				walk(inner)
+			}
+			return
+		}
+		var ae *cluster.APIError
+		if errors.As(e, &ae) {
+			host := ae.Node
+			if u, perr := url.Parse(ae.Node); perr == nil && u.Host != "" {
+				host = u.Host
+			}
+			parts = append(parts, fmt.Sprintf("%s %s%s: HTTP %d: %s", ae.Method, host, ae.Path, ae.StatusCode, ae.Msg))
+			return
+		}
+		parts = append(parts, e.Error())
+	}
+	// The outer "critical nodes report: " prefix wraps a single error.
+	inner := err
+	if u := errors.Unwrap(err); u != nil {
+		inner = u
+	}
+	walk(inner)
+	msg := "POST " + rangesCriticalPath + " failed: " + strings.Join(parts, "; ")
+	msg = strings.Join(strings.FieldsFunc(msg, func(c rune) bool { return !unicode.IsPrint(c) }), " ")
+	if len(msg) > rangesMessageMax {
+		cut := rangesMessageMax
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "..."
+	}
+	return msg
+}

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -369,15 +371,90 @@ func TestRangesCriticalNodesFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// v23.2 without an API: nothing can be read.
+	// v23.2 without an API: nothing can be read, and sql.can_query says so.
 	rec, err := c.run(t, r)
-	if err == nil || !strings.Contains(err.Error(), "/_status/critical_nodes") || len(rec.Points) != 0 {
-		t.Fatalf("Run = %v, %d points", err, len(rec.Points))
+	if err == nil || !strings.Contains(err.Error(), "/_status/critical_nodes") || len(rec.Points) != 1 {
+		t.Fatalf("Run = %v, points:\n%s", err, rec)
+	}
+	if q := canQuery(t, rec, "ranges"); q.Status != checks.Critical || !strings.Contains(q.Message, "needs the HTTP API") {
+		t.Errorf("without an API: sql.can_query = %s %q", q.Status, q.Message)
 	}
 	bad := newRangesAPIFake(t, nil)
 	c.target.API = cluster.NewAPI(nil, func() []string { return []string{bad.URL} }, "roachdog", "wrong")
-	if _, err := c.run(t, r); err == nil || !strings.Contains(err.Error(), "login as roachdog refused") {
+	rec, err = c.run(t, r)
+	if err == nil || !strings.Contains(err.Error(), "login as roachdog refused") {
 		t.Fatalf("Run with a wrong password = %v", err)
+	}
+	// The response body is the server's text: the log has it, the
+	// service check does not.
+	q := canQuery(t, rec, "ranges")
+	if q.Status != checks.Critical || !strings.Contains(q.Message, "HTTP 401: login as roachdog refused") ||
+		strings.Contains(q.Message, "credentials did not match") {
+		t.Errorf("wrong password: sql.can_query = %s %q", q.Status, q.Message)
+	}
+}
+
+// TestRangesCriticalNodesFailureIsCritical: a failed critical_nodes call
+// turns sql.can_query CRITICAL with a message that holds neither the error
+// page nor anything on more than one line; the next good call turns it OK.
+func TestRangesCriticalNodesFailureIsCritical(t *testing.T) {
+	c := newSQLCluster(t, "ranges_v23_crit", nil, "crdb_v23.2.sql", "crdb_v23.2_ranges.sql", "scenario_v23.2_ranges.sql")
+	var failing atomic.Bool
+	failing.Store(true)
+	up := newRangesAPIFake(t, rangesStatus(t, "critical_nodes_v23.json"))
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			http.Error(w, "<html>\n<b>proxy error</b> token=hunter2\x1b[31m</html>", http.StatusBadGateway)
+			return
+		}
+		up.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(flaky.Close)
+	refused := httptest.NewServer(http.NotFoundHandler())
+	refused.Close() // nothing listens there any more
+	c.target.API = cluster.NewAPI(nil, func() []string { return []string{refused.URL, flaky.URL} }, "roachdog", "s3cret")
+	r, err := checks.NewRanges(checks.RangesOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, probing := range []bool{false, true} {
+		if probing {
+			// Version unknown: the call is a probe (a 404 would mean
+			// replication reports), and any other failure still counts.
+			c2 := newSQLCluster(t, "ranges_nover_crit", nil, "crdb_v23.2_ranges.sql")
+			if !c2.db.Server().Version.IsZero() {
+				t.Fatal("version known")
+			}
+			c2.target.API = c.target.API
+			c = c2
+		}
+		failing.Store(true)
+		rec, err := c.run(t, r)
+		if err == nil {
+			t.Fatalf("probing=%v: Run succeeded while every node fails", probing)
+		}
+		q := canQuery(t, rec, "ranges")
+		u, _ := url.Parse(flaky.URL)
+		if q.Status != checks.Critical ||
+			!strings.HasPrefix(q.Message, "ranges: POST /_status/critical_nodes failed: ") ||
+			!strings.Contains(q.Message, "POST "+u.Host+"/_status/critical_nodes: HTTP 502: Bad Gateway") ||
+			!strings.Contains(q.Message, "connection refused") {
+			t.Errorf("probing=%v: sql.can_query = %s %q", probing, q.Status, q.Message)
+		}
+		for _, leak := range []string{"hunter2", "proxy error", "<html>", "\n", "\x1b"} {
+			if strings.Contains(q.Message, leak) {
+				t.Errorf("probing=%v: message carries %q: %q", probing, leak, q.Message)
+			}
+		}
+
+		failing.Store(false)
+		rec, err = c.run(t, r)
+		if err != nil {
+			t.Fatalf("probing=%v: recovered: %v", probing, err)
+		}
+		if q := canQuery(t, rec, "ranges"); q.Status != checks.OK {
+			t.Errorf("probing=%v: recovered: sql.can_query = %s %q", probing, q.Status, q.Message)
+		}
 	}
 }
 
