@@ -341,6 +341,8 @@ type varsNodeState struct {
 	// viaLogged is set while the node's metrics are read through another
 	// node, so that this is logged once per streak.
 	viaLogged bool
+	// streak is the run of failed scrapes, logged once (vars_streak.go).
+	streak varsStreak
 
 	// points is the buffer of the last cycle, reused.
 	points []varsPoint
@@ -396,6 +398,7 @@ type varsResult struct {
 	node cluster.Node
 	st   *varsNodeState
 	err  error
+	kind string // of err, for logging a failure streak (vars_streak.go)
 	// unknown: the cycle ended before the node was scraped, or cut its
 	// scrape short of the node's own timeout. That is roachdog running out
 	// of time, not the node failing: nothing is sent for it.
@@ -477,6 +480,7 @@ func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
 	for _, r := range results {
 		if r.unknown && v.unscraped {
 			r.unknown = false
+			r.kind = varsKindUnscraped
 			r.err = fmt.Errorf("%s: scrape /_status/vars: not scraped before the cycle's deadline (%v after %s)",
 				r.st.label(), ctx.Err(), time.Since(start).Round(time.Millisecond))
 			r.base = v.baseTags(r.node, r.st)
@@ -504,7 +508,7 @@ func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
 			s.Gauge(varsNodeUp.Name, 0, tags)
 			s.ServiceCheck(varsCanScrape.Name, Critical, msg, tags)
 			t.ReportNodeError(r.st.instance, r.err)
-			log.Warn("scrape failed", "instance", r.st.instance, "err", r.err)
+			r.st.streak.failed(log, r.st, r.kind, r.err, now)
 			if r.via == nil {
 				continue
 			}
@@ -516,6 +520,7 @@ func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
 		} else {
 			s.Gauge(varsNodeUp.Name, 1, tags)
 			s.ServiceCheck(varsCanScrape.Name, OK, "", tags)
+			r.st.streak.ok(log, r.st, now)
 		}
 		for _, p := range r.points {
 			if p.kind == KindCount {
@@ -588,11 +593,13 @@ func (v *Vars) scrape(ctx context.Context, client *http.Client, log *slog.Logger
 		// Through another node the payload would be just as large.
 		var large *varsTooLargeError
 		r.fetchFailed = !errors.As(err, &large)
+		r.kind = varsFetchKind(nctx, err)
 		fail(fmt.Errorf("%s: scrape /_status/vars: %w", st.label(), v.explain(ctx, nctx, err, start)))
 		return
 	}
 	fams, err := promtext.Parse(buf.Bytes(), func(name string) bool { return v.resolve(name) != nil })
 	if err != nil {
+		r.kind = varsKindParse
 		fail(fmt.Errorf("%s: parse /_status/vars: %w", st.label(), err))
 		return
 	}
@@ -815,7 +822,7 @@ func varsGet(ctx context.Context, client *http.Client, u string, buf *bytes.Buff
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("HTTP %s: %s", resp.Status, varsExcerpt(resp.Body))
+		return &varsHTTPError{status: resp.Status, code: resp.StatusCode, excerpt: varsExcerpt(resp.Body)}
 	}
 	body := io.Reader(resp.Body)
 	// Go's transport gunzips transparently when it asked for gzip itself;

@@ -1355,3 +1355,81 @@ func TestVarsOptionsForCompletenessJudges(t *testing.T) {
 		t.Errorf("can_scrape %v %q, want CRITICAL starting %q", sc.Status, sc.Message, want)
 	}
 }
+
+// TestVarsFailureStreakLoggedOnce: a node that keeps failing is logged when
+// it starts failing, again only when it fails in a new way, and once when it
+// recovers, with how long it was down; node.up and node.can_scrape still
+// report every cycle.
+func TestVarsFailureStreakLoggedOnce(t *testing.T) {
+	clock := newTestClock(varsT0)
+	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now, Timeout: 200 * time.Millisecond})
+	good := newVarsFake(t, v23Payload(t, "v23_secure_node2_t0.txt"))
+	var mode atomic.Value
+	mode.Store("good")
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		switch mode.Load() {
+		case "503":
+			http.Error(w, "node is draining", http.StatusServiceUnavailable)
+		case "hang":
+			<-req.Context().Done()
+		default:
+			good.Config.Handler.ServeHTTP(w, req)
+		}
+	}))
+	t.Cleanup(flaky.Close)
+	node := cluster.Node{StatusURL: flaky.URL, ID: 4}
+	count := func(s string) int { return strings.Count(r.logs.String(), s) }
+
+	r.cycle(node)
+	steps := []struct {
+		mode             string
+		started, changed int // lines so far
+	}{
+		{"503", 1, 0}, {"503", 1, 0}, {"503", 1, 0},
+		{"hang", 1, 1}, {"hang", 1, 1},
+		{"503", 1, 1}, // a kind seen in this streak already
+	}
+	for i, s := range steps {
+		mode.Store(s.mode)
+		clock.Add(2 * time.Second)
+		rec := r.cycle(node)
+		if sc := rec.One(t, "node.can_scrape"); sc.Status != checks.Critical {
+			t.Fatalf("cycle %d: can_scrape %s", i, sc.Status)
+		}
+		if got := varsOne(t, rec, checks.KindGauge, "node.up"); got != 0 {
+			t.Fatalf("cycle %d: node.up %v", i, got)
+		}
+		if got, got2 := count("level=WARN msg=\"scrape failed"), count("level=WARN msg=\"scrape still failing, differently\""); got != s.started || got2 != s.changed {
+			t.Fatalf("cycle %d (%s): %d 'scrape failed' and %d 'differently' warnings, want %d and %d:\n%s",
+				i, s.mode, got, got2, s.started, s.changed, r.logs.String())
+		}
+	}
+	logs := r.logs.String()
+	for _, want := range []string{`kind="HTTP 503"`, "kind=timeout", "failing_for=6s", "failed_cycles=4"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %s:\n%s", want, logs)
+		}
+	}
+	if count("scrape works again") != 0 {
+		t.Fatalf("recovery logged while failing:\n%s", logs)
+	}
+
+	mode.Store("good")
+	clock.Add(2 * time.Second)
+	r.cycle(node)
+	r.cycle(node)
+	if n := count("level=INFO msg=\"scrape works again\""); n != 1 {
+		t.Fatalf("%d recovery lines:\n%s", n, r.logs.String())
+	}
+	if !strings.Contains(r.logs.String(), "down_for=12s failed_cycles=6") {
+		t.Errorf("recovery line lacks how long:\n%s", r.logs.String())
+	}
+
+	// A new streak is logged again.
+	mode.Store("503")
+	clock.Add(2 * time.Second)
+	r.cycle(node)
+	if n := count("level=WARN msg=\"scrape failed"); n != 2 {
+		t.Errorf("%d 'scrape failed' lines after a second streak began:\n%s", n, r.logs.String())
+	}
+}
