@@ -44,6 +44,11 @@ type Target struct {
 	// NodeErrors, when set, is told of every per-node failure (the runner
 	// counts them per check and node in its self-metrics).
 	NodeErrors func(node string, err error)
+	// NodesReached, when set, is told once per cycle by checks that read
+	// every node (vars) how many of the total listed nodes they got metrics
+	// from: the runner counts a cycle that reached none as its own outcome
+	// and judges readiness by it.
+	NodesReached func(reached, total int)
 }
 
 // Log returns the target's logger, or one that discards everything when
@@ -64,5 +69,13 @@ var discardLogger = slog.New(slog.DiscardHandler)
 func (t *Target) ReportNodeError(node string, err error) {
 	if t != nil && t.NodeErrors != nil {
 		t.NodeErrors(node, err)
+	}
+}
+
+// ReportNodesReached records how many of the listed nodes a cycle reached.
+// Safe on a Target without a reporter.
+func (t *Target) ReportNodesReached(reached, total int) {
+	if t != nil && t.NodesReached != nil {
+		t.NodesReached(reached, total)
 	}
 }

@@ -533,6 +533,7 @@ func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
 		r.st.points = r.points[:0] // reused next cycle
 	}
 	v.logPartial(log, agg.emit(s), &agg)
+	t.ReportNodesReached(agg.scraped+agg.proxied, len(results))
 
 	for u, st := range v.nodes {
 		if now.Sub(st.seen) > varsForgetAfter {

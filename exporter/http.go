@@ -16,8 +16,12 @@ import (
 //	/healthz  200 "ok" while the process runs (liveness)
 //	/readyz   200 once ready() is true, else 503 with the reason (readiness)
 //
-// A nil ready counts as always ready.
-func NewHTTPServer(addr string, m *SelfMetrics, ready func() bool, logger *slog.Logger) *http.Server {
+// A nil ready counts as always ready. Options: ReadyReason.
+func NewHTTPServer(addr string, m *SelfMetrics, ready func() bool, logger *slog.Logger, opts ...HTTPOption) *http.Server {
+	var o httpOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -39,7 +43,13 @@ func NewHTTPServer(addr string, m *SelfMetrics, ready func() bool, logger *slog.
 			plain(w, http.StatusOK, "ready")
 			return
 		}
-		plain(w, http.StatusServiceUnavailable, "not ready: some checks have not completed their first cycle yet")
+		why := "some checks have not completed their first cycle yet"
+		if o.reason != nil {
+			if r := o.reason(); r != "" {
+				why = r
+			}
+		}
+		plain(w, http.StatusServiceUnavailable, "not ready: "+why)
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		plain(w, http.StatusOK, "roachdog\n\n/metrics  self-metrics\n/healthz  liveness\n/readyz   readiness")
@@ -63,4 +73,17 @@ func plain(w http.ResponseWriter, code int, body string) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(code)
 	fmt.Fprintln(w, body)
+}
+
+// HTTPOption configures NewHTTPServer.
+type HTTPOption func(*httpOptions)
+
+type httpOptions struct {
+	reason func() string
+}
+
+// ReadyReason gives /readyz the reason it prints when not ready (a
+// Runner's Readiness); "" keeps the default text.
+func ReadyReason(reason func() string) HTTPOption {
+	return func(o *httpOptions) { o.reason = reason }
 }

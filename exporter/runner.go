@@ -87,6 +87,62 @@ type job struct {
 	busy chan struct{}
 	// done is set once a cycle has completed (ok or not).
 	done atomic.Bool
+	// reach is what the check's cycles said of the nodes they reached
+	// (checks that read every node: vars).
+	reach reachState
+}
+
+// readyUnreachedCycles: a check that reads every node makes roachdog not
+// ready once that many of its cycles in a row reached no node (or every
+// cycle so far, when fewer): one cycle during a rolling restart of a small
+// cluster must not flap readiness, a cluster gone must show.
+const readyUnreachedCycles = 3
+
+// reachState follows a job's run of cycles that reached no node.
+type reachState struct {
+	mu        sync.Mutex
+	reported  bool // the check reports the nodes it reached
+	ever      bool // some cycle reached a node
+	unreached int  // completed cycles in a row that reached none
+	since     time.Time
+	total     int
+}
+
+// note records one completed cycle's reach and logs the start and the end
+// of a run of cycles that reached no node, once each.
+func (s *reachState) note(logger *slog.Logger, reached, total int, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reported, s.total = true, total
+	if reached > 0 {
+		if s.unreached > 0 && s.ever {
+			logger.Info("nodes reachable again", "reached", reached, "nodes", total,
+				"unreachable_for", now.Sub(s.since).Round(time.Second), "cycles", s.unreached)
+		} else if s.unreached > 0 {
+			logger.Info("first node reached", "reached", reached, "nodes", total, "after_cycles", s.unreached)
+		}
+		s.ever, s.unreached = true, 0
+		return
+	}
+	if s.unreached == 0 {
+		s.since = now
+		logger.Warn("no node reachable: this check collected nothing; counted as result=unreachable in roachdog_check_runs_total until a node answers",
+			"nodes", total)
+	}
+	s.unreached++
+}
+
+// notReady says why the job makes roachdog not ready, "" when it does not.
+func (s *reachState) notReady() (why string, unreached int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.reported || s.unreached == 0 {
+		return "", 0
+	}
+	if s.ever && s.unreached < readyUnreachedCycles {
+		return "", 0
+	}
+	return fmt.Sprintf("reached none of its %d node(s) in its last %d cycle(s)", s.total, s.unreached), s.unreached
 }
 
 // NewRunner prepares the jobs; nothing runs until RunOnce or Run.
@@ -125,15 +181,31 @@ func NewRunner(instances []Instance, m *SelfMetrics, logger *slog.Logger) *Runne
 	return r
 }
 
-// Ready reports whether every job has completed at least one cycle, ok or
-// not: by then everything that can be sent has been tried once.
+// Ready reports Readiness without the reason.
 func (r *Runner) Ready() bool {
+	ok, _ := r.Readiness()
+	return ok
+}
+
+// Readiness reports whether roachdog is ready, and why not when it is not:
+//   - every job has completed at least one cycle, ok or not (by then
+//     everything that can be sent has been tried once);
+//   - and no check that reads every node (vars) reached none of its nodes
+//     in each of its last readyUnreachedCycles cycles, or in every cycle so
+//     far when it never reached one. One cycle that reaches a node makes
+//     it ready again.
+func (r *Runner) Readiness() (bool, string) {
 	for _, j := range r.jobs {
 		if !j.done.Load() {
-			return false
+			return false, fmt.Sprintf("check %q of cluster %q has not completed its first cycle yet", j.name, j.inst.Cluster)
 		}
 	}
-	return true
+	for _, j := range r.jobs {
+		if why, _ := j.reach.notReady(); why != "" {
+			return false, fmt.Sprintf("check %q of cluster %q %s", j.name, j.inst.Cluster, why)
+		}
+	}
+	return true, ""
 }
 
 // RunOnce runs every job of every instance once, concurrently, and returns
@@ -228,6 +300,13 @@ func (r *Runner) cycle(parent context.Context, j *job) (err error) {
 		}
 	}()
 	begin := time.Now()
+	// What the check says of the nodes it reached; guarded, since a check
+	// abandoned past its deadline may still call in later.
+	var reach struct {
+		sync.Mutex
+		set            bool
+		reached, total int
+	}
 	defer func() {
 		if parent.Err() != nil {
 			// Shutting down: the cycle was cut short by us, which says
@@ -235,7 +314,18 @@ func (r *Runner) cycle(parent context.Context, j *job) (err error) {
 			return
 		}
 		end := time.Now()
-		r.m.observeCycle(j.inst.Cluster, j.name, end.Sub(begin).Seconds(), err == nil, float64(end.UnixNano())/1e9)
+		reach.Lock()
+		reported, reached, total := reach.set, reach.reached, reach.total
+		reach.Unlock()
+		if reported {
+			r.m.reached(j.inst.Cluster, j.name, reached, total)
+			j.reach.note(j.logger, reached, total, end)
+		}
+		if err == nil && reported && reached == 0 {
+			r.m.observeUnreachable(j.inst.Cluster, j.name, end.Sub(begin).Seconds())
+		} else {
+			r.m.observeCycle(j.inst.Cluster, j.name, end.Sub(begin).Seconds(), err == nil, float64(end.UnixNano())/1e9)
+		}
 		j.done.Store(true)
 		if err == nil {
 			j.logger.Debug("check done", "duration", end.Sub(begin))
@@ -260,6 +350,11 @@ func (r *Runner) cycle(parent context.Context, j *job) (err error) {
 		Logger:  j.logger,
 		NodeErrors: func(node string, _ error) {
 			r.m.nodeError(j.inst.Cluster, j.name, node)
+		},
+		NodesReached: func(reached, total int) {
+			reach.Lock()
+			reach.set, reach.reached, reach.total = true, reached, total
+			reach.Unlock()
 		},
 	}
 	finished, err := r.runCheck(ctx, j, target)

@@ -23,6 +23,8 @@ type SelfMetrics struct {
 	checkSkipped  *prometheus.CounterVec
 	nodeErrors    *prometheus.CounterVec
 	lastSuccess   *prometheus.GaugeVec
+	checkNodes    *prometheus.GaugeVec
+	nodesReached  *prometheus.GaugeVec
 	sent          *prometheus.CounterVec
 	sendErrors    prometheus.Counter
 	dropped       prometheus.Counter
@@ -51,10 +53,13 @@ const (
 	kindEvent        = "event"
 )
 
-// Results counted in roachdog_check_runs_total.
+// Results counted in roachdog_check_runs_total. unreachable is a cycle of
+// a check that reads every node (vars) and reached none of them: it did not
+// fail, but collected nothing.
 const (
-	resultOK    = "ok"
-	resultError = "error"
+	resultOK          = "ok"
+	resultError       = "error"
+	resultUnreachable = "unreachable"
 )
 
 // NewSelfMetrics creates the registry with roachdog's metrics, the build
@@ -71,7 +76,7 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 		}, []string{"cluster", "check"}),
 		checkRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "roachdog_check_runs_total",
-			Help: "Check cycles completed, by result (ok or error).",
+			Help: "Check cycles completed, by result: ok, error, or unreachable (a check that reads every node, vars, reached none of them; not counted as a success).",
 		}, []string{"cluster", "check", "result"}),
 		checkErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "roachdog_check_errors_total",
@@ -87,7 +92,15 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 		}, []string{"cluster", "check", "node"}),
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "roachdog_last_success_timestamp_seconds",
-			Help: "Unix time of the end of the last successful cycle of each check.",
+			Help: "Unix time of the end of the last successful cycle of each check (a cycle that reached no node is not one).",
+		}, []string{"cluster", "check"}),
+		checkNodes: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "roachdog_check_nodes",
+			Help: "Nodes listed for the last cycle of a check that reads every node (vars).",
+		}, []string{"cluster", "check"}),
+		nodesReached: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "roachdog_check_nodes_reached",
+			Help: "Nodes whose metrics the last cycle of a check that reads every node (vars) read, from the node itself or through another node; 0 means nothing was collected.",
 		}, []string{"cluster", "check"}),
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "roachdog_sent_total",
@@ -115,7 +128,7 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 	}
 	m.reg.MustRegister(
 		buildInfo, m.checkDuration, m.checkRuns, m.checkErrors, m.checkSkipped,
-		m.nodeErrors, m.lastSuccess, m.sent, m.sendErrors, m.dropped, m.dsd,
+		m.nodeErrors, m.lastSuccess, m.checkNodes, m.nodesReached, m.sent, m.sendErrors, m.dropped, m.dsd,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -150,6 +163,28 @@ func (m *SelfMetrics) observeCycle(cluster, check string, seconds float64, ok bo
 	}
 	m.checkRuns.WithLabelValues(cluster, check, resultError).Inc()
 	m.checkErrors.WithLabelValues(cluster, check).Inc()
+}
+
+// observeUnreachable records a cycle that reached no node: neither a
+// success (last success stays) nor an error of roachdog's.
+func (m *SelfMetrics) observeUnreachable(cluster, check string, seconds float64) {
+	if m == nil {
+		return
+	}
+	m.forgetNodes()
+	m.checkDuration.WithLabelValues(cluster, check).Observe(seconds)
+	m.checkRuns.WithLabelValues(cluster, check, resultUnreachable).Inc()
+}
+
+// reached records how many of the listed nodes a cycle reached; the first
+// report also creates the check's unreachable series at zero.
+func (m *SelfMetrics) reached(cluster, check string, reached, total int) {
+	if m == nil {
+		return
+	}
+	m.checkRuns.WithLabelValues(cluster, check, resultUnreachable)
+	m.checkNodes.WithLabelValues(cluster, check).Set(float64(total))
+	m.nodesReached.WithLabelValues(cluster, check).Set(float64(reached))
 }
 
 func (m *SelfMetrics) skipped(cluster, check string) {

@@ -19,6 +19,8 @@ func exercise(m *SelfMetrics) {
 	m.initJob("test", "vars")
 	m.observeCycle("test", "vars", 0.2, true, 1700000000)
 	m.observeCycle("test", "vars", 5, false, 1700000010)
+	m.reached("test", "vars", 0, 3)
+	m.observeUnreachable("test", "vars", 0.5)
 	m.skipped("test", "vars")
 	m.nodeError("test", "vars", "1")
 	m.sentOne(kindGauge)
@@ -46,10 +48,17 @@ func TestSelfMetricsValues(t *testing.T) {
 # HELP roachdog_build_info A metric with a constant '1' value labeled by version, revision and goversion of roachdog.
 # TYPE roachdog_build_info gauge
 roachdog_build_info{goversion="` + runtime.Version() + `",revision="abc123",version="v1.2.3"} 1
-# HELP roachdog_check_runs_total Check cycles completed, by result (ok or error).
+# HELP roachdog_check_runs_total Check cycles completed, by result: ok, error, or unreachable (a check that reads every node, vars, reached none of them; not counted as a success).
 # TYPE roachdog_check_runs_total counter
 roachdog_check_runs_total{check="vars",cluster="test",result="error"} 1
 roachdog_check_runs_total{check="vars",cluster="test",result="ok"} 1
+roachdog_check_runs_total{check="vars",cluster="test",result="unreachable"} 1
+# HELP roachdog_check_nodes Nodes listed for the last cycle of a check that reads every node (vars).
+# TYPE roachdog_check_nodes gauge
+roachdog_check_nodes{check="vars",cluster="test"} 3
+# HELP roachdog_check_nodes_reached Nodes whose metrics the last cycle of a check that reads every node (vars) read, from the node itself or through another node; 0 means nothing was collected.
+# TYPE roachdog_check_nodes_reached gauge
+roachdog_check_nodes_reached{check="vars",cluster="test"} 0
 # HELP roachdog_check_errors_total Check cycles that failed as a whole (error, timeout or panic).
 # TYPE roachdog_check_errors_total counter
 roachdog_check_errors_total{check="vars",cluster="test"} 1
@@ -59,7 +68,7 @@ roachdog_check_skipped_total{check="vars",cluster="test"} 1
 # HELP roachdog_node_errors_total Per-node failures reported by checks (one node unreachable, one bad payload). A node's series is dropped after an hour without errors.
 # TYPE roachdog_node_errors_total counter
 roachdog_node_errors_total{check="vars",cluster="test",node="1"} 1
-# HELP roachdog_last_success_timestamp_seconds Unix time of the end of the last successful cycle of each check.
+# HELP roachdog_last_success_timestamp_seconds Unix time of the end of the last successful cycle of each check (a cycle that reached no node is not one).
 # TYPE roachdog_last_success_timestamp_seconds gauge
 roachdog_last_success_timestamp_seconds{check="vars",cluster="test"} 1.7e+09
 # HELP roachdog_sent_total Submissions to the DogStatsD client, by kind (gauge, count, service_check, event).
@@ -82,7 +91,7 @@ roachdog_dogstatsd_packets_dropped_total{reason="writer"} 1
 # TYPE roachdog_dogstatsd_bytes_sent_total counter
 roachdog_dogstatsd_bytes_sent_total 300
 `
-	names := []string{"roachdog_build_info", "roachdog_check_runs_total", "roachdog_check_errors_total",
+	names := []string{"roachdog_build_info", "roachdog_check_runs_total", "roachdog_check_nodes", "roachdog_check_nodes_reached", "roachdog_check_errors_total",
 		"roachdog_check_skipped_total", "roachdog_node_errors_total", "roachdog_last_success_timestamp_seconds",
 		"roachdog_sent_total", "roachdog_send_errors_total", "roachdog_dogstatsd_packets_sent_total",
 		"roachdog_dogstatsd_packets_dropped_total", "roachdog_dogstatsd_bytes_sent_total"}

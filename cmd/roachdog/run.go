@@ -93,7 +93,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	// The self-metrics server comes first: /healthz answers while start-up
 	// waits for the Agent, and /readyz says not ready until the runner has
-	// completed a cycle of every check.
+	// completed a cycle of every check (and while vars reaches no node; see
+	// Runner.Readiness).
 	var runner atomic.Pointer[exporter.Runner]
 	ready := func() bool {
 		r := runner.Load()
@@ -101,7 +102,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	var srv *http.Server
 	if addr := cfg.Init.ListenAddress; addr != "" && addr != "off" && !f.dryRun && !f.once {
-		srv = exporter.NewHTTPServer(addr, self, ready, logger)
+		srv = exporter.NewHTTPServer(addr, self, ready, logger, exporter.ReadyReason(func() string {
+			if r := runner.Load(); r != nil {
+				_, why := r.Readiness()
+				return why
+			}
+			return ""
+		}))
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return fmt.Errorf("listen on %s (init_config.listen_address): %w", addr, err)
