@@ -114,12 +114,17 @@ WHERE executor_type = '` + ttlScheduleExecutor + `'`
 // TTLOptions configures the ttl check.
 type TTLOptions struct {
 	// RowQueries turns the row queries (ttl.lag_seconds, ttl.expired_rows)
-	// on or off for one table, keyed "db.schema.table". By default they run
-	// only where an index leads with the expiration column; elsewhere they
-	// scan the whole table, so they run only when set to true here.
+	// on or off for one table, keyed "db.schema.table". A table not listed
+	// gets them where they read at most about RowLimit rows: where an index
+	// leads with the expiration column (at most RowLimit index entries), or
+	// where the table's estimated row count (its latest statistics, read
+	// every cycle) is at most RowLimit, since elsewhere the query scans the
+	// whole table. A table without statistics gets none.
 	RowQueries map[string]bool
 	// RowLimit caps the expired rows one row query reads; ttl.expired_rows
-	// then reports at most RowLimit. Default 100000.
+	// then reports at most RowLimit. It is also the size (estimated rows)
+	// up to which an unindexed table gets row queries by default. Default
+	// 100000.
 	RowLimit int
 	// RowQueryTimeout bounds each row query (the pool's statement timeout
 	// still applies when shorter). Default 5s. A row query refused for lack
@@ -170,6 +175,8 @@ type TTL struct {
 	schedulesDenied, schedulesWarned bool
 	// deniedWarned: tables whose row query was refused, said so once.
 	deniedWarned map[ttlKey]bool
+	// estimatesWarned: table statistics refused, said so once.
+	estimatesWarned bool
 	// periods caches cron expression -> seconds between runs (0: unknown).
 	periods map[string]float64
 	admin   jobsAdminProbe
@@ -188,6 +195,12 @@ type ttlTable struct {
 	// just a column (the one an index must lead with).
 	expr, column string
 	indexed      bool
+	// estRows is the table's estimated row count from its latest
+	// statistics, read each cycle for unindexed tables without a setting;
+	// nil when unknown. autoScan is the last decision taken from it (for
+	// logging a change once).
+	estRows  *int64
+	autoScan bool
 	// denied: the row query was refused (no SELECT on the table); skipped
 	// until the next discovery makes a new ttlTable.
 	denied bool
@@ -292,6 +305,14 @@ func (c *TTL) Run(ctx context.Context, t *Target, s Sink) error {
 			fail(err)
 		}
 		if tables != nil {
+			// Keep what was logged about each table's size.
+			scanned := map[ttlKey]bool{}
+			for _, tb := range c.tables {
+				scanned[tb.key] = tb.autoScan
+			}
+			for _, tb := range tables {
+				tb.autoScan = scanned[tb.key]
+			}
 			// Also after a partial failure (indexes unreadable): the list
 			// is right, only row queries wait for the next discovery.
 			c.tables, c.discoveredAt = tables, now
@@ -326,6 +347,10 @@ func (c *TTL) Run(ctx context.Context, t *Target, s Sink) error {
 				fail(err)
 			}
 		}
+	}
+
+	if err := c.readEstimates(ctx, t.SQL, srv.IsCockroach, log); err != nil {
+		fail(err)
 	}
 
 	first := c.announced == nil
@@ -554,7 +579,8 @@ func ttlFailureEvent(tb *ttlTable, j ttlJobs) Event {
 	}
 }
 
-// runsRowQuery: an explicit setting wins; otherwise only indexed tables.
+// runsRowQuery: an explicit setting wins; otherwise indexed tables, and
+// unindexed ones estimated at most RowLimit rows (see TTLOptions).
 func (c *TTL) runsRowQuery(tb *ttlTable) bool {
 	if tb.denied {
 		return false
@@ -562,7 +588,114 @@ func (c *TTL) runsRowQuery(tb *ttlTable) bool {
 	if on, ok := c.o.RowQueries[tb.key.String()]; ok {
 		return on && tb.expr != ""
 	}
-	return tb.indexed
+	if tb.indexed {
+		return true
+	}
+	return tb.expr != "" && tb.estRows != nil && *tb.estRows <= int64(c.o.RowLimit)
+}
+
+// sizeDecides reports whether the table's row query depends on its size.
+func (c *TTL) sizeDecides(tb *ttlTable) bool {
+	_, set := c.o.RowQueries[tb.key.String()]
+	return !set && !tb.indexed && !tb.denied && tb.expr != ""
+}
+
+// ttlRowStatsQuery reads the latest statistics' row estimates of one
+// database's tables: crdb_internal.table_row_statistics covers the
+// current (here: the named) database, from the statistics cache (no scan,
+// no contention); NULL for a table without statistics.
+const ttlRowStatsQuery = `SELECT table_id, estimated_row_count FROM %scrdb_internal.table_row_statistics WHERE table_id = ANY($1::INT8[])`
+
+// readEstimates sets estRows on the tables whose row query depends on
+// their size, one query per database holding such tables, and logs each
+// table's switch between scanned and not, once per change. A failure
+// leaves those tables without row queries this cycle; it is returned for
+// sql.can_query.
+func (c *TTL) readEstimates(ctx context.Context, db *cluster.DB, crdb bool, log *slog.Logger) error {
+	byDB := map[string][]*ttlTable{}
+	var dbs []string
+	for _, tb := range c.tables {
+		if !c.sizeDecides(tb) {
+			continue
+		}
+		tb.estRows = nil
+		if _, ok := byDB[tb.key.db]; !ok {
+			dbs = append(dbs, tb.key.db)
+		}
+		byDB[tb.key.db] = append(byDB[tb.key.db], tb)
+	}
+	var errs []error
+	for _, name := range dbs {
+		tables := byDB[name]
+		if err := c.readDBEstimates(ctx, db, crdb, name, tables); err != nil {
+			if ae := (*cluster.AccessError)(nil); errors.As(err, &ae) {
+				// A configuration matter (v26.1+ without
+				// allow_unsafe_internals): those tables go without row
+				// queries, said once.
+				if !c.estimatesWarned {
+					c.estimatesWarned = true
+					log.Warn("ttl: cannot read table statistics; unindexed TTL tables get no row queries unless enabled in checks.ttl.row_queries",
+						"database", name, "err", ae.Err.Message, "fix", ae.Hint)
+				}
+				continue
+			}
+			errs = append(errs, err)
+			continue
+		}
+		for _, tb := range tables {
+			on := c.runsRowQuery(tb)
+			if on == tb.autoScan {
+				continue
+			}
+			tb.autoScan = on
+			est := any("unknown")
+			if tb.estRows != nil {
+				est = *tb.estRows
+			}
+			if on {
+				log.Info("ttl: no index leads with the expiration column, but the table is small: its expired rows are counted by a scan",
+					"table", tb.key.String(), "estimated_rows", est, "row_limit", c.o.RowLimit)
+			} else {
+				log.Info("ttl: no index leads with the expiration column and the table is over row_limit (or has no statistics): ttl.lag_seconds and ttl.expired_rows are not sent for it; set it to true in checks.ttl.row_queries to scan it anyway",
+					"table", tb.key.String(), "estimated_rows", est, "row_limit", c.o.RowLimit)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *TTL) readDBEstimates(ctx context.Context, db *cluster.DB, crdb bool, dbName string, tables []*ttlTable) error {
+	ids := make([]int64, 0, len(tables))
+	byID := make(map[int64]*ttlTable, len(tables))
+	for _, tb := range tables {
+		if tb.id > 0 {
+			ids = append(ids, tb.id)
+			byID[tb.id] = tb
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := db.Query(ctx, fmt.Sprintf(ttlRowStatsQuery, ttlPrefix(crdb, dbName)), ids)
+	if err != nil {
+		return fmt.Errorf("read row estimates of TTL tables in database %s (crdb_internal.table_row_statistics): %w", dbName, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var n *int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return fmt.Errorf("read row estimates of TTL tables in database %s (crdb_internal.table_row_statistics): %w", dbName, err)
+		}
+		if tb := byID[id]; tb != nil && n != nil && *n >= 0 {
+			v := *n
+			tb.estRows = &v
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read row estimates of TTL tables in database %s (crdb_internal.table_row_statistics): %w", dbName, err)
+	}
+	return nil
 }
 
 // ttlPrefix returns the catalog prefix for db: `"db".` on CockroachDB,

@@ -2,12 +2,16 @@ package checks_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/config"
+	"github.com/roachdog/roachdog/internal/testenv"
 )
 
 var ttlScenarioFiles = []string{"crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "crdb_v23.2_ttl.sql", "scenario_v23.2_ttl.sql"}
@@ -350,6 +354,7 @@ func TestTTLNoTables(t *testing.T) {
 // SELECT on one user table only (%[1]s is the role).
 const ttlLeastPrivilegeGrants = `GRANT USAGE ON SCHEMA crdb_internal, system, public, web TO %[1]s;
 GRANT SELECT ON crdb_internal.create_statements, crdb_internal.jobs, crdb_internal.node_build_info TO %[1]s;
+GRANT SELECT ON crdb_internal.table_row_statistics TO %[1]s;
 GRANT SELECT ON public.events TO %[1]s`
 
 // A user without access to system.scheduled_jobs and without SELECT on a
@@ -618,5 +623,142 @@ func TestTTLDefaultRediscover(t *testing.T) {
 	clock.Add(time.Minute)
 	if n := tables(); n != 4 {
 		t.Errorf("ttl.tables 30 min later = %g, want 4", n)
+	}
+}
+
+// ttlDemoSetup creates the docker-compose demo's TTL table
+// (conf.d/workload/workload.sh): ttl_expire_after, so the hidden
+// crdb_internal_expiration column, and no index leading with it (only the
+// primary key on id and an index on created_at). estimate is its
+// statistics' row count; nil for a table without statistics.
+func ttlDemoSetup(t *testing.T, c *sqlCluster, estimate *int64) {
+	t.Helper()
+	c.exec(t, `CREATE TABLE public.sessions (
+	id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	user_id bigint NOT NULL,
+	payload text,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	crdb_internal_expiration timestamptz NOT NULL
+);
+CREATE INDEX sessions_created_at_idx ON public.sessions (created_at);
+INSERT INTO public.sessions (user_id, payload, created_at, crdb_internal_expiration) VALUES
+	(1, 'expired 10 min ago', '2026-01-10 11:40:00+00', '2026-01-10 11:50:00+00'),
+	(2, 'expired 5 min ago', '2026-01-10 11:45:00+00', '2026-01-10 11:55:00+00'),
+	(3, 'live', '2026-01-10 11:58:00+00', '2026-01-10 12:08:00+00');
+INSERT INTO crdb_internal.create_statements (database_id, database_name, schema_name, descriptor_id, descriptor_type,
+	descriptor_name, create_statement, state, create_nofks, alter_statements, validate_statements, create_redactable)
+VALUES (104, 'demo', 'public', 106, 'table', 'sessions', $$CREATE TABLE public.sessions (
+	id UUID NOT NULL DEFAULT gen_random_uuid(),
+	user_id INT8 NOT NULL,
+	payload STRING NULL,
+	created_at TIMESTAMPTZ NOT NULL DEFAULT now():::TIMESTAMPTZ,
+	crdb_internal_expiration TIMESTAMPTZ NOT VISIBLE NOT NULL DEFAULT current_timestamp():::TIMESTAMPTZ + '00:10:00':::INTERVAL ON UPDATE current_timestamp():::TIMESTAMPTZ + '00:10:00':::INTERVAL,
+	CONSTRAINT sessions_pkey PRIMARY KEY (id ASC),
+	INDEX sessions_created_at_idx (created_at ASC)
+) WITH (ttl = 'on', ttl_expire_after = '00:10:00':::INTERVAL, ttl_job_cron = '*/5 * * * *')$$, 'PUBLIC', '', '{}', '{}', '')`)
+	if estimate != nil {
+		c.exec(t, fmt.Sprintf(`INSERT INTO crdb_internal.table_row_statistics VALUES (106, 'sessions', %d)`, *estimate))
+	} else {
+		c.exec(t, `INSERT INTO crdb_internal.table_row_statistics VALUES (106, 'sessions', NULL)`)
+	}
+}
+
+// TestTTLDemoTableByDefault: the demo's TTL table has no index on its
+// expiration column, yet with the default options it gets ttl.lag_seconds
+// and ttl.expired_rows, because it is small (a scan of at most about
+// row_limit rows). Once its statistics say it outgrew row_limit, or where
+// it has none, the scan stops, said once; an explicit true runs it anyway.
+func TestTTLDemoTableByDefault(t *testing.T) {
+	c := newSQLCluster(t, "ttl_demo", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "crdb_v23.2_ttl.sql")
+	small := int64(12000) // 20 rows/s over the 10 min TTL
+	ttlDemoSetup(t, c, &small)
+	clock := newTestClock(time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC))
+	ttl := newTTL(t, checks.TTLOptions{Now: clock.Now})
+	lag, expired := tk("ttl.lag_seconds", "demo", "public.sessions"), tk("ttl.expired_rows", "demo", "public.sessions")
+
+	rec, err := c.runCataloged(t, ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gauges(t, rec)
+	if g[lag] != 600 || g[expired] != 2 {
+		t.Errorf("lag %v (want 600), expired %v (want 2):\n%s", g[lag], g[expired], rec)
+	}
+	if _, ok := g[lag]; !ok {
+		t.Fatalf("no ttl.lag_seconds for the demo table:\n%s", rec)
+	}
+	if sc := canQuery(t, rec, "ttl"); sc.Status != checks.OK {
+		t.Errorf("sql.can_query = %v %q", sc.Status, sc.Message)
+	}
+	if n := strings.Count(c.logs.String(), "the table is small"); n != 1 {
+		t.Errorf("switch to scanning logged %d times:\n%s", n, c.logs)
+	}
+
+	// Grown past row_limit: no scan from the next cycle on.
+	c.exec(t, `UPDATE crdb_internal.table_row_statistics SET estimated_row_count = 5000000 WHERE table_id = 106`)
+	for range 2 {
+		clock.Add(5 * time.Minute)
+		rec, err = c.runCataloged(t, ttl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := gauges(t, rec)[lag]; ok {
+			t.Errorf("scanned a table estimated at 5M rows:\n%s", rec)
+		}
+	}
+	if n := strings.Count(c.logs.String(), "is over row_limit"); n != 1 {
+		t.Errorf("switch off logged %d times:\n%s", n, c.logs)
+	}
+	// No statistics: no scan either.
+	c.exec(t, `UPDATE crdb_internal.table_row_statistics SET estimated_row_count = NULL WHERE table_id = 106`)
+	clock.Add(5 * time.Minute)
+	if rec, err = c.runCataloged(t, ttl); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := gauges(t, rec)[lag]; ok {
+		t.Errorf("scanned a table without statistics:\n%s", rec)
+	}
+
+	// Enabled explicitly (as the demo's conf.yaml does): scanned whatever
+	// its size; disabled explicitly: never, however small.
+	c.exec(t, `UPDATE crdb_internal.table_row_statistics SET estimated_row_count = 5000000 WHERE table_id = 106`)
+	on := newTTL(t, checks.TTLOptions{Now: clock.Now, RowQueries: map[string]bool{"demo.public.sessions": true}})
+	if rec, err = c.runCataloged(t, on); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := gauges(t, rec)[lag]; !ok {
+		t.Errorf("row_queries true did not scan:\n%s", rec)
+	}
+	c.exec(t, `UPDATE crdb_internal.table_row_statistics SET estimated_row_count = 10 WHERE table_id = 106`)
+	off := newTTL(t, checks.TTLOptions{Now: clock.Now, RowQueries: map[string]bool{"demo.public.sessions": false}})
+	if rec, err = c.runCataloged(t, off); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := gauges(t, rec)[lag]; ok {
+		t.Errorf("row_queries false scanned:\n%s", rec)
+	}
+}
+
+// TestTTLDemoConfigEnablesRowQueries: the compose demo's conf.yaml turns the
+// row queries on for its table explicitly, whatever its statistics say.
+func TestTTLDemoConfigEnablesRowQueries(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "conf.d", "roachdog.d", "conf.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("conf.yaml", data, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Instances) != 1 || !cfg.Instances[0].Checks.TTL.RowQueries["demo.public.sessions"] {
+		t.Errorf("demo conf.yaml does not enable the row queries of demo.public.sessions: %+v", cfg.Instances)
+	}
+	script, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "conf.d", "workload", "workload.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(script), "CREATE TABLE IF NOT EXISTS demo.sessions") {
+		t.Error("the workload no longer creates demo.sessions: update the demo's row_queries")
 	}
 }

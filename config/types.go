@@ -140,7 +140,8 @@ type TTL struct {
 	// RowQueries overrides, per table, whether the expired-row query runs:
 	// true runs it even without an index that makes it cheap, false never
 	// runs it. Keys are "database.schema.table" as the cluster spells them;
-	// tables not listed follow the default (only where an index helps).
+	// tables not listed follow the default (where an index helps, or where
+	// the table's statistics estimate at most RowLimit rows).
 	// Never nil.
 	RowQueries map[string]bool
 	// RowQueryTimeout bounds each expired-row query; default 5s.

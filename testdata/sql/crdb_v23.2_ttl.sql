@@ -36,3 +36,14 @@ CREATE TABLE IF NOT EXISTS crdb_internal.create_statements (
 	is_virtual boolean NULL,
 	is_temporary boolean NULL
 );
+
+-- Latest automatic table statistics (estimated_row_count NULL for a table
+-- without statistics). On CockroachDB it covers the current database and
+-- the check reads "<db>".crdb_internal.table_row_statistics; here one table
+-- stands for every database, keyed by the descriptor ids of
+-- create_statements.
+CREATE TABLE IF NOT EXISTS crdb_internal.table_row_statistics (
+	table_id bigint NOT NULL,
+	table_name text NOT NULL,
+	estimated_row_count bigint NULL
+);
