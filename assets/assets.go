@@ -116,15 +116,14 @@ func ValidateAll(dashboards, monitors fs.FS, cat []checks.Metric, namespace stri
 
 // All is ValidateAll with v's settings. A nil FS is skipped.
 func (v *Validator) All(dashboards, monitors fs.FS) ([]Result, error) {
-	var out []Result
+	var files []File
 	for _, set := range []struct {
-		dir   string
-		fsys  fs.FS
-		check func(string, []byte) []error
-		key   string // the field that must be unique across files
+		dir  string
+		fsys fs.FS
+		kind Kind
 	}{
-		{"dashboards", dashboards, v.Dashboard, "title"},
-		{"monitors", monitors, v.Monitor, "name"},
+		{"dashboards", dashboards, KindDashboard},
+		{"monitors", monitors, KindMonitor},
 	} {
 		if set.fsys == nil {
 			continue
@@ -134,26 +133,87 @@ func (v *Validator) All(dashboards, monitors fs.FS) ([]Result, error) {
 			return nil, fmt.Errorf("%s: %w", set.dir, err)
 		}
 		sort.Strings(names)
-		seen := map[string]string{}
 		for _, n := range names {
 			file := path.Join(set.dir, n)
 			data, err := fs.ReadFile(set.fsys, n)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", file, err)
 			}
-			errs := set.check(file, data)
-			if id := uniqueKey(data, set.key); id != "" {
-				if prev, dup := seen[id]; dup {
-					errs = append(errs, &Error{File: file, Path: set.key,
-						Msg: fmt.Sprintf("%q is also the %s of %s: apply matches on it, so one would overwrite the other", id, set.key, prev)})
-				} else {
-					seen[id] = file
-				}
-			}
-			out = append(out, Result{File: file, Errs: errs})
+			files = append(files, File{Name: file, Kind: set.kind, Data: data})
 		}
 	}
-	return out, nil
+	return v.Files(files), nil
+}
+
+// Kind says whether a file is a dashboard or a monitor.
+type Kind string
+
+// Kinds of files.
+const (
+	KindDashboard Kind = "dashboard"
+	KindMonitor   Kind = "monitor"
+)
+
+// File is one file to validate: its name as shown to users, its kind and
+// its content.
+type File struct {
+	Name string
+	Kind Kind
+	Data []byte
+}
+
+// Files validates files in the order given and checks that no two
+// dashboards share a title and no two monitors share a name (apply matches
+// on them).
+func (v *Validator) Files(files []File) []Result {
+	out := make([]Result, 0, len(files))
+	seen := map[Kind]map[string]string{KindDashboard: {}, KindMonitor: {}}
+	for _, f := range files {
+		check, key := v.Dashboard, "title"
+		if f.Kind == KindMonitor {
+			check, key = v.Monitor, "name"
+		}
+		errs := check(f.Name, f.Data)
+		if id := uniqueKey(f.Data, key); id != "" {
+			if prev, dup := seen[f.Kind][id]; dup {
+				errs = append(errs, &Error{File: f.Name, Path: key,
+					Msg: fmt.Sprintf("%q is also the %s of %s: apply matches on it, so one would overwrite the other", id, key, prev)})
+			} else {
+				seen[f.Kind][id] = f.Name
+			}
+		}
+		out = append(out, Result{File: f.Name, Errs: errs})
+	}
+	return out
+}
+
+// DetectKind tells a dashboard from a monitor: by the directory the file is
+// in (dashboards or monitors, as in this repository; name is
+// slash-separated), else by its content (a dashboard has "widgets"; a
+// monitor has "query", or a "definition" in the recommended-monitor format).
+// ok is false when neither says.
+func DetectKind(name string, data []byte) (kind Kind, ok bool) {
+	switch path.Base(path.Dir(name)) {
+	case "dashboards":
+		return KindDashboard, true
+	case "monitors":
+		return KindMonitor, true
+	}
+	root, err := decodeJSON(data)
+	if err != nil {
+		return "", false
+	}
+	obj, _ := root.(map[string]any)
+	_, widgets := obj["widgets"]
+	_, query := obj["query"]
+	_, def := obj["definition"].(map[string]any)
+	switch {
+	case widgets && !query && !def:
+		return KindDashboard, true
+	case (query || def) && !widgets:
+		return KindMonitor, true
+	}
+	return "", false
 }
 
 // uniqueKey returns the top-level string field key of a JSON object (or of

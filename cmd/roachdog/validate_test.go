@@ -30,11 +30,16 @@ func TestValidateEmbedded(t *testing.T) {
 	}
 	dash, _ := fs.Glob(dashboards.FS, "*.json")
 	mon, _ := fs.Glob(monitors.FS, "*.json")
-	if got, want := strings.Count(stdout, "\nok ")+1, len(dash)+len(mon); got != want || len(dash) == 0 || len(mon) == 0 {
+	if got, want := strings.Count(stdout, ".json: ok\n"), len(dash)+len(mon); got != want || len(dash) == 0 || len(mon) == 0 {
 		t.Fatalf("%d ok lines for %d dashboards and %d monitors:\n%s", got, len(dash), len(mon), stdout)
 	}
-	for _, f := range []string{"ok dashboards/cluster_overview.json\n", "ok dashboards/replication.json\n",
-		"ok dashboards/sql_performance.json\n", "ok dashboards/ttl_jobs.json\n"} {
+	// It says which copies it checked: not files on disk.
+	v, _ := buildVersion()
+	if first, _, _ := strings.Cut(stdout, "\n"); first != "embedded copies (roachdog "+v+"), not files on disk; pass files or directories to validate yours" {
+		t.Errorf("first line %q", first)
+	}
+	for _, f := range []string{"dashboards/cluster_overview.json: ok\n", "dashboards/replication.json: ok\n",
+		"dashboards/sql_performance.json: ok\n", "dashboards/ttl_jobs.json: ok\n"} {
 		if !strings.Contains(stdout, f) {
 			t.Errorf("missing %q in:\n%s", f, stdout)
 		}
@@ -100,7 +105,7 @@ func TestValidateDirReportsBrokenFiles(t *testing.T) {
 	if got, want := err.Error(), "4 problem(s) in 3 of 4 file(s)"; got != want {
 		t.Errorf("error %q, want %q\nstderr:\n%s", got, want, stderr)
 	}
-	if stdout != "ok dashboards/good.json\n" {
+	if stdout != "dashboards/good.json: ok\n" {
 		t.Errorf("stdout:\n%s", stdout)
 	}
 	for _, want := range []string{
@@ -124,8 +129,12 @@ func TestValidateDirErrors(t *testing.T) {
 	if _, _, err := runValidate(t, "--dir", empty); err == nil || !strings.Contains(err.Error(), "no dashboards/*.json or monitors/*.json") {
 		t.Errorf("nothing to validate: %v", err)
 	}
-	if _, _, err := runValidate(t, "extra"); !errors.Is(err, errUsage) {
-		t.Errorf("extra argument: %v", err)
+	if _, _, err := runValidate(t, "missing.json"); err == nil || !strings.Contains(err.Error(), "validate missing.json: ") ||
+		!errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+	if _, _, err := runValidate(t, "--dir", empty, "x.json"); !errors.Is(err, errUsage) {
+		t.Errorf("--dir and a file: %v", err)
 	}
 	if _, _, err := runValidate(t, "--bogus"); !errors.Is(err, errUsage) {
 		t.Errorf("unknown flag: %v", err)
@@ -150,5 +159,80 @@ func TestValidateNamespaceAndAllowTag(t *testing.T) {
 	}
 	if _, stderr, err := runValidate(t, "--dir", dir, "--allow-tag", "owner,team"); err != nil {
 		t.Errorf("with --allow-tag team: %v\n%s", err, stderr)
+	}
+}
+
+// TestValidateArguments: files and directories given as arguments are the
+// ones validated (not the embedded copies), each named as given.
+func TestValidateArguments(t *testing.T) {
+	good := embedded(t, dashboards.FS, "ttl_jobs.json")
+	broken := replaceOnce(t, embedded(t, dashboards.FS, "cluster_overview.json"), "crdb.liveness.", "crdb.livenes.")
+	mon := embedded(t, monitors.FS, "ttl_lag.json")
+	clone := writeTree(t, map[string]string{
+		"dashboards/cluster_overview.json": broken,
+		"dashboards/ttl_jobs.json":         good,
+		"monitors/ttl_lag.json":            mon,
+		"elsewhere/board.json":             good,
+		"elsewhere/alert.json":             mon,
+		"elsewhere/neither.json":           `{"title": "x"}`,
+		"empty/README.md":                  "",
+	})
+	at := func(p string) string { return filepath.ToSlash(filepath.Join(clone, p)) }
+
+	// The edited file itself: its problem, not "ok".
+	stdout, stderr, err := runValidate(t, filepath.Join(clone, "dashboards", "cluster_overview.json"))
+	if err == nil || stdout != "" || !strings.Contains(stderr, at("dashboards/cluster_overview.json")+": ") ||
+		!strings.Contains(stderr, "crdb.livenes.") {
+		t.Errorf("edited file: err %v\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)
+	}
+
+	// A good file, a directory of dashboards, a clone.
+	stdout, _, err = runValidate(t, filepath.Join(clone, "dashboards", "ttl_jobs.json"), filepath.Join(clone, "monitors"))
+	if err != nil || stdout != at("dashboards/ttl_jobs.json")+": ok\n"+at("monitors/ttl_lag.json")+": ok\n" {
+		t.Errorf("file and directory: %v\n%s", err, stdout)
+	}
+	stdout, stderr, err = runValidate(t, clone)
+	if err == nil || err.Error() != "1 problem(s) in 1 of 3 file(s)" ||
+		stdout != at("dashboards/ttl_jobs.json")+": ok\n"+at("monitors/ttl_lag.json")+": ok\n" {
+		t.Errorf("clone: %v\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)
+	}
+
+	// Elsewhere the kind comes from the content; a file that says neither
+	// is a problem of its own, and the same title twice is caught across
+	// arguments; a file given twice is read once.
+	stdout, stderr, err = runValidate(t, filepath.Join(clone, "elsewhere"), filepath.Join(clone, "dashboards", "ttl_jobs.json"),
+		filepath.Join(clone, "elsewhere", "board.json"))
+	if err == nil || err.Error() != "2 problem(s) in 2 of 4 file(s)" {
+		t.Errorf("elsewhere: %v\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)
+	}
+	if stdout != at("elsewhere/alert.json")+": ok\n"+at("elsewhere/board.json")+": ok\n" ||
+		!strings.Contains(stderr, at("elsewhere/neither.json")+": cannot tell a dashboard from a monitor") ||
+		!strings.Contains(stderr, at("dashboards/ttl_jobs.json")+": title: ") {
+		t.Errorf("elsewhere:\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
+	}
+
+	// A directory with nothing to validate is an error, not "ok".
+	if _, _, err := runValidate(t, filepath.Join(clone, "empty")); err == nil || !strings.Contains(err.Error(), "no *.json files") {
+		t.Errorf("empty directory: %v", err)
+	}
+}
+
+// TestValidateEmbeddedNotesLocalCopies: run in a clone without arguments,
+// validate checks the embedded copies and says the local ones were not.
+func TestValidateEmbeddedNotesLocalCopies(t *testing.T) {
+	dir := writeTree(t, map[string]string{"dashboards/mine.json": "{}", "monitors/yours.json": "{}"})
+	t.Chdir(dir)
+	stdout, stderr, err := runValidate(t)
+	if err != nil {
+		t.Fatalf("embedded copies: %v", err)
+	}
+	if !strings.HasPrefix(stdout, "embedded copies (roachdog ") || strings.Contains(stdout, "mine.json") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+	if want := "note: dashboards and monitors in the current directory not validated; to validate them: roachdog validate dashboards monitors\n"; stderr != want {
+		t.Errorf("stderr %q, want %q", stderr, want)
+	}
+	if _, _, err := runValidate(t, "dashboards"); err == nil {
+		t.Error("the local copies, given, were not validated")
 	}
 }
