@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"github.com/roachdog/roachdog/internal/redirect"
 )
 
 // Defaults of API.
@@ -75,11 +77,11 @@ type loginCall struct {
 // NewAPI returns a client that sends requests with client (TLS configured)
 // to the status URLs returned by nodes (e.g. "https://roach1:8080", tried in
 // order), logging in as username with password when a node requires a
-// session. client nil means http.DefaultClient.
+// session. client nil means http.DefaultClient. Redirects are refused
+// whatever client's policy: the password and the session go to the
+// configured nodes only.
 func NewAPI(client *http.Client, nodes func() []string, username, password string) *API {
-	if client == nil {
-		client = http.DefaultClient
-	}
+	client = redirect.Client(client)
 	if nodes == nil {
 		nodes = func() []string { return nil }
 	}
@@ -237,7 +239,7 @@ func (a *API) send(ctx context.Context, budget time.Duration, node, method, path
 	}
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s%s: %w", method, node, path, timeoutErr(ctx, budget, err))
+		return nil, fmt.Errorf("%s %s%s: %w", method, node, path, timeoutErr(ctx, budget, redirect.Strip(err)))
 	}
 	return resp, nil
 }
@@ -295,7 +297,7 @@ func (a *API) doLogin(ctx context.Context, budget time.Duration, node string) (s
 	req.Header.Set("Accept", "application/json")
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("POST %s%s: login as %s: %w", node, apiLoginPath, a.username, timeoutErr(ctx, budget, err))
+		return "", fmt.Errorf("POST %s%s: login as %s: %w", node, apiLoginPath, a.username, timeoutErr(ctx, budget, redirect.Strip(err)))
 	}
 	defer drain(resp)
 	if resp.StatusCode/100 != 2 {
