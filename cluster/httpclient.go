@@ -109,9 +109,10 @@ func (t *tlsExplainer) CloseIdleConnections() { t.tr.CloseIdleConnections() }
 func httpTLSSettings(o HTTPOptions) tlsSettings {
 	ca := "tls.ca_file"
 	if o.CAFile == "" {
-		ca = "tls.ca_file (unset: the system's roots are used)"
+		ca = "tls.ca_file (unset, so the system's roots)"
 	}
-	return tlsSettings{ca: ca, name: "tls.server_name", cert: "tls.cert_file and tls.key_file", haveCert: o.CertFile != ""}
+	return tlsSettings{ca: ca, nameFix: "connect with a name the certificate lists, or set tls.server_name",
+		cert: "tls.cert_file and tls.key_file", haveCert: o.CertFile != ""}
 }
 
 // TLSError is a TLS failure with a hint on what to check.
@@ -120,7 +121,7 @@ type TLSError struct {
 	Err  error
 }
 
-func (e *TLSError) Error() string { return e.Err.Error() + " (" + e.Hint + ")" }
+func (e *TLSError) Error() string { return e.Err.Error() + "; " + e.Hint }
 func (e *TLSError) Unwrap() error { return e.Err }
 
 // remoteAlert finds the TLS alert the peer sent: crypto/tls reports it as
@@ -154,8 +155,9 @@ var alertCodes = map[string]uint8{
 // tlsSettings names, for a hint, the settings behind each side of a TLS
 // connection.
 type tlsSettings struct {
-	ca, name, cert string
-	haveCert       bool // a client certificate is configured
+	ca, cert string
+	nameFix  string // how to connect with a name the certificate lists
+	haveCert bool   // a client certificate is configured
 }
 
 // tlsHint says what a TLS failure means and what to check; "" when err is
@@ -173,7 +175,7 @@ func tlsHint(err error, s tlsSettings) string {
 	case errors.As(err, &unknown):
 		return "TLS verification of the server's certificate failed: it is not signed by a trusted CA; check that " + s.ca + " is the CA that signed the server's certificate"
 	case errors.As(err, &hostname):
-		return "TLS verification of the server's certificate failed: it is not valid for the name connected to; connect with a name the certificate lists, or set " + s.name
+		return "TLS verification of the server's certificate failed: it is not valid for the name connected to; " + s.nameFix
 	case errors.As(err, &invalid):
 		return "TLS verification of the server's certificate failed: the certificate is expired, not yet valid or not usable by a server; check the server's certificate"
 	case errors.As(err, &verify):

@@ -76,7 +76,7 @@ func TestHTTPClientTLS(t *testing.T) {
 			{"wrong CA", HTTPOptions{CAFile: otherCA.File, CertFile: client.CertFile, KeyFile: client.KeyFile},
 				node.URL, "TLS verification of the server's certificate failed: it is not signed by a trusted CA; check that tls.ca_file is the CA that signed the server's certificate"},
 			{"system roots", HTTPOptions{CertFile: client.CertFile, KeyFile: client.KeyFile},
-				node.URL, "check that tls.ca_file (unset: the system's roots are used) is the CA"},
+				node.URL, "check that tls.ca_file (unset, so the system's roots) is the CA"},
 			{"wrong server name", HTTPOptions{CAFile: ca.File, CertFile: client.CertFile, KeyFile: client.KeyFile, ServerName: "roach9"},
 				node.URL, "it is not valid for the name connected to; connect with a name the certificate lists, or set tls.server_name"},
 			{"no client certificate", HTTPOptions{CAFile: ca.File},
