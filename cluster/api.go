@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -180,6 +181,29 @@ func isFinal(err error) bool {
 
 const errNoCredentials = "the node requires a session but no username and password are configured"
 
+// errClearText refuses a login over plain HTTP: anyone in between could
+// answer 401 to collect the password. A secure CockroachDB node serves its
+// HTTP port over TLS, except on loopback with --unencrypted-localhost-http.
+const errClearText = "the node asks for a login over plain HTTP; roachdog sends the password and the session only over HTTPS (or to a loopback address): use https:// status URLs (with discover: discovery.scheme https)"
+
+// clearText reports a plain-HTTP node that is not on a loopback address:
+// no password nor session goes to it.
+func clearText(node string) bool {
+	u, err := url.Parse(node)
+	if err != nil {
+		return true
+	}
+	if u.Scheme != "http" {
+		return u.Scheme != "https"
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}
+
 // doNode makes one attempt on one node: the request, and on 401 a login and
 // one retry.
 func (a *API) doNode(ctx context.Context, node, method, path string, payload []byte, out any) error {
@@ -199,6 +223,9 @@ func (a *API) doNode(ctx context.Context, node, method, path string, payload []b
 		drain(resp)
 		if a.username == "" {
 			return &APIError{Node: node, Method: method, Path: path, StatusCode: resp.StatusCode, Msg: errNoCredentials}
+		}
+		if clearText(node) {
+			return &APIError{Node: node, Method: method, Path: path, StatusCode: resp.StatusCode, Msg: errClearText}
 		}
 		if session, err = a.sessionFor(ctx, budget, node, session); err != nil {
 			return err
@@ -233,7 +260,7 @@ func (a *API) send(ctx context.Context, budget time.Duration, node, method, path
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if session != "" {
+	if session != "" && !clearText(node) {
 		req.Header.Set(apiSessionHeader, session)
 		req.AddCookie(&http.Cookie{Name: apiSessionCookie, Value: session})
 	}

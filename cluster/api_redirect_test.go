@@ -1,7 +1,9 @@
 package cluster
 
 import (
+	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -140,5 +142,62 @@ func TestAPISessionStaysOnItsNode(t *testing.T) {
 				t.Fatalf("the redirect target received %q", seen)
 			}
 		})
+	}
+}
+
+// TestAPINoPasswordOverPlainHTTP: a node reached over plain HTTP on a
+// network address gets neither the password nor the session (anyone in
+// between could answer 401 to collect them); an HTTPS node does.
+func TestAPINoPasswordOverPlainHTTP(t *testing.T) {
+	plain := newAPIFake(t, "plain", "roachdog", "pw")
+	var mu sync.Mutex
+	var plainSaw []string
+	plain.set(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		plainSaw = append(plainSaw, r.URL.Path+" "+r.Header.Get(apiSessionHeader)+" "+r.Header.Get("Cookie")+" "+string(body))
+		mu.Unlock()
+		plain.route(w, r)
+	})
+	secure := &apiFake{name: "secure", user: "roachdog", password: "pw", sessions: map[string]bool{}, hits: map[string]int{}}
+	secure.Server = httptest.NewTLSServer(http.HandlerFunc(secure.serve))
+	t.Cleanup(secure.Close)
+
+	// roach1.internal stands for a node on the network; it is the plain
+	// fake, reached through the dialer.
+	tr := secure.Client().Transport.(*http.Transport).Clone()
+	dial := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if strings.HasPrefix(addr, "roach1.internal:") {
+			addr = plain.Listener.Addr().String()
+		}
+		return dial(ctx, network, addr)
+	}
+	nodes := func() []string { return []string{"http://roach1.internal:8080", secure.URL} }
+	api := NewAPI(&http.Client{Transport: tr}, nodes, "roachdog", "pw")
+	ctx := apiCtx(t)
+	for i := range 2 { // the second call has a session to (not) send
+		var got apiAnswer
+		if err := api.Post(ctx, "/_status/critical_nodes", nil, &got); err != nil || got.Node != "secure" {
+			t.Fatalf("call %d = %+v, %v; want the HTTPS node's answer", i, got, err)
+		}
+	}
+	mu.Lock()
+	saw := append([]string(nil), plainSaw...)
+	mu.Unlock()
+	if len(saw) != 2 {
+		t.Errorf("the plain node got %d requests, want 2 (one per call, each refused with 401)", len(saw))
+	}
+	for _, r := range saw {
+		if r != "/_status/critical_nodes   {}" {
+			t.Errorf("the plain node received %q: a login, a session or a password", r)
+		}
+	}
+
+	// Alone, the plain node gives a clear error.
+	api = NewAPI(&http.Client{Transport: tr}, func() []string { return []string{"http://roach1.internal:8080"} }, "roachdog", "pw")
+	err := api.Post(ctx, "/_status/critical_nodes", nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "asks for a login over plain HTTP") {
+		t.Errorf("error %v, want the plain-HTTP refusal", err)
 	}
 }

@@ -33,7 +33,7 @@ func TestNodesHTTPClient(t *testing.T) {
 	defer node.Close()
 
 	var logs bytes.Buffer
-	in := config.Instance{TLS: config.TLS{CAFile: ca.File, CertFile: pair.CertFile, KeyFile: pair.KeyFile}}
+	in := config.Instance{StatusURLs: []string{node.URL}, TLS: config.TLS{CAFile: ca.File, CertFile: pair.CertFile, KeyFile: pair.KeyFile}}
 	c, err := nodesHTTPClient(in, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -52,6 +52,20 @@ func TestNodesHTTPClient(t *testing.T) {
 	}
 	if logs.Len() != 0 {
 		t.Errorf("unexpected logs: %s", logs.String())
+	}
+
+	// tls given for nodes reached over plain HTTP: said, not ignored.
+	in.StatusURLs = []string{"http://roach1:8080"}
+	if _, err := nodesHTTPClient(in, slog.New(slog.NewTextHandler(&logs, nil))); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "tls is set but no node is reached over HTTPS") {
+		t.Errorf("unused tls settings not warned about: %q", logs.String())
+	}
+	logs.Reset()
+	in.Discover, in.Discovery.Scheme = true, "https"
+	if _, err := nodesHTTPClient(in, slog.New(slog.NewTextHandler(&logs, nil))); err != nil || logs.Len() != 0 {
+		t.Errorf("discovery over https: %v, logs %q", err, logs.String())
 	}
 
 	in.TLS = config.TLS{InsecureSkipVerify: true}

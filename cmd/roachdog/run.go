@@ -404,6 +404,15 @@ func nodesHTTPClient(in config.Instance, logger *slog.Logger) (*http.Client, err
 	if t.InsecureSkipVerify {
 		logger.Warn("tls.insecure_skip_verify is on: the nodes' certificates are not verified")
 	}
+	if t.CAFile != "" || t.CertFile != "" || t.ServerName != "" {
+		https := in.Discover && in.Discovery.Scheme == "https"
+		for _, u := range in.StatusURLs {
+			https = https || strings.HasPrefix(strings.ToLower(u), "https://")
+		}
+		if !https {
+			logger.Warn("tls is set but no node is reached over HTTPS: use https:// status URLs (with discover: discovery.scheme https)")
+		}
+	}
 	return cluster.NewHTTPClient(cluster.HTTPOptions{
 		CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile,
 		ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify,
