@@ -266,7 +266,7 @@ func (a *API) send(ctx context.Context, budget time.Duration, node, method, path
 	}
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s%s: %w", method, node, path, timeoutErr(ctx, budget, redirect.Strip(err)))
+		return nil, fmt.Errorf("%s %s%s: %w", method, node, path, timeoutErr(ctx, budget, transportErr(err)))
 	}
 	return resp, nil
 }
@@ -324,7 +324,7 @@ func (a *API) doLogin(ctx context.Context, budget time.Duration, node string) (s
 	req.Header.Set("Accept", "application/json")
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("POST %s%s: login as %s: %w", node, apiLoginPath, a.username, timeoutErr(ctx, budget, redirect.Strip(err)))
+		return "", fmt.Errorf("POST %s%s: login as %s: %w", node, apiLoginPath, a.username, timeoutErr(ctx, budget, transportErr(err)))
 	}
 	defer drain(resp)
 	if resp.StatusCode/100 != 2 {
@@ -377,6 +377,17 @@ func (a *API) decode(resp *http.Response, out any) error {
 func (a *API) statusError(node, method, path string, resp *http.Response, msg string) error {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, apiErrorBodyMax))
 	return &APIError{Node: node, Method: method, Path: path, StatusCode: resp.StatusCode, Msg: msg, Body: oneLine(string(b))}
+}
+
+// transportErr drops the *url.Error around a client error: the message
+// already names the node and path (and for a redirect it would quote the
+// server's raw Location).
+func transportErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		return ue.Err
+	}
+	return err
 }
 
 // timeoutErr says "timeout after ..." when the attempt's deadline expired.

@@ -135,3 +135,23 @@ func TestHTTPClientBadFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestAPITLSError: the status API's errors name the node once and carry
+// the TLS hint.
+func TestAPITLSError(t *testing.T) {
+	t.Parallel()
+	ca, otherCA := certtest.NewCA(t, "ca"), certtest.NewCA(t, "other-ca")
+	pair := ca.Client(t, "roachdog")
+	node := tlsNode(t, ca, ca, tls.VersionTLS13)
+	c, err := NewHTTPClient(HTTPOptions{CAFile: otherCA.File, CertFile: pair.CertFile, KeyFile: pair.KeyFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := NewAPI(c, func() []string { return []string{node.URL} }, "roachdog", "pw")
+	err = api.Post(apiCtx(t), "/_status/critical_nodes", nil, nil)
+	want := "POST " + node.URL + "/_status/critical_nodes: tls: failed to verify certificate: x509: certificate signed by unknown authority; " +
+		"TLS verification of the server's certificate failed: it is not signed by a trusted CA; check that tls.ca_file is the CA that signed the server's certificate"
+	if err == nil || err.Error() != want {
+		t.Errorf("error:\n%v\nwant:\n%s", err, want)
+	}
+}
