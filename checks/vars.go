@@ -31,6 +31,7 @@ import (
 
 	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/internal/promtext"
+	"github.com/roachdog/roachdog/internal/redirect"
 )
 
 // VarsOptions configures the vars check.
@@ -807,13 +808,15 @@ func (v *Vars) explain(parent, nctx context.Context, err error, start time.Time)
 
 var varsBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// varsGet reads url into buf, at most limit bytes after decompression.
+// varsGet reads url into buf, at most limit bytes after decompression. A
+// redirect is an error, whatever client's policy: what another address
+// answers is not the configured node's metrics.
 func varsGet(ctx context.Context, client *http.Client, u string, buf *bytes.Buffer, limit int64) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
 	}
-	resp, err := client.Do(req)
+	resp, err := redirect.Client(client).Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {

@@ -622,6 +622,9 @@ func TestVarsNodeFailures(t *testing.T) {
 	good := v23Payload(t, "v23_secure_node2_t0.txt")
 	bad := v23Payload(t, "v23_secure_node1_t0.txt")
 	cut := bytes.Index(bad, []byte("sql_service_latency_bucket"))
+	// A server the node redirects to, serving a valid payload: what it says
+	// is not the configured node's metrics.
+	other := newVarsFake(t, bytes.ReplaceAll(good, []byte(`node_id="2"`), []byte(`node_id="9"`)))
 	cases := []struct {
 		name    string
 		opts    checks.VarsOptions
@@ -643,6 +646,9 @@ func TestVarsNodeFailures(t *testing.T) {
 		{name: "http 503", handler: func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "node is draining\nplease retry", http.StatusServiceUnavailable)
 		}, want: "HTTP 503 Service Unavailable: node is draining please retry"},
+		{name: "redirected", handler: func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, other.URL+"/_status/vars?remote_node_id=9", http.StatusFound)
+		}, want: `scrape /_status/vars: refused to follow HTTP 302 redirect to "` + other.URL + `/_status/vars?…"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -693,6 +699,9 @@ func TestVarsNodeFailures(t *testing.T) {
 				t.Errorf("no warning logged: %s", r.logs.String())
 			}
 		})
+	}
+	if n := other.varsHits.Load(); n != 0 {
+		t.Errorf("the redirect target was scraped %d times", n)
 	}
 }
 

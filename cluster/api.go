@@ -8,12 +8,15 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
 	"unicode"
+
+	"github.com/roachdog/roachdog/internal/redirect"
 )
 
 // Defaults of API.
@@ -75,11 +78,11 @@ type loginCall struct {
 // NewAPI returns a client that sends requests with client (TLS configured)
 // to the status URLs returned by nodes (e.g. "https://roach1:8080", tried in
 // order), logging in as username with password when a node requires a
-// session. client nil means http.DefaultClient.
+// session. client nil means http.DefaultClient. Redirects are refused
+// whatever client's policy: the password and the session go to the
+// configured nodes only.
 func NewAPI(client *http.Client, nodes func() []string, username, password string) *API {
-	if client == nil {
-		client = http.DefaultClient
-	}
+	client = redirect.Client(client)
 	if nodes == nil {
 		nodes = func() []string { return nil }
 	}
@@ -178,6 +181,29 @@ func isFinal(err error) bool {
 
 const errNoCredentials = "the node requires a session but no username and password are configured"
 
+// errClearText refuses a login over plain HTTP: anyone in between could
+// answer 401 to collect the password. A secure CockroachDB node serves its
+// HTTP port over TLS, except on loopback with --unencrypted-localhost-http.
+const errClearText = "the node asks for a login over plain HTTP; roachdog sends the password and the session only over HTTPS (or to a loopback address): use https:// status URLs (with discover: discovery.scheme https)"
+
+// clearText reports a plain-HTTP node that is not on a loopback address:
+// no password nor session goes to it.
+func clearText(node string) bool {
+	u, err := url.Parse(node)
+	if err != nil {
+		return true
+	}
+	if u.Scheme != "http" {
+		return u.Scheme != "https"
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}
+
 // doNode makes one attempt on one node: the request, and on 401 a login and
 // one retry.
 func (a *API) doNode(ctx context.Context, node, method, path string, payload []byte, out any) error {
@@ -197,6 +223,9 @@ func (a *API) doNode(ctx context.Context, node, method, path string, payload []b
 		drain(resp)
 		if a.username == "" {
 			return &APIError{Node: node, Method: method, Path: path, StatusCode: resp.StatusCode, Msg: errNoCredentials}
+		}
+		if clearText(node) {
+			return &APIError{Node: node, Method: method, Path: path, StatusCode: resp.StatusCode, Msg: errClearText}
 		}
 		if session, err = a.sessionFor(ctx, budget, node, session); err != nil {
 			return err
@@ -231,13 +260,13 @@ func (a *API) send(ctx context.Context, budget time.Duration, node, method, path
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if session != "" {
+	if session != "" && !clearText(node) {
 		req.Header.Set(apiSessionHeader, session)
 		req.AddCookie(&http.Cookie{Name: apiSessionCookie, Value: session})
 	}
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s%s: %w", method, node, path, timeoutErr(ctx, budget, err))
+		return nil, fmt.Errorf("%s %s%s: %w", method, node, path, timeoutErr(ctx, budget, transportErr(err)))
 	}
 	return resp, nil
 }
@@ -295,7 +324,7 @@ func (a *API) doLogin(ctx context.Context, budget time.Duration, node string) (s
 	req.Header.Set("Accept", "application/json")
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("POST %s%s: login as %s: %w", node, apiLoginPath, a.username, timeoutErr(ctx, budget, err))
+		return "", fmt.Errorf("POST %s%s: login as %s: %w", node, apiLoginPath, a.username, timeoutErr(ctx, budget, transportErr(err)))
 	}
 	defer drain(resp)
 	if resp.StatusCode/100 != 2 {
@@ -348,6 +377,17 @@ func (a *API) decode(resp *http.Response, out any) error {
 func (a *API) statusError(node, method, path string, resp *http.Response, msg string) error {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, apiErrorBodyMax))
 	return &APIError{Node: node, Method: method, Path: path, StatusCode: resp.StatusCode, Msg: msg, Body: oneLine(string(b))}
+}
+
+// transportErr drops the *url.Error around a client error: the message
+// already names the node and path (and for a redirect it would quote the
+// server's raw Location).
+func transportErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		return ue.Err
+	}
+	return err
 }
 
 // timeoutErr says "timeout after ..." when the attempt's deadline expired.

@@ -2,10 +2,13 @@ package cluster
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -96,6 +99,7 @@ type DB struct {
 
 	info         atomic.Pointer[ServerInfo]
 	warnedUnsafe atomic.Bool
+	tls          tlsSettings // names the sql_url parameters in TLS hints
 }
 
 // OpenDB prepares access to the cluster at connURL (a PostgreSQL connection
@@ -118,6 +122,7 @@ func OpenDB(ctx context.Context, connURL string, logger *slog.Logger, opts ...Op
 	if o.maxConns < 1 {
 		return nil, fmt.Errorf("SQL pool size must be at least 1, got %d", o.maxConns)
 	}
+	connURL = withSSLMode(connURL, os.Getenv)
 	redacted := redactURL(connURL)
 	pcfg, err := pgxpool.ParseConfig(connURL)
 	if err != nil {
@@ -141,6 +146,7 @@ func OpenDB(ctx context.Context, connURL string, logger *slog.Logger, opts ...Op
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = defaultConnectTimeout
 	}
+	db.tls = db.checkTLS(&cfg.Config)
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
 		cfg.RuntimeParams["application_name"] = applicationName
 	}
@@ -361,10 +367,116 @@ func (db *DB) connectErr(err error) error {
 	if errors.As(err, &ce) && ce.Unwrap() != nil {
 		err = ce.Unwrap()
 	}
-	return &sqlError{
-		msg: "connect to " + db.redacted + ": " + scrub(err.Error(), db.secrets),
-		err: err,
+	msg := "connect to " + db.redacted + ": " + scrub(err.Error(), db.secrets)
+	if hint := db.connectHint(err); hint != "" {
+		msg += "; " + hint
 	}
+	return &sqlError{msg: msg, err: err}
+}
+
+// connectHint says what a TLS or certificate-login failure means and which
+// sql_url parameter to check; "" for other errors.
+func (db *DB) connectHint(err error) string {
+	if h := tlsHint(err, db.tls); h != "" {
+		return h
+	}
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "28000" && strings.Contains(pgErr.Message, "client certificate"):
+		// PostgreSQL's pg_hba "cert" line without a certificate.
+		return "the server requires a client certificate for this user: set sslcert and sslkey in sql_url to a certificate whose common name is the SQL user"
+	case errors.As(err, &pgErr) && strings.Contains(pgErr.Message, "certificate authentication failed"):
+		return "the client certificate does not match the SQL user: its common name must be the user in sql_url"
+	case strings.Contains(err.Error(), "server refused TLS connection"):
+		return "the server does not offer TLS; for an insecure cluster say sslmode=disable in sql_url"
+	}
+	return ""
+}
+
+// defaultSSLMode replaces libpq's default "prefer" (TLS without
+// verification, and plain text when the server does not offer TLS) when
+// sql_url sets no sslmode: roachdog never implies an insecure setting.
+const defaultSSLMode = "verify-full"
+
+var sslModeParamRe = regexp.MustCompile(`(^|[?&\s])sslmode\s*=`)
+
+// withSSLMode adds sslmode=verify-full to a connection string that sets no
+// sslmode, unless PGSSLMODE does (pgx reads it as libpq does).
+func withSSLMode(conn string, getenv func(string) string) string {
+	if getenv("PGSSLMODE") != "" {
+		return conn
+	}
+	if strings.HasPrefix(conn, "postgres://") || strings.HasPrefix(conn, "postgresql://") {
+		// Only the query counts: a password may hold "&sslmode=".
+		if u, err := url.Parse(conn); err == nil {
+			if u.Query().Has("sslmode") {
+				return conn
+			}
+		} else if _, q, ok := strings.Cut(conn[strings.LastIndexByte(conn, '@')+1:], "?"); ok && sslModeParamRe.MatchString("?"+q) {
+			return conn
+		}
+		sep := "?"
+		if strings.Contains(conn, "?") {
+			sep = "&"
+		}
+		if i := strings.IndexByte(conn, '#'); i >= 0 {
+			return conn[:i] + sep + "sslmode=" + defaultSSLMode + conn[i:]
+		}
+		return conn + sep + "sslmode=" + defaultSSLMode
+	}
+	if sslModeParamRe.MatchString(conn) {
+		return conn
+	}
+	if strings.TrimSpace(conn) == "" {
+		return "sslmode=" + defaultSSLMode
+	}
+	return conn + " sslmode=" + defaultSSLMode
+}
+
+// checkTLS warns about settings that do not protect the connection, makes
+// the client certificate go out whenever the server asks (Go sends none
+// when the server does not list its CA, which hides the real problem), and
+// returns the names of the settings for error hints.
+func (db *DB) checkTLS(cfg *pgconn.Config) tlsSettings {
+	configs := []*tls.Config{cfg.TLSConfig}
+	for _, fb := range cfg.Fallbacks {
+		configs = append(configs, fb.TLSConfig)
+	}
+	plain, verified, unverified := false, false, false
+	var roots *x509.CertPool
+	for _, tc := range configs {
+		switch {
+		case tc == nil:
+			plain = true
+			continue
+		case tc.InsecureSkipVerify && tc.VerifyPeerCertificate == nil:
+			unverified = true
+		default:
+			verified = true
+		}
+		roots = tc.RootCAs
+		if len(tc.Certificates) > 0 && tc.GetClientCertificate == nil {
+			cert := tc.Certificates[0]
+			tc.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &cert, nil }
+		}
+	}
+	switch {
+	case plain && (verified || unverified):
+		db.logger.Warn("sql_url's sslmode lets the connection fall back to plain text, password included; use sslmode=verify-full with sslrootcert",
+			"url", db.redacted)
+	case unverified:
+		db.logger.Warn("sql_url's sslmode does not verify the server's certificate; anyone in between can read the password; use sslmode=verify-full with sslrootcert",
+			"url", db.redacted)
+	}
+	s := tlsSettings{ca: "sslrootcert in sql_url", cert: "sslcert and sslkey in sql_url",
+		nameFix: "use in sql_url a host name or address the certificate lists"}
+	if roots == nil {
+		s.ca = "sslrootcert in sql_url (unset, so the system's roots)"
+	}
+	for _, tc := range configs {
+		s.haveCert = s.haveCert || (tc != nil && len(tc.Certificates) > 0)
+	}
+	return s
 }
 
 // wrapErr turns a pgx error into roachdog's: timeouts say so, permission

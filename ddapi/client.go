@@ -22,6 +22,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/roachdog/roachdog/internal/redirect"
 )
 
 // DefaultSite is the Datadog site used when DD_SITE is empty (US1).
@@ -192,16 +194,19 @@ func checkAPIURL(raw string) (string, error) {
 	return strings.TrimSuffix(u.String(), "/"), nil
 }
 
+// httpClient refuses redirects whatever c.HTTP's policy: Go's client
+// forwards custom headers (DD-API-KEY, DD-APPLICATION-KEY) to any host a
+// redirect names, and the keys must go to the configured API only.
 func (c *Client) httpClient() *http.Client {
 	if c.HTTP != nil {
-		return c.HTTP
+		return redirect.Client(c.HTTP)
 	}
 	return defaultHTTP
 }
 
 // defaultHTTP bounds the connection phases; each request's context bounds
 // the whole exchange.
-var defaultHTTP = &http.Client{Transport: &http.Transport{
+var defaultHTTP = &http.Client{CheckRedirect: redirect.Refuse, Transport: &http.Transport{
 	Proxy:                 http.ProxyFromEnvironment,
 	DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 	TLSHandshakeTimeout:   10 * time.Second,
@@ -273,6 +278,11 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		case err != nil:
 			if ctx.Err() != nil {
 				return fmt.Errorf("%s %s: %w", r.method, r.path, ctx.Err())
+			}
+			var re *redirect.Error
+			if errors.As(err, &re) {
+				// Asking again gets the same answer.
+				return fmt.Errorf("%s %s%s: %w", r.method, c.BaseURL, r.path, re)
 			}
 			if !r.idempotent {
 				return fmt.Errorf("%s %s: %w (%s)", r.method, r.path, err, notRetried)
@@ -350,6 +360,13 @@ func (c *Client) once(ctx context.Context, method, target string, payload []byte
 	req.Header.Set("User-Agent", ua)
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
+		var re *redirect.Error
+		if errors.As(err, &re) {
+			// Without the url.Error around it, which quotes the server's
+			// raw Location; a server that echoes a key gets it masked.
+			re.Location, re.From = c.redact(re.Location), c.redact(re.From)
+			return 0, nil, nil, re
+		}
 		return 0, nil, nil, c.redactErr(err)
 	}
 	defer resp.Body.Close()

@@ -167,7 +167,7 @@ type healthConn struct {
 }
 
 func healthConnect(ctx context.Context, in config.Instance, timeout time.Duration, logger *slog.Logger) (*healthConn, error) {
-	client, err := newHTTPClient(in.TLS)
+	client, err := nodesHTTPClient(in, logger)
 	if err != nil {
 		return nil, err
 	}

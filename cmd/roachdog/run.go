@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -192,7 +189,7 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 	var out []exporter.Instance
 	for _, in := range cfg.Instances {
 		log := logger.With("cluster", in.Cluster)
-		httpClient, err := newHTTPClient(in.TLS)
+		httpClient, err := nodesHTTPClient(in, log)
 		if err != nil {
 			closeAll()
 			return nil, nil, fmt.Errorf("instance %q: %w", in.Cluster, err)
@@ -407,36 +404,26 @@ func (l *lastNodes) urls() []string {
 	return l.seeds
 }
 
-// newHTTPClient builds the client for the nodes' HTTP endpoints. Deadlines
-// come from each request's context; the transport only bounds connection
-// set-up so that a black-holed node fails fast.
-func newHTTPClient(c config.TLS) (*http.Client, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 2
-	tr.TLSHandshakeTimeout = 5 * time.Second
-	tr.ResponseHeaderTimeout = 0 // the per-scrape context deadline applies
-	tr.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: c.ServerName, InsecureSkipVerify: c.InsecureSkipVerify} //nolint:gosec // explicit opt-in
-	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("tls.ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls.ca_file %s: no PEM certificate found", c.CAFile)
-		}
-		tc.RootCAs = pool
+// nodesHTTPClient builds the client for the instance's nodes (see
+// cluster.NewHTTPClient) from its tls settings.
+func nodesHTTPClient(in config.Instance, logger *slog.Logger) (*http.Client, error) {
+	t := in.TLS
+	if t.InsecureSkipVerify {
+		logger.Warn("tls.insecure_skip_verify is on: the nodes' certificates are not verified")
 	}
-	if c.CertFile != "" || c.KeyFile != "" {
-		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("tls.cert_file/key_file: %w", err)
+	if t.CAFile != "" || t.CertFile != "" || t.ServerName != "" {
+		https := in.Discover && in.Discovery.Scheme == "https"
+		for _, u := range in.StatusURLs {
+			https = https || strings.HasPrefix(strings.ToLower(u), "https://")
 		}
-		tc.Certificates = []tls.Certificate{cert}
+		if !https {
+			logger.Warn("tls is set but no node is reached over HTTPS: use https:// status URLs (with discover: discovery.scheme https)")
+		}
 	}
-	tr.TLSClientConfig = tc
-	return &http.Client{Transport: tr}, nil
+	return cluster.NewHTTPClient(cluster.HTTPOptions{
+		CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile,
+		ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify,
+	})
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {

@@ -43,8 +43,18 @@ const (
 	execTimeout   = 30 * time.Second
 )
 
+// TLSFiles make a server accept TLS: CertFile and KeyFile are its
+// certificate and key (PEM), CAFile the CA whose client certificates it
+// accepts. Every role but the superuser then authenticates over TLS with a
+// client certificate whose common name is the role (pg_hba "cert"), as
+// CockroachDB's certificate login does; without TLS, with its password.
+type TLSFiles struct {
+	CAFile, CertFile, KeyFile string
+}
+
 // Server is one running PostgreSQL server.
 type Server struct {
+	tls     *TLSFiles // copies in dir, owned by the server's user; nil: no TLS
 	binDir  string
 	dir     string // temporary root, removed by Stop
 	dataDir string
@@ -73,7 +83,19 @@ var errNotInstalled = errors.New("PostgreSQL server not installed")
 // that can share a server, and Start for those that stop or restart it.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s, err := start()
+	return startT(t, nil)
+}
+
+// StartTLS is Start for a server that accepts TLS with files (see
+// TLSFiles).
+func StartTLS(t testing.TB, files TLSFiles) *Server {
+	t.Helper()
+	return startT(t, &files)
+}
+
+func startT(t testing.TB, files *TLSFiles) *Server {
+	t.Helper()
+	s, err := start(files)
 	if err != nil {
 		if errors.Is(err, errNotInstalled) {
 			testenv.SkipOrFail(t, err.Error())
@@ -121,7 +143,7 @@ func Shared(t testing.TB) *Server {
 	}
 	if !shared.started {
 		shared.started = true
-		shared.srv, shared.err = start()
+		shared.srv, shared.err = start(nil)
 	}
 	if shared.err != nil {
 		if errors.Is(shared.err, errNotInstalled) {
@@ -132,7 +154,7 @@ func Shared(t testing.TB) *Server {
 	return shared.srv
 }
 
-func start() (s *Server, err error) {
+func start(files *TLSFiles) (s *Server, err error) {
 	binDir, err := findBinDir()
 	if err != nil {
 		return nil, err
@@ -168,6 +190,11 @@ func start() (s *Server, err error) {
 			if err := os.Chown(p, int(cred.uid), int(cred.gid)); err != nil {
 				return nil, fmt.Errorf("chown %s to uid %d: %w", p, cred.uid, err)
 			}
+		}
+	}
+	if files != nil {
+		if s.tls, err = s.copyTLSFiles(*files); err != nil {
+			return nil, err
 		}
 	}
 	if err := s.initdb(); err != nil {
@@ -255,12 +282,16 @@ func (s *Server) initdb() error {
 	}
 	// The superuser may connect without a password; everybody else needs
 	// one, so that tests can exercise authentication failures.
-	hba := strings.Join([]string{
+	lines := []string{
 		"local all all trust",
 		"host all postgres 127.0.0.1/32 trust",
-		"host all all 127.0.0.1/32 scram-sha-256",
-		"",
-	}, "\n")
+	}
+	if s.tls != nil {
+		// The first matching line wins: over TLS, a client certificate.
+		lines = append(lines, "hostssl all all 127.0.0.1/32 cert")
+	}
+	lines = append(lines, "host all all 127.0.0.1/32 scram-sha-256", "")
+	hba := strings.Join(lines, "\n")
 	p := filepath.Join(s.dataDir, "pg_hba.conf")
 	if err := os.WriteFile(p, []byte(hba), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", p, err)
@@ -296,6 +327,12 @@ func (s *Server) startProcess() error {
 		"-c", "max_connections=50",
 		"-c", "shared_buffers=16MB",
 	)
+	if s.tls != nil {
+		cmd.Args = append(cmd.Args, "-c", "ssl=on",
+			"-c", "ssl_cert_file="+s.tls.CertFile,
+			"-c", "ssl_key_file="+s.tls.KeyFile,
+			"-c", "ssl_ca_file="+s.tls.CAFile)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start postgres: %w", err)
@@ -406,6 +443,33 @@ func (s *Server) Restart(t testing.TB) {
 	if err := s.startProcess(); err != nil {
 		t.Fatalf("pgtest: restart: %v", err)
 	}
+}
+
+// copyTLSFiles copies the server's TLS files into its directory, readable
+// by the server's user only (postgres refuses a key others can read).
+func (s *Server) copyTLSFiles(f TLSFiles) (*TLSFiles, error) {
+	out := &TLSFiles{}
+	for _, c := range []struct {
+		src  string
+		dst  *string
+		name string
+	}{{f.CAFile, &out.CAFile, "ca.crt"}, {f.CertFile, &out.CertFile, "server.crt"}, {f.KeyFile, &out.KeyFile, "server.key"}} {
+		b, err := os.ReadFile(c.src)
+		if err != nil {
+			return nil, fmt.Errorf("TLS file: %w", err)
+		}
+		p := filepath.Join(s.dir, c.name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			return nil, fmt.Errorf("write %s: %w", p, err)
+		}
+		if s.cred != nil {
+			if err := os.Chown(p, int(s.cred.uid), int(s.cred.gid)); err != nil {
+				return nil, fmt.Errorf("chown %s: %w", p, err)
+			}
+		}
+		*c.dst = p
+	}
+	return out, nil
 }
 
 // Port is the server's TCP port on 127.0.0.1.
