@@ -46,6 +46,7 @@ type recordFlags struct {
 	dir     string
 	checks  string
 	timeout time.Duration
+	listen  string
 }
 
 func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -56,11 +57,13 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&f.dir, "dir", "", "directory to write the recordings to (created)")
 	fs.StringVar(&f.checks, "checks", strings.Join(recordChecks, ","), "checks to record, comma-separated")
 	fs.DurationVar(&f.timeout, "timeout", time.Minute, "deadline of each check's run")
+	fs.StringVar(&f.listen, "listen", "", "proxy mode: listen on this loopback address and record every client's session to DIR/session.jsonl until interrupted")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
 	if fs.NArg() > 0 || f.sqlURL == "" || f.dir == "" || f.timeout <= 0 {
 		fmt.Fprintln(stderr, "usage: roachdog record --sql-url URL --dir DIR [--checks liveness,ranges,jobs,ttl,schema] [--timeout 1m]")
+		fmt.Fprintln(stderr, "       roachdog record --sql-url URL --dir DIR --listen 127.0.0.1:26258")
 		return errUsage
 	}
 	var names []string
@@ -79,6 +82,9 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if err := os.MkdirAll(f.dir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", f.dir, err)
+	}
+	if f.listen != "" {
+		return recordSessions(ctx, up, f.listen, f.dir, stdout, logger)
 	}
 	v, _ := buildVersion()
 	man := recordManifest{Roachdog: v, Checks: map[string]time.Time{}}
@@ -105,6 +111,41 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("write manifest: %w", err)
 	}
 	return errors.Join(failed...)
+}
+
+// recordSessions is the proxy mode: every connection made to listen (by
+// `roachdog run --once`, psql...) is recorded to DIR/session.jsonl until
+// ctx ends (SIGINT, SIGTERM). The proxy accepts plain TCP only, so it
+// listens on loopback addresses only.
+func recordSessions(ctx context.Context, up *upstream, listen, dir string, stdout io.Writer, logger *slog.Logger) error {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", listen, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("--listen %s: not a loopback address (clients reach the proxy without TLS)", listen)
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("--listen: %w", err)
+	}
+	path := filepath.Join(dir, "session.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer f.Close()
+	p := up.proxy
+	p.Rec = pgwire.NewRecorder(f)
+	p.Logger = logger
+	fmt.Fprintf(stdout, "recording to %s; point sql_url at %s (sslmode=disable); interrupt to stop\n",
+		path, redactRecordURL(up.clientOf(ln.Addr().String())))
+	serveErr := p.Serve(ctx, ln)
+	if err := p.Rec.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return serveErr
 }
 
 // upstream is where the recording proxy connects, and how roachdog

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -170,6 +173,77 @@ func TestReplayFixtureRecordings(t *testing.T) {
 	}
 }
 
+// TestRecordSessions: in proxy mode, `roachdog run --once` pointed at the
+// proxy is recorded, and the same run on the replay answers as PostgreSQL
+// did.
+func TestRecordSessions(t *testing.T) {
+	pg := pgtest.Shared(t)
+	db := pg.NewDB(t, "sessions")
+	for _, f := range []string{"crdb_v23.2.sql", "crdb_v23.2_liveness.sql", "scenario_v23.2_liveness.sql"} {
+		pg.LoadFile(t, db, filepath.Join(testenv.Testdata(t), "sql", f))
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		code := run(ctx, []string{"record", "--sql-url", pg.URL(db), "--dir", dir, "--listen", "127.0.0.1:0"}, pw, &stderr)
+		pw.Close()
+		done <- code
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("record: %v", err)
+	}
+	go io.Copy(io.Discard, pr)
+	_, after, ok := strings.Cut(line, "point sql_url at ")
+	proxyURL, _, _ := strings.Cut(after, " ")
+	if !ok || !strings.Contains(proxyURL, "sslmode=disable") {
+		t.Fatalf("record said %q", line)
+	}
+	node := newFakeNode(t, filepath.Join(testenv.Testdata(t), "vars", "v23_secure_node1_t0.txt"))
+	liveness := func(sqlURL string) {
+		t.Helper()
+		cfg := writeConfig(t, fmt.Sprintf(`init_config:
+  dogstatsd_url: udp://127.0.0.1:1
+instances:
+  - cluster: rec
+    sql_url: %s
+    status_urls: [%s]
+    checks: {vars: {enabled: false}, ranges: {enabled: false}, jobs: {enabled: false}, ttl: {enabled: false}, schema: {enabled: false}}
+`, sqlURL, node.srv.URL))
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), []string{"run", "--once", "--dry-run", "--config", cfg}, &out, &errOut); code != 0 {
+			t.Fatalf("run through %s: exit %d\n%s", sqlURL, code, errOut.String())
+		}
+		for _, want := range []string{"crdb.nodes.live:4|g|#cluster:rec", "_sc|crdb.sql.can_query|0|#cluster:rec,check:liveness"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("run through %s lacks %q:\n%s", sqlURL, want, out.String())
+			}
+		}
+	}
+	liveness(proxyURL)
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("record: exit %d\n%s", code, stderr.String())
+	}
+	rec, err := pgwire.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := pgwire.Start(rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	liveness(srv.URL(db))
+	if m := srv.Misses(); len(m) > 0 {
+		t.Errorf("misses: %q", m)
+	}
+}
+
 func TestRecordUsage(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
@@ -187,5 +261,10 @@ func TestRecordUsage(t *testing.T) {
 	code := run(context.Background(), []string{"record", "--sql-url", "host=h password=Secret1", "--dir", t.TempDir()}, &stdout, &stderr)
 	if code != 1 || !strings.Contains(stderr.String(), "want a postgresql:// URL") || strings.Contains(stderr.String(), "Secret1") {
 		t.Errorf("key=value URL: exit %d, stderr %q", code, stderr.String())
+	}
+	stderr.Reset()
+	code = run(context.Background(), []string{"record", "--sql-url", "postgres://x@h/db", "--dir", t.TempDir(), "--listen", "0.0.0.0:0"}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "not a loopback address") {
+		t.Errorf("--listen 0.0.0.0: exit %d, stderr %q", code, stderr.String())
 	}
 }
