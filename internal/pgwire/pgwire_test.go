@@ -3,8 +3,16 @@ package pgwire_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"io"
+	"math/big"
 	"net"
 	"os"
 	"reflect"
@@ -208,5 +216,138 @@ func TestValueRoundTrip(t *testing.T) {
 		if (got == nil) != (b == nil) || !bytes.Equal(got, b) {
 			t.Errorf("%q came back as %q", b, got)
 		}
+	}
+}
+
+// tlsFront is a server that answers the TLS request like PostgreSQL
+// ('S', or 'N' when refuse), then relays the decrypted stream to target.
+func tlsFront(t *testing.T, target string, refuse bool) (addr string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "crdb.test"},
+		DNSNames: []string{"crdb.test"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, IsCA: true, BasicConstraintsValid: true,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	cfg := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				req := make([]byte, 8)
+				if _, err := io.ReadFull(c, req); err != nil {
+					return
+				}
+				var conn net.Conn = c
+				if refuse {
+					c.Write([]byte{'N'})
+				} else {
+					c.Write([]byte{'S'})
+					tc := tls.Server(c, cfg)
+					if tc.Handshake() != nil {
+						return
+					}
+					conn = tc
+				}
+				up, err := net.Dial("tcp", target)
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				go io.Copy(up, conn)
+				io.Copy(conn, up)
+			}()
+		}
+	}()
+	return ln.Addr().String(), pool
+}
+
+// TestProxyTLSUpstream: the proxy speaks TLS to the server, verifying its
+// certificate, and refuses a server that declines TLS unless told to fall
+// back.
+func TestProxyTLSUpstream(t *testing.T) {
+	t.Parallel()
+	entries, err := pgwire.Read(strings.NewReader(`{"conn":1,"from":"server","type":"ParameterStatus","param":"crdb_version","value":"CockroachDB CCL v23.2.0"}
+{"conn":1,"from":"server","type":"ParameterStatus","param":"standard_conforming_strings","value":"on"}
+{"conn":1,"from":"server","type":"ParameterStatus","param":"client_encoding","value":"UTF8"}
+{"conn":1,"from":"client","type":"Query","query":"SELECT 1"}
+{"conn":1,"from":"server","type":"RowDescription","fields":[{"name":"x","type_oid":20,"type_size":8,"type_mod":-1,"format":0}]}
+{"conn":1,"from":"server","type":"DataRow","values":[{"text":"1"}]}
+{"conn":1,"from":"server","type":"CommandComplete","tag":"SELECT 1"}
+{"conn":1,"from":"server","type":"ReadyForQuery","tx_status":"I"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := pgwire.NewRecording(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replay, err := pgwire.Start(rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer replay.Close()
+	query := func(p *pgwire.Proxy) error {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		p.Rec = pgwire.NewRecorder(&buf)
+		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+		defer cancel()
+		done := make(chan error, 1)
+		go func() { done <- p.Serve(ctx, ln) }()
+		defer func() { cancel(); <-done }()
+		conn, err := pgx.Connect(ctx, "postgres://u@"+ln.Addr().String()+"/db?sslmode=disable&default_query_exec_mode=simple_protocol")
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		var n int64
+		if err := conn.QueryRow(ctx, "SELECT 1").Scan(&n); err != nil || n != 1 {
+			return fmt.Errorf("SELECT 1 = %d, %v", n, err)
+		}
+		if conn.PgConn().ParameterStatus("crdb_version") == "" {
+			return errors.New("no crdb_version through the proxy")
+		}
+		return nil
+	}
+	addr, pool := tlsFront(t, replay.Addr(), false)
+	if err := query(&pgwire.Proxy{Upstream: addr, TLS: &tls.Config{RootCAs: pool, ServerName: "crdb.test", MinVersion: tls.VersionTLS12}}); err != nil {
+		t.Errorf("TLS upstream: %v", err)
+	}
+	if err := query(&pgwire.Proxy{Upstream: addr, TLS: &tls.Config{RootCAs: x509.NewCertPool(), ServerName: "crdb.test", MinVersion: tls.VersionTLS12}}); err == nil {
+		t.Errorf("TLS upstream with an unknown CA: no error")
+	} else if !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("unknown CA: %v", err)
+	}
+	plain, _ := tlsFront(t, replay.Addr(), true)
+	tc := &tls.Config{RootCAs: pool, ServerName: "crdb.test", MinVersion: tls.VersionTLS12}
+	if err := query(&pgwire.Proxy{Upstream: plain, TLS: tc}); err == nil || !strings.Contains(err.Error(), "server refused TLS") {
+		t.Errorf("server declining TLS: %v", err)
+	}
+	if err := query(&pgwire.Proxy{Upstream: plain, TLS: tc, TLSFallback: true}); err != nil {
+		t.Errorf("server declining TLS, with fallback: %v", err)
 	}
 }

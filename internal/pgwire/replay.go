@@ -238,7 +238,7 @@ func (b *connBuilder) server(e Entry) error {
 		"AuthenticationSASLContinue", "AuthenticationSASLFinal", "BackendKeyData", "NoticeResponse", "NotificationResponse":
 		return nil
 	}
-	if !b.started {
+	if !b.started && len(b.queue) == 0 {
 		switch e.Type {
 		case "ReadyForQuery":
 			b.started = true
@@ -689,6 +689,10 @@ func (rc *replayConn) answer(msg pgproto3.FrontendMessage) error {
 				return err
 			}
 			rc.skip = false
+			if n := len(x.out); n == 0 || x.out[n-1].Type != "ReadyForQuery" {
+				// A recording cut short: the client must not wait forever.
+				rc.be.Send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+			}
 			return rc.be.Flush()
 		}
 		switch {
