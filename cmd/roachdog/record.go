@@ -91,10 +91,14 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var failed []error
 	for _, name := range names {
 		now := time.Now().UTC().Truncate(time.Microsecond)
-		server, err := recordOne(ctx, up, name, f.dir, now, f.timeout, logger)
+		server, runErr, err := recordOne(ctx, up, name, f.dir, now, f.timeout, logger)
 		if err != nil {
 			failed = append(failed, fmt.Errorf("%s: %w", name, err))
 			continue
+		}
+		if runErr != nil {
+			// Recorded all the same: a failure is worth replaying.
+			failed = append(failed, fmt.Errorf("%s failed (recorded all the same): %w", name, runErr))
 		}
 		man.Checks[name] = now
 		if man.Server == "" {
@@ -220,16 +224,17 @@ func redactRecordURL(s string) string {
 
 // recordOne runs one check through a recording proxy of its own: the
 // wire exchanges go to DIR/<check>.jsonl, the datagrams the check produced
-// to DIR/<check>.datagrams. It returns the server's version string.
-func recordOne(ctx context.Context, up *upstream, name, dir string, now time.Time, timeout time.Duration, logger *slog.Logger) (string, error) {
+// to DIR/<check>.datagrams. It returns the server's version string and
+// the check's own failure (runErr) apart from failures to record (err).
+func recordOne(ctx context.Context, up *upstream, name, dir string, now time.Time, timeout time.Duration, logger *slog.Logger) (server string, runErr, err error) {
 	wire, err := os.Create(filepath.Join(dir, name+".jsonl"))
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer wire.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", fmt.Errorf("listen: %w", err)
+		return "", nil, fmt.Errorf("listen: %w", err)
 	}
 	p := up.proxy
 	p.Rec = pgwire.NewRecorder(wire)
@@ -239,20 +244,16 @@ func recordOne(ctx context.Context, up *upstream, name, dir string, now time.Tim
 	go func() { served <- p.Serve(pctx, ln) }()
 
 	var out strings.Builder
-	server, runErr := runRecordedCheck(ctx, name, up.clientOf(ln.Addr().String()), now, timeout, &out, logger)
+	server, runErr = runRecordedCheck(ctx, name, up.clientOf(ln.Addr().String()), now, timeout, &out, logger)
 	stop()
 	serveErr := <-served
 	if err := p.Rec.Flush(); err != nil {
-		return "", fmt.Errorf("write recording: %w", err)
+		return "", nil, fmt.Errorf("write recording: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, name+".datagrams"), []byte(out.String()), 0o644); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	if runErr != nil {
-		// Recorded all the same: a failing check is worth replaying too.
-		logger.Warn("check failed while recording", "check", name, "err", runErr)
-	}
-	return server, serveErr
+	return server, runErr, serveErr
 }
 
 // newRecordCheck builds a recorded check with its default options and a

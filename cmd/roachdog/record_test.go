@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,6 +28,15 @@ import (
 func replaySet(t *testing.T, dir string) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		// Sessions recorded in proxy mode: nothing to compare, but they
+		// must still read and index.
+		if _, err := pgwire.LoadDir(dir); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: no manifest.json (proxy-mode sessions): loaded only", dir)
+		return
+	}
 	if err != nil {
 		t.Fatalf("recorded set %s: %v", dir, err)
 	}
@@ -242,6 +252,29 @@ instances:
 	if m := srv.Misses(); len(m) > 0 {
 		t.Errorf("misses: %q", m)
 	}
+}
+
+// TestRecordFailingCheck: a check that fails on the server is recorded
+// all the same (exit 1), and its failure replays: the same CRITICAL
+// service check from the recorded error.
+func TestRecordFailingCheck(t *testing.T) {
+	pg := pgtest.Shared(t)
+	db := pg.NewDB(t, "failing") // plain PostgreSQL: no crdb_internal
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"record", "--sql-url", pg.URL(db), "--dir", dir, "--checks", "liveness"}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "liveness failed (recorded all the same)") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
+	}
+	wire, err := os.ReadFile(filepath.Join(dir, "liveness.jsonl"))
+	if err != nil || !bytes.Contains(wire, []byte(`"code":"42P01"`)) {
+		t.Fatalf("liveness.jsonl: %v, or no 42P01 error recorded:\n%s", err, wire)
+	}
+	dg, _ := os.ReadFile(filepath.Join(dir, "liveness.datagrams"))
+	if !bytes.Contains(dg, []byte("_sc|crdb.sql.can_query|2|")) {
+		t.Fatalf("liveness.datagrams lacks the CRITICAL service check:\n%s", dg)
+	}
+	replaySet(t, dir)
 }
 
 func TestRecordUsage(t *testing.T) {
