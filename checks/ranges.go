@@ -752,9 +752,12 @@ const (
 	// The replica arrays hold store ids. From v21.1, replicas holds voters
 	// and non-voters and voting_replicas the voters; v20.2 has no
 	// voting_replicas and its replicas holds the voters only (learners are
-	// in learner_replicas).
-	rangesVotersQuery       = `SELECT range_id, voting_replicas FROM crdb_internal.ranges_no_leases`
-	rangesVotersQueryBefore = `SELECT range_id, replicas FROM crdb_internal.ranges_no_leases`
+	// in learner_replicas). The arrays are read as text ("{1,2,3}", or
+	// "1 2 3" where a version declares them INT2VECTOR): their declared
+	// type changed across versions, and CockroachDB's binary arrays carry
+	// 8-byte elements whatever the declared element type.
+	rangesVotersQuery       = `SELECT range_id, voting_replicas::TEXT FROM crdb_internal.ranges_no_leases`
+	rangesVotersQueryBefore = `SELECT range_id, replicas::TEXT FROM crdb_internal.ranges_no_leases`
 )
 
 // ReadRangeVoters reads every range's voters from
@@ -817,11 +820,15 @@ func rangesReadVoters(ctx context.Context, db *cluster.DB, query string, stores 
 	var out []RangeVoters
 	for rows.Next() {
 		var (
-			r      RangeVoters
-			voters []int64
+			r    RangeVoters
+			text *string
 		)
-		if err := rows.Scan(&r.RangeID, &voters); err != nil {
+		if err := rows.Scan(&r.RangeID, &text); err != nil {
 			return nil, fmt.Errorf("scan: %w", err)
+		}
+		voters, err := rangesParseIDs(text)
+		if err != nil {
+			return nil, fmt.Errorf("range %d: %w", r.RangeID, err)
 		}
 		for _, s := range voters {
 			if n, ok := stores[s]; ok {
@@ -833,6 +840,26 @@ func rangesReadVoters(ctx context.Context, db *cluster.DB, query string, stores 
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// rangesParseIDs parses an integer array's text form: "{1,2,3}" (an
+// array) or "1 2 3" (an int2vector); NULL is empty.
+func rangesParseIDs(s *string) ([]int64, error) {
+	if s == nil {
+		return nil, nil
+	}
+	t := strings.TrimSpace(*s)
+	t = strings.TrimSuffix(strings.TrimPrefix(t, "{"), "}")
+	fields := strings.FieldsFunc(t, func(r rune) bool { return r == ',' || r == ' ' })
+	out := make([]int64, 0, len(fields))
+	for _, f := range fields {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("replica array %q: %w", *s, err)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func rangesUndefinedColumn(err error) bool {

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -109,6 +110,33 @@ func TestRangesCatalog(t *testing.T) {
 		m, ok := Lookup(name)
 		if !ok || m.Kind != KindGauge || m.Check != "ranges" {
 			t.Errorf("catalog %s = %+v, %v", name, m, ok)
+		}
+	}
+}
+
+func TestRangesParseIDs(t *testing.T) {
+	t.Parallel()
+	s := func(v string) *string { return &v }
+	cases := []struct {
+		in      *string
+		want    []int64
+		wantErr bool
+	}{
+		{in: nil, want: nil},
+		{in: s("{}"), want: []int64{}},
+		{in: s("{1,2,3}"), want: []int64{1, 2, 3}},
+		{in: s("1 2 3"), want: []int64{1, 2, 3}}, // int2vector text
+		{in: s(" {4} "), want: []int64{4}},
+		{in: s("{1,x}"), wantErr: true},
+	}
+	for _, tc := range cases {
+		got, err := rangesParseIDs(tc.in)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("%v: err %v", tc.in, err)
+			continue
+		}
+		if !tc.wantErr && fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%q = %v, want %v", *tc.in, got, tc.want)
 		}
 	}
 }

@@ -341,7 +341,11 @@ func (c *Schema) analyseDatabase(ctx context.Context, db *cluster.DB, log *slog.
 	p := pgx.Identifier{name}.Sanitize() + "."
 	tables := make(map[uint32]*schemaTable)
 
-	rows, err := db.Query(ctx, `SELECT c.oid, n.nspname, c.relname, a.attnum, a.attname, t.typname,
+	// Catalog columns are cast to exactly the Go type they are scanned into
+	// (or read as text): CockroachDB's pg_catalog may send other bytes than
+	// the declared type (conkey below), which only a cast makes reliable.
+	// attnum is int2, scanned as int64.
+	rows, err := db.Query(ctx, `SELECT c.oid, n.nspname, c.relname, a.attnum::INT8, a.attname, t.typname,
 	pg_get_expr(d.adbin, d.adrelid)
 FROM `+p+`pg_catalog.pg_class AS c
 JOIN `+p+`pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
@@ -385,8 +389,12 @@ WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND `+sche
 	}
 
 	// CockroachDB declares these columns nullable: COALESCE keeps a
-	// surprising NULL from failing the whole scan.
-	rows, err = db.Query(ctx, `SELECT con.conrelid, COALESCE(con.conname, ''), con.conkey, con.confrelid,
+	// surprising NULL from failing the whole scan. conkey is declared
+	// smallint[] (OID 1005), but CockroachDB (v20.2 at least) sends its
+	// elements as 8-byte integers in binary format, which pgx refuses
+	// ("int2: invalid length: expected 2 bytes, got 8"); cast to INT8[],
+	// the type scanned, it is int8[] with 8-byte elements on both servers.
+	rows, err = db.Query(ctx, `SELECT con.conrelid, COALESCE(con.conname, ''), con.conkey::INT8[], con.confrelid,
 	COALESCE(con.confdeltype::TEXT, ''), COALESCE(con.confupdtype::TEXT, '')
 FROM `+p+`pg_catalog.pg_constraint AS con
 WHERE con.contype = 'f'`)
@@ -473,12 +481,12 @@ func (c *Schema) readIndexes(ctx context.Context, db *cluster.DB, p string, tabl
 		// STORING/INCLUDE columns. CockroachDB added it after v20.2; v20.2
 		// lists key columns only in indkey (its pg_index has no notion of
 		// stored columns), so "all of indkey" is right there.
-		keyAtts := "i.indnkeyatts"
+		keyAtts := "i.indnkeyatts::INT8" // int2, scanned as int64
 		if c.noKeyAtts {
-			keyAtts = "NULL"
+			keyAtts = "NULL::INT8"
 		}
 		rows, err := db.Query(ctx, `SELECT i.indrelid, ic.relname, COALESCE(i.indisprimary, false), COALESCE(i.indisunique, false),
-	i.indkey, `+keyAtts+`, i.indpred IS NOT NULL, COALESCE(i.indisvalid, true)
+	i.indkey::TEXT, `+keyAtts+`, i.indpred IS NOT NULL, COALESCE(i.indisvalid, true)
 FROM `+p+`pg_catalog.pg_index AS i
 JOIN `+p+`pg_catalog.pg_class AS ic ON ic.oid = i.indexrelid`)
 		if err != nil {
@@ -491,7 +499,8 @@ JOIN `+p+`pg_catalog.pg_class AS ic ON ic.oid = i.indexrelid`)
 		for rows.Next() {
 			var rel uint32
 			var idx schemaIndex
-			// int2vector: pgx has no codec for it and reads its text form.
+			// int2vector, read as text (cast above): pgx has no codec for
+			// it, and CockroachDB builds it as an int8 array.
 			var indkey *string
 			var nkey *int64
 			if err := rows.Scan(&rel, &idx.name, &idx.primary, &idx.unique, &indkey, &nkey, &idx.partial, &idx.valid); err != nil {

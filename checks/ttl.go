@@ -87,7 +87,8 @@ JOIN %[1]spg_catalog.pg_class AS c ON c.oid = i.indrelid
 JOIN %[1]spg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
 WHERE c.relname::TEXT = ANY($1::TEXT[]) AND i.indpred IS NULL`
 
-	ttlColumnsQuery = `SELECT n.nspname::TEXT, c.relname::TEXT, a.attname::TEXT, a.attnum
+	// attnum is int2, cast to the int64 it is scanned into.
+	ttlColumnsQuery = `SELECT n.nspname::TEXT, c.relname::TEXT, a.attname::TEXT, a.attnum::INT8
 FROM %[1]spg_catalog.pg_attribute AS a
 JOIN %[1]spg_catalog.pg_class AS c ON c.oid = a.attrelid
 JOIN %[1]spg_catalog.pg_namespace AS n ON n.oid = c.relnamespace

@@ -284,7 +284,9 @@ FROM crdb_internal.gossip_nodes AS n
 LEFT JOIN crdb_internal.gossip_liveness AS l ON l.node_id = n.node_id
 ORDER BY n.node_id`
 
-const argsQuery = `SELECT node_id, args FROM crdb_internal.kv_node_status`
+// args is JSONB, read as text: the JSON text is what is parsed, and the
+// text form does not depend on the binary JSONB encoding of each version.
+const argsQuery = `SELECT node_id, args::TEXT FROM crdb_internal.kv_node_status`
 
 func (d *Discovery) refresh(ctx context.Context) ([]Node, error) {
 	if d.db == nil {

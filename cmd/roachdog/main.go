@@ -26,6 +26,7 @@ Usage:
   roachdog validate [--namespace NS] [--dir DIR]
   roachdog apply [--dry-run] [--notify @h[,@h]] [--only dashboards|monitors] [--dir DIR]
   roachdog downtime --cluster NAME [--node-id N] --duration D [--message M] | --cancel ID
+  roachdog record --sql-url URL --dir DIR [--checks LIST] [--timeout 1m]
   roachdog version
 
 Commands:
@@ -43,6 +44,9 @@ Commands:
             (DD_API_KEY, DD_APP_KEY, DD_SITE), idempotently
   downtime  schedule (or cancel) a Datadog downtime for a cluster or node,
             for a planned drain or rolling upgrade
+  record    run the SQL checks once through a recording proxy and write
+            each check's wire exchanges (DIR/<check>.jsonl) and datagrams
+            (DIR/<check>.datagrams), for tests that replay them
   version   print the version
   healthcheck [--url URL]
             probe a running roachdog's /healthz (the container's HEALTHCHECK)
@@ -79,6 +83,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdApply(ctx, args[1:], stdout, stderr)
 	case "downtime":
 		err = cmdDowntime(ctx, args[1:], stdout, stderr)
+	case "record":
+		err = cmdRecord(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 	case "help", "-h", "--help", "-help":
