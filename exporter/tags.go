@@ -11,7 +11,13 @@ import (
 // WithTags returns a sink that adds tags (the instance's cluster:<name> and
 // configured tags) in front of the tags of every metric, service check and
 // event before passing them to s. The caller's slices are never modified.
+// These tags come from the configuration: the DogStatsD and dry-run sinks
+// let them use keys reserved to metadata (env, service...), which they
+// rename in tags from anywhere else.
 func WithTags(s checks.Sink, tags ...string) checks.Sink {
+	if t, ok := s.(interface{ trustTags([]string) }); ok {
+		t.trustTags(tags)
+	}
 	if len(tags) == 0 {
 		return s
 	}

@@ -122,7 +122,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var sink checks.Sink
 	var flush func() error
 	if f.dryRun {
-		sink = exporter.NewText(stdout, cfg.Init.Namespace, cfg.Init.Tags)
+		sink = exporter.NewTextFor(stdout, cfg.Init.DogStatsDAddr, cfg.Init.Namespace, cfg.Init.Tags)
 		flush = func() error { return nil }
 	} else {
 		wait := agentWait
