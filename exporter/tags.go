@@ -15,13 +15,22 @@ import (
 // let them use keys reserved to metadata (env, service...), which they
 // rename in tags from anywhere else.
 func WithTags(s checks.Sink, tags ...string) checks.Sink {
-	if t, ok := s.(interface{ trustTags([]string) }); ok {
-		t.trustTags(tags)
-	}
+	TrustTags(s, tags...)
 	if len(tags) == 0 {
 		return s
 	}
 	return &tagged{next: s, tags: slices.Clone(tags)}
+}
+
+// TrustTags tells the DogStatsD or dry-run sink s that these exact tags
+// come from the configuration (e.g. a custom query's tags), so they may use
+// keys reserved to metadata such as env or service; the same keys from the
+// cluster (locality tiers, labels, SQL values) are sent renamed. Other
+// sinks ignore it.
+func TrustTags(s checks.Sink, tags ...string) {
+	if t, ok := s.(interface{ trustTags([]string) }); ok && len(tags) > 0 {
+		t.trustTags(tags)
+	}
 }
 
 type tagged struct {

@@ -232,6 +232,9 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 			api = cluster.NewAPI(httpClient, nodes.urls, in.APIUser, in.APIPassword)
 		}
 		tags := append([]string{"cluster:" + in.Cluster}, in.Tags...)
+		for _, q := range in.CustomQueries {
+			exporter.TrustTags(sink, q.Tags...) // configured: may use env, service...
+		}
 		out = append(out, exporter.Instance{
 			Cluster: in.Cluster,
 			Source:  source,
