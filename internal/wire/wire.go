@@ -38,8 +38,8 @@ package wire
 
 import (
 	"log/slog"
-	"math"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -190,7 +190,8 @@ func (l *Layer) isTrusted(t string) bool {
 func (l *Layer) Gauge(name string, v float64, tags []string) (string, []string, bool) {
 	name, ok := l.metricName(name)
 	tags = l.Tags(tags)
-	if ok && l.fits(func(b []byte) []byte { return AppendGauge(b, l.ns, name, v, l.global, tags, l.card) }) {
+	var num [64]byte
+	if ok && l.metricSize(name, len(strconv.AppendFloat(num[:0], v, 'f', -1, 64)), tags) <= l.max {
 		return name, tags, true
 	}
 	l.drop(KindGauge, l.ns+name)
@@ -198,15 +199,34 @@ func (l *Layer) Gauge(name string, v float64, tags []string) (string, []string, 
 }
 
 // Count is Gauge for counts. The size is checked for the longest value the
-// client's aggregation could sum up to.
+// client's aggregation could sum up to (20 characters, math.MinInt64).
 func (l *Layer) Count(name string, tags []string) (string, []string, bool) {
 	name, ok := l.metricName(name)
 	tags = l.Tags(tags)
-	if ok && l.fits(func(b []byte) []byte { return AppendCount(b, l.ns, name, math.MinInt64, l.global, tags, l.card) }) {
+	if ok && l.metricSize(name, len("-9223372036854775808"), tags) <= l.max {
 		return name, tags, true
 	}
 	l.drop(KindCount, l.ns+name)
 	return "", nil, false
+}
+
+// metricSize is the length of AppendGauge or AppendCount's message, plus
+// its newline, for a value of valueLen bytes; computed, not written, as
+// every sample pays it (FuzzWire checks it against the real client).
+func (l *Layer) metricSize(name string, valueLen int, tags []string) int {
+	n := len(l.ns) + len(name) + 1 + valueLen + len("|g") + 1
+	if len(l.global)+len(tags) > 0 {
+		n += len("|#") + len(l.global) + len(tags) - 1
+		for _, list := range [2][]string{l.global, tags} {
+			for _, t := range list {
+				n += len(t) - strings.Count(t, "\n")
+			}
+		}
+	}
+	if l.card != "" {
+		n += len("|card:") + len(l.card)
+	}
+	return n
 }
 
 // ServiceCheck returns the safe service check (its name prefixed with the
@@ -300,9 +320,18 @@ func (l *Layer) Tags(tags []string) []string {
 	return out
 }
 
+// metricName is safeName for ns+name without building ns+name (every
+// sample pays it); the client adds the namespace.
 func (l *Layer) metricName(name string) (string, bool) {
-	s, ok := safeName(l.ns + name)
-	return strings.TrimPrefix(s, l.ns), ok && strings.HasPrefix(s, l.ns)
+	name = cleanName(name)
+	if room := max(MaxNameChars-len(l.ns), 0); len(name) > room {
+		name = name[:room]
+	}
+	first := l.ns
+	if first == "" {
+		first = name
+	}
+	return name, name != "" && startsWithLetter(first)
 }
 
 // bufPool holds scratch buffers for measuring messages.
@@ -317,8 +346,6 @@ func (l *Layer) size(appendMsg func([]byte) []byte) int {
 	bufPool.Put(bp)
 	return n
 }
-
-func (l *Layer) fits(appendMsg func([]byte) []byte) bool { return l.size(appendMsg) <= l.max }
 
 // drop logs (once per kind and name) and counts a message not sent.
 func (l *Layer) drop(kind, name string) {
@@ -404,28 +431,32 @@ func cut(s string, n int, marker string) string {
 // with '_', and at most MaxNameChars; ok is false when the result does not
 // start with a letter.
 func safeName(s string) (string, bool) {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if !nameByte(s[i]) {
-			clean = false
-			break
-		}
-	}
-	if !clean {
-		var b strings.Builder
-		for _, r := range s {
-			if r < utf8.RuneSelf && nameByte(byte(r)) {
-				b.WriteRune(r)
-			} else {
-				b.WriteByte('_')
-			}
-		}
-		s = b.String()
-	}
+	s = cleanName(s)
 	if len(s) > MaxNameChars {
 		s = s[:MaxNameChars]
 	}
-	return s, s != "" && (s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z')
+	return s, startsWithLetter(s)
+}
+
+func cleanName(s string) string {
+	for i := 0; i < len(s); i++ {
+		if !nameByte(s[i]) {
+			var b strings.Builder
+			for _, r := range s {
+				if r < utf8.RuneSelf && nameByte(byte(r)) {
+					b.WriteRune(r)
+				} else {
+					b.WriteByte('_')
+				}
+			}
+			return b.String()
+		}
+	}
+	return s
+}
+
+func startsWithLetter(s string) bool {
+	return s != "" && (s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z')
 }
 
 func nameByte(c byte) bool {
