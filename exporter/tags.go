@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/internal/wire"
 )
 
 // WithTags returns a sink that adds tags (the instance's cluster:<name> and
@@ -70,7 +71,8 @@ var ddEnvTags = []struct{ env, tag string }{
 // client appends by itself from DD_* variables. A configured tag equal to
 // one the client adds is dropped, so it is not sent twice (config copies
 // DD_ENV and friends into the configured tags). The wire order is
-// configured, then env.
+// configured, then env. Configured tags are made wire-safe
+// (wire.SafeTag).
 func clientTags(tags []string) (configured, env []string) {
 	for _, m := range ddEnvTags {
 		if v := os.Getenv(m.env); v != "" {
@@ -79,7 +81,8 @@ func clientTags(tags []string) (configured, env []string) {
 	}
 	for _, t := range tags {
 		if !slices.Contains(env, t) {
-			configured = append(configured, t)
+			// The config validates tags; this keeps the wire safe even so.
+			configured = append(configured, wire.SafeTag(t))
 		}
 	}
 	return configured, env

@@ -191,10 +191,13 @@ func (l *Layer) Gauge(name string, v float64, tags []string) (string, []string, 
 	name, ok := l.metricName(name)
 	tags = l.Tags(tags)
 	var num [64]byte
-	if ok && l.metricSize(name, len(strconv.AppendFloat(num[:0], v, 'f', -1, 64)), tags) <= l.max {
+	if !ok {
+		l.drop(KindGauge, l.ns+name, reasonName)
+	} else if l.metricSize(name, len(strconv.AppendFloat(num[:0], v, 'f', -1, 64)), tags) > l.max {
+		l.drop(KindGauge, l.ns+name, reasonSize)
+	} else {
 		return name, tags, true
 	}
-	l.drop(KindGauge, l.ns+name)
 	return "", nil, false
 }
 
@@ -203,10 +206,13 @@ func (l *Layer) Gauge(name string, v float64, tags []string) (string, []string, 
 func (l *Layer) Count(name string, tags []string) (string, []string, bool) {
 	name, ok := l.metricName(name)
 	tags = l.Tags(tags)
-	if ok && l.metricSize(name, len("-9223372036854775808"), tags) <= l.max {
+	if !ok {
+		l.drop(KindCount, l.ns+name, reasonName)
+	} else if l.metricSize(name, len("-9223372036854775808"), tags) > l.max {
+		l.drop(KindCount, l.ns+name, reasonSize)
+	} else {
 		return name, tags, true
 	}
-	l.drop(KindCount, l.ns+name)
 	return "", nil, false
 }
 
@@ -239,18 +245,20 @@ func (l *Layer) ServiceCheck(name string, status int, msg string, tags []string)
 		sc.Status = statsd.Unknown
 	}
 	sc.Message = cut(safeText(msg, true), MaxMessageChars, shortMarker)
-	if ok {
-		measure := func(m string) int {
-			c := *sc
-			c.Message = m
-			return l.size(func(b []byte) []byte { return AppendServiceCheck(b, &c, l.global, l.card) })
-		}
-		if m, fits := fit(sc.Message, shortMarker, measure, l.max); fits {
-			sc.Message = m
-			return sc, true
-		}
+	if !ok {
+		l.drop(KindServiceCheck, full, reasonName)
+		return nil, false
 	}
-	l.drop(KindServiceCheck, full)
+	measure := func(m string) int {
+		c := *sc
+		c.Message = m
+		return l.size(func(b []byte) []byte { return AppendServiceCheck(b, &c, l.global, l.card) })
+	}
+	if m, fits := fit(sc.Message, shortMarker, measure, l.max); fits {
+		sc.Message = m
+		return sc, true
+	}
+	l.drop(KindServiceCheck, full, reasonSize)
 	return nil, false
 }
 
@@ -277,18 +285,20 @@ func (l *Layer) Event(e *statsd.Event) (*statsd.Event, bool) {
 	if out.Timestamp.Unix() <= 0 {
 		out.Timestamp = time.Time{} // the zero time and before 1970: no "d:" field
 	}
-	if strings.TrimSpace(out.Title) != "" {
-		measure := func(text string) int {
-			c := *out
-			c.Text = text
-			return l.size(func(b []byte) []byte { return AppendEvent(b, &c, l.global, l.card) })
-		}
-		if text, fits := fit(out.Text, textMarker, measure, l.max); fits {
-			out.Text = text
-			return out, true
-		}
+	if strings.TrimSpace(out.Title) == "" {
+		l.drop(KindEvent, e.Title, "empty title")
+		return nil, false
 	}
-	l.drop(KindEvent, out.Title)
+	measure := func(text string) int {
+		c := *out
+		c.Text = text
+		return l.size(func(b []byte) []byte { return AppendEvent(b, &c, l.global, l.card) })
+	}
+	if text, fits := fit(out.Text, textMarker, measure, l.max); fits {
+		out.Text = text
+		return out, true
+	}
+	l.drop(KindEvent, out.Title, reasonSize)
 	return nil, false
 }
 
@@ -347,15 +357,21 @@ func (l *Layer) size(appendMsg func([]byte) []byte) int {
 	return n
 }
 
-// drop logs (once per kind and name) and counts a message not sent.
-func (l *Layer) drop(kind, name string) {
+// Why a message is not sent.
+const (
+	reasonName = "name empty or not starting with a letter"
+	reasonSize = "larger than the payload limit even with its text cut: too many or too long tags"
+)
+
+// drop logs (once per kind and name) and counts a message not sent. The
+// name (an event's title) is made safe for a log line.
+func (l *Layer) drop(kind, name, reason string) {
 	if l.unsendable != nil {
 		l.unsendable(kind)
 	}
 	shown := cut(safeLine(name), MaxTitleChars, shortMarker)
 	l.once("drop:"+kind+":"+shown, func() {
-		l.logger.Warn("dogstatsd message not sent: it cannot be made to fit the payload limit (too many or too long tags?)",
-			"kind", kind, "name", shown, "limit_bytes", l.max)
+		l.logger.Warn("dogstatsd message not sent", "kind", kind, "name", shown, "reason", reason, "limit_bytes", l.max)
 	})
 }
 
