@@ -8,10 +8,26 @@ import (
 
 // Tag returns "key:value" with both parts sanitised for Datadog. Every check
 // builds its tags through it, so values from the cluster (zone targets, table
-// names, locality tiers) can never produce a malformed or split tag.
+// names, locality tiers) can never produce a malformed or split tag. Datadog
+// allows 200 characters for the whole tag: the key keeps at most
+// maxTagKey of them, the value what is left.
 func Tag(key, value string) string {
-	return sanitizeTag(key, false) + ":" + sanitizeTag(value, true)
+	k := sanitizeTag(key, false)
+	if len(k) > maxTagKey {
+		k = k[:maxTagKey]
+	}
+	v := sanitizeTag(value, true)
+	if room := maxTag - len(k) - 1; len(v) > room {
+		v = v[:room] // sanitizeTag returns ASCII: bytes are characters
+	}
+	return k + ":" + v
 }
+
+// Datadog's limit for a whole tag, and the share of it a key may take.
+const (
+	maxTag    = 200
+	maxTagKey = 100
+)
 
 // sanitizeTag lower-cases s and replaces what Datadog tags do not allow
 // with '_' (colons too when colon is false, for tag keys). Tags are at most
@@ -33,8 +49,8 @@ func sanitizeTag(s string, colon bool) string {
 			return '_'
 		}, s)
 	}
-	if len(s) > 200 {
-		s = s[:200]
+	if len(s) > maxTag {
+		s = s[:maxTag]
 	}
 	return s
 }

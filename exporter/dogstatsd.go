@@ -15,12 +15,15 @@ import (
 	"github.com/DataDog/datadog-go/v5/statsd"
 
 	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/internal/wire"
 )
 
 // DogStatsD is the production sink: a datadog-go client sending to the
 // Agent. Names get the namespace prefix ("crdb.") for metrics and, unlike
 // datadog-go's own namespace option, for service checks too; event titles
-// are left alone.
+// are left alone. Every submission first goes through the wire-safety layer
+// (internal/wire), the only way to the client: hostile strings cannot add
+// fields or lines to a datagram, and every message fits the payload limit.
 //
 // datadog-go resolves a UDP host name once, when the client is created: an
 // Agent container recreated with a new IP would then receive nothing, and
@@ -32,6 +35,7 @@ type DogStatsD struct {
 	m      *SelfMetrics
 	logger *slog.Logger
 	opts   []statsd.Option
+	wire   *wire.Layer
 
 	// mu guards client and ip: senders hold it shared, a swap exclusively,
 	// so no send can use a client being closed.
@@ -48,11 +52,13 @@ type DogStatsD struct {
 var _ checks.Sink = (*DogStatsD)(nil)
 
 // Test hooks: statsd.New, to simulate an Agent whose DNS name appears late;
-// the resolver, to simulate an Agent that moves; the default wait.
+// the resolver, to simulate an Agent that moves; the default wait; the
+// payload limit, to test a remote Agent's on loopback.
 var (
 	newStatsdClient = statsd.New
 	lookupHost      = net.DefaultResolver.LookupHost
 	agentWait       = DefaultAgentWait
+	payloadLimit    = wire.PayloadLimit
 )
 
 // Bounds of the backoff between client creation attempts, the default
@@ -102,11 +108,15 @@ func NewDogStatsD(ctx context.Context, addr, namespace string, tags []string, m 
 		ctx, cancel = context.WithTimeout(ctx, agentWait)
 		defer cancel()
 	}
-	configured, _ := clientTags(tags)
+	configured, env := clientTags(tags)
 	errLog := newRateLimitedLog(logger, time.Minute)
+	limit := payloadLimit(addr)
 	opts := []statsd.Option{
 		statsd.WithTags(configured),
 		statsd.WithoutOriginDetection(),
+		// Set, not left to the client's default, so that the layer and the
+		// client agree on it (see wire.PayloadLimit).
+		statsd.WithMaxBytesPerPayload(limit),
 		statsd.WithErrorHandler(func(err error) {
 			m.sendError()
 			errLog.log("dogstatsd send failed", "addr", addr, "err", err)
@@ -119,6 +129,8 @@ func NewDogStatsD(ctx context.Context, addr, namespace string, tags []string, m 
 	}
 	d := &DogStatsD{prefix: prefix, m: m, logger: logger, opts: opts,
 		resolveLog: newRateLimitedLog(logger, 10*time.Minute)}
+	d.wire = wire.New(wire.Config{Namespace: prefix, GlobalTags: append(configured, env...),
+		Cardinality: envCardinality(), MaxPayload: limit, Logger: logger, Unsendable: m.unsendableOne})
 	d.host, d.port = resolvableHost(addr)
 
 	backoff := dialBackoffMin
@@ -278,6 +290,10 @@ func (d *DogStatsD) Gauge(name string, v float64, tags []string) {
 		d.m.droppedValue()
 		return
 	}
+	name, tags, ok := d.wire.Gauge(name, v, tags)
+	if !ok {
+		return
+	}
 	d.m.sentOne(kindGauge)
 	d.mu.RLock()
 	defer d.mu.RUnlock()
@@ -288,6 +304,10 @@ func (d *DogStatsD) Gauge(name string, v float64, tags []string) {
 
 // Count sends a count (a delta since the last report).
 func (d *DogStatsD) Count(name string, v int64, tags []string) {
+	name, tags, ok := d.wire.Count(name, tags)
+	if !ok {
+		return
+	}
 	d.m.sentOne(kindCount)
 	d.mu.RLock()
 	defer d.mu.RUnlock()
@@ -298,23 +318,35 @@ func (d *DogStatsD) Count(name string, v int64, tags []string) {
 
 // ServiceCheck sends a service check named <namespace>.<name>.
 func (d *DogStatsD) ServiceCheck(name string, st checks.Status, msg string, tags []string) {
+	sc, ok := d.wire.ServiceCheck(name, int(st), msg, tags)
+	if !ok {
+		return
+	}
 	d.m.sentOne(kindServiceCheck)
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	if err := d.client.ServiceCheck(serviceCheck(d.prefix, name, st, msg, tags)); err != nil {
+	if err := d.client.ServiceCheck(sc); err != nil {
 		d.m.sendError()
 	}
 }
 
 // Event sends an event.
 func (d *DogStatsD) Event(e checks.Event) {
+	ev, ok := d.wire.Event(event(e))
+	if !ok {
+		return
+	}
 	d.m.sentOne(kindEvent)
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	if err := d.client.Event(event(e)); err != nil {
+	if err := d.client.Event(ev); err != nil {
 		d.m.sendError()
 	}
 }
+
+// trustTags marks an instance's configured tags, which may use reserved
+// keys (env, service...); see WithTags.
+func (d *DogStatsD) trustTags(tags []string) { d.wire.Trust(tags...) }
 
 // Flush sends everything buffered or aggregated so far; it blocks until
 // written.
@@ -333,26 +365,6 @@ func (d *DogStatsD) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.client.Close()
-}
-
-func serviceCheck(prefix, name string, st checks.Status, msg string, tags []string) *statsd.ServiceCheck {
-	return &statsd.ServiceCheck{
-		Name:    prefix + name,
-		Status:  statsd.ServiceCheckStatus(st),
-		Message: msg,
-		Tags:    tags,
-	}
-}
-
-func event(e checks.Event) *statsd.Event {
-	return &statsd.Event{
-		Title:          e.Title,
-		Text:           e.Text,
-		Timestamp:      e.Timestamp,
-		AggregationKey: e.AggregationKey,
-		AlertType:      statsd.EventAlertType(e.AlertType),
-		Tags:           e.Tags,
-	}
 }
 
 // rateLimitedLog logs the first message at once, then at most one per

@@ -54,7 +54,8 @@ func TestDogStatsDEndToEnd(t *testing.T) {
 			t.Errorf("metric\n got  %+v\n want %+v", got, want)
 		}
 	}
-	wantSC := dsdtest.ServiceCheck{Name: "crdb.node.can_scrape", Status: 2, Message: "scrape failed: m:1\nsecond line", Tags: tags}
+	wantSC := dsdtest.ServiceCheck{Name: "crdb.node.can_scrape", Status: 2, Message: "scrape failed: m:1\nsecond line",
+		RawMessage: `scrape failed: m\:1\nsecond line`, Tags: tags}
 	if got := snap.ServiceChecks[0]; !reflect.DeepEqual(got, wantSC) {
 		t.Errorf("service check\n got  %+v\n want %+v", got, wantSC)
 	}

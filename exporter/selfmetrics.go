@@ -28,6 +28,7 @@ type SelfMetrics struct {
 	sent          *prometheus.CounterVec
 	sendErrors    prometheus.Counter
 	dropped       prometheus.Counter
+	unsendable    *prometheus.CounterVec
 
 	dsd *telemetryCollector
 
@@ -114,6 +115,10 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 			Name: "roachdog_dropped_values_total",
 			Help: "Gauge values not sent because they were NaN or infinite, which Datadog cannot store.",
 		}),
+		unsendable: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "roachdog_unsendable_total",
+			Help: "Submissions not sent because, made safe, they still exceed the DogStatsD payload limit (logged once per name), by kind.",
+		}, []string{"kind"}),
 		dsd:      newTelemetryCollector(),
 		now:      time.Now,
 		nodeSeen: map[[3]string]time.Time{},
@@ -125,10 +130,11 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 	buildInfo.WithLabelValues(version, commit, runtime.Version()).Set(1)
 	for _, k := range []string{kindGauge, kindCount, kindServiceCheck, kindEvent} {
 		m.sent.WithLabelValues(k)
+		m.unsendable.WithLabelValues(k)
 	}
 	m.reg.MustRegister(
 		buildInfo, m.checkDuration, m.checkRuns, m.checkErrors, m.checkSkipped,
-		m.nodeErrors, m.lastSuccess, m.checkNodes, m.nodesReached, m.sent, m.sendErrors, m.dropped, m.dsd,
+		m.nodeErrors, m.lastSuccess, m.checkNodes, m.nodesReached, m.sent, m.sendErrors, m.dropped, m.unsendable, m.dsd,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -230,6 +236,12 @@ func (m *SelfMetrics) sentOne(kind string) {
 func (m *SelfMetrics) sendError() {
 	if m != nil {
 		m.sendErrors.Inc()
+	}
+}
+
+func (m *SelfMetrics) unsendableOne(kind string) {
+	if m != nil {
+		m.unsendable.WithLabelValues(kind).Inc()
 	}
 }
 

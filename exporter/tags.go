@@ -6,16 +6,32 @@ import (
 	"strings"
 
 	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/internal/wire"
 )
 
 // WithTags returns a sink that adds tags (the instance's cluster:<name> and
 // configured tags) in front of the tags of every metric, service check and
 // event before passing them to s. The caller's slices are never modified.
+// These tags come from the configuration: the DogStatsD and dry-run sinks
+// let them use keys reserved to metadata (env, service...), which they
+// rename in tags from anywhere else.
 func WithTags(s checks.Sink, tags ...string) checks.Sink {
+	TrustTags(s, tags...)
 	if len(tags) == 0 {
 		return s
 	}
 	return &tagged{next: s, tags: slices.Clone(tags)}
+}
+
+// TrustTags tells the DogStatsD or dry-run sink s that these exact tags
+// come from the configuration (e.g. a custom query's tags), so they may use
+// keys reserved to metadata such as env or service; the same keys from the
+// cluster (locality tiers, labels, SQL values) are sent renamed. Other
+// sinks ignore it.
+func TrustTags(s checks.Sink, tags ...string) {
+	if t, ok := s.(interface{ trustTags([]string) }); ok && len(tags) > 0 {
+		t.trustTags(tags)
+	}
 }
 
 type tagged struct {
@@ -55,7 +71,8 @@ var ddEnvTags = []struct{ env, tag string }{
 // client appends by itself from DD_* variables. A configured tag equal to
 // one the client adds is dropped, so it is not sent twice (config copies
 // DD_ENV and friends into the configured tags). The wire order is
-// configured, then env.
+// configured, then env. Configured tags are made wire-safe
+// (wire.SafeTag).
 func clientTags(tags []string) (configured, env []string) {
 	for _, m := range ddEnvTags {
 		if v := os.Getenv(m.env); v != "" {
@@ -64,7 +81,8 @@ func clientTags(tags []string) (configured, env []string) {
 	}
 	for _, t := range tags {
 		if !slices.Contains(env, t) {
-			configured = append(configured, t)
+			// The config validates tags; this keeps the wire safe even so.
+			configured = append(configured, wire.SafeTag(t))
 		}
 	}
 	return configured, env

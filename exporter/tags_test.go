@@ -82,8 +82,8 @@ func TestClientTags(t *testing.T) {
 	clearDDEnv(t)
 	t.Setenv("DD_ENV", "prod")
 	t.Setenv("DD_VERSION", "1.2")
-	configured, env := clientTags([]string{"env:prod", "team:db", "version:other"})
-	if want := []string{"team:db", "version:other"}; !reflect.DeepEqual(configured, want) {
+	configured, env := clientTags([]string{"env:prod", "team:db", "version:other", "owner:A|h:x"})
+	if want := []string{"team:db", "version:other", "owner:a_h:x"}; !reflect.DeepEqual(configured, want) {
 		t.Errorf("configured = %q, want %q (env:prod dropped: the client adds it)", configured, want)
 	}
 	if want := []string{"env:prod", "version:1.2"}; !reflect.DeepEqual(env, want) {

@@ -4,23 +4,26 @@ import (
 	"io"
 	"math"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/DataDog/datadog-go/v5/statsd"
+
 	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/internal/wire"
 )
 
 // Text is the --dry-run sink: it writes every submission as the DogStatsD
 // line datadog-go would put on the wire for the DogStatsD sink with the
-// same namespace and tags (same prefixing, global tags first, then the
-// client's DD_ENV/DD_SERVICE/DD_VERSION tags, then the call's
-// tags), one per line. Unlike the real client it does not aggregate: each
-// call is one line. Safe for concurrent use.
+// same address, namespace and tags (same wire-safety layer, same prefixing,
+// global tags first, then the client's DD_ENV/DD_SERVICE/DD_VERSION tags,
+// then the call's tags), one per line. Unlike the real client it does not
+// aggregate: each call is one line. Safe for concurrent use.
 type Text struct {
 	prefix     string
 	globalTags []string
 	card       string
+	wire       *wire.Layer
 
 	mu  sync.Mutex
 	w   io.Writer
@@ -30,15 +33,26 @@ type Text struct {
 
 var _ checks.Sink = (*Text)(nil)
 
-// NewText returns a Text sink writing to w.
+// NewText returns a Text sink writing to w, with the payload limit of a
+// remote UDP Agent (see NewTextFor).
 func NewText(w io.Writer, namespace string, tags []string) *Text {
+	return NewTextFor(w, "", namespace, tags)
+}
+
+// NewTextFor returns a Text sink writing what a DogStatsD sink for addr
+// would send: the payload limit, and so where long texts are cut, depends
+// on the transport (wire.PayloadLimit).
+func NewTextFor(w io.Writer, addr, namespace string, tags []string) *Text {
 	configured, env := clientTags(tags)
-	return &Text{
+	t := &Text{
 		w:          w,
 		prefix:     normalizeNamespace(namespace),
 		globalTags: append(configured, env...),
 		card:       envCardinality(),
 	}
+	t.wire = wire.New(wire.Config{Namespace: t.prefix, GlobalTags: t.globalTags, Cardinality: t.card,
+		MaxPayload: wire.PayloadLimit(addr), Logger: nil})
+	return t
 }
 
 // Err returns the first write error, if any (later writes are skipped).
@@ -48,104 +62,39 @@ func (t *Text) Err() error {
 	return t.err
 }
 
+// trustTags: see DogStatsD.trustTags.
+func (t *Text) trustTags(tags []string) { t.wire.Trust(tags...) }
+
 // Gauge writes "<ns><name>:<value>|g|#tags". NaN and infinities are skipped,
 // as the DogStatsD sink drops them.
 func (t *Text) Gauge(name string, v float64, tags []string) {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return
 	}
-	t.write(func(b []byte) []byte {
-		b = append(append(b, t.prefix...), name...)
-		b = append(b, ':')
-		b = strconv.AppendFloat(b, v, 'f', -1, 64)
-		b = append(b, "|g"...)
-		return t.appendTags(b, tags)
-	})
+	if name, tags, ok := t.wire.Gauge(name, v, tags); ok {
+		t.write(func(b []byte) []byte { return wire.AppendGauge(b, t.prefix, name, v, t.globalTags, tags, t.card) })
+	}
 }
 
 // Count writes "<ns><name>:<value>|c|#tags".
 func (t *Text) Count(name string, v int64, tags []string) {
-	t.write(func(b []byte) []byte {
-		b = append(append(b, t.prefix...), name...)
-		b = append(b, ':')
-		b = strconv.AppendInt(b, v, 10)
-		b = append(b, "|c"...)
-		return t.appendTags(b, tags)
-	})
+	if name, tags, ok := t.wire.Count(name, tags); ok {
+		t.write(func(b []byte) []byte { return wire.AppendCount(b, t.prefix, name, v, t.globalTags, tags, t.card) })
+	}
 }
 
 // ServiceCheck writes "_sc|<ns><name>|<status>|#tags|m:<message>".
 func (t *Text) ServiceCheck(name string, st checks.Status, msg string, tags []string) {
-	t.write(func(b []byte) []byte {
-		b = append(b, "_sc|"...)
-		b = append(append(b, t.prefix...), name...)
-		b = append(b, '|')
-		b = strconv.AppendInt(b, int64(st), 10)
-		b = t.appendTags(b, tags)
-		if msg != "" {
-			b = append(b, "|m:"...)
-			// datadog-go's escaping (format.go appendEscapedServiceCheckText).
-			for i := 0; i < len(msg); i++ {
-				switch {
-				case msg[i] == '\n':
-					b = append(b, `\n`...)
-				case msg[i] == 'm' && i+1 < len(msg) && msg[i+1] == ':':
-					b = append(b, `m\:`...)
-					i++
-				default:
-					b = append(b, msg[i])
-				}
-			}
-		}
-		return b
-	})
+	if sc, ok := t.wire.ServiceCheck(name, int(st), msg, tags); ok {
+		t.write(func(b []byte) []byte { return wire.AppendServiceCheck(b, sc, t.globalTags, t.card) })
+	}
 }
 
 // Event writes "_e{<len>,<len>}:<title>|<text>|d:..|k:..|t:..|#tags".
 func (t *Text) Event(e checks.Event) {
-	t.write(func(b []byte) []byte {
-		text := strings.ReplaceAll(e.Text, "\n", `\n`)
-		b = append(b, "_e{"...)
-		b = strconv.AppendInt(b, int64(len(e.Title)), 10)
-		b = append(b, ',')
-		b = strconv.AppendInt(b, int64(len(text)), 10)
-		b = append(b, "}:"...)
-		b = append(b, e.Title...)
-		b = append(b, '|')
-		b = append(b, text...)
-		if !e.Timestamp.IsZero() {
-			b = append(b, "|d:"...)
-			b = strconv.AppendInt(b, e.Timestamp.Unix(), 10)
-		}
-		if e.AggregationKey != "" {
-			b = append(b, "|k:"...)
-			b = append(b, e.AggregationKey...)
-		}
-		if e.AlertType != "" {
-			b = append(b, "|t:"...)
-			b = append(b, e.AlertType...)
-		}
-		return t.appendTags(b, e.Tags)
-	})
-}
-
-// appendTags writes "|#global,...,tags,..." like datadog-go's appendTags,
-// which strips newlines from tags.
-func (t *Text) appendTags(b []byte, tags []string) []byte {
-	if len(t.globalTags) > 0 || len(tags) > 0 {
-		b = append(b, "|#"...)
-		first := true
-		for _, list := range [][]string{t.globalTags, tags} {
-			for _, tag := range list {
-				if !first {
-					b = append(b, ',')
-				}
-				first = false
-				b = append(b, strings.ReplaceAll(tag, "\n", "")...)
-			}
-		}
+	if ev, ok := t.wire.Event(event(e)); ok {
+		t.write(func(b []byte) []byte { return wire.AppendEvent(b, ev, t.globalTags, t.card) })
 	}
-	return b
 }
 
 func (t *Text) write(format func([]byte) []byte) {
@@ -154,14 +103,20 @@ func (t *Text) write(format func([]byte) []byte) {
 	if t.err != nil {
 		return
 	}
-	t.buf = format(t.buf[:0])
-	// The client puts "|card:" last on every kind of message.
-	if t.card != "" {
-		t.buf = append(t.buf, "|card:"...)
-		t.buf = append(t.buf, t.card...)
-	}
-	t.buf = append(t.buf, '\n')
+	t.buf = append(format(t.buf[:0]), '\n')
 	_, t.err = t.w.Write(t.buf)
+}
+
+// event converts a check's event to datadog-go's.
+func event(e checks.Event) *statsd.Event {
+	return &statsd.Event{
+		Title:          e.Title,
+		Text:           e.Text,
+		Timestamp:      e.Timestamp,
+		AggregationKey: e.AggregationKey,
+		AlertType:      statsd.EventAlertType(e.AlertType),
+		Tags:           e.Tags,
+	}
 }
 
 // envCardinality mirrors datadog-go's envTagCardinality: the client appends

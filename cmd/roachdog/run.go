@@ -126,7 +126,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var sink checks.Sink
 	var flush func() error
 	if f.dryRun {
-		sink = exporter.NewText(stdout, cfg.Init.Namespace, cfg.Init.Tags)
+		sink = exporter.NewTextFor(stdout, cfg.Init.DogStatsDAddr, cfg.Init.Namespace, cfg.Init.Tags)
 		flush = func() error { return nil }
 	} else {
 		wait := agentWait
@@ -236,6 +236,9 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 			api = cluster.NewAPI(httpClient, nodes.urls, in.APIUser, in.APIPassword)
 		}
 		tags := append([]string{"cluster:" + in.Cluster}, in.Tags...)
+		for _, q := range in.CustomQueries {
+			exporter.TrustTags(sink, q.Tags...) // configured: may use env, service...
+		}
 		out = append(out, exporter.Instance{
 			Cluster: in.Cluster,
 			Source:  source,

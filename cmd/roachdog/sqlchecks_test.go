@@ -70,7 +70,9 @@ instances:
 }
 
 // TestRunOnceCustomQueries: a custom query from the config, in the Agent
-// Postgres check's format, reaches the sink with its tags.
+// Postgres check's format, reaches the sink with its tags. Its configured
+// tags may use reserved keys (service); a tag column named host, whose
+// values come from the database, is sent renamed.
 func TestRunOnceCustomQueries(t *testing.T) {
 	pg := pgtest.Shared(t)
 	db := pg.NewDB(t, "custom")
@@ -86,12 +88,13 @@ instances:
     checks: {liveness: {enabled: false}, ranges: {enabled: false}, jobs: {enabled: false}, ttl: {enabled: false}, schema: {enabled: false}}
     custom_queries:
       - metric_prefix: shop
-        query: SELECT status, count(*), sum(amount) FROM orders GROUP BY status ORDER BY status
+        query: SELECT status, 'db-1' AS host, count(*), sum(amount) FROM orders GROUP BY status ORDER BY status
         columns:
           - {name: status, type: tag}
+          - {name: host, type: tag}
           - {name: orders, type: gauge}
           - {name: amount, type: gauge}
-        tags: [team:shop]
+        tags: [team:shop, service:shop]
 `, pg.URL(db), node.srv.URL))
 	var stdout, stderr bytes.Buffer
 	if code := run(context.Background(), []string{"run", "--once", "--dry-run", "--config", cfg}, &stdout, &stderr); code != 0 {
@@ -102,7 +105,7 @@ instances:
 		t.Fatalf("dry-run output: %v", err)
 	}
 	for status, want := range map[string][2]float64{"new": {2, 15}, "paid": {1, 7}} {
-		o := snap.FindMetrics("crdb.shop.orders", "cluster:cq", "team:shop", "status:"+status)
+		o := snap.FindMetrics("crdb.shop.orders", "cluster:cq", "team:shop", "service:shop", "crdb_host:db-1", "status:"+status)
 		a := snap.FindMetrics("crdb.shop.amount", "cluster:cq", "status:"+status)
 		if len(o) != 1 || o[0].Value != want[0] || len(a) != 1 || a[0].Value != want[1] {
 			t.Errorf("status %s: orders %+v amount %+v, want %v", status, o, a, want)

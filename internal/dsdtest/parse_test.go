@@ -50,7 +50,8 @@ func TestParseLine(t *testing.T) {
 		{
 			line: `_sc|crdb.node.can_scrape|2|d:1700000000|h:host1|#cluster:test,node_id:1|m:down: dial m\: refused\nretry|c:cid`,
 			want: Snapshot{ServiceChecks: []ServiceCheck{{Name: "crdb.node.can_scrape", Status: 2, Timestamp: 1700000000, Hostname: "host1",
-				Tags: []string{"cluster:test", "node_id:1"}, Message: "down: dial m: refused\nretry", ContainerID: "cid"}}},
+				Tags: []string{"cluster:test", "node_id:1"}, Message: "down: dial m: refused\nretry", RawMessage: `down: dial m\: refused\nretry`,
+				ContainerID: "cid"}}},
 		},
 		{
 			line: "_sc|crdb.ok|0",
@@ -106,14 +107,14 @@ func TestParseLineMalformed(t *testing.T) {
 		{"crdb.x:1|d|T1700000000", "timestamp on a"},
 		{"crdb.x:1|g|T-5", "bad timestamp"},
 		{"crdb.x:1|g|zzz", "unknown field"},
-		{"crdb.x:|s", "empty set value"},
+		{"crdb.x:|s", "empty value"},
 		{"_sc|crdb.x", "want _sc|name|status"},
 		{"_sc|crdb.x|4", "bad status"},
 		{"_sc|crdb.x|ok", "bad status"},
 		{"_sc||0", "empty name"},
 		{"_sc|crdb.x|0|m:a|b", "unknown service check field"},
 		{"_sc|crdb.x|0|d:soon", "bad timestamp"},
-		{"_e{3,3:abc|def", "no '}:'"},
+		{"_e{3,3:abc|def", "is not {title_len,text_len}"},
 		{"_e{3}:abc|def", "not {title_len,text_len}"},
 		{"_e{x,3}:abc|def", "bad event lengths"},
 		{"_e{0,3}:|def", "empty event title"},
@@ -153,5 +154,65 @@ func TestParsePayload(t *testing.T) {
 	}
 	if want := []string{"a.b:1|g", "_sc|a.c|1|m:hi", "c.d:2|c|#x:y"}; !reflect.DeepEqual(got.Lines, want) {
 		t.Errorf("Lines = %q, want %q", got.Lines, want)
+	}
+}
+
+// TestParseAgentSemantics pins the rules the parser shares with the Agent's:
+// what an attacker's '|' or newline achieves must show in the parsed fields.
+func TestParseAgentSemantics(t *testing.T) {
+	tests := []struct {
+		name    string
+		payload string
+		want    Snapshot
+		errWant string // "" when the lines are clean
+	}{{
+		name:    "a '|' in a service check message adds fields; the last # and h: win",
+		payload: "_sc|crdb.node.can_scrape|2|#cluster:prod|m:HTTP 500 Internal|#cluster:x|h:evil|d:1",
+		want: Snapshot{ServiceChecks: []ServiceCheck{{Name: "crdb.node.can_scrape", Status: 2, Tags: []string{"cluster:x"},
+			Hostname: "evil", Timestamp: 1, Message: "HTTP 500 Internal", RawMessage: "HTTP 500 Internal"}}},
+		errWant: `repeated field "#"`,
+	}, {
+		name:    "a newline in an event title makes a second line",
+		payload: "_e{9,1}:a\n_sc|x|2|b|t|#cluster:c",
+		want:    Snapshot{ServiceChecks: []ServiceCheck{{Name: "x", Status: 2, Tags: []string{"cluster:c"}}}},
+		errWant: "event shorter than its lengths",
+	}, {
+		name:    "title and text are taken by length; '|' inside is no field",
+		payload: `_e{7,6}:a|h:bad|b\nc|d|t:error`,
+		want:    Snapshot{Events: []Event{{Title: "a|h:bad", Text: "b\nc|d", AlertType: "error"}}},
+	}, {
+		name:    "the Agent unescapes the title too",
+		payload: `_e{4,1}:a\nb|c`,
+		want:    Snapshot{Events: []Event{{Title: "a\nb", Text: "c"}}},
+	}, {
+		name:    "a carriage return ending a line is dropped",
+		payload: "a.b:1|g|#x:y\r\nc.d:2|g\r",
+		want: Snapshot{Metrics: []Metric{{Name: "a.b", Value: 1, Type: "g", SampleRate: 1, Tags: []string{"x:y"}},
+			{Name: "c.d", Value: 2, Type: "g", SampleRate: 1}}},
+	}, {
+		name:    "an injected aggregation key field wins",
+		payload: "_e{1,1}:a|b|k:job|h:evil|k:mine",
+		want:    Snapshot{Events: []Event{{Title: "a", Text: "b", AggKey: "mine", Hostname: "evil"}}},
+		errWant: `repeated field "k:"`,
+	}, {
+		name:    "a text shorter than its length leaves a stray field the Agent ignores",
+		payload: "_e{1,1}:a|bc|t:info",
+		want:    Snapshot{Events: []Event{{Title: "a", Text: "b", AlertType: "info"}}},
+		errWant: "event text is not 1 bytes long",
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse(tt.payload)
+			got.Lines = nil
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Parse(%q)\n got  %+v\n want %+v", tt.payload, got, tt.want)
+			}
+			switch {
+			case tt.errWant == "" && err != nil:
+				t.Errorf("unexpected error: %v", err)
+			case tt.errWant != "" && (err == nil || !strings.Contains(err.Error(), tt.errWant)):
+				t.Errorf("error = %v, want one about %q", err, tt.errWant)
+			}
+		})
 	}
 }

@@ -1,7 +1,8 @@
 // Package dsdtest is a DogStatsD server for tests: a UDP listener on
-// loopback that keeps every datagram it receives, parsed with a strict
-// parser of the DogStatsD wire format, so tests can assert on exactly what a
-// real datadog-go client put on the wire.
+// loopback that keeps every datagram it receives, read as the Agent reads
+// it (see Parse), so tests can assert on exactly what a real datadog-go
+// client put on the wire and what the Agent would make of it; anything the
+// Agent would accept but roachdog must never send fails the test.
 package dsdtest
 
 import (

@@ -1,0 +1,134 @@
+package wire
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/DataDog/datadog-go/v5/statsd"
+)
+
+func TestPayloadLimit(t *testing.T) {
+	t.Parallel()
+	for addr, want := range map[string]int{
+		"localhost:8125":                       LocalPayload,
+		"127.0.0.1:8125":                       LocalPayload,
+		"[::1]:8125":                           LocalPayload,
+		"unix:///var/run/datadog/dsd.socket":   LocalPayload,
+		"unixgram:///var/run/datadog/dsd.sock": LocalPayload,
+		"datadog-agent:8125":                   RemotePayload,
+		"10.0.0.7:8125":                        RemotePayload,
+		"":                                     RemotePayload,
+		`\\.\pipe\datadog`:                     RemotePayload,
+	} {
+		if got := PayloadLimit(addr); got != want {
+			t.Errorf("PayloadLimit(%q) = %d, want %d", addr, got, want)
+		}
+	}
+}
+
+func TestSafeTag(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"node_id:1":              "node_id:1",
+		"Zone:US-East1":          "zone:us-east1",
+		"a|b,c#d e\n:x":          "a_b_c_d_e_:x",
+		"région:été":             "région:été",
+		"k:\xff\xfe":             "k:__",
+		"path:/a/b.c-d":          "path:/a/b.c-d",
+		strings.Repeat("é", 250): strings.Repeat("é", 200),
+	} {
+		if got := SafeTag(in); got != want {
+			t.Errorf("SafeTag(%.30q) = %.30q, want %.30q", in, got, want)
+		}
+	}
+}
+
+func TestTagsSharesCleanInput(t *testing.T) {
+	l := New(Config{})
+	in := []string{"node_id:1", "store:2"}
+	if out := l.Tags(in); &out[0] != &in[0] {
+		t.Error("clean tags were copied")
+	}
+	if n := testing.AllocsPerRun(100, func() { l.Tags(in) }); n != 0 {
+		t.Errorf("%v allocations for clean tags", n)
+	}
+	in = []string{"a:1", "", "host:x", "b:2"}
+	out := l.Tags(in)
+	if want := []string{"a:1", "crdb_host:x", "b:2"}; strings.Join(out, ",") != strings.Join(want, ",") {
+		t.Errorf("Tags = %q, want %q", out, want)
+	}
+	if in[2] != "host:x" {
+		t.Error("input modified")
+	}
+}
+
+func TestTrustedReservedTags(t *testing.T) {
+	t.Parallel()
+	l := New(Config{GlobalTags: []string{"service:roachdog"}})
+	l.Trust("env:prod", "cluster:main")
+	got := l.Tags([]string{"env:prod", "cluster:main", "service:roachdog", "env:dev", "Host:X", "dd.x:1", "device:sda"})
+	want := []string{"env:prod", "cluster:main", "service:roachdog", "crdb_env:dev", "crdb_host:x", "crdb_dd.x:1", "crdb_device:sda"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("Tags = %q, want %q", got, want)
+	}
+}
+
+func TestServiceCheckMessage(t *testing.T) {
+	t.Parallel()
+	l := New(Config{Namespace: "crdb."})
+	sc, ok := l.ServiceCheck("x", 7, strings.Repeat("é", 600)+"|", nil)
+	if !ok || sc.Name != "crdb.x" || sc.Status != statsd.Unknown {
+		t.Fatalf("ServiceCheck = %+v, %v", sc, ok)
+	}
+	if n := utf8.RuneCountInString(sc.Message); n != MaxMessageChars || !strings.HasSuffix(sc.Message, "é…") {
+		t.Errorf("message of %d characters, want %d ending with the marker", n, MaxMessageChars)
+	}
+	if _, ok := New(Config{}).ServiceCheck("9bad", 0, "", nil); ok {
+		t.Error("a name not starting with a letter was accepted")
+	}
+}
+
+func TestEventFitsOrIsRefused(t *testing.T) {
+	t.Parallel()
+	var dropped []string
+	l := New(Config{MaxPayload: 300, Unsendable: func(k string) { dropped = append(dropped, k) }})
+	e, ok := l.Event(&statsd.Event{Title: "t", Text: strings.Repeat("a\n", 500), Tags: []string{"a:b"}})
+	if !ok {
+		t.Fatal("event refused")
+	}
+	if n := len(AppendEvent(nil, e, nil, "")) + 1; n > 300 || !strings.HasSuffix(e.Text, textMarker) {
+		t.Errorf("event of %d bytes (limit 300), text %q", n, e.Text)
+	}
+	if _, ok := l.Event(&statsd.Event{Title: "t", Tags: []string{strings.Repeat("k", 200), strings.Repeat("j", 200)}}); ok {
+		t.Error("an event whose tags alone exceed the limit was accepted")
+	}
+	if _, ok := l.Event(&statsd.Event{Title: "\n\t", Text: "x"}); ok {
+		t.Error("an event with a blank title was accepted")
+	}
+	if strings.Join(dropped, ",") != "event,event" {
+		t.Errorf("counted %q", dropped)
+	}
+}
+
+func TestFit(t *testing.T) {
+	t.Parallel()
+	measure := func(s string) int { return len(s) }
+	for _, tt := range []struct {
+		s, want string
+		max     int
+		ok      bool
+	}{
+		{"short", "short", 10, true},
+		{"ééééé", "éé…", 7, true}, // 2+2+3 bytes
+		{"abcdef", "", 2, true},   // the marker alone does not fit
+	} {
+		got, ok := fit(tt.s, "…", measure, tt.max)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("fit(%q, %d) = %q, %v; want %q, %v", tt.s, tt.max, got, ok, tt.want, tt.ok)
+		}
+	}
+	if _, ok := fit("x", "…", func(s string) int { return 10 + len(s) }, 5); ok {
+		t.Error("fit succeeded where even the empty text does not fit")
+	}
+}
