@@ -1,8 +1,14 @@
 package kubernetes
 
 import (
+	"context"
+	"os/exec"
 	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/roachdog/roachdog/internal/testenv"
 )
 
 // podTemplates returns every pod template the manifests define, by owner.
@@ -74,5 +80,26 @@ func TestPodsRestricted(t *testing.T) {
 				t.Errorf("%s container %s: capabilities drop %v add %v, want drop [ALL], add nothing", owner, c.Name, csc.Capabilities.Drop, csc.Capabilities.Add)
 			}
 		}
+	}
+}
+
+// TestGrantsScriptShellcheck lints the Job's embedded /bin/sh script.
+func TestGrantsScriptShellcheck(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("shellcheck")
+	if err != nil {
+		testenv.SkipOrFail(t, "shellcheck not installed (Debian package shellcheck; scripts/test-deps.sh installs it)")
+	}
+	m := loadManifests(t)
+	if len(m.job.Spec.Template.Spec.Containers) != 1 {
+		t.Fatal("Job: want one container")
+	}
+	script := jobScript(t, &m.job.Spec.Template.Spec.Containers[0])
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--shell=sh", "-")
+	cmd.Stdin = strings.NewReader(script)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("shellcheck of the Job's script: %v\n%s", err, out)
 	}
 }
