@@ -1,6 +1,7 @@
 # roachdog: `make test` installs what the tests need (PostgreSQL, docker-compose,
 # statsd_exporter) when missing, then checks formatting, vets and runs every
-# test with the race detector. `make build` builds the static binary.
+# test with the race detector. `make fuzz` runs every Fuzz* target for
+# FUZZTIME (10s) each. `make build` builds the static binary.
 
 GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -8,7 +9,7 @@ COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 export PATH := $(PATH):$(shell $(GO) env GOPATH)/bin
 
-.PHONY: test deps lint unit build bench docs
+.PHONY: test deps lint unit fuzz build bench docs
 
 test: deps lint unit
 
@@ -22,6 +23,10 @@ lint:
 
 unit:
 	$(GO) test -race -count=1 ./...
+
+# Every Fuzz* target in the module, found with go test -list, FUZZTIME each.
+fuzz:
+	FUZZTIME=$(or $(FUZZTIME),10s) ./scripts/fuzz.sh
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/roachdog ./cmd/roachdog

@@ -1462,7 +1462,9 @@ func ttlCronField(field string, lo, hi int, names []string, base int) ([]bool, b
 			if err != nil || n < 1 {
 				return nil, false
 			}
-			step = n
+			// A step past the range allows its start only; clamped so that
+			// v += step below cannot overflow into a negative index.
+			step = min(n, hi+1)
 		}
 		var from, to int
 		switch {
