@@ -137,8 +137,11 @@ func (r *Runner) Ready() bool {
 }
 
 // RunOnce runs every job of every instance once, concurrently, and returns
-// the failures joined, each naming its cluster and check. A job whose
-// previous cycle is still running (a concurrent Run) is waited for.
+// the failures joined, each naming its cluster and check. A failure is a
+// check that returned an error, or one that reported a failure of its own
+// collection without returning one (see checks.Outcome: a SQL query that
+// failed, no node scraped). A job whose previous cycle is still running (a
+// concurrent Run) is waited for.
 func (r *Runner) RunOnce(ctx context.Context) error {
 	errs := make([]error, len(r.jobs))
 	var wg sync.WaitGroup
@@ -150,7 +153,13 @@ func (r *Runner) RunOnce(ctx context.Context) error {
 				errs[i] = fmt.Errorf("cluster %q check %q: %w", j.inst.Cluster, j.name, context.Cause(ctx))
 				return
 			}
-			errs[i] = r.cycle(ctx, j)
+			o := checks.NewOutcome(j.inst.Sink)
+			errs[i] = r.cycle(ctx, j, o)
+			if errs[i] == nil {
+				if err := o.Err(); err != nil {
+					errs[i] = fmt.Errorf("cluster %q check %q: %w", j.inst.Cluster, j.name, err)
+				}
+			}
 		})
 	}
 	wg.Wait()
@@ -197,7 +206,7 @@ func (r *Runner) loop(ctx context.Context, j *job) {
 		// The cycle runs beside the ticker so that a slow cycle shows
 		// up as skipped ticks rather than a drifting schedule.
 		cycles.Go(func() {
-			if err := r.cycle(ctx, j); err != nil && ctx.Err() == nil {
+			if err := r.cycle(ctx, j, j.inst.Sink); err != nil && ctx.Err() == nil {
 				j.logger.Warn("check failed", "err", err)
 			}
 		})
@@ -218,7 +227,7 @@ func (r *Runner) loop(ctx context.Context, j *job) {
 // cycle runs one collection of one job under its timeout and records the
 // outcome. The caller has taken j.busy; cycle gives it back when the check
 // has returned (see runCheck for a check that does not).
-func (r *Runner) cycle(parent context.Context, j *job) (err error) {
+func (r *Runner) cycle(parent context.Context, j *job, sink checks.Sink) (err error) {
 	ctx, cancel := context.WithTimeout(parent, j.timeout)
 	defer cancel()
 	release := true
@@ -262,7 +271,7 @@ func (r *Runner) cycle(parent context.Context, j *job) (err error) {
 			r.m.nodeError(j.inst.Cluster, j.name, node)
 		},
 	}
-	finished, err := r.runCheck(ctx, j, target)
+	finished, err := r.runCheck(ctx, j, target, sink)
 	release = finished
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil && parent.Err() == nil {
@@ -299,7 +308,7 @@ func (r *Runner) listNodes(ctx context.Context, j *job) []cluster.Node {
 // cycle gives up and finished is false. The check's goroutine then gives
 // j.busy back itself when Run finally returns, so the check is never run
 // twice at once; until then its ticks are skipped (and counted).
-func (r *Runner) runCheck(ctx context.Context, j *job, target *checks.Target) (finished bool, err error) {
+func (r *Runner) runCheck(ctx context.Context, j *job, target *checks.Target, sink checks.Sink) (finished bool, err error) {
 	const (
 		running int32 = iota
 		returned
@@ -320,7 +329,7 @@ func (r *Runner) runCheck(ctx context.Context, j *job, target *checks.Target) (f
 				j.logger.Warn("abandoned check returned at last")
 			}
 		}()
-		err = j.check.Run(ctx, target, j.inst.Sink)
+		err = j.check.Run(ctx, target, sink)
 	}()
 	overran := func(err error) error {
 		if err == nil {

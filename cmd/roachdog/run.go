@@ -156,6 +156,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	if f.once {
 		runErr := r.RunOnce(ctx)
+		if ctx.Err() != nil {
+			// SIGTERM/SIGINT: a requested stop, which exits 0 as it does
+			// without --once; the checks it cut short failed for that
+			// reason only.
+			logger.Info("stopped by a signal before the cycle completed; what was collected is flushed",
+				"unfinished", runErr)
+			runErr = nil
+		}
 		if err := flush(); err != nil {
 			runErr = errors.Join(runErr, fmt.Errorf("flush: %w", err))
 		}
