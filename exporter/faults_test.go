@@ -3,6 +3,7 @@ package exporter
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,4 +45,80 @@ func TestRunOnceFailsOnReportedFailure(t *testing.T) {
 		t.Errorf("the gauge did not reach the sink: %+v", got)
 	}
 	checkCounter(t, testutil.ToFloat64(m.checkRuns.WithLabelValues("c", "schema", "ok")), 1, "runs c/schema ok")
+}
+
+// TestSuccessorSharesBusyAndForgetsGoneJobs: after a reload, a check kept
+// from the old runner that is still running (abandoned: it ignores its
+// context) is never run a second time at once by the new runner, a kept
+// check stays ready, and the series of a job that is gone are dropped.
+func TestSuccessorSharesBusyAndForgetsGoneJobs(t *testing.T) {
+	m := NewSelfMetrics("test", "abc")
+	release := make(chan struct{})
+	var once sync.Once
+	stuck := check("stuck", func(ctx context.Context, _ *checks.Target, _ checks.Sink) error {
+		once.Do(func() { <-release }) // the first run ignores its context
+		return nil
+	})
+	kept := check("kept", nil)
+	gone := check("gone", nil)
+	old := NewRunner([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{},
+		Jobs: []Job{{Check: stuck, Timeout: 10 * time.Millisecond}, {Check: kept}, {Check: gone}}}}, m, nil)
+	old.abandonAfter = 10 * time.Millisecond
+	if err := old.RunOnce(t.Context()); err == nil || !strings.Contains(err.Error(), "abandoned") {
+		t.Fatalf("RunOnce = %v, want the stuck check abandoned", err)
+	}
+	if n, _ := testutil.GatherAndCount(m.Registry(), "roachdog_check_runs_total"); n != 6 {
+		t.Fatalf("%d check_runs series before the reload, want 6", n)
+	}
+
+	next := old.Successor([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{},
+		Jobs: []Job{{Check: stuck, Timeout: 10 * time.Millisecond}, {Check: kept}}}}, nil)
+	next.abandonAfter = 10 * time.Millisecond
+	if !next.jobs[1].done.Load() {
+		t.Error("a kept check that completed a cycle is not ready after the reload")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		// The new runner waits for the abandoned run's token; give it
+		// back by letting that run return.
+		time.Sleep(50 * time.Millisecond)
+		close(release)
+	}()
+	runBounded(t, 10*time.Second, "RunOnce after the reload", func() { _ = next.RunOnce(ctx) })
+	cancel()
+	if got := stuck.maxActive.Load(); got != 1 {
+		t.Errorf("the kept check ran %d times at once across the reload, want 1", got)
+	}
+	if got := stuck.calls.Load(); got != 2 {
+		t.Errorf("the kept check ran %d times, want 2 (once per runner)", got)
+	}
+	for _, name := range []string{"roachdog_check_runs_total", "roachdog_check_errors_total", "roachdog_check_skipped_total", "roachdog_last_success_timestamp_seconds"} {
+		if !hasSeries(t, m, name, "kept") {
+			t.Errorf("%s lost the kept check's series", name)
+		}
+		if hasSeries(t, m, name, "gone") {
+			t.Errorf("%s still has a series for the removed check", name)
+		}
+	}
+}
+
+func hasSeries(t *testing.T, m *SelfMetrics, name, check string) bool {
+	t.Helper()
+	mfs, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, mt := range mf.GetMetric() {
+			for _, l := range mt.GetLabel() {
+				if l.GetName() == "check" && l.GetValue() == check {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"reflect"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -123,6 +124,47 @@ func NewRunner(instances []Instance, m *SelfMetrics, logger *slog.Logger) *Runne
 		}
 	}
 	return r
+}
+
+// Successor returns the runner for instances that replace r's on a
+// configuration reload; call it once r.Run has returned. It shares r's
+// self-metrics. A Check that r ran too (the same value, kept across the
+// reload with its state) keeps its busy token and its readiness: a check r
+// abandoned while it still runs is never run twice at once, and a kept
+// check does not make /readyz fail again. The self-metric series of r's
+// jobs that are gone are dropped.
+func (r *Runner) Successor(instances []Instance, logger *slog.Logger) *Runner {
+	next := NewRunner(instances, r.m, logger)
+	next.abandonAfter = r.abandonAfter
+	prev := make(map[checks.Check]*job, len(r.jobs))
+	for _, j := range r.jobs {
+		if comparableCheck(j.check) {
+			prev[j.check] = j
+		}
+	}
+	kept := make(map[[2]string]bool, len(next.jobs))
+	for _, j := range next.jobs {
+		kept[[2]string{j.inst.Cluster, j.name}] = true
+		if !comparableCheck(j.check) {
+			continue
+		}
+		if p := prev[j.check]; p != nil {
+			j.busy = p.busy
+			j.done.Store(p.done.Load())
+		}
+	}
+	for _, j := range r.jobs {
+		if !kept[[2]string{j.inst.Cluster, j.name}] {
+			r.m.forgetJob(j.inst.Cluster, j.name)
+		}
+	}
+	return next
+}
+
+// comparableCheck: a Check can be a map key (checks are pointers; a value
+// type holding a slice would make the map panic).
+func comparableCheck(c checks.Check) bool {
+	return c != nil && reflect.TypeOf(c).Comparable()
 }
 
 // Ready reports whether every job has completed at least one cycle, ok or

@@ -26,6 +26,7 @@ type SelfMetrics struct {
 	sent          *prometheus.CounterVec
 	sendErrors    prometheus.Counter
 	dropped       prometheus.Counter
+	reloads       *prometheus.CounterVec
 
 	dsd *telemetryCollector
 
@@ -101,6 +102,10 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 			Name: "roachdog_dropped_values_total",
 			Help: "Gauge values not sent because they were NaN or infinite, which Datadog cannot store.",
 		}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "roachdog_config_reloads_total",
+			Help: "Configuration reloads on SIGHUP, by result (ok, or failed: the previous configuration keeps running).",
+		}, []string{"result"}),
 		dsd:      newTelemetryCollector(),
 		now:      time.Now,
 		nodeSeen: map[[3]string]time.Time{},
@@ -113,9 +118,11 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 	for _, k := range []string{kindGauge, kindCount, kindServiceCheck, kindEvent} {
 		m.sent.WithLabelValues(k)
 	}
+	m.reloads.WithLabelValues(resultOK)
+	m.reloads.WithLabelValues(reloadFailed)
 	m.reg.MustRegister(
 		buildInfo, m.checkDuration, m.checkRuns, m.checkErrors, m.checkSkipped,
-		m.nodeErrors, m.lastSuccess, m.sent, m.sendErrors, m.dropped, m.dsd,
+		m.nodeErrors, m.lastSuccess, m.sent, m.sendErrors, m.dropped, m.reloads, m.dsd,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -135,6 +142,44 @@ func (m *SelfMetrics) initJob(cluster, check string) {
 	m.checkRuns.WithLabelValues(cluster, check, resultError)
 	m.checkErrors.WithLabelValues(cluster, check)
 	m.checkSkipped.WithLabelValues(cluster, check)
+}
+
+// forgetJob drops the series of a job that a reload removed: a stale
+// last-success timestamp would read as a check that stopped working.
+func (m *SelfMetrics) forgetJob(cluster, check string) {
+	if m == nil {
+		return
+	}
+	labels := prometheus.Labels{"cluster": cluster, "check": check}
+	for _, v := range []interface {
+		DeletePartialMatch(prometheus.Labels) int
+	}{m.checkDuration, m.checkRuns, m.checkErrors, m.checkSkipped, m.lastSuccess} {
+		v.DeletePartialMatch(labels)
+	}
+	m.nodeMu.Lock()
+	defer m.nodeMu.Unlock()
+	m.nodeErrors.DeletePartialMatch(labels)
+	for k := range m.nodeSeen {
+		if k[0] == cluster && k[1] == check {
+			delete(m.nodeSeen, k)
+		}
+	}
+}
+
+// reloadFailed is the result label of a reload that kept the previous
+// configuration.
+const reloadFailed = "failed"
+
+// ConfigReloaded counts a configuration reload, successful or not.
+func (m *SelfMetrics) ConfigReloaded(ok bool) {
+	if m == nil {
+		return
+	}
+	if ok {
+		m.reloads.WithLabelValues(resultOK).Inc()
+		return
+	}
+	m.reloads.WithLabelValues(reloadFailed).Inc()
 }
 
 func (m *SelfMetrics) observeCycle(cluster, check string, seconds float64, ok bool, endUnix float64) {
