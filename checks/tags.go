@@ -10,8 +10,15 @@ import (
 // builds its tags through it, so values from the cluster (zone targets, table
 // names, locality tiers) can never produce a malformed or split tag.
 func Tag(key, value string) string {
-	return sanitizeTag(key, false) + ":" + sanitizeTag(value, true)
+	t := sanitizeTag(key, false) + ":" + sanitizeTag(value, true)
+	if len(t) > tagMax {
+		t = t[:tagMax] // ASCII by now: no rune is cut
+	}
+	return t
 }
+
+// tagMax is Datadog's bound on a whole tag, key and value.
+const tagMax = 200
 
 // sanitizeTag lower-cases s and replaces what Datadog tags do not allow
 // with '_' (colons too when colon is false, for tag keys). Tags are at most
