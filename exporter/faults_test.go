@@ -122,3 +122,55 @@ func hasSeries(t *testing.T, m *SelfMetrics, name, check string) bool {
 	}
 	return false
 }
+
+// TestRunSurvivesPanicsAndOverruns: on its schedule, a check that panics
+// every cycle and one that overruns its deadline (returning late, or never
+// within the grace period) are logged and counted each time, keep being
+// scheduled, and never stop or delay a well-behaved check beside them.
+func TestRunSurvivesPanicsAndOverruns(t *testing.T) {
+	logs := &syncBuffer{}
+	m := NewSelfMetrics("test", "abc")
+	boom := check("boom", func(context.Context, *checks.Target, checks.Sink) error { panic("kaboom") })
+	late := check("late", func(ctx context.Context, _ *checks.Target, _ checks.Sink) error {
+		<-ctx.Done()
+		time.Sleep(5 * time.Millisecond) // returns nil, but after its deadline
+		return nil
+	})
+	stuck := check("stuck", func(context.Context, *checks.Target, checks.Sink) error {
+		time.Sleep(200 * time.Millisecond) // ignores its context past the grace period
+		return nil
+	})
+	fine := check("fine", nil)
+	r := NewRunner([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs), Jobs: []Job{
+		{Check: boom, Interval: 20 * time.Millisecond},
+		{Check: late, Interval: 20 * time.Millisecond, Timeout: 10 * time.Millisecond},
+		{Check: stuck, Interval: 20 * time.Millisecond, Timeout: 10 * time.Millisecond},
+		{Check: fine, Interval: 20 * time.Millisecond},
+	}}}, m, nil)
+	r.abandonAfter = 20 * time.Millisecond
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = r.Run(ctx) }()
+	errorsOf := func(name string) float64 { return testutil.ToFloat64(m.checkErrors.WithLabelValues("c", name)) }
+	eventually(t, 20*time.Second, "every misbehaving check counted several times, the fine one running", func() bool {
+		return errorsOf("boom") >= 3 && errorsOf("late") >= 3 && errorsOf("stuck") >= 2 &&
+			testutil.ToFloat64(m.checkRuns.WithLabelValues("c", "fine", "ok")) >= 5
+	})
+	cancel()
+	runBounded(t, 10*time.Second, "Run after cancel", func() { <-done })
+	if got := stuck.maxActive.Load(); got != 1 {
+		t.Errorf("the stuck check ran %d times at once", got)
+	}
+	if errorsOf("fine") != 0 {
+		t.Errorf("the well-behaved check counted %v errors", errorsOf("fine"))
+	}
+	if testutil.ToFloat64(m.checkSkipped.WithLabelValues("c", "stuck")) == 0 {
+		t.Error("ticks that found the stuck check still running were not counted as skipped")
+	}
+	out := logs.String()
+	for _, w := range []string{"check panicked", "kaboom", `check=late`, "timed out after 10ms", "abandoned"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("logs lack %q", w)
+		}
+	}
+}
