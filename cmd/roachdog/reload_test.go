@@ -158,3 +158,46 @@ func TestReloadKeepsCounterBaselines(t *testing.T) {
 		})
 	}
 }
+
+// TestReloadRefusedKeepsGeneration: a file that parses but cannot be built
+// (a CA file that does not exist) or changes a setting built once per
+// process is refused with the reason, and the running generation is left
+// as it was.
+func TestReloadRefusedKeepsGeneration(t *testing.T) {
+	const good = "init_config:\n  listen_address: \"off\"\ninstances:\n  - cluster: a\n    status_urls: [https://a1:8080]\n"
+	path := writeConfig(t, good)
+	rl := newTestReloader(t, path, &syncBuffer{})
+	before := *rl.gen
+	for _, tc := range []struct {
+		name, body string
+		want       []string
+	}{
+		{"missing CA file", good + "    tls: {ca_file: /nonexistent/ca.crt}\n", []string{`instance "a"`, "tls.ca_file", "/nonexistent/ca.crt"}},
+		{"new DogStatsD address", strings.Replace(good, "init_config:\n", "init_config:\n  dogstatsd_url: udp://10.0.0.1:8125\n", 1),
+			[]string{"conf.yaml", "init_config.dogstatsd_url changed", "restarts"}},
+		{"unreadable file", "", []string{"read config"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.body == "" {
+				if err := os.Remove(path); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := os.WriteFile(path, []byte(tc.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			next, err := rl.prepare(t.Context())
+			if err == nil {
+				next.close()
+				t.Fatal("reload accepted")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if rl.gen.cfg != before.cfg || rl.gen.runner != before.runner || rl.current.Load() != before.runner {
+				t.Error("the running generation changed")
+			}
+		})
+	}
+}
