@@ -383,6 +383,15 @@ func (c *CustomQueries) runQuery(ctx context.Context, t *Target, s Sink, log *sl
 	}
 	defer rows.Close()
 	if got := len(rows.FieldDescriptions()); got != len(q.columns) {
+		if got == 0 {
+			// No result description: the statement failed as it started
+			// (an exception raised by a function), and that error, read
+			// with the rows, is the cause to report.
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("%s: %w", q.label(), err)
+			}
+		}
 		return fmt.Errorf("%s: the query returns %d columns but columns lists %d", q.label(), got, len(q.columns))
 	}
 	var points []cqPoint

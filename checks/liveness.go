@@ -158,7 +158,7 @@ func (l *Liveness) Run(ctx context.Context, t *Target, s Sink) error {
 	if err != nil {
 		logger.Error("read node liveness", "err", err)
 		reportQuery(s, livenessCheckName, errors.Join(err, settingErr))
-		s.ServiceCheck(livenessServiceCheck, Unknown, "cannot read node liveness: "+err.Error(), nil)
+		s.ServiceCheck(livenessServiceCheck, Unknown, errorMessage("cannot read node liveness: "+err.Error()), nil)
 		return err
 	}
 	reportQuery(s, livenessCheckName, settingErr)
@@ -253,7 +253,7 @@ func parseHLC(s string) (time.Time, error) {
 	secs, frac, hasDot := strings.Cut(wall, ".")
 	sec, err := strconv.ParseInt(secs, 10, 64)
 	if err != nil || sec < 0 {
-		return time.Time{}, fmt.Errorf("parse liveness expiration %q: want <seconds>.<nanos>,<logical>", s)
+		return time.Time{}, fmt.Errorf("parse liveness expiration %q: want <seconds>.<nanos>,<logical>", jobsTruncate(s, 64))
 	}
 	if !hasDot {
 		// 1e14 s is year ~3 million; 1e14 ns is 1970-01-02: no overlap.
@@ -263,11 +263,11 @@ func parseHLC(s string) (time.Time, error) {
 		return time.Unix(sec, 0), nil
 	}
 	if frac == "" || len(frac) > 9 {
-		return time.Time{}, fmt.Errorf("parse liveness expiration %q: want up to 9 digits of nanoseconds", s)
+		return time.Time{}, fmt.Errorf("parse liveness expiration %q: want up to 9 digits of nanoseconds", jobsTruncate(s, 64))
 	}
 	ns, err := strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
 	if err != nil || ns < 0 {
-		return time.Time{}, fmt.Errorf("parse liveness expiration %q: bad nanoseconds", s)
+		return time.Time{}, fmt.Errorf("parse liveness expiration %q: bad nanoseconds", jobsTruncate(s, 64))
 	}
 	return time.Unix(sec, ns), nil
 }

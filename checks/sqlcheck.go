@@ -16,11 +16,19 @@ const sqlCanQuery = "sql.can_query"
 func reportQuery(s Sink, check string, err error) {
 	tags := []string{Tag("check", check)}
 	if err != nil {
-		s.ServiceCheck(sqlCanQuery, Critical, check+": "+err.Error(), tags)
+		s.ServiceCheck(sqlCanQuery, Critical, errorMessage(check+": "+err.Error()), tags)
 		return
 	}
 	s.ServiceCheck(sqlCanQuery, OK, "", tags)
 }
+
+// errorMessageMax bounds a service check message made of an error: error
+// texts come from the cluster (a server error, a value quoted in a parse
+// error) and may be megabytes; the start says what failed.
+const errorMessageMax = 2000
+
+// errorMessage is s cut to errorMessageMax bytes, on a rune boundary.
+func errorMessage(s string) string { return jobsTruncate(s, errorMessageMax) }
 
 func init() {
 	registerCatalog(func() []Metric {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"reflect"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -181,6 +182,47 @@ func NewRunner(instances []Instance, m *SelfMetrics, logger *slog.Logger) *Runne
 	return r
 }
 
+// Successor returns the runner for instances that replace r's on a
+// configuration reload; call it once r.Run has returned. It shares r's
+// self-metrics. A Check that r ran too (the same value, kept across the
+// reload with its state) keeps its busy token and its readiness: a check r
+// abandoned while it still runs is never run twice at once, and a kept
+// check does not make /readyz fail again. The self-metric series of r's
+// jobs that are gone are dropped.
+func (r *Runner) Successor(instances []Instance, logger *slog.Logger) *Runner {
+	next := NewRunner(instances, r.m, logger)
+	next.abandonAfter = r.abandonAfter
+	prev := make(map[checks.Check]*job, len(r.jobs))
+	for _, j := range r.jobs {
+		if comparableCheck(j.check) {
+			prev[j.check] = j
+		}
+	}
+	kept := make(map[[2]string]bool, len(next.jobs))
+	for _, j := range next.jobs {
+		kept[[2]string{j.inst.Cluster, j.name}] = true
+		if !comparableCheck(j.check) {
+			continue
+		}
+		if p := prev[j.check]; p != nil {
+			j.busy = p.busy
+			j.done.Store(p.done.Load())
+		}
+	}
+	for _, j := range r.jobs {
+		if !kept[[2]string{j.inst.Cluster, j.name}] {
+			r.m.forgetJob(j.inst.Cluster, j.name)
+		}
+	}
+	return next
+}
+
+// comparableCheck: a Check can be a map key (checks are pointers; a value
+// type holding a slice would make the map panic).
+func comparableCheck(c checks.Check) bool {
+	return c != nil && reflect.TypeOf(c).Comparable()
+}
+
 // Ready reports Readiness without the reason.
 func (r *Runner) Ready() bool {
 	ok, _ := r.Readiness()
@@ -209,8 +251,11 @@ func (r *Runner) Readiness() (bool, string) {
 }
 
 // RunOnce runs every job of every instance once, concurrently, and returns
-// the failures joined, each naming its cluster and check. A job whose
-// previous cycle is still running (a concurrent Run) is waited for.
+// the failures joined, each naming its cluster and check. A failure is a
+// check that returned an error, or one that reported a failure of its own
+// collection without returning one (see checks.Outcome: a SQL query that
+// failed, no node scraped). A job whose previous cycle is still running (a
+// concurrent Run) is waited for.
 func (r *Runner) RunOnce(ctx context.Context) error {
 	errs := make([]error, len(r.jobs))
 	var wg sync.WaitGroup
@@ -222,7 +267,13 @@ func (r *Runner) RunOnce(ctx context.Context) error {
 				errs[i] = fmt.Errorf("cluster %q check %q: %w", j.inst.Cluster, j.name, context.Cause(ctx))
 				return
 			}
-			errs[i] = r.cycle(ctx, j)
+			o := checks.NewOutcome(j.inst.Sink)
+			errs[i] = r.cycle(ctx, j, o)
+			if errs[i] == nil {
+				if err := o.Err(); err != nil {
+					errs[i] = fmt.Errorf("cluster %q check %q: %w", j.inst.Cluster, j.name, err)
+				}
+			}
 		})
 	}
 	wg.Wait()
@@ -269,7 +320,7 @@ func (r *Runner) loop(ctx context.Context, j *job) {
 		// The cycle runs beside the ticker so that a slow cycle shows
 		// up as skipped ticks rather than a drifting schedule.
 		cycles.Go(func() {
-			if err := r.cycle(ctx, j); err != nil && ctx.Err() == nil {
+			if err := r.cycle(ctx, j, j.inst.Sink); err != nil && ctx.Err() == nil {
 				j.logger.Warn("check failed", "err", err)
 			}
 		})
@@ -290,7 +341,7 @@ func (r *Runner) loop(ctx context.Context, j *job) {
 // cycle runs one collection of one job under its timeout and records the
 // outcome. The caller has taken j.busy; cycle gives it back when the check
 // has returned (see runCheck for a check that does not).
-func (r *Runner) cycle(parent context.Context, j *job) (err error) {
+func (r *Runner) cycle(parent context.Context, j *job, sink checks.Sink) (err error) {
 	ctx, cancel := context.WithTimeout(parent, j.timeout)
 	defer cancel()
 	release := true
@@ -357,7 +408,7 @@ func (r *Runner) cycle(parent context.Context, j *job) (err error) {
 			reach.Unlock()
 		},
 	}
-	finished, err := r.runCheck(ctx, j, target)
+	finished, err := r.runCheck(ctx, j, target, sink)
 	release = finished
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil && parent.Err() == nil {
@@ -394,7 +445,7 @@ func (r *Runner) listNodes(ctx context.Context, j *job) []cluster.Node {
 // cycle gives up and finished is false. The check's goroutine then gives
 // j.busy back itself when Run finally returns, so the check is never run
 // twice at once; until then its ticks are skipped (and counted).
-func (r *Runner) runCheck(ctx context.Context, j *job, target *checks.Target) (finished bool, err error) {
+func (r *Runner) runCheck(ctx context.Context, j *job, target *checks.Target, sink checks.Sink) (finished bool, err error) {
 	const (
 		running int32 = iota
 		returned
@@ -415,7 +466,7 @@ func (r *Runner) runCheck(ctx context.Context, j *job, target *checks.Target) (f
 				j.logger.Warn("abandoned check returned at last")
 			}
 		}()
-		err = j.check.Run(ctx, target, j.inst.Sink)
+		err = j.check.Run(ctx, target, sink)
 	}()
 	overran := func(err error) error {
 		if err == nil {

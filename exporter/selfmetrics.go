@@ -29,6 +29,7 @@ type SelfMetrics struct {
 	sendErrors    prometheus.Counter
 	dropped       prometheus.Counter
 	unsendable    *prometheus.CounterVec
+	reloads       *prometheus.CounterVec
 
 	dsd *telemetryCollector
 
@@ -119,6 +120,10 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 			Name: "roachdog_unsendable_total",
 			Help: "Submissions not sent because, made safe, they still exceed the DogStatsD payload limit (logged once per name), by kind.",
 		}, []string{"kind"}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "roachdog_config_reloads_total",
+			Help: "Configuration reloads on SIGHUP, by result (ok, or failed: the previous configuration keeps running).",
+		}, []string{"result"}),
 		dsd:      newTelemetryCollector(),
 		now:      time.Now,
 		nodeSeen: map[[3]string]time.Time{},
@@ -132,9 +137,11 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 		m.sent.WithLabelValues(k)
 		m.unsendable.WithLabelValues(k)
 	}
+	m.reloads.WithLabelValues(resultOK)
+	m.reloads.WithLabelValues(reloadFailed)
 	m.reg.MustRegister(
 		buildInfo, m.checkDuration, m.checkRuns, m.checkErrors, m.checkSkipped,
-		m.nodeErrors, m.lastSuccess, m.checkNodes, m.nodesReached, m.sent, m.sendErrors, m.dropped, m.unsendable, m.dsd,
+		m.nodeErrors, m.lastSuccess, m.checkNodes, m.nodesReached, m.sent, m.sendErrors, m.dropped, m.unsendable, m.reloads, m.dsd,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -154,6 +161,44 @@ func (m *SelfMetrics) initJob(cluster, check string) {
 	m.checkRuns.WithLabelValues(cluster, check, resultError)
 	m.checkErrors.WithLabelValues(cluster, check)
 	m.checkSkipped.WithLabelValues(cluster, check)
+}
+
+// forgetJob drops the series of a job that a reload removed: a stale
+// last-success timestamp would read as a check that stopped working.
+func (m *SelfMetrics) forgetJob(cluster, check string) {
+	if m == nil {
+		return
+	}
+	labels := prometheus.Labels{"cluster": cluster, "check": check}
+	for _, v := range []interface {
+		DeletePartialMatch(prometheus.Labels) int
+	}{m.checkDuration, m.checkRuns, m.checkErrors, m.checkSkipped, m.lastSuccess, m.checkNodes, m.nodesReached} {
+		v.DeletePartialMatch(labels)
+	}
+	m.nodeMu.Lock()
+	defer m.nodeMu.Unlock()
+	m.nodeErrors.DeletePartialMatch(labels)
+	for k := range m.nodeSeen {
+		if k[0] == cluster && k[1] == check {
+			delete(m.nodeSeen, k)
+		}
+	}
+}
+
+// reloadFailed is the result label of a reload that kept the previous
+// configuration.
+const reloadFailed = "failed"
+
+// ConfigReloaded counts a configuration reload, successful or not.
+func (m *SelfMetrics) ConfigReloaded(ok bool) {
+	if m == nil {
+		return
+	}
+	if ok {
+		m.reloads.WithLabelValues(resultOK).Inc()
+		return
+	}
+	m.reloads.WithLabelValues(reloadFailed).Inc()
 }
 
 func (m *SelfMetrics) observeCycle(cluster, check string, seconds float64, ok bool, endUnix float64) {

@@ -31,8 +31,9 @@ Usage:
 
 Commands:
   run       collect from every configured cluster and send to the Datadog Agent
-            (--once: one cycle, then exit; --dry-run: print the DogStatsD
-            datagrams to stdout instead of sending them)
+            (--once: one cycle, then exit, 1 when a check failed; --dry-run:
+            print the DogStatsD datagrams to stdout instead of sending
+            them; SIGHUP re-reads the configuration file)
   health    pre-maintenance gate: exit 1 unless every node is live, no range
             is under-replicated or unavailable, and taking a node down (or
             --node-id) keeps quorum

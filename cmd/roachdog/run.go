@@ -9,9 +9,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/roachdog/roachdog/checks"
@@ -76,6 +79,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	f, err := parseRunFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	var hup chan os.Signal
+	if !f.once {
+		// Registered first: a SIGHUP during start-up (whose default is to
+		// end the process) is kept and reloads once the checks run.
+		hup = make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
 	}
 	cfg, err := config.Load(f.config)
 	if err != nil {
@@ -154,12 +165,22 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		_ = flush()
 		return err
 	}
-	defer closeAll()
+	gen := &generation{cfg: cfg, instances: instances, close: closeAll}
+	defer func() { gen.close() }() // the generation running last, after a reload
 	r := exporter.NewRunner(instances, self, logger)
+	gen.runner = r
 	runner.Store(r)
 
 	if f.once {
 		runErr := r.RunOnce(ctx)
+		if ctx.Err() != nil {
+			// SIGTERM/SIGINT: a requested stop, which exits 0 as it does
+			// without --once; the checks it cut short failed for that
+			// reason only.
+			logger.Info("stopped by a signal before the cycle completed; what was collected is flushed",
+				"unfinished", runErr)
+			runErr = nil
+		}
 		if err := flush(); err != nil {
 			runErr = errors.Join(runErr, fmt.Errorf("flush: %w", err))
 		}
@@ -168,8 +189,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	logger.Info("roachdog started", "version", v, "clusters", len(instances), "dogstatsd", cfg.Init.DogStatsDAddr, "dry_run", f.dryRun)
 
 	// Run returns once ctx is cancelled (SIGTERM/SIGINT) and the cycles in
-	// flight have stopped.
-	runErr := r.Run(ctx)
+	// flight have stopped; SIGHUP reloads the configuration meanwhile.
+	rl := &reloader{path: f.config, sink: sink, self: self, logger: logger, current: &runner, gen: gen}
+	runErr := rl.run(ctx, hup)
 	logger.Info("shutting down")
 	if err := flush(); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("flush: %w", err))

@@ -96,9 +96,17 @@ type Server struct {
 // writes invalid DogStatsD cannot pass unnoticed.
 func Listen(t testing.TB) *Server {
 	t.Helper()
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	return ListenOn(t, "udp", "127.0.0.1:0")
+}
+
+// ListenOn is Listen on a given address: "udp" and a host:port, or
+// "unixgram" and a socket path (the Agent's UDS), e.g. to stand in again
+// for an Agent that went away (see Close).
+func ListenOn(t testing.TB, network, addr string) *Server {
+	t.Helper()
+	conn, err := net.ListenPacket(network, addr)
 	if err != nil {
-		t.Fatalf("dsdtest: listen: %v", err)
+		t.Fatalf("dsdtest: listen on %s %s: %v", network, addr, err)
 	}
 	s := &Server{conn: conn, done: make(chan struct{}), changed: make(chan struct{})}
 	go s.serve()
@@ -112,6 +120,13 @@ func Listen(t testing.TB) *Server {
 		}
 	})
 	return s
+}
+
+// Close stops the server before the test ends, like an Agent that went
+// away (a UDS socket file stays until removed).
+func (s *Server) Close() {
+	s.conn.Close()
+	<-s.done
 }
 
 // Addr returns the "127.0.0.1:port" the server listens on.
