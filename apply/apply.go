@@ -42,14 +42,13 @@ const notifyPlaceholder = assets.NotifyPlaceholder
 // readOnlyFields are returned by the API but never sent: a file exported
 // from Datadog may carry them.
 var readOnlyFields = map[string][]string{
-	KindDashboard: {"id", "url", "author_handle", "author_name", "created_at", "modified_at"},
-	KindMonitor:   {"id", "created", "created_at", "creator", "modified", "overall_state", "state", "matching_downtimes", "deleted", "org_id", "multi", "overall_state_modified"},
+	kindDashboard: {"id", "url", "author_handle", "author_name", "created_at", "modified_at"},
+	kindMonitor:   {"id", "created", "created_at", "creator", "modified", "overall_state", "state", "matching_downtimes", "deleted", "org_id", "multi", "overall_state_modified"},
 }
 
-// The kinds of asset.
 const (
-	KindDashboard = "dashboard"
-	KindMonitor   = "monitor"
+	kindDashboard = "dashboard"
+	kindMonitor   = "monitor"
 )
 
 // Sources says where apply reads its files; tests give fstest.MapFS.
@@ -76,7 +75,7 @@ type Asset struct {
 func NewOfflineCheck(namespace string, allowTags []string) OfflineCheck {
 	v := &assets.Validator{Catalog: checks.Catalog(), Namespace: namespace, ExtraTags: allowTags}
 	return func(kind, file string, data []byte) []error {
-		if kind == KindDashboard {
+		if kind == kindDashboard {
 			return v.Dashboard(file, data)
 		}
 		return v.Monitor(file, data)
@@ -105,7 +104,7 @@ func loadAssets(fsys fs.FS, dir, kind string, check OfflineCheck) ([]Asset, erro
 		return nil, fmt.Errorf("%s: no *.json files", dir)
 	}
 	keyField, required := "title", []string{"title", "layout_type", "widgets"}
-	if kind == KindMonitor {
+	if kind == kindMonitor {
 		keyField, required = "name", []string{"name", "type", "query", "message"}
 	}
 	seen := map[string]string{}
@@ -122,7 +121,7 @@ func loadAssets(fsys fs.FS, dir, kind string, check OfflineCheck) ([]Asset, erro
 		}
 		// A monitor may be in integrations-core's "recommended monitor"
 		// format, the API body under "definition".
-		if def, ok := obj["definition"].(map[string]any); ok && kind == KindMonitor {
+		if def, ok := obj["definition"].(map[string]any); ok && kind == kindMonitor {
 			obj = def
 		}
 		for _, k := range required {
@@ -160,7 +159,7 @@ func Prepare(items []Asset, notify []string) (stripped int) {
 			delete(a.obj, k)
 		}
 		switch a.kind {
-		case KindDashboard:
+		case kindDashboard:
 			desc := a.obj.String("description")
 			if !strings.Contains(desc, ManagedTag) {
 				if desc != "" {
@@ -168,7 +167,7 @@ func Prepare(items []Asset, notify []string) (stripped int) {
 				}
 				a.obj["description"] = desc + dashboardMarker
 			}
-		case KindMonitor:
+		case kindMonitor:
 			if !slices.Contains(a.obj.Tags(), ManagedTag) {
 				tags, _ := a.obj["tags"].([]any)
 				a.obj["tags"] = append(slices.Clone(tags), ManagedTag)
@@ -225,14 +224,14 @@ func fillNotify(m ddapi.Object, handles []string) bool {
 func Load(src Sources, dash, mon bool, check OfflineCheck) ([]Asset, error) {
 	var items []Asset
 	if dash {
-		a, err := loadAssets(src.Dashboards, src.DashboardsDir, KindDashboard, check)
+		a, err := loadAssets(src.Dashboards, src.DashboardsDir, kindDashboard, check)
 		if err != nil {
 			return nil, err
 		}
 		items = append(items, a...)
 	}
 	if mon {
-		a, err := loadAssets(src.Monitors, src.MonitorsDir, KindMonitor, check)
+		a, err := loadAssets(src.Monitors, src.MonitorsDir, kindMonitor, check)
 		if err != nil {
 			return nil, err
 		}

@@ -41,8 +41,8 @@ func Apply(ctx context.Context, c *ddapi.Client, items []Asset, o Options, out, 
 	return executePlan(ctx, c, plan, o.DryRun, out)
 }
 
-// Change is what apply does with one Asset.
-type Change struct {
+// plannedChange is what apply does with one asset.
+type plannedChange struct {
 	Asset
 	action   string // create, update, unchanged
 	id       string // existing id (update, unchanged)
@@ -54,7 +54,7 @@ type Change struct {
 func validateMonitors(ctx context.Context, c *ddapi.Client, items []Asset) error {
 	var bad []string
 	for _, a := range items {
-		if a.kind != KindMonitor {
+		if a.kind != kindMonitor {
 			continue
 		}
 		err := c.ValidateMonitor(ctx, a.obj)
@@ -77,7 +77,7 @@ func validateMonitors(ctx context.Context, c *ddapi.Client, items []Asset) error
 // unchanged. Only objects carrying the managed marker are candidates: a
 // dashboard or monitor someone made by hand is never touched, even with
 // the same title.
-func planChanges(ctx context.Context, c *ddapi.Client, items []Asset, dash, mon bool, stderr io.Writer) ([]Change, error) {
+func planChanges(ctx context.Context, c *ddapi.Client, items []Asset, dash, mon bool, stderr io.Writer) ([]plannedChange, error) {
 	managedDash := map[string][]ddapi.DashboardSummary{}
 	otherDash := map[string]string{}
 	if dash {
@@ -107,13 +107,13 @@ func planChanges(ctx context.Context, c *ddapi.Client, items []Asset, dash, mon 
 		}
 	}
 
-	var plan []Change
+	var plan []plannedChange
 	var dups []string
 	used := map[string]bool{}
 	for _, a := range items {
-		p := Change{Asset: a, action: "create"}
+		p := plannedChange{Asset: a, action: "create"}
 		switch a.kind {
-		case KindDashboard:
+		case kindDashboard:
 			found := managedDash[a.key]
 			if len(found) > 1 {
 				dups = append(dups, fmt.Sprintf("  dashboard %q: %d managed dashboards (ids %s)", a.key, len(found), dashIDs(found)))
@@ -132,7 +132,7 @@ func planChanges(ctx context.Context, c *ddapi.Client, items []Asset, dash, mon 
 				return nil, fmt.Errorf("read dashboard %q (id %s): %w", a.key, p.id, err)
 			}
 			p.existing = existing
-		case KindMonitor:
+		case kindMonitor:
 			found := managedMon[a.key]
 			if len(found) > 1 {
 				dups = append(dups, fmt.Sprintf("  monitor %q: %d managed monitors (ids %s)", a.key, len(found), monIDs(found)))
@@ -197,8 +197,8 @@ func monIDs(ms []ddapi.Object) string {
 // executePlan prints every change with its diff and, unless dryRun,
 // writes it. It stops at the first failed write: what was written stays,
 // and running apply again picks up where it stopped.
-func executePlan(ctx context.Context, c *ddapi.Client, plan []Change, dryRun bool, stdout io.Writer) error {
-	counts := map[string]map[string]int{KindDashboard: {}, KindMonitor: {}}
+func executePlan(ctx context.Context, c *ddapi.Client, plan []plannedChange, dryRun bool, stdout io.Writer) error {
+	counts := map[string]map[string]int{kindDashboard: {}, kindMonitor: {}}
 	for _, p := range plan {
 		verb := map[string]string{"create": "created", "update": "updated", "unchanged": "unchanged"}[p.action]
 		if dryRun && p.action != "unchanged" {
@@ -208,19 +208,19 @@ func executePlan(ctx context.Context, c *ddapi.Client, plan []Change, dryRun boo
 		if !dryRun {
 			var err error
 			switch {
-			case p.action == "create" && p.kind == KindDashboard:
+			case p.action == "create" && p.kind == kindDashboard:
 				var o ddapi.Object
 				o, err = c.CreateDashboard(ctx, p.obj)
 				id = o.String("id")
-			case p.action == "update" && p.kind == KindDashboard:
+			case p.action == "update" && p.kind == kindDashboard:
 				_, err = c.UpdateDashboard(ctx, p.id, p.obj)
-			case p.action == "create" && p.kind == KindMonitor:
+			case p.action == "create" && p.kind == kindMonitor:
 				var o ddapi.Object
 				o, err = c.CreateMonitor(ctx, p.obj)
 				if n, ok := o.MonitorID(); ok {
 					id = strconv.FormatInt(n, 10)
 				}
-			case p.action == "update" && p.kind == KindMonitor:
+			case p.action == "update" && p.kind == kindMonitor:
 				n, _ := strconv.ParseInt(p.id, 10, 64)
 				_, err = c.UpdateMonitor(ctx, n, p.obj)
 			}
@@ -250,7 +250,7 @@ func applySummary(counts map[string]map[string]int, dryRun bool) string {
 		format = "%ss: %d to create, %d to update, %d unchanged"
 	}
 	var parts []string
-	for _, k := range []string{KindDashboard, KindMonitor} {
+	for _, k := range []string{kindDashboard, kindMonitor} {
 		c := counts[k]
 		parts = append(parts, fmt.Sprintf(format, k, c["create"], c["update"], c["unchanged"]))
 	}
