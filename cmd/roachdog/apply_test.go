@@ -17,6 +17,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/roachdog/roachdog/apply"
 	"github.com/roachdog/roachdog/ddapi"
 	"github.com/roachdog/roachdog/ddapi/ddapitest"
 )
@@ -90,8 +91,8 @@ func newApplyHarness(t *testing.T) *applyHarness {
 func (h *applyHarness) run(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	sources := func() (applySources, error) {
-		return applySources{Dashboards: h.dash, Monitors: h.mon, DashboardsDir: "dashboards", MonitorsDir: "monitors"}, nil
+	sources := func() (apply.Sources, error) {
+		return apply.Sources{Dashboards: h.dash, Monitors: h.mon, DashboardsDir: "dashboards", MonitorsDir: "monitors"}, nil
 	}
 	args = append([]string{"--api-url", h.srv.URL}, args...)
 	err = runApply(context.Background(), args, &out, &errb, func(k string) string { return h.env[k] }, sources)
@@ -147,7 +148,7 @@ func TestApplyLocalEmulationFirstRunCreatesSecondRunWritesNothing(t *testing.T) 
 	}
 	// What was sent carries the managed markers.
 	for _, d := range h.srv.Dashboards() {
-		if !strings.Contains(d.String("description"), managedTag) {
+		if !strings.Contains(d.String("description"), apply.ManagedTag) {
 			t.Errorf("dashboard %q sent without the marker: %q", d.String("title"), d.String("description"))
 		}
 	}
@@ -155,12 +156,12 @@ func TestApplyLocalEmulationFirstRunCreatesSecondRunWritesNothing(t *testing.T) 
 		tags := m.Tags()
 		n := 0
 		for _, tag := range tags {
-			if tag == managedTag {
+			if tag == apply.ManagedTag {
 				n++
 			}
 		}
 		if n != 1 {
-			t.Errorf("monitor %q tags %v: want %s exactly once", m.String("name"), tags, managedTag)
+			t.Errorf("monitor %q tags %v: want %s exactly once", m.String("name"), tags, apply.ManagedTag)
 		}
 	}
 

@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/roachdog/roachdog/checks"
-	"github.com/roachdog/roachdog/ddapi"
+	"github.com/roachdog/roachdog/apply"
 )
 
 type downtimeFlags struct {
@@ -102,7 +99,9 @@ func runDowntime(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return nil
 	}
 
-	d := downtimeFor(f, start, now())
+	d := apply.Downtime(apply.Maintenance{
+		Cluster: f.cluster, NodeID: f.nodeID, Duration: f.duration, Message: f.message, Start: start,
+	}, now())
 	res, err := client.CreateDowntime(ctx, d)
 	if err != nil {
 		return fmt.Errorf("schedule downtime for %s: %w", d.Scope, err)
@@ -118,34 +117,6 @@ func runDowntime(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	// The ID alone on stdout, for scripts: ID=$(roachdog downtime ...).
 	fmt.Fprintln(stdout, res.ID)
 	fmt.Fprintf(stderr, "scheduled downtime %s (%s): scope %q, monitors tagged %s, from %s until %s\ncancel it with: roachdog downtime --cancel %s\n",
-		res.ID, res.Status, d.Scope, managedTag, from, until, res.ID)
+		res.ID, res.Status, d.Scope, apply.ManagedTag, from, until, res.ID)
 	return nil
-}
-
-// downtimeFor builds the downtime: scoped with the same tag sanitising
-// roachdog applies when it sends metrics (Datadog lower-cases tags), for
-// the monitors apply installs.
-func downtimeFor(f downtimeFlags, start, now time.Time) ddapi.Downtime {
-	scope := checks.Tag("cluster", f.cluster)
-	what := "cluster " + f.cluster
-	if f.nodeID > 0 {
-		id := strconv.Itoa(f.nodeID)
-		scope += " AND " + checks.Tag("node_id", id)
-		what = "node " + id + " of " + what
-	}
-	msg := strings.TrimSpace(f.message)
-	if msg == "" {
-		msg = "Planned maintenance of CockroachDB " + what + " (scheduled with roachdog downtime)."
-	}
-	from := start
-	if from.IsZero() {
-		from = now
-	}
-	return ddapi.Downtime{
-		Scope:       scope,
-		MonitorTags: []string{managedTag},
-		Start:       start,
-		End:         from.Add(f.duration),
-		Message:     msg,
-	}
 }

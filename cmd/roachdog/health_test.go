@@ -16,7 +16,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/health"
 	"github.com/roachdog/roachdog/internal/pgtest"
 	"github.com/roachdog/roachdog/internal/testenv"
 )
@@ -324,22 +324,22 @@ func TestHealthV20Quorum(t *testing.T) {
 		if code != 1 {
 			t.Fatalf("exit %d, want 1; stderr:\n%s", code, stderr)
 		}
-		var rep healthReport
+		var rep health.Report
 		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 			t.Fatalf("not JSON: %v\n%s", err, stdout)
 		}
-		want := healthReport{
+		want := health.Report{
 			Cluster: "test", Version: "CockroachDB v20.2.0-beta.1-localbuild", NodeID: 4,
 			Safe: false, Verdict: "not_safe",
-			Liveness: healthLiveness{Source: "crdb_internal.gossip_liveness"},
-			Nodes: []healthNode{
-				{1, "localhost:26258", "live"}, {2, "localhost:26259", "live"},
-				{3, "localhost:26260", "live"}, {4, "localhost:26261", "live"},
+			Liveness: health.Liveness{Source: "crdb_internal.gossip_liveness"},
+			Nodes: []health.Node{
+				{NodeID: 1, Address: "localhost:26258", State: "live"}, {NodeID: 2, Address: "localhost:26259", State: "live"},
+				{NodeID: 3, Address: "localhost:26260", State: "live"}, {NodeID: 4, Address: "localhost:26261", State: "live"},
 			},
-			Ranges: healthRanges{Source: "/_status/vars", Total: 44, NodesScraped: 4, NodesTried: 4},
-			Quorum: healthQuorum{
+			Ranges: health.Ranges{Source: "/_status/vars", Total: 44, NodesScraped: 4, NodesTried: 4},
+			Quorum: health.Quorum{
 				Source: "crdb_internal.ranges_no_leases", RangesRead: 44,
-				AtRisk: []healthRisk{{1, 2}, {2, 1}, {4, 3}},
+				AtRisk: []health.Risk{{NodeID: 1, Ranges: 2}, {NodeID: 2, Ranges: 1}, {NodeID: 4, Ranges: 3}},
 			},
 			Findings: []string{"stopping node 4 (localhost:26261) would lose quorum for 3 ranges"},
 		}
@@ -525,7 +525,7 @@ func TestHealthIncomplete(t *testing.T) {
 		}
 
 		code, stdout, _ = runHealth(t, "--config", cfg, "--format", "json")
-		var rep healthReport
+		var rep health.Report
 		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 			t.Fatalf("not JSON: %v\n%s", err, stdout)
 		}
@@ -622,43 +622,6 @@ instances:
 `, closedURL(t), url, strings.Join(urls, ", ")))
 	code, stdout, stderr := runHealth(t, "--config", cfg, "--cluster", "main")
 	checkHealthCase(t, healthCase{code: 0, want: []string{"Cluster main ("}, last: "SAFE"}, code, stdout, stderr)
-}
-
-func TestQuorumLoss(t *testing.T) {
-	up := map[int64]bool{1: true, 2: true, 3: true, 4: true}
-	cases := []struct {
-		name    string
-		ranges  []checks.RangeVoters
-		risk    map[int64]int
-		lost    int
-		unknown int
-	}{
-		{"three voters, all up", []checks.RangeVoters{{RangeID: 1, Nodes: []int64{1, 2, 3}}}, map[int64]int{}, 0, 0},
-		{"three voters, one down", []checks.RangeVoters{{RangeID: 1, Nodes: []int64{1, 2, 5}}}, map[int64]int{1: 1, 2: 1}, 0, 0},
-		{"two voters", []checks.RangeVoters{{RangeID: 1, Nodes: []int64{1, 4}}}, map[int64]int{1: 1, 4: 1}, 0, 0},
-		{"five voters, one down", []checks.RangeVoters{{RangeID: 1, Nodes: []int64{1, 2, 3, 4, 5}}}, map[int64]int{}, 0, 0},
-		{"five voters, two down", []checks.RangeVoters{{RangeID: 1, Nodes: []int64{1, 2, 3, 5, 6}}}, map[int64]int{1: 1, 2: 1, 3: 1}, 0, 0},
-		{"already lost", []checks.RangeVoters{{RangeID: 1, Nodes: []int64{1, 5, 6}}}, map[int64]int{}, 1, 0},
-		{"one voter", []checks.RangeVoters{{RangeID: 1, Nodes: []int64{3}}}, map[int64]int{3: 1}, 0, 0},
-		// Two stores of node 1 hold voters: stopping node 1 takes both.
-		{"two voters on one node", []checks.RangeVoters{{RangeID: 1, Nodes: []int64{1, 1, 2, 3}}}, map[int64]int{1: 1}, 0, 0},
-		// The unknown store counts as a voter that is not live.
-		{"unknown store", []checks.RangeVoters{{RangeID: 1, Nodes: []int64{1, 2}, UnknownStores: []int64{9}}}, map[int64]int{1: 1, 2: 1}, 0, 1},
-		{"no voters", []checks.RangeVoters{{RangeID: 1}}, map[int64]int{}, 0, 0},
-		{"several ranges", []checks.RangeVoters{
-			{RangeID: 1, Nodes: []int64{1, 2}},
-			{RangeID: 2, Nodes: []int64{1, 3}},
-			{RangeID: 3, Nodes: []int64{2, 3, 4}},
-		}, map[int64]int{1: 2, 2: 1, 3: 1}, 0, 0},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			risk, lost, unknown := quorumLoss(tc.ranges, up)
-			if !reflect.DeepEqual(risk, tc.risk) || lost != tc.lost || unknown != tc.unknown {
-				t.Errorf("got %v, %d lost, %d unknown; want %v, %d, %d", risk, lost, unknown, tc.risk, tc.lost, tc.unknown)
-			}
-		})
-	}
 }
 
 // TestHealthDiscovery: with discover: true the nodes to scrape come from

@@ -1,4 +1,4 @@
-package main
+package apply
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ func decodeTestObject(t *testing.T, s string) map[string]any {
 }
 
 func TestNormalizeAndCompare(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name       string
 		want, have string
@@ -53,6 +54,7 @@ func TestNormalizeAndCompare(t *testing.T) {
 }
 
 func TestWriteDiff(t *testing.T) {
+	t.Parallel()
 	have := decodeTestObject(t, `{"name":"n","message":"a\nb\nc\nd\ne\nf","options":{"thresholds":{"critical":3.0,"warning":2.0}},"w":[{"q":"x"}]}`)
 	want := decodeTestObject(t, `{"name":"n","message":"a\nb\nC\nd\ne\nf\ng","options":{"thresholds":{"critical":4}},"w":[{"q":"x"},{"q":"y"}],"new":true}`)
 	w, h := normalize(want, have)
@@ -82,6 +84,7 @@ func TestWriteDiff(t *testing.T) {
 }
 
 func TestLineDiff(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		a, b string
 		want string
@@ -108,6 +111,7 @@ func TestLineDiff(t *testing.T) {
 }
 
 func TestFillNotify(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		msg     string
 		handles []string
