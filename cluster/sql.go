@@ -6,12 +6,14 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
 	"regexp"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -379,6 +381,13 @@ func (db *DB) connectErr(err error) error {
 func (db *DB) connectHint(err error) string {
 	if h := tlsHint(err, db.tls); h != "" {
 		return h
+	}
+	if db.tls.haveCert && (errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) {
+		// Over TLS 1.3 the client's handshake ends before the server has
+		// checked the client certificate: a server that refuses it sends
+		// its alert and closes, and the client, already writing its
+		// startup message, may see a reset or an EOF instead of the alert.
+		return "the server closed the connection after the TLS handshake, as it does when it refuses the client certificate; check that sslcert and sslkey in sql_url hold a certificate signed by a CA the server trusts, not expired"
 	}
 	var pgErr *pgconn.PgError
 	switch {
