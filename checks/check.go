@@ -44,6 +44,9 @@ type Target struct {
 	// NodeErrors, when set, is told of every per-node failure (the runner
 	// counts them per check and node in its self-metrics).
 	NodeErrors func(node string, err error)
+	// SeriesDropped, when set, is told of series a check read but did not
+	// send because of a series cap (reason: family_cap, cycle_cap).
+	SeriesDropped func(reason string, n int)
 }
 
 // Log returns the target's logger, or one that discards everything when
@@ -64,5 +67,13 @@ var discardLogger = slog.New(slog.DiscardHandler)
 func (t *Target) ReportNodeError(node string, err error) {
 	if t != nil && t.NodeErrors != nil {
 		t.NodeErrors(node, err)
+	}
+}
+
+// ReportSeriesDropped records n series not sent for reason (for roachdog's
+// own counters). Safe on a Target without a reporter.
+func (t *Target) ReportSeriesDropped(reason string, n int) {
+	if t != nil && t.SeriesDropped != nil && n > 0 {
+		t.SeriesDropped(reason, n)
 	}
 }

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -149,5 +150,55 @@ func TestVarsForgetsRemovedNodes(t *testing.T) {
 	run(a)
 	if len(v.nodes) != 1 || v.nodes[srv.URL] == nil {
 		t.Errorf("after 11 min: node states %v, want only %s", v.nodes, srv.URL)
+	}
+}
+
+// TestVarsSeriesStateBounded: the state kept between cycles (counter and
+// histogram baselines) holds only the series within the caps, however many
+// a payload carries: 5,000 store values of a counter and of a histogram
+// family leave max_series_per_family baselines each, and a cycle cap below
+// that leaves no more than the cap in all.
+func TestVarsSeriesStateBounded(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("# TYPE sys_uptime gauge\nsys_uptime 5\n# TYPE storage_write_stalls counter\n")
+	for s := 5000; s >= 1; s-- {
+		fmt.Fprintf(&b, "storage_write_stalls{store=\"%d\"} %d\n", s, s)
+	}
+	b.WriteString("# TYPE storage_wal_fsync_latency histogram\n")
+	for s := 5000; s >= 1; s-- {
+		fmt.Fprintf(&b, "storage_wal_fsync_latency_bucket{store=\"%d\",le=\"1000\"} 1\n", s)
+		fmt.Fprintf(&b, "storage_wal_fsync_latency_bucket{store=\"%d\",le=\"+Inf\"} 2\n", s)
+		fmt.Fprintf(&b, "storage_wal_fsync_latency_sum{store=\"%d\"} 1500\nstorage_wal_fsync_latency_count{store=\"%d\"} 2\n", s, s)
+	}
+	payload := []byte(b.String())
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(payload) }))
+	defer srv.Close()
+	for _, c := range []struct {
+		opts         VarsOptions
+		counts, hist int
+	}{
+		{VarsOptions{MaxSeriesPerFamily: 100}, 100, 100},
+		// The cycle cap: families in name order, storage_wal_fsync_latency
+		// before storage_write_stalls.
+		{VarsOptions{MaxSeriesPerFamily: 100, MaxSeriesPerCycle: 150}, 50, 100},
+		{VarsOptions{MaxSeriesPerCycle: 60}, 0, 60},
+	} {
+		now := time.Unix(1710410400, 0)
+		c.opts.Now = func() time.Time { return now }
+		v, err := NewVars(c.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			now = now.Add(10 * time.Second)
+			if err := v.Run(context.Background(), &Target{Nodes: []cluster.Node{{StatusURL: srv.URL}}}, varsDiscard{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st := v.nodes[srv.URL]
+		if got, got2 := st.counters.Len(), st.hists.Len(); got != c.counts || got2 != c.hist {
+			t.Errorf("%+v: %d counter and %d histogram baselines, want %d and %d", c.opts, got, got2, c.counts, c.hist)
+		}
 	}
 }

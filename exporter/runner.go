@@ -261,6 +261,9 @@ func (r *Runner) cycle(parent context.Context, j *job) (err error) {
 		NodeErrors: func(node string, _ error) {
 			r.m.nodeError(j.inst.Cluster, j.name, node)
 		},
+		SeriesDropped: func(reason string, n int) {
+			r.m.droppedSeries(j.inst.Cluster, j.name, reason, n)
+		},
 	}
 	finished, err := r.runCheck(ctx, j, target)
 	release = finished

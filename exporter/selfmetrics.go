@@ -26,6 +26,7 @@ type SelfMetrics struct {
 	sent          *prometheus.CounterVec
 	sendErrors    prometheus.Counter
 	dropped       prometheus.Counter
+	seriesDropped *prometheus.CounterVec
 
 	dsd *telemetryCollector
 
@@ -101,6 +102,10 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 			Name: "roachdog_dropped_values_total",
 			Help: "Gauge values not sent because they were NaN or infinite, which Datadog cannot store.",
 		}),
+		seriesDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "roachdog_series_dropped_total",
+			Help: "Series read but not sent because of a series cap, by reason (family_cap: max_series_per_family; cycle_cap: max_series_per_cycle).",
+		}, []string{"cluster", "check", "reason"}),
 		dsd:      newTelemetryCollector(),
 		now:      time.Now,
 		nodeSeen: map[[3]string]time.Time{},
@@ -115,7 +120,7 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 	}
 	m.reg.MustRegister(
 		buildInfo, m.checkDuration, m.checkRuns, m.checkErrors, m.checkSkipped,
-		m.nodeErrors, m.lastSuccess, m.sent, m.sendErrors, m.dropped, m.dsd,
+		m.nodeErrors, m.lastSuccess, m.sent, m.sendErrors, m.dropped, m.seriesDropped, m.dsd,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -183,6 +188,12 @@ func (m *SelfMetrics) forgetNodes() {
 			m.nodeErrors.DeleteLabelValues(k[0], k[1], k[2])
 			delete(m.nodeSeen, k)
 		}
+	}
+}
+
+func (m *SelfMetrics) droppedSeries(cluster, check, reason string, n int) {
+	if m != nil {
+		m.seriesDropped.WithLabelValues(cluster, check, reason).Add(float64(n))
 	}
 }
 

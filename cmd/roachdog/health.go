@@ -232,10 +232,12 @@ func gatherHealth(ctx context.Context, c *healthConn, nodeID int64, logger *slog
 			HTTP:    c.http,
 			Logger:  logger,
 		}, checks.VarsOptions{
-			Timeout:         v.Timeout,
-			MaxPayloadBytes: v.MaxPayloadBytes,
-			MaxConcurrent:   v.MaxConcurrentScrapes,
-			Quantiles:       []float64{}, // histograms are not needed
+			Timeout:            v.Timeout,
+			MaxPayloadBytes:    v.MaxPayloadBytes,
+			MaxConcurrent:      v.MaxConcurrentScrapes,
+			MaxSeriesPerFamily: v.MaxSeriesPerFamily,
+			MaxSeriesPerCycle:  v.MaxSeriesPerCycle,
+			Quantiles:          []float64{}, // histograms are not needed
 		})
 	}()
 
