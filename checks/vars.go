@@ -31,6 +31,7 @@ import (
 	"unicode/utf8"
 
 	dto "github.com/prometheus/client_model/go"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/internal/promtext"
@@ -131,6 +132,8 @@ type Vars struct {
 	// withheld is set while the cluster sums are withheld (Run's goroutine
 	// only), so that the reason is logged once per streak.
 	withheld bool
+	// big keeps the buffers of large payloads while they keep coming.
+	big varsBigBufs
 	// capWarned holds the families whose cut by the family cap was logged
 	// (once per family); cycleCapped is set while the cycle cap cuts.
 	capWarned   map[string]bool
@@ -198,6 +201,10 @@ func NewVars(o VarsOptions) (*Vars, error) {
 		o.MaxConcurrent = varsDefaultMaxConcurrent
 	}
 	v.slots = make(chan struct{}, o.MaxConcurrent)
+	// A scrape may hold a gzip body and its text: both fit in the budget.
+	v.big.budget = varsBigAtOnce * (max(v.maxBytes, varsMaxLocalityBytes) + 1<<20)
+	v.big.max = varsBigAtOnce
+	v.big.sem = semaphore.NewWeighted(v.big.budget)
 	switch {
 	case o.MaxSeriesPerFamily < 0:
 		return nil, fmt.Errorf("vars: max series per family %d is negative", o.MaxSeriesPerFamily)
@@ -671,7 +678,7 @@ func (v *Vars) scrape(ctx context.Context, client *http.Client, log *slog.Logger
 		r.base = v.baseTags(r.node, st)
 	}
 
-	buf := varsGetBuf()
+	buf := v.getBuf()
 	defer func() { buf.release() }()
 	payload, err := varsGet(nctx, client, st.url+"/_status/vars", buf, v.maxBytes)
 	if err != nil {
@@ -842,7 +849,7 @@ func (v *Vars) readThrough(ctx context.Context, client *http.Client, log *slog.L
 	nctx, cancel := context.WithTimeout(ctx, v.timeout)
 	defer cancel()
 	query := "?remote_node_id=" + strconv.Itoa(id)
-	buf := varsGetBuf()
+	buf := v.getBuf()
 	defer func() { buf.release() }()
 	payload, err := varsGet(nctx, client, via.st.url+"/_status/vars"+query, buf, v.maxBytes)
 	if err != nil {
@@ -904,20 +911,53 @@ func (v *Vars) explain(parent, nctx context.Context, err error, start time.Time)
 }
 
 // varsBuf holds one response while it is read and parsed: the body as
-// received (gzip) and decompressed. Buffers are reused from scrape to
-// scrape, except those that grew past varsKeepBytes for one large payload:
-// kept, every such payload would hold its memory for the life of the
-// process (at 16 in flight and 16 MiB each, 256 MiB and more after the
-// payloads shrank back).
-type varsBuf struct{ body, gz []byte }
+// received (gzip) and decompressed. Buffers up to varsKeepBytes are reused
+// from scrape to scrape through a sync.Pool. Larger ones, for payloads
+// larger than any real node's, go to the check's varsBigBufs, which keeps
+// them only while such payloads keep coming.
+type varsBuf struct {
+	body, gz []byte
+	big      *varsBigBufs
+	now      time.Time // the check's clock at getBuf
+	// Bytes of the check's budget for large buffers held for gz and body.
+	gzHeld, bodyHeld int64
+}
 
-// varsKeepBytes is the largest buffer kept for reuse: several v23 payloads
+// reserve makes *held (gzHeld or bodyHeld) cover a buffer of n bytes from
+// the check's budget for buffers larger than varsKeepBytes. It waits for
+// the budget (within ctx) when b holds none yet; holding some already, it
+// does not wait (two scrapes each holding part and waiting for more would
+// wait for each other), and fails when the budget is short.
+func (b *varsBuf) reserve(ctx context.Context, held *int64, n int64) error {
+	if n <= varsKeepBytes || n <= *held || b.big == nil || b.big.sem == nil {
+		return nil
+	}
+	extra := n - *held
+	if b.gzHeld+b.bodyHeld == 0 {
+		if err := b.big.sem.Acquire(ctx, extra); err != nil {
+			return fmt.Errorf("waiting for memory for a %d-byte buffer (%d bytes of large payloads are read at once): %w", n, b.big.budget, err)
+		}
+	} else if !b.big.sem.TryAcquire(extra) {
+		return fmt.Errorf("payload larger than it said (%d bytes and more), and no memory left for it this moment (%d bytes of large payloads are read at once)", n, b.big.budget)
+	}
+	*held += extra
+	return nil
+}
+
+// varsKeepBytes is the largest buffer the pool keeps: several v23 payloads
 // (~800 kB each).
 const varsKeepBytes = 4 << 20
 
 var varsBufs = sync.Pool{New: func() any { return new(varsBuf) }}
 
-func varsGetBuf() *varsBuf { return varsBufs.Get().(*varsBuf) }
+// getBuf returns a buffer for one response (release it after).
+func (v *Vars) getBuf() *varsBuf {
+	now := v.now()
+	v.big.expire(now)
+	b := varsBufs.Get().(*varsBuf)
+	b.big, b.now = &v.big, now
+	return b
+}
 
 // release returns b for reuse (nil is a no-op); b must not be used after.
 func (b *varsBuf) release() {
@@ -925,13 +965,107 @@ func (b *varsBuf) release() {
 		return
 	}
 	if cap(b.body) > varsKeepBytes {
+		b.big.hold(-1)
+		b.big.put(b.body, b.now)
 		b.body = nil
 	}
 	if cap(b.gz) > varsKeepBytes {
 		b.gz = nil
 	}
-	b.body, b.gz = b.body[:0], b.gz[:0]
+	if held := b.gzHeld + b.bodyHeld; held > 0 {
+		b.big.sem.Release(held)
+		b.gzHeld, b.bodyHeld = 0, 0
+	}
+	b.body, b.gz, b.big = b.body[:0], b.gz[:0], nil
 	varsBufs.Put(b)
+}
+
+// varsBigBufs bounds the memory of payloads larger than varsKeepBytes
+// (larger than any real node's), whatever max_concurrent_scrapes:
+//
+//   - In use: scrapes reserve their buffers (gzip body and text) from a
+//     budget of varsBigAtOnce payloads at max_payload_bytes (sem) before
+//     allocating or taking them, and wait for their turn within their
+//     timeout. 16 scrapes of 16 MiB payloads held 16 × 16 MiB at once (32
+//     MiB each with a doubling bytes.Buffer). Smaller payloads never wait.
+//   - Idle: at most varsBigAtOnce bodies are kept for the next scrapes
+//     while such payloads keep coming: reused, they make no garbage (a new
+//     buffer per scrape let the heap grow to twice the live set between two
+//     collections). One not reused for varsBigIdle is dropped, so memory
+//     falls back once the payloads shrink; the pool of bytes.Buffers kept
+//     16 buffers of 32 MiB for good after one cycle of big payloads.
+//
+// So the bodies of large payloads hold at most 2 × varsBigAtOnce ×
+// (max_payload_bytes + 1 MiB).
+type varsBigBufs struct {
+	mu   sync.Mutex
+	max  int
+	bufs []varsBigBuf
+
+	sem    *semaphore.Weighted
+	budget int64
+
+	// held counts the large bodies scrapes hold, maxHeld its peak (tests).
+	held, maxHeld int
+}
+
+// hold counts a large body taken (+1) or given back (-1) by a scrape.
+func (l *varsBigBufs) hold(d int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.held += d
+	l.maxHeld = max(l.maxHeld, l.held)
+}
+
+// varsBigAtOnce is how many payloads at max_payload_bytes are read at
+// once: the memory bound is this many, not max_concurrent_scrapes many.
+const varsBigAtOnce = 4
+
+type varsBigBuf struct {
+	b    []byte
+	used time.Time
+}
+
+// varsBigIdle is longer than any sensible vars interval.
+const varsBigIdle = time.Minute
+
+// get returns a buffer of capacity at least n, or nil.
+func (l *varsBigBufs) get(n int) []byte {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	best := -1
+	for i, e := range l.bufs {
+		if cap(e.b) >= n && (best < 0 || cap(e.b) < cap(l.bufs[best].b)) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	b := l.bufs[best].b
+	l.bufs = slices.Delete(l.bufs, best, best+1)
+	return b[:0]
+}
+
+func (l *varsBigBufs) put(b []byte, now time.Time) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.bufs) < l.max {
+		l.bufs = append(l.bufs, varsBigBuf{b[:0], now})
+	}
+}
+
+// expire drops the buffers not used for varsBigIdle.
+func (l *varsBigBufs) expire(now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.bufs = slices.DeleteFunc(l.bufs, func(e varsBigBuf) bool { return now.Sub(e.used) > varsBigIdle })
 }
 
 // varsGet reads url into buf and returns the body, at most limit bytes
@@ -964,7 +1098,8 @@ func varsGet(ctx context.Context, client *http.Client, u string, buf *varsBuf, l
 	if !resp.Uncompressed && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
 		// Compressed text is smaller than the text, except for garbage:
 		// limit plus gzip's worst-case overhead.
-		buf.gz, err = varsReadAll(resp.Body, buf.gz, resp.ContentLength, limit+limit/1000+64)
+		buf.gz, err = varsReadAll(resp.Body, buf.gz, resp.ContentLength, limit+limit/1000+64,
+			func(n int64) error { return buf.reserve(ctx, &buf.gzHeld, n) })
 		if err != nil {
 			var large *varsTooLargeError
 			if errors.As(err, &large) {
@@ -984,7 +1119,25 @@ func varsGet(ctx context.Context, client *http.Client, u string, buf *varsBuf, l
 			hint = int64(binary.LittleEndian.Uint32(buf.gz[n-4:]))
 		}
 	}
-	buf.body, err = varsReadAll(body, buf.body, hint, limit)
+	if hint >= varsKeepBytes && hint <= limit && int64(cap(buf.body)) <= hint {
+		// The budget first: a scrape that took a kept buffer and then
+		// waited would hold memory outside it.
+		if err := buf.reserve(ctx, &buf.bodyHeld, hint+1); err != nil {
+			return nil, err
+		}
+		if b := buf.big.get(int(hint) + 1); b != nil {
+			if buf.reserve(ctx, &buf.bodyHeld, int64(cap(b))) == nil {
+				buf.body = b
+			} else {
+				buf.big.put(b, buf.now) // larger than reserved: a new one
+			}
+		}
+	}
+	buf.body, err = varsReadAll(body, buf.body, hint, limit,
+		func(n int64) error { return buf.reserve(ctx, &buf.bodyHeld, n) })
+	if cap(buf.body) > varsKeepBytes {
+		buf.big.hold(+1)
+	}
 	if err != nil {
 		if _, ok := body.(*gzip.Reader); ok && !errors.As(err, new(*varsTooLargeError)) {
 			return nil, fmt.Errorf("gunzip: %w", err)
@@ -996,15 +1149,21 @@ func varsGet(ctx context.Context, client *http.Client, u string, buf *varsBuf, l
 
 // varsReadAll reads r into buf[:0], growing it at most to limit+1 bytes (a
 // body of limit+1 bytes is too large), starting at hint+1 when 0 ≤ hint ≤
-// limit.
-func varsReadAll(r io.Reader, buf []byte, hint, limit int64) ([]byte, error) {
+// limit. reserve is called before a buffer of n bytes is allocated.
+func varsReadAll(r io.Reader, buf []byte, hint, limit int64, reserve func(n int64) error) ([]byte, error) {
 	buf = buf[:0]
 	if hint >= 0 && hint <= limit && int64(cap(buf)) < hint+1 {
+		if err := reserve(hint + 1); err != nil {
+			return buf, err
+		}
 		buf = make([]byte, 0, hint+1)
 	}
 	for {
 		if len(buf) == cap(buf) {
 			n := min(max(2*int64(cap(buf)), 64<<10), limit+1)
+			if err := reserve(n); err != nil {
+				return buf[:0], err
+			}
 			nb := make([]byte, len(buf), n)
 			copy(nb, buf)
 			buf = nb
@@ -1088,7 +1247,7 @@ func varsNodeID(payload []byte, fams map[string]*dto.MetricFamily) (id int, labe
 // (/_status/nodes/local, possibly through another node) once; on failure it
 // goes without and retries at most every 10 minutes.
 func (v *Vars) fetchLocality(ctx context.Context, client *http.Client, log *slog.Logger, st *varsNodeState, base, path string, now time.Time) {
-	buf := varsGetBuf()
+	buf := v.getBuf()
 	defer buf.release()
 	body, err := varsGet(ctx, client, base+path, buf, varsMaxLocalityBytes)
 	var ns struct {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/cluster"
@@ -148,9 +149,10 @@ func TestVarsCycleCap(t *testing.T) {
 }
 
 // TestVarsMemoryFallsBack: after cycles with payloads at the payload cap,
-// cycles with small payloads leave no large buffer behind: the live heap
-// falls back to what small payloads need, not max_concurrent_scrapes ×
-// max_payload_bytes.
+// a minute of cycles with small payloads leaves no large buffer behind:
+// the live heap falls back to what small payloads need, not
+// max_concurrent_scrapes × max_payload_bytes. While big payloads keep
+// coming, their buffers are reused: the heap then holds one per slot.
 func TestVarsMemoryFallsBack(t *testing.T) {
 	const (
 		nodes    = 4
@@ -172,7 +174,8 @@ func TestVarsMemoryFallsBack(t *testing.T) {
 		fakes = append(fakes, f)
 		list = append(list, f.node())
 	}
-	r := newVarsRun(t, checks.VarsOptions{MaxPayloadBytes: capBytes, MaxConcurrent: nodes})
+	clock := newTestClock(v20T0)
+	r := newVarsRun(t, checks.VarsOptions{MaxPayloadBytes: capBytes, MaxConcurrent: nodes, Now: clock.Now})
 	heapInUse := func() uint64 {
 		runtime.GC()
 		var ms runtime.MemStats
@@ -185,17 +188,26 @@ func TestVarsMemoryFallsBack(t *testing.T) {
 	for _, f := range fakes {
 		f.set(big)
 	}
+	fakesBig := heapInUse() // the fakes hold the big payloads too
 	for range 3 {
+		clock.Add(10 * time.Second)
 		rec := r.cycle(list...)
 		if up := rec.Find("node.up"); len(up) != nodes || up[0].Value != 1 {
 			t.Fatalf("big payloads not read: %v\n%s", up, r.logs.String())
 		}
 	}
+	// Between cycles of big payloads, one body per scrape slot is kept for
+	// the next cycle, plus its gzip form: in flight × max_payload_bytes.
+	bigHeap := heapInUse()
+	if limit := fakesBig + uint64(nodes)*(capBytes+capBytes/4) + 8<<20; bigHeap > limit {
+		t.Errorf("heap in use between big payloads: %.1f MiB, want under %.1f MiB", float64(bigHeap)/(1<<20), float64(limit)/(1<<20))
+	}
 	for _, f := range fakes {
 		f.set(small)
 	}
 	big = nil
-	for range 3 {
+	for range 7 {
+		clock.Add(10 * time.Second)
 		r.cycle(list...)
 	}
 	// What may stay on top of the small-payload heap: one reusable buffer
@@ -207,5 +219,7 @@ func TestVarsMemoryFallsBack(t *testing.T) {
 		t.Errorf("heap in use after small payloads: %.1f MiB, before the big ones %.1f MiB; want under %.1f MiB (buffers of the big payloads kept?)",
 			float64(after)/(1<<20), float64(base)/(1<<20), float64(limit)/(1<<20))
 	}
-	t.Logf("heap in use: %.1f MiB before the big payloads, %.1f MiB after", float64(base)/(1<<20), float64(after)/(1<<20))
+	runtime.KeepAlive(r) // the check's own buffers count
+	t.Logf("heap in use: %.1f MiB before the big payloads, %.1f MiB between them, %.1f MiB after",
+		float64(base)/(1<<20), float64(bigHeap)/(1<<20), float64(after)/(1<<20))
 }

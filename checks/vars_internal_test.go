@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"net/http"
@@ -200,5 +202,69 @@ func TestVarsSeriesStateBounded(t *testing.T) {
 		if got, got2 := st.counters.Len(), st.hists.Len(); got != c.counts || got2 != c.hist {
 			t.Errorf("%+v: %d counter and %d histogram baselines, want %d and %d", c.opts, got, got2, c.counts, c.hist)
 		}
+	}
+}
+
+// TestVarsBigPayloadBudget: more nodes with large payloads than the budget
+// lets be read at once are all read (they wait for their turn, none
+// fails), no more large bodies are held at once than fit the budget, and
+// the budget is whole again after the cycle.
+func TestVarsBigPayloadBudget(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("# TYPE sys_uptime gauge\nsys_uptime 5\n")
+	for i := 0; b.Len() < 6<<20; i++ {
+		fmt.Fprintf(&b, "# TYPE padding_%d gauge\npadding_%d %d\n", i, i, i)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(b.String()))
+	zw.Close()
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/_status/vars" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(gz.Bytes())
+	})
+	v, err := NewVars(VarsOptions{MaxConcurrent: 12, MaxPayloadBytes: 1 << 20, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.maxBytes = 8 << 20 // over the locality cap's floor: a budget of 4 × (8 + 1) MiB
+	var nodes []cluster.Node
+	for range 12 {
+		srv := httptest.NewServer(handler)
+		defer srv.Close()
+		nodes = append(nodes, cluster.Node{StatusURL: srv.URL})
+	}
+	rec := &varsCounter{}
+	if err := v.Run(context.Background(), &Target{Nodes: nodes}, rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.up != 12 {
+		t.Errorf("%d of 12 nodes up", rec.up)
+	}
+	if !v.big.sem.TryAcquire(v.big.budget) {
+		t.Error("budget not released after the cycle")
+	}
+	// The budget is in bytes: 4 payloads at the cap, more smaller ones.
+	if fit := int(v.big.budget / int64(b.Len()+1)); v.big.maxHeld == 0 || v.big.maxHeld > fit || v.big.held != 0 {
+		t.Errorf("large bodies held by scrapes: at most %d at once (want 1 to %d), %d after the cycle", v.big.maxHeld, fit, v.big.held)
+	}
+	if len(v.big.bufs) > varsBigAtOnce {
+		t.Errorf("%d large buffers kept, at most %d", len(v.big.bufs), varsBigAtOnce)
+	}
+}
+
+type varsCounter struct {
+	varsDiscard
+	up int
+}
+
+func (c *varsCounter) Gauge(name string, x float64, _ []string) {
+	if name == varsNodeUp.Name && x == 1 {
+		c.up++
 	}
 }
