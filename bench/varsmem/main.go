@@ -158,10 +158,11 @@ func grow(base []byte, size int, shape string) []byte {
 	b.Write(base)
 	switch shape {
 	case "stores":
-		// A wanted store-level family (ranges) with one series per store.
-		b.WriteString("# HELP ranges Number of ranges\n# TYPE ranges gauge\n")
-		for i := 1000; b.Len() < size-64; i++ {
-			fmt.Fprintf(b, "ranges{store=\"%d\"} %d\n", i, i)
+		// A wanted store-level family with one series per store; one the
+		// real payload lacks (a repeated family would be dropped whole).
+		b.WriteString("# HELP admission_io_overload IO overload score\n# TYPE admission_io_overload gauge\n")
+		for i := 1; b.Len() < size-64; i++ {
+			fmt.Fprintf(b, "admission_io_overload{store=\"%d\"} %d\n", i, i)
 		}
 	case "pad":
 		for i := 0; b.Len() < size-256; i++ {
