@@ -49,6 +49,10 @@ type Target struct {
 	// from: the runner counts a cycle that reached none as its own outcome
 	// and judges readiness by it.
 	NodesReached func(reached, total int)
+
+	// SeriesDropped, when set, is told of series a check read but did not
+	// send because of a series cap (reason: family_cap, cycle_cap).
+	SeriesDropped func(reason string, n int)
 }
 
 // Log returns the target's logger, or one that discards everything when
@@ -77,5 +81,13 @@ func (t *Target) ReportNodeError(node string, err error) {
 func (t *Target) ReportNodesReached(reached, total int) {
 	if t != nil && t.NodesReached != nil {
 		t.NodesReached(reached, total)
+	}
+}
+
+// ReportSeriesDropped records n series not sent for reason (for roachdog's
+// own counters). Safe on a Target without a reporter.
+func (t *Target) ReportSeriesDropped(reason string, n int) {
+	if t != nil && t.SeriesDropped != nil && n > 0 {
+		t.SeriesDropped(reason, n)
 	}
 }

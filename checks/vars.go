@@ -11,15 +11,18 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +31,7 @@ import (
 	"unicode/utf8"
 
 	dto "github.com/prometheus/client_model/go"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/internal/promtext"
@@ -49,6 +53,16 @@ type VarsOptions struct {
 	// of ~800 kB each, unbounded fan-out would hold every payload at once.
 	// A slow node holds one slot for at most Timeout, so the others go on.
 	MaxConcurrent int
+	// MaxSeriesPerFamily caps the series read from one family of one
+	// node's payload (default 1,000): a payload with 100,000 store values
+	// would otherwise be 100,000 custom metrics. The first series in label
+	// order are kept (promtext.SeriesOrder), so the same ones every cycle.
+	MaxSeriesPerFamily int
+	// MaxSeriesPerCycle caps the series read from all nodes in one cycle
+	// (default 250,000), split evenly between the cycle's nodes; a node
+	// over its share keeps its first series, families in name order. It
+	// also bounds the per-series state (counter and histogram baselines).
+	MaxSeriesPerCycle int
 	// Now is the clock used for deltas, ages and retries; default time.Now.
 	Now func() time.Time
 
@@ -69,6 +83,10 @@ const (
 	varsDefaultTimeout       = 5 * time.Second
 	varsDefaultMaxBytes      = 16 << 20
 	varsDefaultMaxConcurrent = 16
+	// A real node sends 100 to 400 series (more stores, more); a family
+	// has one series per store, or per child with child metrics on.
+	varsDefaultMaxSeriesPerFamily = 1000
+	varsDefaultMaxSeriesPerCycle  = 250000
 	// varsForgetAfter drops state of series and nodes not seen for that long
 	// (removed nodes, vanished series).
 	varsForgetAfter = 10 * time.Minute
@@ -94,6 +112,8 @@ type Vars struct {
 	slots     chan struct{} // scrape concurrency limit
 	quantiles []float64
 	now       func() time.Time
+	// Series caps (VarsOptions.MaxSeriesPerFamily, MaxSeriesPerCycle).
+	familyCap, cycleCap int
 
 	exact    map[string]*varsRule // curated families by exact name
 	patterns []varsPattern        // curated families with a variable part
@@ -113,6 +133,12 @@ type Vars struct {
 	// withheld is set while the cluster sums are withheld (Run's goroutine
 	// only), so that the reason is logged once per streak.
 	withheld bool
+	// big keeps the buffers of large payloads while they keep coming.
+	big varsBigBufs
+	// capWarned holds the families whose cut by the family cap was logged
+	// (once per family); cycleCapped is set while the cycle cap cuts.
+	capWarned   map[string]bool
+	cycleCapped bool
 }
 
 var _ Check = (*Vars)(nil)
@@ -176,6 +202,24 @@ func NewVars(o VarsOptions) (*Vars, error) {
 		o.MaxConcurrent = varsDefaultMaxConcurrent
 	}
 	v.slots = make(chan struct{}, o.MaxConcurrent)
+	// A scrape may hold a gzip body and its text: both fit in the budget.
+	v.big.budget = varsBigAtOnce * (max(v.maxBytes, varsMaxLocalityBytes) + 1<<20)
+	v.big.max = varsBigAtOnce
+	v.big.sem = semaphore.NewWeighted(v.big.budget)
+	switch {
+	case o.MaxSeriesPerFamily < 0:
+		return nil, fmt.Errorf("vars: max series per family %d is negative", o.MaxSeriesPerFamily)
+	case o.MaxSeriesPerFamily == 0:
+		o.MaxSeriesPerFamily = varsDefaultMaxSeriesPerFamily
+	}
+	switch {
+	case o.MaxSeriesPerCycle < 0:
+		return nil, fmt.Errorf("vars: max series per cycle %d is negative", o.MaxSeriesPerCycle)
+	case o.MaxSeriesPerCycle == 0:
+		o.MaxSeriesPerCycle = varsDefaultMaxSeriesPerCycle
+	}
+	v.familyCap, v.cycleCap = o.MaxSeriesPerFamily, o.MaxSeriesPerCycle
+	v.capWarned = map[string]bool{}
 	if v.now == nil {
 		v.now = time.Now
 	}
@@ -305,6 +349,9 @@ func (v *Vars) decide(name string) *varsRule {
 	return nil
 }
 
+// want says whether a family is read at all.
+func (v *Vars) want(name string) bool { return v.resolve(name) != nil }
+
 func varsMatch(name string, exact map[string]bool, res []*regexp.Regexp) bool {
 	if exact[name] {
 		return true
@@ -408,6 +455,14 @@ type varsResult struct {
 	points  []varsPoint
 	agg     varsNodeAgg
 
+	// quota is the node's share of the cycle's series cap; series counts
+	// those converted, cycleDropped those over the quota, and capped the
+	// families cut by the family cap.
+	quota        int
+	series       int
+	cycleDropped int
+	capped       []promtext.Capped
+
 	// fetchFailed: err is the node's endpoint failing to answer (refused,
 	// timeout, HTTP error), which another node may get around.
 	fetchFailed bool
@@ -447,6 +502,15 @@ func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
 		}
 		st.seen = now
 		results = append(results, &varsResult{node: n, st: st})
+	}
+	// An even share of the cycle's series cap per node: known before any
+	// node is read, so nodes never wait for each other, the same every
+	// cycle while the node list is, and within the cap all together.
+	for i, r := range results {
+		r.quota = v.cycleCap / len(results)
+		if i < v.cycleCap%len(results) {
+			r.quota++
+		}
 	}
 
 	var wg sync.WaitGroup
@@ -535,6 +599,7 @@ func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
 	}
 	v.logPartial(log, agg.emit(s), &agg)
 	t.ReportNodesReached(agg.scraped+agg.proxied, len(results))
+	v.reportCapped(t, log, results)
 
 	for u, st := range v.nodes {
 		if now.Sub(st.seen) > varsForgetAfter {
@@ -566,6 +631,42 @@ func (v *Vars) logPartial(log *slog.Logger, complete bool, agg *varsClusterAgg) 
 	}
 }
 
+// reportCapped counts the series the caps dropped this cycle and logs each
+// family cut by the family cap once, and the cycle cap once per streak.
+func (v *Vars) reportCapped(t *Target, log *slog.Logger, results []*varsResult) {
+	var family, cycle, nodes int
+	for _, r := range results {
+		for _, c := range r.capped {
+			family += c.Dropped
+			if v.capWarned[c.Family] || len(v.capWarned) >= varsRuleCacheMax {
+				continue
+			}
+			v.capWarned[c.Family] = true
+			log.Warn("family has more series than max_series_per_family: only the first ones in label order are sent (logged once per family; roachdog_series_dropped_total counts every cycle)",
+				"family", c.Family, "node", r.st.label(), "series", c.Kept+c.Dropped, "max_series_per_family", v.familyCap)
+		}
+		if r.cycleDropped > 0 {
+			cycle += r.cycleDropped
+			nodes++
+		}
+	}
+	if family > 0 {
+		t.ReportSeriesDropped("family_cap", family)
+	}
+	if cycle > 0 {
+		t.ReportSeriesDropped("cycle_cap", cycle)
+	}
+	switch {
+	case cycle > 0 && !v.cycleCapped:
+		v.cycleCapped = true
+		log.Warn("nodes have more series than their share of max_series_per_cycle: only their first series are sent (logged once until it stops; roachdog_series_dropped_total counts every cycle)",
+			"dropped", cycle, "nodes", nodes, "max_series_per_cycle", v.cycleCap, "share_per_node", v.cycleCap/max(len(results), 1))
+	case cycle == 0 && v.cycleCapped:
+		v.cycleCapped = false
+		log.Info("every node within its share of max_series_per_cycle again")
+	}
+}
+
 // scrape fetches and converts one node; it fills r and never touches the sink.
 func (v *Vars) scrape(ctx context.Context, client *http.Client, log *slog.Logger, r *varsResult, now, start time.Time) {
 	st := r.st
@@ -584,9 +685,9 @@ func (v *Vars) scrape(ctx context.Context, client *http.Client, log *slog.Logger
 		r.base = v.baseTags(r.node, st)
 	}
 
-	buf := varsBufs.Get().(*bytes.Buffer)
-	defer varsBufs.Put(buf)
-	err := varsGet(nctx, client, st.url+"/_status/vars", buf, v.maxBytes)
+	buf := v.getBuf()
+	defer func() { buf.release() }()
+	payload, err := varsGet(nctx, client, st.url+"/_status/vars", buf, v.maxBytes)
 	if err != nil {
 		if shortened && ctx.Err() != nil {
 			r.unknown = true
@@ -599,13 +700,18 @@ func (v *Vars) scrape(ctx context.Context, client *http.Client, log *slog.Logger
 		fail(fmt.Errorf("%s: scrape /_status/vars: %w", st.label(), v.explain(ctx, nctx, err, start)))
 		return
 	}
-	fams, err := promtext.Parse(buf.Bytes(), func(name string) bool { return v.resolve(name) != nil })
+	fams, capped, err := promtext.ParseLimited(payload, v.want, promtext.Limits{MaxSeriesPerFamily: v.familyCap})
 	if err != nil {
 		r.kind = varsKindParse
 		fail(fmt.Errorf("%s: parse /_status/vars: %w", st.label(), err))
 		return
 	}
-	id, labelled := varsNodeID(buf.Bytes(), fams)
+	id, labelled := varsNodeID(payload, fams)
+	// The payload is not needed any more: free (or reuse) it before the
+	// conversion allocates.
+	buf.release()
+	buf = nil
+	r.capped = capped
 	v.convert(nctx, client, log, r, fams, id, now, st.url, "/_status/nodes/local")
 	r.proxies = labelled || varsBuildAtLeast(r.agg.build, 23, 1)
 }
@@ -638,12 +744,14 @@ func (v *Vars) convert(ctx context.Context, client *http.Client, log *slog.Logge
 	if mf := fams[varsUptimeFamily]; mf != nil {
 		w.uptime(mf)
 	}
-	for name, mf := range fams {
+	// In name order: a node over its share of the cycle's series cap keeps
+	// the same series every cycle.
+	for _, name := range slices.Sorted(maps.Keys(fams)) {
 		rule := v.resolve(name)
 		if rule == nil {
 			continue
 		}
-		w.family(name, rule, mf)
+		w.family(name, rule, fams[name])
 	}
 	w.finish()
 
@@ -750,28 +858,33 @@ func (v *Vars) readThrough(ctx context.Context, client *http.Client, log *slog.L
 	nctx, cancel := context.WithTimeout(ctx, v.timeout)
 	defer cancel()
 	query := "?remote_node_id=" + strconv.Itoa(id)
-	buf := varsBufs.Get().(*bytes.Buffer)
-	defer varsBufs.Put(buf)
-	if err := varsGet(nctx, client, via.st.url+"/_status/vars"+query, buf, v.maxBytes); err != nil {
+	buf := v.getBuf()
+	defer func() { buf.release() }()
+	payload, err := varsGet(nctx, client, via.st.url+"/_status/vars"+query, buf, v.maxBytes)
+	if err != nil {
 		if ctx.Err() != nil {
 			// The cycle's deadline, not the node timeout.
 			return fmt.Errorf("scrape /_status/vars%s: cycle %v after %s", query, ctx.Err(), time.Since(start).Round(time.Millisecond))
 		}
 		return fmt.Errorf("scrape /_status/vars%s: %w", query, v.explain(ctx, nctx, err, start))
 	}
-	fams, err := promtext.Parse(buf.Bytes(), func(name string) bool { return v.resolve(name) != nil })
+	fams, capped, err := promtext.ParseLimited(payload, v.want, promtext.Limits{MaxSeriesPerFamily: v.familyCap})
 	if err != nil {
 		return fmt.Errorf("parse /_status/vars%s: %w", query, err)
 	}
+	got, _ := varsNodeID(payload, fams)
+	buf.release()
+	buf = nil
 	// A node that ignores the parameter (an older version, a load balancer
 	// in between) answers with its own payload: counting that one twice
 	// would be a wrong sum, not a missing one.
-	switch got, _ := varsNodeID(buf.Bytes(), fams); {
+	switch {
 	case got == 0:
 		return fmt.Errorf("/_status/vars%s carries no node id: cannot tell it is node %d's, discarded", query, id)
 	case got != id:
 		return fmt.Errorf("/_status/vars%s returned node %d's metrics, not node %d's: discarded", query, got, id)
 	}
+	r.capped = capped
 	v.convert(nctx, client, log, r, fams, id, now, via.st.url, "/_status/nodes/local"+query)
 	return nil
 }
@@ -806,48 +919,277 @@ func (v *Vars) explain(parent, nctx context.Context, err error, start time.Time)
 	return err
 }
 
-var varsBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// varsBuf holds one response while it is read and parsed: the body as
+// received (gzip) and decompressed. Buffers up to varsKeepBytes are reused
+// from scrape to scrape through a sync.Pool. Larger ones, for payloads
+// larger than any real node's, go to the check's varsBigBufs, which keeps
+// them only while such payloads keep coming.
+type varsBuf struct {
+	body, gz []byte
+	big      *varsBigBufs
+	now      time.Time // the check's clock at getBuf
+	// Bytes of the check's budget for large buffers held for gz and body.
+	gzHeld, bodyHeld int64
+}
 
-// varsGet reads url into buf, at most limit bytes after decompression. A
-// redirect is an error, whatever client's policy: what another address
-// answers is not the configured node's metrics.
-func varsGet(ctx context.Context, client *http.Client, u string, buf *bytes.Buffer, limit int64) error {
+// reserve makes *held (gzHeld or bodyHeld) cover a buffer of n bytes from
+// the check's budget for buffers larger than varsKeepBytes. It waits for
+// the budget (within ctx) when b holds none yet; holding some already, it
+// does not wait (two scrapes each holding part and waiting for more would
+// wait for each other), and fails when the budget is short.
+func (b *varsBuf) reserve(ctx context.Context, held *int64, n int64) error {
+	if n <= varsKeepBytes || n <= *held || b.big == nil || b.big.sem == nil {
+		return nil
+	}
+	extra := n - *held
+	if b.gzHeld+b.bodyHeld == 0 {
+		if err := b.big.sem.Acquire(ctx, extra); err != nil {
+			return fmt.Errorf("waiting for memory for a %d-byte buffer (%d bytes of large payloads are read at once): %w", n, b.big.budget, err)
+		}
+	} else if !b.big.sem.TryAcquire(extra) {
+		return fmt.Errorf("payload larger than it said (%d bytes and more), and no memory left for it this moment (%d bytes of large payloads are read at once)", n, b.big.budget)
+	}
+	*held += extra
+	return nil
+}
+
+// varsKeepBytes is the largest buffer the pool keeps: several v23 payloads
+// (~800 kB each).
+const varsKeepBytes = 4 << 20
+
+var varsBufs = sync.Pool{New: func() any { return new(varsBuf) }}
+
+// getBuf returns a buffer for one response (release it after).
+func (v *Vars) getBuf() *varsBuf {
+	now := v.now()
+	v.big.expire(now)
+	b := varsBufs.Get().(*varsBuf)
+	b.big, b.now = &v.big, now
+	return b
+}
+
+// release returns b for reuse (nil is a no-op); b must not be used after.
+func (b *varsBuf) release() {
+	if b == nil {
+		return
+	}
+	if cap(b.body) > varsKeepBytes {
+		b.big.hold(-1)
+		b.big.put(b.body, b.now)
+		b.body = nil
+	}
+	if cap(b.gz) > varsKeepBytes {
+		b.gz = nil
+	}
+	if held := b.gzHeld + b.bodyHeld; held > 0 {
+		b.big.sem.Release(held)
+		b.gzHeld, b.bodyHeld = 0, 0
+	}
+	b.body, b.gz, b.big = b.body[:0], b.gz[:0], nil
+	varsBufs.Put(b)
+}
+
+// varsBigBufs bounds the memory of payloads larger than varsKeepBytes
+// (larger than any real node's), whatever max_concurrent_scrapes:
+//
+//   - In use: scrapes reserve their buffers (gzip body and text) from a
+//     budget of varsBigAtOnce payloads at max_payload_bytes (sem) before
+//     allocating or taking them, and wait for their turn within their
+//     timeout. 16 scrapes of 16 MiB payloads held 16 × 16 MiB at once (32
+//     MiB each with a doubling bytes.Buffer). Smaller payloads never wait.
+//   - Idle: at most varsBigAtOnce bodies are kept for the next scrapes
+//     while such payloads keep coming: reused, they make no garbage (a new
+//     buffer per scrape let the heap grow to twice the live set between two
+//     collections). One not reused for varsBigIdle is dropped, so memory
+//     falls back once the payloads shrink; the pool of bytes.Buffers kept
+//     16 buffers of 32 MiB for good after one cycle of big payloads.
+//
+// So the bodies of large payloads hold at most 2 × varsBigAtOnce ×
+// (max_payload_bytes + 1 MiB).
+type varsBigBufs struct {
+	mu   sync.Mutex
+	max  int
+	bufs []varsBigBuf
+
+	sem    *semaphore.Weighted
+	budget int64
+
+	// held counts the large bodies scrapes hold, maxHeld its peak (tests).
+	held, maxHeld int
+}
+
+// hold counts a large body taken (+1) or given back (-1) by a scrape.
+func (l *varsBigBufs) hold(d int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.held += d
+	l.maxHeld = max(l.maxHeld, l.held)
+}
+
+// varsBigAtOnce is how many payloads at max_payload_bytes are read at
+// once: the memory bound is this many, not max_concurrent_scrapes many.
+const varsBigAtOnce = 4
+
+type varsBigBuf struct {
+	b    []byte
+	used time.Time
+}
+
+// varsBigIdle is longer than any sensible vars interval.
+const varsBigIdle = time.Minute
+
+// get returns a buffer of capacity at least n, or nil.
+func (l *varsBigBufs) get(n int) []byte {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	best := -1
+	for i, e := range l.bufs {
+		if cap(e.b) >= n && (best < 0 || cap(e.b) < cap(l.bufs[best].b)) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	b := l.bufs[best].b
+	l.bufs = slices.Delete(l.bufs, best, best+1)
+	return b[:0]
+}
+
+func (l *varsBigBufs) put(b []byte, now time.Time) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.bufs) < l.max {
+		l.bufs = append(l.bufs, varsBigBuf{b[:0], now})
+	}
+}
+
+// expire drops the buffers not used for varsBigIdle.
+func (l *varsBigBufs) expire(now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.bufs = slices.DeleteFunc(l.bufs, func(e varsBigBuf) bool { return now.Sub(e.used) > varsBigIdle })
+}
+
+// varsGet reads url into buf and returns the body, at most limit bytes
+// after decompression. A redirect is an error, whatever client's policy:
+// what another address answers is not the configured node's metrics. It asks for gzip itself and reads the compressed body
+// first: the gzip trailer gives the decompressed size, so the body is
+// allocated once at its size (at most limit+1 bytes), without the
+// doubling copies of a growing buffer.
+func varsGet(ctx context.Context, client *http.Client, u string, buf *varsBuf, limit int64) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	req.Header.Set("Accept-Encoding", "gzip")
 	resp, err := redirect.Client(client).Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			return ue.Err // the URL is already in the caller's prefix
+			return nil, ue.Err // the URL is already in the caller's prefix
 		}
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return &varsHTTPError{status: resp.Status, code: resp.StatusCode, excerpt: varsExcerpt(resp.Body)}
+		return nil, &varsHTTPError{status: resp.Status, code: resp.StatusCode, excerpt: varsExcerpt(resp.Body)}
 	}
-	body := io.Reader(resp.Body)
-	// Go's transport gunzips transparently when it asked for gzip itself;
-	// a transport that did not still gets CockroachDB's gzip answer right.
+	var body io.Reader = resp.Body
+	hint := resp.ContentLength
+	// A transport that gunzipped already says so; otherwise a gzip answer
+	// is ours to decompress.
 	if !resp.Uncompressed && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
-		zr, err := gzip.NewReader(resp.Body)
+		// Compressed text is smaller than the text, except for garbage:
+		// limit plus gzip's worst-case overhead.
+		buf.gz, err = varsReadAll(resp.Body, buf.gz, resp.ContentLength, limit+limit/1000+64,
+			func(n int64) error { return buf.reserve(ctx, &buf.gzHeld, n) })
 		if err != nil {
-			return fmt.Errorf("gunzip: %w", err)
+			var large *varsTooLargeError
+			if errors.As(err, &large) {
+				return nil, &varsTooLargeError{limit}
+			}
+			return nil, err
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(buf.gz))
+		if err != nil {
+			return nil, fmt.Errorf("gunzip: %w", err)
 		}
 		defer zr.Close()
-		body = zr
+		body, hint = zr, -1
+		if n := len(buf.gz); n >= 18 { // header (10) + trailer (8)
+			// ISIZE: the size mod 2^32, of the last member only, from the
+			// server: a hint, never trusted beyond limit.
+			hint = int64(binary.LittleEndian.Uint32(buf.gz[n-4:]))
+		}
 	}
-	buf.Reset()
-	n, err := buf.ReadFrom(io.LimitReader(body, limit+1))
+	if hint >= varsKeepBytes && hint <= limit && int64(cap(buf.body)) <= hint {
+		// The budget first: a scrape that took a kept buffer and then
+		// waited would hold memory outside it.
+		if err := buf.reserve(ctx, &buf.bodyHeld, hint+1); err != nil {
+			return nil, err
+		}
+		if b := buf.big.get(int(hint) + 1); b != nil {
+			if buf.reserve(ctx, &buf.bodyHeld, int64(cap(b))) == nil {
+				buf.body = b
+			} else {
+				buf.big.put(b, buf.now) // larger than reserved: a new one
+			}
+		}
+	}
+	buf.body, err = varsReadAll(body, buf.body, hint, limit,
+		func(n int64) error { return buf.reserve(ctx, &buf.bodyHeld, n) })
+	if cap(buf.body) > varsKeepBytes {
+		buf.big.hold(+1)
+	}
 	if err != nil {
-		return fmt.Errorf("read body after %d bytes: %w", n, err)
+		if _, ok := body.(*gzip.Reader); ok && !errors.As(err, new(*varsTooLargeError)) {
+			return nil, fmt.Errorf("gunzip: %w", err)
+		}
+		return nil, err
 	}
-	if n > limit {
-		return &varsTooLargeError{limit}
+	return buf.body, nil
+}
+
+// varsReadAll reads r into buf[:0], growing it at most to limit+1 bytes (a
+// body of limit+1 bytes is too large), starting at hint+1 when 0 ≤ hint ≤
+// limit. reserve is called before a buffer of n bytes is allocated.
+func varsReadAll(r io.Reader, buf []byte, hint, limit int64, reserve func(n int64) error) ([]byte, error) {
+	buf = buf[:0]
+	if hint >= 0 && hint <= limit && int64(cap(buf)) < hint+1 {
+		if err := reserve(hint + 1); err != nil {
+			return buf, err
+		}
+		buf = make([]byte, 0, hint+1)
 	}
-	return nil
+	for {
+		if len(buf) == cap(buf) {
+			n := min(max(2*int64(cap(buf)), 64<<10), limit+1)
+			if err := reserve(n); err != nil {
+				return buf[:0], err
+			}
+			nb := make([]byte, len(buf), n)
+			copy(nb, buf)
+			buf = nb
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return buf[:0], &varsTooLargeError{limit}
+		}
+		switch {
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return buf[:0], fmt.Errorf("read body after %d bytes: %w", len(buf), err)
+		}
+	}
 }
 
 // varsTooLargeError is a payload over MaxPayloadBytes.
@@ -915,9 +1257,9 @@ func varsNodeID(payload []byte, fams map[string]*dto.MetricFamily) (id int, labe
 // (/_status/nodes/local, possibly through another node) once; on failure it
 // goes without and retries at most every 10 minutes.
 func (v *Vars) fetchLocality(ctx context.Context, client *http.Client, log *slog.Logger, st *varsNodeState, base, path string, now time.Time) {
-	buf := varsBufs.Get().(*bytes.Buffer)
-	defer varsBufs.Put(buf)
-	err := varsGet(ctx, client, base+path, buf, varsMaxLocalityBytes)
+	buf := v.getBuf()
+	defer buf.release()
+	body, err := varsGet(ctx, client, base+path, buf, varsMaxLocalityBytes)
 	var ns struct {
 		Desc struct {
 			Locality struct {
@@ -926,7 +1268,7 @@ func (v *Vars) fetchLocality(ctx context.Context, client *http.Client, log *slog
 		} `json:"desc"`
 	}
 	if err == nil {
-		if err = json.Unmarshal(buf.Bytes(), &ns); err != nil {
+		if err = json.Unmarshal(body, &ns); err != nil {
 			err = fmt.Errorf("decode: %w", err)
 		}
 	}
@@ -1069,15 +1411,16 @@ func (w *varsWork) family(family string, rule *varsRule, mf *dto.MetricFamily) {
 	// relation), a family holds an aggregate series plus labelled children:
 	// only the series with the fewest labels are read, or they would count
 	// twice.
-	fewest := math.MaxInt
-	for _, pm := range mf.GetMetric() {
-		fewest = min(fewest, len(pm.GetLabel()))
+	ms := mf.GetMetric()
+	fewest, most := math.MaxInt, 0
+	for _, pm := range ms {
+		fewest, most = min(fewest, len(pm.GetLabel())), max(most, len(pm.GetLabel()))
+	}
+	if most > fewest {
+		ms = slices.DeleteFunc(slices.Clone(ms), func(pm *dto.Metric) bool { return len(pm.GetLabel()) > fewest })
 	}
 	scale := m.scale()
-	for _, pm := range mf.GetMetric() {
-		if len(pm.GetLabel()) > fewest {
-			continue
-		}
+	for _, pm := range w.admit(ms) {
 		store := ""
 		if m.Store {
 			store = varsLabel(pm, "store")
@@ -1129,6 +1472,36 @@ func (w *varsWork) family(family string, rule *varsRule, mf *dto.MetricFamily) {
 			w.gauge(m.Name, 1, w.tags(store, m.TagKey+":"+sanitizeTag(tag, true)))
 		}
 	}
+}
+
+// admit returns the series of ms within what is left of the node's share of
+// the cycle's series cap: all of them, or the first in label order.
+// Series not admitted are not converted, so they leave no state either.
+func (w *varsWork) admit(ms []*dto.Metric) []*dto.Metric {
+	r := w.r
+	left := max(r.quota-r.series, 0)
+	if len(ms) <= left {
+		r.series += len(ms)
+		return ms
+	}
+	type keyed struct {
+		pm  *dto.Metric
+		key string
+	}
+	ks := make([]keyed, len(ms))
+	for i, pm := range ms {
+		ks[i] = keyed{pm, w.key("", pm)}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		return promtext.SeriesOrder(len(a.pm.GetLabel()), len(b.pm.GetLabel()), a.key, b.key)
+	})
+	out := make([]*dto.Metric, left)
+	for i := range out {
+		out[i] = ks[i].pm
+	}
+	r.series += left
+	r.cycleDropped += len(ms) - left
+	return out
 }
 
 func varsUnix(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
@@ -1243,7 +1616,7 @@ func (w *varsWork) histogram(family string, hn *varsHistNames, scale float64, pm
 // extra sends an included, non-curated family under its own name,
 // converted by its type, tagged with its labels (except node_id and le).
 func (w *varsWork) extra(family string, rule *varsRule, mf *dto.MetricFamily) {
-	for _, pm := range mf.GetMetric() {
+	for _, pm := range w.admit(mf.GetMetric()) {
 		tags := w.r.base
 		if n := len(pm.GetLabel()); n > 0 {
 			tags = make([]string, len(w.r.base), len(w.r.base)+n)

@@ -1,7 +1,10 @@
 package checks
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -149,5 +152,119 @@ func TestVarsForgetsRemovedNodes(t *testing.T) {
 	run(a)
 	if len(v.nodes) != 1 || v.nodes[srv.URL] == nil {
 		t.Errorf("after 11 min: node states %v, want only %s", v.nodes, srv.URL)
+	}
+}
+
+// TestVarsSeriesStateBounded: the state kept between cycles (counter and
+// histogram baselines) holds only the series within the caps, however many
+// a payload carries: 5,000 store values of a counter and of a histogram
+// family leave max_series_per_family baselines each, and a cycle cap below
+// that leaves no more than the cap in all.
+func TestVarsSeriesStateBounded(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("# TYPE sys_uptime gauge\nsys_uptime 5\n# TYPE storage_write_stalls counter\n")
+	for s := 5000; s >= 1; s-- {
+		fmt.Fprintf(&b, "storage_write_stalls{store=\"%d\"} %d\n", s, s)
+	}
+	b.WriteString("# TYPE storage_wal_fsync_latency histogram\n")
+	for s := 5000; s >= 1; s-- {
+		fmt.Fprintf(&b, "storage_wal_fsync_latency_bucket{store=\"%d\",le=\"1000\"} 1\n", s)
+		fmt.Fprintf(&b, "storage_wal_fsync_latency_bucket{store=\"%d\",le=\"+Inf\"} 2\n", s)
+		fmt.Fprintf(&b, "storage_wal_fsync_latency_sum{store=\"%d\"} 1500\nstorage_wal_fsync_latency_count{store=\"%d\"} 2\n", s, s)
+	}
+	payload := []byte(b.String())
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(payload) }))
+	defer srv.Close()
+	for _, c := range []struct {
+		opts         VarsOptions
+		counts, hist int
+	}{
+		{VarsOptions{MaxSeriesPerFamily: 100}, 100, 100},
+		// The cycle cap: families in name order, storage_wal_fsync_latency
+		// before storage_write_stalls.
+		{VarsOptions{MaxSeriesPerFamily: 100, MaxSeriesPerCycle: 150}, 50, 100},
+		{VarsOptions{MaxSeriesPerCycle: 60}, 0, 60},
+	} {
+		now := time.Unix(1710410400, 0)
+		c.opts.Now = func() time.Time { return now }
+		v, err := NewVars(c.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			now = now.Add(10 * time.Second)
+			if err := v.Run(context.Background(), &Target{Nodes: []cluster.Node{{StatusURL: srv.URL}}}, varsDiscard{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st := v.nodes[srv.URL]
+		if got, got2 := st.counters.Len(), st.hists.Len(); got != c.counts || got2 != c.hist {
+			t.Errorf("%+v: %d counter and %d histogram baselines, want %d and %d", c.opts, got, got2, c.counts, c.hist)
+		}
+	}
+}
+
+// TestVarsBigPayloadBudget: more nodes with large payloads than the budget
+// lets be read at once are all read (they wait for their turn, none
+// fails), no more large bodies are held at once than fit the budget, and
+// the budget is whole again after the cycle.
+func TestVarsBigPayloadBudget(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("# TYPE sys_uptime gauge\nsys_uptime 5\n")
+	for i := 0; b.Len() < 6<<20; i++ {
+		fmt.Fprintf(&b, "# TYPE padding_%d gauge\npadding_%d %d\n", i, i, i)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(b.String()))
+	zw.Close()
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/_status/vars" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(gz.Bytes())
+	})
+	v, err := NewVars(VarsOptions{MaxConcurrent: 12, MaxPayloadBytes: 1 << 20, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.maxBytes = 8 << 20 // over the locality cap's floor: a budget of 4 × (8 + 1) MiB
+	var nodes []cluster.Node
+	for range 12 {
+		srv := httptest.NewServer(handler)
+		defer srv.Close()
+		nodes = append(nodes, cluster.Node{StatusURL: srv.URL})
+	}
+	rec := &varsCounter{}
+	if err := v.Run(context.Background(), &Target{Nodes: nodes}, rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.up != 12 {
+		t.Errorf("%d of 12 nodes up", rec.up)
+	}
+	if !v.big.sem.TryAcquire(v.big.budget) {
+		t.Error("budget not released after the cycle")
+	}
+	// The budget is in bytes: 4 payloads at the cap, more smaller ones.
+	if fit := int(v.big.budget / int64(b.Len()+1)); v.big.maxHeld == 0 || v.big.maxHeld > fit || v.big.held != 0 {
+		t.Errorf("large bodies held by scrapes: at most %d at once (want 1 to %d), %d after the cycle", v.big.maxHeld, fit, v.big.held)
+	}
+	if len(v.big.bufs) > varsBigAtOnce {
+		t.Errorf("%d large buffers kept, at most %d", len(v.big.bufs), varsBigAtOnce)
+	}
+}
+
+type varsCounter struct {
+	varsDiscard
+	up int
+}
+
+func (c *varsCounter) Gauge(name string, x float64, _ []string) {
+	if name == varsNodeUp.Name && x == 1 {
+		c.up++
 	}
 }

@@ -39,8 +39,7 @@ func TestVarsFetchKind(t *testing.T) {
 			timeout = 300 * time.Millisecond
 		}
 		nctx, cancel := context.WithTimeout(context.Background(), timeout)
-		var buf bytes.Buffer
-		err := varsGet(nctx, &http.Client{}, c.url+"/_status/vars", &buf, 10)
+		_, err := varsGet(nctx, &http.Client{}, c.url+"/_status/vars", new(varsBuf), 10)
 		if err == nil {
 			t.Errorf("%s: no error", c.want)
 		} else if got := varsFetchKind(nctx, err); got != c.want {

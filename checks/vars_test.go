@@ -141,6 +141,8 @@ type varsRun struct {
 	localityKeys map[string]bool
 	// includes: extra families are sent under names outside the catalog.
 	includes bool
+	// dropped sums the series reported dropped, by reason.
+	dropped map[string]int
 }
 
 func newVarsRun(t testing.TB, o checks.VarsOptions) *varsRun {
@@ -171,6 +173,14 @@ func (r *varsRun) cycle(nodes ...cluster.Node) *sinktest.Recorder {
 			r.errsMu.Lock()
 			defer r.errsMu.Unlock()
 			r.errs[node] = append(r.errs[node], err)
+		},
+		SeriesDropped: func(reason string, n int) {
+			r.errsMu.Lock()
+			defer r.errsMu.Unlock()
+			if r.dropped == nil {
+				r.dropped = map[string]int{}
+			}
+			r.dropped[reason] += n
 		},
 	}
 	if err := r.v.Run(context.Background(), tgt, rec); err != nil {

@@ -26,6 +26,15 @@ const (
 	DefaultDiscoveryRefresh     = 30 * time.Second
 )
 
+// DefaultMaxSeriesPerFamily and DefaultMaxSeriesPerCycle cap the series the
+// vars check reads from one family of one node, and from all nodes in one
+// cycle: far above a real cluster (300 nodes of 100 to 400 series each), far
+// below a runaway payload.
+const (
+	DefaultMaxSeriesPerFamily = 1000
+	DefaultMaxSeriesPerCycle  = 250_000
+)
+
 // DefaultQuantiles returns the quantiles computed for histograms when the
 // vars check's quantiles key is absent.
 func DefaultQuantiles() []float64 { return []float64{0.5, 0.75, 0.9, 0.99} }
@@ -444,6 +453,16 @@ func (d *decoder) vars(n *yaml.Node, path string, v *Vars, st *varsState) {
 				v.MaxConcurrentScrapes = int(n)
 			}
 		},
+		"max_series_per_family": func(x *yaml.Node, p string) {
+			if n, ok := d.integer(x, p, 1, 1_000_000); ok {
+				v.MaxSeriesPerFamily = int(n)
+			}
+		},
+		"max_series_per_cycle": func(x *yaml.Node, p string) {
+			if n, ok := d.integer(x, p, 1, 10_000_000); ok {
+				v.MaxSeriesPerCycle = int(n)
+			}
+		},
 		"include": func(x *yaml.Node, p string) { v.Include = d.patterns(x, p) },
 		"exclude": func(x *yaml.Node, p string) { v.Exclude = d.patterns(x, p) },
 		"quantiles": func(x *yaml.Node, p string) {
@@ -470,6 +489,12 @@ func finishVars(v *Vars, st *varsState, minInterval time.Duration) {
 	}
 	if v.MaxConcurrentScrapes == 0 {
 		v.MaxConcurrentScrapes = DefaultMaxConcurrentScrapes
+	}
+	if v.MaxSeriesPerFamily == 0 {
+		v.MaxSeriesPerFamily = DefaultMaxSeriesPerFamily
+	}
+	if v.MaxSeriesPerCycle == 0 {
+		v.MaxSeriesPerCycle = DefaultMaxSeriesPerCycle
 	}
 	if !st.quantilesSet {
 		v.Quantiles = DefaultQuantiles()

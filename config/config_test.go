@@ -75,6 +75,7 @@ func TestDefaults(t *testing.T) {
 					Interval:        15 * time.Second,
 					Timeout:         5 * time.Second,
 					MaxPayloadBytes: 16 << 20, MaxConcurrentScrapes: 16,
+					MaxSeriesPerFamily: 1000, MaxSeriesPerCycle: 250_000,
 					Quantiles: []float64{0.5, 0.75, 0.9, 0.99},
 				},
 				// No sql_url: every SQL check is off, with its defaults.
@@ -116,6 +117,8 @@ instances:
         interval: 20s
         timeout: 2.5
         max_payload_bytes: "800kB"
+        max_series_per_family: 50
+        max_series_per_cycle: 20_000
         include: [rocksdb_block_cache_hits, "/^sql_mem_.*_current$/"]
         exclude: [sys_uptime]
         quantiles: [0.5, 0.99]
@@ -177,6 +180,7 @@ func TestFull(t *testing.T) {
 					Interval:        20 * time.Second,
 					Timeout:         2500 * time.Millisecond,
 					MaxPayloadBytes: 800_000, MaxConcurrentScrapes: 16,
+					MaxSeriesPerFamily: 50, MaxSeriesPerCycle: 20_000,
 					Include:   []string{"rocksdb_block_cache_hits", "/^sql_mem_.*_current$/"},
 					Exclude:   []string{"sys_uptime"},
 					Quantiles: []float64{0.5, 0.99},
@@ -390,6 +394,14 @@ instances:
 			name: "sizes",
 			src:  "instances:\n  - cluster: a\n    status_urls: [http://a:1]\n    checks: {vars: {max_payload_bytes: lots}}\n",
 			want: []string{`conf.yaml:4: instances[0].checks.vars.max_payload_bytes: want a number of bytes or a size like "16MiB", got "lots"`},
+		},
+		{
+			name: "series caps",
+			src:  "instances:\n  - cluster: a\n    status_urls: [http://a:1]\n    checks: {vars: {max_series_per_family: 0, max_series_per_cycle: 20000000}}\n",
+			want: []string{
+				`conf.yaml:4: instances[0].checks.vars.max_series_per_family: want a whole number from 1 to 1000000, got "0"`,
+				`conf.yaml:4: instances[0].checks.vars.max_series_per_cycle: want a whole number from 1 to 10000000, got "20000000"`,
+			},
 		},
 		{
 			name: "duplicate cluster names",
@@ -1063,7 +1075,7 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		"init_config", "instances", "dogstatsd_url", "namespace", "tags", "listen_address", "log_format", "log_level",
 		"cluster", "status_urls", "discover", "discovery", "scheme", "http_port", "refresh_interval", "sql_url",
 		"min_collection_interval", "tls", "ca_file", "cert_file", "key_file", "insecure_skip_verify", "server_name",
-		"checks", "vars", "enabled", "interval", "timeout", "max_payload_bytes", "max_concurrent_scrapes", "include", "exclude", "quantiles",
+		"checks", "vars", "enabled", "interval", "timeout", "max_payload_bytes", "max_concurrent_scrapes", "max_series_per_family", "max_series_per_cycle", "include", "exclude", "quantiles",
 		"liveness", "expected_nodes", "ranges", "ttl", "row_limit", "row_queries", "row_query_timeout", "schedules", "rediscover_interval",
 		"jobs", "window", "event_exclude_types", "schema", "databases", "tables", "min_rows", "max_events",
 		"custom_queries", "metric_prefix", "query", "columns", "name", "type", "collection_interval",

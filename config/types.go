@@ -239,6 +239,11 @@ type Vars struct {
 	// bounds memory on large clusters; a hanging node holds one slot for at
 	// most Timeout.
 	MaxConcurrentScrapes int
+	// MaxSeriesPerFamily caps the series read from one family of one
+	// node's payload (default 1,000); MaxSeriesPerCycle those read from all
+	// nodes in one cycle (default 250,000, an even share per node). Series
+	// over a cap are not sent: the first in label order are kept.
+	MaxSeriesPerFamily, MaxSeriesPerCycle int
 	// Include adds families to the curated default set: exact family names
 	// or regular expressions written between slashes ("/^rocksdb_.*/").
 	Include []string

@@ -407,6 +407,9 @@ func (r *Runner) cycle(parent context.Context, j *job, sink checks.Sink) (err er
 			reach.set, reach.reached, reach.total = true, reached, total
 			reach.Unlock()
 		},
+		SeriesDropped: func(reason string, n int) {
+			r.m.droppedSeries(j.inst.Cluster, j.name, reason, n)
+		},
 	}
 	finished, err := r.runCheck(ctx, j, target, sink)
 	release = finished

@@ -442,3 +442,28 @@ func TestNewRunnerDefaults(t *testing.T) {
 		t.Error("a runner without jobs is trivially ready")
 	}
 }
+
+// TestRunSeriesDropped: series a check drops because of a series cap are
+// counted per cluster, check and reason.
+func TestRunSeriesDropped(t *testing.T) {
+	m := NewSelfMetrics("test", "abc")
+	c := check("vars", func(_ context.Context, tg *checks.Target, _ checks.Sink) error {
+		tg.ReportSeriesDropped("family_cap", 99001)
+		tg.ReportSeriesDropped("cycle_cap", 7)
+		tg.ReportSeriesDropped("cycle_cap", 0) // nothing dropped: no series made
+		return nil
+	})
+	r := NewRunner([]Instance{{Cluster: "a", Source: twoNodes, Sink: &sinktest.Recorder{}, Jobs: []Job{{Check: c}}}}, m, nil)
+	if err := r.RunOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	want := `
+# HELP roachdog_series_dropped_total Series read but not sent because of a series cap, by reason (family_cap: max_series_per_family; cycle_cap: max_series_per_cycle).
+# TYPE roachdog_series_dropped_total counter
+roachdog_series_dropped_total{check="vars",cluster="a",reason="cycle_cap"} 7
+roachdog_series_dropped_total{check="vars",cluster="a",reason="family_cap"} 99001
+`
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(want), "roachdog_series_dropped_total"); err != nil {
+		t.Error(err)
+	}
+}

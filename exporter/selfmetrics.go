@@ -30,6 +30,7 @@ type SelfMetrics struct {
 	dropped       prometheus.Counter
 	unsendable    *prometheus.CounterVec
 	reloads       *prometheus.CounterVec
+	seriesDropped *prometheus.CounterVec
 
 	dsd *telemetryCollector
 
@@ -124,6 +125,10 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 			Name: "roachdog_config_reloads_total",
 			Help: "Configuration reloads on SIGHUP, by result (ok, or failed: the previous configuration keeps running).",
 		}, []string{"result"}),
+		seriesDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "roachdog_series_dropped_total",
+			Help: "Series read but not sent because of a series cap, by reason (family_cap: max_series_per_family; cycle_cap: max_series_per_cycle).",
+		}, []string{"cluster", "check", "reason"}),
 		dsd:      newTelemetryCollector(),
 		now:      time.Now,
 		nodeSeen: map[[3]string]time.Time{},
@@ -141,7 +146,7 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 	m.reloads.WithLabelValues(reloadFailed)
 	m.reg.MustRegister(
 		buildInfo, m.checkDuration, m.checkRuns, m.checkErrors, m.checkSkipped,
-		m.nodeErrors, m.lastSuccess, m.checkNodes, m.nodesReached, m.sent, m.sendErrors, m.dropped, m.unsendable, m.reloads, m.dsd,
+		m.nodeErrors, m.lastSuccess, m.checkNodes, m.nodesReached, m.sent, m.sendErrors, m.dropped, m.unsendable, m.reloads, m.seriesDropped, m.dsd,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -172,7 +177,7 @@ func (m *SelfMetrics) forgetJob(cluster, check string) {
 	labels := prometheus.Labels{"cluster": cluster, "check": check}
 	for _, v := range []interface {
 		DeletePartialMatch(prometheus.Labels) int
-	}{m.checkDuration, m.checkRuns, m.checkErrors, m.checkSkipped, m.lastSuccess, m.checkNodes, m.nodesReached} {
+	}{m.checkDuration, m.checkRuns, m.checkErrors, m.checkSkipped, m.lastSuccess, m.checkNodes, m.nodesReached, m.seriesDropped} {
 		v.DeletePartialMatch(labels)
 	}
 	m.nodeMu.Lock()
@@ -269,6 +274,12 @@ func (m *SelfMetrics) forgetNodes() {
 			m.nodeErrors.DeleteLabelValues(k[0], k[1], k[2])
 			delete(m.nodeSeen, k)
 		}
+	}
+}
+
+func (m *SelfMetrics) droppedSeries(cluster, check, reason string, n int) {
+	if m != nil {
+		m.seriesDropped.WithLabelValues(cluster, check, reason).Add(float64(n))
 	}
 }
 

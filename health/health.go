@@ -75,10 +75,12 @@ func Gather(ctx context.Context, c *Conn, nodeID int64, logger *slog.Logger) *Re
 			HTTP:    c.HTTP,
 			Logger:  logger,
 		}, checks.VarsOptions{
-			Timeout:         v.Timeout,
-			MaxPayloadBytes: v.MaxPayloadBytes,
-			MaxConcurrent:   v.MaxConcurrentScrapes,
-			Quantiles:       []float64{}, // histograms are not needed
+			Timeout:            v.Timeout,
+			MaxPayloadBytes:    v.MaxPayloadBytes,
+			MaxConcurrent:      v.MaxConcurrentScrapes,
+			MaxSeriesPerFamily: v.MaxSeriesPerFamily,
+			MaxSeriesPerCycle:  v.MaxSeriesPerCycle,
+			Quantiles:          []float64{}, // histograms are not needed
 		})
 	}()
 

@@ -388,12 +388,14 @@ func varsOptions(v config.Vars, cycle time.Duration) checks.VarsOptions {
 		timeout = min(timeout, cycle)
 	}
 	return checks.VarsOptions{
-		Timeout:         timeout,
-		MaxPayloadBytes: v.MaxPayloadBytes,
-		MaxConcurrent:   v.MaxConcurrentScrapes,
-		Include:         v.Include,
-		Exclude:         v.Exclude,
-		Quantiles:       v.Quantiles,
+		Timeout:            timeout,
+		MaxPayloadBytes:    v.MaxPayloadBytes,
+		MaxConcurrent:      v.MaxConcurrentScrapes,
+		MaxSeriesPerFamily: v.MaxSeriesPerFamily,
+		MaxSeriesPerCycle:  v.MaxSeriesPerCycle,
+		Include:            v.Include,
+		Exclude:            v.Exclude,
+		Quantiles:          v.Quantiles,
 	}
 }
 

@@ -20,33 +20,42 @@ import (
 // _count fails here. (A payload cut exactly between two families cannot be
 // told from a complete one: the text format has no end marker.)
 func Parse(payload []byte, want func(family string) bool) (map[string]*dto.MetricFamily, error) {
-	sel, err := selectLines(payload, want)
+	fams, _, err := ParseLimited(payload, want, Limits{})
+	return fams, err
+}
+
+// ParseLimited is Parse keeping at most lim's series per family (see
+// Limits): the families cut are cut before expfmt parses them, so a payload
+// with a huge family costs no more than one within the limits. capped lists
+// the families cut.
+func ParseLimited(payload []byte, want func(family string) bool, lim Limits) (fams map[string]*dto.MetricFamily, capped []Capped, err error) {
+	sel, err := selectLines(payload, want, lim)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(sel.out) == 0 {
-		return map[string]*dto.MetricFamily{}, nil
+		return map[string]*dto.MetricFamily{}, sel.capped, nil
 	}
 	// CockroachDB names are legacy Prometheus names; the stricter scheme also
 	// rejects junk sooner.
 	p := expfmt.NewTextParser(model.LegacyValidation)
-	fams, err := p.TextToMetricFamilies(bytes.NewReader(sel.out))
+	fams, err = p.TextToMetricFamilies(bytes.NewReader(sel.out))
 	if err != nil {
 		var pe expfmt.ParseError
 		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("line %d: %s", sel.origLine(pe.Line), pe.Msg)
+			return nil, nil, fmt.Errorf("line %d: %s", sel.origLine(pe.Line), pe.Msg)
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	for _, f := range sel.fams {
 		if f.kind != kindHistogram {
 			continue
 		}
 		if err := checkHistogram(fams[f.name]); err != nil {
-			return nil, fmt.Errorf("lines %d-%d: %w", f.first, f.last, err)
+			return nil, nil, fmt.Errorf("lines %d-%d: %w", f.first, f.last, err)
 		}
 	}
-	return fams, nil
+	return fams, sel.capped, nil
 }
 
 // checkHistogram rejects series that lack a part every exposition has: such a

@@ -33,8 +33,34 @@ import (
 // sample line without a value) make Select fail with the line number, even in
 // families that are not wanted: such a payload cannot be trusted at all.
 func Select(payload []byte, want func(family string) bool) ([]byte, error) {
-	sel, err := selectLines(payload, want)
+	sel, err := selectLines(payload, want, Limits{})
 	return sel.out, err
+}
+
+// Limits bound what Select and Parse keep of a payload.
+type Limits struct {
+	// MaxSeriesPerFamily keeps at most this many series of each wanted
+	// family (0: no limit). A series is one sample line of a counter, gauge
+	// or untyped family, and all the lines of one label set (buckets or
+	// quantiles, _sum, _count) of a histogram or summary. The series kept
+	// are the first ones in SeriesOrder, so the same ones are kept at every
+	// scrape whatever order the exporter writes them in (CockroachDB writes
+	// the stores of a family in map order).
+	MaxSeriesPerFamily int
+}
+
+// Capped is a family that had more series than Limits.MaxSeriesPerFamily.
+type Capped struct {
+	Family  string
+	Kept    int
+	Dropped int
+}
+
+// SelectLimited is Select keeping at most lim's series per family; capped
+// lists the families that were cut, in payload order.
+func SelectLimited(payload []byte, want func(family string) bool, lim Limits) (out []byte, capped []Capped, err error) {
+	sel, err := selectLines(payload, want, lim)
+	return sel.out, sel.capped, err
 }
 
 // kind is what Select needs to know of a family's type: which suffixed sample
@@ -58,9 +84,10 @@ type span struct {
 // number of every selected line (so parse errors can name the line the
 // operator will find in the payload) and the selected families.
 type selection struct {
-	out   []byte
-	lines []int32
-	fams  []span
+	out    []byte
+	lines  []int32
+	fams   []span
+	capped []Capped
 }
 
 // origLine maps a 1-based line number of sel.out back to the payload.
@@ -107,9 +134,18 @@ type block struct {
 	last    suffix
 	lastNum int // line number of the last sample
 	pending []lineRef
+
+	// For Limits.MaxSeriesPerFamily, on wanted blocks: series counted so
+	// far, whether there are too many, where the block's samples start in
+	// sel.out and in the payload, and where the last one ends.
+	series              int
+	over                bool
+	outStart, linesFrom int
+	firstFrom, firstNum int
+	lastEnd             int
 }
 
-func selectLines(payload []byte, want func(family string) bool) (selection, error) {
+func selectLines(payload []byte, want func(family string) bool, lim Limits) (selection, error) {
 	var (
 		sel  selection
 		cur  block
@@ -118,7 +154,48 @@ func selectLines(payload []byte, want func(family string) bool) (selection, erro
 	)
 	cur.pending = make([]lineRef, 0, 4)
 
+	emit := func(from, to, n int) {
+		sel.out = append(sel.out, payload[from:to]...)
+		sel.out = append(sel.out, '\n')
+		sel.lines = append(sel.lines, int32(n))
+	}
+	// finish cuts a block that had too many series down to the first
+	// MaxSeriesPerFamily in SeriesOrder: its samples are emitted again
+	// from the payload, only those of the series kept.
+	finish := func() {
+		if !cur.active || !cur.keep || !cur.over {
+			return
+		}
+		sel.out, sel.lines = sel.out[:cur.outStart], sel.lines[:cur.linesFrom]
+		span := payload[cur.firstFrom:cur.lastEnd]
+		kept := keepSeries(span, cur.kind, lim.MaxSeriesPerFamily)
+		var scratch []byte
+		n := cur.firstNum - 1
+		for pos := 0; pos < len(span); {
+			n++
+			end := bytes.IndexByte(span[pos:], '\n')
+			if end < 0 {
+				end = len(span)
+			} else {
+				end += pos
+			}
+			from := pos
+			pos = end + 1
+			line := trimBlank(span[from:end])
+			if len(line) == 0 || line[0] == '#' {
+				continue
+			}
+			_, scratch = seriesKey(line, cur.kind, scratch[:0])
+			if _, ok := kept[string(scratch)]; ok {
+				emit(cur.firstFrom+end-len(line), cur.firstFrom+end, n)
+			}
+		}
+		sel.capped = append(sel.capped, Capped{Family: cur.str, Kept: len(kept), Dropped: cur.series - len(kept)})
+	}
+
 	start := func(name []byte, k kind) {
+		finish()
+		cur.series, cur.over = 0, false
 		cur.name, cur.kind = name, k
 		cur.active, cur.samples, cur.help, cur.typ = true, false, false, false
 		cur.last, cur.pending = sfxNone, cur.pending[:0]
@@ -126,14 +203,10 @@ func selectLines(payload []byte, want func(family string) bool) (selection, erro
 		_, repeat := seen[cur.str]
 		cur.keep = !repeat && want(cur.str)
 	}
-	emit := func(from, to, n int) {
-		sel.out = append(sel.out, payload[from:to]...)
-		sel.out = append(sel.out, '\n')
-		sel.lines = append(sel.lines, int32(n))
-	}
 
 	for pos := 0; pos < len(payload); {
 		num++
+		lineStart := pos
 		end := bytes.IndexByte(payload[pos:], '\n')
 		complete := end >= 0
 		if complete {
@@ -211,8 +284,24 @@ func selectLines(payload []byte, want func(family string) bool) (selection, erro
 				emit(h.start, h.end, h.num)
 			}
 			cur.pending = cur.pending[:0]
+			cur.outStart, cur.linesFrom = len(sel.out), len(sel.lines)
+			cur.firstFrom, cur.firstNum = lineStart, num
 		}
 		sel.fams[len(sel.fams)-1].last = num
+		cur.lastEnd = end
+		if lim.MaxSeriesPerFamily > 0 {
+			if cur.kind == kindPlain || sfx == sfxCount {
+				cur.series++
+			}
+			// Past the limit nothing more of the block is copied: finish
+			// picks the series to keep from the payload itself.
+			if cur.series > lim.MaxSeriesPerFamily {
+				cur.over = true
+			}
+			if cur.over {
+				continue
+			}
+		}
 		emit(from, end, num)
 	}
 
@@ -223,6 +312,7 @@ func selectLines(payload []byte, want func(family string) bool) (selection, erro
 		return selection{}, fmt.Errorf("line %d: payload ends inside %s %q (truncated?)",
 			cur.lastNum, kindName(cur.kind), cur.name)
 	}
+	finish()
 	return sel, nil
 }
 
