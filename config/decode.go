@@ -116,31 +116,100 @@ func (d *decoder) document(data []byte) (*yaml.Node, error) {
 }
 
 // syntaxError rewrites a YAML syntax error with the file and a line.
-// yaml.v3 often reports the line where the enclosing block began, or no line
-// at all ("a: b: c"), so the line is found again: the first line at which
-// the text read so far fails with the same message.
 func (d *decoder) syntaxError(data []byte, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
+	yamlLine := 0
 	if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
-		line, _ = strconv.Atoi(m[1])
+		yamlLine, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
-	if len(data) <= 1<<20 { // config files are small; this is quadratic
-		end := 0
-		for n := 1; end < len(data); n++ {
-			if i := bytes.IndexByte(data[end:], '\n'); i >= 0 {
-				end += i + 1
-			} else {
-				end = len(data)
-			}
-			if prefixFails(data[:end], msg) {
-				line = n
-				break
-			}
+	return &Error{File: d.file, Line: syntaxErrorLine(data, msg, yamlLine), Msg: "invalid YAML: " + msg}
+}
+
+// syntaxErrorLine finds the line of a syntax error: the first line at which
+// the text read so far fails with the same message msg (where the mistake
+// is, and for an unclosed bracket or quote, where it opens). yaml.v3 tells
+// only yamlLine: often the line where the enclosing block began (0-based
+// for parser errors), or none ("a: b: c").
+//
+// It takes a fixed number of parses, so time stays linear in the file's
+// size (re-parsing every prefix took minutes on a 1 MiB file). One parse
+// fed a byte at a time shows how far the parser read before failing: the
+// mistake plus its lookahead, which ends at the next token, past blank and
+// comment lines. The mistake is on that line or on one of the two lines
+// with content before it, or on yaml.v3's line: each candidate is checked,
+// in order, by parsing the text up to its end.
+func syntaxErrorLine(data []byte, msg string, yamlLine int) int {
+	r := &byteReader{data: data}
+	dec := yaml.NewDecoder(r)
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return yamlLine // it parses one byte at a time: cannot happen
+		}
+		if err != nil {
+			break
 		}
 	}
-	return &Error{File: d.file, Line: line, Msg: "invalid YAML: " + msg}
+	last := max(r.off-1, 0) // the last byte read
+	readLine := bytes.Count(data[:last], []byte("\n")) + 1
+
+	// Candidates, by their start offset, in file order.
+	var cands []int
+	start := bytes.LastIndexByte(data[:last], '\n') + 1 // of readLine
+	for line := readLine - 1; line >= 1 && len(cands) < 2; line-- {
+		end := start
+		start = bytes.LastIndexByte(data[:end-1], '\n') + 1
+		if t := bytes.TrimSpace(data[start:end]); len(t) > 0 && t[0] != '#' {
+			cands = append(cands, line)
+		}
+	}
+	for _, line := range []int{yamlLine, yamlLine + 1} {
+		if line >= 1 && line < readLine && !slices.Contains(cands, line) {
+			cands = append(cands, line)
+		}
+	}
+	slices.Sort(cands)
+	for _, line := range cands {
+		if prefixFails(data[:lineEnd(data, line)], msg) {
+			return line
+		}
+	}
+	return readLine
+}
+
+// lineEnd returns the offset just past line n (1-based) and its newline.
+func lineEnd(data []byte, n int) int {
+	off := 0
+	for ; n > 0; n-- {
+		i := bytes.IndexByte(data[off:], '\n')
+		if i < 0 {
+			return len(data)
+		}
+		off += i + 1
+	}
+	return off
+}
+
+// byteReader hands out one byte per Read, so that the YAML parser, which
+// reads as it needs, has read only a few bytes past a syntax error when it
+// stops.
+type byteReader struct {
+	data []byte
+	off  int
+}
+
+func (r *byteReader) Read(p []byte) (int, error) {
+	if r.off >= len(r.data) {
+		return 0, io.EOF
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	p[0] = r.data[r.off]
+	r.off++
+	return 1, nil
 }
 
 // prefixFails reports whether data fails to parse with message msg.
