@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/roachdog/roachdog/internal/dsdtest"
@@ -72,7 +73,9 @@ instances:
 // TestRunOnceCustomQueries: a custom query from the config, in the Agent
 // Postgres check's format, reaches the sink with its tags. Its configured
 // tags may use reserved keys (service); a tag column named host, whose
-// values come from the database, is sent renamed.
+// values come from the database, is sent renamed. A query's name and
+// max_rows reach the check: a result over max_rows sends nothing and
+// sql.can_query names the query.
 func TestRunOnceCustomQueries(t *testing.T) {
 	pg := pgtest.Shared(t)
 	db := pg.NewDB(t, "custom")
@@ -95,6 +98,11 @@ instances:
           - {name: orders, type: gauge}
           - {name: amount, type: gauge}
         tags: [team:shop, service:shop]
+      - name: every order
+        metric_prefix: shop.each
+        query: SELECT amount FROM orders
+        columns: [{name: amount, type: gauge}]
+        max_rows: 2
 `, pg.URL(db), node.srv.URL))
 	var stdout, stderr bytes.Buffer
 	if code := run(context.Background(), []string{"run", "--once", "--dry-run", "--config", cfg}, &stdout, &stderr); code != 0 {
@@ -110,5 +118,12 @@ instances:
 		if len(o) != 1 || o[0].Value != want[0] || len(a) != 1 || a[0].Value != want[1] {
 			t.Errorf("status %s: orders %+v amount %+v, want %v", status, o, a, want)
 		}
+	}
+	if got := snap.FindMetrics("crdb.shop.each.amount"); len(got) != 0 {
+		t.Errorf("3 rows over max_rows 2 sent %+v", got)
+	}
+	sc := snap.FindServiceChecks("crdb.sql.can_query", "check:custom_queries")
+	if len(sc) != 1 || sc[0].Status == 0 || !strings.Contains(sc[0].Message, `"every order": more than 2 rows (max_rows)`) {
+		t.Errorf("sql.can_query = %+v, want CRITICAL naming the query over max_rows", sc)
 	}
 }
