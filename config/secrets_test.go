@@ -39,6 +39,7 @@ func TestEnvValuesNeverInErrors(t *testing.T) {
 		{"tag too long", "init_config:\n  tags: [\"k:${S}\"]\n" + inst, envSecret + strings.Repeat("x", 200), `tag "k:${S}"`},
 		{"duplicate tag", "init_config:\n  tags: [\"k:${S}\", \"k:${S}\"]\n" + inst, lower, `"k:${S}"`},
 		{"cluster tag", "init_config:\n  tags: [\"cluster:${S}\"]\n" + inst, lower, `"cluster:${S}"`},
+		{"dd tag", "init_config:\n  tags: [\"dd.${S}:x\"]\n" + inst, lower, `"dd.${S}:x"`},
 		{"instance tag", inst + "    tags: [\"a:${S}\"]\n", envSecret + "|x", `tag "a:${S}"`},
 		{"cluster", "instances:\n  - cluster: ${S}\n    status_urls: [http://a:1]\n", envSecret + " x", `"${S}"`},
 		{"duplicate cluster", "instances:\n  - cluster: ${S}\n    status_urls: [http://a:1]\n  - cluster: ${S}\n    status_urls: [http://a:1]\n", envSecret, `"${S}"`},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/internal/suggest"
+	"github.com/roachdog/roachdog/internal/wire"
 )
 
 // Defaults of the SQL checks and custom queries, applied by Parse.
@@ -600,6 +601,33 @@ func (d *decoder) columnType(n *yaml.Node, path, t string) bool {
 	return false
 }
 
+// metadataTagKey reports a tag key the Agent or Datadog reads as metadata
+// rather than as a dimension: the same keys the wire layer (internal/wire)
+// sends renamed crdb_<key> when they come from the cluster, plus dd.*, the
+// Agent's own. roachdog's cluster key is checked apart.
+func metadataTagKey(k string) bool {
+	switch k {
+	case "host", "device", "source", "service", "env", "version":
+		return true
+	}
+	return strings.HasPrefix(k, "dd.")
+}
+
+// metadataTagWhy says what the Agent or Datadog does with a metadata key.
+func metadataTagWhy(k string) string {
+	switch k {
+	case "host":
+		return "the Agent takes a host tag as the metric's host name"
+	case "device":
+		return "Datadog reads a device tag as the metric's device"
+	case "source":
+		return "Datadog reads a source tag as the integration that sent the data"
+	case "service", "env", "version":
+		return k + " is one of Datadog's unified service tags, which roachdog takes from the configuration only"
+	}
+	return "dd.* tags are the Agent's own (origin detection, cardinality)"
+}
+
 // columnName checks a column's name: a tag key for tag columns, a metric
 // name suffix for the others.
 func (d *decoder) columnName(n *yaml.Node, path string, c CustomColumn) bool {
@@ -608,6 +636,18 @@ func (d *decoder) columnName(n *yaml.Node, path string, c CustomColumn) bool {
 		switch {
 		case c.Name == "cluster":
 			d.errorf(n, path, `"cluster": the cluster tag comes from the instance's cluster key; name this column otherwise`)
+			return false
+		case metadataTagKey(c.Name):
+			// The values come from the cluster: the wire layer would send
+			// them under crdb_<key>, never as written here. Say so now.
+			hint := ""
+			if !fromEnv {
+				hint = fmt.Sprintf(" (did you mean %q? This name is the tag key; the SQL column's own name does not matter)", wire.RenamePrefix+c.Name)
+			}
+			// (The key is one of a few public words: naming it reveals
+			// nothing of a ${VAR}.)
+			d.errorf(n, path, "%s: %s; with values read from the cluster roachdog sends the key as %s instead; name the tag column otherwise%s",
+				d.show(n, c.Name), metadataTagWhy(c.Name), wire.RenamePrefix+c.Name, hint)
 			return false
 		case tagKeyRe.MatchString(c.Name):
 			return true

@@ -134,6 +134,12 @@ func (d *decoder) tags(n *yaml.Node, path string) []string {
 			d.errorf(it, p, "the cluster tag comes from the instance's cluster key; remove %s", d.show(it, s))
 			continue
 		}
+		// Configured tags may use env, service, host... on purpose (the
+		// wire layer trusts them); dd.* is the Agent's alone.
+		if strings.HasPrefix(s, "dd.") {
+			d.errorf(it, p, "%s: %s; remove it", d.show(it, s), metadataTagWhy("dd."))
+			continue
+		}
 		if seen[s] {
 			d.errorf(it, p, "duplicate tag %s", d.show(it, s))
 			continue

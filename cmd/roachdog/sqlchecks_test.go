@@ -72,10 +72,9 @@ instances:
 
 // TestRunOnceCustomQueries: a custom query from the config, in the Agent
 // Postgres check's format, reaches the sink with its tags. Its configured
-// tags may use reserved keys (service); a tag column named host, whose
-// values come from the database, is sent renamed. A query's name and
-// max_rows reach the check: a result over max_rows sends nothing and
-// sql.can_query names the query.
+// tags may use reserved keys (service); a tag column may not (the config
+// refuses one named host). A query's name and max_rows reach the check: a
+// result over max_rows sends nothing and sql.can_query names the query.
 func TestRunOnceCustomQueries(t *testing.T) {
 	pg := pgtest.Shared(t)
 	db := pg.NewDB(t, "custom")
@@ -94,7 +93,7 @@ instances:
         query: SELECT status, 'db-1' AS host, count(*), sum(amount) FROM orders GROUP BY status ORDER BY status
         columns:
           - {name: status, type: tag}
-          - {name: host, type: tag}
+          - {name: db_host, type: tag}
           - {name: orders, type: gauge}
           - {name: amount, type: gauge}
         tags: [team:shop, service:shop]
@@ -113,7 +112,7 @@ instances:
 		t.Fatalf("dry-run output: %v", err)
 	}
 	for status, want := range map[string][2]float64{"new": {2, 15}, "paid": {1, 7}} {
-		o := snap.FindMetrics("crdb.shop.orders", "cluster:cq", "team:shop", "service:shop", "crdb_host:db-1", "status:"+status)
+		o := snap.FindMetrics("crdb.shop.orders", "cluster:cq", "team:shop", "service:shop", "db_host:db-1", "status:"+status)
 		a := snap.FindMetrics("crdb.shop.amount", "cluster:cq", "status:"+status)
 		if len(o) != 1 || o[0].Value != want[0] || len(a) != 1 || a[0].Value != want[1] {
 			t.Errorf("status %s: orders %+v amount %+v, want %v", status, o, a, want)
