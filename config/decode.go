@@ -28,7 +28,8 @@ type Error struct {
 	// Path is the key path, e.g. "instances[0].checks.vars.timeout", or the
 	// environment variable's name.
 	Path string
-	// Msg says what is wrong. It never holds a secret.
+	// Msg says what is wrong. It never holds a secret: a value that came
+	// from ${VAR} is shown as written in the file, not expanded.
 	Msg string
 }
 
