@@ -20,8 +20,8 @@ import (
 
 // CustomQuery is one user-defined query, in the shape of an entry of the
 // Datadog Agent's Postgres check custom_queries (same keys, same meaning),
-// so that a block written for the Agent works here unchanged. The lead maps
-// the YAML keys to these fields.
+// so that a block written for the Agent works here unchanged. The config
+// package decodes the YAML keys named below.
 type CustomQuery struct {
 	// Name identifies the query in logs, errors and sql.can_query (YAML
 	// name, optional as in the Agent); default "custom query #N", N counted
@@ -65,9 +65,12 @@ type CustomQueriesOptions struct {
 	Now func() time.Time
 }
 
+// DefaultCustomQueryMaxRows is a query's max_rows when not configured.
+const DefaultCustomQueryMaxRows = 1000
+
 const (
 	cqCheckName       = "custom_queries"
-	cqDefaultMaxRows  = 1000
+	cqDefaultMaxRows  = DefaultCustomQueryMaxRows
 	cqMaxMetricLength = 200
 	// cqIntervalSlack absorbs scheduler jitter: a query with a 60s interval
 	// on a 15s check must run on the 4th run even if that run starts a few
@@ -93,19 +96,62 @@ const (
 	cqTagList // array or comma-separated list: one tag per element
 )
 
-// cqTypes maps the Agent's column types roachdog supports to their kind.
-// tag_not_null is tag: roachdog never sends a tag for a NULL or empty value.
-var cqTypes = map[string]cqKind{
-	"gauge":           cqGauge,
-	"count":           cqCount,
-	"monotonic_count": cqMonotonicCount,
-	"rate":            cqRate,
-	"monotonic_gauge": cqMonotonicGauge,
-	"time_elapsed":    cqTimeElapsed,
-	"tag":             cqTag,
-	"tag_not_null":    cqTag,
-	"tag_list":        cqTagList,
-	"source":          cqSkip,
+// cqTypeTable lists the Agent's column types roachdog supports, metric
+// types first, and what each becomes. tag_not_null is tag: roachdog never
+// sends a tag for a NULL or empty value. The config decoder reads it
+// through CustomColumnTypes.
+var cqTypeTable = []struct {
+	name string
+	kind cqKind
+}{
+	{"gauge", cqGauge},
+	{"count", cqCount},
+	{"monotonic_count", cqMonotonicCount},
+	{"rate", cqRate},
+	{"monotonic_gauge", cqMonotonicGauge},
+	{"time_elapsed", cqTimeElapsed},
+	{"tag", cqTag},
+	{"tag_not_null", cqTag},
+	{"tag_list", cqTagList},
+	{"source", cqSkip},
+}
+
+// cqTypes maps the supported column types to their kind.
+var cqTypes = func() map[string]cqKind {
+	m := make(map[string]cqKind, len(cqTypeTable))
+	for _, t := range cqTypeTable {
+		m[t.name] = t.kind
+	}
+	return m
+}()
+
+// CustomColumnType is one column type custom queries take, as the Agent
+// spells it: a Metric type sends the column's value, a Tag type makes the
+// column's name a tag key, and neither ("source") reads the column and
+// sends nothing.
+type CustomColumnType struct {
+	Name        string
+	Metric, Tag bool
+}
+
+// CustomColumnTypes returns the supported column types, metric types first.
+func CustomColumnTypes() []CustomColumnType {
+	out := make([]CustomColumnType, 0, len(cqTypeTable))
+	for _, t := range cqTypeTable {
+		out = append(out, CustomColumnType{
+			Name:   t.name,
+			Metric: t.kind != cqSkip && t.kind != cqTag && t.kind != cqTagList,
+			Tag:    t.kind == cqTag || t.kind == cqTagList,
+		})
+	}
+	return out
+}
+
+// CustomColumnUnsupported says why an Agent column type roachdog knows is
+// refused; known is false for a type the Agent does not have either.
+func CustomColumnUnsupported(t string) (why string, known bool) {
+	why, known = cqUnsupported[t]
+	return why, known
 }
 
 // cqUnsupported are Agent column types roachdog refuses, with why.

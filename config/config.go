@@ -111,7 +111,7 @@ func (d *decoder) initConfig(n *yaml.Node, path string, in *Init, st *initState)
 			}
 			addr, err := dogstatsdAddr(s)
 			if err != nil {
-				d.errorf(v, p, "%v", err)
+				d.valueError(v, p, err)
 				return
 			}
 			in.DogStatsDAddr, st.dogstatsdSet = addr, true
@@ -122,7 +122,7 @@ func (d *decoder) initConfig(n *yaml.Node, path string, in *Init, st *initState)
 				return
 			}
 			if !namespaceRe.MatchString(s) || strings.HasSuffix(s, ".") || strings.Contains(s, "..") {
-				d.errorf(v, p, "%q: want a name like \"crdb\" or \"crdb.prod\" (a letter, then letters, digits, _ and single dots)", s)
+				d.errorf(v, p, "%s: want a name like \"crdb\" or \"crdb.prod\" (a letter, then letters, digits, _ and single dots)", d.show(v, s))
 				return
 			}
 			in.Namespace = s
@@ -140,7 +140,7 @@ func (d *decoder) initConfig(n *yaml.Node, path string, in *Init, st *initState)
 			}
 			_, port, err := net.SplitHostPort(s)
 			if err != nil || checkPort(port) != nil {
-				d.errorf(v, p, `%q: want host:port like "127.0.0.1:9464" or ":9464", or "off"`, s)
+				d.errorf(v, p, `%s: want host:port like "127.0.0.1:9464" or ":9464", or "off"`, d.show(v, s))
 				return
 			}
 			in.ListenAddress = s
@@ -154,7 +154,7 @@ func (d *decoder) initConfig(n *yaml.Node, path string, in *Init, st *initState)
 			case "text", "json":
 				in.LogFormat = s
 			default:
-				d.errorf(v, p, "%q: want text or json", s)
+				d.errorf(v, p, "%s: want text or json", d.show(v, s))
 			}
 		},
 		"log_level": func(v *yaml.Node, p string) {
@@ -168,7 +168,7 @@ func (d *decoder) initConfig(n *yaml.Node, path string, in *Init, st *initState)
 			case "warning":
 				in.LogLevel = "warn"
 			default:
-				d.errorf(v, p, "%q: want debug, info, warn or error", s)
+				d.errorf(v, p, "%s: want debug, info, warn or error", d.show(v, s))
 			}
 		},
 	})
@@ -254,7 +254,7 @@ func (d *decoder) instances(n *yaml.Node, path string) []Instance {
 		inst, clusterNode := d.instance(it, p)
 		if inst.Cluster != "" {
 			if line, dup := firstLine[inst.Cluster]; dup {
-				d.errorf(clusterNode, keyPath(p, "cluster"), "cluster %q is already used by %s (line %d); cluster names must be unique", inst.Cluster, firstPath[inst.Cluster], line)
+				d.errorf(clusterNode, keyPath(p, "cluster"), "cluster %s is already used by %s (line %d); cluster names must be unique", d.show(clusterNode, inst.Cluster), firstPath[inst.Cluster], line)
 			} else {
 				firstLine[inst.Cluster], firstPath[inst.Cluster] = clusterNode.Line, p
 			}
@@ -281,7 +281,7 @@ func (d *decoder) instance(n *yaml.Node, path string) (Instance, *yaml.Node) {
 				return
 			}
 			if !clusterRe.MatchString(s) || len(s) > 100 {
-				d.errorf(v, p, "%q: want letters, digits, - _ and . (at most 100; it becomes the cluster tag)", s)
+				d.errorf(v, p, "%s: want letters, digits, - _ and . (at most 100; it becomes the cluster tag)", d.show(v, s))
 				return
 			}
 			in.Cluster, clusterNode = s, v
@@ -304,7 +304,7 @@ func (d *decoder) instance(n *yaml.Node, path string) (Instance, *yaml.Node) {
 			}
 			red, err := checkSQLURL(s)
 			if err != nil {
-				d.errorf(v, p, "%v", err)
+				d.valueError(v, p, err)
 				return
 			}
 			in.SQLURL, in.RedactedSQLURL, sqlBad = s, red, false
@@ -381,11 +381,11 @@ func (d *decoder) statusURLs(n *yaml.Node, path string) []string {
 		}
 		u, err := statusURL(s)
 		if err != nil {
-			d.errorf(it, p, "%v", err)
+			d.valueError(it, p, err)
 			continue
 		}
 		if j, dup := seen[u]; dup {
-			d.errorf(it, p, "%q is already listed as %s", u, indexPath(path, j))
+			d.errorf(it, p, "%s is already listed as %s", d.show(it, u), indexPath(path, j))
 			continue
 		}
 		seen[u] = i
@@ -405,7 +405,7 @@ func (d *decoder) discovery(n *yaml.Node, path string, disc *Discovery) {
 			case "http", "https":
 				disc.Scheme = s
 			default:
-				d.errorf(v, p, "%q: want http or https", s)
+				d.errorf(v, p, "%s: want http or https", d.show(v, s))
 			}
 		},
 		"http_port":        func(v *yaml.Node, p string) { disc.HTTPPort, _ = d.port(v, p) },

@@ -203,13 +203,13 @@ func TestFull(t *testing.T) {
 					Query:              "SELECT status, count(*) FROM shop.orders GROUP BY status",
 					Columns:            []CustomColumn{{Name: "status", Type: "tag"}, {Name: "orders", Type: "gauge"}},
 					Tags:               []string{"team:shop"},
-					CollectionInterval: time.Minute,
+					CollectionInterval: time.Minute, MaxRows: 1000,
 				},
 				{
 					MetricPrefix:       "shop.carts",
 					Query:              "SELECT count(*), sum(total), 'x', 1.5\nFROM shop.carts",
 					Columns:            []CustomColumn{{Name: "open", Type: "count"}, {Name: "value.total", Type: "monotonic_count"}, {}, {Name: "load", Type: "rate"}},
-					CollectionInterval: 10 * time.Second,
+					CollectionInterval: 10 * time.Second, MaxRows: 1000,
 				},
 			},
 			APIUser:     "roachdog_api",
@@ -325,7 +325,7 @@ instances:
 `,
 			want: []string{
 				`conf.yaml:4: instances[0].status_urls[0]: "ftp://roach1:8080" is not a URL with scheme http or https`,
-				`conf.yaml:5: instances[0].status_urls[1]: "http://roach2:8080/_status/vars" has a path; give the node's base URL, like "http://roach2:8080" (roachdog adds /_status/vars itself)`,
+				`conf.yaml:5: instances[0].status_urls[1]: "http://roach2:8080/_status/vars" has a path; give the node's base URL (roachdog adds /_status/vars itself), like "http://roach2:8080"`,
 				`conf.yaml:6: instances[0].status_urls[2]: "http://roach3:8080?x=1" must not have a query (?...)`,
 				`conf.yaml:7: instances[0].status_urls[3]: "http://:8080" has no host`,
 				`conf.yaml:9: instances[0].status_urls[5]: "http://roach4:99999": port must be from 1 to 65535`,
@@ -731,7 +731,7 @@ func TestEnvExpansion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := expandEnv(tt.in, envMap(env))
+			got, _, err := expandEnv(tt.in, envMap(env))
 			if tt.err != "" {
 				if err == nil || err.Error() != tt.err {
 					t.Errorf("got %q, %v; want error %q", got, err, tt.err)
@@ -1078,7 +1078,7 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		"checks", "vars", "enabled", "interval", "timeout", "max_payload_bytes", "max_concurrent_scrapes", "max_series_per_family", "max_series_per_cycle", "include", "exclude", "quantiles",
 		"liveness", "expected_nodes", "ranges", "ttl", "row_limit", "row_queries", "row_query_timeout", "schedules", "rediscover_interval",
 		"jobs", "window", "event_exclude_types", "schema", "databases", "tables", "min_rows", "max_events",
-		"custom_queries", "metric_prefix", "query", "columns", "name", "type", "collection_interval",
+		"custom_queries", "metric_prefix", "query", "columns", "name", "type", "collection_interval", "max_rows",
 		"status_api", "username", "password",
 	}
 	for _, k := range keys {

@@ -28,7 +28,8 @@ type Error struct {
 	// Path is the key path, e.g. "instances[0].checks.vars.timeout", or the
 	// environment variable's name.
 	Path string
-	// Msg says what is wrong. It never holds a secret.
+	// Msg says what is wrong. It never holds a secret: a value that came
+	// from ${VAR} is shown as written in the file, not expanded.
 	Msg string
 }
 
@@ -64,14 +65,132 @@ type decoder struct {
 	errs    []*Error
 	visited int
 	tooDeep bool
+	// fromEnv holds the scalars whose value went through ${VAR} expansion,
+	// with what each variable gave: messages show them as written.
+	fromEnv map[*yaml.Node][]envRef
 }
 
 func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
-	e := &Error{File: d.file, Path: path, Msg: fmt.Sprintf(format, args...)}
+	e := &Error{File: d.file, Path: path, Msg: d.scrub(n, format, fmt.Sprintf(format, args...))}
 	if n != nil {
 		e.Line, e.Column = n.Line, n.Column
 	}
 	d.errs = append(d.errs, e)
+}
+
+// show quotes a value for a message. A value that came from ${VAR} is shown
+// as written in the file instead: the variable may hold a secret (a
+// password in a URL), and Error.Msg never holds one.
+func (d *decoder) show(n *yaml.Node, s string) string {
+	if len(d.fromEnv[n]) == 0 {
+		return strconv.Quote(s)
+	}
+	return d.written(n, strings.TrimSpace(n.Value))
+}
+
+// written quotes text, a value from ${VAR} as written in the file, and
+// names the variables.
+func (d *decoder) written(n *yaml.Node, text string) string {
+	var names []string
+	for _, r := range d.fromEnv[n] {
+		if ref := "${" + r.name + "}"; !slices.Contains(names, ref) {
+			names = append(names, ref)
+		}
+	}
+	return fmt.Sprintf("%q (value from %s not shown)", text, strings.Join(names, ", "))
+}
+
+// badValue is a problem with one value, worded so that the decoder can show
+// the value as show does: shown is the value as it may be quoted (passwords
+// hidden; "" when the message quotes nothing), msg follows it (": reason"
+// or " reason"), and hint, which may quote parts of the value, is left out
+// for a value from ${VAR}.
+// what, when set, names the value before it ("tag ").
+type badValue struct{ what, shown, msg, hint string }
+
+func (e *badValue) Error() string {
+	if e.shown == "" {
+		return e.msg + e.hint
+	}
+	return e.what + strconv.Quote(e.shown) + e.msg + e.hint
+}
+
+// valueError reports err, a problem with the value of n.
+func (d *decoder) valueError(n *yaml.Node, path string, err error) {
+	var bv *badValue
+	if errors.As(err, &bv) && bv.shown != "" && len(d.fromEnv[n]) > 0 {
+		// As written, with a password written in the file hidden as the
+		// value would have been.
+		d.errorf(n, path, "%s%s%s", bv.what, d.written(n, redactURLText(strings.TrimSpace(n.Value))), bv.msg)
+		return
+	}
+	d.errorf(n, path, "%v", err)
+}
+
+// minScrubbed is the shortest variable value scrub looks for: shorter ones
+// ("1", "on") would match ordinary words and say nothing secret.
+const minScrubbed = 4
+
+// scrub is the last guard against a message quoting what a ${VAR} of n (or
+// of a scalar under n) gave, which the messages avoid by using show: such
+// text, when the message holds it more often than its format does (the
+// format's own words, like "true", are no echo), is replaced with the
+// ${VAR} reference.
+func (d *decoder) scrub(n *yaml.Node, format, msg string) string {
+	if len(d.fromEnv) == 0 || n == nil {
+		return msg
+	}
+	var refs []envRef
+	var walk func(*yaml.Node, int)
+	walk = func(n *yaml.Node, depth int) {
+		for _, r := range d.fromEnv[n] {
+			// A value also written in the file is no secret (and the
+			// message may quote the file).
+			if len(r.value) >= minScrubbed && !strings.Contains(strings.ToLower(n.Value), strings.ToLower(r.value)) {
+				refs = append(refs, r)
+			}
+		}
+		if depth < 3 { // a list item or a column's mapping; not a whole document
+			for _, c := range n.Content {
+				walk(c, depth+1)
+			}
+		}
+	}
+	walk(n, 0)
+	// Longest values first, so that one holding another is replaced whole.
+	slices.SortFunc(refs, func(a, b envRef) int { return cmp.Compare(len(b.value), len(a.value)) })
+	lowFormat := strings.ToLower(format)
+	for _, r := range refs {
+		quoted := strconv.Quote(r.value)
+		for _, v := range []string{r.value, quoted[1 : len(quoted)-1]} {
+			lv := strings.ToLower(v)
+			if strings.Count(strings.ToLower(msg), lv) > strings.Count(lowFormat, lv) {
+				msg = replaceFold(msg, v, "${"+r.name+"}")
+			}
+		}
+	}
+	return msg
+}
+
+// replaceFold replaces old in s with repl, ignoring ASCII case (messages
+// lower-case some values).
+func replaceFold(s, old, repl string) string {
+	lower, lowOld := strings.ToLower(s), strings.ToLower(old)
+	if len(lower) != len(s) || len(lowOld) != len(old) {
+		// Case mapping changed lengths (non-ASCII): match exactly only.
+		return strings.ReplaceAll(s, old, repl)
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(lower, lowOld)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		b.WriteString(repl)
+		s, lower = s[i+len(old):], lower[i+len(old):]
+	}
 }
 
 // err returns the collected errors in file order, or nil.
@@ -116,31 +235,100 @@ func (d *decoder) document(data []byte) (*yaml.Node, error) {
 }
 
 // syntaxError rewrites a YAML syntax error with the file and a line.
-// yaml.v3 often reports the line where the enclosing block began, or no line
-// at all ("a: b: c"), so the line is found again: the first line at which
-// the text read so far fails with the same message.
 func (d *decoder) syntaxError(data []byte, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
+	yamlLine := 0
 	if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
-		line, _ = strconv.Atoi(m[1])
+		yamlLine, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
-	if len(data) <= 1<<20 { // config files are small; this is quadratic
-		end := 0
-		for n := 1; end < len(data); n++ {
-			if i := bytes.IndexByte(data[end:], '\n'); i >= 0 {
-				end += i + 1
-			} else {
-				end = len(data)
-			}
-			if prefixFails(data[:end], msg) {
-				line = n
-				break
-			}
+	return &Error{File: d.file, Line: syntaxErrorLine(data, msg, yamlLine), Msg: "invalid YAML: " + msg}
+}
+
+// syntaxErrorLine finds the line of a syntax error: the first line at which
+// the text read so far fails with the same message msg (where the mistake
+// is, and for an unclosed bracket or quote, where it opens). yaml.v3 tells
+// only yamlLine: often the line where the enclosing block began (0-based
+// for parser errors), or none ("a: b: c").
+//
+// It takes a fixed number of parses, so time stays linear in the file's
+// size (re-parsing every prefix took minutes on a 1 MiB file). One parse
+// fed a byte at a time shows how far the parser read before failing: the
+// mistake plus its lookahead, which ends at the next token, past blank and
+// comment lines. The mistake is on that line or on one of the two lines
+// with content before it, or on yaml.v3's line: each candidate is checked,
+// in order, by parsing the text up to its end.
+func syntaxErrorLine(data []byte, msg string, yamlLine int) int {
+	r := &byteReader{data: data}
+	dec := yaml.NewDecoder(r)
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return yamlLine // it parses one byte at a time: cannot happen
+		}
+		if err != nil {
+			break
 		}
 	}
-	return &Error{File: d.file, Line: line, Msg: "invalid YAML: " + msg}
+	last := max(r.off-1, 0) // the last byte read
+	readLine := bytes.Count(data[:last], []byte("\n")) + 1
+
+	// Candidates, by their start offset, in file order.
+	var cands []int
+	start := bytes.LastIndexByte(data[:last], '\n') + 1 // of readLine
+	for line := readLine - 1; line >= 1 && len(cands) < 2; line-- {
+		end := start
+		start = bytes.LastIndexByte(data[:end-1], '\n') + 1
+		if t := bytes.TrimSpace(data[start:end]); len(t) > 0 && t[0] != '#' {
+			cands = append(cands, line)
+		}
+	}
+	for _, line := range []int{yamlLine, yamlLine + 1} {
+		if line >= 1 && line < readLine && !slices.Contains(cands, line) {
+			cands = append(cands, line)
+		}
+	}
+	slices.Sort(cands)
+	for _, line := range cands {
+		if prefixFails(data[:lineEnd(data, line)], msg) {
+			return line
+		}
+	}
+	return readLine
+}
+
+// lineEnd returns the offset just past line n (1-based) and its newline.
+func lineEnd(data []byte, n int) int {
+	off := 0
+	for ; n > 0; n-- {
+		i := bytes.IndexByte(data[off:], '\n')
+		if i < 0 {
+			return len(data)
+		}
+		off += i + 1
+	}
+	return off
+}
+
+// byteReader hands out one byte per Read, so that the YAML parser, which
+// reads as it needs, has read only a few bytes past a syntax error when it
+// stops.
+type byteReader struct {
+	data []byte
+	off  int
+}
+
+func (r *byteReader) Read(p []byte) (int, error) {
+	if r.off >= len(r.data) {
+		return 0, io.EOF
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	p[0] = r.data[r.off]
+	r.off++
+	return 1, nil
 }
 
 // prefixFails reports whether data fails to parse with message msg.
@@ -349,10 +537,16 @@ func (d *decoder) scalar(n *yaml.Node, path string, expand bool) (string, bool) 
 		if !expand {
 			return n.Value, true
 		}
-		s, err := expandEnv(n.Value, d.env)
+		s, refs, err := expandEnv(n.Value, d.env)
 		if err != nil {
 			d.errorf(n, path, "%v", err)
 			return "", false
+		}
+		if len(refs) > 0 {
+			if d.fromEnv == nil {
+				d.fromEnv = map[*yaml.Node][]envRef{}
+			}
+			d.fromEnv[n] = refs
 		}
 		return s, true
 	case "!!int", "!!float":
@@ -388,7 +582,7 @@ func (d *decoder) boolean(n *yaml.Node, path string) (bool, bool) {
 		case "false", "no", "off":
 			return false, true
 		}
-		d.errorf(n, path, "want true or false, got %q", s)
+		d.errorf(n, path, "want true or false, got %s", d.show(n, s))
 		return false, false
 	}
 	d.errorf(n, path, "want true or false, got %s", kindName(n))
@@ -407,7 +601,7 @@ func (d *decoder) port(n *yaml.Node, path string) (int, bool) {
 	}
 	p, err := strconv.ParseInt(s, 0, 64)
 	if err != nil || p < 1 || p > 65535 {
-		d.errorf(n, path, "want a port number from 1 to 65535, got %q", s)
+		d.errorf(n, path, "want a port number from 1 to 65535, got %s", d.show(n, s))
 		return 0, false
 	}
 	return int(p), true

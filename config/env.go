@@ -9,16 +9,18 @@ import (
 // with the value, or default when VAR is unset or empty (the shell's rule).
 // "$${" stands for a literal "${"; any other "$" is kept as is, so passwords
 // with a "$" need no escaping. Errors name the variable, never a value.
-func expandEnv(s string, lookup func(string) (string, bool)) (string, error) {
+// refs are the variables referenced, with the values put in their place, so
+// that messages about the result can avoid quoting them.
+func expandEnv(s string, lookup func(string) (string, bool)) (out string, refs []envRef, err error) {
 	if !strings.Contains(s, "${") {
-		return s, nil
+		return s, nil, nil
 	}
 	var b strings.Builder
 	for {
 		i := strings.Index(s, "${")
 		if i < 0 {
 			b.WriteString(s)
-			return b.String(), nil
+			return b.String(), refs, nil
 		}
 		if i > 0 && s[i-1] == '$' { // "$${": literal "${"
 			b.WriteString(s[:i-1])
@@ -30,26 +32,30 @@ func expandEnv(s string, lookup func(string) (string, bool)) (string, error) {
 		s = s[i+2:]
 		end := strings.IndexByte(s, '}')
 		if end < 0 {
-			return "", fmt.Errorf(`"${" without a closing "}" (write "$${" for a literal "${")`)
+			return "", refs, fmt.Errorf(`"${" without a closing "}" (write "$${" for a literal "${")`)
 		}
 		ref := s[:end]
 		s = s[end+1:]
 		name, def, hasDef := strings.Cut(ref, ":-")
 		if !validEnvName(name) {
 			// The text is not echoed: it may be part of a password.
-			return "", fmt.Errorf(`"${" must start ${VAR} or ${VAR:-default}, VAR made of letters, digits and _ (write "$${" for a literal "${")`)
+			return "", refs, fmt.Errorf(`"${" must start ${VAR} or ${VAR:-default}, VAR made of letters, digits and _ (write "$${" for a literal "${")`)
 		}
 		v, ok := lookup(name)
 		switch {
 		case ok && (v != "" || !hasDef):
-			b.WriteString(v)
 		case hasDef:
-			b.WriteString(def)
+			v = def
 		default:
-			return "", fmt.Errorf("environment variable %s is not set (write ${%s:-default} to give a default)", name, name)
+			return "", refs, fmt.Errorf("environment variable %s is not set (write ${%s:-default} to give a default)", name, name)
 		}
+		b.WriteString(v)
+		refs = append(refs, envRef{name: name, value: v})
 	}
 }
+
+// envRef is one ${VAR} of a value and what it was replaced with.
+type envRef struct{ name, value string }
 
 func validEnvName(s string) bool {
 	if s == "" {

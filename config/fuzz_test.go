@@ -3,9 +3,13 @@ package config
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,10 +19,13 @@ import (
 // FuzzParse decodes arbitrary files. Whatever the input:
 //   - Parse never panics, and returns a config or an error, not both;
 //   - every problem is an *Error naming the file and a line of it (1 to the
-//     line count, +1 for a problem at the very end): errors name a line.
+//     line count, +1 for a problem at the very end): errors name a line;
+//   - no error, and no line of the config logged at start-up, holds what
+//     the secret variables hold, or a piece of it, in any case, unless the
+//     file itself holds it or the config puts it where it is no secret
+//     (a cluster name, a tag, a host: the user chose to send it).
 func FuzzParse(f *testing.F) {
-	// Seeds stay small (a few kB): on a syntax error the decoder re-parses
-	// prefixes to find the line, so large inputs slow the fuzzer down.
+	// Seeds stay small (a few kB), so that the fuzzer mutates them quickly.
 	root := testenv.RepoRoot(f)
 	for _, p := range []string{
 		filepath.Join("conf.d", "roachdog.d", "conf.yaml"),
@@ -38,8 +45,10 @@ func FuzzParse(f *testing.F) {
 	}
 	env := func(name string) (string, bool) {
 		switch name {
-		case "CRDB_PASSWORD":
-			return "s3cr3t-Pa55w0rd", true
+		case "CRDB_PASSWORD", "CRDB_API_PASSWORD":
+			return fuzzSecret, true
+		case "CRDB_SQL_URL": // a whole URL with the password in it
+			return "postgresql://roachdog:" + fuzzSecret + "@haproxy:26257/defaultdb?sslmode=bogus", true
 		case "EMPTY":
 			return "", true
 		}
@@ -50,8 +59,24 @@ func FuzzParse(f *testing.F) {
 		if (cfg == nil) == (err == nil) {
 			t.Fatalf("Parse returned config %v and error %v", cfg != nil, err)
 		}
+		// What the file holds may be quoted; only what a variable gave
+		// is checked (with references removed, as a value can be put
+		// together around "${EMPTY}").
+		written := strings.ToLower(string(envRefRe.ReplaceAll(data, nil)))
+		var pieces []string
+		for _, p := range fuzzSecretPieces {
+			if !strings.Contains(written, strings.ToLower(p)) {
+				pieces = append(pieces, p)
+			}
+		}
 		if err == nil {
+			checkLogSecrets(t, cfg, pieces)
 			return
+		}
+		for _, p := range pieces {
+			if strings.Contains(strings.ToLower(err.Error()), strings.ToLower(p)) {
+				t.Errorf("error holds %q of a secret variable:\n%v", p, err)
+			}
 		}
 		lines := bytes.Count(data, []byte("\n")) + 1
 		for _, e := range leafErrors(err) {
@@ -70,6 +95,49 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzSecret is what FuzzParse's secret variables hold: letters, digits
+// and characters that end URL parts, so that a message quoting part of a
+// URL built from it shows a piece.
+const fuzzSecret = "s3cr3tQ/Pa55w0rd@Zx9"
+
+var fuzzSecretPieces = []string{"s3cr3tQ", "Pa55w0rd", "w0rd@Zx9", "3tQ/Pa5"}
+
+var envRefRe = regexp.MustCompile(`\$\{[^}]*\}`)
+
+// checkLogSecrets: the config as logged at start-up holds no piece of a
+// secret, unless the config puts it in a field that is no secret.
+func checkLogSecrets(t *testing.T, cfg *Config, pieces []string) {
+	t.Helper()
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "config", cfg)
+	logged := strings.ToLower(buf.String())
+	// The fields that may hold what the user chose to send or show: all
+	// but the SQL URL and the API password; of the SQL URL, the user, the
+	// hosts, the database and the query without its passwords.
+	public := *cfg
+	public.Instances = slices.Clone(cfg.Instances)
+	var sqlParts []string
+	for i := range public.Instances {
+		in := &public.Instances[i]
+		if u, err := url.Parse(in.SQLURL); err == nil {
+			q := u.Query()
+			q.Del("password")
+			q.Del("sslpassword")
+			sqlParts = append(sqlParts, u.User.Username(), u.Host, u.Path, q.Encode())
+			if pw, ok := u.User.Password(); ok && pw != "" && strings.Contains(in.RedactedSQLURL, pw) && pw != redacted {
+				t.Errorf("redacted SQL URL %q holds the password", in.RedactedSQLURL)
+			}
+		}
+		in.SQLURL, in.RedactedSQLURL, in.APIPassword = "", "", ""
+	}
+	shown := strings.ToLower(fmt.Sprintf("%+v %q", public, sqlParts))
+	for _, p := range pieces {
+		if lp := strings.ToLower(p); strings.Contains(logged, lp) && !strings.Contains(shown, lp) {
+			t.Errorf("logged config holds %q of a secret variable:\n%s", p, buf.String())
+		}
+	}
 }
 
 // leafErrors flattens errors.Join trees.

@@ -60,16 +60,19 @@ var sslModes = map[string]bool{
 }
 
 // checkSQLURL validates a PostgreSQL connection URL and returns it redacted.
-// Its errors show the URL only through redactURLText and never carry
-// net/url's own messages about the raw URL, which quote pieces of it.
+// Its errors (*badValue) show the URL only through redactURLText and never
+// carry net/url's own messages about the raw URL, which quote pieces of it.
 func checkSQLURL(raw string) (string, error) {
 	shown := redactURLText(raw)
+	bad := func(shown, format string, args ...any) error {
+		return &badValue{shown: shown, msg: fmt.Sprintf(format, args...)}
+	}
 	scheme, _, ok := strings.Cut(raw, "://")
 	if !ok {
-		return "", errors.New(`want a URL like "postgresql://roachdog@haproxy:26257/defaultdb?sslmode=verify-full" (the value is not shown: it may hold a password)`)
+		return "", bad("", `want a URL like "postgresql://roachdog@haproxy:26257/defaultdb?sslmode=verify-full" (the value is not shown: it may hold a password)`)
 	}
 	if s := strings.ToLower(scheme); s != "postgres" && s != "postgresql" {
-		return "", fmt.Errorf("%q: want a URL with scheme postgres:// or postgresql://", shown)
+		return "", bad(shown, ": want a URL with scheme postgres:// or postgresql://")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -80,22 +83,22 @@ func checkSQLURL(raw string) (string, error) {
 			if errors.As(err2, &ue) {
 				err2 = ue.Err
 			}
-			return "", fmt.Errorf("%q: not a valid URL: %v", shown, err2)
+			return "", bad(shown, ": not a valid URL: %v", err2)
 		}
-		return "", fmt.Errorf("%q: not a valid URL: percent-encode special characters in the user name and password (@ as %%40, / as %%2F, ? as %%3F, # as %%23, %% as %%25)", shown)
+		return "", bad(shown, ": not a valid URL: percent-encode special characters in the user name and password (@ as %%40, / as %%2F, ? as %%3F, # as %%23, %% as %%25)")
 	}
 	if strings.Contains(u.Path, "@") || strings.Contains(u.RawQuery, "@") || strings.Contains(u.Fragment, "@") {
 		// "postgresql://u:12/34@h" parses with host "u:12": the password
 		// held a "/" (or "?", "#") that ended the host early.
-		return "", fmt.Errorf("%q: an \"@\" after the host; percent-encode special characters in the user name and password (@ as %%40, / as %%2F, ? as %%3F, # as %%23)", shown)
+		return "", bad(shown, ": an \"@\" after the host; percent-encode special characters in the user name and password (@ as %%40, / as %%2F, ? as %%3F, # as %%23)")
 	}
 	redactedURL := redactSQLURL(u)
 	q := u.Query()
 	switch {
 	case u.Fragment != "" || u.RawFragment != "":
-		return "", fmt.Errorf("%q must not have a fragment (#...)", redactedURL)
+		return "", bad(redactedURL, " must not have a fragment (#...)")
 	case u.Host == "" && q.Get("host") == "":
-		return "", fmt.Errorf("%q has no host", redactedURL)
+		return "", bad(redactedURL, " has no host")
 	}
 	if u.Host != "" {
 		for _, hp := range strings.Split(u.Host, ",") { // libpq allows host1:port1,host2:port2
@@ -103,16 +106,16 @@ func checkSQLURL(raw string) (string, error) {
 			if i := strings.LastIndexByte(hp, ':'); i >= 0 && !strings.HasSuffix(hp, "]") {
 				host = hp[:i]
 				if p, err := strconv.Atoi(hp[i+1:]); err != nil || p < 1 || p > 65535 {
-					return "", fmt.Errorf("%q: port must be a number from 1 to 65535", redactedURL)
+					return "", bad(redactedURL, ": port must be a number from 1 to 65535")
 				}
 			}
 			if host == "" || host == "[]" {
-				return "", fmt.Errorf("%q has no host", redactedURL)
+				return "", bad(redactedURL, " has no host")
 			}
 		}
 	}
 	if m := q.Get("sslmode"); m != "" && !sslModes[m] {
-		return "", fmt.Errorf("%q: sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full", redactedURL)
+		return "", bad(redactedURL, ": sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full")
 	}
 	return redactedURL, nil
 }

@@ -9,10 +9,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/internal/suggest"
+	"github.com/roachdog/roachdog/internal/wire"
 )
 
 // Defaults of the SQL checks and custom queries, applied by Parse.
@@ -31,12 +34,6 @@ const (
 	DefaultSchemaInterval  = 3600 * time.Second
 	DefaultSchemaTimeout   = 60 * time.Second
 )
-
-// DefaultJobsEventExcludeTypes are the job types whose failures send no
-// event by default: automatic statistics fail routinely, and the ttl check
-// announces ROW LEVEL TTL failures itself. (The same list as
-// checks.DefaultJobsEventExcludeTypes; config does not import checks.)
-var DefaultJobsEventExcludeTypes = []string{"AUTO CREATE STATS", "AUTO CREATE PARTIAL STATS", "ROW LEVEL TTL"}
 
 // sqlState remembers, while an instance is decoded, what its SQL keys said:
 // the SQL checks' defaults and errors depend on sql_url, which may come
@@ -185,7 +182,7 @@ func (d *decoder) names(n *yaml.Node, path string, qualified bool) []string {
 			if qualified {
 				want = `"database.schema.table"`
 			}
-			d.errorf(it, p, "%q: want %s", s, want)
+			d.errorf(it, p, "%s: want %s", d.show(it, s), want)
 			continue
 		}
 		out = append(out, s)
@@ -281,7 +278,7 @@ func (d *decoder) finishSQL(in *Instance, st *sqlState, path string, sqlBad bool
 		c.TTL.Schedules = true
 	}
 	if st.jobs.exclude == nil {
-		c.Jobs.EventExcludeTypes = slices.Clone(DefaultJobsEventExcludeTypes)
+		c.Jobs.EventExcludeTypes = defaultJobsEventExcludeTypes()
 	} else if c.Jobs.EventExcludeTypes == nil {
 		c.Jobs.EventExcludeTypes = []string{} // an invalid list, reported
 	}
@@ -316,6 +313,12 @@ func (d *decoder) finishSQL(in *Instance, st *sqlState, path string, sqlBad bool
 	if st.api.passSet && in.APIUser == "" {
 		d.errorf(st.api.node, keyPath(path, "status_api"), "password without username, and sql_url names no user: give username")
 	}
+}
+
+// defaultJobsEventExcludeTypes returns a copy of the jobs check's default,
+// which the check owns.
+func defaultJobsEventExcludeTypes() []string {
+	return slices.Clone(checks.DefaultJobsEventExcludeTypes)
 }
 
 // finishSQLCheck applies one SQL check's defaults: enabled exactly when the
@@ -357,25 +360,27 @@ func sqlURLCredentials(raw string) (user, password string) {
 	return user, password
 }
 
-// columnTypes are the column types roachdog takes, as the Agent spells them
-// (the custom_queries check implements each); metric types first.
-var columnTypes = []string{ColumnGauge, ColumnCount, ColumnMonotonicCount, ColumnRate, ColumnMonotonicGauge,
-	ColumnTimeElapsed, ColumnTag, ColumnTagNotNull, ColumnTagList, ColumnSource}
-
-// metricColumnTypes is how many of columnTypes send a metric.
-const metricColumnTypes = 6
-
-// isTagColumn: the column's name is a tag key.
-func isTagColumn(t string) bool {
-	return t == ColumnTag || t == ColumnTagNotNull || t == ColumnTagList
+// columnType returns what the custom_queries check does with a column type
+// (the check owns the list).
+func columnType(t string) (checks.CustomColumnType, bool) {
+	for _, c := range checks.CustomColumnTypes() {
+		if c.Name == t {
+			return c, true
+		}
+	}
+	return checks.CustomColumnType{}, false
 }
 
-// agentOnlyTypes are column types the Agent knows that roachdog does not
-// send: they need a histogram or distribution submission, or options the
-// Agent's generic query manager reads and roachdog does not.
-var agentOnlyTypes = map[string]bool{
-	"histogram": true, "historate": true, "distribution": true,
-	"temporal_percent": true, "match": true, "service_check": true, "metadata": true,
+// columnTypeNames lists the supported column types; metricsOnly keeps those
+// that send a metric.
+func columnTypeNames(metricsOnly bool) []string {
+	var out []string
+	for _, c := range checks.CustomColumnTypes() {
+		if c.Metric || !metricsOnly {
+			out = append(out, c.Name)
+		}
+	}
+	return out
 }
 
 // maxMetricName is Datadog's limit on a metric name's length.
@@ -393,19 +398,46 @@ func (d *decoder) customQueries(n *yaml.Node, path string) []CustomQuery {
 		return nil
 	}
 	out := make([]CustomQuery, 0, len(items))
+	names := map[string]int{} // query name -> index of its first use
 	for i, it := range items {
-		if q, ok := d.customQuery(it, indexPath(path, i)); ok {
-			out = append(out, q)
+		p := indexPath(path, i)
+		q, nameNode, ok := d.customQuery(it, p)
+		if !ok {
+			continue
 		}
+		if q.Name != "" {
+			// Names tell the queries apart in logs and sql.can_query.
+			if j, dup := names[q.Name]; dup {
+				d.errorf(nameNode, keyPath(p, "name"), "%s is already the name of %s", d.show(nameNode, q.Name), indexPath(path, j))
+				continue
+			}
+			names[q.Name] = i
+		}
+		out = append(out, q)
 	}
 	return out
 }
 
-func (d *decoder) customQuery(n *yaml.Node, path string) (CustomQuery, bool) {
+// customQuery decodes one query; it returns the name's node for the
+// duplicate check.
+func (d *decoder) customQuery(n *yaml.Node, path string) (CustomQuery, *yaml.Node, bool) {
 	var q CustomQuery
 	var colNodes []*yaml.Node
+	var nameNode, prefixNode *yaml.Node
 	before := len(d.errs)
 	got := d.object(n, path, map[string]func(*yaml.Node, string){
+		"name": func(x *yaml.Node, p string) {
+			s, ok := d.str(x, p)
+			switch {
+			case !ok:
+			case s == "":
+				d.errorf(x, p, "empty: want a short name for the query in logs and sql.can_query, or leave name out")
+			case len(s) > maxQueryName || strings.IndexFunc(s, unicode.IsControl) >= 0:
+				d.errorf(x, p, "want a name of at most %d characters on one line", maxQueryName)
+			default:
+				q.Name, nameNode = s, x
+			}
+		},
 		"metric_prefix": func(x *yaml.Node, p string) {
 			s, ok := d.str(x, p)
 			if !ok {
@@ -413,10 +445,15 @@ func (d *decoder) customQuery(n *yaml.Node, path string) (CustomQuery, bool) {
 			}
 			// The Agent strips trailing dots too.
 			if s = strings.TrimRight(s, "."); !validMetricName(s) {
-				d.errorf(x, p, "%q: want a metric name like \"shop\" or \"shop.orders\" (a letter, then letters, digits, _ and single dots)", s)
+				d.errorf(x, p, "%s: want a metric name like \"shop\" or \"shop.orders\" (a letter, then letters, digits, _ and single dots)", d.show(x, s))
 				return
 			}
-			q.MetricPrefix = s
+			q.MetricPrefix, prefixNode = s, x
+		},
+		"max_rows": func(x *yaml.Node, p string) {
+			if v, ok := d.integer(x, p, 1, maxQueryRows); ok {
+				q.MaxRows = int(v)
+			}
 		},
 		"query": func(x *yaml.Node, p string) {
 			if s, ok := d.str(x, p); ok {
@@ -432,7 +469,10 @@ func (d *decoder) customQuery(n *yaml.Node, path string) (CustomQuery, bool) {
 		"collection_interval": func(x *yaml.Node, p string) { q.CollectionInterval, _ = d.duration(x, p) },
 	})
 	if n.Kind != yaml.MappingNode && !isNull(n) {
-		return q, false
+		return q, nil, false
+	}
+	if q.MaxRows == 0 {
+		q.MaxRows = checks.DefaultCustomQueryMaxRows
 	}
 	for _, m := range []struct{ key, want string }{
 		{"metric_prefix", "the prefix of this query's metric names, e.g. shop"},
@@ -444,23 +484,34 @@ func (d *decoder) customQuery(n *yaml.Node, path string) (CustomQuery, bool) {
 		}
 	}
 	if len(d.errs) > before {
-		return q, false
+		return q, nil, false
 	}
 	metrics := 0
 	for i, c := range q.Columns {
-		if c.Type == "" || c.Type == ColumnSource || isTagColumn(c.Type) {
+		if t, _ := columnType(c.Type); !t.Metric {
 			continue
 		}
 		metrics++
 		if name := q.MetricPrefix + "." + c.Name; len(name) > maxMetricName {
-			d.errorf(colNodes[i], indexPath(keyPath(path, "columns"), i), "metric name %q is longer than Datadog's %d characters", name[:40]+"...", maxMetricName)
+			shown := strconv.Quote(name[:40] + "...")
+			if len(d.fromEnv[prefixNode]) > 0 {
+				shown = "(from " + d.show(prefixNode, "") + ")"
+			}
+			d.errorf(colNodes[i], indexPath(keyPath(path, "columns"), i), "metric name %s is longer than Datadog's %d characters", shown, maxMetricName)
 		}
 	}
 	if metrics == 0 {
-		d.errorf(got["columns"].val, keyPath(path, "columns"), "no metric column: want at least one column of type %s", strings.Join(columnTypes[:metricColumnTypes], ", "))
+		d.errorf(got["columns"].val, keyPath(path, "columns"), "no metric column: want at least one column of type %s", strings.Join(columnTypeNames(true), ", "))
 	}
-	return q, len(d.errs) == before
+	return q, nameNode, len(d.errs) == before
 }
+
+// maxQueryName bounds a custom query's name; maxQueryRows its max_rows (a
+// run holds its rows' values in memory until the result is complete).
+const (
+	maxQueryName = 100
+	maxQueryRows = 1_000_000
+)
 
 // customColumns decodes a query's columns. It returns each column's node,
 // for later messages.
@@ -515,7 +566,7 @@ func (d *decoder) customColumns(n *yaml.Node, path string) ([]CustomColumn, []*y
 			continue
 		}
 		if j, dup := seen[c.Name]; dup {
-			d.errorf(nameNode, keyPath(p, "name"), "%q is already the name of %s", c.Name, indexPath(path, j))
+			d.errorf(nameNode, keyPath(p, "name"), "%s is already the name of %s", d.show(nameNode, c.Name), indexPath(path, j))
 			continue
 		}
 		seen[c.Name] = i
@@ -524,50 +575,93 @@ func (d *decoder) customColumns(n *yaml.Node, path string) ([]CustomColumn, []*y
 }
 
 func typeList() string {
-	return strings.Join(columnTypes[:len(columnTypes)-1], ", ") + " or " + columnTypes[len(columnTypes)-1]
+	names := columnTypeNames(false)
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
-// columnType checks a column's type against the Agent's names.
+// columnType checks a column's type against the ones the check supports.
 func (d *decoder) columnType(n *yaml.Node, path, t string) bool {
-	for _, ok := range columnTypes {
-		if t == ok {
-			return true
-		}
+	if _, ok := columnType(t); ok {
+		return true
 	}
-	if agentOnlyTypes[t] {
-		d.errorf(n, path, "%q: an Agent column type roachdog does not support; want %s", t, typeList())
+	if why, known := checks.CustomColumnUnsupported(t); known {
+		d.errorf(n, path, "%s: an Agent column type roachdog does not support (%s); want %s", d.show(n, t), why, typeList())
 		return false
 	}
 	hint := ""
-	for _, ok := range columnTypes {
-		if suggest.Distance(t, ok) <= 2 {
-			hint = fmt.Sprintf(" (did you mean %q?)", ok)
-			break
+	if len(d.fromEnv[n]) == 0 {
+		for _, ok := range columnTypeNames(false) {
+			if suggest.Distance(t, ok) <= 2 {
+				hint = fmt.Sprintf(" (did you mean %q?)", ok)
+				break
+			}
 		}
 	}
-	d.errorf(n, path, "%q: want %s%s", t, typeList(), hint)
+	d.errorf(n, path, "%s: want %s%s", d.show(n, t), typeList(), hint)
 	return false
+}
+
+// metadataTagKey reports a tag key the Agent or Datadog reads as metadata
+// rather than as a dimension: the same keys the wire layer (internal/wire)
+// sends renamed crdb_<key> when they come from the cluster, plus dd.*, the
+// Agent's own. roachdog's cluster key is checked apart.
+func metadataTagKey(k string) bool {
+	switch k {
+	case "host", "device", "source", "service", "env", "version":
+		return true
+	}
+	return strings.HasPrefix(k, "dd.")
+}
+
+// metadataTagWhy says what the Agent or Datadog does with a metadata key.
+func metadataTagWhy(k string) string {
+	switch k {
+	case "host":
+		return "the Agent takes a host tag as the metric's host name"
+	case "device":
+		return "Datadog reads a device tag as the metric's device"
+	case "source":
+		return "Datadog reads a source tag as the integration that sent the data"
+	case "service", "env", "version":
+		return k + " is one of Datadog's unified service tags, which roachdog takes from the configuration only"
+	}
+	return "dd.* tags are the Agent's own (origin detection, cardinality)"
 }
 
 // columnName checks a column's name: a tag key for tag columns, a metric
 // name suffix for the others.
 func (d *decoder) columnName(n *yaml.Node, path string, c CustomColumn) bool {
-	if isTagColumn(c.Type) {
+	fromEnv := len(d.fromEnv[n]) > 0
+	if t, _ := columnType(c.Type); t.Tag {
 		switch {
 		case c.Name == "cluster":
 			d.errorf(n, path, `"cluster": the cluster tag comes from the instance's cluster key; name this column otherwise`)
 			return false
+		case metadataTagKey(c.Name):
+			// The values come from the cluster: the wire layer would send
+			// them under crdb_<key>, never as written here. Say so now.
+			hint := ""
+			if !fromEnv {
+				hint = fmt.Sprintf(" (did you mean %q? This name is the tag key; the SQL column's own name does not matter)", wire.RenamePrefix+c.Name)
+			}
+			// (The key is one of a few public words: naming it reveals
+			// nothing of a ${VAR}.)
+			d.errorf(n, path, "%s: %s; with values read from the cluster roachdog sends the key as %s instead; name the tag column otherwise%s",
+				d.show(n, c.Name), metadataTagWhy(c.Name), wire.RenamePrefix+c.Name, hint)
+			return false
 		case tagKeyRe.MatchString(c.Name):
 			return true
-		case tagKeyRe.MatchString(strings.ToLower(c.Name)):
+		case tagKeyRe.MatchString(strings.ToLower(c.Name)) && !fromEnv:
 			d.errorf(n, path, "%q: a tag column's name is the tag key and must be lower case (did you mean %q?)", c.Name, strings.ToLower(c.Name))
+		case tagKeyRe.MatchString(strings.ToLower(c.Name)):
+			d.errorf(n, path, "%s: a tag column's name is the tag key and must be lower case", d.show(n, c.Name))
 		default:
-			d.errorf(n, path, "%q: a tag column's name is the tag key: a letter, then a-z, 0-9, _ . - /", c.Name)
+			d.errorf(n, path, "%s: a tag column's name is the tag key: a letter, then a-z, 0-9, _ . - /", d.show(n, c.Name))
 		}
 		return false
 	}
 	if !validMetricName(c.Name) {
-		d.errorf(n, path, "%q: want a metric name suffix like \"orders\" or \"orders.total\" (a letter, then letters, digits, _ and single dots)", c.Name)
+		d.errorf(n, path, "%s: want a metric name suffix like \"orders\" or \"orders.total\" (a letter, then letters, digits, _ and single dots)", d.show(n, c.Name))
 		return false
 	}
 	return true
@@ -586,7 +680,7 @@ func (d *decoder) integer(n *yaml.Node, path string, lo, hi int64) (int64, bool)
 	}
 	v, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 10, 64)
 	if err != nil || v < lo || v > hi {
-		d.errorf(n, path, "%s, got %q", want, s)
+		d.errorf(n, path, "%s, got %s", want, d.show(n, s))
 		return 0, false
 	}
 	return v, true

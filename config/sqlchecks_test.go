@@ -259,7 +259,22 @@ func TestSQLErrors(t *testing.T) {
         columns: []
         tags: [Team:x]
         collection_interval: 0
-        name: orders
+        name: "  "
+        max_rows: 0
+        limit: 5
+      - metric_prefix: a
+        name: dup
+        query: SELECT 1
+        columns: [{name: one, type: gauge}]
+      - metric_prefix: b
+        name: dup
+        query: SELECT 1
+        columns: [{name: one, type: gauge}]
+        max_rows: 2_000_000
+      - metric_prefix: c
+        name: dup
+        query: SELECT 1
+        columns: [{name: one, type: gauge}]
 `,
 			want: []string{
 				`conf.yaml:7: instances[0].custom_queries[0].metric_prefix: "9shop": want a metric name like "shop" or "shop.orders" (a letter, then letters, digits, _ and single dots)`,
@@ -267,7 +282,11 @@ func TestSQLErrors(t *testing.T) {
 				`conf.yaml:9: instances[0].custom_queries[0].columns: empty: want one entry per result column`,
 				`conf.yaml:10: instances[0].custom_queries[0].tags[0]: tag "Team:x": key must be lower case (did you mean "team:x"?)`,
 				`conf.yaml:11: instances[0].custom_queries[0].collection_interval: must be more than zero, got "0"`,
-				`conf.yaml:12: instances[0].custom_queries[0].name: unknown key; known keys: collection_interval, columns, metric_prefix, query, tags`,
+				`conf.yaml:12: instances[0].custom_queries[0].name: empty: want a short name for the query in logs and sql.can_query, or leave name out`,
+				`conf.yaml:13: instances[0].custom_queries[0].max_rows: want a whole number from 1 to 1000000, got "0"`,
+				`conf.yaml:14: instances[0].custom_queries[0].limit: unknown key; known keys: collection_interval, columns, max_rows, metric_prefix, name, query, tags`,
+				`conf.yaml:23: instances[0].custom_queries[2].max_rows: want a whole number from 1 to 1000000, got "2_000_000"`,
+				`conf.yaml:25: instances[0].custom_queries[3].name: "dup" is already the name of instances[0].custom_queries[1]`,
 			},
 		},
 		{
@@ -293,7 +312,7 @@ func TestSQLErrors(t *testing.T) {
           - {name: f, type: [gauge]}
 `,
 			want: []string{
-				`conf.yaml:10: instances[0].custom_queries[0].columns[0].type: "histogram": an Agent column type roachdog does not support; want gauge, count, monotonic_count, rate, monotonic_gauge, time_elapsed, tag, tag_not_null, tag_list or source`,
+				`conf.yaml:10: instances[0].custom_queries[0].columns[0].type: "histogram": an Agent column type roachdog does not support (roachdog sends gauges and counts only); want gauge, count, monotonic_count, rate, monotonic_gauge, time_elapsed, tag, tag_not_null, tag_list or source`,
 				`conf.yaml:11: instances[0].custom_queries[0].columns[1].type: "gague": want gauge, count, monotonic_count, rate, monotonic_gauge, time_elapsed, tag, tag_not_null, tag_list or source (did you mean "gauge"?)`,
 				`conf.yaml:12: instances[0].custom_queries[0].columns[2].type: "summary": want gauge, count, monotonic_count, rate, monotonic_gauge, time_elapsed, tag, tag_not_null, tag_list or source`,
 				`conf.yaml:13: instances[0].custom_queries[0].columns[3].type: missing: want gauge, count, monotonic_count, rate, monotonic_gauge, time_elapsed, tag, tag_not_null, tag_list or source`,
@@ -359,21 +378,23 @@ func TestCustomQueries(t *testing.T) {
             type: TAG
           - name: ok.total
             type: " Gauge "
-      - metric_prefix: ${PREFIX}
+      - name: billing by owner
+        metric_prefix: ${PREFIX}
         query: SELECT 1, 2, 3
         columns: [~, {}, {name: x, type: monotonic_count}]
         collection_interval: 1m30s
+        max_rows: 50_000
         tags: ["owner:${TEAM}"]
 `
 	cfg := mustParse(t, src, map[string]string{"TEAM": "payments", "PREFIX": "billing"})
 	want := []CustomQuery{
 		{MetricPrefix: "shop", Query: "SELECT 'payments', 1",
-			Columns:            []CustomColumn{{Name: "team", Type: ColumnTag}, {Name: "ok.total", Type: ColumnGauge}},
-			CollectionInterval: 20 * time.Second},
-		{MetricPrefix: "billing", Query: "SELECT 1, 2, 3",
-			Columns:            []CustomColumn{{}, {}, {Name: "x", Type: ColumnMonotonicCount}},
+			Columns:            []CustomColumn{{Name: "team", Type: "tag"}, {Name: "ok.total", Type: "gauge"}},
+			CollectionInterval: 20 * time.Second, MaxRows: 1000},
+		{Name: "billing by owner", MetricPrefix: "billing", Query: "SELECT 1, 2, 3",
+			Columns:            []CustomColumn{{}, {}, {Name: "x", Type: "monotonic_count"}},
 			Tags:               []string{"owner:payments"},
-			CollectionInterval: 90 * time.Second},
+			CollectionInterval: 90 * time.Second, MaxRows: 50_000},
 	}
 	if got := cfg.Instances[0].CustomQueries; !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)

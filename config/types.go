@@ -163,7 +163,7 @@ type Jobs struct {
 	// failing between two runs is always seen.
 	Window time.Duration
 	// EventExcludeTypes are job types whose failures send no event (still
-	// counted); default DefaultJobsEventExcludeTypes. Never nil: empty
+	// counted); default checks.DefaultJobsEventExcludeTypes. Never nil: empty
 	// means every failure is announced.
 	EventExcludeTypes []string
 }
@@ -187,6 +187,9 @@ type Schema struct {
 // CustomQuery is one entry of custom_queries: a SQL query whose result
 // columns become metrics named MetricPrefix + "." + column name, and tags.
 type CustomQuery struct {
+	// Name tells the query apart in logs and sql.can_query; unique within
+	// the instance. "" lets the check name it "custom query #N".
+	Name string
 	// MetricPrefix is a valid metric name, without a trailing dot.
 	MetricPrefix string
 	Query        string
@@ -198,25 +201,14 @@ type CustomQuery struct {
 	// CollectionInterval is how often the query runs; default the
 	// instance's MinCollectionInterval.
 	CollectionInterval time.Duration
+	// MaxRows bounds the rows one run reads: a larger result is an error
+	// and sends nothing; default checks.DefaultCustomQueryMaxRows.
+	MaxRows int
 }
 
-// Column types of a CustomColumn, as the Agent spells them.
-const (
-	ColumnGauge          = "gauge"
-	ColumnCount          = "count"
-	ColumnMonotonicCount = "monotonic_count"
-	ColumnRate           = "rate"
-	ColumnTag            = "tag"
-	ColumnMonotonicGauge = "monotonic_gauge"
-	ColumnTimeElapsed    = "time_elapsed"
-	ColumnTagNotNull     = "tag_not_null"
-	ColumnTagList        = "tag_list"
-	ColumnSource         = "source"
-)
-
 // CustomColumn is one result column of a CustomQuery. Type is one of the
-// Column* constants; the Agent's "- {}" (a column to skip) is the zero
-// CustomColumn, with an empty Name and Type.
+// types of checks.CustomColumnTypes; the Agent's "- {}" (a column to skip)
+// is the zero CustomColumn, with an empty Name and Type.
 type CustomColumn struct {
 	// Name is the metric name's suffix (it may hold dots), or the tag key
 	// for a tag column.

@@ -28,11 +28,11 @@ func positive[T int64 | time.Duration](d *decoder, n *yaml.Node, path, want stri
 	}
 	v, err := parse(s)
 	if err != nil {
-		d.errorf(n, path, "%s, got %q", want, s)
+		d.errorf(n, path, "%s, got %s", want, d.show(n, s))
 		return 0, false
 	}
 	if v <= 0 {
-		d.errorf(n, path, "must be more than zero, got %q", s)
+		d.errorf(n, path, "must be more than zero, got %s", d.show(n, s))
 		return 0, false
 	}
 	return v, true
@@ -127,15 +127,21 @@ func (d *decoder) tags(n *yaml.Node, path string) []string {
 			continue
 		}
 		if err := checkTag(s); err != nil {
-			d.errorf(it, p, "%v", err)
+			d.valueError(it, p, err)
 			continue
 		}
 		if strings.HasPrefix(s, "cluster:") {
-			d.errorf(it, p, "the cluster tag comes from the instance's cluster key; remove %q", s)
+			d.errorf(it, p, "the cluster tag comes from the instance's cluster key; remove %s", d.show(it, s))
+			continue
+		}
+		// Configured tags may use env, service, host... on purpose (the
+		// wire layer trusts them); dd.* is the Agent's alone.
+		if strings.HasPrefix(s, "dd.") {
+			d.errorf(it, p, "%s: %s; remove it", d.show(it, s), metadataTagWhy("dd."))
 			continue
 		}
 		if seen[s] {
-			d.errorf(it, p, "duplicate tag %q", s)
+			d.errorf(it, p, "duplicate tag %s", d.show(it, s))
 			continue
 		}
 		seen[s] = true
@@ -146,20 +152,21 @@ func (d *decoder) tags(n *yaml.Node, path string) []string {
 
 var tagKeyRe = regexp.MustCompile(`^[a-z][a-z0-9_.\-/]*$`)
 
-// checkTag validates one trimmed tag.
+// checkTag validates one trimmed tag; errors are *badValue.
 func checkTag(s string) error {
 	k, v, ok := strings.Cut(s, ":")
+	bad := func(msg, hint string) error { return &badValue{what: "tag ", shown: s, msg: msg, hint: hint} }
 	switch {
 	case !ok || k == "" || v == "":
-		return fmt.Errorf("tag %q: want key:value", s)
+		return bad(": want key:value", "")
 	case len(s) > 200:
-		return fmt.Errorf("tag %q: longer than Datadog's 200 characters", s[:40]+"...")
+		return &badValue{what: "tag ", shown: s[:40] + "...", msg: ": longer than Datadog's 200 characters"}
 	case strings.ToLower(k) != k && tagKeyRe.MatchString(strings.ToLower(k)):
-		return fmt.Errorf("tag %q: key must be lower case (did you mean %q?)", s, strings.ToLower(k)+":"+v)
+		return bad(": key must be lower case", fmt.Sprintf(" (did you mean %q?)", strings.ToLower(k)+":"+v))
 	case !tagKeyRe.MatchString(k):
-		return fmt.Errorf("tag %q: key must start with a letter and hold only a-z, 0-9, _ . - /", s)
+		return bad(": key must start with a letter and hold only a-z, 0-9, _ . - /", "")
 	case strings.ContainsAny(v, ",| \t\r\n"):
-		return fmt.Errorf("tag %q: value must not hold spaces, commas or |", s)
+		return bad(": value must not hold spaces, commas or |", "")
 	}
 	return nil
 }
@@ -170,34 +177,35 @@ func tagKey(tag string) string {
 }
 
 // statusURL checks a node's HTTP base URL and returns it without a trailing
-// slash. The value is echoed with any password hidden.
+// slash. Errors are *badValue, the value shown with any password hidden.
 func statusURL(raw string) (string, error) {
 	shown := redactURLText(raw)
+	bad := func(msg, hint string) error { return &badValue{shown: shown, msg: msg, hint: hint} }
 	if !strings.Contains(raw, "://") {
-		return "", fmt.Errorf("%q is not a URL with scheme http or https (did you mean %q?)", shown, "http://"+shown)
+		return "", bad(" is not a URL with scheme http or https", fmt.Sprintf(" (did you mean %q?)", "http://"+shown))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("%q is not a URL with scheme http or https", shown)
+		return "", bad(" is not a URL with scheme http or https", "")
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("%q is not a URL with scheme http or https", shown)
+		return "", bad(" is not a URL with scheme http or https", "")
 	case u.Hostname() == "":
-		return "", fmt.Errorf("%q has no host", shown)
+		return "", bad(" has no host", "")
 	case u.User != nil:
-		return "", fmt.Errorf("%q: user names and passwords in status URLs are not supported", shown)
+		return "", bad(": user names and passwords in status URLs are not supported", "")
 	case u.RawQuery != "" || u.ForceQuery:
-		return "", fmt.Errorf("%q must not have a query (?...)", shown)
+		return "", bad(" must not have a query (?...)", "")
 	case u.Fragment != "":
-		return "", fmt.Errorf("%q must not have a fragment (#...)", shown)
+		return "", bad(" must not have a fragment (#...)", "")
 	case u.Path != "" && u.Path != "/":
 		base := (&url.URL{Scheme: u.Scheme, Host: u.Host}).String()
-		return "", fmt.Errorf("%q has a path; give the node's base URL, like %q (roachdog adds /_status/vars itself)", shown, base)
+		return "", bad(" has a path; give the node's base URL (roachdog adds /_status/vars itself)", fmt.Sprintf(", like %q", base))
 	}
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return "", fmt.Errorf("%q: port must be from 1 to 65535", shown)
+			return "", bad(": port must be from 1 to 65535", "")
 		}
 	}
 	return u.Scheme + "://" + u.Host, nil
@@ -210,9 +218,12 @@ const defaultDogStatsDPort = "8125"
 // datadog-go's statsd.New takes: "udp://host[:port]" and "host[:port]"
 // become "host:port" (port 8125 by default); "unix:///path",
 // "unixgram:///path" and "unixstream:///path" (sockets) and "\\.\pipe\name"
-// (Windows) are kept as they are.
+// (Windows) are kept as they are. Errors are *badValue.
 func dogstatsdAddr(raw string) (string, error) {
 	const forms = `want udp://host:port, unix:///path/to/dsd.socket or host:port`
+	bad := func(format string, args ...any) error {
+		return &badValue{shown: raw, msg: fmt.Sprintf(format, args...)}
+	}
 	if strings.HasPrefix(raw, `\\.\pipe\`) {
 		return raw, nil
 	}
@@ -220,39 +231,39 @@ func dogstatsdAddr(raw string) (string, error) {
 		switch strings.ToLower(scheme) {
 		case "unix", "unixgram", "unixstream":
 			if !strings.HasPrefix(rest, "/") || len(rest) < 2 {
-				return "", fmt.Errorf("%q: a socket path must be absolute, like unix:///var/run/datadog/dsd.socket", raw)
+				return "", bad(": a socket path must be absolute, like unix:///var/run/datadog/dsd.socket")
 			}
 			return strings.ToLower(scheme) + "://" + rest, nil
 		case "udp":
 			u, err := url.Parse(raw)
 			if err != nil || u.Hostname() == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
-				return "", fmt.Errorf("%q: %s", raw, forms)
+				return "", bad(": %s", forms)
 			}
 			port := u.Port()
 			if port == "" {
 				port = defaultDogStatsDPort
 			}
 			if err := checkPort(port); err != nil {
-				return "", fmt.Errorf("%q: %v", raw, err)
+				return "", bad(": %v", err)
 			}
 			return net.JoinHostPort(u.Hostname(), port), nil
 		default:
-			return "", fmt.Errorf("%q: scheme must be udp or unix; %s", raw, forms)
+			return "", bad(": scheme must be udp or unix; %s", forms)
 		}
 	}
 	host, port, err := net.SplitHostPort(raw)
 	if err != nil {
 		// A bare host name or IP: the Agent's default port.
 		if strings.ContainsAny(raw, " /?#@") || raw == "" {
-			return "", fmt.Errorf("%q: %s", raw, forms)
+			return "", bad(": %s", forms)
 		}
 		host, port = strings.Trim(raw, "[]"), defaultDogStatsDPort
 	}
 	if host == "" {
-		return "", fmt.Errorf("%q has no host; %s", raw, forms)
+		return "", bad(" has no host; %s", forms)
 	}
 	if err := checkPort(port); err != nil {
-		return "", fmt.Errorf("%q: %v", raw, err)
+		return "", bad(": %v", err)
 	}
 	return net.JoinHostPort(host, port), nil
 }
@@ -346,12 +357,16 @@ func (d *decoder) quantiles(n *yaml.Node, path string) []float64 {
 		}
 		q, err := strconv.ParseFloat(s, 64)
 		if err != nil || !(q > 0 && q < 1) {
-			d.errorf(it, p, "want a number between 0 and 1 (exclusive), like 0.99, got %q", s)
+			d.errorf(it, p, "want a number between 0 and 1 (exclusive), like 0.99, got %s", d.show(it, s))
 			continue
 		}
 		for _, prev := range out {
 			if prev == q {
-				d.errorf(it, p, "quantile %v is listed twice", q)
+				shown := strconv.FormatFloat(q, 'g', -1, 64)
+				if len(d.fromEnv[it]) > 0 {
+					shown = d.show(it, s)
+				}
+				d.errorf(it, p, "quantile %s is listed twice", shown)
 			}
 		}
 		out = append(out, q)

@@ -369,8 +369,8 @@ func buildJobs(in config.Instance) ([]exporter.Job, error) {
 					cols = append(cols, checks.CustomQueryColumn{Name: c.Name, Type: c.Type})
 				}
 				qs = append(qs, checks.CustomQuery{
-					MetricPrefix: q.MetricPrefix, Query: q.Query, Columns: cols,
-					Tags: q.Tags, CollectionInterval: q.CollectionInterval,
+					Name: q.Name, MetricPrefix: q.MetricPrefix, Query: q.Query, Columns: cols,
+					Tags: q.Tags, CollectionInterval: q.CollectionInterval, MaxRows: q.MaxRows,
 				})
 			}
 			return checks.NewCustomQueries(checks.CustomQueriesOptions{Queries: qs})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/roachdog/roachdog/internal/dsdtest"
@@ -71,8 +72,9 @@ instances:
 
 // TestRunOnceCustomQueries: a custom query from the config, in the Agent
 // Postgres check's format, reaches the sink with its tags. Its configured
-// tags may use reserved keys (service); a tag column named host, whose
-// values come from the database, is sent renamed.
+// tags may use reserved keys (service); a tag column may not (the config
+// refuses one named host). A query's name and max_rows reach the check: a
+// result over max_rows sends nothing and sql.can_query names the query.
 func TestRunOnceCustomQueries(t *testing.T) {
 	pg := pgtest.Shared(t)
 	db := pg.NewDB(t, "custom")
@@ -91,10 +93,15 @@ instances:
         query: SELECT status, 'db-1' AS host, count(*), sum(amount) FROM orders GROUP BY status ORDER BY status
         columns:
           - {name: status, type: tag}
-          - {name: host, type: tag}
+          - {name: db_host, type: tag}
           - {name: orders, type: gauge}
           - {name: amount, type: gauge}
         tags: [team:shop, service:shop]
+      - name: every order
+        metric_prefix: shop.each
+        query: SELECT amount FROM orders
+        columns: [{name: amount, type: gauge}]
+        max_rows: 2
 `, pg.URL(db), node.srv.URL))
 	var stdout, stderr bytes.Buffer
 	if code := run(context.Background(), []string{"run", "--once", "--dry-run", "--config", cfg}, &stdout, &stderr); code != 0 {
@@ -105,10 +112,17 @@ instances:
 		t.Fatalf("dry-run output: %v", err)
 	}
 	for status, want := range map[string][2]float64{"new": {2, 15}, "paid": {1, 7}} {
-		o := snap.FindMetrics("crdb.shop.orders", "cluster:cq", "team:shop", "service:shop", "crdb_host:db-1", "status:"+status)
+		o := snap.FindMetrics("crdb.shop.orders", "cluster:cq", "team:shop", "service:shop", "db_host:db-1", "status:"+status)
 		a := snap.FindMetrics("crdb.shop.amount", "cluster:cq", "status:"+status)
 		if len(o) != 1 || o[0].Value != want[0] || len(a) != 1 || a[0].Value != want[1] {
 			t.Errorf("status %s: orders %+v amount %+v, want %v", status, o, a, want)
 		}
+	}
+	if got := snap.FindMetrics("crdb.shop.each.amount"); len(got) != 0 {
+		t.Errorf("3 rows over max_rows 2 sent %+v", got)
+	}
+	sc := snap.FindServiceChecks("crdb.sql.can_query", "check:custom_queries")
+	if len(sc) != 1 || sc[0].Status == 0 || !strings.Contains(sc[0].Message, `"every order": more than 2 rows (max_rows)`) {
+		t.Errorf("sql.can_query = %+v, want CRITICAL naming the query over max_rows", sc)
 	}
 }
