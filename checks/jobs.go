@@ -118,12 +118,12 @@ type Jobs struct {
 	now     func() time.Time
 	exclude map[string]bool // normalised job types without failure events
 
-	// countSeries and failedSeries are the series sent so far; bounded by
-	// job types x statuses (a few dozen each). feedSeries are the
-	// changefeeds whose lag was sent, until they stop running.
-	countSeries  map[jobsCountKey]bool
-	failedSeries map[string]bool
-	feedSeries   map[int64]bool
+	// counted holds the jobs.count and jobs.failed series sent so far,
+	// which get 0 at every cycle once they vanish; bounded by job types x
+	// statuses (a few dozen each). feeds holds the changefeeds whose lag
+	// was sent, until they stop running and get one last 0.
+	counted *seriesMemory
+	feeds   *seriesMemory
 	// announced holds the failed jobs of the current window already sent as
 	// events; nil until the jobs query first succeeds.
 	announced map[int64]bool
@@ -155,12 +155,11 @@ func NewJobs(o JobsOptions) (*Jobs, error) {
 		exclude[jobsNormType(typ)] = true
 	}
 	return &Jobs{
-		window:       o.Window,
-		now:          o.Now,
-		exclude:      exclude,
-		countSeries:  map[jobsCountKey]bool{},
-		failedSeries: map[string]bool{},
-		feedSeries:   map[int64]bool{},
+		window:  o.Window,
+		now:     o.Now,
+		exclude: exclude,
+		counted: newSeriesMemory(seriesZeroAlways, 0),
+		feeds:   newSeriesMemory(seriesZeroOnce, 0),
 	}, nil
 }
 
@@ -204,7 +203,7 @@ func (j *Jobs) Run(ctx context.Context, t *Target, s Sink) error {
 	if rows, err := j.read(ctx, t.SQL, since); err != nil {
 		fail(err)
 	} else {
-		j.counts(s, rows)
+		j.counts(s, rows, now)
 		j.failures(s, rows)
 		j.changefeeds(s, rows, now)
 	}
@@ -255,7 +254,7 @@ func (j *Jobs) read(ctx context.Context, db *cluster.DB, since time.Time) ([]job
 }
 
 // counts sends jobs.count by type and status and jobs.failed by type.
-func (j *Jobs) counts(s Sink, rows []jobsRow) {
+func (j *Jobs) counts(s Sink, rows []jobsRow, now time.Time) {
 	counts := map[jobsCountKey]int64{}
 	failed := map[string]int64{}
 	for _, r := range rows {
@@ -263,18 +262,6 @@ func (j *Jobs) counts(s Sink, rows []jobsRow) {
 		counts[k]++
 		if k.status == jobsFailed || k.status == jobsRevertFailed {
 			failed[k.jobType]++
-		}
-	}
-	// Series sent before and absent now drop to 0: the failure left the
-	// window, the job finished.
-	for k := range j.countSeries {
-		if _, ok := counts[k]; !ok {
-			counts[k] = 0
-		}
-	}
-	for typ := range j.failedSeries {
-		if _, ok := failed[typ]; !ok {
-			failed[typ] = 0
 		}
 	}
 	keys := make([]jobsCountKey, 0, len(counts))
@@ -288,18 +275,20 @@ func (j *Jobs) counts(s Sink, rows []jobsRow) {
 		return keys[a].status < keys[b].status
 	})
 	for _, k := range keys {
-		s.Gauge(jobsCountMetric, float64(counts[k]), []string{Tag("job_type", k.jobType), Tag("status", k.status)})
-		j.countSeries[k] = true
+		j.counted.gauge(s, now, jobsCountMetric, float64(counts[k]), []string{Tag("job_type", k.jobType), Tag("status", k.status)})
 	}
+	// Series sent before and absent now drop to 0: the failure left the
+	// window, the job finished.
+	j.counted.sweep(s, now, jobsCountMetric)
 	types := make([]string, 0, len(failed))
 	for typ := range failed {
 		types = append(types, typ)
 	}
 	sort.Strings(types)
 	for _, typ := range types {
-		s.Gauge(jobsFailedMetric, float64(failed[typ]), []string{Tag("job_type", typ)})
-		j.failedSeries[typ] = true
+		j.counted.gauge(s, now, jobsFailedMetric, float64(failed[typ]), []string{Tag("job_type", typ)})
 	}
+	j.counted.sweep(s, now, jobsFailedMetric)
 }
 
 // failures sends an event per failed job not announced yet, oldest first.
@@ -379,7 +368,6 @@ func (j *Jobs) changefeeds(s Sink, rows []jobsRow, now time.Time) {
 		lag float64
 	}
 	var feeds []feed
-	present := map[int64]bool{}
 	for _, r := range rows {
 		if r.jobType != "CHANGEFEED" {
 			continue
@@ -389,7 +377,8 @@ func (j *Jobs) changefeeds(s Sink, rows []jobsRow, now time.Time) {
 		default:
 			continue
 		}
-		present[r.id] = true
+		// Still running: no last 0 for it, even when it has no lag now.
+		j.feeds.present(jobsChangefeedLag, jobsFeedTags(r.id))
 		if r.highWater == nil {
 			continue
 		}
@@ -403,20 +392,14 @@ func (j *Jobs) changefeeds(s Sink, rows []jobsRow, now time.Time) {
 		}
 		feeds = append(feeds, feed{r.id, lag})
 	}
-	for id := range j.feedSeries {
-		if !present[id] {
-			feeds = append(feeds, feed{id, 0})
-			delete(j.feedSeries, id)
-		}
-	}
 	sort.Slice(feeds, func(a, b int) bool { return feeds[a].id < feeds[b].id })
 	for _, f := range feeds {
-		s.Gauge(jobsChangefeedLag, f.lag, []string{Tag("job_id", strconv.FormatInt(f.id, 10))})
-		if present[f.id] {
-			j.feedSeries[f.id] = true
-		}
+		j.feeds.gauge(s, now, jobsChangefeedLag, f.lag, jobsFeedTags(f.id))
 	}
+	j.feeds.sweep(s, now)
 }
+
+func jobsFeedTags(id int64) []string { return []string{Tag("job_id", strconv.FormatInt(id, 10))} }
 
 // jobsParseHLCDecimal reads a high_water_timestamp: the wall time in
 // nanoseconds, optionally followed by ".<logical>" (a DECIMAL such as

@@ -80,15 +80,9 @@ const (
 type Ranges struct {
 	now         func() time.Time
 	forgetAfter time.Duration
-	// series remembers per-zone series by identity, for sending 0 once
-	// they vanish.
-	series map[string]*rangesSeries
-}
-
-type rangesSeries struct {
-	name     string
-	tags     []string
-	lastSeen time.Time
+	// series remembers the per-zone series, which keep being sent as 0 for
+	// ForgetAfter once they vanish.
+	series *seriesMemory
 }
 
 var _ Check = (*Ranges)(nil)
@@ -98,13 +92,14 @@ func NewRanges(o RangesOptions) (*Ranges, error) {
 	if o.ForgetAfter < 0 {
 		return nil, fmt.Errorf("ranges: forget after %s is negative", o.ForgetAfter)
 	}
-	r := &Ranges{now: o.Now, forgetAfter: o.ForgetAfter, series: map[string]*rangesSeries{}}
+	r := &Ranges{now: o.Now, forgetAfter: o.ForgetAfter}
 	if r.now == nil {
 		r.now = time.Now
 	}
 	if r.forgetAfter == 0 {
 		r.forgetAfter = rangesDefaultForget
 	}
+	r.series = newSeriesMemory(r.forgetAfter, rangesSeriesMaxLen)
 	return r, nil
 }
 
@@ -262,11 +257,10 @@ func (r *Ranges) runCritical(ctx context.Context, t *Target, s Sink, logger *slo
 		counts[key{zones.name(rr.RangeDescriptor.StartKey), rangesConstraintText(rr.Config)}]++
 	}
 	now := r.now()
-	cycle := map[string]bool{}
 	for k, n := range counts {
-		r.gauge(s, cycle, now, rangesViolations, float64(n), []string{Tag("zone", k.zone), Tag("constraint", k.constraint)})
+		r.series.gauge(s, now, rangesViolations, float64(n), []string{Tag("zone", k.zone), Tag("constraint", k.constraint)})
 	}
-	r.sweep(s, cycle, now, rangesViolations)
+	r.series.sweep(s, now, rangesViolations)
 	return nil
 }
 
@@ -493,7 +487,6 @@ func (r *Ranges) runReports(ctx context.Context, t *Target, s Sink, logger *slog
 	}
 	collected := 0
 	now := r.now()
-	cycle := map[string]bool{}
 
 	if counts, err := rangesReportRows(ctx, db, rangesConstraintQuery, true, func(zone, sub int64, kind, config string) (string, string) {
 		c := config
@@ -506,9 +499,9 @@ func (r *Ranges) runReports(ctx context.Context, t *Target, s Sink, logger *slog
 	} else {
 		collected++
 		for k, n := range counts {
-			r.gauge(s, cycle, now, rangesViolations, float64(n), []string{Tag("zone", k[0]), Tag("constraint", k[1])})
+			r.series.gauge(s, now, rangesViolations, float64(n), []string{Tag("zone", k[0]), Tag("constraint", k[1])})
 		}
-		r.sweep(s, cycle, now, rangesViolations)
+		r.series.sweep(s, now, rangesViolations)
 	}
 
 	if counts, err := rangesReportRows(ctx, db, rangesLocalityQuery, false, func(zone, sub int64, locality, _ string) (string, string) {
@@ -518,9 +511,9 @@ func (r *Ranges) runReports(ctx context.Context, t *Target, s Sink, logger *slog
 	} else {
 		collected++
 		for k, n := range counts {
-			r.gauge(s, cycle, now, rangesAtRisk, float64(n), []string{Tag("zone", k[0]), Tag("locality", k[1])})
+			r.series.gauge(s, now, rangesAtRisk, float64(n), []string{Tag("zone", k[0]), Tag("locality", k[1])})
 		}
-		r.sweep(s, cycle, now, rangesAtRisk)
+		r.series.sweep(s, now, rangesAtRisk)
 	}
 
 	var unavailable, under, over int64
@@ -614,46 +607,6 @@ func rangesOldestReport(ctx context.Context, db *cluster.DB, now time.Time) (tim
 		age = 0 // clock skew between roachdog and the cluster
 	}
 	return age, true, nil
-}
-
-// ---- per-zone series bookkeeping ----
-
-func rangesSeriesKey(name string, tags []string) string {
-	return name + "|" + strings.Join(tags, ",")
-}
-
-// gauge sends a per-zone series and remembers it.
-func (r *Ranges) gauge(s Sink, cycle map[string]bool, now time.Time, name string, v float64, tags []string) {
-	s.Gauge(name, v, tags)
-	k := rangesSeriesKey(name, tags)
-	cycle[k] = true
-	if e, ok := r.series[k]; ok {
-		e.lastSeen = now
-		return
-	}
-	if len(r.series) < rangesSeriesMaxLen {
-		r.series[k] = &rangesSeries{name: name, tags: tags, lastSeen: now}
-	}
-}
-
-// sweep sends 0 for the remembered series of name not sent this cycle,
-// and forgets those gone for longer than ForgetAfter.
-func (r *Ranges) sweep(s Sink, cycle map[string]bool, now time.Time, name string) {
-	keys := make([]string, 0, len(r.series))
-	for k, e := range r.series {
-		if e.name == name && !cycle[k] {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		e := r.series[k]
-		if now.Sub(e.lastSeen) >= r.forgetAfter {
-			delete(r.series, k)
-			continue
-		}
-		s.Gauge(e.name, 0, e.tags)
-	}
 }
 
 func init() {

@@ -167,10 +167,10 @@ type TTL struct {
 	announced       map[ttlKey]int64
 	unsupportedLogs time.Time
 
-	// series holds, per table, the series sent and their last value: when
+	// series holds the per-table series sent and their last value: when
 	// the table drops out of the list (dropped, renamed, TTL removed) they
 	// get a last value (see sweep) and are forgotten.
-	series map[ttlKey]map[string]float64
+	series *seriesMemory
 	// schedulesDenied: system.scheduled_jobs refused roachdog (42501); not
 	// read again until the next discovery. schedulesWarned: said so once.
 	schedulesDenied, schedulesWarned bool
@@ -250,7 +250,7 @@ func NewTTL(o TTLOptions) (*TTL, error) {
 	}
 	o.RowQueries = rq
 	return &TTL{o: o, now: now, aost: ttlFollowerReadAOST,
-		series: map[ttlKey]map[string]float64{}, deniedWarned: map[ttlKey]bool{}, periods: map[string]float64{}}, nil
+		series: newSeriesMemory(seriesZeroOnce, 0).keepLast(ttlPeriodMetric), deniedWarned: map[ttlKey]bool{}, periods: map[string]float64{}}, nil
 }
 
 // Name returns "ttl", the check's configuration key.
@@ -327,7 +327,7 @@ func (c *TTL) Run(ctx context.Context, t *Target, s Sink) error {
 		return err
 	}
 	s.Gauge(ttlTablesMetric, float64(len(c.tables)), nil)
-	c.sweep(s)
+	c.sweep(s, now)
 	if len(c.tables) == 0 { // no TTL anywhere: nothing else to read
 		err := jobsCombine(errs)
 		jobsReportQuery(s, ttlCheckName, err, warning)
@@ -402,36 +402,34 @@ func (c *TTL) warnSchedulesDenied(log *slog.Logger, ae *cluster.AccessError, v c
 // monitor on them recovers instead of keeping its last state for ever,
 // except ttl.job_period_seconds, which keeps its last value (the job age
 // drops to 0 and job_age / period with it, where 0/0 would give no value).
-func (c *TTL) sweep(s Sink) {
+func (c *TTL) sweep(s Sink, now time.Time) {
 	current := make(map[ttlKey]bool, len(c.tables))
+	c.series.begin()
 	for _, tb := range c.tables {
 		current[tb.key] = true
+		tags := ttlTags(tb.key)
+		for _, name := range ttlTableMetrics {
+			c.series.present(name, tags)
+		}
 	}
-	var gone []ttlKey
-	for k := range c.series {
+	c.series.sweep(s, now)
+	for k := range c.announced {
 		if !current[k] {
-			gone = append(gone, k)
+			delete(c.announced, k)
 		}
 	}
-	sort.Slice(gone, func(a, b int) bool { return gone[a].String() < gone[b].String() })
-	for _, k := range gone {
-		tags := []string{Tag("database", k.db), Tag("table", k.schema+"."+k.table)}
-		names := make([]string, 0, len(c.series[k]))
-		for name := range c.series[k] {
-			names = append(names, name)
+	for k := range c.deniedWarned {
+		if !current[k] {
+			delete(c.deniedWarned, k)
 		}
-		sort.Strings(names)
-		for _, name := range names {
-			v := 0.0
-			if name == ttlPeriodMetric {
-				v = c.series[k][name]
-			}
-			s.Gauge(name, v, tags)
-		}
-		delete(c.series, k)
-		delete(c.announced, k)
-		delete(c.deniedWarned, k)
 	}
+}
+
+// ttlTableMetrics are the per-table series, tagged ttlTags.
+var ttlTableMetrics = []string{ttlJobAgeMetric, ttlLagMetric, ttlExpiredMetric, ttlLastFailedMetric, ttlPausedMetric, ttlPeriodMetric}
+
+func ttlTags(k ttlKey) []string {
+	return []string{Tag("database", k.db), Tag("table", k.schema+"."+k.table)}
 }
 
 // reportTable sends one table's series; jobs is nil when the jobs could not
@@ -439,16 +437,8 @@ func (c *TTL) sweep(s Sink) {
 // error is the row query's.
 func (c *TTL) reportTable(ctx context.Context, db *cluster.DB, s Sink, tb *ttlTable, jobs map[ttlKey]ttlJobs,
 	schedules map[int64]ttlSchedule, first bool, now time.Time, srv cluster.ServerInfo, log *slog.Logger) error {
-	tags := []string{Tag("database", tb.key.db), Tag("table", tb.key.schema+"."+tb.key.table)}
-	sent := c.series[tb.key]
-	if sent == nil {
-		sent = map[string]float64{}
-		c.series[tb.key] = sent
-	}
-	gauge := func(name string, v float64) {
-		s.Gauge(name, v, tags)
-		sent[name] = v
-	}
+	tags := ttlTags(tb.key)
+	gauge := func(name string, v float64) { c.series.gauge(s, now, name, v, tags) }
 	sched := schedules[tb.id]
 	if schedules != nil {
 		tb.schedExpr = sched.expr // "" when the table has no schedule
@@ -576,7 +566,7 @@ func ttlFailureEvent(tb *ttlTable, j ttlJobs) Event {
 		AggregationKey: "crdb-ttl-" + name,
 		AlertType:      Error,
 		Timestamp:      j.otherFinished,
-		Tags:           []string{Tag("database", tb.key.db), Tag("table", tb.key.schema+"."+tb.key.table)},
+		Tags:           ttlTags(tb.key),
 	}
 }
 
