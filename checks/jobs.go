@@ -232,25 +232,13 @@ func jobsReportQuery(s Sink, check string, err error, warning string) {
 
 // read returns the jobs still going and those that finished in the window.
 func (j *Jobs) read(ctx context.Context, db *cluster.DB, since time.Time) ([]jobsRow, error) {
-	rows, err := db.Query(ctx, jobsQuery, since)
-	if err != nil {
-		return nil, fmt.Errorf("read jobs (crdb_internal.jobs): %w", err)
-	}
-	var out []jobsRow
-	for rows.Next() {
+	return queryRows(ctx, db, "read jobs (crdb_internal.jobs)", func(row pgx.CollectableRow) (jobsRow, error) {
 		var r jobsRow
 		var jobType, status *string
-		if err := rows.Scan(&r.id, &jobType, &status, &r.finished, &r.description, &r.errText, &r.highWater); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read jobs (crdb_internal.jobs): %w", err)
-		}
+		err := row.Scan(&r.id, &jobType, &status, &r.finished, &r.description, &r.errText, &r.highWater)
 		r.jobType, r.status = jobsOr(jobType, "unknown"), jobsOr(status, "unknown")
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read jobs (crdb_internal.jobs): %w", err)
-	}
-	return out, nil
+		return r, err
+	}, jobsQuery, since)
 }
 
 // counts sends jobs.count by type and status and jobs.failed by type.

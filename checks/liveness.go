@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -207,25 +208,22 @@ func livenessQuery(ctx context.Context, db *cluster.DB, query string) ([]livenes
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	defer rows.Close()
-	var (
-		recs []livenessRecord
-		now  time.Time
-	)
-	for rows.Next() {
+	var now time.Time
+	recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (livenessRecord, error) {
 		var (
 			r   livenessRecord
 			exp string
 		)
-		if err := rows.Scan(&r.NodeID, &exp, &r.Draining, &r.Membership, &now); err != nil {
-			return nil, time.Time{}, fmt.Errorf("scan: %w", err)
+		if err := row.Scan(&r.NodeID, &exp, &r.Draining, &r.Membership, &now); err != nil {
+			return r, fmt.Errorf("scan: %w", err)
 		}
+		var err error
 		if r.Expiration, err = parseHLC(exp); err != nil {
-			return nil, time.Time{}, fmt.Errorf("node %d: %w", r.NodeID, err)
+			return r, fmt.Errorf("node %d: %w", r.NodeID, err)
 		}
-		recs = append(recs, r)
-	}
-	if err := rows.Err(); err != nil {
+		return r, nil
+	})
+	if err != nil {
 		return nil, time.Time{}, err
 	}
 	if len(recs) == 0 {

@@ -26,6 +26,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/roachdog/roachdog/cluster"
@@ -742,21 +743,14 @@ func ReadRangeVoters(ctx context.Context, db *cluster.DB) ([]RangeVoters, error)
 }
 
 func rangesStoreNodes(ctx context.Context, db *cluster.DB) (map[int64]int64, error) {
-	rows, err := db.Query(ctx, rangesStoresQuery)
+	type store struct{ Node, Store int64 }
+	list, err := queryRows(ctx, db, "query crdb_internal.kv_store_status", scanPrefixed(pgx.RowToStructByPos[store]), rangesStoresQuery)
 	if err != nil {
-		return nil, fmt.Errorf("query crdb_internal.kv_store_status: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	stores := map[int64]int64{}
-	for rows.Next() {
-		var node, store int64
-		if err := rows.Scan(&node, &store); err != nil {
-			return nil, fmt.Errorf("query crdb_internal.kv_store_status: scan: %w", err)
-		}
-		stores[store] = node
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("query crdb_internal.kv_store_status: %w", err)
+	stores := make(map[int64]int64, len(list))
+	for _, st := range list {
+		stores[st.Store] = st.Node
 	}
 	if len(stores) == 0 {
 		return nil, errors.New("query crdb_internal.kv_store_status: no store reported")
@@ -769,19 +763,17 @@ func rangesReadVoters(ctx context.Context, db *cluster.DB, query string, stores 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []RangeVoters
-	for rows.Next() {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (RangeVoters, error) {
 		var (
 			r    RangeVoters
 			text *string
 		)
-		if err := rows.Scan(&r.RangeID, &text); err != nil {
-			return nil, fmt.Errorf("scan: %w", err)
+		if err := row.Scan(&r.RangeID, &text); err != nil {
+			return r, fmt.Errorf("scan: %w", err)
 		}
 		voters, err := rangesParseIDs(text)
 		if err != nil {
-			return nil, fmt.Errorf("range %d: %w", r.RangeID, err)
+			return r, fmt.Errorf("range %d: %w", r.RangeID, err)
 		}
 		for _, s := range voters {
 			if n, ok := stores[s]; ok {
@@ -790,9 +782,8 @@ func rangesReadVoters(ctx context.Context, db *cluster.DB, query string, stores 
 				r.UnknownStores = append(r.UnknownStores, s)
 			}
 		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, nil
+	})
 }
 
 // rangesParseIDs parses an integer array's text form: "{1,2,3}" (an

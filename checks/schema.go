@@ -532,15 +532,11 @@ func (c *Schema) readSharded(ctx context.Context, db *cluster.DB, p string, tabl
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id *int64
-		var index string
-		if err := rows.Scan(&id, &index); err != nil {
-			return err
-		}
+	var id *int64
+	var index string
+	_, err = pgx.ForEachRow(rows, []any{&id, &index}, func() error {
 		if id == nil || *id < 0 || *id > int64(^uint32(0)) {
-			continue
+			return nil
 		}
 		// On CockroachDB a table's pg_class oid is its descriptor id.
 		if tb := tables[uint32(*id)]; tb != nil {
@@ -550,8 +546,9 @@ func (c *Schema) readSharded(ctx context.Context, db *cluster.DB, p string, tabl
 				}
 			}
 		}
-	}
-	return rows.Err()
+		return nil
+	})
+	return err
 }
 
 func (c *Schema) readRowCounts(ctx context.Context, db *cluster.DB, p string, tables map[uint32]*schemaTable, crdb bool) error {
@@ -567,21 +564,18 @@ FROM ` + p + `pg_catalog.pg_class AS c WHERE c.relkind IN ('r', 'p')`
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var n *int64
-		if err := rows.Scan(&id, &n); err != nil {
-			return err
-		}
+	var id int64
+	var n *int64
+	_, err = pgx.ForEachRow(rows, []any{&id, &n}, func() error {
 		if id < 0 || id > int64(^uint32(0)) || n == nil {
-			continue
+			return nil
 		}
 		if tb := tables[uint32(id)]; tb != nil {
 			tb.rows = *n
 		}
-	}
-	return rows.Err()
+		return nil
+	})
+	return err
 }
 
 func schemaUndefinedColumn(err error) bool {

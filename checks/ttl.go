@@ -665,24 +665,20 @@ func (c *TTL) readDBEstimates(ctx context.Context, db *cluster.DB, crdb bool, db
 	if len(ids) == 0 {
 		return nil
 	}
-	rows, err := db.Query(ctx, fmt.Sprintf(ttlRowStatsQuery, ttlPrefix(crdb, dbName)), ids)
-	if err != nil {
-		return fmt.Errorf("read row estimates of TTL tables in database %s (crdb_internal.table_row_statistics): %w", dbName, err)
+	type estimate struct {
+		ID int64
+		N  *int64
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var n *int64
-		if err := rows.Scan(&id, &n); err != nil {
-			return fmt.Errorf("read row estimates of TTL tables in database %s (crdb_internal.table_row_statistics): %w", dbName, err)
-		}
-		if tb := byID[id]; tb != nil && n != nil && *n >= 0 {
-			v := *n
+	estimates, err := queryRows(ctx, db, fmt.Sprintf("read row estimates of TTL tables in database %s (crdb_internal.table_row_statistics)", dbName),
+		pgx.RowToStructByPos[estimate], fmt.Sprintf(ttlRowStatsQuery, ttlPrefix(crdb, dbName)), ids)
+	if err != nil {
+		return err
+	}
+	for _, e := range estimates {
+		if tb := byID[e.ID]; tb != nil && e.N != nil && *e.N >= 0 {
+			v := *e.N
 			tb.estRows = &v
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read row estimates of TTL tables in database %s (crdb_internal.table_row_statistics): %w", dbName, err)
 	}
 	return nil
 }
@@ -796,49 +792,42 @@ func (c *TTL) markIndexed(ctx context.Context, db *cluster.DB, crdb bool, dbName
 	for _, tb := range tables {
 		want[rel{tb.key.schema, tb.key.table}] = tb.column
 	}
-	attnum := map[rel]int64{}
-	rows, err := db.Query(ctx, fmt.Sprintf(ttlColumnsQuery, prefix), names)
+	type column struct {
+		Schema, Table, Column string
+		Num                   int64
+	}
+	columns, err := queryRows(ctx, db, fmt.Sprintf("read columns of TTL tables in database %s (pg_catalog.pg_attribute)", dbName),
+		pgx.RowToStructByPos[column], fmt.Sprintf(ttlColumnsQuery, prefix), names)
 	if err != nil {
-		return fmt.Errorf("read columns of TTL tables in database %s (pg_catalog.pg_attribute): %w", dbName, err)
+		return err
 	}
-	for rows.Next() {
-		var r rel
-		var col string
-		var num int64
-		if err := rows.Scan(&r.schema, &r.table, &col, &num); err != nil {
-			rows.Close()
-			return fmt.Errorf("read columns of TTL tables in database %s (pg_catalog.pg_attribute): %w", dbName, err)
-		}
-		if w, ok := want[r]; ok && w == col {
-			attnum[r] = num
+	attnum := map[rel]int64{}
+	for _, col := range columns {
+		r := rel{col.Schema, col.Table}
+		if w, ok := want[r]; ok && w == col.Column {
+			attnum[r] = col.Num
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read columns of TTL tables in database %s (pg_catalog.pg_attribute): %w", dbName, err)
+	type index struct {
+		Schema, Table string
+		Indkey        *string
+	}
+	indexes, err := queryRows(ctx, db, fmt.Sprintf("read indexes of TTL tables in database %s (pg_catalog.pg_index)", dbName),
+		pgx.RowToStructByPos[index], fmt.Sprintf(ttlIndexesQuery, prefix), names)
+	if err != nil {
+		return err
 	}
 	leads := map[rel]bool{}
-	rows, err = db.Query(ctx, fmt.Sprintf(ttlIndexesQuery, prefix), names)
-	if err != nil {
-		return fmt.Errorf("read indexes of TTL tables in database %s (pg_catalog.pg_index): %w", dbName, err)
-	}
-	for rows.Next() {
-		var r rel
-		var indkey *string
-		if err := rows.Scan(&r.schema, &r.table, &indkey); err != nil {
-			rows.Close()
-			return fmt.Errorf("read indexes of TTL tables in database %s (pg_catalog.pg_index): %w", dbName, err)
-		}
-		if indkey == nil {
+	for _, ix := range indexes {
+		if ix.Indkey == nil {
 			continue
 		}
-		if first, ok := ttlFirstIndexKey(*indkey); ok {
+		r := rel{ix.Schema, ix.Table}
+		if first, ok := ttlFirstIndexKey(*ix.Indkey); ok {
 			if num, known := attnum[r]; known && num == first {
 				leads[r] = true
 			}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read indexes of TTL tables in database %s (pg_catalog.pg_index): %w", dbName, err)
 	}
 	for _, tb := range tables {
 		tb.indexed = leads[rel{tb.key.schema, tb.key.table}]
@@ -849,41 +838,38 @@ func (c *TTL) markIndexed(ctx context.Context, db *cluster.DB, crdb bool, dbName
 // readJobs returns, per table, its newest successful and newest other
 // finished TTL job.
 func (c *TTL) readJobs(ctx context.Context, db *cluster.DB, log *slog.Logger) (map[ttlKey]ttlJobs, error) {
-	rows, err := db.Query(ctx, ttlJobsQuery)
+	type job struct {
+		Target   *string
+		OK       bool
+		ID       int64
+		Status   *string
+		Finished time.Time
+		ErrText  *string
+	}
+	jobs, err := queryRows(ctx, db, "read ROW LEVEL TTL jobs (crdb_internal.jobs)", pgx.RowToStructByPos[job], ttlJobsQuery)
 	if err != nil {
-		return nil, fmt.Errorf("read ROW LEVEL TTL jobs (crdb_internal.jobs): %w", err)
+		return nil, err
 	}
 	out := map[ttlKey]ttlJobs{}
-	for rows.Next() {
-		var target, status, errText *string
-		var ok bool
-		var id int64
-		var finished time.Time
-		if err := rows.Scan(&target, &ok, &id, &status, &finished, &errText); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read ROW LEVEL TTL jobs (crdb_internal.jobs): %w", err)
-		}
-		if target == nil {
+	for _, r := range jobs {
+		if r.Target == nil {
 			continue
 		}
-		d, s, tbl, found := ttlJobTarget(*target)
+		d, s, tbl, found := ttlJobTarget(*r.Target)
 		if !found {
-			log.Debug("ttl: job description names no table", "job_id", id, "description", *target)
+			log.Debug("ttl: job description names no table", "job_id", r.ID, "description", *r.Target)
 			continue
 		}
 		k := ttlKey{d, s, tbl}
 		j := out[k]
-		if ok {
-			f := finished
+		if r.OK {
+			f := r.Finished
 			j.lastSuccess = &f
 		} else {
-			j.other, j.otherID, j.otherFinished = true, id, finished
-			j.otherStatus, j.otherError = jobsOr(status, ""), jobsOr(errText, "")
+			j.other, j.otherID, j.otherFinished = true, r.ID, r.Finished
+			j.otherStatus, j.otherError = jobsOr(r.Status, ""), jobsOr(r.ErrText, "")
 		}
 		out[k] = j
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read ROW LEVEL TTL jobs (crdb_internal.jobs): %w", err)
 	}
 	return out, nil
 }
@@ -896,29 +882,24 @@ type ttlSchedule struct {
 
 // readSchedules returns the TTL schedules by table ID.
 func (c *TTL) readSchedules(ctx context.Context, db *cluster.DB, log *slog.Logger) (map[int64]ttlSchedule, error) {
-	rows, err := db.Query(ctx, ttlSchedulesQuery)
+	type schedule struct {
+		ID    int64
+		Label string
+		Next  *time.Time
+		Expr  *string
+	}
+	schedules, err := queryRows(ctx, db, "read TTL schedules (system.scheduled_jobs)", pgx.RowToStructByPos[schedule], ttlSchedulesQuery)
 	if err != nil {
-		return nil, fmt.Errorf("read TTL schedules (system.scheduled_jobs): %w", err)
+		return nil, err
 	}
 	out := map[int64]ttlSchedule{}
-	for rows.Next() {
-		var id int64
-		var label string
-		var next *time.Time
-		var expr *string
-		if err := rows.Scan(&id, &label, &next, &expr); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read TTL schedules (system.scheduled_jobs): %w", err)
-		}
-		table, ok := ttlScheduleTableID(label)
+	for _, r := range schedules {
+		table, ok := ttlScheduleTableID(r.Label)
 		if !ok {
-			log.Debug("ttl: schedule label names no table ID", "schedule_id", id, "label", label)
+			log.Debug("ttl: schedule label names no table ID", "schedule_id", r.ID, "label", r.Label)
 			continue
 		}
-		out[table] = ttlSchedule{paused: next == nil, expr: jobsOr(expr, "")}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read TTL schedules (system.scheduled_jobs): %w", err)
+		out[table] = ttlSchedule{paused: r.Next == nil, expr: jobsOr(r.Expr, "")}
 	}
 	return out, nil
 }
