@@ -184,9 +184,8 @@ type jobsRow struct {
 // changefeeds, one for the newest backup. One failing is logged and makes
 // sql.can_query CRITICAL; the other still reports.
 func (j *Jobs) Run(ctx context.Context, t *Target, s Sink) error {
-	if t == nil || t.SQL == nil {
-		reportQuery(s, jobsCheckName, errNoSQL)
-		return errNoSQL
+	if err := needSQL(t, s, jobsCheckName); err != nil {
+		return err
 	}
 	log := t.Log()
 	now := j.now()
@@ -212,22 +211,12 @@ func (j *Jobs) Run(ctx context.Context, t *Target, s Sink) error {
 			fail(err)
 		}
 	}
-	err := jobsCombine(errs)
-	jobsReportQuery(s, jobsCheckName, err, warning)
+	err := combineQueryErrors(errs)
+	reportQueryWarning(s, jobsCheckName, err, warning)
 	if len(errs) == steps || ctx.Err() != nil {
 		return err
 	}
 	return nil
-}
-
-// jobsReportQuery is reportQuery with a warning: sql.can_query WARNING when
-// every query succeeded but what they return is known to be incomplete.
-func jobsReportQuery(s Sink, check string, err error, warning string) {
-	if err == nil && warning != "" {
-		s.ServiceCheck(sqlCanQuery, Warning, check+": "+warning, []string{Tag("check", check)})
-		return
-	}
-	reportQuery(s, check, err)
 }
 
 // read returns the jobs still going and those that finished in the window.
@@ -236,7 +225,7 @@ func (j *Jobs) read(ctx context.Context, db *cluster.DB, since time.Time) ([]job
 		var r jobsRow
 		var jobType, status *string
 		err := row.Scan(&r.id, &jobType, &status, &r.finished, &r.description, &r.errText, &r.highWater)
-		r.jobType, r.status = jobsOr(jobType, "unknown"), jobsOr(status, "unknown")
+		r.jobType, r.status = stringOr(jobType, "unknown"), stringOr(status, "unknown")
 		return r, err
 	}, jobsQuery, since)
 }
@@ -305,7 +294,7 @@ func (j *Jobs) failures(s Sink, rows []jobsRow) {
 		if j.announced[f.id] || j.exclude[jobsNormType(f.jobType)] {
 			continue
 		}
-		s.Event(jobsFailureEvent(f.id, f.jobType, f.status, jobsOr(f.description, ""), jobsOr(f.errText, ""), jobsTime(f.finished)))
+		s.Event(jobsFailureEvent(f.id, f.jobType, f.status, stringOr(f.description, ""), stringOr(f.errText, ""), jobsTime(f.finished)))
 	}
 	j.announced = seen
 }
@@ -333,11 +322,11 @@ func jobsFailureEvent(id int64, jobType, status, description, errText string, fi
 	}
 	if description != "" {
 		b.WriteString("\n\nJob: ")
-		b.WriteString(jobsTruncate(description, jobsDescriptionShown))
+		b.WriteString(truncateText(description, jobsDescriptionShown))
 	}
 	return Event{
-		Title:          jobsTruncate(title, jobsEventTitleMax),
-		Text:           jobsTruncate(b.String(), jobsEventTextMax),
+		Title:          truncateText(title, jobsEventTitleMax),
+		Text:           truncateText(b.String(), jobsEventTextMax),
 		AggregationKey: "crdb-job-" + strconv.FormatInt(id, 10),
 		AlertType:      Error,
 		Timestamp:      finished,
@@ -464,59 +453,6 @@ func (p *jobsAdminProbe) check(ctx context.Context, db *cluster.DB, now time.Tim
 	}
 	return p.warning
 }
-
-func jobsOr(p *string, def string) string {
-	if p == nil || *p == "" {
-		return def
-	}
-	return *p
-}
-
-// jobsTruncate cuts s to at most n bytes without splitting a UTF-8 rune.
-func jobsTruncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n - len("…")
-	for cut > 0 && cut < len(s) && s[cut]&0xC0 == 0x80 {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-// jobsCombine makes one error of a cycle's failed queries, for
-// sql.can_query's message: the first few, one line, "; "-separated.
-func jobsCombine(errs []error) error {
-	switch len(errs) {
-	case 0:
-		return nil
-	case 1:
-		return errs[0]
-	}
-	return jobsErrors(errs)
-}
-
-// jobsErrors keeps every failure reachable by errors.Is/As.
-type jobsErrors []error
-
-const jobsErrorsShown = 3
-
-func (e jobsErrors) Error() string {
-	var b strings.Builder
-	for i, err := range e {
-		if i == jobsErrorsShown {
-			fmt.Fprintf(&b, " (and %d more failed queries)", len(e)-jobsErrorsShown)
-			break
-		}
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(strings.ReplaceAll(err.Error(), "\n", " "))
-	}
-	return b.String()
-}
-
-func (e jobsErrors) Unwrap() []error { return e }
 
 // jobsCatalog lists what the check sends; the code above sends exactly these
 // names (TestJobsCatalog checks every recorded point against it).

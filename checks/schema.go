@@ -128,9 +128,8 @@ func (c *Schema) Name() string { return schemaCheckName }
 
 // Run analyses every database's catalog.
 func (c *Schema) Run(ctx context.Context, t *Target, s Sink) error {
-	if t == nil || t.SQL == nil {
-		reportQuery(s, schemaCheckName, errNoSQL)
-		return errNoSQL
+	if err := needSQL(t, s, schemaCheckName); err != nil {
+		return err
 	}
 	log := t.Log()
 	var failures schemaErrors

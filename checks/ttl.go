@@ -265,9 +265,8 @@ type ttlJobs struct {
 
 // Run collects once.
 func (c *TTL) Run(ctx context.Context, t *Target, s Sink) error {
-	if t == nil || t.SQL == nil {
-		reportQuery(s, ttlCheckName, errNoSQL)
-		return errNoSQL
+	if err := needSQL(t, s, ttlCheckName); err != nil {
+		return err
 	}
 	log := t.Log()
 	// Connect first: which server it is decides the queries' shape.
@@ -320,15 +319,15 @@ func (c *TTL) Run(ctx context.Context, t *Target, s Sink) error {
 		}
 	}
 	if c.tables == nil { // never discovered: nothing to report on
-		err := jobsCombine(errs)
-		jobsReportQuery(s, ttlCheckName, err, warning)
+		err := combineQueryErrors(errs)
+		reportQueryWarning(s, ttlCheckName, err, warning)
 		return err
 	}
 	s.Gauge(ttlTablesMetric, float64(len(c.tables)), nil)
 	c.sweep(s, now)
 	if len(c.tables) == 0 { // no TTL anywhere: nothing else to read
-		err := jobsCombine(errs)
-		jobsReportQuery(s, ttlCheckName, err, warning)
+		err := combineQueryErrors(errs)
+		reportQueryWarning(s, ttlCheckName, err, warning)
 		return nil
 	}
 
@@ -364,8 +363,8 @@ func (c *TTL) Run(ctx context.Context, t *Target, s Sink) error {
 			fail(err)
 		}
 	}
-	err = jobsCombine(errs)
-	jobsReportQuery(s, ttlCheckName, err, warning)
+	err = combineQueryErrors(errs)
+	reportQueryWarning(s, ttlCheckName, err, warning)
 	if ctx.Err() != nil {
 		return err
 	}
@@ -559,8 +558,8 @@ func ttlFailureEvent(tb *ttlTable, j ttlJobs) Event {
 		fmt.Fprintf(&b, " Schedule: %s.", tb.params.Cron)
 	}
 	return Event{
-		Title:          jobsTruncate(title, ttlEventTitleMax),
-		Text:           jobsTruncate(b.String(), ttlEventTextMax),
+		Title:          truncateText(title, ttlEventTitleMax),
+		Text:           truncateText(b.String(), ttlEventTextMax),
 		AggregationKey: "crdb-ttl-" + name,
 		AlertType:      Error,
 		Timestamp:      j.otherFinished,
@@ -867,7 +866,7 @@ func (c *TTL) readJobs(ctx context.Context, db *cluster.DB, log *slog.Logger) (m
 			j.lastSuccess = &f
 		} else {
 			j.other, j.otherID, j.otherFinished = true, r.ID, r.Finished
-			j.otherStatus, j.otherError = jobsOr(r.Status, ""), jobsOr(r.ErrText, "")
+			j.otherStatus, j.otherError = stringOr(r.Status, ""), stringOr(r.ErrText, "")
 		}
 		out[k] = j
 	}
@@ -899,7 +898,7 @@ func (c *TTL) readSchedules(ctx context.Context, db *cluster.DB, log *slog.Logge
 			log.Debug("ttl: schedule label names no table ID", "schedule_id", r.ID, "label", r.Label)
 			continue
 		}
-		out[table] = ttlSchedule{paused: r.Next == nil, expr: jobsOr(r.Expr, "")}
+		out[table] = ttlSchedule{paused: r.Next == nil, expr: stringOr(r.Expr, "")}
 	}
 	return out, nil
 }

@@ -32,10 +32,10 @@ func TestJobsParseHLCDecimal(t *testing.T) {
 }
 
 func TestJobsTruncate(t *testing.T) {
-	if got := jobsTruncate("short", 10); got != "short" {
+	if got := truncateText("short", 10); got != "short" {
 		t.Errorf("got %q", got)
 	}
-	got := jobsTruncate("ééééééééé", 8) // 2 bytes each
+	got := truncateText("ééééééééé", 8) // 2 bytes each
 	if !utf8.ValidString(got) || len(got) > 8 || got != "éé…" {
 		t.Errorf("got %q (%d bytes)", got, len(got))
 	}
