@@ -354,25 +354,14 @@ func readStoreDead(ctx context.Context, db *cluster.DB) (time.Duration, error) {
 		}
 		showErr = fmt.Errorf("SHOW CLUSTER SETTING: %w", err)
 	}
-	rows, err := db.Query(ctx, livenessSettingTable)
+	values, err := queryRows(ctx, db, "crdb_internal.cluster_settings", scanPrefixed(pgx.RowTo[string]), livenessSettingTable)
 	if err != nil {
-		return 0, errors.Join(showErr, fmt.Errorf("crdb_internal.cluster_settings: %w", err))
+		return 0, errors.Join(showErr, err)
 	}
-	defer rows.Close()
-	var value string
-	found := false
-	for rows.Next() {
-		if err := rows.Scan(&value); err != nil {
-			return 0, errors.Join(showErr, fmt.Errorf("crdb_internal.cluster_settings: scan: %w", err))
-		}
-		found = true
-	}
-	if err := rows.Err(); err != nil {
-		return 0, errors.Join(showErr, fmt.Errorf("crdb_internal.cluster_settings: %w", err))
-	}
-	if !found {
+	if len(values) == 0 {
 		return 0, nil
 	}
+	value := values[len(values)-1]
 	d, err := time.ParseDuration(strings.TrimSpace(value))
 	if err != nil {
 		return 0, fmt.Errorf("crdb_internal.cluster_settings: value %q: %w", value, err)

@@ -550,55 +550,55 @@ func (r *Ranges) runReports(ctx context.Context, t *Target, s Sink, logger *slog
 // pair keyOf returns; the query yields zone_id, subzone_id, one string (two
 // when twoStrings; else b is "") and a count.
 func rangesReportRows(ctx context.Context, db *cluster.DB, query string, twoStrings bool, keyOf func(zone, sub int64, a, b string) (string, string)) (map[[2]string]int64, error) {
+	type row struct {
+		zone, sub, n int64
+		a, b         string
+	}
 	rows, err := db.Query(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	counts := map[[2]string]int64{}
-	for rows.Next() {
-		var (
-			zone, sub, n int64
-			a, b         string
-		)
+	list, err := pgx.CollectRows(rows, scanPrefixed(func(cr pgx.CollectableRow) (row, error) {
+		var r row
+		dest := []any{&r.zone, &r.sub, &r.a, &r.n}
 		if twoStrings {
-			err = rows.Scan(&zone, &sub, &a, &b, &n)
-		} else {
-			err = rows.Scan(&zone, &sub, &a, &n)
+			dest = []any{&r.zone, &r.sub, &r.a, &r.b, &r.n}
 		}
-		if err != nil {
-			return nil, fmt.Errorf("scan: %w", err)
-		}
-		k1, k2 := keyOf(zone, sub, a, b)
-		counts[[2]string{k1, k2}] += n
+		err := cr.Scan(dest...)
+		return r, err
+	}))
+	if err != nil {
+		return nil, err
 	}
-	return counts, rows.Err()
+	counts := map[[2]string]int64{}
+	for _, r := range list {
+		k1, k2 := keyOf(r.zone, r.sub, r.a, r.b)
+		counts[[2]string{k1, k2}] += r.n
+	}
+	return counts, nil
 }
 
 // rangesOldestReport returns the age of the oldest report: the three reports
 // (1 constraints, 2 critical localities, 3 replication stats) are written
 // together, so the oldest tells whether the reporter still runs.
 func rangesOldestReport(ctx context.Context, db *cluster.DB, now time.Time) (time.Duration, bool, error) {
+	type report struct {
+		ID        int64
+		Generated time.Time
+	}
 	rows, err := db.Query(ctx, rangesMetaQuery)
 	if err != nil {
 		return 0, false, err
 	}
-	defer rows.Close()
-	var oldest time.Time
-	for rows.Next() {
-		var (
-			id  int64
-			gen time.Time
-		)
-		if err := rows.Scan(&id, &gen); err != nil {
-			return 0, false, fmt.Errorf("scan: %w", err)
-		}
-		if oldest.IsZero() || gen.Before(oldest) {
-			oldest = gen
-		}
-	}
-	if err := rows.Err(); err != nil {
+	reports, err := pgx.CollectRows(rows, scanPrefixed(pgx.RowToStructByPos[report]))
+	if err != nil {
 		return 0, false, err
+	}
+	var oldest time.Time
+	for _, r := range reports {
+		if oldest.IsZero() || r.Generated.Before(oldest) {
+			oldest = r.Generated
+		}
 	}
 	if oldest.IsZero() {
 		return 0, false, nil
