@@ -355,15 +355,11 @@ WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND `+sche
 	if err != nil {
 		return nil, nil, fmt.Errorf("database %s: read columns: %w", name, err)
 	}
-	for rows.Next() {
-		var oid uint32
-		var nsp, rel, att, typ string
-		var attnum int64
-		var def *string
-		if err := rows.Scan(&oid, &nsp, &rel, &attnum, &att, &typ, &def); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("database %s: read columns: %w", name, err)
-		}
+	var oid uint32
+	var nsp, rel, att, typ string
+	var attnum int64
+	var def *string
+	if _, err := pgx.ForEachRow(rows, []any{&oid, &nsp, &rel, &attnum, &att, &typ, &def}, func() error {
 		tb := tables[oid]
 		if tb == nil {
 			tb = &schemaTable{oid: oid, schema: nsp, name: rel, cols: make(map[int]schemaColumn), rows: -1}
@@ -374,9 +370,8 @@ WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND `+sche
 			col.def = *def
 		}
 		tb.cols[int(attnum)] = col
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, nil, fmt.Errorf("database %s: read columns: %w", name, err)
 	}
 	if len(tables) == 0 {
@@ -400,17 +395,13 @@ WHERE con.contype = 'f'`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("database %s: read foreign keys: %w", name, err)
 	}
-	for rows.Next() {
-		var rel, ref uint32
-		var conname, del, upd string
-		var conkey []int64
-		if err := rows.Scan(&rel, &conname, &conkey, &ref, &del, &upd); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("database %s: read foreign keys: %w", name, err)
-		}
-		tb := tables[rel]
+	var conrel, ref uint32
+	var conname, del, upd string
+	var conkey []int64
+	if _, err := pgx.ForEachRow(rows, []any{&conrel, &conname, &conkey, &ref, &del, &upd}, func() error {
+		tb := tables[conrel]
 		if tb == nil {
-			continue
+			return nil
 		}
 		fk := schemaFK{name: conname, onDelete: del, onUpdate: upd, refTable: strconv.FormatUint(uint64(ref), 10)}
 		if rt := tables[ref]; rt != nil {
@@ -420,9 +411,8 @@ WHERE con.contype = 'f'`)
 			fk.cols = append(fk.cols, int(k))
 		}
 		tb.fks = append(tb.fks, fk)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, nil, fmt.Errorf("database %s: read foreign keys: %w", name, err)
 	}
 

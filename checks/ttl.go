@@ -702,18 +702,16 @@ func (c *TTL) discover(ctx context.Context, db *cluster.DB, crdb bool, log *slog
 	if err != nil {
 		return nil, fmt.Errorf("list TTL tables (crdb_internal.create_statements): %w", err)
 	}
+	// Streamed: one SHOW CREATE text per table of the cluster, most of
+	// them without TTL, none kept.
 	tables := []*ttlTable{}
-	for rows.Next() {
-		var dbName, schema *string
-		var id *int64
-		var name, stmt string
-		if err := rows.Scan(&dbName, &schema, &id, &name, &stmt); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("list TTL tables (crdb_internal.create_statements): %w", err)
-		}
+	var dbName, schema *string
+	var id *int64
+	var name, stmt string
+	_, err = pgx.ForEachRow(rows, []any{&dbName, &schema, &id, &name, &stmt}, func() error {
 		p := ttlParseCreate(stmt)
 		if !p.On || dbName == nil || schema == nil {
-			continue
+			return nil
 		}
 		tb := &ttlTable{key: ttlKey{*dbName, *schema, name}, params: p}
 		if id != nil {
@@ -732,8 +730,9 @@ func (c *TTL) discover(ctx context.Context, db *cluster.DB, crdb bool, log *slog
 			tb.expr = pgx.Identifier{tb.column}.Sanitize()
 		}
 		tables = append(tables, tb)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list TTL tables (crdb_internal.create_statements): %w", err)
 	}
 	sort.Slice(tables, func(a, b int) bool { return tables[a].key.String() < tables[b].key.String() })
