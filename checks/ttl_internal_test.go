@@ -2,6 +2,7 @@ package checks
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -46,5 +47,24 @@ func TestJobsTruncate(t *testing.T) {
 	e := jobsFailureEvent(1, string(long[:200]), jobsFailed, string(long), string(long), time.Time{})
 	if len(e.Title) > jobsEventTitleMax || len(e.Text) > jobsEventTextMax {
 		t.Errorf("event title %d bytes, text %d bytes", len(e.Title), len(e.Text))
+	}
+}
+
+// TestTTLTableMetrics: the sweep marks a listed table's series present by
+// ttlTableMetrics; a per-table gauge missing from it would get a 0 at the
+// next cycle although its table is still there.
+func TestTTLTableMetrics(t *testing.T) {
+	t.Parallel()
+	var want []string
+	for _, m := range ttlCatalog {
+		if m.Kind == KindGauge && slices.Equal(m.Tags, []string{"database", "table"}) {
+			want = append(want, m.Name)
+		}
+	}
+	got := slices.Clone(ttlTableMetrics)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("ttlTableMetrics = %q, want the catalog's per-table gauges %q", got, want)
 	}
 }
