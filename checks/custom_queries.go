@@ -362,9 +362,8 @@ func (c *CustomQueries) Name() string { return cqCheckName }
 // others still run; sql.can_query reflects the latest run of every query.
 // Run fails only when every query it ran failed.
 func (c *CustomQueries) Run(ctx context.Context, t *Target, s Sink) error {
-	if t == nil || t.SQL == nil {
-		reportQuery(s, cqCheckName, errNoSQL)
-		return errNoSQL
+	if err := needSQL(t, s, cqCheckName); err != nil {
+		return err
 	}
 	log := t.Log()
 	ran, failed := 0, 0

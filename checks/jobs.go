@@ -118,12 +118,12 @@ type Jobs struct {
 	now     func() time.Time
 	exclude map[string]bool // normalised job types without failure events
 
-	// countSeries and failedSeries are the series sent so far; bounded by
-	// job types x statuses (a few dozen each). feedSeries are the
-	// changefeeds whose lag was sent, until they stop running.
-	countSeries  map[jobsCountKey]bool
-	failedSeries map[string]bool
-	feedSeries   map[int64]bool
+	// counted holds the jobs.count and jobs.failed series sent so far,
+	// which get 0 at every cycle once they vanish; bounded by job types x
+	// statuses (a few dozen each). feeds holds the changefeeds whose lag
+	// was sent, until they stop running and get one last 0.
+	counted *seriesMemory
+	feeds   *seriesMemory
 	// announced holds the failed jobs of the current window already sent as
 	// events; nil until the jobs query first succeeds.
 	announced map[int64]bool
@@ -155,12 +155,11 @@ func NewJobs(o JobsOptions) (*Jobs, error) {
 		exclude[jobsNormType(typ)] = true
 	}
 	return &Jobs{
-		window:       o.Window,
-		now:          o.Now,
-		exclude:      exclude,
-		countSeries:  map[jobsCountKey]bool{},
-		failedSeries: map[string]bool{},
-		feedSeries:   map[int64]bool{},
+		window:  o.Window,
+		now:     o.Now,
+		exclude: exclude,
+		counted: newSeriesMemory(seriesZeroAlways, 0),
+		feeds:   newSeriesMemory(seriesZeroOnce, 0),
 	}, nil
 }
 
@@ -185,9 +184,8 @@ type jobsRow struct {
 // changefeeds, one for the newest backup. One failing is logged and makes
 // sql.can_query CRITICAL; the other still reports.
 func (j *Jobs) Run(ctx context.Context, t *Target, s Sink) error {
-	if t == nil || t.SQL == nil {
-		reportQuery(s, jobsCheckName, errNoSQL)
-		return errNoSQL
+	if err := needSQL(t, s, jobsCheckName); err != nil {
+		return err
 	}
 	log := t.Log()
 	now := j.now()
@@ -204,7 +202,7 @@ func (j *Jobs) Run(ctx context.Context, t *Target, s Sink) error {
 	if rows, err := j.read(ctx, t.SQL, since); err != nil {
 		fail(err)
 	} else {
-		j.counts(s, rows)
+		j.counts(s, rows, now)
 		j.failures(s, rows)
 		j.changefeeds(s, rows, now)
 	}
@@ -213,49 +211,27 @@ func (j *Jobs) Run(ctx context.Context, t *Target, s Sink) error {
 			fail(err)
 		}
 	}
-	err := jobsCombine(errs)
-	jobsReportQuery(s, jobsCheckName, err, warning)
+	err := combineQueryErrors(errs)
+	reportQueryWarning(s, jobsCheckName, err, warning)
 	if len(errs) == steps || ctx.Err() != nil {
 		return err
 	}
 	return nil
 }
 
-// jobsReportQuery is reportQuery with a warning: sql.can_query WARNING when
-// every query succeeded but what they return is known to be incomplete.
-func jobsReportQuery(s Sink, check string, err error, warning string) {
-	if err == nil && warning != "" {
-		s.ServiceCheck(sqlCanQuery, Warning, check+": "+warning, []string{Tag("check", check)})
-		return
-	}
-	reportQuery(s, check, err)
-}
-
 // read returns the jobs still going and those that finished in the window.
 func (j *Jobs) read(ctx context.Context, db *cluster.DB, since time.Time) ([]jobsRow, error) {
-	rows, err := db.Query(ctx, jobsQuery, since)
-	if err != nil {
-		return nil, fmt.Errorf("read jobs (crdb_internal.jobs): %w", err)
-	}
-	var out []jobsRow
-	for rows.Next() {
+	return queryRows(ctx, db, "read jobs (crdb_internal.jobs)", func(row pgx.CollectableRow) (jobsRow, error) {
 		var r jobsRow
 		var jobType, status *string
-		if err := rows.Scan(&r.id, &jobType, &status, &r.finished, &r.description, &r.errText, &r.highWater); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read jobs (crdb_internal.jobs): %w", err)
-		}
-		r.jobType, r.status = jobsOr(jobType, "unknown"), jobsOr(status, "unknown")
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read jobs (crdb_internal.jobs): %w", err)
-	}
-	return out, nil
+		err := row.Scan(&r.id, &jobType, &status, &r.finished, &r.description, &r.errText, &r.highWater)
+		r.jobType, r.status = stringOr(jobType, "unknown"), stringOr(status, "unknown")
+		return r, err
+	}, jobsQuery, since)
 }
 
 // counts sends jobs.count by type and status and jobs.failed by type.
-func (j *Jobs) counts(s Sink, rows []jobsRow) {
+func (j *Jobs) counts(s Sink, rows []jobsRow, now time.Time) {
 	counts := map[jobsCountKey]int64{}
 	failed := map[string]int64{}
 	for _, r := range rows {
@@ -263,18 +239,6 @@ func (j *Jobs) counts(s Sink, rows []jobsRow) {
 		counts[k]++
 		if k.status == jobsFailed || k.status == jobsRevertFailed {
 			failed[k.jobType]++
-		}
-	}
-	// Series sent before and absent now drop to 0: the failure left the
-	// window, the job finished.
-	for k := range j.countSeries {
-		if _, ok := counts[k]; !ok {
-			counts[k] = 0
-		}
-	}
-	for typ := range j.failedSeries {
-		if _, ok := failed[typ]; !ok {
-			failed[typ] = 0
 		}
 	}
 	keys := make([]jobsCountKey, 0, len(counts))
@@ -288,18 +252,20 @@ func (j *Jobs) counts(s Sink, rows []jobsRow) {
 		return keys[a].status < keys[b].status
 	})
 	for _, k := range keys {
-		s.Gauge(jobsCountMetric, float64(counts[k]), []string{Tag("job_type", k.jobType), Tag("status", k.status)})
-		j.countSeries[k] = true
+		j.counted.gauge(s, now, jobsCountMetric, float64(counts[k]), []string{Tag("job_type", k.jobType), Tag("status", k.status)})
 	}
+	// Series sent before and absent now drop to 0: the failure left the
+	// window, the job finished.
+	j.counted.sweep(s, now, jobsCountMetric)
 	types := make([]string, 0, len(failed))
 	for typ := range failed {
 		types = append(types, typ)
 	}
 	sort.Strings(types)
 	for _, typ := range types {
-		s.Gauge(jobsFailedMetric, float64(failed[typ]), []string{Tag("job_type", typ)})
-		j.failedSeries[typ] = true
+		j.counted.gauge(s, now, jobsFailedMetric, float64(failed[typ]), []string{Tag("job_type", typ)})
 	}
+	j.counted.sweep(s, now, jobsFailedMetric)
 }
 
 // failures sends an event per failed job not announced yet, oldest first.
@@ -328,7 +294,7 @@ func (j *Jobs) failures(s Sink, rows []jobsRow) {
 		if j.announced[f.id] || j.exclude[jobsNormType(f.jobType)] {
 			continue
 		}
-		s.Event(jobsFailureEvent(f.id, f.jobType, f.status, jobsOr(f.description, ""), jobsOr(f.errText, ""), jobsTime(f.finished)))
+		s.Event(jobsFailureEvent(f.id, f.jobType, f.status, stringOr(f.description, ""), stringOr(f.errText, ""), jobsTime(f.finished)))
 	}
 	j.announced = seen
 }
@@ -356,11 +322,11 @@ func jobsFailureEvent(id int64, jobType, status, description, errText string, fi
 	}
 	if description != "" {
 		b.WriteString("\n\nJob: ")
-		b.WriteString(jobsTruncate(description, jobsDescriptionShown))
+		b.WriteString(truncateText(description, jobsDescriptionShown))
 	}
 	return Event{
-		Title:          jobsTruncate(title, jobsEventTitleMax),
-		Text:           jobsTruncate(b.String(), jobsEventTextMax),
+		Title:          truncateText(title, jobsEventTitleMax),
+		Text:           truncateText(b.String(), jobsEventTextMax),
 		AggregationKey: "crdb-job-" + strconv.FormatInt(id, 10),
 		AlertType:      Error,
 		Timestamp:      finished,
@@ -379,7 +345,6 @@ func (j *Jobs) changefeeds(s Sink, rows []jobsRow, now time.Time) {
 		lag float64
 	}
 	var feeds []feed
-	present := map[int64]bool{}
 	for _, r := range rows {
 		if r.jobType != "CHANGEFEED" {
 			continue
@@ -389,7 +354,8 @@ func (j *Jobs) changefeeds(s Sink, rows []jobsRow, now time.Time) {
 		default:
 			continue
 		}
-		present[r.id] = true
+		// Still running: no last 0 for it, even when it has no lag now.
+		j.feeds.present(jobsChangefeedLag, jobsFeedTags(r.id))
 		if r.highWater == nil {
 			continue
 		}
@@ -403,20 +369,14 @@ func (j *Jobs) changefeeds(s Sink, rows []jobsRow, now time.Time) {
 		}
 		feeds = append(feeds, feed{r.id, lag})
 	}
-	for id := range j.feedSeries {
-		if !present[id] {
-			feeds = append(feeds, feed{id, 0})
-			delete(j.feedSeries, id)
-		}
-	}
 	sort.Slice(feeds, func(a, b int) bool { return feeds[a].id < feeds[b].id })
 	for _, f := range feeds {
-		s.Gauge(jobsChangefeedLag, f.lag, []string{Tag("job_id", strconv.FormatInt(f.id, 10))})
-		if present[f.id] {
-			j.feedSeries[f.id] = true
-		}
+		j.feeds.gauge(s, now, jobsChangefeedLag, f.lag, jobsFeedTags(f.id))
 	}
+	j.feeds.sweep(s, now)
 }
+
+func jobsFeedTags(id int64) []string { return []string{Tag("job_id", strconv.FormatInt(id, 10))} }
 
 // jobsParseHLCDecimal reads a high_water_timestamp: the wall time in
 // nanoseconds, optionally followed by ".<logical>" (a DECIMAL such as
@@ -493,59 +453,6 @@ func (p *jobsAdminProbe) check(ctx context.Context, db *cluster.DB, now time.Tim
 	}
 	return p.warning
 }
-
-func jobsOr(p *string, def string) string {
-	if p == nil || *p == "" {
-		return def
-	}
-	return *p
-}
-
-// jobsTruncate cuts s to at most n bytes without splitting a UTF-8 rune.
-func jobsTruncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n - len("…")
-	for cut > 0 && cut < len(s) && s[cut]&0xC0 == 0x80 {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-// jobsCombine makes one error of a cycle's failed queries, for
-// sql.can_query's message: the first few, one line, "; "-separated.
-func jobsCombine(errs []error) error {
-	switch len(errs) {
-	case 0:
-		return nil
-	case 1:
-		return errs[0]
-	}
-	return jobsErrors(errs)
-}
-
-// jobsErrors keeps every failure reachable by errors.Is/As.
-type jobsErrors []error
-
-const jobsErrorsShown = 3
-
-func (e jobsErrors) Error() string {
-	var b strings.Builder
-	for i, err := range e {
-		if i == jobsErrorsShown {
-			fmt.Fprintf(&b, " (and %d more failed queries)", len(e)-jobsErrorsShown)
-			break
-		}
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(strings.ReplaceAll(err.Error(), "\n", " "))
-	}
-	return b.String()
-}
-
-func (e jobsErrors) Unwrap() []error { return e }
 
 // jobsCatalog lists what the check sends; the code above sends exactly these
 // names (TestJobsCatalog checks every recorded point against it).

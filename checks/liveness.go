@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -207,25 +208,22 @@ func livenessQuery(ctx context.Context, db *cluster.DB, query string) ([]livenes
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	defer rows.Close()
-	var (
-		recs []livenessRecord
-		now  time.Time
-	)
-	for rows.Next() {
+	var now time.Time
+	recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (livenessRecord, error) {
 		var (
 			r   livenessRecord
 			exp string
 		)
-		if err := rows.Scan(&r.NodeID, &exp, &r.Draining, &r.Membership, &now); err != nil {
-			return nil, time.Time{}, fmt.Errorf("scan: %w", err)
+		if err := row.Scan(&r.NodeID, &exp, &r.Draining, &r.Membership, &now); err != nil {
+			return r, fmt.Errorf("scan: %w", err)
 		}
+		var err error
 		if r.Expiration, err = parseHLC(exp); err != nil {
-			return nil, time.Time{}, fmt.Errorf("node %d: %w", r.NodeID, err)
+			return r, fmt.Errorf("node %d: %w", r.NodeID, err)
 		}
-		recs = append(recs, r)
-	}
-	if err := rows.Err(); err != nil {
+		return r, nil
+	})
+	if err != nil {
 		return nil, time.Time{}, err
 	}
 	if len(recs) == 0 {
@@ -253,7 +251,7 @@ func parseHLC(s string) (time.Time, error) {
 	secs, frac, hasDot := strings.Cut(wall, ".")
 	sec, err := strconv.ParseInt(secs, 10, 64)
 	if err != nil || sec < 0 {
-		return time.Time{}, fmt.Errorf("parse liveness expiration %q: want <seconds>.<nanos>,<logical>", jobsTruncate(s, 64))
+		return time.Time{}, fmt.Errorf("parse liveness expiration %q: want <seconds>.<nanos>,<logical>", truncateText(s, 64))
 	}
 	if !hasDot {
 		// 1e14 s is year ~3 million; 1e14 ns is 1970-01-02: no overlap.
@@ -263,11 +261,11 @@ func parseHLC(s string) (time.Time, error) {
 		return time.Unix(sec, 0), nil
 	}
 	if frac == "" || len(frac) > 9 {
-		return time.Time{}, fmt.Errorf("parse liveness expiration %q: want up to 9 digits of nanoseconds", jobsTruncate(s, 64))
+		return time.Time{}, fmt.Errorf("parse liveness expiration %q: want up to 9 digits of nanoseconds", truncateText(s, 64))
 	}
 	ns, err := strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
 	if err != nil || ns < 0 {
-		return time.Time{}, fmt.Errorf("parse liveness expiration %q: bad nanoseconds", jobsTruncate(s, 64))
+		return time.Time{}, fmt.Errorf("parse liveness expiration %q: bad nanoseconds", truncateText(s, 64))
 	}
 	return time.Unix(sec, ns), nil
 }
@@ -356,25 +354,14 @@ func readStoreDead(ctx context.Context, db *cluster.DB) (time.Duration, error) {
 		}
 		showErr = fmt.Errorf("SHOW CLUSTER SETTING: %w", err)
 	}
-	rows, err := db.Query(ctx, livenessSettingTable)
+	values, err := queryRows(ctx, db, "crdb_internal.cluster_settings", scanPrefixed(pgx.RowTo[string]), livenessSettingTable)
 	if err != nil {
-		return 0, errors.Join(showErr, fmt.Errorf("crdb_internal.cluster_settings: %w", err))
+		return 0, errors.Join(showErr, err)
 	}
-	defer rows.Close()
-	var value string
-	found := false
-	for rows.Next() {
-		if err := rows.Scan(&value); err != nil {
-			return 0, errors.Join(showErr, fmt.Errorf("crdb_internal.cluster_settings: scan: %w", err))
-		}
-		found = true
-	}
-	if err := rows.Err(); err != nil {
-		return 0, errors.Join(showErr, fmt.Errorf("crdb_internal.cluster_settings: %w", err))
-	}
-	if !found {
+	if len(values) == 0 {
 		return 0, nil
 	}
+	value := values[len(values)-1]
 	d, err := time.ParseDuration(strings.TrimSpace(value))
 	if err != nil {
 		return 0, fmt.Errorf("crdb_internal.cluster_settings: value %q: %w", value, err)

@@ -95,7 +95,7 @@ func (o *Outcome) Err() error {
 // terminal or log: control characters (newlines, escapes) become spaces.
 func outcomeText(s string) string {
 	if len(s) > outcomeMessageMax {
-		s = jobsTruncate(s, outcomeMessageMax)
+		s = truncateText(s, outcomeMessageMax)
 	}
 	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {

@@ -26,6 +26,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/roachdog/roachdog/cluster"
@@ -80,15 +81,9 @@ const (
 type Ranges struct {
 	now         func() time.Time
 	forgetAfter time.Duration
-	// series remembers per-zone series by identity, for sending 0 once
-	// they vanish.
-	series map[string]*rangesSeries
-}
-
-type rangesSeries struct {
-	name     string
-	tags     []string
-	lastSeen time.Time
+	// series remembers the per-zone series, which keep being sent as 0 for
+	// ForgetAfter once they vanish.
+	series *seriesMemory
 }
 
 var _ Check = (*Ranges)(nil)
@@ -98,13 +93,14 @@ func NewRanges(o RangesOptions) (*Ranges, error) {
 	if o.ForgetAfter < 0 {
 		return nil, fmt.Errorf("ranges: forget after %s is negative", o.ForgetAfter)
 	}
-	r := &Ranges{now: o.Now, forgetAfter: o.ForgetAfter, series: map[string]*rangesSeries{}}
+	r := &Ranges{now: o.Now, forgetAfter: o.ForgetAfter}
 	if r.now == nil {
 		r.now = time.Now
 	}
 	if r.forgetAfter == 0 {
 		r.forgetAfter = rangesDefaultForget
 	}
+	r.series = newSeriesMemory(r.forgetAfter, rangesSeriesMaxLen)
 	return r, nil
 }
 
@@ -262,11 +258,10 @@ func (r *Ranges) runCritical(ctx context.Context, t *Target, s Sink, logger *slo
 		counts[key{zones.name(rr.RangeDescriptor.StartKey), rangesConstraintText(rr.Config)}]++
 	}
 	now := r.now()
-	cycle := map[string]bool{}
 	for k, n := range counts {
-		r.gauge(s, cycle, now, rangesViolations, float64(n), []string{Tag("zone", k.zone), Tag("constraint", k.constraint)})
+		r.series.gauge(s, now, rangesViolations, float64(n), []string{Tag("zone", k.zone), Tag("constraint", k.constraint)})
 	}
-	r.sweep(s, cycle, now, rangesViolations)
+	r.series.sweep(s, now, rangesViolations)
 	return nil
 }
 
@@ -493,7 +488,6 @@ func (r *Ranges) runReports(ctx context.Context, t *Target, s Sink, logger *slog
 	}
 	collected := 0
 	now := r.now()
-	cycle := map[string]bool{}
 
 	if counts, err := rangesReportRows(ctx, db, rangesConstraintQuery, true, func(zone, sub int64, kind, config string) (string, string) {
 		c := config
@@ -506,9 +500,9 @@ func (r *Ranges) runReports(ctx context.Context, t *Target, s Sink, logger *slog
 	} else {
 		collected++
 		for k, n := range counts {
-			r.gauge(s, cycle, now, rangesViolations, float64(n), []string{Tag("zone", k[0]), Tag("constraint", k[1])})
+			r.series.gauge(s, now, rangesViolations, float64(n), []string{Tag("zone", k[0]), Tag("constraint", k[1])})
 		}
-		r.sweep(s, cycle, now, rangesViolations)
+		r.series.sweep(s, now, rangesViolations)
 	}
 
 	if counts, err := rangesReportRows(ctx, db, rangesLocalityQuery, false, func(zone, sub int64, locality, _ string) (string, string) {
@@ -518,9 +512,9 @@ func (r *Ranges) runReports(ctx context.Context, t *Target, s Sink, logger *slog
 	} else {
 		collected++
 		for k, n := range counts {
-			r.gauge(s, cycle, now, rangesAtRisk, float64(n), []string{Tag("zone", k[0]), Tag("locality", k[1])})
+			r.series.gauge(s, now, rangesAtRisk, float64(n), []string{Tag("zone", k[0]), Tag("locality", k[1])})
 		}
-		r.sweep(s, cycle, now, rangesAtRisk)
+		r.series.sweep(s, now, rangesAtRisk)
 	}
 
 	var unavailable, under, over int64
@@ -556,55 +550,55 @@ func (r *Ranges) runReports(ctx context.Context, t *Target, s Sink, logger *slog
 // pair keyOf returns; the query yields zone_id, subzone_id, one string (two
 // when twoStrings; else b is "") and a count.
 func rangesReportRows(ctx context.Context, db *cluster.DB, query string, twoStrings bool, keyOf func(zone, sub int64, a, b string) (string, string)) (map[[2]string]int64, error) {
+	type row struct {
+		zone, sub, n int64
+		a, b         string
+	}
 	rows, err := db.Query(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	counts := map[[2]string]int64{}
-	for rows.Next() {
-		var (
-			zone, sub, n int64
-			a, b         string
-		)
+	list, err := pgx.CollectRows(rows, scanPrefixed(func(cr pgx.CollectableRow) (row, error) {
+		var r row
+		dest := []any{&r.zone, &r.sub, &r.a, &r.n}
 		if twoStrings {
-			err = rows.Scan(&zone, &sub, &a, &b, &n)
-		} else {
-			err = rows.Scan(&zone, &sub, &a, &n)
+			dest = []any{&r.zone, &r.sub, &r.a, &r.b, &r.n}
 		}
-		if err != nil {
-			return nil, fmt.Errorf("scan: %w", err)
-		}
-		k1, k2 := keyOf(zone, sub, a, b)
-		counts[[2]string{k1, k2}] += n
+		err := cr.Scan(dest...)
+		return r, err
+	}))
+	if err != nil {
+		return nil, err
 	}
-	return counts, rows.Err()
+	counts := map[[2]string]int64{}
+	for _, r := range list {
+		k1, k2 := keyOf(r.zone, r.sub, r.a, r.b)
+		counts[[2]string{k1, k2}] += r.n
+	}
+	return counts, nil
 }
 
 // rangesOldestReport returns the age of the oldest report: the three reports
 // (1 constraints, 2 critical localities, 3 replication stats) are written
 // together, so the oldest tells whether the reporter still runs.
 func rangesOldestReport(ctx context.Context, db *cluster.DB, now time.Time) (time.Duration, bool, error) {
+	type report struct {
+		ID        int64
+		Generated time.Time
+	}
 	rows, err := db.Query(ctx, rangesMetaQuery)
 	if err != nil {
 		return 0, false, err
 	}
-	defer rows.Close()
-	var oldest time.Time
-	for rows.Next() {
-		var (
-			id  int64
-			gen time.Time
-		)
-		if err := rows.Scan(&id, &gen); err != nil {
-			return 0, false, fmt.Errorf("scan: %w", err)
-		}
-		if oldest.IsZero() || gen.Before(oldest) {
-			oldest = gen
-		}
-	}
-	if err := rows.Err(); err != nil {
+	reports, err := pgx.CollectRows(rows, scanPrefixed(pgx.RowToStructByPos[report]))
+	if err != nil {
 		return 0, false, err
+	}
+	var oldest time.Time
+	for _, r := range reports {
+		if oldest.IsZero() || r.Generated.Before(oldest) {
+			oldest = r.Generated
+		}
 	}
 	if oldest.IsZero() {
 		return 0, false, nil
@@ -614,46 +608,6 @@ func rangesOldestReport(ctx context.Context, db *cluster.DB, now time.Time) (tim
 		age = 0 // clock skew between roachdog and the cluster
 	}
 	return age, true, nil
-}
-
-// ---- per-zone series bookkeeping ----
-
-func rangesSeriesKey(name string, tags []string) string {
-	return name + "|" + strings.Join(tags, ",")
-}
-
-// gauge sends a per-zone series and remembers it.
-func (r *Ranges) gauge(s Sink, cycle map[string]bool, now time.Time, name string, v float64, tags []string) {
-	s.Gauge(name, v, tags)
-	k := rangesSeriesKey(name, tags)
-	cycle[k] = true
-	if e, ok := r.series[k]; ok {
-		e.lastSeen = now
-		return
-	}
-	if len(r.series) < rangesSeriesMaxLen {
-		r.series[k] = &rangesSeries{name: name, tags: tags, lastSeen: now}
-	}
-}
-
-// sweep sends 0 for the remembered series of name not sent this cycle,
-// and forgets those gone for longer than ForgetAfter.
-func (r *Ranges) sweep(s Sink, cycle map[string]bool, now time.Time, name string) {
-	keys := make([]string, 0, len(r.series))
-	for k, e := range r.series {
-		if e.name == name && !cycle[k] {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		e := r.series[k]
-		if now.Sub(e.lastSeen) >= r.forgetAfter {
-			delete(r.series, k)
-			continue
-		}
-		s.Gauge(e.name, 0, e.tags)
-	}
 }
 
 func init() {
@@ -789,21 +743,14 @@ func ReadRangeVoters(ctx context.Context, db *cluster.DB) ([]RangeVoters, error)
 }
 
 func rangesStoreNodes(ctx context.Context, db *cluster.DB) (map[int64]int64, error) {
-	rows, err := db.Query(ctx, rangesStoresQuery)
+	type store struct{ Node, Store int64 }
+	list, err := queryRows(ctx, db, "query crdb_internal.kv_store_status", scanPrefixed(pgx.RowToStructByPos[store]), rangesStoresQuery)
 	if err != nil {
-		return nil, fmt.Errorf("query crdb_internal.kv_store_status: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	stores := map[int64]int64{}
-	for rows.Next() {
-		var node, store int64
-		if err := rows.Scan(&node, &store); err != nil {
-			return nil, fmt.Errorf("query crdb_internal.kv_store_status: scan: %w", err)
-		}
-		stores[store] = node
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("query crdb_internal.kv_store_status: %w", err)
+	stores := make(map[int64]int64, len(list))
+	for _, st := range list {
+		stores[st.Store] = st.Node
 	}
 	if len(stores) == 0 {
 		return nil, errors.New("query crdb_internal.kv_store_status: no store reported")
@@ -816,19 +763,17 @@ func rangesReadVoters(ctx context.Context, db *cluster.DB, query string, stores 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []RangeVoters
-	for rows.Next() {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (RangeVoters, error) {
 		var (
 			r    RangeVoters
 			text *string
 		)
-		if err := rows.Scan(&r.RangeID, &text); err != nil {
-			return nil, fmt.Errorf("scan: %w", err)
+		if err := row.Scan(&r.RangeID, &text); err != nil {
+			return r, fmt.Errorf("scan: %w", err)
 		}
 		voters, err := rangesParseIDs(text)
 		if err != nil {
-			return nil, fmt.Errorf("range %d: %w", r.RangeID, err)
+			return r, fmt.Errorf("range %d: %w", r.RangeID, err)
 		}
 		for _, s := range voters {
 			if n, ok := stores[s]; ok {
@@ -837,9 +782,8 @@ func rangesReadVoters(ctx context.Context, db *cluster.DB, query string, stores 
 				r.UnknownStores = append(r.UnknownStores, s)
 			}
 		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, nil
+	})
 }
 
 // rangesParseIDs parses an integer array's text form: "{1,2,3}" (an

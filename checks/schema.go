@@ -128,9 +128,8 @@ func (c *Schema) Name() string { return schemaCheckName }
 
 // Run analyses every database's catalog.
 func (c *Schema) Run(ctx context.Context, t *Target, s Sink) error {
-	if t == nil || t.SQL == nil {
-		reportQuery(s, schemaCheckName, errNoSQL)
-		return errNoSQL
+	if err := needSQL(t, s, schemaCheckName); err != nil {
+		return err
 	}
 	log := t.Log()
 	var failures schemaErrors
@@ -356,15 +355,11 @@ WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND `+sche
 	if err != nil {
 		return nil, nil, fmt.Errorf("database %s: read columns: %w", name, err)
 	}
-	for rows.Next() {
-		var oid uint32
-		var nsp, rel, att, typ string
-		var attnum int64
-		var def *string
-		if err := rows.Scan(&oid, &nsp, &rel, &attnum, &att, &typ, &def); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("database %s: read columns: %w", name, err)
-		}
+	var oid uint32
+	var nsp, rel, att, typ string
+	var attnum int64
+	var def *string
+	if _, err := pgx.ForEachRow(rows, []any{&oid, &nsp, &rel, &attnum, &att, &typ, &def}, func() error {
 		tb := tables[oid]
 		if tb == nil {
 			tb = &schemaTable{oid: oid, schema: nsp, name: rel, cols: make(map[int]schemaColumn), rows: -1}
@@ -375,9 +370,8 @@ WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND `+sche
 			col.def = *def
 		}
 		tb.cols[int(attnum)] = col
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, nil, fmt.Errorf("database %s: read columns: %w", name, err)
 	}
 	if len(tables) == 0 {
@@ -401,17 +395,13 @@ WHERE con.contype = 'f'`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("database %s: read foreign keys: %w", name, err)
 	}
-	for rows.Next() {
-		var rel, ref uint32
-		var conname, del, upd string
-		var conkey []int64
-		if err := rows.Scan(&rel, &conname, &conkey, &ref, &del, &upd); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("database %s: read foreign keys: %w", name, err)
-		}
-		tb := tables[rel]
+	var conrel, ref uint32
+	var conname, del, upd string
+	var conkey []int64
+	if _, err := pgx.ForEachRow(rows, []any{&conrel, &conname, &conkey, &ref, &del, &upd}, func() error {
+		tb := tables[conrel]
 		if tb == nil {
-			continue
+			return nil
 		}
 		fk := schemaFK{name: conname, onDelete: del, onUpdate: upd, refTable: strconv.FormatUint(uint64(ref), 10)}
 		if rt := tables[ref]; rt != nil {
@@ -421,9 +411,8 @@ WHERE con.contype = 'f'`)
 			fk.cols = append(fk.cols, int(k))
 		}
 		tb.fks = append(tb.fks, fk)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, nil, fmt.Errorf("database %s: read foreign keys: %w", name, err)
 	}
 
@@ -532,15 +521,11 @@ func (c *Schema) readSharded(ctx context.Context, db *cluster.DB, p string, tabl
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id *int64
-		var index string
-		if err := rows.Scan(&id, &index); err != nil {
-			return err
-		}
+	var id *int64
+	var index string
+	_, err = pgx.ForEachRow(rows, []any{&id, &index}, func() error {
 		if id == nil || *id < 0 || *id > int64(^uint32(0)) {
-			continue
+			return nil
 		}
 		// On CockroachDB a table's pg_class oid is its descriptor id.
 		if tb := tables[uint32(*id)]; tb != nil {
@@ -550,8 +535,9 @@ func (c *Schema) readSharded(ctx context.Context, db *cluster.DB, p string, tabl
 				}
 			}
 		}
-	}
-	return rows.Err()
+		return nil
+	})
+	return err
 }
 
 func (c *Schema) readRowCounts(ctx context.Context, db *cluster.DB, p string, tables map[uint32]*schemaTable, crdb bool) error {
@@ -567,21 +553,18 @@ FROM ` + p + `pg_catalog.pg_class AS c WHERE c.relkind IN ('r', 'p')`
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var n *int64
-		if err := rows.Scan(&id, &n); err != nil {
-			return err
-		}
+	var id int64
+	var n *int64
+	_, err = pgx.ForEachRow(rows, []any{&id, &n}, func() error {
 		if id < 0 || id > int64(^uint32(0)) || n == nil {
-			continue
+			return nil
 		}
 		if tb := tables[uint32(id)]; tb != nil {
 			tb.rows = *n
 		}
-	}
-	return rows.Err()
+		return nil
+	})
+	return err
 }
 
 func schemaUndefinedColumn(err error) bool {

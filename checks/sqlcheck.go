@@ -2,6 +2,8 @@ package checks
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 )
 
 // errNoSQL is returned by SQL checks on an instance without sql_url.
@@ -28,7 +30,81 @@ func reportQuery(s Sink, check string, err error) {
 const errorMessageMax = 2000
 
 // errorMessage is s cut to errorMessageMax bytes, on a rune boundary.
-func errorMessage(s string) string { return jobsTruncate(s, errorMessageMax) }
+func errorMessage(s string) string { return truncateText(s, errorMessageMax) }
+
+// needSQL reports errNoSQL for check (sql.can_query CRITICAL) when t has
+// no SQL pool.
+func needSQL(t *Target, s Sink, check string) error {
+	if t == nil || t.SQL == nil {
+		reportQuery(s, check, errNoSQL)
+		return errNoSQL
+	}
+	return nil
+}
+
+// reportQueryWarning is reportQuery with a warning: sql.can_query WARNING when
+// every query succeeded but what they return is known to be incomplete.
+func reportQueryWarning(s Sink, check string, err error, warning string) {
+	if err == nil && warning != "" {
+		s.ServiceCheck(sqlCanQuery, Warning, check+": "+warning, []string{Tag("check", check)})
+		return
+	}
+	reportQuery(s, check, err)
+}
+
+// stringOr returns *p, or def when p is NULL or empty.
+func stringOr(p *string, def string) string {
+	if p == nil || *p == "" {
+		return def
+	}
+	return *p
+}
+
+// truncateText cuts s to at most n bytes without splitting a UTF-8 rune.
+func truncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len("…")
+	for cut > 0 && cut < len(s) && s[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// combineQueryErrors makes one error of a cycle's failed queries, for
+// sql.can_query's message: the first few, one line, "; "-separated.
+func combineQueryErrors(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return queryErrors(errs)
+}
+
+// queryErrors keeps every failure reachable by errors.Is/As.
+type queryErrors []error
+
+const queryErrorsShown = 3
+
+func (e queryErrors) Error() string {
+	var b strings.Builder
+	for i, err := range e {
+		if i == queryErrorsShown {
+			fmt.Fprintf(&b, " (and %d more failed queries)", len(e)-queryErrorsShown)
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(strings.ReplaceAll(err.Error(), "\n", " "))
+	}
+	return b.String()
+}
+
+func (e queryErrors) Unwrap() []error { return e }
 
 func init() {
 	registerCatalog(func() []Metric {

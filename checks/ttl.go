@@ -31,9 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -167,10 +165,10 @@ type TTL struct {
 	announced       map[ttlKey]int64
 	unsupportedLogs time.Time
 
-	// series holds, per table, the series sent and their last value: when
+	// series holds the per-table series sent and their last value: when
 	// the table drops out of the list (dropped, renamed, TTL removed) they
 	// get a last value (see sweep) and are forgotten.
-	series map[ttlKey]map[string]float64
+	series *seriesMemory
 	// schedulesDenied: system.scheduled_jobs refused roachdog (42501); not
 	// read again until the next discovery. schedulesWarned: said so once.
 	schedulesDenied, schedulesWarned bool
@@ -250,7 +248,7 @@ func NewTTL(o TTLOptions) (*TTL, error) {
 	}
 	o.RowQueries = rq
 	return &TTL{o: o, now: now, aost: ttlFollowerReadAOST,
-		series: map[ttlKey]map[string]float64{}, deniedWarned: map[ttlKey]bool{}, periods: map[string]float64{}}, nil
+		series: newSeriesMemory(seriesZeroOnce, 0).keepLast(ttlPeriodMetric), deniedWarned: map[ttlKey]bool{}, periods: map[string]float64{}}, nil
 }
 
 // Name returns "ttl", the check's configuration key.
@@ -267,9 +265,8 @@ type ttlJobs struct {
 
 // Run collects once.
 func (c *TTL) Run(ctx context.Context, t *Target, s Sink) error {
-	if t == nil || t.SQL == nil {
-		reportQuery(s, ttlCheckName, errNoSQL)
-		return errNoSQL
+	if err := needSQL(t, s, ttlCheckName); err != nil {
+		return err
 	}
 	log := t.Log()
 	// Connect first: which server it is decides the queries' shape.
@@ -322,15 +319,15 @@ func (c *TTL) Run(ctx context.Context, t *Target, s Sink) error {
 		}
 	}
 	if c.tables == nil { // never discovered: nothing to report on
-		err := jobsCombine(errs)
-		jobsReportQuery(s, ttlCheckName, err, warning)
+		err := combineQueryErrors(errs)
+		reportQueryWarning(s, ttlCheckName, err, warning)
 		return err
 	}
 	s.Gauge(ttlTablesMetric, float64(len(c.tables)), nil)
-	c.sweep(s)
+	c.sweep(s, now)
 	if len(c.tables) == 0 { // no TTL anywhere: nothing else to read
-		err := jobsCombine(errs)
-		jobsReportQuery(s, ttlCheckName, err, warning)
+		err := combineQueryErrors(errs)
+		reportQueryWarning(s, ttlCheckName, err, warning)
 		return nil
 	}
 
@@ -366,8 +363,8 @@ func (c *TTL) Run(ctx context.Context, t *Target, s Sink) error {
 			fail(err)
 		}
 	}
-	err = jobsCombine(errs)
-	jobsReportQuery(s, ttlCheckName, err, warning)
+	err = combineQueryErrors(errs)
+	reportQueryWarning(s, ttlCheckName, err, warning)
 	if ctx.Err() != nil {
 		return err
 	}
@@ -402,36 +399,34 @@ func (c *TTL) warnSchedulesDenied(log *slog.Logger, ae *cluster.AccessError, v c
 // monitor on them recovers instead of keeping its last state for ever,
 // except ttl.job_period_seconds, which keeps its last value (the job age
 // drops to 0 and job_age / period with it, where 0/0 would give no value).
-func (c *TTL) sweep(s Sink) {
+func (c *TTL) sweep(s Sink, now time.Time) {
 	current := make(map[ttlKey]bool, len(c.tables))
+	c.series.begin()
 	for _, tb := range c.tables {
 		current[tb.key] = true
+		tags := ttlTags(tb.key)
+		for _, name := range ttlTableMetrics {
+			c.series.present(name, tags)
+		}
 	}
-	var gone []ttlKey
-	for k := range c.series {
+	c.series.sweep(s, now)
+	for k := range c.announced {
 		if !current[k] {
-			gone = append(gone, k)
+			delete(c.announced, k)
 		}
 	}
-	sort.Slice(gone, func(a, b int) bool { return gone[a].String() < gone[b].String() })
-	for _, k := range gone {
-		tags := []string{Tag("database", k.db), Tag("table", k.schema+"."+k.table)}
-		names := make([]string, 0, len(c.series[k]))
-		for name := range c.series[k] {
-			names = append(names, name)
+	for k := range c.deniedWarned {
+		if !current[k] {
+			delete(c.deniedWarned, k)
 		}
-		sort.Strings(names)
-		for _, name := range names {
-			v := 0.0
-			if name == ttlPeriodMetric {
-				v = c.series[k][name]
-			}
-			s.Gauge(name, v, tags)
-		}
-		delete(c.series, k)
-		delete(c.announced, k)
-		delete(c.deniedWarned, k)
 	}
+}
+
+// ttlTableMetrics are the per-table series, tagged ttlTags.
+var ttlTableMetrics = []string{ttlJobAgeMetric, ttlLagMetric, ttlExpiredMetric, ttlLastFailedMetric, ttlPausedMetric, ttlPeriodMetric}
+
+func ttlTags(k ttlKey) []string {
+	return []string{Tag("database", k.db), Tag("table", k.schema+"."+k.table)}
 }
 
 // reportTable sends one table's series; jobs is nil when the jobs could not
@@ -439,16 +434,8 @@ func (c *TTL) sweep(s Sink) {
 // error is the row query's.
 func (c *TTL) reportTable(ctx context.Context, db *cluster.DB, s Sink, tb *ttlTable, jobs map[ttlKey]ttlJobs,
 	schedules map[int64]ttlSchedule, first bool, now time.Time, srv cluster.ServerInfo, log *slog.Logger) error {
-	tags := []string{Tag("database", tb.key.db), Tag("table", tb.key.schema+"."+tb.key.table)}
-	sent := c.series[tb.key]
-	if sent == nil {
-		sent = map[string]float64{}
-		c.series[tb.key] = sent
-	}
-	gauge := func(name string, v float64) {
-		s.Gauge(name, v, tags)
-		sent[name] = v
-	}
+	tags := ttlTags(tb.key)
+	gauge := func(name string, v float64) { c.series.gauge(s, now, name, v, tags) }
 	sched := schedules[tb.id]
 	if schedules != nil {
 		tb.schedExpr = sched.expr // "" when the table has no schedule
@@ -571,12 +558,12 @@ func ttlFailureEvent(tb *ttlTable, j ttlJobs) Event {
 		fmt.Fprintf(&b, " Schedule: %s.", tb.params.Cron)
 	}
 	return Event{
-		Title:          jobsTruncate(title, ttlEventTitleMax),
-		Text:           jobsTruncate(b.String(), ttlEventTextMax),
+		Title:          truncateText(title, ttlEventTitleMax),
+		Text:           truncateText(b.String(), ttlEventTextMax),
 		AggregationKey: "crdb-ttl-" + name,
 		AlertType:      Error,
 		Timestamp:      j.otherFinished,
-		Tags:           []string{Tag("database", tb.key.db), Tag("table", tb.key.schema+"."+tb.key.table)},
+		Tags:           ttlTags(tb.key),
 	}
 }
 
@@ -677,24 +664,20 @@ func (c *TTL) readDBEstimates(ctx context.Context, db *cluster.DB, crdb bool, db
 	if len(ids) == 0 {
 		return nil
 	}
-	rows, err := db.Query(ctx, fmt.Sprintf(ttlRowStatsQuery, ttlPrefix(crdb, dbName)), ids)
-	if err != nil {
-		return fmt.Errorf("read row estimates of TTL tables in database %s (crdb_internal.table_row_statistics): %w", dbName, err)
+	type estimate struct {
+		ID int64
+		N  *int64
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var n *int64
-		if err := rows.Scan(&id, &n); err != nil {
-			return fmt.Errorf("read row estimates of TTL tables in database %s (crdb_internal.table_row_statistics): %w", dbName, err)
-		}
-		if tb := byID[id]; tb != nil && n != nil && *n >= 0 {
-			v := *n
+	estimates, err := queryRows(ctx, db, fmt.Sprintf("read row estimates of TTL tables in database %s (crdb_internal.table_row_statistics)", dbName),
+		pgx.RowToStructByPos[estimate], fmt.Sprintf(ttlRowStatsQuery, ttlPrefix(crdb, dbName)), ids)
+	if err != nil {
+		return err
+	}
+	for _, e := range estimates {
+		if tb := byID[e.ID]; tb != nil && e.N != nil && *e.N >= 0 {
+			v := *e.N
 			tb.estRows = &v
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read row estimates of TTL tables in database %s (crdb_internal.table_row_statistics): %w", dbName, err)
 	}
 	return nil
 }
@@ -719,18 +702,16 @@ func (c *TTL) discover(ctx context.Context, db *cluster.DB, crdb bool, log *slog
 	if err != nil {
 		return nil, fmt.Errorf("list TTL tables (crdb_internal.create_statements): %w", err)
 	}
+	// Streamed: one SHOW CREATE text per table of the cluster, most of
+	// them without TTL, none kept.
 	tables := []*ttlTable{}
-	for rows.Next() {
-		var dbName, schema *string
-		var id *int64
-		var name, stmt string
-		if err := rows.Scan(&dbName, &schema, &id, &name, &stmt); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("list TTL tables (crdb_internal.create_statements): %w", err)
-		}
+	var dbName, schema *string
+	var id *int64
+	var name, stmt string
+	_, err = pgx.ForEachRow(rows, []any{&dbName, &schema, &id, &name, &stmt}, func() error {
 		p := ttlParseCreate(stmt)
 		if !p.On || dbName == nil || schema == nil {
-			continue
+			return nil
 		}
 		tb := &ttlTable{key: ttlKey{*dbName, *schema, name}, params: p}
 		if id != nil {
@@ -749,8 +730,9 @@ func (c *TTL) discover(ctx context.Context, db *cluster.DB, crdb bool, log *slog
 			tb.expr = pgx.Identifier{tb.column}.Sanitize()
 		}
 		tables = append(tables, tb)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list TTL tables (crdb_internal.create_statements): %w", err)
 	}
 	sort.Slice(tables, func(a, b int) bool { return tables[a].key.String() < tables[b].key.String() })
@@ -808,49 +790,42 @@ func (c *TTL) markIndexed(ctx context.Context, db *cluster.DB, crdb bool, dbName
 	for _, tb := range tables {
 		want[rel{tb.key.schema, tb.key.table}] = tb.column
 	}
-	attnum := map[rel]int64{}
-	rows, err := db.Query(ctx, fmt.Sprintf(ttlColumnsQuery, prefix), names)
+	type column struct {
+		Schema, Table, Column string
+		Num                   int64
+	}
+	columns, err := queryRows(ctx, db, fmt.Sprintf("read columns of TTL tables in database %s (pg_catalog.pg_attribute)", dbName),
+		pgx.RowToStructByPos[column], fmt.Sprintf(ttlColumnsQuery, prefix), names)
 	if err != nil {
-		return fmt.Errorf("read columns of TTL tables in database %s (pg_catalog.pg_attribute): %w", dbName, err)
+		return err
 	}
-	for rows.Next() {
-		var r rel
-		var col string
-		var num int64
-		if err := rows.Scan(&r.schema, &r.table, &col, &num); err != nil {
-			rows.Close()
-			return fmt.Errorf("read columns of TTL tables in database %s (pg_catalog.pg_attribute): %w", dbName, err)
-		}
-		if w, ok := want[r]; ok && w == col {
-			attnum[r] = num
+	attnum := map[rel]int64{}
+	for _, col := range columns {
+		r := rel{col.Schema, col.Table}
+		if w, ok := want[r]; ok && w == col.Column {
+			attnum[r] = col.Num
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read columns of TTL tables in database %s (pg_catalog.pg_attribute): %w", dbName, err)
+	type index struct {
+		Schema, Table string
+		Indkey        *string
+	}
+	indexes, err := queryRows(ctx, db, fmt.Sprintf("read indexes of TTL tables in database %s (pg_catalog.pg_index)", dbName),
+		pgx.RowToStructByPos[index], fmt.Sprintf(ttlIndexesQuery, prefix), names)
+	if err != nil {
+		return err
 	}
 	leads := map[rel]bool{}
-	rows, err = db.Query(ctx, fmt.Sprintf(ttlIndexesQuery, prefix), names)
-	if err != nil {
-		return fmt.Errorf("read indexes of TTL tables in database %s (pg_catalog.pg_index): %w", dbName, err)
-	}
-	for rows.Next() {
-		var r rel
-		var indkey *string
-		if err := rows.Scan(&r.schema, &r.table, &indkey); err != nil {
-			rows.Close()
-			return fmt.Errorf("read indexes of TTL tables in database %s (pg_catalog.pg_index): %w", dbName, err)
-		}
-		if indkey == nil {
+	for _, ix := range indexes {
+		if ix.Indkey == nil {
 			continue
 		}
-		if first, ok := ttlFirstIndexKey(*indkey); ok {
+		r := rel{ix.Schema, ix.Table}
+		if first, ok := ttlFirstIndexKey(*ix.Indkey); ok {
 			if num, known := attnum[r]; known && num == first {
 				leads[r] = true
 			}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read indexes of TTL tables in database %s (pg_catalog.pg_index): %w", dbName, err)
 	}
 	for _, tb := range tables {
 		tb.indexed = leads[rel{tb.key.schema, tb.key.table}]
@@ -861,41 +836,38 @@ func (c *TTL) markIndexed(ctx context.Context, db *cluster.DB, crdb bool, dbName
 // readJobs returns, per table, its newest successful and newest other
 // finished TTL job.
 func (c *TTL) readJobs(ctx context.Context, db *cluster.DB, log *slog.Logger) (map[ttlKey]ttlJobs, error) {
-	rows, err := db.Query(ctx, ttlJobsQuery)
+	type job struct {
+		Target   *string
+		OK       bool
+		ID       int64
+		Status   *string
+		Finished time.Time
+		ErrText  *string
+	}
+	jobs, err := queryRows(ctx, db, "read ROW LEVEL TTL jobs (crdb_internal.jobs)", pgx.RowToStructByPos[job], ttlJobsQuery)
 	if err != nil {
-		return nil, fmt.Errorf("read ROW LEVEL TTL jobs (crdb_internal.jobs): %w", err)
+		return nil, err
 	}
 	out := map[ttlKey]ttlJobs{}
-	for rows.Next() {
-		var target, status, errText *string
-		var ok bool
-		var id int64
-		var finished time.Time
-		if err := rows.Scan(&target, &ok, &id, &status, &finished, &errText); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read ROW LEVEL TTL jobs (crdb_internal.jobs): %w", err)
-		}
-		if target == nil {
+	for _, r := range jobs {
+		if r.Target == nil {
 			continue
 		}
-		d, s, tbl, found := ttlJobTarget(*target)
+		d, s, tbl, found := ttlJobTarget(*r.Target)
 		if !found {
-			log.Debug("ttl: job description names no table", "job_id", id, "description", *target)
+			log.Debug("ttl: job description names no table", "job_id", r.ID, "description", *r.Target)
 			continue
 		}
 		k := ttlKey{d, s, tbl}
 		j := out[k]
-		if ok {
-			f := finished
+		if r.OK {
+			f := r.Finished
 			j.lastSuccess = &f
 		} else {
-			j.other, j.otherID, j.otherFinished = true, id, finished
-			j.otherStatus, j.otherError = jobsOr(status, ""), jobsOr(errText, "")
+			j.other, j.otherID, j.otherFinished = true, r.ID, r.Finished
+			j.otherStatus, j.otherError = stringOr(r.Status, ""), stringOr(r.ErrText, "")
 		}
 		out[k] = j
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read ROW LEVEL TTL jobs (crdb_internal.jobs): %w", err)
 	}
 	return out, nil
 }
@@ -908,29 +880,24 @@ type ttlSchedule struct {
 
 // readSchedules returns the TTL schedules by table ID.
 func (c *TTL) readSchedules(ctx context.Context, db *cluster.DB, log *slog.Logger) (map[int64]ttlSchedule, error) {
-	rows, err := db.Query(ctx, ttlSchedulesQuery)
+	type schedule struct {
+		ID    int64
+		Label string
+		Next  *time.Time
+		Expr  *string
+	}
+	schedules, err := queryRows(ctx, db, "read TTL schedules (system.scheduled_jobs)", pgx.RowToStructByPos[schedule], ttlSchedulesQuery)
 	if err != nil {
-		return nil, fmt.Errorf("read TTL schedules (system.scheduled_jobs): %w", err)
+		return nil, err
 	}
 	out := map[int64]ttlSchedule{}
-	for rows.Next() {
-		var id int64
-		var label string
-		var next *time.Time
-		var expr *string
-		if err := rows.Scan(&id, &label, &next, &expr); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read TTL schedules (system.scheduled_jobs): %w", err)
-		}
-		table, ok := ttlScheduleTableID(label)
+	for _, r := range schedules {
+		table, ok := ttlScheduleTableID(r.Label)
 		if !ok {
-			log.Debug("ttl: schedule label names no table ID", "schedule_id", id, "label", label)
+			log.Debug("ttl: schedule label names no table ID", "schedule_id", r.ID, "label", r.Label)
 			continue
 		}
-		out[table] = ttlSchedule{paused: next == nil, expr: jobsOr(expr, "")}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read TTL schedules (system.scheduled_jobs): %w", err)
+		out[table] = ttlSchedule{paused: r.Next == nil, expr: stringOr(r.Expr, "")}
 	}
 	return out, nil
 }
@@ -1014,484 +981,3 @@ var ttlCatalog = []Metric{
 }
 
 func init() { registerTable(ttlCheckName, ttlCatalog) }
-
-// Parsing of what CockroachDB says about row-level TTL tables: the storage
-// parameters of SHOW CREATE TABLE (crdb_internal.create_statements), the
-// table named by a TTL job's description and the table ID in a TTL
-// schedule's label.
-
-// ttlParams are a table's row-level TTL storage parameters.
-type ttlParams struct {
-	// On is true when the table has row-level TTL.
-	On bool
-	// ExpireAfter is ttl_expire_after as written ("3 mons", "00:10:00").
-	ExpireAfter string
-	// Expression is ttl_expiration_expression, unquoted SQL.
-	Expression string
-	// Cron is ttl_job_cron; empty means the version's default.
-	Cron string
-	// Pause is ttl_pause.
-	Pause bool
-}
-
-// ttlParseCreate finds the table-level WITH (...) storage parameters of a
-// CREATE TABLE statement as SHOW CREATE TABLE prints it, e.g.
-//
-//	CREATE TABLE public.events (...) WITH (ttl = 'on', ttl_expire_after = '3 mons':::INTERVAL, ttl_job_cron = '@daily')
-//
-// Index-level WITH clauses inside the column list (hash-sharded indexes)
-// are skipped: only what follows the table body counts.
-func ttlParseCreate(stmt string) ttlParams {
-	var p ttlParams
-	body := -1 // the column list's '(' (table names may be quoted and hold one)
-	for i := 0; i < len(stmt) && body < 0; {
-		switch stmt[i] {
-		case '\'', '"':
-			i = ttlSkipQuoted(stmt, i)
-		case '(':
-			body = i
-		default:
-			i++
-		}
-	}
-	if body < 0 {
-		return p
-	}
-	end := ttlMatchParen(stmt, body)
-	if end < 0 {
-		return p
-	}
-	rest := stmt[end+1:]
-	// The table's WITH is the first top-level WITH followed by '(' after
-	// the body (PARTITION BY, LOCALITY may come before or after it).
-	open := -1
-	for i := 0; i < len(rest); {
-		switch c := rest[i]; {
-		case c == '\'' || c == '"':
-			i = ttlSkipQuoted(rest, i)
-		case c == '(':
-			if e := ttlMatchParen(rest, i); e > 0 {
-				i = e + 1
-			} else {
-				return p
-			}
-		case ttlIsWordStart(c) && (i == 0 || !ttlIsWordByte(rest[i-1])):
-			j := i
-			for j < len(rest) && ttlIsWordByte(rest[j]) {
-				j++
-			}
-			if strings.EqualFold(rest[i:j], "with") {
-				k := j
-				for k < len(rest) && ttlIsSpace(rest[k]) {
-					k++
-				}
-				if k < len(rest) && rest[k] == '(' {
-					open = k
-				}
-			}
-			i = j
-		default:
-			i++
-		}
-		if open >= 0 {
-			break
-		}
-	}
-	if open < 0 {
-		return p
-	}
-	close := ttlMatchParen(rest, open)
-	if close < 0 {
-		return p
-	}
-	for _, item := range ttlSplitTop(rest[open+1 : close]) {
-		key, val, ok := strings.Cut(item, "=")
-		if !ok {
-			continue
-		}
-		key = strings.ToLower(strings.TrimSpace(key))
-		val = ttlParseValue(strings.TrimSpace(val))
-		switch key {
-		case "ttl":
-			p.On = p.On || ttlTruthy(val)
-		case "ttl_expire_after":
-			p.ExpireAfter, p.On = val, true
-		case "ttl_expiration_expression":
-			p.Expression, p.On = val, true
-		case "ttl_job_cron":
-			p.Cron = val
-		case "ttl_pause":
-			p.Pause = ttlTruthy(val)
-		}
-	}
-	return p
-}
-
-// ttlMatchParen returns the index of the ')' closing the '(' at open,
-// skipping quoted strings and identifiers, or -1.
-func ttlMatchParen(s string, open int) int {
-	depth := 0
-	for i := open; i < len(s); {
-		switch s[i] {
-		case '\'', '"':
-			i = ttlSkipQuoted(s, i)
-			continue
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				return i
-			}
-		}
-		i++
-	}
-	return -1
-}
-
-// ttlSkipQuoted returns the index just past the string or identifier
-// starting at i (a quote). e'...' strings escape with backslashes, the
-// others by doubling the quote.
-func ttlSkipQuoted(s string, i int) int {
-	q := s[i]
-	backslash := q == '\'' && i > 0 && (s[i-1] == 'e' || s[i-1] == 'E') &&
-		(i == 1 || !ttlIsWordByte(s[i-2]))
-	for j := i + 1; j < len(s); j++ {
-		switch {
-		case backslash && s[j] == '\\':
-			j++
-		case s[j] == q:
-			if j+1 < len(s) && s[j+1] == q {
-				j++
-				continue
-			}
-			return j + 1
-		}
-	}
-	return len(s)
-}
-
-// ttlSplitTop splits a parameter list on commas outside quotes and parens.
-func ttlSplitTop(s string) []string {
-	var out []string
-	start, depth := 0, 0
-	for i := 0; i < len(s); {
-		switch s[i] {
-		case '\'', '"':
-			i = ttlSkipQuoted(s, i)
-			continue
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case ',':
-			if depth == 0 {
-				out = append(out, s[start:i])
-				start = i + 1
-			}
-		}
-		i++
-	}
-	return append(out, s[start:])
-}
-
-// ttlParseValue turns a printed parameter value into its text: 'x' and
-// e'x' strings are unquoted (type annotations such as :::INTERVAL dropped),
-// bare words (true, 500) are returned as they are.
-func ttlParseValue(v string) string {
-	escaped := false
-	if len(v) >= 2 && (v[0] == 'e' || v[0] == 'E') && v[1] == '\'' {
-		escaped, v = true, v[1:]
-	}
-	if v == "" || v[0] != '\'' {
-		return v
-	}
-	var b strings.Builder
-	for i := 1; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case escaped && c == '\\' && i+1 < len(v):
-			i++
-			switch v[i] {
-			case 'n':
-				b.WriteByte('\n')
-			case 't':
-				b.WriteByte('\t')
-			case 'r':
-				b.WriteByte('\r')
-			default:
-				b.WriteByte(v[i])
-			}
-		case c == '\'':
-			if i+1 < len(v) && v[i+1] == '\'' {
-				b.WriteByte('\'')
-				i++
-				continue
-			}
-			return b.String() // the rest is a type annotation
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
-
-func ttlTruthy(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "on", "true", "t", "yes", "1":
-		return true
-	}
-	return false
-}
-
-func ttlIsSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-
-func ttlIsWordStart(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
-}
-
-func ttlIsWordByte(c byte) bool { return ttlIsWordStart(c) || c >= '0' && c <= '9' || c == '$' }
-
-// ttlPlainColumn returns the column an expiration expression is, when it is
-// just a column: "expires_at", "(expires_at)", "\"ExpireAt\"". Unquoted
-// identifiers fold to lower case, as CockroachDB folds them. Anything else
-// (ts + INTERVAL '30 days') is not a plain column.
-func ttlPlainColumn(expr string) (string, bool) {
-	e := strings.TrimSpace(expr)
-	for len(e) >= 2 && e[0] == '(' && ttlMatchParen(e, 0) == len(e)-1 {
-		e = strings.TrimSpace(e[1 : len(e)-1])
-	}
-	if e == "" {
-		return "", false
-	}
-	if e[0] == '"' {
-		if ttlSkipQuoted(e, 0) != len(e) || len(e) < 2 {
-			return "", false
-		}
-		return strings.ReplaceAll(e[1:len(e)-1], `""`, `"`), true
-	}
-	if !ttlIsWordStart(e[0]) {
-		return "", false
-	}
-	for i := 1; i < len(e); i++ {
-		if !ttlIsWordByte(e[i]) {
-			return "", false
-		}
-	}
-	return strings.ToLower(e), true
-}
-
-// ttlSplitName splits a printed qualified name ("shop.public.events",
-// "\"my db\".public.\"T\"") into its parts, unquoting quoted ones and
-// folding unquoted ones to lower case (as printed, they already are).
-func ttlSplitName(s string) []string {
-	var parts []string
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"':
-			end := ttlSkipQuoted(s, i)
-			inner := s[i+1 : max(i+1, end-1)]
-			b.WriteString(strings.ReplaceAll(inner, `""`, `"`))
-			i = end - 1
-		case c == '.':
-			parts = append(parts, b.String())
-			b.Reset()
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return append(parts, b.String())
-}
-
-// ttlJobTarget returns the table a ROW LEVEL TTL job works on from the first
-// line of its description: "ttl for <db.schema.table>" (v22.2: the whole
-// description; v23.1+: followed by the SELECT and DELETE it runs).
-func ttlJobTarget(firstLine string) (db, schema, table string, ok bool) {
-	name, found := strings.CutPrefix(strings.TrimSpace(firstLine), "ttl for ")
-	if !found {
-		return "", "", "", false
-	}
-	parts := ttlSplitName(strings.TrimSpace(name))
-	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
-		return "", "", "", false
-	}
-	return parts[0], parts[1], parts[2], true
-}
-
-// TTL schedules are labelled "row-level-ttl: <table> [<id>]" (v23.x and
-// later) or "row-level-ttl-<id>" (older). The table ID is the stable part:
-// the name in the label is the one the table had when TTL was enabled.
-var ttlScheduleLabelRe = regexp.MustCompile(`^row-level-ttl(?:-(\d+)|: .*\[(\d+)\])\s*$`)
-
-// ttlScheduleTableID returns the table ID in a TTL schedule label.
-func ttlScheduleTableID(label string) (int64, bool) {
-	m := ttlScheduleLabelRe.FindStringSubmatch(label)
-	if m == nil {
-		return 0, false
-	}
-	id := m[1]
-	if id == "" {
-		id = m[2]
-	}
-	n, err := strconv.ParseInt(id, 10, 64)
-	return n, err == nil
-}
-
-// ttlFirstIndexKey returns the first column number of an index key as
-// pg_index.indkey prints it: "3 1" (PostgreSQL int2vector) or "{3,1}".
-func ttlFirstIndexKey(indkey string) (int64, bool) {
-	s := strings.Trim(strings.TrimSpace(indkey), "{}")
-	f := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' })
-	if len(f) == 0 {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(f[0], 10, 64)
-	return n, err == nil
-}
-
-// ttlCronPeriod returns the longest time between two runs of a TTL
-// schedule's cron expression, as CockroachDB reads it (robfig/cron's
-// standard parser, in UTC): the descriptors @hourly, @daily (@midnight),
-// @weekly, @monthly (31 days: its longest gap), @yearly (@annually, 366
-// days) and @every <duration>, and five fields (minute hour day-of-month
-// month day-of-week) made of *, ?, numbers, names (jan, mon), ranges, steps
-// and lists. When both day fields are restricted a day matches either, as
-// in cron. ok is false for anything else, or a cron that fires less than
-// twice in two years.
-func ttlCronPeriod(expr string) (time.Duration, bool) {
-	e := strings.ToLower(strings.TrimSpace(expr))
-	switch e {
-	case "@hourly":
-		return time.Hour, true
-	case "@daily", "@midnight":
-		return 24 * time.Hour, true
-	case "@weekly":
-		return 7 * 24 * time.Hour, true
-	case "@monthly":
-		return 31 * 24 * time.Hour, true
-	case "@yearly", "@annually":
-		return 366 * 24 * time.Hour, true
-	}
-	if rest, ok := strings.CutPrefix(e, "@every "); ok {
-		d, err := time.ParseDuration(strings.TrimSpace(rest))
-		if err != nil || d <= 0 {
-			return 0, false
-		}
-		return d, true
-	}
-	f := strings.Fields(e)
-	if len(f) != 5 {
-		return 0, false
-	}
-	months := []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
-	days := []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
-	minute, ok1 := ttlCronField(f[0], 0, 59, nil, 0)
-	hour, ok2 := ttlCronField(f[1], 0, 23, nil, 0)
-	dom, ok3 := ttlCronField(f[2], 1, 31, nil, 0)
-	month, ok4 := ttlCronField(f[3], 1, 12, months, 1)
-	dow, ok5 := ttlCronField(f[4], 0, 6, days, 0)
-	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
-		return 0, false
-	}
-	anyDay := func(s string) bool { return s == "*" || s == "?" }
-	either := !anyDay(f[2]) && !anyDay(f[4])
-
-	// Walk two years of days (covering leap years and yearly crons) and
-	// measure the gaps between consecutive runs, in minutes.
-	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	const spanDays = 2*366 + 1
-	var last, maxGap int64 = -1, 0
-	for d := 0; d < spanDays; d++ {
-		day := start.AddDate(0, 0, d)
-		if !month[int(day.Month())] {
-			continue
-		}
-		dm, wm := dom[day.Day()], dow[int(day.Weekday())]
-		if either && !(dm || wm) || !either && !(dm && wm) {
-			continue
-		}
-		for h := 0; h < 24; h++ {
-			if !hour[h] {
-				continue
-			}
-			for m := 0; m < 60; m++ {
-				if !minute[m] {
-					continue
-				}
-				at := int64(d)*1440 + int64(h)*60 + int64(m)
-				if last >= 0 {
-					maxGap = max(maxGap, at-last)
-				}
-				last = at
-			}
-		}
-	}
-	if maxGap == 0 {
-		return 0, false
-	}
-	return time.Duration(maxGap) * time.Minute, true
-}
-
-// ttlCronField parses one cron field into the set of values it allows,
-// indexed by value. names, when given, are the values' names from base
-// (jan = 1, sun = 0); 7 also means Sunday in the day-of-week field.
-func ttlCronField(field string, lo, hi int, names []string, base int) ([]bool, bool) {
-	set := make([]bool, hi+1)
-	value := func(s string) (int, bool) {
-		for i, n := range names {
-			if s == n {
-				return i + base, true
-			}
-		}
-		v, err := strconv.Atoi(s)
-		if err != nil {
-			return 0, false
-		}
-		if names != nil && base == 0 && v == 7 { // day of week: 7 is Sunday
-			v = 0
-		}
-		return v, v >= lo && v <= hi
-	}
-	for _, part := range strings.Split(field, ",") {
-		rng, stepText, hasStep := strings.Cut(part, "/")
-		step := 1
-		if hasStep {
-			n, err := strconv.Atoi(stepText)
-			if err != nil || n < 1 {
-				return nil, false
-			}
-			// A step past the range allows its start only; clamped so that
-			// v += step below cannot overflow into a negative index.
-			step = min(n, hi+1)
-		}
-		var from, to int
-		switch {
-		case rng == "*" || rng == "?":
-			from, to = lo, hi
-		case strings.Contains(rng, "-"):
-			a, b, _ := strings.Cut(rng, "-")
-			var ok1, ok2 bool
-			if from, ok1 = value(a); !ok1 {
-				return nil, false
-			}
-			if to, ok2 = value(b); !ok2 || to < from {
-				return nil, false
-			}
-		default:
-			v, ok := value(rng)
-			if !ok {
-				return nil, false
-			}
-			from, to = v, v
-			if hasStep { // "N/step" means "N-max/step"
-				to = hi
-			}
-		}
-		for v := from; v <= to; v += step {
-			set[v] = true
-		}
-	}
-	return set, true
-}

@@ -104,8 +104,10 @@ instances:
         max_rows: 2
 `, pg.URL(db), node.srv.URL))
 	var stdout, stderr bytes.Buffer
-	if code := run(context.Background(), []string{"run", "--once", "--dry-run", "--config", cfg}, &stdout, &stderr); code != 0 {
-		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	// The query over max_rows is a failure of the check: --once says so.
+	if code := run(context.Background(), []string{"run", "--once", "--dry-run", "--config", cfg}, &stdout, &stderr); code != 1 ||
+		!strings.Contains(stderr.String(), `check "custom_queries": sql.can_query CRITICAL`) {
+		t.Fatalf("exit %d, want 1 naming the failed custom query; stderr:\n%s", code, stderr.String())
 	}
 	snap, err := dsdtest.Parse(stdout.String())
 	if err != nil {

@@ -1,0 +1,137 @@
+package checks
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// seriesMemory remembers the gauge series a check has sent (one series: a
+// gauge name and a tag set), so that a series the check stops sending (the
+// job finished, the zone's violations resolved, the table was dropped) gets
+// a last datagram instead of hanging at its last value in Datadog, where a
+// monitor on it would never recover.
+//
+// The rule, per run of the check:
+//   - gauge sends a series and remembers it with its value and the time;
+//   - present marks a remembered series as still there although it is not
+//     sent this run (it gets no 0); an unknown one stays unknown;
+//   - sweep ends the run for the given names (every name when none): each
+//     remembered series of those names that was neither sent nor present
+//     since the previous sweep is sent once more, with 0 (or its last value
+//     for the names given to keepLast), in the order of its tag set. How long
+//     that goes on is the memory's zeroFor: seriesZeroOnce sends one 0 and
+//     forgets the series; seriesZeroAlways sends 0 at every sweep for as long
+//     as the check lives (for small, bounded key spaces); a positive duration
+//     sends 0 at every sweep until that long after the series was last sent,
+//     then forgets it (the sweep that forgets it sends nothing).
+//
+// A series sent again after it vanished is remembered afresh. At most limit
+// series are remembered (0: no bound); beyond it new series are sent but
+// get no 0 when they vanish. A seriesMemory belongs to one check instance:
+// it is not safe for concurrent use.
+type seriesMemory struct {
+	zeroFor time.Duration
+	limit   int
+	last    map[string]bool // names sent with their last value when they vanish
+	known   map[seriesID]*seriesEntry
+	run     map[seriesID]bool // sent or present since the last sweep
+}
+
+const (
+	seriesZeroOnce   time.Duration = 0
+	seriesZeroAlways time.Duration = -1
+)
+
+// seriesID identifies a series: its tags joined with "," (a tag never holds
+// a comma, see Tag) and its name.
+type seriesID struct{ tags, name string }
+
+type seriesEntry struct {
+	tags     []string
+	value    float64
+	lastSeen time.Time
+}
+
+func newSeriesMemory(zeroFor time.Duration, limit int) *seriesMemory {
+	return &seriesMemory{zeroFor: zeroFor, limit: limit, known: map[seriesID]*seriesEntry{}, run: map[seriesID]bool{}}
+}
+
+// keepLast makes the vanished series of names get their last value instead
+// of 0 (a period that must not read 0: job_age / period would give no value).
+func (m *seriesMemory) keepLast(names ...string) *seriesMemory {
+	if m.last == nil {
+		m.last = map[string]bool{}
+	}
+	for _, n := range names {
+		m.last[n] = true
+	}
+	return m
+}
+
+func seriesKey(name string, tags []string) seriesID {
+	return seriesID{tags: strings.Join(tags, ","), name: name}
+}
+
+// gauge sends a series and remembers it.
+func (m *seriesMemory) gauge(s Sink, now time.Time, name string, v float64, tags []string) {
+	s.Gauge(name, v, tags)
+	k := seriesKey(name, tags)
+	m.run[k] = true
+	if e, ok := m.known[k]; ok {
+		e.value, e.lastSeen = v, now
+		return
+	}
+	if m.limit <= 0 || len(m.known) < m.limit {
+		m.known[k] = &seriesEntry{tags: tags, value: v, lastSeen: now}
+	}
+}
+
+// present marks a remembered series as still there without sending it.
+func (m *seriesMemory) present(name string, tags []string) {
+	if k := seriesKey(name, tags); m.known[k] != nil {
+		m.run[k] = true
+	}
+}
+
+// begin starts a run: no series counts as sent or present yet. A run also
+// starts at every sweep; only a check that sweeps before it sends needs it.
+func (m *seriesMemory) begin() { clear(m.run) }
+
+// sweep sends the last datagram of the vanished series of names (all names
+// when none is given) and ends their run; see seriesMemory.
+func (m *seriesMemory) sweep(s Sink, now time.Time, names ...string) {
+	var gone []seriesID
+	for k := range m.known {
+		if (len(names) == 0 || slices.Contains(names, k.name)) && !m.run[k] {
+			gone = append(gone, k)
+		}
+	}
+	for k := range m.run {
+		if len(names) == 0 || slices.Contains(names, k.name) {
+			delete(m.run, k)
+		}
+	}
+	sort.Slice(gone, func(a, b int) bool {
+		if gone[a].tags != gone[b].tags {
+			return gone[a].tags < gone[b].tags
+		}
+		return gone[a].name < gone[b].name
+	})
+	for _, k := range gone {
+		e := m.known[k]
+		if m.zeroFor > 0 && now.Sub(e.lastSeen) >= m.zeroFor {
+			delete(m.known, k)
+			continue
+		}
+		v := 0.0
+		if m.last[k.name] {
+			v = e.value
+		}
+		s.Gauge(k.name, v, e.tags)
+		if m.zeroFor == seriesZeroOnce {
+			delete(m.known, k)
+		}
+	}
+}
