@@ -106,11 +106,14 @@ func runAll(t *testing.T, url string, stmts []stmt) []result {
 func TestRecordAndReplay(t *testing.T) {
 	srv := pgtest.Shared(t)
 	db := srv.NewDB(t, "pgwire")
+	// Roles are server-wide: one per database, so that the test repeats
+	// (-count) on the shared server.
+	role := db + "_rec"
 	srv.Exec(t, db, `CREATE TABLE t (id INT8 PRIMARY KEY, name TEXT, keys INT2[], raw BYTEA, at TIMESTAMPTZ, iv INTERVAL, n NUMERIC);
 		INSERT INTO t VALUES (1, 'one', '{1,2}', '\x00ff', '2026-11-22 02:45:00+00', '1 minute 15 seconds', 12.50),
 			(2, NULL, NULL, NULL, NULL, NULL, NULL), (3, 'drei ü', '{}', '', '2000-01-01 00:00:00+00', '0', 0);
-		CREATE ROLE rec LOGIN PASSWORD 'S3cret-pass';
-		GRANT SELECT ON t TO rec`)
+		CREATE ROLE `+role+` LOGIN PASSWORD 'S3cret-pass';
+		GRANT SELECT ON t TO `+role)
 	stmts := []stmt{
 		{sql: "SELECT id, name, keys, raw, at, iv, n FROM t ORDER BY id"},
 		{sql: "SELECT id FROM t WHERE id = $1", args: []any{int64(2)}},
@@ -122,7 +125,7 @@ func TestRecordAndReplay(t *testing.T) {
 	var buf bytes.Buffer
 	rec, addr := startProxy(t, srv, &buf)
 	// Through the proxy with SCRAM authentication.
-	url := fmt.Sprintf("postgres://rec:S3cret-pass@%s/%s?sslmode=disable", addr, db)
+	url := fmt.Sprintf("postgres://%s:S3cret-pass@%s/%s?sslmode=disable", role, addr, db)
 	want := runAll(t, url, stmts)
 	if err := rec.Flush(); err != nil {
 		t.Fatal(err)

@@ -136,6 +136,10 @@ const (
 type pending struct {
 	kind reqKind
 	out  *[]Entry
+	// index files the request in the Recording; it runs on the first
+	// answer, so that requests the server skipped (after an error, up to
+	// Sync) are not replayed as statements answered with nothing.
+	index func()
 }
 
 // connBuilder follows one recorded connection.
@@ -146,6 +150,12 @@ type connBuilder struct {
 	portals map[string]*execution
 	queue   []pending
 	started bool
+	// skipping: an ErrorResponse ended an extended-protocol request
+	// before the client's Sync was recorded. The server ignores every
+	// message up to that Sync, and so must the builder: the proxy records
+	// the two directions as they happen, so a server's error is often
+	// recorded before the client's pipelined Describe and Sync.
+	skipping bool
 }
 
 // Add indexes entries; entries of different connections may interleave.
@@ -173,27 +183,32 @@ func (r *Recording) Add(entries []Entry) error {
 }
 
 func (b *connBuilder) client(e Entry) error {
+	if b.skipping {
+		if e.Type != "Sync" {
+			return nil // ignored by the server: no answer will come
+		}
+		b.skipping = false
+	}
 	switch e.Type {
 	case "Parse":
 		q := NormalizeQuery(e.Query)
 		p := &prepared{}
 		b.stmts[e.Name], b.queries[e.Name] = p, q
-		b.r.prepared[q] = append(b.r.prepared[q], p)
-		b.queue = append(b.queue, pending{reqParse, &p.parse})
+		b.queue = append(b.queue, pending{reqParse, &p.parse, func() { b.r.prepared[q] = append(b.r.prepared[q], p) }})
 	case "Describe":
 		if e.Object == "S" {
 			p := b.stmts[e.Name]
 			if p == nil {
 				return fmt.Errorf("describe of unknown statement %q", e.Name)
 			}
-			b.queue = append(b.queue, pending{reqDescribeS, &p.describe})
+			b.queue = append(b.queue, pending{reqDescribeS, &p.describe, nil})
 			return nil
 		}
 		x := b.portals[e.Name]
 		if x == nil {
 			return fmt.Errorf("describe of unknown portal %q", e.Name)
 		}
-		b.queue = append(b.queue, pending{reqDescribeP, &x.describe})
+		b.queue = append(b.queue, pending{reqDescribeP, &x.describe, nil})
 	case "Bind":
 		p := b.stmts[e.Statement]
 		if p == nil {
@@ -206,23 +221,21 @@ func (b *connBuilder) client(e Entry) error {
 		q := b.queries[e.Statement]
 		x := &execution{query: q, params: params, resultFormats: e.ResultFormats, stmt: p}
 		b.portals[e.Name] = x
-		b.r.execs[q] = append(b.r.execs[q], x)
-		b.queue = append(b.queue, pending{reqBind, &x.bind})
+		b.queue = append(b.queue, pending{reqBind, &x.bind, func() { b.r.execs[q] = append(b.r.execs[q], x) }})
 	case "Execute":
 		x := b.portals[e.Name]
 		if x == nil {
 			return fmt.Errorf("execute of unknown portal %q", e.Name)
 		}
-		b.queue = append(b.queue, pending{reqExecute, &x.execute})
+		b.queue = append(b.queue, pending{reqExecute, &x.execute, nil})
 	case "Sync":
-		b.queue = append(b.queue, pending{reqSync, new([]Entry)})
+		b.queue = append(b.queue, pending{reqSync, new([]Entry), nil})
 	case "Close":
-		b.queue = append(b.queue, pending{reqClose, new([]Entry)})
+		b.queue = append(b.queue, pending{reqClose, new([]Entry), nil})
 	case "Query":
 		q := NormalizeQuery(e.Query)
 		s := &simpleExec{}
-		b.r.simple[q] = append(b.r.simple[q], s)
-		b.queue = append(b.queue, pending{reqQuery, &s.out})
+		b.queue = append(b.queue, pending{reqQuery, &s.out, func() { b.r.simple[q] = append(b.r.simple[q], s) }})
 	}
 	return nil
 }
@@ -250,7 +263,11 @@ func (b *connBuilder) server(e Entry) error {
 	if len(b.queue) == 0 {
 		return errors.New("server message with no client request pending")
 	}
-	head := b.queue[0]
+	head := &b.queue[0]
+	if head.index != nil {
+		head.index()
+		head.index = nil
+	}
 	*head.out = append(*head.out, e)
 	done := false
 	switch head.kind {
@@ -270,11 +287,13 @@ func (b *connBuilder) server(e Entry) error {
 		done = e.Type == "CloseComplete"
 	}
 	if e.Type == "ErrorResponse" && head.kind != reqSync && head.kind != reqQuery {
-		// The server skips the rest up to Sync.
+		// The server skips the rest up to Sync, including what the
+		// client sent but the recording does not hold yet.
 		b.queue = b.queue[1:]
 		for len(b.queue) > 0 && b.queue[0].kind != reqSync {
 			b.queue = b.queue[1:]
 		}
+		b.skipping = len(b.queue) == 0
 		return nil
 	}
 	if done {
