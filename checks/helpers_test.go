@@ -5,7 +5,6 @@ package checks_test
 // what was recorded.
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -26,24 +25,8 @@ import (
 // testTimeout bounds opening an emulated cluster and each check cycle.
 const testTimeout = 30 * time.Second
 
-// syncBuffer collects a logger's output; checks log from several
-// goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer collects the output of concurrent writers.
+type syncBuffer = testenv.SyncBuffer
 
 // testClock is a settable clock for the checks' Now option (intervals,
 // rates, ages, forgetting).

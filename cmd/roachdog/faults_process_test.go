@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -111,24 +109,8 @@ instances:
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer (a process's stderr, a
-// logger) and a reading test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer collects the output of concurrent writers.
+type syncBuffer = testenv.SyncBuffer
 
 // metricValue reads one sample from a running roachdog's /metrics by its
 // exact series text (e.g. `roachdog_config_reloads_total{result="ok"}`);

@@ -135,9 +135,7 @@ func TestReloadKeepsCounterBaselines(t *testing.T) {
 				t.Fatal(err)
 			}
 			rl.swap(next)
-			out.mu.Lock()
-			out.buf.Reset()
-			out.mu.Unlock()
+			out.Reset()
 			if err := rl.gen.runner.RunOnce(context.Background()); err != nil {
 				t.Fatal(err)
 			}
