@@ -440,6 +440,13 @@ func varsCatalog() []Metric {
 			out = append(out, base)
 			continue
 		}
+		d := base
+		d.Kind = KindDistribution
+		d.Description = m.Desc + " A distribution of the node's observations over the interval, merged across nodes by Datadog (p99:" +
+			"<name>{cluster:x} is the cluster's p99 once percentiles are enabled). Off with histograms: gauges."
+		out = append(out, d)
+		// The per-node gauges are sent with histograms: gauges or both.
+		base.Optional = true
 		for _, q := range varsDefaultQuantiles {
 			e := base
 			e.Name = m.Name + "." + varsQuantileSuffix(q)

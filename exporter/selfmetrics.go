@@ -52,6 +52,7 @@ const nodeErrorsTTL = time.Hour
 const (
 	kindGauge        = "gauge"
 	kindCount        = "count"
+	kindDistribution = "distribution"
 	kindServiceCheck = "service_check"
 	kindEvent        = "event"
 )
@@ -138,7 +139,7 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 		Help: "A metric with a constant '1' value labeled by version, revision and goversion of roachdog.",
 	}, []string{"version", "revision", "goversion"})
 	buildInfo.WithLabelValues(version, commit, runtime.Version()).Set(1)
-	for _, k := range []string{kindGauge, kindCount, kindServiceCheck, kindEvent} {
+	for _, k := range []string{kindGauge, kindCount, kindDistribution, kindServiceCheck, kindEvent} {
 		m.sent.WithLabelValues(k)
 		m.unsendable.WithLabelValues(k)
 	}
