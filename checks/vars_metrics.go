@@ -264,6 +264,19 @@ var varsMetrics = []*varsMetric{
 	{Name: "sql.txn_latency", Conv: varsHistogram, Unit: "second", Scale: nanos, PerNode: 1,
 		Desc:    "SQL transaction latency, over the interval.",
 		Sources: []varsSource{{Family: "sql_txn_latency"}}},
+	// Both in v20.2 and v23.2.
+	{Name: "sql.exec_latency", Conv: varsHistogram, Unit: "second", Scale: nanos, PerNode: 1,
+		Desc:    "SQL statement execution latency (without parsing and planning), over the interval.",
+		Sources: []varsSource{{Family: "sql_exec_latency"}}},
+	{Name: "kv.exec_latency", Conv: varsHistogram, Unit: "second", Scale: nanos, PerNode: 1,
+		Desc:    "Latency of batch KV requests executed on this node, over the interval.",
+		Sources: []varsSource{{Family: "exec_latency"}}},
+	{Name: "raft.log_commit_latency", Conv: varsHistogram, Unit: "second", Scale: nanos, Store: true, PerNode: 1,
+		Desc:    "Latency of durably committing Raft log entries on the store, over the interval.",
+		Sources: []varsSource{{Family: "raft_process_logcommit_latency"}}},
+	{Name: "raft.command_commit_latency", Conv: varsHistogram, Unit: "second", Scale: nanos, Store: true, PerNode: 1,
+		Desc:    "Latency of applying committed Raft commands to the store's state machine, over the interval.",
+		Sources: []varsSource{{Family: "raft_process_commandcommit_latency"}}},
 
 	// KV transactions. txn_restarts itself is a histogram (restarts per
 	// transaction) and is not matched: the pattern needs a suffix.
