@@ -108,7 +108,7 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 		}, []string{"cluster", "check"}),
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "roachdog_sent_total",
-			Help: "Submissions to the DogStatsD client, by kind (gauge, count, service_check, event).",
+			Help: "Submissions to the DogStatsD client, by kind (gauge, count, distribution, service_check, event).",
 		}, []string{"kind"}),
 		sendErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "roachdog_send_errors_total",
