@@ -183,7 +183,14 @@ func testDistributionAccuracy(t *testing.T, bounds []float64, sparse bool) {
 	if got != want {
 		t.Fatalf("the sketch holds %d observations, the population %d", got, want)
 	}
-	t.Logf("%d weighted values stand for %d observations", values, got)
+	lineBytes := 0
+	for _, l := range snap.Lines {
+		if strings.HasPrefix(l, "crdb.sql.service_latency:") {
+			lineBytes += len(l) + 1
+		}
+	}
+	t.Logf("%d weighted values stand for %d observations; per node and cycle: %d values, %d bytes of messages",
+		values, got, values/(accNodes*accIntervals), lineBytes/(accNodes*accIntervals))
 
 	slices.Sort(truth)
 	trueAt := func(q float64) float64 { return truth[int(math.Ceil(q*float64(len(truth))))-1] }

@@ -22,6 +22,13 @@ type Sample struct {
 // Agent's sketch keys about 1.6%).
 const SamplesPerBucket = 8
 
+// MaxSampleBuckets bounds the buckets a window is spread over. Real
+// layouts stay below it (v23: 60 to 101 bounds; v20.2's HDR histograms
+// write up to about 270 non-empty ones); a payload with more (garbage, or
+// a hostile endpoint) has its buckets merged, every k-th bound kept, so
+// that the counts stay exact and the datagrams bounded.
+const MaxSampleBuckets = 512
+
 // Samples turns the window's bucket deltas into weighted values that a
 // DDSketch can take in, for a distribution metric: the weights of a
 // bucket's values add up to the bucket's count exactly (counts are rounded
@@ -53,7 +60,11 @@ func (w Window) Samples(scale float64) []Sample {
 	if math.IsNaN(finiteTop) {
 		return nil
 	}
-	for i, b := range w.Buckets {
+	buckets := w.Buckets
+	if len(buckets) > MaxSampleBuckets {
+		buckets = thin(buckets)
+	}
+	for i, b := range buckets {
 		cum = max(cum, b.Count)
 		c := math.Round(cum) - math.Round(below)
 		lo, hi := lower, b.UpperBound
@@ -68,6 +79,21 @@ func (w Window) Samples(scale float64) []Sample {
 			continue
 		}
 		out = spread(out, uint64(c), lo, hi, scale)
+	}
+	return out
+}
+
+// thin keeps every k-th bound (and the last two: the highest finite one
+// and +Inf) so that at most MaxSampleBuckets remain: merging cumulative
+// buckets is dropping bounds.
+func thin(in []Bucket) []Bucket {
+	k := (len(in) + MaxSampleBuckets - 3) / (MaxSampleBuckets - 2)
+	out := make([]Bucket, 0, MaxSampleBuckets)
+	last := len(in) - 2
+	for i, b := range in {
+		if (i+1)%k == 0 && i < last || i >= last {
+			out = append(out, b)
+		}
 	}
 	return out
 }

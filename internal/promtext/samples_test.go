@@ -98,3 +98,30 @@ func TestSamplesInfBucket(t *testing.T) {
 		t.Errorf("only +Inf: %v", s)
 	}
 }
+
+// TestSamplesManyBuckets: a window with far more buckets than any real
+// layout is merged down to MaxSampleBuckets, its total weight exact.
+func TestSamplesManyBuckets(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{MaxSampleBuckets - 1, MaxSampleBuckets, MaxSampleBuckets + 1, 100_000} {
+		bs := make([]Bucket, 0, n)
+		for i := range n - 1 {
+			bs = append(bs, Bucket{UpperBound: float64(i + 1), Count: float64(3 * (i + 1))})
+		}
+		bs = append(bs, Bucket{UpperBound: math.Inf(1), Count: float64(3*(n-1) + 5)})
+		s := Window{Buckets: bs}.Samples(1)
+		var total uint64
+		for _, x := range s {
+			total += x.Weight
+		}
+		if want := uint64(3*(n-1) + 5); total != want {
+			t.Errorf("%d buckets: weight %d, want %d", n, total, want)
+		}
+		if len(s) > MaxSampleBuckets*SamplesPerBucket {
+			t.Errorf("%d buckets: %d values", n, len(s))
+		}
+		if got := len(thin(bs)); n > MaxSampleBuckets && got > MaxSampleBuckets {
+			t.Errorf("%d buckets thinned to %d", n, got)
+		}
+	}
+}
