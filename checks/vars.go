@@ -2,7 +2,9 @@ package checks
 
 // The vars check scrapes every node's /_status/vars (Prometheus text),
 // keeps only the curated families (plus Include, minus Exclude), and turns
-// them into gauges, counts of counter increments and histogram summaries.
+// them into gauges, counts of counter increments and histograms (Datadog
+// distributions of the interval's observations and/or per-node quantile
+// gauges, vars_histmode.go).
 // What it sends is described by varsMetrics (vars_metrics.go); cluster-level
 // aggregates are in vars_cluster.go. A node whose own endpoint fails is read
 // through a node that answered when the cluster can proxy (proxyFailed).

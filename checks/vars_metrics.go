@@ -25,8 +25,9 @@ const (
 	// Used for counters and for gauges that only grow (storage_write_stalls
 	// is TYPE gauge in v23.2 but cumulative).
 	varsCount
-	// varsHistogram sends quantile, max and mean gauges of the observations
-	// between two scrapes, plus a count of them; never per-bucket series.
+	// varsHistogram sends the observations between two scrapes as a
+	// distribution, and/or quantile, max and mean gauges plus a count of
+	// them (HistogramMode); never per-bucket series.
 	varsHistogram
 	// varsNonZero sends the value only when it is not 0 (0 means "none");
 	// negative values are sent (a licence expired that long ago).
