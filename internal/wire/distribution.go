@@ -27,12 +27,15 @@ type RateGroup struct {
 // the wire: true of powers of two (2^-k is a finite decimal; datadog-go
 // writes the shortest form that parses back to the same float). Any other
 // weight is split into its binary digits, the same value sent once per
-// digit. Non-finite values and zero weights are left out. Groups come in
+// digit. Non-finite values, values longer than maxFloatLen characters on
+// the wire (no latency is: they would not fit the size the layer checks)
+// and zero weights are left out. Groups come in
 // increasing weight; each holds its values in the order given.
 func Rates(samples []promtext.Sample) []RateGroup {
 	var byBit [64][]float64
+	var buf [64]byte
 	for _, s := range samples {
-		if math.IsNaN(s.Value) || math.IsInf(s.Value, 0) {
+		if math.IsNaN(s.Value) || math.IsInf(s.Value, 0) || len(strconv.AppendFloat(buf[:0], s.Value, 'f', -1, 64)) > maxFloatLen {
 			continue
 		}
 		for w := s.Weight; w != 0; w &= w - 1 {
