@@ -23,6 +23,11 @@ type Options struct {
 	Dashboards, Monitors bool
 	// DryRun prints the plan, with its diffs, and writes nothing.
 	DryRun bool
+	// Percentiles lists distributions (full names, e.g.
+	// crdb.sql.service_latency) whose percentile aggregations are turned
+	// on, so that p99:<name> queries in the dashboards and monitors have
+	// data at once (see EnablePercentiles).
+	Percentiles []string
 }
 
 // Apply validates every monitor, plans and executes: it prints each
@@ -38,7 +43,10 @@ func Apply(ctx context.Context, c *ddapi.Client, items []Asset, o Options, out, 
 	if err != nil {
 		return err
 	}
-	return executePlan(ctx, c, plan, o.DryRun, out)
+	if err := executePlan(ctx, c, plan, o.DryRun, out); err != nil {
+		return err
+	}
+	return EnablePercentiles(ctx, c, o.Percentiles, o.DryRun, out, warn)
 }
 
 // plannedChange is what apply does with one asset.

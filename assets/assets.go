@@ -254,7 +254,7 @@ func newCatalogIndex(cat []checks.Metric, ns string, extra []string) *catalogInd
 		eventTags: map[string]bool{}, extra: extra}
 	for _, m := range cat {
 		switch m.Kind {
-		case checks.KindGauge, checks.KindCount:
+		case checks.KindGauge, checks.KindCount, checks.KindDistribution:
 			idx.metrics[idx.full(m.Name)] = m
 		case checks.KindServiceCheck:
 			idx.serviceChecks[idx.full(m.Name)] = m

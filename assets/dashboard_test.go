@@ -55,6 +55,7 @@ var testCatalog = []checks.Metric{
 	{Name: "cluster.ranges.unavailable", Kind: checks.KindGauge, ClusterLevel: true},
 	{Name: "replication.constraint_violations", Kind: checks.KindGauge, Tags: []string{"zone", "constraint"}},
 	{Name: "sql.service_latency.p99", Kind: checks.KindGauge, Tags: []string{"node_id", "locality"}},
+	{Name: "sql.service_latency", Kind: checks.KindDistribution, Tags: []string{"node_id", "locality"}},
 	{Name: "node.liveness", Kind: checks.KindGauge, Tags: []string{"node_id", "state"}},
 	{Name: "storage.l0_sublevels", Kind: checks.KindGauge, Tags: []string{"node_id", "locality", "store"}},
 	{Name: "node.restarts", Kind: checks.KindCount, Tags: []string{"node_id", "locality"}},
@@ -136,10 +137,22 @@ func TestDashboardErrors(t *testing.T) {
 			q1 + "at column 5: crdb.sql.statements is a count: add .as_count() (events per interval) or .as_rate() (per second)"},
 		{"as_count on a gauge",
 			[]string{"by {node_id}\"}", "by {node_id}.as_count()\"}"},
-			q0 + "at column 60: .as_count() applies to counts, and crdb.sql.conns is a gauge"},
+			q0 + "at column 60: .as_count() applies to counts (and count: of a distribution), and crdb.sql.conns is a gauge"},
 		{"percentile aggregator",
 			[]string{"avg:crdb.sql.conns{", "p99:crdb.sql.conns{"},
 			q0 + "at column 1: p99: needs a distribution metric, and crdb.sql.conns is a gauge"},
+		{"percentile of a quantile gauge points to the distribution",
+			[]string{"avg:crdb.sql.conns{$cluster,$node_id,$region} by {node_id}", "p99:crdb.sql.service_latency.p99{$cluster,$node_id,$region} by {node_id}"},
+			q0 + "at column 1: p99: needs a distribution metric, and crdb.sql.service_latency.p99 is a gauge (the distribution is crdb.sql.service_latency)"},
+		{"percentile above 100",
+			[]string{"avg:crdb.sql.conns{$cluster,$node_id,$region} by {node_id}", "p101:crdb.sql.service_latency{$cluster,$node_id,$region} by {node_id}"},
+			q0 + "at column 1: p101: a percentile aggregator goes from p0 to p100"},
+		{"as_count on a distribution's percentile",
+			[]string{"avg:crdb.sql.conns{$cluster,$node_id,$region} by {node_id}", "p99:crdb.sql.service_latency{$cluster} by {node_id}.as_count()"},
+			q0 + "at column 53: .as_count() applies to counts (and count: of a distribution), and crdb.sql.service_latency is a distribution"},
+		{"count aggregator on a gauge",
+			[]string{"avg:crdb.sql.conns{", "count:crdb.sql.conns{"},
+			q0 + `at column 1: unknown space aggregator "count"`},
 		{"no space aggregator",
 			[]string{"avg:crdb.sql.conns{", "crdb.sql.conns{"},
 			q0 + "at column 1: no space aggregator before crdb.sql.conns: write avg:crdb.sql.conns"},
@@ -244,6 +257,23 @@ func TestDashboardErrors(t *testing.T) {
 				t.Fatalf("want an error containing\n  %s\ngot:\n%s", tc.want, got)
 			}
 		})
+	}
+}
+
+// TestDashboardDistributionQueries: percentile and count aggregators are
+// valid on a distribution, with any other valid part of a query.
+func TestDashboardDistributionQueries(t *testing.T) {
+	for _, q := range []string{
+		"p99:crdb.sql.service_latency{$cluster,$node_id,$region} by {node_id}",
+		"p99.9:crdb.sql.service_latency{$cluster}",
+		"p50:crdb.sql.service_latency{$cluster,$region} by {region}.rollup(max, 60)",
+		"avg:crdb.sql.service_latency{$cluster}",
+		"count:crdb.sql.service_latency{$cluster}.as_count()",
+	} {
+		doc := mutate(t, baseDashboard, "avg:crdb.sql.conns{$cluster,$node_id,$region} by {node_id}", q)
+		if errs := ValidateDashboard("d.json", []byte(doc), testCatalog, "crdb"); len(errs) != 0 {
+			t.Errorf("%s:\n%s", q, errText(errs))
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/roachdog/roachdog/checks"
@@ -280,7 +281,13 @@ func (w *walker) checkMetric(e *metricExpr) {
 	case e.aggr == "":
 		w.r.addQuery(w.path, e.pos, "no space aggregator before %s: write %s:%s", e.metric, suggestAggr(m), e.metric)
 	case percentileAggr.MatchString(e.aggr):
-		w.r.addQuery(w.path, e.pos, "%s: needs a distribution metric, and %s is a %s (roachdog sends quantiles as their own gauges, e.g. .p99)", e.aggr, e.metric, m.Kind)
+		if m.Kind != checks.KindDistribution {
+			w.r.addQuery(w.path, e.pos, "%s: needs a distribution metric, and %s is a %s%s", e.aggr, e.metric, m.Kind, w.distributionHint(e.metric))
+		} else if p, err := strconv.ParseFloat(e.aggr[1:], 64); err != nil || p > 100 {
+			w.r.addQuery(w.path, e.pos, "%s: a percentile aggregator goes from p0 to p100", e.aggr)
+		}
+	case e.aggr == "count" && m.Kind == checks.KindDistribution:
+		// The number of values: a distribution's own aggregation.
 	case !slices.Contains(spaceAggregators, e.aggr):
 		w.r.addQuery(w.path, e.pos, "unknown space aggregator %q (use %s)", e.aggr, strings.Join(spaceAggregators, ", "))
 	}
@@ -324,14 +331,27 @@ func (w *walker) checkMetric(e *metricExpr) {
 				w.r.addQuery(w.path, c.pos, "both .%s() and .%s() on %s", asCount, c.name, e.metric)
 			}
 			asCount = c.name
-			if m.Kind != checks.KindCount {
-				w.r.addQuery(w.path, c.pos, ".%s() applies to counts, and %s is a %s", c.name, e.metric, m.Kind)
+			if m.Kind != checks.KindCount && !(m.Kind == checks.KindDistribution && e.aggr == "count") {
+				w.r.addQuery(w.path, c.pos, ".%s() applies to counts (and count: of a distribution), and %s is a %s", c.name, e.metric, m.Kind)
 			}
 		}
 	}
 	if m.Kind == checks.KindCount && asCount == "" {
 		w.r.addQuery(w.path, e.metricPos, "%s is a count: add .as_count() (events per interval) or .as_rate() (per second)", e.metric)
 	}
+}
+
+// distributionHint points a percentile on a quantile gauge (crdb.x.p99)
+// to the distribution it comes from, when there is one.
+func (w *walker) distributionHint(name string) string {
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 {
+		return ""
+	}
+	if d, ok := w.idx.metrics[name[:i]]; ok && d.Kind == checks.KindDistribution {
+		return fmt.Sprintf(" (the distribution is %s)", name[:i])
+	}
+	return ""
 }
 
 func suggestAggr(m checks.Metric) string {

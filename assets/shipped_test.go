@@ -138,3 +138,36 @@ func TestValidateAllDuplicatesAndOrder(t *testing.T) {
 		t.Fatalf("monitor duplicate: %v", results[3].Errs)
 	}
 }
+
+// TestShippedAssetsUseDistributions: the shipped files query the latency
+// distributions, not the per-node histogram gauges (.p99, .max, .avg,
+// .count), which only histograms: gauges or both sends: with the default
+// configuration those widgets and monitors would stay empty.
+func TestShippedAssetsUseDistributions(t *testing.T) {
+	cat := checks.Catalog()
+	dist := map[string]bool{}
+	for _, m := range cat {
+		if m.Kind == checks.KindDistribution {
+			dist[m.Name] = true
+		}
+	}
+	var defaults []checks.Metric
+	for _, m := range cat {
+		if i := strings.LastIndexByte(m.Name, '.'); i > 0 && dist[m.Name[:i]] {
+			continue
+		}
+		defaults = append(defaults, m)
+	}
+	if len(defaults) == len(cat) {
+		t.Fatal("no histogram gauge in the catalog: the test checks nothing")
+	}
+	results, err := assets.ValidateAll(dashboards.FS, monitors.FS, defaults, "crdb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		for _, e := range r.Errs {
+			t.Error(e)
+		}
+	}
+}

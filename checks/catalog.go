@@ -9,8 +9,16 @@ type Kind string
 
 // Catalog entry kinds.
 const (
-	KindGauge        Kind = "gauge"
-	KindCount        Kind = "count"
+	KindGauge Kind = "gauge"
+	KindCount Kind = "count"
+	// KindDistribution is a DogStatsD distribution. Datadog bills one
+	// custom metric per tag combination for each of its five default
+	// aggregations (count, sum, min, max, avg): 5 per combination. With
+	// percentile aggregations enabled (roachdog apply does it for the
+	// distributions roachdog sends) each combination of queryable tags
+	// adds 5 more (p50, p75, p90, p95, p99): 10 in all. A gauge or a count
+	// is 1 per tag combination. See DistributionCost.
+	KindDistribution Kind = "distribution"
 	KindServiceCheck Kind = "service_check"
 	KindEvent        Kind = "event"
 )
@@ -77,6 +85,13 @@ func Catalog() []Metric {
 	})
 	return all
 }
+
+// Custom metrics Datadog bills per tag combination of a distribution,
+// without and with percentile aggregations (see KindDistribution).
+const (
+	DistributionCost            = 5
+	DistributionCostPercentiles = 10
+)
 
 // Lookup finds a catalog entry by name (without namespace).
 func Lookup(name string) (Metric, bool) {

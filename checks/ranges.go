@@ -890,6 +890,8 @@ func (r *rangesHealthSink) Gauge(name string, v float64, tags []string) {
 
 func (r *rangesHealthSink) Count(string, int64, []string) {}
 
+func (r *rangesHealthSink) Distribution(string, []Sample, []string) {}
+
 func (r *rangesHealthSink) ServiceCheck(name string, st Status, msg string, _ []string) {
 	if name == varsCanScrape.Name && st != OK {
 		r.failed = append(r.failed, errors.New(msg))

@@ -1,6 +1,10 @@
 package checks
 
-import "time"
+import (
+	"time"
+
+	"github.com/roachdog/roachdog/internal/promtext"
+)
 
 // Sink receives what checks produce. Names are given without the namespace
 // (the sink adds it, "crdb" by default); tags are "key:value" strings and the
@@ -13,11 +17,20 @@ type Sink interface {
 	// Count reports how many things happened since the last report (a delta,
 	// never a cumulative total).
 	Count(name string, value int64, tags []string)
+	// Distribution reports observations since the last report as weighted
+	// values (a histogram's bucket deltas, see promtext.Window.Samples):
+	// Datadog merges them into one sketch per tag combination, so
+	// percentiles hold across nodes. A value's weight is how many
+	// observations it stands for.
+	Distribution(name string, samples []Sample, tags []string)
 	// ServiceCheck reports a status with a human-readable message.
 	ServiceCheck(name string, status Status, message string, tags []string)
 	// Event reports something that happened once (a node changing state).
 	Event(e Event)
 }
+
+// Sample is one value of a distribution standing for Weight observations.
+type Sample = promtext.Sample
 
 // Status is a service check status, numbered as DogStatsD numbers them.
 type Status int

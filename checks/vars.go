@@ -2,7 +2,9 @@ package checks
 
 // The vars check scrapes every node's /_status/vars (Prometheus text),
 // keeps only the curated families (plus Include, minus Exclude), and turns
-// them into gauges, counts of counter increments and histogram summaries.
+// them into gauges, counts of counter increments and histograms (Datadog
+// distributions of the interval's observations and/or per-node quantile
+// gauges, vars_histmode.go).
 // What it sends is described by varsMetrics (vars_metrics.go); cluster-level
 // aggregates are in vars_cluster.go. A node whose own endpoint fails is read
 // through a node that answered when the cluster can proxy (proxyFailed).
@@ -49,6 +51,11 @@ type VarsOptions struct {
 	Include, Exclude []string
 	// Quantiles computed for histograms; default 0.5, 0.75, 0.9, 0.99.
 	Quantiles []float64
+	// Histograms says how histograms are sent (HistogramDistribution when
+	// empty); HistogramOverrides sets it per curated histogram, by the name
+	// sent (without namespace), e.g. "sql.service_latency".
+	Histograms         HistogramMode
+	HistogramOverrides map[string]HistogramMode
 	// MaxConcurrent bounds the scrapes in flight (default 16): at 100 nodes
 	// of ~800 kB each, unbounded fan-out would hold every payload at once.
 	// A slow node holds one slot for at most Timeout, so the others go on.
@@ -111,6 +118,8 @@ type Vars struct {
 	maxBytes  int64
 	slots     chan struct{} // scrape concurrency limit
 	quantiles []float64
+	histMode  HistogramMode
+	histOver  map[string]HistogramMode
 	now       func() time.Time
 	// Series caps (VarsOptions.MaxSeriesPerFamily, MaxSeriesPerCycle).
 	familyCap, cycleCap int
@@ -158,10 +167,12 @@ type varsPattern struct {
 	metric *varsMetric
 }
 
-// varsHistNames are the derived names of one histogram.
+// varsHistNames are the derived names of one histogram and how it is sent.
 type varsHistNames struct {
+	name            string // the distribution's
 	quantiles       []string
 	max, avg, count string
+	dist, gauges    bool
 }
 
 // varsIdentityRule parses the node_id family (for the node id, see
@@ -240,6 +251,9 @@ func NewVars(o VarsOptions) (*Vars, error) {
 		}
 		seen[s] = true
 	}
+	if err := v.histogramModes(o.Histograms, o.HistogramOverrides); err != nil {
+		return nil, err
+	}
 	var err error
 	if v.incExact, v.incRe, err = varsCompileFilters("include", o.Include); err != nil {
 		return nil, err
@@ -291,7 +305,12 @@ func varsCompileFilters(what string, list []string) (map[string]bool, []*regexp.
 }
 
 func (v *Vars) histNames(name string) *varsHistNames {
-	hn := &varsHistNames{max: name + ".max", avg: name + ".avg", count: name + ".count"}
+	mode, ok := v.histOver[name]
+	if !ok {
+		mode = v.histMode
+	}
+	hn := &varsHistNames{name: name, max: name + ".max", avg: name + ".avg", count: name + ".count",
+		dist: mode != HistogramGauges, gauges: mode != HistogramDistribution}
 	for _, q := range v.quantiles {
 		hn.quantiles = append(hn.quantiles, name+"."+varsQuantileSuffix(q))
 	}
@@ -434,11 +453,12 @@ func (st *varsNodeState) short() string {
 // varsPoint is one value to send, buffered so that the sink is only called
 // from Run's goroutine, in node order.
 type varsPoint struct {
-	kind  Kind
-	name  string
-	value float64
-	count int64
-	tags  []string
+	kind    Kind
+	name    string
+	value   float64
+	count   int64
+	samples []Sample // KindDistribution
+	tags    []string
 }
 
 // varsResult is one node's outcome in one cycle.
@@ -588,9 +608,12 @@ func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
 			r.st.streak.ok(log, r.st, now)
 		}
 		for _, p := range r.points {
-			if p.kind == KindCount {
+			switch p.kind {
+			case KindCount:
 				s.Count(p.name, p.count, p.tags)
-			} else {
+			case KindDistribution:
+				s.Distribution(p.name, p.samples, p.tags)
+			default:
 				s.Gauge(p.name, p.value, p.tags)
 			}
 		}
@@ -1585,8 +1608,11 @@ func (w *varsWork) finish() {
 	}
 }
 
-// histogram sends quantiles, max and mean of the observations since the
-// previous scrape (nothing when there were none) and their count.
+// histogram sends the observations since the previous scrape: as a
+// distribution (see varsHistogramSamples), and/or as quantile, max and mean
+// gauges (nothing when there were none) and their count. The first scrape
+// and a layout change send nothing; after a restart, what was observed
+// since (promtext.Histograms.Delta), as for counts.
 func (w *varsWork) histogram(family string, hn *varsHistNames, scale float64, pm *dto.Metric, tags []string) {
 	if pm.Histogram == nil {
 		return
@@ -1596,6 +1622,18 @@ func (w *varsWork) histogram(family string, hn *varsHistNames, scale float64, pm
 	if !ok {
 		return
 	}
+	if hn.dist {
+		if s := win.Samples(scale); len(s) > 0 {
+			w.r.points = append(w.r.points, varsPoint{kind: KindDistribution, name: hn.name, samples: s, tags: tags})
+		}
+	}
+	if hn.gauges {
+		w.histogramGauges(hn, scale, win, tags)
+	}
+}
+
+// histogramGauges sends a window's quantile, max and mean gauges and count.
+func (w *varsWork) histogramGauges(hn *varsHistNames, scale float64, win promtext.Window, tags []string) {
 	w.count(hn.count, int64(math.Round(win.Count)), tags)
 	if win.Count <= 0 {
 		return

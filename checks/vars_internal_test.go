@@ -121,6 +121,7 @@ type varsDiscard struct{}
 
 func (varsDiscard) Gauge(string, float64, []string)               {}
 func (varsDiscard) Count(string, int64, []string)                 {}
+func (varsDiscard) Distribution(string, []Sample, []string)       {}
 func (varsDiscard) ServiceCheck(string, Status, string, []string) {}
 func (varsDiscard) Event(Event)                                   {}
 

@@ -25,8 +25,9 @@ const (
 	// Used for counters and for gauges that only grow (storage_write_stalls
 	// is TYPE gauge in v23.2 but cumulative).
 	varsCount
-	// varsHistogram sends quantile, max and mean gauges of the observations
-	// between two scrapes, plus a count of them; never per-bucket series.
+	// varsHistogram sends the observations between two scrapes as a
+	// distribution, and/or quantile, max and mean gauges plus a count of
+	// them (HistogramMode); never per-bucket series.
 	varsHistogram
 	// varsNonZero sends the value only when it is not 0 (0 means "none");
 	// negative values are sent (a licence expired that long ago).
@@ -264,6 +265,19 @@ var varsMetrics = []*varsMetric{
 	{Name: "sql.txn_latency", Conv: varsHistogram, Unit: "second", Scale: nanos, PerNode: 1,
 		Desc:    "SQL transaction latency, over the interval.",
 		Sources: []varsSource{{Family: "sql_txn_latency"}}},
+	// Both in v20.2 and v23.2.
+	{Name: "sql.exec_latency", Conv: varsHistogram, Unit: "second", Scale: nanos, PerNode: 1,
+		Desc:    "SQL statement execution latency (without parsing and planning), over the interval.",
+		Sources: []varsSource{{Family: "sql_exec_latency"}}},
+	{Name: "kv.exec_latency", Conv: varsHistogram, Unit: "second", Scale: nanos, PerNode: 1,
+		Desc:    "Latency of batch KV requests executed on this node, over the interval.",
+		Sources: []varsSource{{Family: "exec_latency"}}},
+	{Name: "raft.log_commit_latency", Conv: varsHistogram, Unit: "second", Scale: nanos, Store: true, PerNode: 1,
+		Desc:    "Latency of durably committing Raft log entries on the store, over the interval.",
+		Sources: []varsSource{{Family: "raft_process_logcommit_latency"}}},
+	{Name: "raft.command_commit_latency", Conv: varsHistogram, Unit: "second", Scale: nanos, Store: true, PerNode: 1,
+		Desc:    "Latency of applying committed Raft commands to the store's state machine, over the interval.",
+		Sources: []varsSource{{Family: "raft_process_commandcommit_latency"}}},
 
 	// KV transactions. txn_restarts itself is a histogram (restarts per
 	// transaction) and is not matched: the pattern needs a suffix.
@@ -440,6 +454,13 @@ func varsCatalog() []Metric {
 			out = append(out, base)
 			continue
 		}
+		d := base
+		d.Kind = KindDistribution
+		d.Description = m.Desc + " A distribution of the node's observations over the interval, merged across nodes by Datadog (p99:" +
+			"<name>{cluster:x} is the cluster's p99 once percentiles are enabled). Off with histograms: gauges."
+		out = append(out, d)
+		// The per-node gauges are sent with histograms: gauges or both.
+		base.Optional = true
 		for _, q := range varsDefaultQuantiles {
 			e := base
 			e.Name = m.Name + "." + varsQuantileSuffix(q)

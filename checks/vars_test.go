@@ -147,6 +147,10 @@ type varsRun struct {
 
 func newVarsRun(t testing.TB, o checks.VarsOptions) *varsRun {
 	t.Helper()
+	if o.Histograms == "" {
+		// Both, so that every test covers the gauges and the distribution.
+		o.Histograms = checks.HistogramBoth
+	}
 	v, err := checks.NewVars(o)
 	if err != nil {
 		t.Fatal(err)
@@ -973,6 +977,7 @@ type varsNopSink struct{}
 
 func (varsNopSink) Gauge(string, float64, []string)                      {}
 func (varsNopSink) Count(string, int64, []string)                        {}
+func (varsNopSink) Distribution(string, []checks.Sample, []string)       {}
 func (varsNopSink) ServiceCheck(string, checks.Status, string, []string) {}
 func (varsNopSink) Event(checks.Event)                                   {}
 
@@ -1309,6 +1314,9 @@ sql_service_latency_count{node_id="1"} %d
 	if got := varsOne(t, rec, checks.KindCount, "sql.service_latency.count"); got != 50 {
 		t.Errorf("latency observations after the restart = %v, want 50", got)
 	}
+	if got := varsOne(t, rec, checks.KindDistribution, "sql.service_latency"); got != 50 {
+		t.Errorf("distribution weight after the restart = %v, want 50", got)
+	}
 
 	f.set(payload(40, 135, 52))
 	clock.Add(20 * time.Second)
@@ -1321,6 +1329,9 @@ sql_service_latency_count{node_id="1"} %d
 	}
 	if got := varsOne(t, rec, checks.KindCount, "sql.service_latency.count"); got != 2 {
 		t.Errorf("latency observations = %v, want 2", got)
+	}
+	if got := varsOne(t, rec, checks.KindDistribution, "sql.service_latency"); got != 2 {
+		t.Errorf("distribution weight = %v, want 2", got)
 	}
 }
 

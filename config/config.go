@@ -468,6 +468,15 @@ func (d *decoder) vars(n *yaml.Node, path string, v *Vars, st *varsState) {
 		"quantiles": func(x *yaml.Node, p string) {
 			v.Quantiles, st.quantilesSet = d.quantiles(x, p), true
 		},
+		"histograms": func(x *yaml.Node, p string) { v.Histograms, _ = d.histogramMode(x, p) },
+		"histogram_overrides": func(x *yaml.Node, p string) {
+			v.HistogramOverrides = map[string]string{}
+			for _, kv := range d.pairs(x, p) {
+				if m, ok := d.histogramMode(kv.val, keyPath(p, kv.key)); ok {
+					v.HistogramOverrides[kv.key] = m
+				}
+			}
+		},
 	})
 }
 

@@ -1075,7 +1075,7 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		"init_config", "instances", "dogstatsd_url", "namespace", "tags", "listen_address", "log_format", "log_level",
 		"cluster", "status_urls", "discover", "discovery", "scheme", "http_port", "refresh_interval", "sql_url",
 		"min_collection_interval", "tls", "ca_file", "cert_file", "key_file", "insecure_skip_verify", "server_name",
-		"checks", "vars", "enabled", "interval", "timeout", "max_payload_bytes", "max_concurrent_scrapes", "max_series_per_family", "max_series_per_cycle", "include", "exclude", "quantiles",
+		"checks", "vars", "enabled", "interval", "timeout", "max_payload_bytes", "max_concurrent_scrapes", "max_series_per_family", "max_series_per_cycle", "include", "exclude", "quantiles", "histograms", "histogram_overrides",
 		"liveness", "expected_nodes", "ranges", "ttl", "row_limit", "row_queries", "row_query_timeout", "schedules", "rediscover_interval",
 		"jobs", "window", "event_exclude_types", "schema", "databases", "tables", "min_rows", "max_events",
 		"custom_queries", "metric_prefix", "query", "columns", "name", "type", "collection_interval", "max_rows",
@@ -1134,5 +1134,25 @@ func TestLoadMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
 	if err == nil || !strings.Contains(err.Error(), "nope.yaml") || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("got %v", err)
+	}
+}
+
+func TestHistogramModes(t *testing.T) {
+	cfg := mustParse(t, minimal+"    checks: {vars: {histograms: both, histogram_overrides: {sql.txn_latency: gauges}}}\n", nil)
+	v := cfg.Instances[0].Checks.Vars
+	if v.Histograms != "both" || v.HistogramOverrides["sql.txn_latency"] != "gauges" || len(v.HistogramOverrides) != 1 {
+		t.Errorf("got %q %v", v.Histograms, v.HistogramOverrides)
+	}
+	if v := mustParse(t, minimal, nil).Instances[0].Checks.Vars; v.Histograms != "" || v.HistogramOverrides != nil {
+		t.Errorf("default: %q %v", v.Histograms, v.HistogramOverrides)
+	}
+	_, err := Parse("conf.yaml", []byte(minimal+"    checks: {vars: {histograms: sketch, histogram_overrides: {sql.txn_latency: all}}}\n"), nil)
+	for _, want := range []string{
+		`instances[0].checks.vars.histograms: want distribution, gauges or both, got "sketch"`,
+		`instances[0].checks.vars.histogram_overrides.sql.txn_latency: want distribution, gauges or both, got "all"`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
 	}
 }

@@ -244,4 +244,10 @@ type Vars struct {
 	// Quantiles lists the quantiles computed for histograms; default
 	// [0.5, 0.75, 0.9, 0.99]. "quantiles: []" gives an empty list: none.
 	Quantiles []float64
+	// Histograms is how histograms are sent: "distribution" (the default,
+	// "" here), "gauges" (the per-node quantile gauges above) or "both".
+	// HistogramOverrides sets it per curated histogram, by the name sent
+	// without namespace (checked by the vars check, which knows them).
+	Histograms         string
+	HistogramOverrides map[string]string
 }

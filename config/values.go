@@ -338,6 +338,20 @@ func (d *decoder) patterns(n *yaml.Node, path string) []string {
 	return out
 }
 
+// histogramMode decodes how a histogram is sent.
+func (d *decoder) histogramMode(n *yaml.Node, path string) (string, bool) {
+	s, ok := d.str(n, path)
+	if !ok {
+		return "", false
+	}
+	switch s {
+	case "distribution", "gauges", "both":
+		return s, true
+	}
+	d.errorf(n, path, "want distribution, gauges or both, got %q", s)
+	return "", false
+}
+
 // quantiles decodes a list of numbers in (0,1), without repeats.
 func (d *decoder) quantiles(n *yaml.Node, path string) []float64 {
 	items, ok := d.list(n, path)

@@ -76,6 +76,11 @@ func permission(method, path string) string {
 		return "monitors_write"
 	case strings.HasPrefix(path, "/api/v2/downtime"):
 		return "monitors_downtime"
+	case strings.HasPrefix(path, "/api/v2/metrics/"):
+		if read {
+			return "metrics_read"
+		}
+		return "metric_tags_write"
 	}
 	return "dashboards_write, monitors_write, monitors_downtime"
 }

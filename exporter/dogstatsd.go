@@ -316,6 +316,30 @@ func (d *DogStatsD) Count(name string, v int64, tags []string) {
 	}
 }
 
+// Distribution sends weighted values as a distribution: one
+// DistributionSamples call per weight, with rate 1/weight (see wire.Rates),
+// which the client packs into as few datagrams as fit and does not sample
+// again.
+func (d *DogStatsD) Distribution(name string, samples []checks.Sample, tags []string) {
+	name, tags, ok := d.wire.Distribution(name, tags)
+	if !ok {
+		return
+	}
+	groups := wire.Rates(samples)
+	if len(groups) == 0 {
+		return
+	}
+	d.m.sentOne(kindDistribution)
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	direct := statsd.ClientDirect{Client: d.client}
+	for _, g := range groups {
+		if err := direct.DistributionSamples(name, g.Values, tags, g.Rate); err != nil {
+			d.m.sendError()
+		}
+	}
+}
+
 // ServiceCheck sends a service check named <namespace>.<name>.
 func (d *DogStatsD) ServiceCheck(name string, st checks.Status, msg string, tags []string) {
 	sc, ok := d.wire.ServiceCheck(name, int(st), msg, tags)

@@ -52,6 +52,7 @@ const nodeErrorsTTL = time.Hour
 const (
 	kindGauge        = "gauge"
 	kindCount        = "count"
+	kindDistribution = "distribution"
 	kindServiceCheck = "service_check"
 	kindEvent        = "event"
 )
@@ -107,7 +108,7 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 		}, []string{"cluster", "check"}),
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "roachdog_sent_total",
-			Help: "Submissions to the DogStatsD client, by kind (gauge, count, service_check, event).",
+			Help: "Submissions to the DogStatsD client, by kind (gauge, count, distribution, service_check, event).",
 		}, []string{"kind"}),
 		sendErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "roachdog_send_errors_total",
@@ -138,7 +139,7 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 		Help: "A metric with a constant '1' value labeled by version, revision and goversion of roachdog.",
 	}, []string{"version", "revision", "goversion"})
 	buildInfo.WithLabelValues(version, commit, runtime.Version()).Set(1)
-	for _, k := range []string{kindGauge, kindCount, kindServiceCheck, kindEvent} {
+	for _, k := range []string{kindGauge, kindCount, kindDistribution, kindServiceCheck, kindEvent} {
 		m.sent.WithLabelValues(k)
 		m.unsendable.WithLabelValues(k)
 	}

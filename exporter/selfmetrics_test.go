@@ -71,9 +71,10 @@ roachdog_node_errors_total{check="vars",cluster="test",node="1"} 1
 # HELP roachdog_last_success_timestamp_seconds Unix time of the end of the last successful cycle of each check (a cycle that reached no node is not one).
 # TYPE roachdog_last_success_timestamp_seconds gauge
 roachdog_last_success_timestamp_seconds{check="vars",cluster="test"} 1.7e+09
-# HELP roachdog_sent_total Submissions to the DogStatsD client, by kind (gauge, count, service_check, event).
+# HELP roachdog_sent_total Submissions to the DogStatsD client, by kind (gauge, count, distribution, service_check, event).
 # TYPE roachdog_sent_total counter
 roachdog_sent_total{kind="count"} 0
+roachdog_sent_total{kind="distribution"} 0
 roachdog_sent_total{kind="event"} 0
 roachdog_sent_total{kind="gauge"} 1
 roachdog_sent_total{kind="service_check"} 0

@@ -48,6 +48,9 @@ func (t *tagged) with(tags []string) []string {
 
 func (t *tagged) Gauge(name string, v float64, tags []string) { t.next.Gauge(name, v, t.with(tags)) }
 func (t *tagged) Count(name string, v int64, tags []string)   { t.next.Count(name, v, t.with(tags)) }
+func (t *tagged) Distribution(name string, s []checks.Sample, tags []string) {
+	t.next.Distribution(name, s, t.with(tags))
+}
 func (t *tagged) ServiceCheck(name string, st checks.Status, msg string, tags []string) {
 	t.next.ServiceCheck(name, st, msg, t.with(tags))
 }

@@ -83,6 +83,21 @@ func (t *Text) Count(name string, v int64, tags []string) {
 	}
 }
 
+// Distribution writes one "<ns><name>:<v1>:<v2>...|d|@<rate>|#tags" line
+// per weight (see wire.Rates), as the DogStatsD sink sends them when the
+// values fit in one datagram.
+func (t *Text) Distribution(name string, samples []checks.Sample, tags []string) {
+	name, tags, ok := t.wire.Distribution(name, tags)
+	if !ok {
+		return
+	}
+	for _, g := range wire.Rates(samples) {
+		t.write(func(b []byte) []byte {
+			return wire.AppendDistribution(b, t.prefix, name, g, t.globalTags, tags, t.card)
+		})
+	}
+}
+
 // ServiceCheck writes "_sc|<ns><name>|<status>|#tags|m:<message>".
 func (t *Text) ServiceCheck(name string, st checks.Status, msg string, tags []string) {
 	if sc, ok := t.wire.ServiceCheck(name, int(st), msg, tags); ok {

@@ -197,7 +197,7 @@ func TestCoverage(t *testing.T) {
 		{"node_restarting.json", []string{"sum(last_10m)", "crdb.node.restarts", ".as_count()", "> 1"}},
 		{"lsm_l0_sublevels.json", []string{"crdb.storage.l0_sublevels"}},
 		{"lsm_read_amplification.json", []string{"crdb.storage.read_amplification"}},
-		{"sql_latency_anomaly.json", []string{"anomalies(", "crdb.sql.service_latency.p99", "alert_window='last_15m'"}},
+		{"sql_latency_anomaly.json", []string{"anomalies(", "p99:crdb.sql.service_latency{", "alert_window='last_15m'"}},
 		{"txn_retry_storm.json", []string{"crdb.txn.restarts{reason:serializable}", "by {cluster}"}},
 		{"roachdog_not_reporting.json", []string{"crdb.cluster.nodes.scraped"}},
 		{"sql_can_query.json", []string{`"crdb.sql.can_query"`, `.by("cluster","check")`}},

@@ -20,6 +20,7 @@ import (
 
 	"github.com/roachdog/roachdog/apply"
 	"github.com/roachdog/roachdog/assets"
+	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/dashboards"
 	"github.com/roachdog/roachdog/ddapi"
 	"github.com/roachdog/roachdog/monitors"
@@ -38,6 +39,8 @@ type applyFlags struct {
 	timeout   time.Duration
 	namespace string
 	allowTags []string
+	// percentiles: turn on the distributions' percentile aggregations.
+	percentiles bool
 }
 
 func cmdApply(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -68,6 +71,7 @@ func parseApplyFlags(args []string, stderr io.Writer) (applyFlags, error) {
 		}
 		return nil
 	})
+	fset.BoolVar(&f.percentiles, "percentiles", true, "turn on percentile aggregations (billed) for the latency distributions roachdog sends, which the dashboards and monitors query with p99:")
 	fset.StringVar(&f.only, "only", "", "apply only dashboards or only monitors")
 	fset.StringVar(&f.dir, "dir", "", "read DIR/dashboards/*.json and DIR/monitors/*.json instead of the files built into roachdog")
 	fset.StringVar(&f.apiURL, "api-url", "", "Datadog API root, overriding DD_SITE (https, or http on a loopback address; for a proxy)")
@@ -126,7 +130,15 @@ func runApply(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	return apply.Apply(ctx, client, items, apply.Options{Dashboards: wantDash, Monitors: wantMon, DryRun: f.dryRun}, stdout, stderr)
+	var pct []string
+	if f.percentiles {
+		for _, m := range checks.Catalog() {
+			if m.Kind == checks.KindDistribution {
+				pct = append(pct, f.namespace+"."+m.Name)
+			}
+		}
+	}
+	return apply.Apply(ctx, client, items, apply.Options{Dashboards: wantDash, Monitors: wantMon, DryRun: f.dryRun, Percentiles: pct}, stdout, stderr)
 }
 
 // embeddedSources are the files built into the binary.

@@ -9,10 +9,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"github.com/roachdog/roachdog/checks"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -95,6 +98,11 @@ func (h *applyHarness) run(t *testing.T, args ...string) (stdout, stderr string,
 		return apply.Sources{Dashboards: h.dash, Monitors: h.mon, DashboardsDir: "dashboards", MonitorsDir: "monitors"}, nil
 	}
 	args = append([]string{"--api-url", h.srv.URL}, args...)
+	if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--percentiles") }) {
+		// These tests are about dashboards and monitors; the
+		// percentile tests ask for them.
+		args = append(args, "--percentiles=false")
+	}
 	err = runApply(context.Background(), args, &out, &errb, func(k string) string { return h.env[k] }, sources)
 	all := out.String() + errb.String()
 	if err != nil {
@@ -688,5 +696,92 @@ func TestApplyAllowTagReachesTheOfflineCheck(t *testing.T) {
 	}
 	if _, _, err := h.run(t, "--only", "monitors", "--allow-tag", "env,team"); err != nil {
 		t.Fatalf("with --allow-tag team: %v", err)
+	}
+}
+
+// TestApplyLocalEmulationPercentiles: apply turns on the percentile
+// aggregations of every distribution in the catalog: a metric without a
+// tag configuration gets one that keeps all tags queryable; one with a
+// configuration keeps its tags and only gains include_percentiles; one
+// already on is left alone. The dry run reads and shows, and writes
+// nothing. A metric Datadog does not know yet is a warning, not a failure.
+func TestApplyLocalEmulationPercentiles(t *testing.T) {
+	h := newApplyHarness(t)
+	var dists []string
+	for _, m := range checks.Catalog() {
+		if m.Kind == checks.KindDistribution {
+			dists = append(dists, "crdb."+m.Name)
+		}
+	}
+	if len(dists) < 8 {
+		t.Fatalf("%d distributions in the catalog", len(dists))
+	}
+	h.srv.SeedTagConfig("crdb.sql.txn_latency", map[string]any{"metric_type": "distribution", "tags": []any{"cluster", "region"}})
+	h.srv.SeedTagConfig("crdb.sql.exec_latency", map[string]any{"metric_type": "distribution", "tags": []any{}, "include_percentiles": true})
+	h.srv.AddFault(ddapitest.Fault{Method: "POST", Path: "/api/v2/metrics/crdb.ttl.span_duration/tags", Status: 404, Body: `{"errors":["Metric not found"]}`})
+
+	out, _, err := h.run(t, "--dry-run", "--percentiles", "--notify", "@ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := h.srv.Writes(); len(w) != 0 {
+		t.Errorf("dry run wrote %s", requestList(w))
+	}
+	for _, want := range []string{
+		"percentiles  would enable    crdb.sql.service_latency",
+		"percentiles  unchanged       crdb.sql.exec_latency",
+		fmt.Sprintf("distribution percentiles: %d to enable, 1 already on (dry run: nothing written)", len(dists)-1),
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, out)
+		}
+	}
+
+	h.srv.ResetRequests()
+	out, errOut, err := h.run(t, "--percentiles", "--notify", "@ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("distribution percentiles: %d enabled, 1 already on, 1 not yet known to Datadog", len(dists)-2); !strings.Contains(out, want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
+	}
+	if !strings.Contains(errOut, "warning: percentiles of crdb.ttl.span_duration not enabled") {
+		t.Errorf("no warning for the unknown metric:\n%s", errOut)
+	}
+	created, ok := h.srv.TagConfig("crdb.sql.service_latency")
+	if !ok {
+		t.Fatal("no tag configuration created for crdb.sql.service_latency")
+	}
+	a := created["attributes"].(map[string]any)
+	if a["include_percentiles"] != true || a["exclude_tags_mode"] != true || a["metric_type"] != "distribution" || len(a["tags"].([]any)) != 0 {
+		t.Errorf("created %v; want percentiles on, every tag kept (empty deny-list)", a)
+	}
+	kept, _ := h.srv.TagConfig("crdb.sql.txn_latency")
+	a = kept["attributes"].(map[string]any)
+	if a["include_percentiles"] != true || !slices.Equal(a["tags"].([]any), []any{"cluster", "region"}) {
+		t.Errorf("existing configuration became %v; want its tags kept and percentiles on", a)
+	}
+	for _, r := range h.srv.Writes() {
+		if r.Method == "PATCH" && r.Path == "/api/v2/metrics/crdb.sql.txn_latency/tags" && strings.Contains(string(r.Body), `"tags"`) {
+			t.Errorf("PATCH sent tags: %s", r.Body)
+		}
+	}
+
+	// Again: only the metric that was unknown is tried (and now works).
+	h.srv.ResetRequests()
+	out, _, err = h.run(t, "--percentiles", "--notify", "@ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := requestList(h.srv.Writes()); got != "POST /api/v2/metrics/crdb.ttl.span_duration/tags" {
+		t.Errorf("third run wrote %s", got)
+	}
+
+	// Without the permission: the error names it.
+	h.srv.AddFault(ddapitest.Fault{Method: "PATCH", Path: "/api/v2/metrics/crdb.sql.service_latency/tags", Status: 403, Body: `{"errors":["Forbidden"]}`})
+	h.srv.SeedTagConfig("crdb.sql.service_latency", map[string]any{"metric_type": "distribution", "tags": []any{}})
+	_, _, err = h.run(t, "--percentiles", "--notify", "@ops")
+	if err == nil || !strings.Contains(err.Error(), "crdb.sql.service_latency") || !strings.Contains(err.Error(), "metric_tags_write") {
+		t.Errorf("forbidden: %v", err)
 	}
 }

@@ -50,10 +50,20 @@ func tagList(m checks.Metric) string {
 }
 
 // seriesTotals adds up the expected series per node and per cluster: the
-// number a user multiplies by node count to estimate custom-metric cost.
+// number a user multiplies by node count to estimate custom-metric cost. A
+// distribution series counts for the custom metrics Datadog bills for it
+// with percentiles on (checks.DistributionCostPercentiles).
 func seriesTotals(cat []checks.Metric) (perNode, perCluster int) {
 	for _, m := range cat {
-		if m.Optional || (m.Kind != checks.KindGauge && m.Kind != checks.KindCount) {
+		if m.Optional || (m.Kind != checks.KindGauge && m.Kind != checks.KindCount && m.Kind != checks.KindDistribution) {
+			continue
+		}
+		if m.Kind == checks.KindDistribution {
+			if m.ClusterLevel {
+				perCluster += m.PerNode * checks.DistributionCostPercentiles
+			} else {
+				perNode += m.PerNode * checks.DistributionCostPercentiles
+			}
 			continue
 		}
 		if m.ClusterLevel {
@@ -64,6 +74,11 @@ func seriesTotals(cat []checks.Metric) (perNode, perCluster int) {
 	}
 	return perNode, perCluster
 }
+
+// distributionNote explains what a distribution costs, after the totals.
+const distributionNote = "A distribution series is billed as 5 custom metrics (count, sum, min, max, avg), " +
+	"10 with percentile aggregations (p50 to p99, which roachdog apply enables); the totals assume percentiles. " +
+	"histograms: gauges sends 7 per-node series per histogram instead (quantile gauges, max, avg, count): listed too, left out of the totals."
 
 func scope(m checks.Metric) string {
 	if m.ClusterLevel {
@@ -82,7 +97,7 @@ func writeCatalogTable(w io.Writer, ns string, cat []checks.Metric) error {
 		return err
 	}
 	n, c := seriesTotals(cat)
-	_, err := fmt.Fprintf(w, "\nDefault set: about %d series per node plus %d per cluster (one store per node; tag dimensions such as job_type only when active).\n", n, c)
+	_, err := fmt.Fprintf(w, "\nDefault set: about %d custom metrics per node plus %d per cluster (one store per node; tag dimensions such as job_type only when active). "+distributionNote+"\n", n, c)
 	return err
 }
 
@@ -95,7 +110,7 @@ func writeCatalogMarkdown(w io.Writer, ns string, cat []checks.Metric) error {
 			tagList(m), m.PerNode, scope(m), m.Check, strings.ReplaceAll(m.Description, "|", "\\|"))
 	}
 	n, c := seriesTotals(cat)
-	fmt.Fprintf(&b, "\nDefault set: about %d series per node plus %d per cluster (one store per node; tag dimensions such as job_type only when active).\n", n, c)
+	fmt.Fprintf(&b, "\nDefault set: about %d custom metrics per node plus %d per cluster (one store per node; tag dimensions such as job_type only when active). "+distributionNote+"\n", n, c)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -396,7 +396,17 @@ func varsOptions(v config.Vars, cycle time.Duration) checks.VarsOptions {
 		Include:            v.Include,
 		Exclude:            v.Exclude,
 		Quantiles:          v.Quantiles,
+		Histograms:         checks.HistogramMode(v.Histograms),
+		HistogramOverrides: histogramOverrides(v.HistogramOverrides),
 	}
+}
+
+func histogramOverrides(m map[string]string) map[string]checks.HistogramMode {
+	out := make(map[string]checks.HistogramMode, len(m))
+	for k, v := range m {
+		out[k] = checks.HistogramMode(v)
+	}
+	return out
 }
 
 // lastNodes remembers the node list of the latest cycle, so that the status

@@ -72,13 +72,14 @@ type Server struct {
 	dashboards []ddapi.Object // in creation order, like the real listing
 	monitors   []ddapi.Object
 	downtimes  map[string]ddapi.Object
+	tagConfigs map[string]ddapi.Object // metric name: the stored "data"
 	nextID     int64
 }
 
 // New starts an emulation closed when the test ends.
 func New(t testing.TB) *Server {
 	s := &Server{APIKey: "test-api-key-0123456789", AppKey: "test-app-key-9876543210",
-		downtimes: map[string]ddapi.Object{}, nextID: 1000}
+		downtimes: map[string]ddapi.Object{}, tagConfigs: map[string]ddapi.Object{}, nextID: 1000}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
@@ -252,6 +253,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.putMonitor(w, id, body)
+	case strings.HasPrefix(p, "/api/v2/metrics/") && strings.HasSuffix(p, "/tags"):
+		s.tagConfig(w, r.Method, strings.TrimSuffix(strings.TrimPrefix(p, "/api/v2/metrics/"), "/tags"), body)
 	case p == "/api/v2/downtime" && r.Method == http.MethodPost:
 		s.createDowntime(w, body)
 	case strings.HasPrefix(p, "/api/v2/downtime/") && r.Method == http.MethodDelete:
@@ -532,4 +535,98 @@ func writeErrors(w http.ResponseWriter, status int, errs ...string) {
 		errs = []string{}
 	}
 	writeJSON(w, status, map[string]any{"errors": errs})
+}
+
+// TagConfig returns a copy of a metric's stored tag configuration ("data":
+// id, type, attributes).
+func (s *Server) TagConfig(metric string) (ddapi.Object, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.tagConfigs[metric]
+	if !ok {
+		return nil, false
+	}
+	return clone(d), true
+}
+
+// SeedTagConfig stores a tag configuration as if made in Datadog.
+func (s *Server) SeedTagConfig(metric string, attributes map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tagConfigs[metric] = clone(ddapi.Object{"id": metric, "type": "manage_tags", "attributes": attributes})
+}
+
+// tagConfig emulates GET, POST and PATCH /api/v2/metrics/{metric}/tags as
+// the API reference describes them: POST needs data.type manage_tags,
+// data.id the metric, attributes.tags and attributes.metric_type, and
+// fails with 409 when a configuration exists; PATCH needs one; percentile
+// aggregations are for distributions only.
+func (s *Server) tagConfig(w http.ResponseWriter, method, metric string, body []byte) {
+	cur, exists := s.tagConfigs[metric]
+	if method == http.MethodGet {
+		if !exists {
+			writeErrors(w, http.StatusNotFound, "Tag configuration for metric "+metric+" not found")
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": cur})
+		return
+	}
+	if method != http.MethodPost && method != http.MethodPatch {
+		writeErrors(w, http.StatusMethodNotAllowed, "method not emulated")
+		return
+	}
+	var req struct {
+		Data struct {
+			ID         string         `json:"id"`
+			Type       string         `json:"type"`
+			Attributes map[string]any `json:"attributes"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeErrors(w, http.StatusBadRequest, "invalid JSON: "+err.Error())
+		return
+	}
+	d := req.Data
+	var errs []string
+	if d.Type != "manage_tags" {
+		errs = append(errs, `data.type must be "manage_tags"`)
+	}
+	if d.ID != metric {
+		errs = append(errs, "data.id must be the metric name of the path")
+	}
+	a := d.Attributes
+	if method == http.MethodPost {
+		if _, ok := a["tags"].([]any); !ok {
+			errs = append(errs, "attributes.tags is required")
+		}
+		if mt, _ := a["metric_type"].(string); !slices.Contains([]string{"gauge", "count", "rate", "distribution"}, mt) {
+			errs = append(errs, "attributes.metric_type must be gauge, count, rate or distribution")
+		}
+	}
+	mt, _ := a["metric_type"].(string)
+	if exists && mt == "" {
+		mt, _ = cur["attributes"].(map[string]any)["metric_type"].(string)
+	}
+	if p, ok := a["include_percentiles"]; ok {
+		if _, isBool := p.(bool); !isBool || mt != "distribution" {
+			errs = append(errs, "include_percentiles is a boolean, for distribution metrics only")
+		}
+	}
+	switch {
+	case len(errs) > 0:
+		writeErrors(w, http.StatusBadRequest, errs...)
+	case method == http.MethodPost && exists:
+		writeErrors(w, http.StatusConflict, "Tag configuration for metric "+metric+" already exists")
+	case method == http.MethodPatch && !exists:
+		writeErrors(w, http.StatusNotFound, "Tag configuration for metric "+metric+" not found")
+	case method == http.MethodPost:
+		s.tagConfigs[metric] = ddapi.Object{"id": metric, "type": "manage_tags", "attributes": a}
+		writeJSON(w, http.StatusCreated, map[string]any{"data": s.tagConfigs[metric]})
+	default:
+		attrs := cur["attributes"].(map[string]any)
+		for k, v := range a {
+			attrs[k] = v
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": cur})
+	}
 }

@@ -18,6 +18,8 @@ type Point struct {
 	Tags    []string
 	Status  checks.Status
 	Message string
+	// Samples are a distribution's weighted values (Kind KindDistribution).
+	Samples []checks.Sample
 }
 
 // Key returns "name|sorted,tags", the series identity.
@@ -44,6 +46,15 @@ func (r *Recorder) Gauge(name string, v float64, tags []string) {
 // Count records a count.
 func (r *Recorder) Count(name string, v int64, tags []string) {
 	r.add(Point{Kind: checks.KindCount, Name: name, Value: float64(v), Tags: clone(tags)})
+}
+
+// Distribution records a distribution; Value is the total weight.
+func (r *Recorder) Distribution(name string, s []checks.Sample, tags []string) {
+	var n float64
+	for _, x := range s {
+		n += float64(x.Weight)
+	}
+	r.add(Point{Kind: checks.KindDistribution, Name: name, Value: n, Samples: append([]checks.Sample(nil), s...), Tags: clone(tags)})
 }
 
 // ServiceCheck records a service check.

@@ -4,6 +4,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/DataDog/datadog-go/v5/statsd"
 
 	"github.com/roachdog/roachdog/internal/dsdtest"
+	"github.com/roachdog/roachdog/internal/promtext"
 )
 
 // capture is a transport for datadog-go that keeps each payload written.
@@ -40,7 +42,7 @@ func (c *capture) take() []string {
 
 var fuzzGlobal = []string{"cluster:prod", "env:prod"}
 
-// FuzzWire sends a gauge, a count, a service check and an event built from
+// FuzzWire sends a gauge, a count, a distribution, a service check and an event built from
 // arbitrary strings through the layer and the real datadog-go client, and
 // checks each payload as the Agent reads it (dsdtest): exactly the one
 // message the layer meant, field for field, no other line, no repeated or
@@ -136,6 +138,26 @@ func FuzzWire(f *testing.F) {
 			want := []dsdtest.Metric{{Name: "crdb." + n, Value: float64(iv), Type: "c", SampleRate: 1, Tags: wantTags(tg)}}
 			if !reflect.DeepEqual(snap.Metrics, want) {
 				t.Errorf("count\n got  %+v\n want %+v", snap.Metrics, want)
+			}
+		}
+
+		if n, tg, ok := l.Distribution(name, tags); ok {
+			direct := statsd.ClientDirect{Client: c}
+			weight := uint64(len(msg)) + uint64(len(text))<<20 + 1
+			var total uint64
+			for _, g := range Rates([]promtext.Sample{{Value: v, Weight: weight}}) {
+				snap := send("distribution", AppendDistribution(nil, "crdb.", n, g, fuzzGlobal, tg, ""),
+					func() error { return direct.DistributionSamples(n, g.Values, tg, g.Rate) })
+				want := []dsdtest.Metric{{Name: "crdb." + n, Value: v, Type: "d", SampleRate: g.Rate, Tags: wantTags(tg)}}
+				if !reflect.DeepEqual(snap.Metrics, want) {
+					t.Errorf("distribution\n got  %+v\n want %+v", snap.Metrics, want)
+				}
+				for _, m := range snap.Metrics {
+					total += uint64(1 / m.SampleRate)
+				}
+			}
+			if total != weight && len(strconv.FormatFloat(v, 'f', -1, 64)) <= maxFloatLen {
+				t.Errorf("distribution of weight %d read back as %d", weight, total)
 			}
 		}
 

@@ -1,0 +1,153 @@
+package promtext
+
+import (
+	"math"
+	"math/bits"
+	"slices"
+	"strconv"
+)
+
+// Sample is one value standing for Weight observations of a histogram.
+type Sample struct {
+	Value  float64
+	Weight uint64
+}
+
+// SamplesPerBucket is the least number of values a bucket is spread over
+// (fewer when it counted fewer observations). A value stands for its share
+// of the bucket, placed at the middle of that share: with 8 values a
+// sketch's quantile inside the bucket is off by at most 1/16 of the
+// bucket's width from the histogram's linear interpolation, well inside the
+// bucket's own uncertainty (CockroachDB's buckets are 10-40% wide, the
+// Agent's sketch keys about 1.6%).
+const SamplesPerBucket = 8
+
+// MaxSampleBuckets bounds the buckets a window is spread over. Real
+// layouts stay below it (v23: 60 to 101 bounds; v20.2's HDR histograms
+// write up to about 270 non-empty ones); a payload with more (garbage, or
+// a hostile endpoint) has its buckets merged, every k-th bound kept, so
+// that the counts stay exact and the datagrams bounded.
+const MaxSampleBuckets = 512
+
+// Samples turns the window's bucket deltas into weighted values that a
+// DDSketch can take in, for a distribution metric: the weights of a
+// bucket's values add up to the bucket's count exactly (counts are rounded
+// to integers), and the values are spread evenly across the bucket, from
+// the previous bound (0 below the first) to its own, like Prometheus's
+// linear interpolation and the official check's InsertInterpolate. The
+// +Inf bucket's observations are placed at the highest finite bound, as
+// Quantile does. Values are rounded to 6 significant digits: the sketch
+// keeps about 2 and every digit costs datagram bytes.
+//
+// Every weight is a power of two (see the exporter: the Agent derives a
+// value's weight as int(1/rate), and only a power of two survives 1/rate
+// exactly). A bucket's count c is split into its binary digits, and the
+// largest parts halved until there are SamplesPerBucket of them (or all
+// are 1): a bucket yields at most max(SamplesPerBucket, bits.OnesCount(c))
+// values, so at most 64.
+//
+// scale multiplies values (nanoseconds to seconds). nil when the window
+// has no observations or no finite bucket.
+func (w Window) Samples(scale float64) []Sample {
+	var out []Sample
+	lower, below, cum := 0.0, 0.0, 0.0
+	finiteTop := math.NaN()
+	for _, b := range w.Buckets {
+		if !math.IsInf(b.UpperBound, 0) {
+			finiteTop = b.UpperBound
+		}
+	}
+	if math.IsNaN(finiteTop) {
+		return nil
+	}
+	buckets := w.Buckets
+	if len(buckets) > MaxSampleBuckets {
+		buckets = thin(buckets)
+	}
+	for i, b := range buckets {
+		cum = max(cum, b.Count)
+		c := math.Round(cum) - math.Round(below)
+		lo, hi := lower, b.UpperBound
+		if i == 0 && hi <= 0 {
+			lo = hi // a first bucket at or below 0 holds its bound only
+		}
+		if math.IsInf(hi, +1) {
+			lo, hi = finiteTop, finiteTop
+		}
+		lower, below = b.UpperBound, cum
+		if !(c >= 1) || c >= 1<<63 {
+			continue
+		}
+		out = spread(out, uint64(c), lo, hi, scale)
+	}
+	return out
+}
+
+// thin keeps every k-th bound (and the last two: the highest finite one
+// and +Inf) so that at most MaxSampleBuckets remain: merging cumulative
+// buckets is dropping bounds.
+func thin(in []Bucket) []Bucket {
+	k := (len(in) + MaxSampleBuckets - 3) / (MaxSampleBuckets - 2)
+	out := make([]Bucket, 0, MaxSampleBuckets)
+	last := len(in) - 2
+	for i, b := range in {
+		if (i+1)%k == 0 && i < last || i >= last {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// spread appends the values of one bucket of n observations in [lo, hi].
+func spread(out []Sample, n uint64, lo, hi, scale float64) []Sample {
+	var parts []uint64
+	for n != 0 {
+		k := 63 - bits.LeadingZeros64(n)
+		parts = append(parts, 1<<k)
+		n &^= 1 << k
+	}
+	total := uint64(0)
+	for _, p := range parts {
+		total += p
+	}
+	for len(parts) < SamplesPerBucket {
+		i := 0 // parts stay sorted largest first
+		if parts[i] == 1 {
+			break
+		}
+		half := parts[i] / 2
+		parts[i] = half
+		parts = slices.Insert(parts, 1, half)
+		slices.SortFunc(parts, func(a, b uint64) int {
+			switch {
+			case a > b:
+				return -1
+			case a < b:
+				return 1
+			}
+			return 0
+		})
+	}
+	done := uint64(0)
+	for _, p := range parts {
+		mid := (float64(done) + float64(p)/2) / float64(total)
+		v := (lo + (hi-lo)*mid) * scale
+		// Rounding must not move a value down to the bound below, which
+		// belongs to the previous bucket.
+		if r := round6(v); r > lo*scale || lo == hi {
+			v = r
+		}
+		out = append(out, Sample{Value: v, Weight: p})
+		done += p
+	}
+	return out
+}
+
+// round6 rounds to 6 significant digits.
+func round6(x float64) float64 {
+	r, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 6, 64), 64)
+	if err != nil {
+		return x
+	}
+	return r
+}

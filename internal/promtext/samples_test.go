@@ -1,0 +1,127 @@
+package promtext
+
+import (
+	"math"
+	"math/bits"
+	"testing"
+)
+
+func TestWindowSamples(t *testing.T) {
+	t.Parallel()
+	inf := math.Inf(+1)
+	for _, tt := range []struct {
+		name    string
+		buckets []Bucket // cumulative
+		want    []float64
+	}{
+		{"one bucket", []Bucket{{1, 0}, {2, 1000}, {4, 1000}, {inf, 1000}}, []float64{0, 1000, 0, 0}},
+		{"counts of every size", []Bucket{{1e3, 1}, {2e3, 8}, {4e3, 1031}, {8e3, 1 << 20}, {inf, 1 << 20}}, []float64{1, 7, 1023, 1<<20 - 1031, 0}},
+		{"float noise rounds", []Bucket{{1, 2.9999999}, {inf, 3.0000001}}, []float64{3, 0}},
+		{"non-monotonic raised", []Bucket{{1, 5}, {2, 4}, {3, 6}, {inf, 6}}, []float64{5, 0, 1, 0}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := Window{Buckets: tt.buckets}
+			s := w.Samples(1)
+			got := make([]float64, len(tt.buckets))
+			for _, x := range s {
+				if bits.OnesCount64(x.Weight) != 1 {
+					t.Errorf("weight %d is not a power of two", x.Weight)
+				}
+				// The bucket the value falls in: (previous bound, bound],
+				// the +Inf bucket's values sit at the highest finite bound.
+				i := 0
+				for i < len(tt.buckets)-1 && x.Value > tt.buckets[i].UpperBound {
+					i++
+				}
+				got[i] += float64(x.Weight)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Errorf("bucket %d (le %v): weight %v, want %v (samples %v)", i, tt.buckets[i].UpperBound, got[i], tt.want[i], s)
+				}
+			}
+		})
+	}
+}
+
+// TestSpreadShape: values are spread across the bucket, at least
+// SamplesPerBucket of them when the count allows, never more than
+// max(SamplesPerBucket, popcount), and their weighted mean is the
+// bucket's middle.
+func TestSpreadShape(t *testing.T) {
+	t.Parallel()
+	for _, n := range []uint64{1, 2, 3, 7, 8, 9, 100, 1000, 1023, 1 << 20, 1<<40 + 12345} {
+		s := spread(nil, n, 10, 20, 1)
+		var total uint64
+		var mean float64
+		for _, x := range s {
+			if x.Value <= 10 || x.Value > 20 {
+				t.Errorf("n=%d: value %v outside (10, 20]", n, x.Value)
+			}
+			total += x.Weight
+			mean += x.Value * float64(x.Weight)
+		}
+		mean /= float64(total)
+		if total != n {
+			t.Errorf("n=%d: weights add up to %d", n, total)
+		}
+		if want := min(uint64(SamplesPerBucket), n); uint64(len(s)) < want || len(s) > max(SamplesPerBucket, bits.OnesCount64(n)) {
+			t.Errorf("n=%d: %d values", n, len(s))
+		}
+		if math.Abs(mean-15) > 1e-4 {
+			t.Errorf("n=%d: weighted mean %v, want 15", n, mean)
+		}
+	}
+}
+
+// TestSamplesInfBucket: observations above the highest finite bound are
+// placed at it, as Quantile answers; a window without any finite bound has
+// no samples; a bucket at or below 0 holds its bound.
+func TestSamplesInfBucket(t *testing.T) {
+	t.Parallel()
+	s := Window{Buckets: []Bucket{{0, 2}, {5, 2}, {math.Inf(1), 6}}}.Samples(2)
+	var at0, at10 uint64
+	for _, x := range s {
+		switch x.Value {
+		case 0:
+			at0 += x.Weight
+		case 10:
+			at10 += x.Weight
+		default:
+			t.Errorf("unexpected value %v", x.Value)
+		}
+	}
+	if at0 != 2 || at10 != 4 {
+		t.Errorf("weights at 0: %d, at 10 (5 s scaled): %d; want 2 and 4", at0, at10)
+	}
+	if s := (Window{Buckets: []Bucket{{math.Inf(1), 6}}}).Samples(1); s != nil {
+		t.Errorf("only +Inf: %v", s)
+	}
+}
+
+// TestSamplesManyBuckets: a window with far more buckets than any real
+// layout is merged down to MaxSampleBuckets, its total weight exact.
+func TestSamplesManyBuckets(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{MaxSampleBuckets - 1, MaxSampleBuckets, MaxSampleBuckets + 1, 100_000} {
+		bs := make([]Bucket, 0, n)
+		for i := range n - 1 {
+			bs = append(bs, Bucket{UpperBound: float64(i + 1), Count: float64(3 * (i + 1))})
+		}
+		bs = append(bs, Bucket{UpperBound: math.Inf(1), Count: float64(3*(n-1) + 5)})
+		s := Window{Buckets: bs}.Samples(1)
+		var total uint64
+		for _, x := range s {
+			total += x.Weight
+		}
+		if want := uint64(3*(n-1) + 5); total != want {
+			t.Errorf("%d buckets: weight %d, want %d", n, total, want)
+		}
+		if len(s) > MaxSampleBuckets*SamplesPerBucket {
+			t.Errorf("%d buckets: %d values", n, len(s))
+		}
+		if got := len(thin(bs)); n > MaxSampleBuckets && got > MaxSampleBuckets {
+			t.Errorf("%d buckets thinned to %d", n, got)
+		}
+	}
+}
