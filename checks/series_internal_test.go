@@ -17,6 +17,7 @@ func (g *gaugeLog) Gauge(name string, v float64, tags []string) {
 func (g *gaugeLog) Count(string, int64, []string)                 {}
 func (g *gaugeLog) ServiceCheck(string, Status, string, []string) {}
 func (g *gaugeLog) Event(Event)                                   {}
+func (g *gaugeLog) Distribution(string, []Sample, []string)       {}
 
 // take returns the lines recorded since the last take.
 func (g *gaugeLog) take() []string {
