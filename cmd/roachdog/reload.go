@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"reflect"
-	"slices"
 	"sync/atomic"
 
 	"github.com/roachdog/roachdog/checks"
@@ -156,38 +155,4 @@ func keepChecks(old *generation, cfg *config.Config, instances []exporter.Instan
 			}
 		}
 	}
-}
-
-// checkSettings is what a check is built from: the cluster it reads (a
-// check's state belongs to one cluster) and its own settings. nil for a
-// check it does not know, which is then always built anew.
-func checkSettings(in config.Instance, check string) any {
-	where := struct {
-		StatusURLs []string
-		SQL        string
-		Discover   bool
-	}{slices.Clone(in.StatusURLs), in.RedactedSQLURL, in.Discover}
-	var own any
-	switch check {
-	case "vars":
-		own = in.Checks.Vars
-	case "liveness":
-		own = in.Checks.Liveness
-	case "ranges":
-		own = in.Checks.Ranges
-	case "jobs":
-		own = in.Checks.Jobs
-	case "ttl":
-		own = in.Checks.TTL
-	case "schema":
-		own = in.Checks.Schema
-	case "custom_queries":
-		own = struct {
-			Queries  []config.CustomQuery
-			Interval any
-		}{in.CustomQueries, in.MinCollectionInterval}
-	default:
-		return nil
-	}
-	return []any{where, own}
 }

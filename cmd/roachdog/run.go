@@ -38,16 +38,6 @@ const (
 	agentWaitOnce = 5 * time.Second
 )
 
-// cycleShare is the part of its interval a cycle may use: a cycle that uses
-// its whole interval ends just after the next tick, which is then skipped,
-// and the check runs at half its rate whenever a node is slow.
-const cycleShare = 0.8
-
-// cycleTimeout is the deadline of a cycle run every interval.
-func cycleTimeout(interval time.Duration) time.Duration {
-	return time.Duration(float64(interval) * cycleShare)
-}
-
 type runFlags struct {
 	config    string
 	once      bool
@@ -273,111 +263,6 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 		})
 	}
 	return out, closeAll, nil
-}
-
-// statementTimeout is the server-side bound on one SQL statement: the
-// longest timeout of the instance's SQL checks (never below the default).
-// Each statement is also bounded client side by its check's own deadline,
-// so a check's configured timeout is what limits its queries; this only
-// keeps a statement from outliving every check that could issue it.
-func statementTimeout(in config.Instance) time.Duration {
-	d := cluster.DefaultQueryTimeout
-	c := in.Checks
-	for _, cc := range []config.CheckCommon{c.Liveness.CheckCommon, c.Ranges.CheckCommon, c.TTL.CheckCommon, c.Jobs.CheckCommon, c.Schema.CheckCommon} {
-		if cc.Enabled {
-			d = max(d, cc.Timeout)
-		}
-	}
-	if len(in.CustomQueries) > 0 {
-		d = max(d, in.MinCollectionInterval)
-	}
-	return d
-}
-
-// buildJobs turns the instance's check settings into scheduled checks.
-// Each check gets its own interval and a cycle deadline (its timeout): a
-// cycle never outlives its slot, and leaves a fifth of it free (see
-// cycleShare).
-func buildJobs(in config.Instance) ([]exporter.Job, error) {
-	var jobs []exporter.Job
-	add := func(name string, enabled bool, interval, timeout time.Duration, build func() (checks.Check, error)) error {
-		if !enabled {
-			return nil
-		}
-		c, err := build()
-		if err != nil {
-			return fmt.Errorf("%s check: %w", name, err)
-		}
-		if limit := cycleTimeout(interval); limit > 0 && timeout > limit {
-			timeout = limit
-		}
-		jobs = append(jobs, exporter.Job{Check: c, Interval: interval, Timeout: timeout})
-		return nil
-	}
-	v := in.Checks.Vars
-	// The vars check bounds each node by its own timeout, never longer than
-	// the cycle (a node scrape started with the cycle must be able to time
-	// out within it); the cycle leaves a fifth of the interval free so that
-	// a slow cycle does not make the next tick skip.
-	varsCycle := cycleTimeout(v.Interval)
-	if err := add("vars", v.Enabled, v.Interval, varsCycle, func() (checks.Check, error) {
-		return checks.NewVars(varsOptions(v, varsCycle))
-	}); err != nil {
-		return nil, err
-	}
-	l := in.Checks.Liveness
-	if err := add("liveness", l.Enabled, l.Interval, l.Timeout, func() (checks.Check, error) {
-		return checks.NewLiveness(checks.LivenessOptions{ExpectedNodes: l.ExpectedNodes})
-	}); err != nil {
-		return nil, err
-	}
-	r := in.Checks.Ranges
-	if err := add("ranges", r.Enabled, r.Interval, r.Timeout, func() (checks.Check, error) {
-		return checks.NewRanges(checks.RangesOptions{})
-	}); err != nil {
-		return nil, err
-	}
-	j := in.Checks.Jobs
-	if err := add("jobs", j.Enabled, j.Interval, j.Timeout, func() (checks.Check, error) {
-		return checks.NewJobs(checks.JobsOptions{Window: j.Window, EventExcludeTypes: j.EventExcludeTypes})
-	}); err != nil {
-		return nil, err
-	}
-	tt := in.Checks.TTL
-	if err := add("ttl", tt.Enabled, tt.Interval, tt.Timeout, func() (checks.Check, error) {
-		return checks.NewTTL(checks.TTLOptions{RowQueries: tt.RowQueries, RowLimit: tt.RowLimit,
-			RowQueryTimeout: tt.RowQueryTimeout, Rediscover: tt.RediscoverInterval, NoSchedules: !tt.Schedules})
-	}); err != nil {
-		return nil, err
-	}
-	sc := in.Checks.Schema
-	if err := add("schema", sc.Enabled, sc.Interval, sc.Timeout, func() (checks.Check, error) {
-		return checks.NewSchema(checks.SchemaOptions{
-			Databases: sc.Databases, Tables: sc.Tables, MinRows: sc.MinRows, MaxEvents: sc.MaxEvents,
-		})
-	}); err != nil {
-		return nil, err
-	}
-	// Custom queries keep their own collection_interval; the check runs at
-	// the instance's interval and skips the queries that are not due.
-	if err := add("custom_queries", len(in.CustomQueries) > 0, in.MinCollectionInterval, in.MinCollectionInterval,
-		func() (checks.Check, error) {
-			qs := make([]checks.CustomQuery, 0, len(in.CustomQueries))
-			for _, q := range in.CustomQueries {
-				cols := make([]checks.CustomQueryColumn, 0, len(q.Columns))
-				for _, c := range q.Columns {
-					cols = append(cols, checks.CustomQueryColumn{Name: c.Name, Type: c.Type})
-				}
-				qs = append(qs, checks.CustomQuery{
-					Name: q.Name, MetricPrefix: q.MetricPrefix, Query: q.Query, Columns: cols,
-					Tags: q.Tags, CollectionInterval: q.CollectionInterval, MaxRows: q.MaxRows,
-				})
-			}
-			return checks.NewCustomQueries(checks.CustomQueriesOptions{Queries: qs})
-		}); err != nil {
-		return nil, err
-	}
-	return jobs, nil
 }
 
 // varsOptions are the vars check's options for a cycle of cycle: the

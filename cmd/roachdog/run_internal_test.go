@@ -33,3 +33,67 @@ func TestStatementTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestCycleDeadline: the one deadline rule. A cycle may take its check's
+// timeout, never more than 80% of the interval; no interval leaves the
+// timeout to the runner's defaults.
+func TestCycleDeadline(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		interval, timeout, want time.Duration
+	}{
+		{15 * time.Second, 5 * time.Second, 5 * time.Second},
+		{15 * time.Second, 12 * time.Second, 12 * time.Second},
+		{15 * time.Second, 15 * time.Second, 12 * time.Second},
+		{time.Hour, time.Minute, time.Minute},
+		{10 * time.Second, time.Minute, 8 * time.Second},
+		{0, 5 * time.Second, 5 * time.Second},
+		{0, 0, 0},
+	} {
+		if got := cycleDeadline(tc.interval, tc.timeout); got != tc.want {
+			t.Errorf("cycleDeadline(%s, %s) = %s, want %s", tc.interval, tc.timeout, got, tc.want)
+		}
+	}
+}
+
+// TestCheckEntriesNames: every entry builds the check of its own name, once:
+// the reload finds a running check's settings by that name, and a mismatch
+// would rebuild the check (losing its state) on every SIGHUP.
+func TestCheckEntriesNames(t *testing.T) {
+	t.Parallel()
+	on := config.CheckCommon{Enabled: true, Interval: time.Minute, Timeout: 10 * time.Second}
+	in := config.Instance{
+		MinCollectionInterval: 15 * time.Second,
+		Checks: config.Checks{
+			Vars:     config.Vars{Enabled: true, Interval: 15 * time.Second, Timeout: 5 * time.Second},
+			Liveness: config.Liveness{CheckCommon: on},
+			Ranges:   config.Ranges{CheckCommon: on},
+			TTL:      config.TTL{CheckCommon: on, RowLimit: 10, RowQueryTimeout: time.Second, RediscoverInterval: time.Hour},
+			Jobs:     config.Jobs{CheckCommon: on, Window: time.Hour},
+			Schema:   config.Schema{CheckCommon: on, MaxEvents: 1},
+		},
+		CustomQueries: []config.CustomQuery{{MetricPrefix: "app", Query: "SELECT 1",
+			Columns: []config.CustomColumn{{Name: "one", Type: "gauge"}}, CollectionInterval: 15 * time.Second, MaxRows: 10}},
+	}
+	seen := map[string]bool{}
+	for _, e := range checkEntries {
+		if seen[e.name] {
+			t.Errorf("%s: two entries", e.name)
+		}
+		seen[e.name] = true
+		c, err := e.build(in, time.Second)
+		if err != nil {
+			t.Errorf("%s: %v", e.name, err)
+			continue
+		}
+		if c.Name() != e.name {
+			t.Errorf("entry %q builds the check %q", e.name, c.Name())
+		}
+		if checkSettings(in, e.name) == nil {
+			t.Errorf("%s: no settings for the reload", e.name)
+		}
+	}
+	if checkSettings(in, "no_such_check") != nil {
+		t.Error("an unknown check has settings: the reload would keep a check it cannot compare")
+	}
+}
