@@ -19,11 +19,11 @@ import (
 type soakMode int32
 
 const (
-	soakUp     soakMode = iota // answers with the payload
-	soakDown                   // listener closed: connection refused
-	soakHang                   // answers after the scrape timeout
-	soakError                  // 500
-	soakReset                  // closes the connection without answering
+	soakUp    soakMode = iota // answers with the payload
+	soakDown                  // listener closed: connection refused
+	soakHang                  // answers after the scrape timeout
+	soakError                 // 500
+	soakReset                 // closes the connection without answering
 )
 
 // soakNode is a node that can go down (its port refusing connections) and

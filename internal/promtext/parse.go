@@ -36,10 +36,7 @@ func ParseLimited(payload []byte, want func(family string) bool, lim Limits) (fa
 	if len(sel.out) == 0 {
 		return map[string]*dto.MetricFamily{}, sel.capped, nil
 	}
-	// CockroachDB names are legacy Prometheus names; the stricter scheme also
-	// rejects junk sooner.
-	p := expfmt.NewTextParser(model.LegacyValidation)
-	fams, err = p.TextToMetricFamilies(bytes.NewReader(sel.out))
+	fams, err = parseSelected(sel.out)
 	if err != nil {
 		var pe expfmt.ParseError
 		if errors.As(err, &pe) {
@@ -56,6 +53,23 @@ func ParseLimited(payload []byte, want func(family string) bool, lim Limits) (fa
 		}
 	}
 	return fams, sel.capped, nil
+}
+
+// parseSelected parses selected lines: the purpose-built parser when the
+// lines have the common shape (nearly 10 times cheaper), else expfmt, whose
+// result and errors are the reference either way (see fastParse).
+func parseSelected(sel []byte) (map[string]*dto.MetricFamily, error) {
+	if fams, ok := fastParse(sel); ok {
+		return fams, nil
+	}
+	return expfmtParse(sel)
+}
+
+func expfmtParse(sel []byte) (map[string]*dto.MetricFamily, error) {
+	// CockroachDB names are legacy Prometheus names; the stricter scheme also
+	// rejects junk sooner.
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	return p.TextToMetricFamilies(bytes.NewReader(sel))
 }
 
 // checkHistogram rejects series that lack a part every exposition has: such a
