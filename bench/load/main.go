@@ -357,7 +357,10 @@ func freePort() (int, error) {
 
 func roachdogConfig(h *harness, interval time.Duration, varsExtra, initExtra string) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "init_config:\n  dogstatsd_url: udp://%s\n  listen_address: \"off\"\n  log_level: warn\n", h.udp.LocalAddr())
+	fmt.Fprintf(&b, "init_config:\n  dogstatsd_url: udp://%s\n  log_level: warn\n", h.udp.LocalAddr())
+	if !strings.Contains(initExtra, "listen_address:") {
+		b.WriteString("  listen_address: \"off\"\n")
+	}
 	for _, l := range strings.Split(initExtra, ";") {
 		if l = strings.TrimSpace(l); l != "" {
 			fmt.Fprintf(&b, "  %s\n", l)
