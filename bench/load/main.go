@@ -77,6 +77,7 @@ func main() {
 		run       = flag.String("run", "floor,roachdog,prometheus", "programs to measure, in order")
 		extra     = flag.String("vars", "", "extra YAML lines for roachdog's vars check, ';'-separated, e.g. 'max_concurrent_scrapes: 8'")
 		initExtra = flag.String("init", "", "extra YAML lines for roachdog's init_config, ';'-separated")
+		envExtra  = flag.String("env", "", "extra environment for roachdog, ';'-separated, e.g. 'GOGC=50'")
 	)
 	flag.Parse()
 
@@ -120,6 +121,12 @@ func main() {
 				log.Fatal(err)
 			}
 			cmd = exec.Command(path, "run", "--config", conf)
+			cmd.Env = os.Environ()
+			for _, e := range strings.Split(*envExtra, ";") {
+				if e = strings.TrimSpace(e); e != "" {
+					cmd.Env = append(cmd.Env, e)
+				}
+			}
 		case "prometheus":
 			path, err := exec.LookPath(*promBin)
 			if err != nil {
