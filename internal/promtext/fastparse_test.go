@@ -196,3 +196,28 @@ func BenchmarkParseSelected(b *testing.B) {
 		})
 	}
 }
+
+// TestParseReusedBuffersDoNotAlias: Parse reuses its selection buffers, so
+// families returned earlier must not point into them: after parsing other
+// payloads, the first result still equals a fresh expfmt parse.
+func TestParseReusedBuffersDoNotAlias(t *testing.T) {
+	all := func(string) bool { return true }
+	first := "# HELP a Help of a \\\\ x\n# TYPE a gauge\na{store=\"1\",v=\"esc\\\"aped\"} 1\n# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n"
+	got, err := Parse([]byte(first), all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		other := strings.Repeat("# HELP zzzzzz Something else entirely\n# TYPE zzzzzz counter\nzzzzzz{store=\"9999\",v=\"overwritten\"} 7\n", 1+i%3)
+		if _, err := Parse([]byte(other), all); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := expfmtParse([]byte(first))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := sameFamilies(got, want); d != "" {
+		t.Error(d)
+	}
+}

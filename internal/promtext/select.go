@@ -146,8 +146,14 @@ type block struct {
 }
 
 func selectLines(payload []byte, want func(family string) bool, lim Limits) (selection, error) {
+	return selectLinesInto(payload, want, lim, nil, nil)
+}
+
+// selectLinesInto is selectLines appending the selected lines and their
+// numbers to out and lines (reused buffers, see ParseLimited).
+func selectLinesInto(payload []byte, want func(family string) bool, lim Limits, out []byte, lines []int32) (selection, error) {
 	var (
-		sel  selection
+		sel  = selection{out: out, lines: lines}
 		cur  block
 		seen = map[string]struct{}{} // wanted families that emitted a block
 		num  int
