@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -28,6 +29,9 @@ import (
 //     a complete sample: a payload cut mid-line is an error. A payload whose
 //     last family is a histogram or summary must end with its _sum or _count
 //     line, otherwise it was cut inside that family.
+//
+// want is given names that alias payload: it must copy any it keeps
+// (strings.Clone), as the payload may be a reused buffer.
 //
 // Lines that cannot be Prometheus text (an HTML error page, binary junk, a
 // sample line without a value) make Select fail with the line number, even in
@@ -205,9 +209,14 @@ func selectLinesInto(payload []byte, want func(family string) bool, lim Limits, 
 		cur.name, cur.kind = name, k
 		cur.active, cur.samples, cur.help, cur.typ = true, false, false, false
 		cur.last, cur.pending = sfxNone, cur.pending[:0]
-		cur.str = string(name)
-		_, repeat := seen[cur.str]
-		cur.keep = !repeat && want(cur.str)
+		// Most families are not wanted: their name is looked at, never
+		// copied (want gets it aliasing the payload, see Select).
+		_, repeat := seen[string(name)]
+		cur.keep = !repeat && want(unsafe.String(unsafe.SliceData(name), len(name)))
+		cur.str = ""
+		if cur.keep {
+			cur.str = string(name)
+		}
 	}
 
 	for pos := 0; pos < len(payload); {
