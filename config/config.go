@@ -98,6 +98,7 @@ func (d *decoder) config(root *yaml.Node, cfg *Config) {
 // initState remembers which init_config keys were given.
 type initState struct {
 	dogstatsdSet, listenSet bool
+	pprofNode               *yaml.Node // where pprof: true was set
 }
 
 var namespaceRe = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_.]*$`)
@@ -145,6 +146,14 @@ func (d *decoder) initConfig(n *yaml.Node, path string, in *Init, st *initState)
 			}
 			in.ListenAddress = s
 		},
+		"pprof": func(v *yaml.Node, p string) {
+			if on, ok := d.boolean(v, p); ok {
+				in.Pprof = on
+				if on {
+					st.pprofNode = v
+				}
+			}
+		},
 		"log_format": func(v *yaml.Node, p string) {
 			s, ok := d.str(v, p)
 			if !ok {
@@ -181,6 +190,11 @@ func (d *decoder) finishInit(in *Init, st *initState) {
 	}
 	if !st.listenSet {
 		in.ListenAddress = DefaultListenAddress
+	}
+	if st.pprofNode != nil && !LoopbackAddress(in.ListenAddress) {
+		// Profiles show memory contents and cost CPU on demand: never to
+		// other hosts.
+		d.errorf(st.pprofNode, "init_config.pprof", "true needs a loopback listen_address (like 127.0.0.1:9464, [::1]:9464 or localhost:9464), not %q", in.ListenAddress)
 	}
 	if in.LogFormat == "" {
 		in.LogFormat = "text"
@@ -510,4 +524,19 @@ func finishVars(v *Vars, st *varsState, minInterval time.Duration) {
 	} else if v.Quantiles == nil {
 		v.Quantiles = []float64{} // "quantiles: []": none
 	}
+}
+
+// LoopbackAddress reports whether a listen address (host:port) accepts
+// connections from this host only: "localhost" or a loopback IP. ":9464"
+// listens on every interface and is not.
+func LoopbackAddress(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

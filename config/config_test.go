@@ -954,6 +954,36 @@ func TestListenAddress(t *testing.T) {
 	}
 }
 
+// TestPprof: profiles are off by default, on when asked on a loopback
+// listen address, and refused (with the key and line) on any other.
+func TestPprof(t *testing.T) {
+	t.Parallel()
+	if cfg := mustParse(t, minimal, nil); cfg.Init.Pprof {
+		t.Error("pprof on by default")
+	}
+	for _, addr := range []string{``, `127.0.0.1:9464`, `"[::1]:9464"`, `localhost:9464`} {
+		src := "init_config:\n  pprof: true\n"
+		if addr != "" {
+			src += "  listen_address: " + addr + "\n"
+		}
+		if cfg := mustParse(t, src+minimal, nil); !cfg.Init.Pprof {
+			t.Errorf("listen_address %q: pprof: true not kept", addr)
+		}
+	}
+	for _, addr := range []string{`":9464"`, `0.0.0.0:9464`, `10.1.2.3:9464`, `"[::]:9464"`, `off`, `db.example.com:9464`} {
+		lines := errLines(t, "init_config:\n  listen_address: "+addr+"\n  pprof: true\n"+minimal, nil)
+		if len(lines) != 1 || !strings.Contains(lines[0], "conf.yaml:3") || !strings.Contains(lines[0], "init_config.pprof: true needs a loopback listen_address") {
+			t.Errorf("listen_address %s: got %q", addr, lines)
+		}
+	}
+	if cfg := mustParse(t, "init_config:\n  listen_address: \":9464\"\n  pprof: false\n"+minimal, nil); cfg.Init.Pprof {
+		t.Error("pprof: false read as true")
+	}
+	if lines := errLines(t, "init_config:\n  pprof: maybe\n"+minimal, nil); !strings.Contains(lines[0], "init_config.pprof") {
+		t.Errorf("pprof: maybe: got %q", lines)
+	}
+}
+
 // TestMergeKeys: YAML anchors and merge keys share settings between
 // instances; own keys win, and positions still point at the right lines.
 func TestMergeKeys(t *testing.T) {
@@ -1072,7 +1102,7 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 	}
 	// Every key accepted anywhere, found by feeding each to the decoder.
 	keys := []string{
-		"init_config", "instances", "dogstatsd_url", "namespace", "tags", "listen_address", "log_format", "log_level",
+		"init_config", "instances", "dogstatsd_url", "namespace", "tags", "listen_address", "pprof", "log_format", "log_level",
 		"cluster", "status_urls", "discover", "discovery", "scheme", "http_port", "refresh_interval", "sql_url",
 		"min_collection_interval", "tls", "ca_file", "cert_file", "key_file", "insecure_skip_verify", "server_name",
 		"checks", "vars", "enabled", "interval", "timeout", "max_payload_bytes", "max_concurrent_scrapes", "max_series_per_family", "max_series_per_cycle", "include", "exclude", "quantiles", "histograms", "histogram_overrides",

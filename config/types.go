@@ -30,6 +30,9 @@ type Init struct {
 	// "127.0.0.1:9464". "off" or "" in the file disables it, and Parse
 	// stores that as "".
 	ListenAddress string
+	// Pprof also serves Go's /debug/pprof/ profiles on ListenAddress
+	// (key pprof, default false); allowed only on a loopback address.
+	Pprof bool
 	// LogFormat is "text" (default) or "json"; LogLevel "debug", "info"
 	// (default), "warn", "error".
 	LogFormat string

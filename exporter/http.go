@@ -3,7 +3,10 @@ package exporter
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/http/pprof"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -15,8 +18,9 @@ import (
 //	/metrics  self-metrics from m's private registry
 //	/healthz  200 "ok" while the process runs (liveness)
 //	/readyz   200 once ready() is true, else 503 with the reason (readiness)
+//	/debug/pprof/  Go's profiles, only with the Pprof option and a loopback addr
 //
-// A nil ready counts as always ready. Options: ReadyReason.
+// A nil ready counts as always ready. Options: ReadyReason, Pprof.
 func NewHTTPServer(addr string, m *SelfMetrics, ready func() bool, logger *slog.Logger, opts ...HTTPOption) *http.Server {
 	var o httpOptions
 	for _, opt := range opts {
@@ -51,6 +55,19 @@ func NewHTTPServer(addr string, m *SelfMetrics, ready func() bool, logger *slog.
 		}
 		plain(w, http.StatusServiceUnavailable, "not ready: "+why)
 	})
+	if o.pprof {
+		// Profiles show memory contents and cost CPU on demand: never on an
+		// address other hosts reach (the configuration refuses that too).
+		if loopback(addr) {
+			mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+			mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+			mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+			mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		} else {
+			logger.Warn("pprof not served: the listen address is not a loopback address", "addr", addr)
+		}
+	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		plain(w, http.StatusOK, "roachdog\n\n/metrics  self-metrics\n/healthz  liveness\n/readyz   readiness")
 	})
@@ -80,6 +97,27 @@ type HTTPOption func(*httpOptions)
 
 type httpOptions struct {
 	reason func() string
+	pprof  bool
+}
+
+// Pprof also serves Go's profiles under /debug/pprof/ when the server's
+// address is a loopback one (127.0.0.0/8, ::1, localhost); elsewhere it is
+// ignored with a warning.
+func Pprof() HTTPOption {
+	return func(o *httpOptions) { o.pprof = true }
+}
+
+// loopback reports whether addr (host:port) listens on this host only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // ReadyReason gives /readyz the reason it prints when not ready (a

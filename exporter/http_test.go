@@ -77,3 +77,38 @@ func TestHTTPServerNilReady(t *testing.T) {
 		t.Errorf("/readyz with nil ready = %d, want 200", code)
 	}
 }
+
+// TestHTTPServerPprof: /debug/pprof/ is absent by default, served with the
+// Pprof option on a loopback address, and absent with it on any other.
+func TestHTTPServerPprof(t *testing.T) {
+	t.Parallel()
+	m := NewSelfMetrics("v1", "abc")
+	for _, c := range []struct {
+		addr string
+		opts []HTTPOption
+		want bool
+	}{
+		{"127.0.0.1:0", nil, false},
+		{"127.0.0.1:0", []HTTPOption{Pprof()}, true},
+		{"[::1]:9464", []HTTPOption{Pprof()}, true},
+		{"localhost:9464", []HTTPOption{Pprof()}, true},
+		{":9464", []HTTPOption{Pprof()}, false},
+		{"0.0.0.0:9464", []HTTPOption{Pprof()}, false},
+		{"[::]:9464", []HTTPOption{Pprof()}, false},
+		{"192.0.2.1:9464", []HTTPOption{Pprof()}, false},
+	} {
+		// The handler decides from the configured address; the test server
+		// only carries requests to it.
+		ts := httptest.NewServer(NewHTTPServer(c.addr, m, nil, nil, c.opts...).Handler)
+		for _, path := range []string{"/debug/pprof/", "/debug/pprof/cmdline", "/debug/pprof/heap?debug=1"} {
+			code, body := get(t, "GET", ts.URL+path)
+			if got := code == 200; got != c.want {
+				t.Errorf("%s with %d options: GET %s = %d, want served=%v", c.addr, len(c.opts), path, code, c.want)
+			}
+			if c.want && path == "/debug/pprof/heap?debug=1" && !strings.Contains(body, "heap profile") {
+				t.Errorf("%s: heap profile body %.80q", c.addr, body)
+			}
+		}
+		ts.Close()
+	}
+}

@@ -113,6 +113,7 @@ func restartOnly(old, cfg *config.Config) error {
 		{"init_config.namespace", old.Init.Namespace, cfg.Init.Namespace},
 		{"init_config.tags", old.Init.Tags, cfg.Init.Tags},
 		{"init_config.listen_address", old.Init.ListenAddress, cfg.Init.ListenAddress},
+		{"init_config.pprof", old.Init.Pprof, cfg.Init.Pprof},
 		{"init_config.log_format", old.Init.LogFormat, cfg.Init.LogFormat},
 		{"init_config.log_level", old.Init.LogLevel, cfg.Init.LogLevel},
 	} {

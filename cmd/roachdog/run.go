@@ -100,13 +100,17 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	var srv *http.Server
 	if addr := cfg.Init.ListenAddress; addr != "" && addr != "off" && !f.dryRun && !f.once {
-		srv = exporter.NewHTTPServer(addr, self, ready, logger, exporter.ReadyReason(func() string {
+		opts := []exporter.HTTPOption{exporter.ReadyReason(func() string {
 			if r := runner.Load(); r != nil {
 				_, why := r.Readiness()
 				return why
 			}
 			return ""
-		}))
+		})}
+		if cfg.Init.Pprof {
+			opts = append(opts, exporter.Pprof())
+		}
+		srv = exporter.NewHTTPServer(addr, self, ready, logger, opts...)
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return fmt.Errorf("listen on %s (init_config.listen_address): %w", addr, err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -28,6 +29,9 @@ import (
 //     a complete sample: a payload cut mid-line is an error. A payload whose
 //     last family is a histogram or summary must end with its _sum or _count
 //     line, otherwise it was cut inside that family.
+//
+// want is given names that alias payload: it must copy any it keeps
+// (strings.Clone), as the payload may be a reused buffer.
 //
 // Lines that cannot be Prometheus text (an HTML error page, binary junk, a
 // sample line without a value) make Select fail with the line number, even in
@@ -123,17 +127,19 @@ const (
 
 // block is the family block being scanned.
 type block struct {
-	name    []byte // aliases the payload
-	str     string // name as a string, made once per block
-	kind    kind
-	active  bool // a block is open
-	keep    bool // wanted and not a repeat
-	samples bool
-	help    bool // had a HELP line
-	typ     bool // had a TYPE line
-	last    suffix
-	lastNum int // line number of the last sample
-	pending []lineRef
+	// validName: 0 not checked yet, 1 name is a valid metric name, 2 not.
+	validName uint8
+	name      []byte // aliases the payload
+	str       string // name as a string, made once per block
+	kind      kind
+	active    bool // a block is open
+	keep      bool // wanted and not a repeat
+	samples   bool
+	help      bool // had a HELP line
+	typ       bool // had a TYPE line
+	last      suffix
+	lastNum   int // line number of the last sample
+	pending   []lineRef
 
 	// For Limits.MaxSeriesPerFamily, on wanted blocks: series counted so
 	// far, whether there are too many, where the block's samples start in
@@ -146,8 +152,14 @@ type block struct {
 }
 
 func selectLines(payload []byte, want func(family string) bool, lim Limits) (selection, error) {
+	return selectLinesInto(payload, want, lim, nil, nil)
+}
+
+// selectLinesInto is selectLines appending the selected lines and their
+// numbers to out and lines (reused buffers, see ParseLimited).
+func selectLinesInto(payload []byte, want func(family string) bool, lim Limits, out []byte, lines []int32) (selection, error) {
 	var (
-		sel  selection
+		sel  = selection{out: out, lines: lines}
 		cur  block
 		seen = map[string]struct{}{} // wanted families that emitted a block
 		num  int
@@ -197,11 +209,17 @@ func selectLines(payload []byte, want func(family string) bool, lim Limits) (sel
 		finish()
 		cur.series, cur.over = 0, false
 		cur.name, cur.kind = name, k
+		cur.validName = 0
 		cur.active, cur.samples, cur.help, cur.typ = true, false, false, false
 		cur.last, cur.pending = sfxNone, cur.pending[:0]
-		cur.str = string(name)
-		_, repeat := seen[cur.str]
-		cur.keep = !repeat && want(cur.str)
+		// Most families are not wanted: their name is looked at, never
+		// copied (want gets it aliasing the payload, see Select).
+		_, repeat := seen[string(name)]
+		cur.keep = !repeat && want(unsafe.String(unsafe.SliceData(name), len(name)))
+		cur.str = ""
+		if cur.keep {
+			cur.str = string(name)
+		}
 	}
 
 	for pos := 0; pos < len(payload); {
@@ -252,7 +270,7 @@ func selectLines(payload []byte, want func(family string) bool, lim Limits) (sel
 			continue
 		}
 
-		name, err := checkSample(line)
+		name, err := checkSampleIn(line, &cur)
 		if err != nil {
 			return selection{}, fmt.Errorf("line %d: %w", num, err)
 		}
@@ -347,7 +365,41 @@ func parseComment(line []byte) (kw byte, name, typ []byte, err error) {
 // something that starts like a number. Full validation is expfmt's job, on the
 // selected lines only.
 func checkSample(line []byte) ([]byte, error) {
-	n := metricName(line)
+	return checkSampleAt(line, metricName(line))
+}
+
+// checkSampleIn is checkSample for a line in block cur: most lines carry
+// the block's name (or it and a histogram or summary suffix), which one
+// comparison finds where metricName looks up every byte. Same result: a
+// name followed by '{' or a blank is where metricName stops too, as long as
+// the block's name is a whole valid name itself.
+func checkSampleIn(line []byte, cur *block) ([]byte, error) {
+	if cur.active && len(cur.name) > 0 && bytes.HasPrefix(line, cur.name) {
+		if cur.validName == 0 {
+			cur.validName = 2
+			if metricName(cur.name) == len(cur.name) {
+				cur.validName = 1
+			}
+		}
+		if cur.validName == 1 {
+			n := len(cur.name)
+			if cur.kind != kindPlain {
+				for _, sfx := range [...]string{"_bucket", "_sum", "_count"} {
+					if len(line) > n+len(sfx) && string(line[n:n+len(sfx)]) == sfx {
+						n += len(sfx)
+						break
+					}
+				}
+			}
+			if len(line) > n && (line[n] == '{' || line[n] == ' ' || line[n] == '\t') {
+				return checkSampleAt(line, n)
+			}
+		}
+	}
+	return checkSample(line)
+}
+
+func checkSampleAt(line []byte, n int) ([]byte, error) {
 	if n == 0 {
 		if line[0] == '{' {
 			return nil, fmt.Errorf("quoted (UTF-8) metric names are not supported: %s", quote(line))

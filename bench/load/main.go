@@ -1,0 +1,665 @@
+// Command load measures what the real roachdog process costs while its vars
+// check scrapes many nodes, beside what the same work costs Prometheus and
+// a floor program, and prints one table.
+//
+//	go run ./bench/load -nodes 100 -interval 10s -duration 60s [-gzip]
+//
+// Fake nodes listen on loopback, each serving a realistic v23-sized
+// /_status/vars: a real v20.2 scrape plus the real v22.2-v23.2 families it
+// lacks (about 790 kB and 1,550 families), with its own node id. Without
+// -gzip the body is sent uncompressed whatever the client asks, as
+// CockroachDB v20.2 does; with -gzip it is gzip-encoded when the client
+// asks for it, as newer versions do.
+//
+// Three programs scrape the same nodes at the same interval, one after the
+// other (not at the same time: on a small machine they would take each
+// other's CPU):
+//
+//   - floor: this program started again as a minimal scraper that only
+//     receives the bodies (and gunzips them with -gzip) and scans them once
+//     (counts lines): no program that reads the payloads can cost less.
+//   - roachdog: the real binary (built from ./cmd/roachdog unless -bin),
+//     with a generated configuration; its DogStatsD datagrams go to a UDP
+//     listener here that counts them.
+//   - prometheus: when a prometheus binary is on PATH (or given by
+//     -prometheus), with the same targets; skipped otherwise.
+//
+// Each runs until the first cycle has been requested from every node and
+// half an interval more; then CPU (utime+stime from /proc/PID/stat) is
+// taken over -duration, and peak resident memory is VmHWM from
+// /proc/PID/status at the end. Linux only. The harness's own CPU (the fake
+// nodes) is another process and not counted.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"text/tabwriter"
+	"time"
+)
+
+// clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat: 100
+// on every Linux architecture Go supports.
+const clockTicks = 100
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "floor" {
+		floorMain(os.Args[2:])
+		return
+	}
+	var (
+		nodes     = flag.Int("nodes", 100, "fake nodes")
+		interval  = flag.Duration("interval", 10*time.Second, "collection interval of every scraper")
+		duration  = flag.Duration("duration", 60*time.Second, "measurement window per program, after its first cycle")
+		gz        = flag.Bool("gzip", false, "serve gzip-encoded bodies to clients that ask for them (newer CockroachDB); default uncompressed (v20.2)")
+		bin       = flag.String("bin", "", "roachdog binary (default: built from ./cmd/roachdog)")
+		promBin   = flag.String("prometheus", "prometheus", "Prometheus binary; skipped when not found")
+		fixtures  = flag.String("fixtures", filepath.Join("..", "shared", "fixtures"), "the shared fixtures directory (cockroach-v20.2 and cockroach-vars)")
+		run       = flag.String("run", "floor,roachdog,prometheus", "programs to measure, in order")
+		extra     = flag.String("vars", "", "extra YAML lines for roachdog's vars check, ';'-separated, e.g. 'max_concurrent_scrapes: 8'")
+		initExtra = flag.String("init", "", "extra YAML lines for roachdog's init_config, ';'-separated")
+		envExtra  = flag.String("env", "", "extra environment for roachdog, ';'-separated, e.g. 'GOGC=50'")
+	)
+	flag.Parse()
+
+	payload, families, err := buildPayload(*fixtures)
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := newHarness(payload, *nodes, *gz)
+	defer h.close()
+	log.Printf("payload: %d bytes, %d families; %d nodes on loopback, gzip=%v (%d bytes gzipped); %d CPUs",
+		len(payload), families, *nodes, *gz, len(h.bodies[0].gz), runtime.NumCPU())
+
+	dir, err := os.MkdirTemp("", "roachdog-load")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	var rows []result
+	for _, name := range strings.Split(*run, ",") {
+		var cmd *exec.Cmd
+		switch strings.TrimSpace(name) {
+		case "floor":
+			self, err := os.Executable()
+			if err != nil {
+				log.Fatal(err)
+			}
+			cmd = exec.Command(self, "floor", "-interval", interval.String(), "-gzip="+strconv.FormatBool(*gz), "-urls", strings.Join(h.urls, ","))
+		case "roachdog":
+			path := *bin
+			if path == "" {
+				path = filepath.Join(dir, "roachdog")
+				b := exec.Command("go", "build", "-o", path, "./cmd/roachdog")
+				b.Stdout, b.Stderr = os.Stderr, os.Stderr
+				if err := b.Run(); err != nil {
+					log.Fatalf("build roachdog (run from the repository root or give -bin): %v", err)
+				}
+			}
+			conf := filepath.Join(dir, "roachdog.yaml")
+			if err := os.WriteFile(conf, roachdogConfig(h, *interval, *extra, *initExtra), 0o600); err != nil {
+				log.Fatal(err)
+			}
+			cmd = exec.Command(path, "run", "--config", conf)
+			cmd.Env = os.Environ()
+			for _, e := range strings.Split(*envExtra, ";") {
+				if e = strings.TrimSpace(e); e != "" {
+					cmd.Env = append(cmd.Env, e)
+				}
+			}
+		case "prometheus":
+			path, err := exec.LookPath(*promBin)
+			if err != nil {
+				log.Printf("prometheus: skipped (%v)", err)
+				continue
+			}
+			pdir := filepath.Join(dir, "prometheus")
+			if err := os.MkdirAll(pdir, 0o700); err != nil {
+				log.Fatal(err)
+			}
+			conf := filepath.Join(pdir, "prometheus.yml")
+			if err := os.WriteFile(conf, prometheusConfig(h, *interval), 0o600); err != nil {
+				log.Fatal(err)
+			}
+			port, err := freePort()
+			if err != nil {
+				log.Fatal(err)
+			}
+			cmd = exec.Command(path, "--config.file="+conf, "--storage.tsdb.path="+filepath.Join(pdir, "data"),
+				"--web.listen-address=127.0.0.1:"+strconv.Itoa(port), "--log.level=warn")
+		default:
+			log.Fatalf("-run: unknown program %q", name)
+		}
+		r, err := h.measure(strings.TrimSpace(name), cmd, *interval, *duration)
+		if err != nil {
+			log.Fatalf("%s: %v", name, err)
+		}
+		rows = append(rows, r)
+	}
+	printTable(os.Stdout, rows, *nodes, *interval, *gz, len(payload))
+}
+
+// buildPayload is the v20.2 capture plus every family of the newer
+// captures that it lacks, each family once.
+func buildPayload(fixtures string) ([]byte, int, error) {
+	base, err := os.ReadFile(filepath.Join(fixtures, "cockroach-v20.2", "healthy", "node1_status_vars.txt"))
+	if err != nil {
+		return nil, 0, fmt.Errorf("read the v20.2 capture (-fixtures): %w", err)
+	}
+	newer, err := filepath.Glob(filepath.Join(fixtures, "cockroach-vars", "v2*.txt"))
+	if err != nil || len(newer) == 0 {
+		return nil, 0, fmt.Errorf("no newer captures in %s: %v", filepath.Join(fixtures, "cockroach-vars"), err)
+	}
+	sort.Strings(newer)
+	var out bytes.Buffer
+	seen := map[string]bool{}
+	add := func(data []byte) {
+		for _, f := range splitFamilies(data) {
+			if f.name == "" || seen[f.name] {
+				continue
+			}
+			seen[f.name] = true
+			out.Write(f.text)
+		}
+	}
+	add(base)
+	for _, p := range newer {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, 0, err
+		}
+		add(data)
+	}
+	return out.Bytes(), len(seen), nil
+}
+
+type family struct {
+	name string
+	text []byte // its lines, each ending in \n
+}
+
+// splitFamilies cuts a payload into families: a family starts at its first
+// # HELP or # TYPE line, or at a sample of another name.
+func splitFamilies(data []byte) []family {
+	var fams []family
+	var cur *family
+	for line := range bytes.Lines(data) {
+		name := lineFamily(line)
+		comment := bytes.HasPrefix(line, []byte("#"))
+		if cur == nil || (name != "" && name != cur.name && (comment || !isPart(name, cur.name))) {
+			fams = append(fams, family{name: name})
+			cur = &fams[len(fams)-1]
+		}
+		cur.text = append(cur.text, line...)
+		if !bytes.HasSuffix(line, []byte("\n")) {
+			cur.text = append(cur.text, '\n')
+		}
+	}
+	return fams
+}
+
+// isPart: a sample of a histogram or summary family carries a suffix.
+func isPart(sample, fam string) bool {
+	for _, s := range []string{"_bucket", "_sum", "_count"} {
+		if sample == fam+s {
+			return true
+		}
+	}
+	return false
+}
+
+func lineFamily(line []byte) string {
+	s := strings.TrimSpace(string(line))
+	if s == "" {
+		return ""
+	}
+	if strings.HasPrefix(s, "#") {
+		f := strings.Fields(s)
+		if len(f) >= 3 && (f[1] == "HELP" || f[1] == "TYPE") {
+			return f[2]
+		}
+		return ""
+	}
+	if i := strings.IndexAny(s, "{ "); i > 0 {
+		return s[:i]
+	}
+	return s
+}
+
+type body struct{ plain, gz []byte }
+
+type harness struct {
+	urls    []string
+	bodies  []body
+	gzip    bool
+	srvs    []*http.Server
+	hits    atomic.Int64 // requests for /_status/vars
+	sent    atomic.Int64 // body bytes written
+	udp     net.PacketConn
+	dgrams  atomic.Int64
+	dbytes  atomic.Int64
+	closeWG sync.WaitGroup
+}
+
+func newHarness(payload []byte, nodes int, useGzip bool) *harness {
+	h := &harness{gzip: useGzip}
+	for i := range nodes {
+		id := strconv.Itoa(i + 1)
+		b := bytes.ReplaceAll(payload, []byte(`node_id="1"`), []byte(`node_id="`+id+`"`))
+		b = replaceNodeIDGauge(b, id)
+		h.bodies = append(h.bodies, body{plain: b, gz: gzipped(b)})
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			log.Fatal(err)
+		}
+		srv := &http.Server{Handler: h.handler(i), ReadHeaderTimeout: 10 * time.Second}
+		h.srvs = append(h.srvs, srv)
+		go srv.Serve(ln)
+		h.urls = append(h.urls, "http://"+ln.Addr().String())
+	}
+	var err error
+	h.udp, err = net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Room for bursts: a datagram dropped here would be missing from the count.
+	if uc, ok := h.udp.(*net.UDPConn); ok {
+		uc.SetReadBuffer(8 << 20)
+	}
+	h.closeWG.Add(1)
+	go func() {
+		defer h.closeWG.Done()
+		buf := make([]byte, 65536)
+		for {
+			n, _, err := h.udp.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			h.dgrams.Add(1)
+			h.dbytes.Add(int64(n))
+		}
+	}()
+	return h
+}
+
+func (h *harness) close() {
+	for _, s := range h.srvs {
+		s.Close()
+	}
+	h.udp.Close()
+	h.closeWG.Wait()
+}
+
+// replaceNodeIDGauge sets the value of the node_id gauge (v20.2) to id.
+func replaceNodeIDGauge(b []byte, id string) []byte {
+	var out bytes.Buffer
+	for line := range bytes.Lines(b) {
+		if bytes.HasPrefix(line, []byte("node_id{")) || bytes.HasPrefix(line, []byte("node_id ")) {
+			if i := bytes.LastIndexByte(bytes.TrimRight(line, "\n"), ' '); i > 0 {
+				out.Write(line[:i+1])
+				out.WriteString(id + "\n")
+				continue
+			}
+		}
+		out.Write(line)
+	}
+	return out.Bytes()
+}
+
+func (h *harness) handler(i int) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/_status/vars" {
+			http.NotFound(w, r)
+			return
+		}
+		h.hits.Add(1)
+		b := h.bodies[i].plain
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		if h.gzip && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			b = h.bodies[i].gz
+			w.Header().Set("Content-Encoding", "gzip")
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		n, _ := w.Write(b)
+		h.sent.Add(int64(n))
+	})
+}
+
+func gzipped(b []byte) []byte {
+	var out bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&out, gzip.DefaultCompression)
+	zw.Write(b)
+	zw.Close()
+	return out.Bytes()
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func roachdogConfig(h *harness, interval time.Duration, varsExtra, initExtra string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "init_config:\n  dogstatsd_url: udp://%s\n  log_level: warn\n", h.udp.LocalAddr())
+	if !strings.Contains(initExtra, "listen_address:") {
+		b.WriteString("  listen_address: \"off\"\n")
+	}
+	for _, l := range strings.Split(initExtra, ";") {
+		if l = strings.TrimSpace(l); l != "" {
+			fmt.Fprintf(&b, "  %s\n", l)
+		}
+	}
+	fmt.Fprintf(&b, "instances:\n  - cluster: load\n    min_collection_interval: %d\n    status_urls:\n", int(interval.Seconds()))
+	for _, u := range h.urls {
+		fmt.Fprintf(&b, "      - %s\n", u)
+	}
+	fmt.Fprintf(&b, "    checks:\n      vars:\n        timeout: %s\n", interval)
+	for _, l := range strings.Split(varsExtra, ";") {
+		if l = strings.TrimSpace(l); l != "" {
+			fmt.Fprintf(&b, "        %s\n", l)
+		}
+	}
+	return []byte(b.String())
+}
+
+func prometheusConfig(h *harness, interval time.Duration) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "global:\n  scrape_interval: %s\n  scrape_timeout: %s\nscrape_configs:\n  - job_name: cockroach\n    metrics_path: /_status/vars\n    static_configs:\n      - targets:\n", interval, interval)
+	for _, u := range h.urls {
+		fmt.Fprintf(&b, "          - %s\n", strings.TrimPrefix(u, "http://"))
+	}
+	return []byte(b.String())
+}
+
+type result struct {
+	name               string
+	cpu                float64 // share of one core
+	hwm, rssEnd        int64   // kB
+	cycles             float64 // scrapes in the window / nodes
+	recvPerCycle       float64 // body bytes per cycle
+	dgramsPerCycle     float64
+	dgramBytesPerCycle float64
+	window             time.Duration
+}
+
+// measure starts cmd, waits for its first cycle and half an interval, then
+// measures over duration and stops it.
+func (h *harness) measure(name string, cmd *exec.Cmd, interval, duration time.Duration) (result, error) {
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &limitedWriter{w: &stderr, left: 64 << 10}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	start := h.hits.Load()
+	if err := cmd.Start(); err != nil {
+		return result{}, err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		select {
+		case <-exited:
+			return
+		default:
+		}
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+	}()
+	pid := cmd.Process.Pid
+	nodes := int64(len(h.urls))
+	deadline := time.Now().Add(3*interval + 30*time.Second)
+	for h.hits.Load()-start < nodes {
+		select {
+		case err := <-exited:
+			return result{}, fmt.Errorf("exited before its first cycle (%v): %s", err, stderr.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return result{}, fmt.Errorf("first cycle not requested from every node in time (%d of %d): %s", h.hits.Load()-start, nodes, stderr.String())
+		}
+	}
+	time.Sleep(interval / 2)
+
+	cpu0, err := cpuTicks(pid)
+	if err != nil {
+		return result{}, err
+	}
+	hits0, sent0, d0, db0, t0 := h.hits.Load(), h.sent.Load(), h.dgrams.Load(), h.dbytes.Load(), time.Now()
+	select {
+	case err := <-exited:
+		return result{}, fmt.Errorf("exited during the measurement (%v): %s", err, stderr.String())
+	case <-time.After(duration):
+	}
+	cpu1, err := cpuTicks(pid)
+	if err != nil {
+		return result{}, err
+	}
+	hits1, sent1, d1, db1, t1 := h.hits.Load(), h.sent.Load(), h.dgrams.Load(), h.dbytes.Load(), time.Now()
+	st, err := status(pid)
+	if err != nil {
+		return result{}, err
+	}
+	win := t1.Sub(t0)
+	r := result{
+		name:   name,
+		cpu:    float64(cpu1-cpu0) / clockTicks / win.Seconds(),
+		hwm:    st["VmHWM"],
+		rssEnd: st["VmRSS"],
+		cycles: float64(hits1-hits0) / float64(nodes),
+		window: win,
+	}
+	if r.cycles > 0 {
+		r.recvPerCycle = float64(sent1-sent0) / r.cycles
+		r.dgramsPerCycle = float64(d1-d0) / r.cycles
+		r.dgramBytesPerCycle = float64(db1-db0) / r.cycles
+	}
+	if s := strings.TrimSpace(stderr.String()); s != "" {
+		log.Printf("%s stderr (first lines):\n%s", name, firstLines(s, 10))
+	}
+	log.Printf("%s: %.2f%% of a core, VmHWM %d MB, %.1f cycles in %s", name, 100*r.cpu, r.hwm>>10, r.cycles, win.Round(time.Second))
+	return r, nil
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return strings.Join(lines, "\n")
+}
+
+type limitedWriter struct {
+	mu   sync.Mutex
+	w    *bytes.Buffer
+	left int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.left > 0 {
+		k := min(len(p), l.left)
+		l.w.Write(p[:k])
+		l.left -= k
+	}
+	return len(p), nil
+}
+
+// cpuTicks is utime+stime of pid, in clock ticks.
+func cpuTicks(pid int) (int64, error) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces: fields count from ')'.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0, errors.New("malformed /proc/PID/stat")
+	}
+	f := strings.Fields(string(data[i+1:]))
+	// f[0] is field 3 (state); utime and stime are fields 14 and 15.
+	if len(f) < 13 {
+		return 0, errors.New("short /proc/PID/stat")
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, errors.New("malformed utime/stime in /proc/PID/stat")
+	}
+	return u + s, nil
+}
+
+// status reads the kB fields of /proc/PID/status.
+func status(pid int) (map[string]int64, error) {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string]int64{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		fs := strings.Fields(v)
+		if len(fs) == 2 && fs[1] == "kB" {
+			if n, err := strconv.ParseInt(fs[0], 10, 64); err == nil {
+				out[k] = n
+			}
+		}
+	}
+	return out, sc.Err()
+}
+
+func printTable(w io.Writer, rows []result, nodes int, interval time.Duration, gz bool, size int) {
+	enc := "uncompressed"
+	if gz {
+		enc = "gzip when asked"
+	}
+	fmt.Fprintf(w, "\n%d nodes, %s interval, %d-byte payload (%s), %d CPUs\n\n", nodes, interval, size, enc, runtime.NumCPU())
+	var floor, prom *result
+	for i := range rows {
+		switch rows[i].name {
+		case "floor":
+			floor = &rows[i]
+		case "prometheus":
+			prom = &rows[i]
+		}
+	}
+	ratio := func(a, b float64) string {
+		if b <= 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2fx", a/b)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "program\t% of a core\tvs floor\tvs prometheus\tpeak RSS MB\tvs floor\tvs prometheus\tRSS at end MB\tcycles\treceived MB/cycle\tdatagrams/cycle\tdatagram kB/cycle\t")
+	for _, r := range rows {
+		var fc, fm, pc, pm string = "-", "-", "-", "-"
+		if floor != nil && r.name != "floor" {
+			fc, fm = ratio(r.cpu, floor.cpu), ratio(float64(r.hwm), float64(floor.hwm))
+		}
+		if prom != nil && r.name != "prometheus" {
+			pc, pm = ratio(r.cpu, prom.cpu), ratio(float64(r.hwm), float64(prom.hwm))
+		}
+		dg, dgb := "-", "-"
+		if r.name == "roachdog" {
+			dg, dgb = fmt.Sprintf("%.0f", r.dgramsPerCycle), fmt.Sprintf("%.1f", r.dgramBytesPerCycle/1000)
+		}
+		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%s\t%.1f\t%s\t%s\t%.1f\t%.1f\t%.1f\t%s\t%s\t\n",
+			r.name, 100*r.cpu, fc, pc, float64(r.hwm)/1024, fm, pm, float64(r.rssEnd)/1024, r.cycles, r.recvPerCycle/1e6, dg, dgb)
+	}
+	tw.Flush()
+}
+
+// floorMain is the floor program: every interval it GETs every URL (16 at a
+// time, as roachdog's default), reads the body into a reused buffer
+// (gunzipping with -gzip) and counts its lines. Nothing less reads the
+// payloads.
+func floorMain(args []string) {
+	fs := flag.NewFlagSet("floor", flag.ExitOnError)
+	interval := fs.Duration("interval", 10*time.Second, "")
+	useGzip := fs.Bool("gzip", false, "")
+	urls := fs.String("urls", "", "")
+	fs.Parse(args)
+	list := strings.Split(*urls, ",")
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 1}, Timeout: *interval}
+	const workers = 16
+	type worker struct {
+		buf bytes.Buffer
+		zr  *gzip.Reader
+	}
+	ws := make([]worker, workers)
+	var lines atomic.Int64
+	ctx := context.Background()
+	for tick := time.NewTicker(*interval); ; <-tick.C {
+		next := make(chan string, len(list))
+		for _, u := range list {
+			next <- u + "/_status/vars"
+		}
+		close(next)
+		var wg sync.WaitGroup
+		for i := range ws {
+			w := &ws[i]
+			wg.Go(func() {
+				for u := range next {
+					req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+					if *useGzip {
+						req.Header.Set("Accept-Encoding", "gzip")
+					}
+					resp, err := client.Do(req)
+					if err != nil {
+						continue
+					}
+					var r io.Reader = resp.Body
+					if resp.Header.Get("Content-Encoding") == "gzip" {
+						if w.zr == nil {
+							w.zr, err = gzip.NewReader(resp.Body)
+						} else {
+							err = w.zr.Reset(resp.Body)
+						}
+						if err != nil {
+							resp.Body.Close()
+							continue
+						}
+						r = w.zr
+					}
+					w.buf.Reset()
+					w.buf.ReadFrom(r)
+					resp.Body.Close()
+					lines.Add(int64(bytes.Count(w.buf.Bytes(), []byte{'\n'})))
+				}
+			})
+		}
+		wg.Wait()
+	}
+}
