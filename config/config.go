@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/roachdog/roachdog/internal/loopback"
 )
 
 // Defaults applied by Parse.
@@ -529,14 +531,4 @@ func finishVars(v *Vars, st *varsState, minInterval time.Duration) {
 // LoopbackAddress reports whether a listen address (host:port) accepts
 // connections from this host only: "localhost" or a loopback IP. ":9464"
 // listens on every interface and is not.
-func LoopbackAddress(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+func LoopbackAddress(addr string) bool { return loopback.Address(addr) }

@@ -3,13 +3,13 @@ package exporter
 import (
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/pprof"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/roachdog/roachdog/internal/loopback"
 )
 
 // NewHTTPServer returns a server (not started) for roachdog's own
@@ -58,7 +58,7 @@ func NewHTTPServer(addr string, m *SelfMetrics, ready func() bool, logger *slog.
 	if o.pprof {
 		// Profiles show memory contents and cost CPU on demand: never on an
 		// address other hosts reach (the configuration refuses that too).
-		if loopback(addr) {
+		if loopback.Address(addr) {
 			mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 			mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
 			mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
@@ -105,19 +105,6 @@ type httpOptions struct {
 // ignored with a warning.
 func Pprof() HTTPOption {
 	return func(o *httpOptions) { o.pprof = true }
-}
-
-// loopback reports whether addr (host:port) listens on this host only.
-func loopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // ReadyReason gives /readyz the reason it prints when not ready (a

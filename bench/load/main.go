@@ -32,11 +32,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -55,6 +53,8 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"github.com/roachdog/roachdog/bench/internal/proc"
 )
 
 // clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat: 100
@@ -447,7 +447,7 @@ func (h *harness) measure(name string, cmd *exec.Cmd, interval, duration time.Du
 	}
 	time.Sleep(interval / 2)
 
-	cpu0, err := cpuTicks(pid)
+	cpu0, err := proc.CPUTicks(pid)
 	if err != nil {
 		return result{}, err
 	}
@@ -457,12 +457,12 @@ func (h *harness) measure(name string, cmd *exec.Cmd, interval, duration time.Du
 		return result{}, fmt.Errorf("exited during the measurement (%v): %s", err, stderr.String())
 	case <-time.After(duration):
 	}
-	cpu1, err := cpuTicks(pid)
+	cpu1, err := proc.CPUTicks(pid)
 	if err != nil {
 		return result{}, err
 	}
 	hits1, sent1, d1, db1, t1 := h.hits.Load(), h.sent.Load(), h.dgrams.Load(), h.dbytes.Load(), time.Now()
-	st, err := status(pid)
+	st, err := proc.Status(pid)
 	if err != nil {
 		return result{}, err
 	}
@@ -510,54 +510,6 @@ func (l *limitedWriter) Write(p []byte) (int, error) {
 		l.left -= k
 	}
 	return len(p), nil
-}
-
-// cpuTicks is utime+stime of pid, in clock ticks.
-func cpuTicks(pid int) (int64, error) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	// The command name (field 2) may hold spaces: fields count from ')'.
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 {
-		return 0, errors.New("malformed /proc/PID/stat")
-	}
-	f := strings.Fields(string(data[i+1:]))
-	// f[0] is field 3 (state); utime and stime are fields 14 and 15.
-	if len(f) < 13 {
-		return 0, errors.New("short /proc/PID/stat")
-	}
-	u, err1 := strconv.ParseInt(f[11], 10, 64)
-	s, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, errors.New("malformed utime/stime in /proc/PID/stat")
-	}
-	return u + s, nil
-}
-
-// status reads the kB fields of /proc/PID/status.
-func status(pid int) (map[string]int64, error) {
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	out := map[string]int64{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		fs := strings.Fields(v)
-		if len(fs) == 2 && fs[1] == "kB" {
-			if n, err := strconv.ParseInt(fs[0], 10, 64); err == nil {
-				out[k] = n
-			}
-		}
-	}
-	return out, sc.Err()
 }
 
 func printTable(w io.Writer, rows []result, nodes int, interval time.Duration, gz bool, size int) {

@@ -21,7 +21,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -33,10 +32,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/roachdog/roachdog/bench/internal/proc"
 )
 
 func main() {
@@ -135,13 +135,13 @@ func main() {
 		end := time.Now().Add(d)
 		for time.Now().Before(end) {
 			time.Sleep(500 * time.Millisecond)
-			st, err := status(pid)
+			st, err := proc.Status(pid)
 			if err != nil {
 				log.Fatalf("read status of %d: %v", pid, err)
 			}
 			maxRSS = max(maxRSS, st["VmRSS"])
 		}
-		st, _ := status(pid)
+		st, _ := proc.Status(pid)
 		fmt.Printf("%-6s payloads, %s: VmHWM %d MB, max VmRSS %d MB, VmRSS at end %d MB (scrapes so far %d)\n",
 			name, d, st["VmHWM"]>>10, maxRSS>>10, st["VmRSS"]>>10, hits.Load())
 	}
@@ -180,28 +180,4 @@ func gz(b []byte) []byte {
 	zw.Write(b)
 	zw.Close()
 	return out.Bytes()
-}
-
-// status reads the kB fields of /proc/PID/status.
-func status(pid int) (map[string]int64, error) {
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	out := map[string]int64{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		fs := strings.Fields(v)
-		if len(fs) == 2 && fs[1] == "kB" {
-			if n, err := strconv.ParseInt(fs[0], 10, 64); err == nil {
-				out[k] = n
-			}
-		}
-	}
-	return out, sc.Err()
 }
