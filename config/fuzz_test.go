@@ -78,7 +78,7 @@ func FuzzParse(f *testing.F) {
 				t.Errorf("error holds %q of a secret variable:\n%v", p, err)
 			}
 		}
-		lines := bytes.Count(data, []byte("\n")) + 1
+		lines := yamlLines(data)
 		for _, e := range leafErrors(err) {
 			var ce *Error
 			if !errors.As(e, &ce) {
@@ -95,6 +95,27 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// yamlLines counts the lines of data as the YAML parser numbers them: a
+// line break is LF, CR, CRLF (one break), NEL, LS or PS. Counting LF alone
+// made "\r\r0" a 1-line file whose error on line 3 looked wrong.
+func yamlLines(data []byte) int {
+	n := 1
+	for i := 0; i < len(data); i++ {
+		switch {
+		case data[i] == '\n':
+			n++
+		case data[i] == '\r':
+			n++
+			if i+1 < len(data) && data[i+1] == '\n' {
+				i++
+			}
+		case bytes.HasPrefix(data[i:], []byte("\u0085")), bytes.HasPrefix(data[i:], []byte("\u2028")), bytes.HasPrefix(data[i:], []byte("\u2029")):
+			n++
+		}
+	}
+	return n
 }
 
 // fuzzSecret is what FuzzParse's secret variables hold: letters, digits
