@@ -210,14 +210,19 @@ func fuzzFullParse(payload []byte) (map[string]*dto.MetricFamily, error) {
 func sampleRuns(payload []byte, full map[string]*dto.MetricFamily) map[string]int {
 	runs := map[string]int{}
 	prev := ""
+	sampled := false // the current block has had samples
 	for _, l := range inputLines(payload) {
 		if strings.HasPrefix(l, "#") {
-			if n := fuzzHeaderName(l); n != "" && n != prev {
-				runs[n]++ // a header opens its family's block
-				prev = n
+			// A header opens its family's block; one after the family's
+			// samples ("x 0", then "# HELP x") opens another, as Select
+			// reads it: headers come before samples in the text format.
+			if n := fuzzHeaderName(l); n != "" && (n != prev || sampled) {
+				runs[n]++
+				prev, sampled = n, false
 			}
 			continue
 		}
+		sampled = true
 		name := l[:metricName([]byte(l))]
 		fam := name
 		for _, sfx := range []string{"_bucket", "_sum", "_count"} {
