@@ -28,6 +28,14 @@ var sinkCallsAllowed = map[string]string{
 	"Vars.Run": "family table points, node.up and node.can_scrape",
 }
 
+// untypedRegistrations are the functions that register catalog entries
+// without a typed definition (emit.Register, registerTable): only a table
+// that is itself the definition of what is sent.
+var untypedRegistrations = map[string]string{
+	"vars_metrics.go init":  "the /_status/vars family table",
+	"sink.go registerTable": "kept for checks not yet converted; nothing else may call it",
+}
+
 // sinkMethods are the Sink's methods.
 var sinkMethods = map[string]bool{"Gauge": true, "Count": true, "Distribution": true, "ServiceCheck": true, "Event": true}
 
@@ -114,6 +122,13 @@ func TestChecksSendThroughDefinitions(t *testing.T) {
 				if !ok {
 					return true
 				}
+				if f := exprText(call.Fun); f == "emit.Register" || f == "registerTable" {
+					if _, ok := untypedRegistrations[name+" "+fn]; !ok {
+						t.Errorf("%s: %s calls %s: register typed definitions (emit.Gauge{...}.Register(check)), whose Send the catalog then describes",
+							src.fset.Position(call.Pos()), fn, f)
+					}
+					return true
+				}
 				sel, ok := call.Fun.(*ast.SelectorExpr)
 				if !ok || !sinkMethods[sel.Sel.Name] {
 					return true
@@ -130,7 +145,6 @@ func TestChecksSendThroughDefinitions(t *testing.T) {
 				return true
 			})
 		}
-		_ = name
 	}
 	for fn := range sinkCallsAllowed {
 		if !used[fn] {
