@@ -51,7 +51,7 @@ type def struct {
 }
 
 func newDef(s Spec, kind Kind, check string) def {
-	d := def{m: Metric{Name: s.Name, Kind: kind, Unit: s.Unit, Tags: []string(s.Tags), Description: s.Description,
+	d := def{m: Metric{Name: s.Name, Kind: kind, Unit: s.Unit, Tags: slices.Clone([]string(s.Tags)), Description: s.Description,
 		Check: check, PerNode: s.PerNode, ClusterLevel: s.ClusterLevel, Optional: s.Optional}}
 	d.keys = make([]string, len(s.Tags))
 	d.room = make([]int, len(s.Tags))
