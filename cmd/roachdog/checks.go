@@ -152,10 +152,11 @@ func common(c config.CheckCommon) (bool, time.Duration, time.Duration) {
 	return c.Enabled, c.Interval, c.Timeout
 }
 
-// buildJobs turns the instance's check settings into scheduled checks.
-// Each check gets its own interval and a cycle deadline (cycleDeadline): a
-// cycle never outlives its slot, and leaves a fifth of it free.
-func buildJobs(in config.Instance) ([]exporter.Job, error) {
+// buildJobs turns the instance's check settings into scheduled checks,
+// bound to the cluster ci. Each check gets its own interval and a cycle
+// deadline (cycleDeadline): a cycle never outlives its slot, and leaves a
+// fifth of it free.
+func buildJobs(in config.Instance, ci *checks.Instance) ([]exporter.Job, error) {
 	var jobs []exporter.Job
 	for _, e := range checkEntries {
 		enabled, interval, timeout := e.schedule(in)
@@ -167,7 +168,7 @@ func buildJobs(in config.Instance) ([]exporter.Job, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s check: %w", e.name, err)
 		}
-		jobs = append(jobs, exporter.Job{Check: c, Interval: interval, Timeout: cycle})
+		jobs = append(jobs, exporter.Job{Check: ci.Bind(c), Interval: interval, Timeout: cycle})
 	}
 	return jobs, nil
 }
