@@ -148,6 +148,8 @@ type HotRanges struct {
 	// behaviour), learnt from SQLSTATE 42703.
 	noNameColumns bool
 	noSchemaCol   bool // crdb_internal.tables has no schema_name (v20.2)
+	// warnedMissing: the log said that no node serves either endpoint.
+	warnedMissing bool
 }
 
 var _ Check = (*HotRanges)(nil)
@@ -216,11 +218,24 @@ func (h *HotRanges) Run(ctx context.Context, t *Target, s Sink) error {
 		return err
 	}
 	ranges, nodeErrs, err := h.fetch(ctx, t)
+	var ae *cluster.APIError
+	if errors.As(err, &ae) && ae.NotFound() {
+		// Neither endpoint is served (a build or proxy without them):
+		// nothing to read, which is not a failure of the cluster; said
+		// once in the log, and in the service check every run.
+		if !h.warnedMissing {
+			log.Warn("hot_ranges: the nodes serve neither "+hotPathV2+" nor "+hotPathV1+": no hot ranges", "err", hotSafeMessage(err))
+			h.warnedMissing = true
+		}
+		h.report(s, t, "neither "+hotPathV2+" nor "+hotPathV1+" is served (HTTP 404 or not JSON): no hot ranges", Warning)
+		return nil
+	}
 	if err != nil {
 		log.Error("read hot ranges", "err", err)
 		h.report(s, t, hotSafeMessage(err), Critical)
 		return err
 	}
+	h.warnedMissing = false
 	for _, ne := range nodeErrs {
 		log.Warn("a node did not report its hot ranges", "node_id", ne.node, "err", hotClean(ne.msg, 300))
 		t.ReportNodeError(strconv.FormatInt(ne.node, 10), errors.New(hotClean(ne.msg, 300)))

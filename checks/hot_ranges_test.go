@@ -544,3 +544,26 @@ func TestHotRangesMinQPSZero(t *testing.T) {
 	hotSeries(want, "d", "a", "p", 1, 0.25, 0.25, 1, nil)
 	diffGauges(t, gauges(t, rec), want)
 }
+
+// TestHotRangesNotServed: no node serves either endpoint (404 for one, an
+// HTML page for the other): not a failure, a WARNING, logged once.
+func TestHotRangesNotServed(t *testing.T) {
+	c := newSQLCluster(t, "hot_none", nil, "crdb_v23.2.sql")
+	node := newHotFake(t)
+	node.serve("/_status/hotranges", http.StatusOK, "text/html", []byte("<html>no UI</html>"))
+	c.target.API = hotAPI(node.URL)
+	h := newHot(t, checks.HotRangesOptions{})
+	for i := 0; i < 2; i++ {
+		rec, err := c.run(t, h)
+		if err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+		q := canQuery(t, rec, "hot_ranges")
+		if q.Status != checks.Warning || !strings.Contains(q.Message, "neither /api/v2/ranges/hot/ nor /_status/hotranges is served") || len(rec.Points) != 1 {
+			t.Errorf("run %d: %s %q\n%s", i, q.Status, q.Message, rec)
+		}
+	}
+	if n := strings.Count(c.logs.String(), "serve neither"); n != 1 {
+		t.Errorf("logged %d times, want once:\n%s", n, c.logs)
+	}
+}
