@@ -218,8 +218,7 @@ func (h *HotRanges) Run(ctx context.Context, t *Target, s Sink) error {
 		return err
 	}
 	ranges, nodeErrs, err := h.fetch(ctx, t)
-	var ae *cluster.APIError
-	if errors.As(err, &ae) && ae.NotFound() {
+	if hotNotServed(err) {
 		// Neither endpoint is served (a build or proxy without them):
 		// nothing to read, which is not a failure of the cluster; said
 		// once in the log, and in the service check every run.
@@ -252,7 +251,7 @@ func (h *HotRanges) Run(ctx context.Context, t *Target, s Sink) error {
 	now := h.now()
 	groups := h.send(s, now, top)
 
-	entered := make([]hotGroup, 0)
+	var entered []hotGroup
 	newTop := make(map[hotGroupKey]bool, len(groups))
 	for _, g := range groups {
 		newTop[g.key] = true
@@ -299,8 +298,7 @@ func (h *HotRanges) fetch(ctx context.Context, t *Target) ([]hotRange, []hotNode
 	now := h.now()
 	if h.v2MissingAt.IsZero() || now.Sub(h.v2MissingAt) >= hotReprobe {
 		ranges, nodeErrs, err := h.fetchV2(ctx, t.API)
-		var ae *cluster.APIError
-		if err == nil || !errors.As(err, &ae) || !ae.NotFound() {
+		if !hotNotServed(err) {
 			if err == nil {
 				h.v2MissingAt = time.Time{}
 			}
@@ -310,6 +308,25 @@ func (h *HotRanges) fetch(ctx context.Context, t *Target) ([]hotRange, []hotNode
 		h.v2MissingAt = now
 	}
 	return h.fetchV1(ctx, t.API)
+}
+
+// hotNotServed reports whether every node that was asked answered that it
+// does not serve the endpoint (404, or a 2xx that is not JSON): one node
+// down among them makes it a failure, not a missing endpoint.
+func hotNotServed(err error) bool {
+	if err == nil {
+		return false
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if !hotNotServed(e) {
+				return false
+			}
+		}
+		return len(j.Unwrap()) > 0
+	}
+	var ae *cluster.APIError
+	return errors.As(err, &ae) && ae.NotFound()
 }
 
 // hotV2Response is either shape of GET /api/v2/ranges/hot/.

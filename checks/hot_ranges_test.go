@@ -566,4 +566,19 @@ func TestHotRangesNotServed(t *testing.T) {
 	if n := strings.Count(c.logs.String(), "serve neither"); n != 1 {
 		t.Errorf("logged %d times, want once:\n%s", n, c.logs)
 	}
+
+	// One node without the endpoints and one down: a failure, not a
+	// missing endpoint.
+	down := newHotFake(t)
+	down.serve("/api/v2/ranges/hot/", http.StatusServiceUnavailable, "text/plain", nil)
+	down.serve("/_status/hotranges", http.StatusServiceUnavailable, "text/plain", nil)
+	c.target.API = hotAPI(node.URL, down.URL)
+	h = newHot(t, checks.HotRangesOptions{})
+	rec, err := c.run(t, h)
+	if err == nil {
+		t.Fatal("Run succeeded with a node down and the other without the endpoints")
+	}
+	if q := canQuery(t, rec, "hot_ranges"); q.Status != checks.Critical || !strings.Contains(q.Message, "HTTP 503") {
+		t.Errorf("sql.can_query = %s %q", q.Status, q.Message)
+	}
 }
