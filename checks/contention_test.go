@@ -132,17 +132,37 @@ func TestContentionTopNBounded(t *testing.T) {
 	if _, err := c.run(t, ct); err != nil {
 		t.Fatal(err)
 	}
-	c.exec(t, `UPDATE crdb_internal.cluster_contended_indexes SET num_contention_events = 1 + substr(table_name, 2)::INT8`)
+	c.exec(t, `UPDATE crdb_internal.cluster_contended_indexes SET num_contention_events = 1 + substr(table_name, 2)::INT8;
+		INSERT INTO crdb_internal.transaction_contention_events
+			(collection_ts, blocking_txn_id, blocking_txn_fingerprint_id, waiting_txn_id, waiting_txn_fingerprint_id, contention_duration,
+			 contending_key, contending_pretty_key, waiting_stmt_id, waiting_stmt_fingerprint_id, database_name, schema_name, table_name, index_name, contention_type)
+		SELECT '2026-11-22 03:00:00+00', gen_random_uuid(), '\x01', gen_random_uuid(), '\x02', i * interval '1 millisecond',
+			'\x', '', 's', '\x03', 'db', 'public', 't' || i, 'pk', 'LOCK_WAIT'
+		FROM generate_series(1, 10000) AS g(i)`)
 	rec, err := c.run(t, ct)
 	if err != nil {
 		t.Fatal(err)
 	}
 	counts := contentionCounts(rec)
+	cost := 0
+	for _, m := range checks.Catalog() {
+		if m.Name == "contention.events" {
+			cost = m.PerNode
+		}
+	}
+	if len(counts) != cost {
+		t.Errorf("%d count series at the default top N, the catalog says %d", len(counts), cost)
+	}
 	want := map[string]float64{}
 	for i := 9991; i <= 10000; i++ {
 		want[contentionSeries("contention.events", "db", "public.t"+strconv.Itoa(i), "pk")] = float64(i)
 	}
 	diffGauges(t, counts, want)
+	wantWait := map[string]float64{}
+	for i := 9991; i <= 10000; i++ {
+		wantWait[contentionSeries("contention.wait_time", "db", "public.t"+strconv.Itoa(i), "pk")] = float64(i) / 1000
+	}
+	diffGauges(t, gauges(t, rec), wantWait)
 }
 
 // TestContentionV20: v20.2 has no contention views (42P01, as its

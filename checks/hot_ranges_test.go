@@ -430,6 +430,17 @@ func TestHotRangesTopNBounded(t *testing.T) {
 				t.Errorf("qps of the series sum to %g, want %g (the busiest %d)", sum, wantSum, tc.topN)
 			}
 			if tc.name == "ranges" {
+				// The catalog's cost (series per cycle at the default top
+				// N) is what a full top N sends.
+				cost := 0
+				for _, m := range checks.Catalog() {
+					if m.Check == "hot_ranges" && m.Kind == checks.KindGauge {
+						cost += m.PerNode
+					}
+				}
+				if len(g) != cost {
+					t.Errorf("%d series at the default top N, the catalog says %d", len(g), cost)
+				}
 				// qps 9999.5: i*7919 = 9999 mod 10000 for i = 2321 (7919*2321 = 18379999), on node 2321%5+1 = 2.
 				if v := g[series("hot_ranges.max_range_qps", "database:db", "table:public.t2321", "index:pk", "node_id:2")]; v != 9999.5 {
 					t.Errorf("busiest range's series = %g", v)
