@@ -22,14 +22,19 @@
 --
 -- What roachdog reads, and the privilege that allows it:
 --   VIEWACTIVITY         crdb_internal statement and transaction statistics,
---                        contention, cluster_locks, sessions and queries,
---                        ranges_no_leases. VIEWACTIVITYREDACTED is enough if
+--                        contention (the contention check's
+--                        cluster_contended_indexes and
+--                        transaction_contention_events), cluster_locks,
+--                        sessions and queries, ranges_no_leases (names of
+--                        hot ranges). VIEWACTIVITYREDACTED is enough if
 --                        you do not want roachdog to see statement constants
 --                        (a user with both gets the redacted view).
 --   VIEWCLUSTERMETADATA  node liveness and gossip (node discovery), node
---                        status, gossip_alerts, node_metrics, hot ranges, and
---                        on recent versions /_status/nodes and
---                        /_status/critical_nodes through the HTTP API.
+--                        status, gossip_alerts, node_metrics, hot ranges (the
+--                        hot_ranges check's /api/v2/ranges/hot/, and
+--                        /_status/hotranges on v20.2), and on recent versions
+--                        /_status/nodes and /_status/critical_nodes through
+--                        the HTTP API.
 --   VIEWCLUSTERSETTING   crdb_internal.cluster_settings / SHOW CLUSTER SETTING.
 --   VIEWJOB              every user's jobs: crdb_internal.jobs / SHOW JOBS
 --                        (row-level TTL, backups, changefeeds, schema changes),
