@@ -21,8 +21,10 @@
 -- Every statement is idempotent: run the file again after an upgrade.
 --
 -- What roachdog reads, and the privilege that allows it:
---   VIEWACTIVITY         crdb_internal statement and transaction statistics,
---                        contention, cluster_locks, sessions and queries,
+--   VIEWACTIVITY         crdb_internal statement and transaction statistics
+--                        (the statements check: statement_statistics, before
+--                        v21.2 node_statement_statistics), contention,
+--                        cluster_locks, sessions and queries,
 --                        ranges_no_leases. VIEWACTIVITYREDACTED is enough if
 --                        you do not want roachdog to see statement constants
 --                        (a user with both gets the redacted view).
@@ -84,6 +86,9 @@
 --   - v22.2 has GRANT SYSTEM but no VIEWJOB: leave VIEWJOB out of the GRANT.
 --   - v22.1 and earlier have no system privileges; use role options instead:
 --       ALTER USER roachdog WITH VIEWACTIVITY VIEWCLUSTERSETTING;
+--     (VIEWACTIVITY is what the statements check needs there: without it
+--     node_statement_statistics is refused and crdb.sql.can_query turns
+--     CRITICAL for check:statements, naming the grant.)
 --     node liveness and gossip tables need admin there.
 
 CREATE USER IF NOT EXISTS roachdog;
