@@ -124,7 +124,8 @@ SELECT s.node_id, s.app, s.sig, s.cnt, s.retries, s.svc
 FROM s JOIN top ON s.node_id = top.node_id AND s.app = top.app AND s.sig = top.sig`
 
 	// %s is the index recommendation count: array_length(...) from v22.2,
-	// 0 before. Contention time is sampled (execution_statistics): its
+	// 0 before. JSON numbers are decimals in CockroachDB, which may print
+	// with an exponent ("2E+1"): counts go through DECIMAL to INT8. Contention time is sampled (execution_statistics): its
 	// mean per execution is kept, and the check multiplies it by the
 	// interval's executions. latencyInfo.p99 is 0 or absent where the
 	// version does not compute it.
@@ -132,8 +133,8 @@ FROM s JOIN top ON s.node_id = top.node_id AND s.app = top.app AND s.sig = top.s
 	SELECT aggregated_ts, fingerprint_id, app_name,
 		metadata->>'db' AS db,
 		coalesce((metadata->>'fullScan')::BOOL, false) AS full_scan,
-		coalesce((statistics->'statistics'->>'cnt')::INT8, 0) AS cnt,
-		coalesce((statistics->'statistics'->>'firstAttemptCnt')::INT8, 0) AS first,
+		coalesce((statistics->'statistics'->>'cnt')::DECIMAL::INT8, 0) AS cnt,
+		coalesce((statistics->'statistics'->>'firstAttemptCnt')::DECIMAL::INT8, 0) AS first,
 		coalesce((statistics->'statistics'->'svcLat'->>'mean')::FLOAT8, 0) AS svc_mean,
 		coalesce((statistics->'execution_statistics'->'contentionTime'->>'mean')::FLOAT8, 0) AS cont_mean,
 		coalesce((statistics->'statistics'->'latencyInfo'->>'p99')::FLOAT8, 0) AS p99,
