@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/internal/sinktest"
 	"github.com/roachdog/roachdog/internal/testenv"
 )
@@ -680,4 +681,48 @@ func stLoadV20_2(t *testing.T, c *sqlCluster) []stV20Row {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// v21.2 and v22.1: the same view without index_recommendations. The check
+// neither reads the column (renamed away here before the second cycle) nor
+// sends the recommendations gauge.
+func TestStatementsV22_1(t *testing.T) {
+	t.Parallel()
+	c := newSQLCluster(t, "stmt_v221", []cluster.Option{cluster.WithAssumedVersion("v22.1.0")},
+		"crdb_v23.2.sql", "crdb_v23.2_statements.sql", "scenario_v23.2_statements.sql")
+	clock := newTestClock(stT0)
+	st := newStatements(t, checks.StatementsOptions{Now: clock.Now})
+	if _, err := c.run(t, st); err != nil {
+		t.Fatal(err)
+	}
+	stAdvance(t, c)
+	c.exec(t, `ALTER TABLE crdb_internal.statement_statistics RENAME COLUMN index_recommendations TO not_in_v22_1`)
+	clock.Add(time.Minute)
+	rec, err := c.runCataloged(t, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stSignatures(rec); strings.Join(got, ",") != strings.Join([]string{stA, stC, stB}, ",") {
+		t.Errorf("signatures %v", got)
+	}
+	g := gauges(t, rec)
+	if len(g) != 3*7 {
+		t.Errorf("%d series, want 7 for each of 3 signatures (no index_recommendations):\n%s", len(g), rec)
+	}
+	for k := range g {
+		if strings.HasPrefix(k, "statements.index_recommendations|") {
+			t.Errorf("%s sent on v22.1", k)
+		}
+	}
+	if len(rec.Events) != 3 {
+		t.Fatalf("%d events, want 3", len(rec.Events))
+	}
+	for _, e := range rec.Events {
+		if strings.Contains(e.Text, "Index recommendations") {
+			t.Errorf("recommendations in a v22.1 event:\n%s", e.Text)
+		}
+	}
+	if ev := stEventFor(t, rec, stA); !strings.Contains(ev.Text, stQueryA) {
+		t.Errorf("event of A lacks its fingerprint:\n%s", ev.Text)
+	}
 }
