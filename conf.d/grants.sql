@@ -21,9 +21,10 @@
 -- Every statement is idempotent: run the file again after an upgrade.
 --
 -- What roachdog reads, and the privilege that allows it:
---   VIEWACTIVITY         crdb_internal statement and transaction statistics,
---                        contention (the contention check's
---                        cluster_contended_indexes and
+--   VIEWACTIVITY         crdb_internal statement and transaction statistics
+--                        (the statements check: statement_statistics, before
+--                        v21.2 node_statement_statistics), contention (the
+--                        contention check's cluster_contended_indexes and
 --                        transaction_contention_events), cluster_locks,
 --                        sessions and queries, ranges_no_leases (names of
 --                        hot ranges). VIEWACTIVITYREDACTED is enough if
@@ -89,6 +90,9 @@
 --   - v22.2 has GRANT SYSTEM but no VIEWJOB: leave VIEWJOB out of the GRANT.
 --   - v22.1 and earlier have no system privileges; use role options instead:
 --       ALTER USER roachdog WITH VIEWACTIVITY VIEWCLUSTERSETTING;
+--     (VIEWACTIVITY is what the statements check needs there: without it
+--     node_statement_statistics is refused and crdb.sql.can_query turns
+--     CRITICAL for check:statements, naming the grant.)
 --     node liveness and gossip tables need admin there.
 
 CREATE USER IF NOT EXISTS roachdog;

@@ -203,6 +203,7 @@ func TestCoverage(t *testing.T) {
 		{"contention_rising.json", []string{"sum(last_15m)", "crdb.contention.wait_time", "by {cluster,database,table}"}},
 		{"roachdog_not_reporting.json", []string{"crdb.cluster.nodes.scraped"}},
 		{"sql_can_query.json", []string{`"crdb.sql.can_query"`, `.by("cluster","check")`}},
+		{"statement_latency_jump.json", []string{"pct_change(avg(last_15m),last_1h)", "crdb.statements.latency.mean", "by {cluster,query_signature,app}"}},
 	} {
 		m, ok := files[tc.file]
 		if !ok {
