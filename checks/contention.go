@@ -28,6 +28,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/emit"
 )
 
 // ContentionOptions configures the contention check.
@@ -55,9 +56,6 @@ const (
 
 	// contentionUnknown names what the view leaves empty.
 	contentionUnknown = "unknown"
-
-	contentionMetricEvents = "contention.events"
-	contentionMetricWait   = "contention.wait_time"
 
 	contentionIndexesQuery = `SELECT COALESCE(database_name, '')::TEXT, COALESCE(schema_name, '')::TEXT,
 	COALESCE(table_name, '')::TEXT, COALESCE(index_name, '')::TEXT, num_contention_events::INT8
@@ -213,7 +211,7 @@ func (c *Contention) readEvents(ctx context.Context, db *cluster.DB, s Sink) err
 	})
 	for _, d := range deltas[:min(len(deltas), c.topN)] {
 		if d.n > 0 {
-			s.Count(contentionMetricEvents, d.n, d.key.tags())
+			contentionEvents.Send(s, d.n, d.key.database, d.key.table, d.key.index)
 		}
 	}
 	return nil
@@ -268,7 +266,7 @@ func (c *Contention) readWait(ctx context.Context, db *cluster.DB, s Sink) error
 	now := c.now()
 	c.series.begin()
 	for _, k := range keys[:min(len(keys), c.topN)] {
-		c.series.gauge(s, now, contentionMetricWait, wait[k], k.tags())
+		c.series.gauge(s, now, contentionWait.Series(k.database, k.table, k.index), wait[k])
 	}
 	c.series.sweep(s, now)
 	return nil
@@ -282,10 +280,6 @@ func contentionKeyOf(database, schema, table, index string) contentionKey {
 		k.table = schema + "." + table
 	}
 	return k
-}
-
-func (k contentionKey) tags() []string {
-	return []string{Tag("database", k.database), Tag("table", k.table), Tag("index", k.index)}
 }
 
 func contentionCompare(a, b contentionKey) int {
@@ -309,16 +303,14 @@ func contentionAccess(err error, table string) error {
 	return err
 }
 
-func init() {
-	registerCatalog(func() []Metric {
-		tags := []string{"database", "table", "index"}
-		return []Metric{
-			{Name: contentionMetricEvents, Kind: KindCount, Unit: "event", Tags: tags,
-				Description: "Contention events on the index since the last run (transactions that waited on a lock), for the top-N indexes with the most (cluster_contended_indexes; not on v20.2).",
-				Check:       contentionCheckName, PerNode: ContentionDefaultTopN, ClusterLevel: true},
-			{Name: contentionMetricWait, Kind: KindGauge, Unit: "second", Tags: tags,
-				Description: "Seconds transactions spent waiting on locks of the index, in the contention events collected since the last run, for the top-N indexes that waited longest (0 once when it leaves the top N; versions whose transaction_contention_events names tables).",
-				Check:       contentionCheckName, PerNode: ContentionDefaultTopN, ClusterLevel: true},
-		}
-	})
-}
+// What the contention check sends: per index, for the top N indexes.
+var (
+	contentionEvents = emit.Count{Name: "contention.events", Unit: "event", Tags: emit.Keys("database", "table", "index"),
+		PerNode: ContentionDefaultTopN, ClusterLevel: true,
+		Description: "Contention events on the index since the last run (transactions that waited on a lock), for the top-N indexes with the most (cluster_contended_indexes; not on v20.2).",
+	}.Register(contentionCheckName)
+	contentionWait = emit.Gauge{Name: "contention.wait_time", Unit: "second", Tags: emit.Keys("database", "table", "index"),
+		PerNode: ContentionDefaultTopN, ClusterLevel: true,
+		Description: "Seconds transactions spent waiting on locks of the index, in the contention events collected since the last run, for the top-N indexes that waited longest (0 once when it leaves the top N; versions whose transaction_contention_events names tables).",
+	}.Register(contentionCheckName)
+)

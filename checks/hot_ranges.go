@@ -67,6 +67,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/emit"
 )
 
 // HotRangesOptions configures the hot_ranges check.
@@ -109,16 +110,6 @@ const (
 	hotNameMax = 128
 	// hotUnknown names what could not be resolved.
 	hotUnknown = "unknown"
-
-	hotMetricQPS        = "hot_ranges.qps"
-	hotMetricMaxQPS     = "hot_ranges.max_range_qps"
-	hotMetricRanges     = "hot_ranges.ranges"
-	hotMetricWrites     = "hot_ranges.writes_per_second"
-	hotMetricReads      = "hot_ranges.reads_per_second"
-	hotMetricWriteBytes = "hot_ranges.write_bytes_per_second"
-	hotMetricReadBytes  = "hot_ranges.read_bytes_per_second"
-	hotMetricCPU        = "hot_ranges.cpu_nanos_per_second"
-	hotEventEntered     = "hot_ranges.entered"
 
 	hotNamesQuery = `SELECT range_id::INT8, start_key::BYTEA, database_name::TEXT, table_name::TEXT, index_name::TEXT
 FROM crdb_internal.ranges_no_leases WHERE range_id = ANY($1::INT8[])`
@@ -283,7 +274,7 @@ func (h *HotRanges) report(s Sink, t *Target, msg string, st Status) {
 	if t == nil || t.SQL == nil {
 		return
 	}
-	s.ServiceCheck(sqlCanQuery, st, errorMessage(hotCheckName+": "+msg), []string{Tag("check", hotCheckName)})
+	sqlCanQuery.Send(s, st, errorMessage(hotCheckName+": "+msg), hotCheckName)
 }
 
 // ---- reading the endpoints ----
@@ -850,17 +841,16 @@ func (h *HotRanges) send(s Sink, now time.Time, top []hotRange) []hotGroup {
 	}
 	h.series.begin()
 	for _, g := range groups {
-		tags := []string{Tag("database", g.key.database), Tag("table", g.key.table), Tag("index", g.key.index),
-			Tag("node_id", strconv.FormatInt(g.node, 10))}
-		h.series.gauge(s, now, hotMetricQPS, g.qps, tags)
-		h.series.gauge(s, now, hotMetricMaxQPS, g.max, tags)
-		h.series.gauge(s, now, hotMetricRanges, float64(len(g.ranges)), tags)
+		db, table, index, node := g.key.database, g.key.table, g.key.index, strconv.FormatInt(g.node, 10)
+		h.series.gauge(s, now, hotQPS.Series(db, table, index, node), g.qps)
+		h.series.gauge(s, now, hotMaxQPS.Series(db, table, index, node), g.max)
+		h.series.gauge(s, now, hotRanges.Series(db, table, index, node), float64(len(g.ranges)))
 		if g.rates {
-			h.series.gauge(s, now, hotMetricWrites, g.writes, tags)
-			h.series.gauge(s, now, hotMetricReads, g.reads, tags)
-			h.series.gauge(s, now, hotMetricWriteBytes, g.wBytes, tags)
-			h.series.gauge(s, now, hotMetricReadBytes, g.rBytes, tags)
-			h.series.gauge(s, now, hotMetricCPU, g.cpuNanos, tags)
+			h.series.gauge(s, now, hotWrites.Series(db, table, index, node), g.writes)
+			h.series.gauge(s, now, hotReads.Series(db, table, index, node), g.reads)
+			h.series.gauge(s, now, hotWriteBytes.Series(db, table, index, node), g.wBytes)
+			h.series.gauge(s, now, hotReadBytes.Series(db, table, index, node), g.rBytes)
+			h.series.gauge(s, now, hotCPU.Series(db, table, index, node), g.cpuNanos)
 		}
 	}
 	h.series.sweep(s, now)
@@ -902,24 +892,22 @@ func (h *HotRanges) sendEvents(ctx context.Context, t *Target, s Sink, entered [
 			for _, r := range list[i:] {
 				lines = append(lines, "- "+hotClean(hotTitle(r), hotNameMax*3))
 			}
-			s.Event(Event{
+			hotEntered.Send(s, Event{
 				Title:          fmt.Sprintf("%d more tables or indexes entered the top %d hot ranges", len(list)-i, h.topN),
 				Text:           schemaTruncate(strings.Join(lines, "\n"), schemaMaxEventText),
 				AggregationKey: hotCheckName,
 				AlertType:      Info,
 				Timestamp:      now,
-				Tags:           []string{Tag("database", "summary"), Tag("table", "summary"), Tag("index", "summary")},
-			})
+			}, "summary", "summary", "summary")
 			return
 		}
-		s.Event(Event{
+		hotEntered.Send(s, Event{
 			Title:          schemaTruncate(hotClean(hotTitle(g), schemaMaxEventTitle*2), schemaMaxEventTitle),
 			Text:           schemaTruncate(h.eventText(t, g, fixes[g.key]), schemaMaxEventText),
 			AggregationKey: hotCheckName + " " + hotClean(g.key.database+"."+g.key.table, hotNameMax*2),
 			AlertType:      WarningAlert,
 			Timestamp:      now,
-			Tags:           []string{Tag("database", g.key.database), Tag("table", g.key.table), Tag("index", g.key.index)},
-		})
+		}, g.key.database, g.key.table, g.key.index)
 	}
 }
 
@@ -1009,25 +997,33 @@ func (h *HotRanges) sequentialFixes(ctx context.Context, t *Target, list []hotGr
 	return out
 }
 
-func init() {
-	registerCatalog(func() []Metric {
-		tags := []string{"database", "table", "index", "node_id"}
-		m := func(name, unit, desc string) Metric {
-			return Metric{Name: name, Kind: KindGauge, Unit: unit, Tags: tags, Description: desc,
-				Check: hotCheckName, PerNode: HotRangesDefaultTopN, ClusterLevel: true}
-		}
-		return []Metric{
-			m(hotMetricQPS, "query", "Queries per second served by the top-N hot ranges of the index on that leaseholder node (top N only; 0 once when it leaves)."),
-			m(hotMetricMaxQPS, "query", "Queries per second of the busiest of those ranges: the one to watch for a single hot range."),
-			m(hotMetricRanges, "range", "How many of the cluster's top-N hot ranges are in the index on that leaseholder node."),
-			m(hotMetricWrites, "operation", "Writes per second of those ranges (versions whose hot ranges API reports it)."),
-			m(hotMetricReads, "operation", "Reads per second of those ranges (versions whose hot ranges API reports it)."),
-			m(hotMetricWriteBytes, "byte", "Bytes written per second to those ranges (versions whose hot ranges API reports it)."),
-			m(hotMetricReadBytes, "byte", "Bytes read per second from those ranges (versions whose hot ranges API reports it)."),
-			m(hotMetricCPU, "nanosecond", "CPU nanoseconds per second spent on those ranges (versions whose hot ranges API reports it)."),
-			{Name: hotEventEntered, Kind: KindEvent, Tags: []string{"database", "table", "index"},
-				Description: "A table's index entered the top-N hot ranges: range id, QPS, leaseholder node and locality, and the hash-sharded fix when the index is led by a sequential column.",
-				Check:       hotCheckName, PerNode: 1, ClusterLevel: true},
-		}
-	})
+// What the hot_ranges check sends. The gauges are per table, index and
+// leaseholder node, for the top N ranges only.
+var (
+	hotQPS = hotGauge("hot_ranges.qps", "query",
+		"Queries per second served by the top-N hot ranges of the index on that leaseholder node (top N only; 0 once when it leaves).")
+	hotMaxQPS = hotGauge("hot_ranges.max_range_qps", "query",
+		"Queries per second of the busiest of those ranges: the one to watch for a single hot range.")
+	hotRanges = hotGauge("hot_ranges.ranges", "range",
+		"How many of the cluster's top-N hot ranges are in the index on that leaseholder node.")
+	hotWrites = hotGauge("hot_ranges.writes_per_second", "operation",
+		"Writes per second of those ranges (versions whose hot ranges API reports it).")
+	hotReads = hotGauge("hot_ranges.reads_per_second", "operation",
+		"Reads per second of those ranges (versions whose hot ranges API reports it).")
+	hotWriteBytes = hotGauge("hot_ranges.write_bytes_per_second", "byte",
+		"Bytes written per second to those ranges (versions whose hot ranges API reports it).")
+	hotReadBytes = hotGauge("hot_ranges.read_bytes_per_second", "byte",
+		"Bytes read per second from those ranges (versions whose hot ranges API reports it).")
+	hotCPU = hotGauge("hot_ranges.cpu_nanos_per_second", "nanosecond",
+		"CPU nanoseconds per second spent on those ranges (versions whose hot ranges API reports it).")
+	hotEntered = emit.EventSpec{Name: "hot_ranges.entered", Tags: emit.Keys("database", "table", "index"), PerNode: 1, ClusterLevel: true,
+		Description: "A table's index entered the top-N hot ranges: range id, QPS, leaseholder node and locality, and the hash-sharded fix when the index is led by a sequential column.",
+	}.Register(hotCheckName)
+)
+
+// hotGauge registers one of the hot_ranges gauges, which share their tags.
+func hotGauge(name, unit, description string) *emit.GaugeDef {
+	return emit.Gauge{Name: name, Unit: unit, Tags: emit.Keys("database", "table", "index", "node_id"),
+		PerNode: HotRangesDefaultTopN, ClusterLevel: true, Description: description,
+	}.Register(hotCheckName)
 }

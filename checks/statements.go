@@ -52,20 +52,11 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/emit"
 )
 
 const (
 	stmtCheckName = "statements"
-
-	stmtExecutions  = "statements.executions"
-	stmtServiceTime = "statements.service_time"
-	stmtLatencyMean = "statements.latency.mean"
-	stmtLatencyP99  = "statements.latency.p99"
-	stmtRetries     = "statements.retries"
-	stmtContention  = "statements.contention_time"
-	stmtFullScans   = "statements.full_scans"
-	stmtIndexRecs   = "statements.index_recommendations"
-	stmtEventName   = "statements.entered_top"
 
 	// DefaultStatementsTopN is how many signatures each ranking keeps.
 	DefaultStatementsTopN = 20
@@ -357,7 +348,8 @@ func (st *Statements) Run(ctx context.Context, t *Target, s Sink) error {
 			log.Error("statements fingerprint text query failed", "err", err)
 		} else {
 			for _, a := range entering {
-				s.Event(stmtEvent(a, texts[a.id.sig], st.topN, now))
+				sig, db, app := stmtTagValues(a)
+				stmtEntered.Send(s, stmtEvent(a, texts[a.id.sig], st.topN, now), sig, db, app)
 				st.announce[a.id] = now
 			}
 		}
@@ -549,31 +541,32 @@ func stmtLess(a, b stmtID) bool {
 	return a.app < b.app
 }
 
-// stmtTags are a signature's series tags.
-func stmtTags(a *stmtAgg) []string {
-	return []string{Tag("query_signature", a.id.sig), Tag("database", stringOr(&a.db, "unknown")), Tag("app", stringOr(&a.id.app, "unset"))}
+// stmtTagValues are a signature's tag values: query_signature, database,
+// app.
+func stmtTagValues(a *stmtAgg) (sig, db, app string) {
+	return a.id.sig, stringOr(&a.db, "unknown"), stringOr(&a.id.app, "unset")
 }
 
 // send sends the top signatures' gauges; the sweep after it zeroes those
 // that left.
 func (st *Statements) send(s Sink, top []*stmtAgg, src stmtSource, now time.Time) {
 	for _, a := range top {
-		tags := stmtTags(a)
-		st.series.gauge(s, now, stmtExecutions, a.execRate, tags)
-		st.series.gauge(s, now, stmtServiceTime, a.svcRate, tags)
+		sig, db, app := stmtTagValues(a)
+		st.series.gauge(s, now, stmtExecutions.Series(sig, db, app), a.execRate)
+		st.series.gauge(s, now, stmtServiceTime.Series(sig, db, app), a.svcRate)
 		if a.dCnt > 0 {
-			st.series.gauge(s, now, stmtLatencyMean, a.dSvc/float64(a.dCnt), tags)
+			st.series.gauge(s, now, stmtLatencyMean.Series(sig, db, app), a.dSvc/float64(a.dCnt))
 		}
 		if a.p99 > 0 {
-			st.series.gauge(s, now, stmtLatencyP99, a.p99, tags)
+			st.series.gauge(s, now, stmtLatencyP99.Series(sig, db, app), a.p99)
 		}
-		st.series.gauge(s, now, stmtRetries, a.retryRate, tags)
+		st.series.gauge(s, now, stmtRetries.Series(sig, db, app), a.retryRate)
 		if src != stmtSourceNode {
-			st.series.gauge(s, now, stmtContention, a.contRate, tags)
-			st.series.gauge(s, now, stmtFullScans, a.fullRate, tags)
+			st.series.gauge(s, now, stmtContention.Series(sig, db, app), a.contRate)
+			st.series.gauge(s, now, stmtFullScans.Series(sig, db, app), a.fullRate)
 		}
 		if src == stmtSourceClusterRecs {
-			st.series.gauge(s, now, stmtIndexRecs, float64(a.recs), tags)
+			st.series.gauge(s, now, stmtIndexRecs.Series(sig, db, app), float64(a.recs))
 		}
 	}
 }
@@ -669,8 +662,8 @@ func (st *Statements) texts(ctx context.Context, db *cluster.DB, src stmtSource,
 	return out, nil
 }
 
-// stmtEvent announces a signature entering the top. Every string in it
-// comes from the cluster: single-lined and cut, except the fingerprint
+// stmtEvent announces a signature entering the top (stmtEntered sets its
+// tags). Every string in it comes from the cluster: single-lined and cut, except the fingerprint
 // text, which keeps its lines but is cut too.
 func stmtEvent(a *stmtAgg, t stmtText, topN int, now time.Time) Event {
 	text := strings.TrimSpace(t.text)
@@ -705,7 +698,6 @@ func stmtEvent(a *stmtAgg, t stmtText, topN int, now time.Time) Event {
 		AggregationKey: "crdb-stmt-" + stmtAggKey(a.id),
 		AlertType:      Info,
 		Timestamp:      now,
-		Tags:           stmtTags(a),
 	}
 }
 
@@ -768,38 +760,37 @@ func (e *stmtAccessError) Error() string {
 
 func (e *stmtAccessError) Unwrap() error { return e.err }
 
-// statementsCatalog lists what the check sends. The per-signature gauges
-// are sent for the union of the five rankings' top N: at most 5N
-// signatures (100 with the default N of 20), typically about 2N as the
-// lists overlap; PerNode states that typical count.
-var statementsCatalog = []Metric{
-	{Name: stmtExecutions, Kind: KindGauge, Unit: "execution", Tags: []string{"query_signature", "database", "app"},
-		Description: "Executions per second of a top statement fingerprint over the last interval.",
-		PerNode:     2 * DefaultStatementsTopN, ClusterLevel: true, Optional: true},
-	{Name: stmtServiceTime, Kind: KindGauge, Unit: "second", Tags: []string{"query_signature", "database", "app"},
-		Description: "Service time (parse to result) per second of wall time spent in a top statement fingerprint over the last interval: its load, the ranking of the top by service time.",
-		PerNode:     2 * DefaultStatementsTopN, ClusterLevel: true, Optional: true},
-	{Name: stmtLatencyMean, Kind: KindGauge, Unit: "second", Tags: []string{"query_signature", "database", "app"},
-		Description: "Mean service latency of a top statement fingerprint's executions in the last interval.",
-		PerNode:     2 * DefaultStatementsTopN, ClusterLevel: true, Optional: true},
-	{Name: stmtLatencyP99, Kind: KindGauge, Unit: "second", Tags: []string{"query_signature", "database", "app"},
-		Description: "p99 service latency of a top statement fingerprint over its current aggregation bucket (hourly), where the version computes it (latencyInfo, v22.2 and later; 0 or absent otherwise, then not sent).",
-		PerNode:     2 * DefaultStatementsTopN, ClusterLevel: true, Optional: true},
-	{Name: stmtRetries, Kind: KindGauge, Unit: "execution", Tags: []string{"query_signature", "database", "app"},
-		Description: "Retried executions (automatic retries) per second of a top statement fingerprint over the last interval.",
-		PerNode:     2 * DefaultStatementsTopN, ClusterLevel: true, Optional: true},
-	{Name: stmtContention, Kind: KindGauge, Unit: "second", Tags: []string{"query_signature", "database", "app"},
-		Description: "Estimated contention time per second of a top statement fingerprint over the last interval: its executions times the mean contention of its sampled executions (v21.2 and later).",
-		PerNode:     2 * DefaultStatementsTopN, ClusterLevel: true, Optional: true},
-	{Name: stmtFullScans, Kind: KindGauge, Unit: "execution", Tags: []string{"query_signature", "database", "app"},
-		Description: "Executions per second of a top statement fingerprint whose plan scans a full table or index, over the last interval (v21.2 and later).",
-		PerNode:     2 * DefaultStatementsTopN, ClusterLevel: true, Optional: true},
-	{Name: stmtIndexRecs, Kind: KindGauge, Unit: "index", Tags: []string{"query_signature", "database", "app"},
-		Description: "Index recommendations CockroachDB makes for a top statement fingerprint (v22.2 and later); the event lists them.",
-		PerNode:     2 * DefaultStatementsTopN, ClusterLevel: true, Optional: true},
-	{Name: stmtEventName, Kind: KindEvent, Tags: []string{"query_signature", "database", "app"},
-		Description:  "Event when a statement fingerprint first enters the top N (again after 24h out of it), titled \"Top statement: <fingerprint excerpt>\", with the fingerprint text (constants replaced by CockroachDB, cut to 2000 bytes), the rankings it entered and CockroachDB's index recommendations.",
-		ClusterLevel: true, Optional: true},
-}
+// What the statements check sends. The per-signature gauges are sent for
+// the union of the five rankings' top N: at most 5N signatures (100 with
+// the default N of 20), typically about 2N as the lists overlap; PerNode
+// states that typical count.
+var (
+	stmtExecutions = stmtGauge("statements.executions", "execution",
+		"Executions per second of a top statement fingerprint over the last interval.")
+	stmtServiceTime = stmtGauge("statements.service_time", "second",
+		"Service time (parse to result) per second of wall time spent in a top statement fingerprint over the last interval: its load, the ranking of the top by service time.")
+	stmtLatencyMean = stmtGauge("statements.latency.mean", "second",
+		"Mean service latency of a top statement fingerprint's executions in the last interval.")
+	stmtLatencyP99 = stmtGauge("statements.latency.p99", "second",
+		"p99 service latency of a top statement fingerprint over its current aggregation bucket (hourly), where the version computes it (latencyInfo, v22.2 and later; 0 or absent otherwise, then not sent).")
+	stmtRetries = stmtGauge("statements.retries", "execution",
+		"Retried executions (automatic retries) per second of a top statement fingerprint over the last interval.")
+	stmtContention = stmtGauge("statements.contention_time", "second",
+		"Estimated contention time per second of a top statement fingerprint over the last interval: its executions times the mean contention of its sampled executions (v21.2 and later).")
+	stmtFullScans = stmtGauge("statements.full_scans", "execution",
+		"Executions per second of a top statement fingerprint whose plan scans a full table or index, over the last interval (v21.2 and later).")
+	stmtIndexRecs = stmtGauge("statements.index_recommendations", "index",
+		"Index recommendations CockroachDB makes for a top statement fingerprint (v22.2 and later); the event lists them.")
+	stmtEntered = emit.EventSpec{Name: "statements.entered_top", Tags: emit.Keys("query_signature", "database", "app"),
+		ClusterLevel: true, Optional: true,
+		Description: "Event when a statement fingerprint first enters the top N (again after 24h out of it), titled \"Top statement: <fingerprint excerpt>\", with the fingerprint text (constants replaced by CockroachDB, cut to 2000 bytes), the rankings it entered and CockroachDB's index recommendations.",
+	}.Register(stmtCheckName)
+)
 
-func init() { registerTable(stmtCheckName, statementsCatalog) }
+// stmtGauge registers one of the per-signature gauges, which share their
+// tags.
+func stmtGauge(name, unit, description string) *emit.GaugeDef {
+	return emit.Gauge{Name: name, Unit: unit, Tags: emit.Keys("query_signature", "database", "app"),
+		PerNode: 2 * DefaultStatementsTopN, ClusterLevel: true, Optional: true, Description: description,
+	}.Register(stmtCheckName)
+}
