@@ -21,8 +21,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 // LivenessOptions configures the liveness check.
@@ -42,6 +44,24 @@ type LivenessOptions struct {
 	// liveness records for that long (a decommissioned node purged from
 	// gossip); default 1h.
 	ForgetAfter time.Duration
+}
+
+func init() {
+	Register(Registration[LivenessOptions]{
+		Name: livenessCheckName, SQL: true, Timeout: 10 * time.Second,
+		Doc: "node states from crdb_internal.kv_node_liveness",
+		Keys: []yamlx.Key[LivenessOptions]{{
+			Name: "expected_nodes", Default: "0",
+			Doc: "how many nodes the cluster should have: sent as nodes.expected, and fewer nodes up makes cluster.nodes_live CRITICAL; 0 is not configured",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *LivenessOptions) {
+				if n, ok := d.Integer(v, p, 0, 10_000); ok {
+					o.ExpectedNodes = int(n)
+				}
+			},
+		}},
+		New: func(o LivenessOptions, _ Schedule) (Check, error) { return NewLiveness(o) },
+		Log: func(o LivenessOptions) []slog.Attr { return []slog.Attr{slog.Int("expected_nodes", o.ExpectedNodes)} },
+	})
 }
 
 // Liveness states, in the contract's order.

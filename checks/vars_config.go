@@ -1,0 +1,215 @@
+package checks
+
+import (
+	"fmt"
+	"log/slog"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/roachdog/roachdog/internal/yamlx"
+)
+
+func init() {
+	Register(Registration[VarsOptions]{
+		Name: "vars", Interval: 0, Timeout: varsDefaultTimeout, NodeTimeout: true,
+		Doc: "every node's /_status/vars: the curated metrics, and families you include",
+		Defaults: func() VarsOptions {
+			return VarsOptions{
+				MaxPayloadBytes: varsDefaultMaxBytes, MaxConcurrent: varsDefaultMaxConcurrent,
+				MaxSeriesPerFamily: varsDefaultMaxSeriesPerFamily, MaxSeriesPerCycle: varsDefaultMaxSeriesPerCycle,
+				Quantiles: slices.Clone(varsDefaultQuantiles),
+			}
+		},
+		Keys: varsKeys,
+		New: func(o VarsOptions, s Schedule) (Check, error) {
+			// A node's scrape started with the cycle must be able to time
+			// out within it.
+			o.Timeout = s.Timeout
+			if s.Cycle > 0 {
+				o.Timeout = min(o.Timeout, s.Cycle)
+			}
+			return NewVars(o)
+		},
+		Log: func(o VarsOptions) []slog.Attr {
+			return []slog.Attr{slog.Int("include", len(o.Include)), slog.Int("exclude", len(o.Exclude))}
+		},
+	})
+}
+
+// varsKeys are the vars check's options; its timeout bounds each node's
+// scrape (connect, response, body).
+var varsKeys = []yamlx.Key[VarsOptions]{{
+	Name: "max_payload_bytes", Default: "16MiB",
+	Doc: "caps one node's payload, decompressed (a number of bytes or a size like 16MiB)",
+	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) {
+		o.MaxPayloadBytes, _ = d.Size(v, p)
+	},
+}, {
+	Name: "max_concurrent_scrapes", Default: strconv.Itoa(varsDefaultMaxConcurrent),
+	Doc: "bounds the scrapes in flight, and so memory on large clusters; a hanging node holds one slot for at most the timeout",
+	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) {
+		if n, ok := d.Integer(v, p, 1, 1024); ok {
+			o.MaxConcurrent = int(n)
+		}
+	},
+}, {
+	Name: "max_series_per_family", Default: strconv.Itoa(varsDefaultMaxSeriesPerFamily),
+	Doc: "caps the series read from one family of one node's payload; the first in label order are kept",
+	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) {
+		if n, ok := d.Integer(v, p, 1, 1_000_000); ok {
+			o.MaxSeriesPerFamily = int(n)
+		}
+	},
+}, {
+	Name: "max_series_per_cycle", Default: strconv.Itoa(varsDefaultMaxSeriesPerCycle),
+	Doc: "caps the series read from all nodes in one cycle, an even share per node",
+	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) {
+		if n, ok := d.Integer(v, p, 1, 10_000_000); ok {
+			o.MaxSeriesPerCycle = int(n)
+		}
+	},
+}, {
+	Name: "include", DefaultText: "none",
+	Doc:    `families added to the curated set: exact names as /_status/vars spells them, or regular expressions between slashes ("/^rocksdb_.*/"); not ${VAR}-expanded`,
+	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) { o.Include = decodePatterns(d, v, p) },
+}, {
+	Name: "exclude", DefaultText: "none",
+	Doc:    "families dropped (curated or included), same forms",
+	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) { o.Exclude = decodePatterns(d, v, p) },
+}, {
+	Name: "quantiles", Default: "[0.5, 0.75, 0.9, 0.99]",
+	Doc:    "the quantiles computed for histograms sent as gauges; [] computes none",
+	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) { o.Quantiles = decodeQuantiles(d, v, p) },
+}, {
+	Name: "histograms", DefaultText: string(HistogramDistribution),
+	Doc: "how histograms are sent: distribution, gauges (per-node quantile gauges) or both",
+	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) {
+		o.Histograms, _ = decodeHistogramMode(d, v, p)
+	},
+}, {
+	Name: "histogram_overrides", DefaultText: "none",
+	Doc: "histograms sent otherwise, by the name sent without namespace: {sql.service_latency: both}",
+	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) {
+		o.HistogramOverrides = map[string]HistogramMode{}
+		for _, kv := range d.Pairs(v, p) {
+			if m, ok := decodeHistogramMode(d, kv.Value, yamlx.KeyPath(p, kv.Key)); ok {
+				o.HistogramOverrides[kv.Key] = m
+			}
+		}
+	},
+}}
+
+// ParsePattern reads one include/exclude entry: a regular expression
+// written between slashes ("/^sql_mem_.*_current$/", Go RE2 syntax, matched
+// anywhere in the name unless anchored), or else an exact Prometheus family
+// name as /_status/vars spells it ("rocksdb_block_cache_hits"). Exactly one
+// of exact and re is set when err is nil.
+func ParsePattern(s string) (exact string, re *regexp.Regexp, err error) {
+	if strings.HasPrefix(s, "/") {
+		if len(s) < 2 || !strings.HasSuffix(s, "/") {
+			return "", nil, fmt.Errorf("%q: a regular expression is written between slashes, like \"/^sql_mem_.*_current$/\"", s)
+		}
+		expr := s[1 : len(s)-1]
+		if expr == "" {
+			return "", nil, fmt.Errorf("%q: empty regular expression (write \"/.*/\" to match every family)", s)
+		}
+		re, err := regexp.Compile(expr)
+		if err != nil {
+			return "", nil, fmt.Errorf("%q: bad regular expression: %v", s, err)
+		}
+		return "", re, nil
+	}
+	if !familyNameRe.MatchString(s) {
+		hint := ""
+		if dotted := strings.ReplaceAll(s, ".", "_"); dotted != s && familyNameRe.MatchString(dotted) {
+			hint = fmt.Sprintf(" (did you mean %q? Families are named as /_status/vars spells them)", dotted)
+		}
+		return "", nil, fmt.Errorf("%q is not a metric family name nor a /regular expression/%s", s, hint)
+	}
+	return s, nil, nil
+}
+
+var familyNameRe = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
+
+// decodePatterns decodes include/exclude. They are not ${VAR}-expanded: "$" means
+// end of text in a regular expression.
+func decodePatterns(d *yamlx.Decoder, n *yaml.Node, path string) []string {
+	items, ok := d.List(n, path)
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(items))
+	seen := map[string]bool{}
+	for i, it := range items {
+		p := yamlx.IndexPath(path, i)
+		s, ok := d.Scalar(it, p, false)
+		if !ok {
+			continue
+		}
+		s = strings.TrimSpace(s)
+		if _, _, err := ParsePattern(s); err != nil {
+			d.Errorf(it, p, "%v", err)
+			continue
+		}
+		if seen[s] {
+			d.Errorf(it, p, "%q is listed twice", s)
+			continue
+		}
+		seen[s] = true
+		out = append(out, s)
+	}
+	return out
+}
+
+// decodeHistogramMode decodes how a histogram is sent.
+func decodeHistogramMode(d *yamlx.Decoder, n *yaml.Node, path string) (HistogramMode, bool) {
+	s, ok := d.Str(n, path)
+	if !ok {
+		return "", false
+	}
+	if m := HistogramMode(s); slices.Contains(HistogramModes, m) {
+		return m, true
+	}
+	d.Errorf(n, path, "want distribution, gauges or both, got %q", s)
+	return "", false
+}
+
+// decodeQuantiles decodes a list of numbers in (0,1), without repeats.
+func decodeQuantiles(d *yamlx.Decoder, n *yaml.Node, path string) []float64 {
+	items, ok := d.List(n, path)
+	if !ok {
+		return nil
+	}
+	out := make([]float64, 0, len(items))
+	for i, it := range items {
+		p := yamlx.IndexPath(path, i)
+		if it.Kind != yaml.ScalarNode || (it.ShortTag() != "!!float" && it.ShortTag() != "!!int" && it.ShortTag() != "!!str") {
+			d.Errorf(it, p, "want a number between 0 and 1, got %s", yamlx.KindName(it))
+			continue
+		}
+		s, ok := d.Str(it, p)
+		if !ok {
+			continue
+		}
+		q, err := strconv.ParseFloat(s, 64)
+		if err != nil || !(q > 0 && q < 1) {
+			d.Errorf(it, p, "want a number between 0 and 1 (exclusive), like 0.99, got %s", d.Show(it, s))
+			continue
+		}
+		for _, prev := range out {
+			if prev == q {
+				shown := strconv.FormatFloat(q, 'g', -1, 64)
+				if d.FromEnv(it) {
+					shown = d.Show(it, s)
+				}
+				d.Errorf(it, p, "quantile %s is listed twice", shown)
+			}
+		}
+		out = append(out, q)
+	}
+	return out
+}
