@@ -41,6 +41,7 @@ const (
 type runFlags struct {
 	config    string
 	once      bool
+	cycles    int
 	dryRun    bool
 	logFormat string
 	logLevel  string
@@ -52,6 +53,7 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.config, "config", defaultConfig, "configuration file (Datadog Agent check format)")
 	fs.BoolVar(&f.once, "once", false, "run one collection cycle of every check, then exit")
+	fs.IntVar(&f.cycles, "cycles", 0, "run N collection cycles of every check, min_collection_interval apart, then exit\n(counts and distributions appear from the second; --once is --cycles 1)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print DogStatsD datagrams to stdout instead of sending them")
 	fs.StringVar(&f.logFormat, "log-format", "", "text or json (overrides init_config.log_format)")
 	fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error (overrides init_config.log_level)")
@@ -61,6 +63,18 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "run: unexpected argument %q\n", fs.Arg(0))
 		return f, errUsage
+	}
+	switch {
+	case f.cycles < 0:
+		fmt.Fprintf(stderr, "run: --cycles %d: want a positive number\n", f.cycles)
+		return f, errUsage
+	case f.once && f.cycles > 1:
+		fmt.Fprintf(stderr, "run: --once and --cycles %d disagree: --once is --cycles 1\n", f.cycles)
+		return f, errUsage
+	case f.once:
+		f.cycles = 1
+	case f.cycles > 0:
+		f.once = true // a bounded run: everything --once implies
 	}
 	return f, nil
 }
@@ -166,7 +180,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	runner.Store(r)
 
 	if f.once {
-		runErr := r.RunOnce(ctx)
+		runErr := runCycles(ctx, r, f.cycles, minInterval(cfg))
 		if ctx.Err() != nil {
 			// SIGTERM/SIGINT: a requested stop, which exits 0 as it does
 			// without --once; the checks it cut short failed for that
@@ -191,6 +205,42 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		runErr = errors.Join(runErr, fmt.Errorf("flush: %w", err))
 	}
 	return runErr
+}
+
+// runCycles runs n cycles of every check, interval apart (so that counts
+// and distributions, deltas from the previous cycle, appear from the
+// second), and returns the errors of every cycle. A cancelled ctx ends it
+// early.
+func runCycles(ctx context.Context, r *exporter.Runner, n int, interval time.Duration) error {
+	var errs []error
+	for i := range n {
+		if i > 0 {
+			select {
+			case <-ctx.Done():
+				return errors.Join(append(errs, context.Cause(ctx))...)
+			case <-time.After(interval):
+			}
+		}
+		if err := r.RunOnce(ctx); err != nil {
+			if n > 1 {
+				err = fmt.Errorf("cycle %d of %d: %w", i+1, n, err)
+			}
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// minInterval is the shortest min_collection_interval of the configured
+// clusters: the spacing of --cycles.
+func minInterval(cfg *config.Config) time.Duration {
+	var d time.Duration
+	for _, in := range cfg.Instances {
+		if d == 0 || in.MinCollectionInterval < d {
+			d = in.MinCollectionInterval
+		}
+	}
+	return d
 }
 
 // buildInstances turns each configured cluster into the runner's instance:

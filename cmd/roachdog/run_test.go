@@ -261,7 +261,8 @@ func TestRunConfigErrors(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{{}, {"frobnicate"}, {"run", "--no-such-flag"}, {"catalog", "--format", "xml"}} {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"run", "--no-such-flag"}, {"catalog", "--format", "xml"},
+		{"run", "--cycles", "-1"}, {"run", "--once", "--cycles", "3"}} {
 		var stdout, stderr bytes.Buffer
 		if code := run(context.Background(), args, &stdout, &stderr); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
