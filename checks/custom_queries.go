@@ -20,8 +20,8 @@ import (
 
 // CustomQuery is one user-defined query, in the shape of an entry of the
 // Datadog Agent's Postgres check custom_queries (same keys, same meaning),
-// so that a block written for the Agent works here unchanged. The config
-// package decodes the YAML keys named below.
+// so that a block written for the Agent works here unchanged. Its YAML keys,
+// named below, are decoded in custom_queries_config.go.
 type CustomQuery struct {
 	// Name identifies the query in logs, errors and sql.can_query (YAML
 	// name, optional as in the Agent); default "custom query #N", N counted

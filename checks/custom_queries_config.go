@@ -102,7 +102,7 @@ type cqDecoding struct {
 // cqKeys are the keys of one query: the Agent's, plus name and max_rows.
 var cqKeys = []yamlx.Key[cqDecoding]{{
 	Name: "name", DefaultText: "custom query #N",
-	Doc: "tells the query apart in logs and sql.can_query; unique within the instance",
+	Doc: "names the query in logs, errors and `crdb.sql.can_query`; unique within the instance",
 	Decode: func(d *yamlx.Decoder, x *yaml.Node, p string, o *cqDecoding) {
 		s, ok := d.Str(x, p)
 		switch {
@@ -117,7 +117,7 @@ var cqKeys = []yamlx.Key[cqDecoding]{{
 	},
 }, {
 	Name: "metric_prefix", DefaultText: "required",
-	Doc: "starts every metric name of the query: metric_prefix.column",
+	Doc: "starts every metric name of the query: `<namespace>.<metric_prefix>.<column>`",
 	Decode: func(d *yamlx.Decoder, x *yaml.Node, p string, o *cqDecoding) {
 		s, ok := d.Str(x, p)
 		if !ok {
@@ -132,7 +132,7 @@ var cqKeys = []yamlx.Key[cqDecoding]{{
 	},
 }, {
 	Name: "query", DefaultText: "required",
-	Doc: "one SQL statement, run in the database of sql_url",
+	Doc: "one SQL statement, run in the database of `sql_url`",
 	Decode: func(d *yamlx.Decoder, x *yaml.Node, p string, o *cqDecoding) {
 		if s, ok := d.Str(x, p); ok {
 			if s == "" {
@@ -144,7 +144,7 @@ var cqKeys = []yamlx.Key[cqDecoding]{{
 	},
 }, {
 	Name: "columns", DefaultText: "required",
-	Doc: "one {name, type} per result column, left to right; {} skips a column",
+	Doc: "one `{name, type}` per result column, left to right; `{}` skips a column; a tag column named `host`, `env`, `service`, `version`, `device`, `source` or `dd.*` is refused",
 	Decode: func(d *yamlx.Decoder, x *yaml.Node, p string, o *cqDecoding) {
 		o.q.Columns, o.colNodes = cqDecodeColumns(d, x, p)
 	},
@@ -153,14 +153,14 @@ var cqKeys = []yamlx.Key[cqDecoding]{{
 	Doc:    "tags added to every metric of the query",
 	Decode: func(d *yamlx.Decoder, x *yaml.Node, p string, o *cqDecoding) { o.q.Tags = d.Tags(x, p) },
 }, {
-	Name: "collection_interval", DefaultText: "min_collection_interval",
-	Doc: "how often the query runs",
+	Name: "collection_interval", DefaultText: "`min_collection_interval`",
+	Doc: "how often the query runs (a number of seconds or a duration)",
 	Decode: func(d *yamlx.Decoder, x *yaml.Node, p string, o *cqDecoding) {
 		o.q.CollectionInterval, _ = d.Duration(x, p)
 	},
 }, {
 	Name: "max_rows", Default: strconv.Itoa(DefaultCustomQueryMaxRows),
-	Doc: "the most rows one run reads: a larger result is an error and sends nothing",
+	Doc: "rows one run may return: a larger result sends nothing and is reported",
 	Decode: func(d *yamlx.Decoder, x *yaml.Node, p string, o *cqDecoding) {
 		if v, ok := d.Integer(x, p, 1, cqMaxQueryRows); ok {
 			o.q.MaxRows = int(v)

@@ -121,14 +121,14 @@ func init() {
 			return JobsOptions{EventExcludeTypes: slices.Clone(DefaultJobsEventExcludeTypes)}
 		},
 		Keys: []yamlx.Key[JobsOptions]{{
-			Name: "window", DefaultText: "1h, and at least the interval",
-			Doc: "how far back finished jobs are counted and failures announced; never shorter than the interval, so that no job finishing between two runs is missed",
+			Name: "window", DefaultText: "1h, or the interval if longer",
+			Doc: "how far back terminal jobs are counted and failures announced; shorter than the interval is a configuration error (a job finishing between two runs would be missed)",
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *JobsOptions) {
 				o.Window, _ = d.Duration(v, p)
 			},
 		}, {
 			Name: "event_exclude_types", Default: yamlList(DefaultJobsEventExcludeTypes),
-			Doc: "job types whose failures send no event (still counted); [] announces every failure",
+			Doc: "job types, as `SHOW JOBS` spells them (case, spaces and underscores do not matter), whose failures send no event (they are still counted); `[]` announces every failure",
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *JobsOptions) {
 				o.EventExcludeTypes = decodeJobTypes(d, v, p)
 			},

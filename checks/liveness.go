@@ -52,7 +52,7 @@ func init() {
 		Doc: "node states from crdb_internal.kv_node_liveness",
 		Keys: []yamlx.Key[LivenessOptions]{{
 			Name: "expected_nodes", Default: "0",
-			Doc: "how many nodes the cluster should have: sent as nodes.expected, and fewer nodes up makes cluster.nodes_live CRITICAL; 0 is not configured",
+			Doc: "nodes the cluster should have: sent as `crdb.nodes.expected`; fewer up (live, draining or suspect) makes `crdb.cluster.nodes_live` CRITICAL; 0 is off",
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *LivenessOptions) {
 				if n, ok := d.Integer(v, p, 0, 10_000); ok {
 					o.ExpectedNodes = int(n)

@@ -52,20 +52,20 @@ func init() {
 		Doc:      "schema problems: foreign keys without an index, indexes on sequential keys",
 		Defaults: func() SchemaOptions { return SchemaOptions{MaxEvents: schemaDefaultMaxEvents} },
 		Keys: []yamlx.Key[SchemaOptions]{{
-			Name: "databases", DefaultText: "every database but system",
-			Doc: "the databases to read",
+			Name: "databases", DefaultText: "all but `system`",
+			Doc: "analyse only these databases",
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *SchemaOptions) {
 				o.Databases = decodeNames(d, v, p, false)
 			},
 		}, {
-			Name: "tables", DefaultText: "every table",
-			Doc: `the tables to report, as "database.schema.table"`,
+			Name: "tables", DefaultText: "all",
+			Doc: "report only these tables, written `database.schema.table`",
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *SchemaOptions) {
 				o.Tables = decodeNames(d, v, p, true)
 			},
 		}, {
 			Name: "min_rows", Default: "0",
-			Doc: "report only tables with at least this many rows (table statistics); 0 reports every table",
+			Doc: "report only tables with at least this many rows (statistics estimate); tables without statistics are reported; 0 reports all",
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *SchemaOptions) {
 				if n, ok := d.Integer(v, p, 0, 1<<62); ok {
 					o.MinRows = n
@@ -73,7 +73,7 @@ func init() {
 			},
 		}, {
 			Name: "max_events", Default: strconv.Itoa(schemaDefaultMaxEvents),
-			Doc: "the most problem events one run sends; the rest are summed up in one more",
+			Doc: "problem events per run; more are summed up in one",
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *SchemaOptions) {
 				if n, ok := d.Integer(v, p, 1, 10_000); ok {
 					o.MaxEvents = int(n)

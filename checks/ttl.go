@@ -162,7 +162,7 @@ func init() {
 		},
 		Keys: []yamlx.Key[TTLOptions]{{
 			Name: "row_limit", Default: strconv.Itoa(ttlDefaultRowLimit),
-			Doc: "the most expired rows one row query counts, and the estimated size up to which a table without a helpful index gets row queries",
+			Doc: "expired rows one row query reads at most (`crdb.ttl.expired_rows` is capped at it); also the estimated size up to which a table without an index on its expiration gets row queries",
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
 				if n, ok := d.Integer(v, p, 1, 1<<31-1); ok {
 					o.RowLimit = int(n)
@@ -170,19 +170,19 @@ func init() {
 			},
 		}, {
 			Name: "row_queries", Default: "{}",
-			Doc: `per table ("database.schema.table": true or false), whether the expired-row query runs, overriding the default (where an index helps or the table is small)`,
+			Doc: "`{\"db.schema.table\": true}` or `false`: run (or not) the row queries for that table, whatever its indexes and size",
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
 				o.RowQueries = decodeRowQueries(d, v, p)
 			},
 		}, {
 			Name: "row_query_timeout", Default: ttlDefaultRowTimeout.String(),
-			Doc: "bounds each expired-row query",
+			Doc: "bounds each row query (never past the run's deadline)",
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
 				o.RowQueryTimeout, _ = d.Duration(v, p)
 			},
 		}, {
 			Name: "schedules", Default: "true",
-			Doc: "read system.scheduled_jobs (paused schedules, each job's cron), which needs admin before v23.2 or VIEWSYSTEMTABLE; false stops trying",
+			Doc: "read `system.scheduled_jobs` (paused schedules, each job's cron), which needs admin before v23.2 or `VIEWSYSTEMTABLE`; `false` stops trying",
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
 				if b, ok := d.Boolean(v, p); ok {
 					o.NoSchedules = !b
@@ -190,7 +190,7 @@ func init() {
 			},
 		}, {
 			Name: "rediscover_interval", Default: yamlx.FmtDuration(ttlDefaultRediscover),
-			Doc: "how often the TTL tables are listed again (the SHOW CREATE text of every table)",
+			Doc: "how often the TTL tables and their indexes are read again (the `SHOW CREATE` text of every table)",
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
 				o.Rediscover, _ = d.Duration(v, p)
 			},

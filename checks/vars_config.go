@@ -44,13 +44,13 @@ func init() {
 // scrape (connect, response, body).
 var varsKeys = []yamlx.Key[VarsOptions]{{
 	Name: "max_payload_bytes", Default: "16MiB",
-	Doc: "caps one node's payload, decompressed (a number of bytes or a size like 16MiB)",
+	Doc: "the largest payload read from one node, decompressed: a number of bytes or a size (`800kB`, `16MiB`); a larger one fails that node's scrape",
 	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) {
 		o.MaxPayloadBytes, _ = d.Size(v, p)
 	},
 }, {
 	Name: "max_concurrent_scrapes", Default: strconv.Itoa(varsDefaultMaxConcurrent),
-	Doc: "bounds the scrapes in flight, and so memory on large clusters; a hanging node holds one slot for at most the timeout",
+	Doc: "nodes scraped at the same time (1 to 1024): bounds memory on large clusters; a slow node holds one slot for at most the timeout",
 	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) {
 		if n, ok := d.Integer(v, p, 1, 1024); ok {
 			o.MaxConcurrent = int(n)
@@ -58,7 +58,7 @@ var varsKeys = []yamlx.Key[VarsOptions]{{
 	},
 }, {
 	Name: "max_series_per_family", Default: strconv.Itoa(varsDefaultMaxSeriesPerFamily),
-	Doc: "caps the series read from one family of one node's payload; the first in label order are kept",
+	Doc: "series read from one family of one node's payload (1 to 1000000); the first in label order are kept, the rest counted in `roachdog_series_dropped_total`",
 	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) {
 		if n, ok := d.Integer(v, p, 1, 1_000_000); ok {
 			o.MaxSeriesPerFamily = int(n)
@@ -66,7 +66,7 @@ var varsKeys = []yamlx.Key[VarsOptions]{{
 	},
 }, {
 	Name: "max_series_per_cycle", Default: strconv.Itoa(varsDefaultMaxSeriesPerCycle),
-	Doc: "caps the series read from all nodes in one cycle, an even share per node",
+	Doc: "series read from all nodes in one cycle (1 to 10000000), an even share per node; it also bounds the state kept between cycles",
 	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) {
 		if n, ok := d.Integer(v, p, 1, 10_000_000); ok {
 			o.MaxSeriesPerCycle = int(n)
@@ -74,25 +74,25 @@ var varsKeys = []yamlx.Key[VarsOptions]{{
 	},
 }, {
 	Name: "include", DefaultText: "none",
-	Doc:    `families added to the curated set: exact names as /_status/vars spells them, or regular expressions between slashes ("/^rocksdb_.*/"); not ${VAR}-expanded`,
+	Doc:    "families sent on top of the curated set: exact names as `/_status/vars` spells them, or Go regular expressions between slashes (`/^sql_mem_.*_current$/`); not `${VAR}`-expanded",
 	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) { o.Include = decodePatterns(d, v, p) },
 }, {
 	Name: "exclude", DefaultText: "none",
-	Doc:    "families dropped (curated or included), same forms",
+	Doc:    "families not sent, curated or included; same forms as `include`",
 	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) { o.Exclude = decodePatterns(d, v, p) },
 }, {
 	Name: "quantiles", Default: "[0.5, 0.75, 0.9, 0.99]",
-	Doc:    "the quantiles computed for histograms sent as gauges; [] computes none",
+	Doc:    "quantiles computed from histograms sent as gauges, each between 0 and 1 (exclusive); `[]` sends none",
 	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) { o.Quantiles = decodeQuantiles(d, v, p) },
 }, {
 	Name: "histograms", DefaultText: string(HistogramDistribution),
-	Doc: "how histograms are sent: distribution, gauges (per-node quantile gauges) or both",
+	Doc: "how latency histograms are sent: `distribution` (merged across nodes by Datadog), `gauges` (per-node quantile, max, avg gauges and a count) or `both`",
 	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) {
 		o.Histograms, _ = decodeHistogramMode(d, v, p)
 	},
 }, {
 	Name: "histogram_overrides", DefaultText: "none",
-	Doc: "histograms sent otherwise, by the name sent without namespace: {sql.service_latency: both}",
+	Doc: "`histograms` per curated histogram, by the name sent without namespace: `{sql.service_latency: both}`",
 	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) {
 		o.HistogramOverrides = map[string]HistogramMode{}
 		for _, kv := range d.Pairs(v, p) {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/internal/testenv"
 )
 
@@ -1051,11 +1052,32 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		"init_config", "instances", "dogstatsd_url", "namespace", "tags", "listen_address", "pprof", "log_format", "log_level",
 		"cluster", "status_urls", "discover", "discovery", "scheme", "http_port", "refresh_interval", "sql_url",
 		"min_collection_interval", "tls", "ca_file", "cert_file", "key_file", "insecure_skip_verify", "server_name",
-		"checks", "vars", "enabled", "interval", "timeout", "max_payload_bytes", "max_concurrent_scrapes", "max_series_per_family", "max_series_per_cycle", "include", "exclude", "quantiles", "histograms", "histogram_overrides",
-		"liveness", "expected_nodes", "ranges", "ttl", "row_limit", "row_queries", "row_query_timeout", "schedules", "rediscover_interval",
-		"jobs", "window", "event_exclude_types", "schema", "databases", "tables", "min_rows", "max_events",
-		"custom_queries", "metric_prefix", "query", "columns", "name", "type", "collection_interval", "max_rows",
-		"status_api", "username", "password",
+		"checks", "status_api", "username", "password",
+		"name", "type", // a custom query's columns
+	}
+	// The levels where keys are decoded; every registered check adds its
+	// own, and its keys.
+	levels := []string{
+		"zzzzzzzzzzzz: 1\n",
+		"init_config: {zzzzzzzzzzzz: 1}\n",
+		"instances: [{zzzzzzzzzzzz: 1}]\n",
+		"instances: [{discovery: {zzzzzzzzzzzz: 1}}]\n",
+		"instances: [{tls: {zzzzzzzzzzzz: 1}}]\n",
+		"instances: [{checks: {zzzzzzzzzzzz: 1}}]\n",
+		"instances: [{custom_queries: [{columns: [{zzzzzzzzzzzz: 1}]}]}]\n",
+		"instances: [{status_api: {zzzzzzzzzzzz: 1}}]\n",
+	}
+	for _, e := range checks.Registered() {
+		keys = append(keys, e.Name)
+		if e.InstanceKey {
+			levels = append(levels, "instances: [{"+e.Name+": [{zzzzzzzzzzzz: 1}]}]\n")
+		} else {
+			keys = append(keys, "enabled", "interval", "timeout")
+			levels = append(levels, "instances: [{checks: {"+e.Name+": {zzzzzzzzzzzz: 1}}}]\n")
+		}
+		for _, k := range append(e.Keys, e.ItemKeys...) {
+			keys = append(keys, k.Name)
+		}
 	}
 	for _, k := range keys {
 		// As a key of its own line, commented out or not ("server_name:"
@@ -1069,23 +1091,6 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 	known := map[string]bool{}
 	for _, k := range keys {
 		known[k] = true
-	}
-	levels := []string{
-		"zzzzzzzzzzzz: 1\n",
-		"init_config: {zzzzzzzzzzzz: 1}\n",
-		"instances: [{zzzzzzzzzzzz: 1}]\n",
-		"instances: [{discovery: {zzzzzzzzzzzz: 1}}]\n",
-		"instances: [{tls: {zzzzzzzzzzzz: 1}}]\n",
-		"instances: [{checks: {zzzzzzzzzzzz: 1}}]\n",
-		"instances: [{checks: {vars: {zzzzzzzzzzzz: 1}}}]\n",
-		"instances: [{checks: {liveness: {zzzzzzzzzzzz: 1}}}]\n",
-		"instances: [{checks: {ranges: {zzzzzzzzzzzz: 1}}}]\n",
-		"instances: [{checks: {ttl: {zzzzzzzzzzzz: 1}}}]\n",
-		"instances: [{checks: {jobs: {zzzzzzzzzzzz: 1}}}]\n",
-		"instances: [{checks: {schema: {zzzzzzzzzzzz: 1}}}]\n",
-		"instances: [{custom_queries: [{zzzzzzzzzzzz: 1}]}]\n",
-		"instances: [{custom_queries: [{columns: [{zzzzzzzzzzzz: 1}]}]}]\n",
-		"instances: [{status_api: {zzzzzzzzzzzz: 1}}]\n",
 	}
 	for _, src := range levels {
 		_, err := Parse("c", []byte(src), nil)
