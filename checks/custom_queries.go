@@ -99,7 +99,7 @@ const (
 // cqTypeTable lists the Agent's column types roachdog supports, metric
 // types first, and what each becomes. tag_not_null is tag: roachdog never
 // sends a tag for a NULL or empty value. The config decoder reads it
-// through CustomColumnTypes.
+// through cqColumnTypes.
 var cqTypeTable = []struct {
 	name string
 	kind cqKind
@@ -125,33 +125,26 @@ var cqTypes = func() map[string]cqKind {
 	return m
 }()
 
-// CustomColumnType is one column type custom queries take, as the Agent
+// cqColumnTypeInfo is one column type custom queries take, as the Agent
 // spells it: a Metric type sends the column's value, a Tag type makes the
 // column's name a tag key, and neither ("source") reads the column and
 // sends nothing.
-type CustomColumnType struct {
+type cqColumnTypeInfo struct {
 	Name        string
 	Metric, Tag bool
 }
 
-// CustomColumnTypes returns the supported column types, metric types first.
-func CustomColumnTypes() []CustomColumnType {
-	out := make([]CustomColumnType, 0, len(cqTypeTable))
+// cqColumnTypes returns the supported column types, metric types first.
+func cqColumnTypes() []cqColumnTypeInfo {
+	out := make([]cqColumnTypeInfo, 0, len(cqTypeTable))
 	for _, t := range cqTypeTable {
-		out = append(out, CustomColumnType{
+		out = append(out, cqColumnTypeInfo{
 			Name:   t.name,
 			Metric: t.kind != cqSkip && t.kind != cqTag && t.kind != cqTagList,
 			Tag:    t.kind == cqTag || t.kind == cqTagList,
 		})
 	}
 	return out
-}
-
-// CustomColumnUnsupported says why an Agent column type roachdog knows is
-// refused; known is false for a type the Agent does not have either.
-func CustomColumnUnsupported(t string) (why string, known bool) {
-	why, known = cqUnsupported[t]
-	return why, known
 }
 
 // cqUnsupported are Agent column types roachdog refuses, with why.

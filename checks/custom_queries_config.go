@@ -43,20 +43,20 @@ func init() {
 }
 
 // cqColumnType returns what the check does with a column type.
-func cqColumnType(t string) (CustomColumnType, bool) {
-	for _, c := range CustomColumnTypes() {
+func cqColumnType(t string) (cqColumnTypeInfo, bool) {
+	for _, c := range cqColumnTypes() {
 		if c.Name == t {
 			return c, true
 		}
 	}
-	return CustomColumnType{}, false
+	return cqColumnTypeInfo{}, false
 }
 
 // cqColumnTypeNames lists the supported column types; metricsOnly keeps
 // those that send a metric.
 func cqColumnTypeNames(metricsOnly bool) []string {
 	var out []string
-	for _, c := range CustomColumnTypes() {
+	for _, c := range cqColumnTypes() {
 		if c.Metric || !metricsOnly {
 			out = append(out, c.Name)
 		}
@@ -288,7 +288,7 @@ func cqCheckColumnType(d *yamlx.Decoder, n *yaml.Node, path, t string) bool {
 	if _, ok := cqColumnType(t); ok {
 		return true
 	}
-	if why, known := CustomColumnUnsupported(t); known {
+	if why, known := cqUnsupported[t]; known {
 		d.Errorf(n, path, "%s: an Agent column type roachdog does not support (%s); want %s", d.Show(n, t), why, cqTypeNames())
 		return false
 	}

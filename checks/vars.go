@@ -179,8 +179,6 @@ type varsHistNames struct {
 // varsNodeID) without sending it, unless it is also included.
 var varsIdentityRule = &varsRule{}
 
-var varsFamilyName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
-
 // NewVars validates the options and builds the check.
 func NewVars(o VarsOptions) (*Vars, error) {
 	v := &Vars{
@@ -296,7 +294,7 @@ func varsCompileFilters(what string, list []string) (map[string]bool, []*regexp.
 			res = append(res, re)
 			continue
 		}
-		if !varsFamilyName.MatchString(s) {
+		if !familyNameRe.MatchString(s) {
 			return nil, nil, fmt.Errorf("vars: %s %q is neither a metric family name nor a /regex/", what, s)
 		}
 		exact[s] = true
