@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/roachdog/roachdog/internal/promtext"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 // CustomQuery is one user-defined query, in the shape of an entry of the
@@ -158,8 +158,6 @@ var cqUnsupported = map[string]string{
 	"temporal_percent": "it needs a scale, which roachdog does not read",
 }
 
-var cqMetricNameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$`)
-
 type cqColumn struct {
 	name   string // as configured
 	kind   cqKind
@@ -255,7 +253,7 @@ func cqCompile(i int, cq CustomQuery) (*cqQuery, error) {
 		q.maxRows = cqDefaultMaxRows
 	}
 	prefix := cq.MetricPrefix
-	if prefix != "" && !cqMetricNameRe.MatchString(prefix) {
+	if prefix != "" && !yamlx.ValidMetricName(prefix) {
 		return nil, bad("metric_prefix", "%q is not a valid metric name part (letters, digits, '_', separated by '.', starting with a letter)", prefix)
 	}
 	for j, tag := range cq.Tags {
@@ -301,7 +299,7 @@ func cqCompile(i int, cq CustomQuery) (*cqQuery, error) {
 			}
 		default:
 			sends++
-			if !cqMetricNameRe.MatchString(col.Name) {
+			if !yamlx.ValidMetricName(col.Name) {
 				return nil, bad(field+".name", "%q is not a valid metric name part (letters, digits, '_', separated by '.', starting with a letter)", col.Name)
 			}
 			c.metric = col.Name
