@@ -219,11 +219,20 @@ var registry []registered
 // init. It panics on a mistake of the registration itself (a programming
 // error that every test run shows).
 func Register[O any](r Registration[O]) {
+	if lookupRegistered(r.Name).Name != "" {
+		panic("checks.Register: " + r.Name + " registered twice")
+	}
+	registry = append(registry, newRegistered(r))
+	// Name order: the order of the configuration's log line, the jobs and
+	// the docs, whatever the order of the files' init functions.
+	slices.SortFunc(registry, func(a, b registered) int { return cmp.Compare(a.Name, b.Name) })
+}
+
+// newRegistered erases a registration's options type.
+func newRegistered[O any](r Registration[O]) registered {
 	switch {
 	case r.Name == "":
 		panic("checks.Register: no name")
-	case lookupRegistered(r.Name).Name != "":
-		panic("checks.Register: " + r.Name + " registered twice")
 	case r.New == nil:
 		panic("checks.Register: " + r.Name + ": no constructor")
 	case (r.Value == nil) != (r.Active == nil):
@@ -268,10 +277,7 @@ func Register[O any](r Registration[O]) {
 	if r.Log != nil {
 		e.log = func(o any) []slog.Attr { return r.Log(o.(O)) }
 	}
-	registry = append(registry, e)
-	// Name order: the order of the configuration's log line, the jobs and
-	// the docs, whatever the order of the files' init functions.
-	slices.SortFunc(registry, func(a, b registered) int { return cmp.Compare(a.Name, b.Name) })
+	return e
 }
 
 func lookupRegistered(name string) registered {

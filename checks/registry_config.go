@@ -16,6 +16,7 @@ import (
 // min_collection_interval, which may come after it in the file).
 type ConfigDecoder struct {
 	d     *yamlx.Decoder
+	regs  []registered // the registry (tests give their own)
 	given map[string]*givenCheck
 }
 
@@ -32,14 +33,14 @@ type givenCheck struct {
 
 // NewConfigDecoder decodes with d, which collects the errors.
 func NewConfigDecoder(d *yamlx.Decoder) *ConfigDecoder {
-	return &ConfigDecoder{d: d, given: map[string]*givenCheck{}}
+	return &ConfigDecoder{d: d, regs: registry, given: map[string]*givenCheck{}}
 }
 
 // Checks decodes an instance's checks mapping: one key per registered
 // check; an unknown one is an error with a suggestion.
 func (c *ConfigDecoder) Checks(n *yaml.Node, path string) {
 	fields := yamlx.Fields{}
-	for _, r := range registry {
+	for _, r := range c.regs {
 		if !r.InstanceKey {
 			fields[r.Name] = func(v *yaml.Node, p string) { c.check(r, v, p) }
 		}
@@ -72,7 +73,7 @@ func (c *ConfigDecoder) check(r registered, n *yaml.Node, path string) {
 // (custom_queries), for the config package's instance decoder.
 func (c *ConfigDecoder) InstanceKeys() yamlx.Fields {
 	fields := yamlx.Fields{}
-	for _, r := range registry {
+	for _, r := range c.regs {
 		if r.InstanceKey {
 			fields[r.Name] = func(v *yaml.Node, p string) {
 				c.given[r.Name] = &givenCheck{value: v, opts: r.value(c.d, v, p, r.defaults())}
@@ -87,8 +88,8 @@ func (c *ConfigDecoder) InstanceKeys() yamlx.Fields {
 // instance's keys given (for the place of an InstanceKeys check's errors).
 func (c *ConfigDecoder) Finish(in InstanceScope, instanceKeys map[string]yamlx.Pair) Configs {
 	d := c.d
-	out := make(Configs, 0, len(registry))
-	for _, r := range registry {
+	out := make(Configs, 0, len(c.regs))
+	for _, r := range c.regs {
 		g := c.given[r.Name]
 		if g == nil {
 			g = &givenCheck{opts: r.defaults()}
