@@ -54,6 +54,11 @@ func TestDocsOptions(t *testing.T) {
 // optionsTable is a check's options table in Markdown.
 func optionsTable(e checks.Entry) string {
 	var b strings.Builder
+	key := "checks." + e.Name
+	if e.InstanceKey {
+		key = e.Name
+	}
+	fmt.Fprintf(&b, "`%s`: %s.\n\n", key, e.Doc)
 	b.WriteString("| key | default | meaning |\n|---|---|---|\n")
 	row := func(key, def, doc string) {
 		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", key, def, strings.ReplaceAll(doc, "|", `\|`))

@@ -49,7 +49,7 @@ type LivenessOptions struct {
 func init() {
 	Register(Registration[LivenessOptions]{
 		Name: livenessCheckName, SQL: true, Timeout: 10 * time.Second,
-		Doc: "node states from crdb_internal.kv_node_liveness",
+		Doc: "node states from `crdb_internal.kv_node_liveness`",
 		Keys: []yamlx.Key[LivenessOptions]{{
 			Name: "expected_nodes", Default: "0",
 			Doc: "nodes the cluster should have: sent as `crdb.nodes.expected`; fewer up (live, draining or suspect) makes `crdb.cluster.nodes_live` CRITICAL; 0 is off",

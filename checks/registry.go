@@ -18,7 +18,7 @@ import (
 // defaults, its options with their defaults, decoders and documentation,
 // its constructor and what its start-up log line shows. The configuration
 // decoder, the scheduler, the SQL statement timeout, the reload, the
-// redacted log and the options table of docs/configuration.md all loop
+// redacted log and the options table of docs/checks/<name>.md all loop
 // over the registered checks; the check's catalog is its registerTable.
 //
 // O is the check's options type, the same value its constructor takes.
@@ -28,7 +28,8 @@ import (
 type Registration[O any] struct {
 	// Name is the check's key under an instance's checks (and its Name()).
 	Name string
-	// Doc is one line for the options table's heading.
+	// Doc says in one line what the check reads and sends, above its
+	// options table.
 	Doc string
 	// SQL: the check queries the cluster over SQL. It is then enabled by
 	// default only when the instance has a sql_url, "enabled: true"

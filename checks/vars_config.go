@@ -16,7 +16,7 @@ import (
 func init() {
 	Register(Registration[VarsOptions]{
 		Name: "vars", Interval: 0, Timeout: varsDefaultTimeout, NodeTimeout: true,
-		Doc: "every node's /_status/vars: the curated metrics, and families you include",
+		Doc: "every node's `/_status/vars`: the curated metrics, and the families you include",
 		Defaults: func() VarsOptions {
 			return VarsOptions{
 				MaxPayloadBytes: varsDefaultMaxBytes, MaxConcurrent: varsDefaultMaxConcurrent,
