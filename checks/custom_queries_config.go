@@ -21,7 +21,7 @@ import (
 func init() {
 	Register(Registration[CustomQueriesOptions]{
 		Name: cqCheckName, SQL: true,
-		Doc: "your own SQL queries turned into metrics, in the Agent's custom_queries format; run every min_collection_interval, each query at its own collection_interval",
+		Doc: "your own SQL queries turned into metrics, in the Agent's `custom_queries` format; run every `min_collection_interval`, each query at its own `collection_interval`",
 		Value: func(d *yamlx.Decoder, v *yaml.Node, p string, o *CustomQueriesOptions) {
 			o.Queries = cqDecodeQueries(d, v, p)
 		},
