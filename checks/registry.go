@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"time"
 
@@ -134,7 +135,7 @@ func (cs Configs) Get(name string) (c Config, ok bool) {
 }
 
 // OptionsOf returns the options of the check whose options type is O
-// (each check has its own type), or O's zero value.
+// (each check has its own type: Register makes sure), or O's zero value.
 func OptionsOf[O any](cs Configs) O {
 	for _, c := range cs {
 		if o, ok := c.Options.(O); ok {
@@ -223,7 +224,14 @@ func Register[O any](r Registration[O]) {
 	if lookupRegistered(r.Name).Name != "" {
 		panic("checks.Register: " + r.Name + " registered twice")
 	}
-	registry = append(registry, newRegistered(r))
+	e := newRegistered(r)
+	for _, other := range registry {
+		// OptionsOf finds a check by its options type.
+		if reflect.TypeOf(other.defaults()) == reflect.TypeOf(e.defaults()) {
+			panic("checks.Register: " + r.Name + " has the options type of " + other.Name)
+		}
+	}
+	registry = append(registry, e)
 	// Name order: the order of the configuration's log line, the jobs and
 	// the docs, whatever the order of the files' init functions.
 	slices.SortFunc(registry, func(a, b registered) int { return cmp.Compare(a.Name, b.Name) })
