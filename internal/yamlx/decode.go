@@ -23,10 +23,10 @@ import (
 	"github.com/roachdog/roachdog/internal/suggest"
 )
 
-// Error is one problem in the configuration, with where it is. Parse returns
-// every Error it found joined (errors.Join); use errors.As to get at one.
+// Error is one problem in the configuration, with where it is. Err returns
+// every Error found joined (errors.Join); use errors.As to get at one.
 type Error struct {
-	// File is the name given to Parse (the path for Load).
+	// File is the name given to NewDecoder (config.Load gives the path).
 	File string
 	// Line and Column are 1-based; Line is 0 when the problem has no place in
 	// the file (a bad DD_* environment variable).
@@ -411,6 +411,8 @@ func (d *Decoder) budgetLeft(n *yaml.Node) bool {
 	return false
 }
 
+// IsNull reports whether n is absent or a YAML null: a key given as null
+// leaves its default.
 func IsNull(n *yaml.Node) bool {
 	return n == nil || n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 }
@@ -451,6 +453,7 @@ func KeyPath(parent, key string) string {
 	return parent + "." + key
 }
 
+// IndexPath is the path of a list's item: "tags[2]".
 func IndexPath(parent string, i int) string {
 	return parent + "[" + strconv.Itoa(i) + "]"
 }
@@ -675,7 +678,7 @@ func unknownKeyHint[V any](key string, known map[string]V) string {
 }
 
 // keyHints answers keys people carry over from Datadog's cockroachdb and
-// openmetrics checks.
+// openmetrics checks; a hint shows only where its wanted key is known.
 var keyHints = map[string]struct{ want, say string }{
 	"openmetrics_endpoint":    {"status_urls", `roachdog reads /_status/vars itself: list the nodes' base URLs in status_urls, e.g. "http://roach1:8080"`},
 	"prometheus_url":          {"status_urls", `roachdog reads /_status/vars itself: list the nodes' base URLs in status_urls, e.g. "http://roach1:8080"`},
