@@ -15,7 +15,8 @@ import (
 
 func init() {
 	Register(Registration[VarsOptions]{
-		Name: "vars", Interval: 0, Timeout: varsDefaultTimeout, NodeTimeout: true,
+		// No Interval: every min_collection_interval.
+		Name: "vars", Timeout: varsDefaultTimeout, NodeTimeout: true,
 		Doc: "every node's `/_status/vars`: the curated metrics, and the families you include",
 		Defaults: func() VarsOptions {
 			return VarsOptions{
