@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/roachdog/roachdog/emit"
 	"github.com/roachdog/roachdog/internal/promtext"
 	"github.com/roachdog/roachdog/internal/yamlx"
 )
@@ -163,6 +164,11 @@ type cqColumn struct {
 	kind   cqKind
 	metric string // full name without namespace (metric kinds)
 	count  string // monotonic_gauge: the .count metric
+	// The user-defined metrics the column sends (emit.Gauge.Define):
+	// gauge for gauge, time_elapsed, rate and monotonic_gauge's .total;
+	// counter for count, monotonic_count and monotonic_gauge's .count.
+	gauge   *emit.GaugeDef
+	counter *emit.CountDef
 }
 
 type cqQuery struct {
@@ -170,7 +176,7 @@ type cqQuery struct {
 	name     string
 	sql      string
 	columns  []cqColumn
-	tags     []string
+	tags     emit.Tags
 	interval time.Duration
 	maxRows  int
 
@@ -260,7 +266,10 @@ func cqCompile(i int, cq CustomQuery) (*cqQuery, error) {
 		if strings.TrimSpace(tag) == "" || strings.ContainsAny(tag, ",|\n") {
 			return nil, bad(fmt.Sprintf("tags[%d]", j), "%q is not a valid tag (empty, or holds ',', '|' or a newline)", tag)
 		}
-		q.tags = append(q.tags, tag)
+	}
+	var err error
+	if q.tags, err = emit.ConfiguredTags(cq.Tags); err != nil {
+		return nil, bad("tags", "%v", err)
 	}
 	if len(cq.Columns) == 0 {
 		return nil, bad("columns", "required: one entry per result column")
@@ -327,6 +336,9 @@ func cqCompile(i int, cq CustomQuery) (*cqQuery, error) {
 					return nil, bad(field+".name", "metric %s is already sent by roachdog's %s check; choose another metric_prefix or name", m, known.Check)
 				}
 			}
+			if err := c.define(); err != nil {
+				return nil, bad(field+".name", "%v", err)
+			}
 		}
 		q.columns = append(q.columns, c)
 	}
@@ -334,6 +346,24 @@ func cqCompile(i int, cq CustomQuery) (*cqQuery, error) {
 		return nil, bad("columns", "no column sends a metric (only tags or skipped columns)")
 	}
 	return q, nil
+}
+
+// define makes the column's user-defined metrics (not in the catalog: the
+// configuration names them).
+func (c *cqColumn) define() error {
+	var err error
+	switch c.kind {
+	case cqGauge, cqTimeElapsed, cqRate:
+		c.gauge, err = emit.Gauge{Name: c.metric}.Define(cqCheckName)
+	case cqCount, cqMonotonicCount:
+		c.counter, err = emit.Count{Name: c.metric}.Define(cqCheckName)
+	case cqMonotonicGauge:
+		c.gauge, err = emit.Gauge{Name: c.metric}.Define(cqCheckName)
+		if err == nil {
+			c.counter, err = emit.Count{Name: c.count}.Define(cqCheckName)
+		}
+	}
+	return err
 }
 
 func cqTypeList() string {
@@ -403,7 +433,7 @@ func (c *CustomQueries) Run(ctx context.Context, t *Target, s Sink) error {
 type cqPoint struct {
 	col   *cqColumn
 	value float64
-	tags  []string
+	tags  emit.Tags
 }
 
 func (c *CustomQueries) runQuery(ctx context.Context, t *Target, s Sink, log *slog.Logger, q *cqQuery, now time.Time) error {
@@ -445,18 +475,18 @@ func (c *CustomQueries) runQuery(ctx context.Context, t *Target, s Sink, log *sl
 			return fmt.Errorf("%s: row %d: %w", q.label(), n, err)
 		}
 		raw := rows.RawValues()
-		tags := append([]string(nil), q.tags...)
+		tags := q.tags
 		for i := range q.columns {
 			col := &q.columns[i]
 			switch col.kind {
 			case cqTag:
 				if raw[i] != nil && len(raw[i]) > 0 {
-					tags = append(tags, Tag(col.name, string(raw[i])))
+					tags = tags.With(col.name, string(raw[i]))
 				}
 			case cqTagList:
 				for _, v := range cqList(vals[i]) {
 					if v != "" {
-						tags = append(tags, Tag(col.name, v))
+						tags = tags.With(col.name, v)
 					}
 				}
 			}
@@ -511,26 +541,27 @@ func (c *CustomQueries) runQuery(ctx context.Context, t *Target, s Sink, log *sl
 }
 
 func (c *CustomQueries) send(s Sink, q *cqQuery, p cqPoint, now time.Time) {
+	tags := p.tags.Strings()
 	switch p.col.kind {
 	case cqGauge, cqTimeElapsed:
-		s.Gauge(p.col.metric, p.value, p.tags)
+		p.col.gauge.SendTags(s, p.value, p.tags)
 	case cqCount:
 		// DogStatsD counts are integers; the Agent's count takes floats.
-		s.Count(p.col.metric, int64(math.Round(p.value)), p.tags)
+		p.col.counter.SendTags(s, int64(math.Round(p.value)), p.tags)
 	case cqMonotonicCount:
-		if d, ok := q.deltas.Delta(cqSeriesKey(p.col.metric, p.tags), p.value, now); ok {
-			s.Count(p.col.metric, d, p.tags)
+		if d, ok := q.deltas.Delta(cqSeriesKey(p.col.metric, tags), p.value, now); ok {
+			p.col.counter.SendTags(s, d, p.tags)
 		}
 	case cqMonotonicGauge:
-		s.Gauge(p.col.metric, p.value, p.tags)
-		if d, ok := q.deltas.Delta(cqSeriesKey(p.col.count, p.tags), p.value, now); ok {
-			s.Count(p.col.count, d, p.tags)
+		p.col.gauge.SendTags(s, p.value, p.tags)
+		if d, ok := q.deltas.Delta(cqSeriesKey(p.col.count, tags), p.value, now); ok {
+			p.col.counter.SendTags(s, d, p.tags)
 		}
 	case cqRate:
 		// As the Agent's rate: the per-second change between two runs;
 		// nothing on the first run, nothing when the value went down
 		// (a reset), nothing when no time passed.
-		key := cqSeriesKey(p.col.metric, p.tags)
+		key := cqSeriesKey(p.col.metric, tags)
 		st := q.rates[key]
 		if st == nil {
 			q.rates[key] = &cqRateState{prev: p.value, at: now}
@@ -542,7 +573,7 @@ func (c *CustomQueries) send(s Sink, q *cqQuery, p cqPoint, now time.Time) {
 		if dt <= 0 || delta < 0 {
 			return
 		}
-		s.Gauge(p.col.metric, delta/dt, p.tags)
+		p.col.gauge.SendTags(s, delta/dt, p.tags)
 	}
 }
 

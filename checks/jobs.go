@@ -32,18 +32,13 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/emit"
 	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 const (
 	jobsCheckName = "jobs"
 
-	// Metric names (without namespace); jobsCatalog describes them.
-	jobsCountMetric      = "jobs.count"
-	jobsFailedMetric     = "jobs.failed"
-	jobsChangefeedLag    = "changefeed.high_water_lag"
-	jobsBackupAge        = "backup.last_success_age"
-	jobsFailedEventName  = "jobs.job_failed"
 	jobsDefaultWindow    = time.Hour
 	jobsEventTextMax     = 4000 // Datadog truncates event text beyond this
 	jobsEventTitleMax    = 100  // and titles beyond this
@@ -317,20 +312,20 @@ func (j *Jobs) counts(s Sink, rows []jobsRow, now time.Time) {
 		return keys[a].status < keys[b].status
 	})
 	for _, k := range keys {
-		j.counted.gauge(s, now, jobsCountMetric, float64(counts[k]), []string{Tag("job_type", k.jobType), Tag("status", k.status)})
+		j.counted.gauge(s, now, jobsCount.Series(k.jobType, k.status), float64(counts[k]))
 	}
 	// Series sent before and absent now drop to 0: the failure left the
 	// window, the job finished.
-	j.counted.sweep(s, now, jobsCountMetric)
+	j.counted.sweep(s, now, jobsCount)
 	types := make([]string, 0, len(failed))
 	for typ := range failed {
 		types = append(types, typ)
 	}
 	sort.Strings(types)
 	for _, typ := range types {
-		j.counted.gauge(s, now, jobsFailedMetric, float64(failed[typ]), []string{Tag("job_type", typ)})
+		j.counted.gauge(s, now, jobsFailedGauge.Series(typ), float64(failed[typ]))
 	}
-	j.counted.sweep(s, now, jobsFailedMetric)
+	j.counted.sweep(s, now, jobsFailedGauge)
 }
 
 // failures sends an event per failed job not announced yet, oldest first.
@@ -359,7 +354,7 @@ func (j *Jobs) failures(s Sink, rows []jobsRow) {
 		if j.announced[f.id] || j.exclude[jobsNormType(f.jobType)] {
 			continue
 		}
-		s.Event(jobsFailureEvent(f.id, f.jobType, f.status, stringOr(f.description, ""), stringOr(f.errText, ""), jobsTime(f.finished)))
+		jobsFailedEvent.Send(s, jobsFailureEvent(f.id, f.jobType, f.status, stringOr(f.description, ""), stringOr(f.errText, ""), jobsTime(f.finished)), f.jobType)
 	}
 	j.announced = seen
 }
@@ -372,7 +367,8 @@ func jobsTime(t *time.Time) time.Time {
 }
 
 // jobsFailureEvent builds the event for one failed job: the error text goes
-// in the body, never in tags (unbounded values).
+// in the body, never in tags (unbounded values); jobsFailedEvent adds the
+// job_type tag.
 func jobsFailureEvent(id int64, jobType, status, description, errText string, finished time.Time) Event {
 	verb := "failed"
 	if status == jobsRevertFailed {
@@ -395,7 +391,6 @@ func jobsFailureEvent(id int64, jobType, status, description, errText string, fi
 		AggregationKey: "crdb-job-" + strconv.FormatInt(id, 10),
 		AlertType:      Error,
 		Timestamp:      finished,
-		Tags:           []string{Tag("job_type", jobType)},
 	}
 }
 
@@ -420,7 +415,7 @@ func (j *Jobs) changefeeds(s Sink, rows []jobsRow, now time.Time) {
 			continue
 		}
 		// Still running: no last 0 for it, even when it has no lag now.
-		j.feeds.present(jobsChangefeedLag, jobsFeedTags(r.id))
+		j.feeds.present(jobsFeedSeries(r.id))
 		if r.highWater == nil {
 			continue
 		}
@@ -436,12 +431,14 @@ func (j *Jobs) changefeeds(s Sink, rows []jobsRow, now time.Time) {
 	}
 	sort.Slice(feeds, func(a, b int) bool { return feeds[a].id < feeds[b].id })
 	for _, f := range feeds {
-		j.feeds.gauge(s, now, jobsChangefeedLag, f.lag, jobsFeedTags(f.id))
+		j.feeds.gauge(s, now, jobsFeedSeries(f.id), f.lag)
 	}
 	j.feeds.sweep(s, now)
 }
 
-func jobsFeedTags(id int64) []string { return []string{Tag("job_id", strconv.FormatInt(id, 10))} }
+func jobsFeedSeries(id int64) emit.GaugeSeries {
+	return jobsChangefeedLag.Series(strconv.FormatInt(id, 10))
+}
 
 // jobsParseHLCDecimal reads a high_water_timestamp: the wall time in
 // nanoseconds, optionally followed by ".<logical>" (a DECIMAL such as
@@ -469,7 +466,7 @@ func (j *Jobs) backup(ctx context.Context, db *cluster.DB, s Sink, now time.Time
 	if err != nil {
 		return fmt.Errorf("read newest successful backup (crdb_internal.jobs): %w", err)
 	}
-	s.Gauge(jobsBackupAge, max(now.Sub(finished).Seconds(), 0), nil)
+	jobsBackupAge.Send(s, max(now.Sub(finished).Seconds(), 0))
 	return nil
 }
 
@@ -519,24 +516,21 @@ func (p *jobsAdminProbe) check(ctx context.Context, db *cluster.DB, now time.Tim
 	return p.warning
 }
 
-// jobsCatalog lists what the check sends; the code above sends exactly these
-// names (TestJobsCatalog checks every recorded point against it).
-var jobsCatalog = []Metric{
-	{Name: jobsCountMetric, Kind: KindGauge, Unit: "job", Tags: []string{"job_type", "status"},
+// What the jobs check sends.
+var (
+	jobsCount = emit.Gauge{Name: "jobs.count", Unit: "job", Tags: emit.Keys("job_type", "status"), PerNode: 12, ClusterLevel: true,
 		Description: "Jobs by type and status: running, paused, pending and reverting ones always; succeeded, failed, canceled and revert-failed ones when they finished within the window (default 1h).",
-		PerNode:     12, ClusterLevel: true},
-	{Name: jobsFailedMetric, Kind: KindGauge, Unit: "job", Tags: []string{"job_type"},
+	}.Register(jobsCheckName)
+	jobsFailedGauge = emit.Gauge{Name: "jobs.failed", Unit: "job", Tags: emit.Keys("job_type"), PerNode: 3, ClusterLevel: true,
 		Description: "Jobs that failed or became revert-failed within the window (default 1h), by type.",
-		PerNode:     3, ClusterLevel: true},
-	{Name: jobsChangefeedLag, Kind: KindGauge, Unit: "second", Tags: []string{"job_id"},
+	}.Register(jobsCheckName)
+	jobsChangefeedLag = emit.Gauge{Name: "changefeed.high_water_lag", Unit: "second", Tags: emit.Keys("job_id"), PerNode: 1, ClusterLevel: true,
 		Description: "Seconds between now and the high-water timestamp of each running or paused changefeed; 0 once when the changefeed stops (canceled, failed, finished).",
-		PerNode:     1, ClusterLevel: true},
-	{Name: jobsBackupAge, Kind: KindGauge, Unit: "second",
+	}.Register(jobsCheckName)
+	jobsBackupAge = emit.Gauge{Name: "backup.last_success_age", Unit: "second", PerNode: 1, ClusterLevel: true,
 		Description: "Seconds since the newest succeeded BACKUP job finished (not sent when no successful backup is retained).",
-		PerNode:     1, ClusterLevel: true},
-	{Name: jobsFailedEventName, Kind: KindEvent, Tags: []string{"job_type"},
-		Description:  "Event per newly failed (or revert-failed) job, titled \"Job <id> (<type>) failed\", with the error text in the body.",
-		ClusterLevel: true},
-}
-
-func init() { registerTable(jobsCheckName, jobsCatalog) }
+	}.Register(jobsCheckName)
+	jobsFailedEvent = emit.EventSpec{Name: "jobs.job_failed", Tags: emit.Keys("job_type"), ClusterLevel: true,
+		Description: "Event per newly failed (or revert-failed) job, titled \"Job <id> (<type>) failed\", with the error text in the body.",
+	}.Register(jobsCheckName)
+)

@@ -20,7 +20,7 @@ import (
 // its constructor and what its start-up log line shows. The configuration
 // decoder, the scheduler, the SQL statement timeout, the reload, the
 // redacted log and the options table of docs/checks/<name>.md all loop
-// over the registered checks; the check's catalog is its registerTable.
+// over the registered checks; the check's catalog is its emit definitions.
 //
 // O is the check's options type, the same value its constructor takes.
 // A reload keeps a running check (and its state) when its Config, the

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/emit"
 	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
@@ -86,9 +87,6 @@ func init() {
 
 const (
 	schemaCheckName        = "schema"
-	schemaMetricFK         = "schema.fk_without_index"
-	schemaMetricSequential = "schema.sequential_key_indexes"
-	schemaEventName        = "schema.problem"
 	schemaDefaultMaxEvents = 20
 
 	schemaProblemFK         = "fk_without_index"
@@ -786,10 +784,9 @@ func (c *Schema) report(s Sink, db string, st *schemaDBState, found []schemaProb
 	}
 	sort.Strings(fixed)
 	send := func(table string, n counts) {
-		tags := []string{Tag("database", db), Tag("table", table)}
-		s.Gauge(schemaMetricFK, float64(n.fk), tags)
+		schemaMetricFK.Send(s, float64(n.fk), db, table)
 		if crdb {
-			s.Gauge(schemaMetricSequential, float64(n.seq), tags)
+			schemaMetricSequential.Send(s, float64(n.seq), db, table)
 		}
 	}
 	for _, k := range order {
@@ -814,24 +811,22 @@ func (c *Schema) sendEvents(s Sink, problems []schemaProblem, info cluster.Serve
 			for _, r := range rest {
 				lines = append(lines, "- "+schemaTitle(r))
 			}
-			s.Event(Event{
+			schemaSummaryEvent.Send(s, Event{
 				Title:          fmt.Sprintf("%d more schema problems found", len(rest)),
 				Text:           schemaTruncate(strings.Join(lines, "\n"), schemaMaxEventText),
 				AggregationKey: "schema",
 				AlertType:      WarningAlert,
 				Timestamp:      now,
-				Tags:           []string{Tag("problem", "summary")},
-			})
+			}, "summary")
 			return
 		}
-		s.Event(Event{
+		schemaEvent.Send(s, Event{
 			Title:          schemaTruncate(schemaTitle(p), schemaMaxEventTitle),
 			Text:           schemaTruncate(schemaText(p, info), schemaMaxEventText),
 			AggregationKey: "schema " + p.db + "." + p.tableKey(),
 			AlertType:      WarningAlert,
 			Timestamp:      now,
-			Tags:           []string{Tag("database", p.db), Tag("table", p.tableKey()), Tag("problem", p.kind)},
-		})
+		}, p.db, p.tableKey(), p.kind)
 	}
 }
 
@@ -977,18 +972,18 @@ func schemaIdent(s string) string {
 	return pgx.Identifier{s}.Sanitize()
 }
 
-func schemaCatalog() []Metric {
-	return []Metric{
-		{Name: schemaMetricFK, Kind: KindGauge, Unit: "key", Tags: []string{"database", "table"},
-			Description: "Foreign keys of the table whose referencing columns no index starts with (each DELETE of a referenced row scans the table); sent for tables with a problem, and once as 0 after the fix.",
-			Check:       schemaCheckName, PerNode: 1, ClusterLevel: true},
-		{Name: schemaMetricSequential, Kind: KindGauge, Unit: "index", Tags: []string{"database", "table"},
-			Description: "Indexes of the table led by a sequential column (timestamp, date, unique_rowid() or sequence default) that are not hash sharded: a write hotspot; sent for tables with a problem, and once as 0 after the fix (CockroachDB only).",
-			Check:       schemaCheckName, PerNode: 1, ClusterLevel: true},
-		{Name: schemaEventName, Kind: KindEvent, Tags: []string{"database", "table", "problem"},
-			Description: "A newly found schema problem (problem:fk_without_index or sequential_key_index) with the suggested CREATE INDEX or USING HASH statement.",
-			Check:       schemaCheckName, PerNode: 1, ClusterLevel: true},
-	}
-}
-
-func init() { registerCatalog(schemaCatalog) }
+// What the schema check sends.
+var (
+	schemaMetricFK = emit.Gauge{Name: "schema.fk_without_index", Unit: "key", Tags: emit.Keys("database", "table"), PerNode: 1, ClusterLevel: true,
+		Description: "Foreign keys of the table whose referencing columns no index starts with (each DELETE of a referenced row scans the table); sent for tables with a problem, and once as 0 after the fix.",
+	}.Register(schemaCheckName)
+	schemaMetricSequential = emit.Gauge{Name: "schema.sequential_key_indexes", Unit: "index", Tags: emit.Keys("database", "table"), PerNode: 1, ClusterLevel: true,
+		Description: "Indexes of the table led by a sequential column (timestamp, date, unique_rowid() or sequence default) that are not hash sharded: a write hotspot; sent for tables with a problem, and once as 0 after the fix (CockroachDB only).",
+	}.Register(schemaCheckName)
+	schemaEvent = emit.EventSpec{Name: "schema.problem", Tags: emit.Keys("database", "table", "problem"), PerNode: 1, ClusterLevel: true,
+		Description: "A newly found schema problem (problem:fk_without_index or sequential_key_index) with the suggested CREATE INDEX or USING HASH statement.",
+	}.Register(schemaCheckName)
+	// schemaSummaryEvent stands for the problems beyond max_events, which
+	// belong to no one table.
+	schemaSummaryEvent = schemaEvent.Only("problem")
+)

@@ -56,12 +56,15 @@ func TestJobsTruncate(t *testing.T) {
 func TestTTLTableMetrics(t *testing.T) {
 	t.Parallel()
 	var want []string
-	for _, m := range ttlCatalog {
-		if m.Kind == KindGauge && slices.Equal(m.Tags, []string{"database", "table"}) {
+	for _, m := range Catalog() {
+		if m.Check == ttlCheckName && m.Kind == KindGauge && slices.Equal(m.Tags, []string{"database", "table"}) {
 			want = append(want, m.Name)
 		}
 	}
-	got := slices.Clone(ttlTableMetrics)
+	var got []string
+	for _, d := range ttlTableMetrics {
+		got = append(got, d.Name())
+	}
 	slices.Sort(got)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {

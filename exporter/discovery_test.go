@@ -94,8 +94,8 @@ func TestHangingDiscoveryKeepsNodesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &sinktest.Recorder{}
-	r := NewRunner([]Instance{{Cluster: "c", Source: src, HTTP: http.DefaultClient, Sink: rec, SQL: db,
-		Jobs: []Job{{Check: v, Interval: 3 * time.Second, Timeout: 3 * time.Second}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Source: src, HTTP: http.DefaultClient, Sink: rec, SQL: db,
+		Jobs: []testJob{{Check: v, Interval: 3 * time.Second, Timeout: 3 * time.Second}}}}, nil, nil)
 	var runErr error
 	runBounded(t, 20*time.Second, "RunOnce", func() { runErr = r.RunOnce(t.Context()) })
 	up := 0
@@ -131,8 +131,8 @@ func TestSQLChecksRunWhileDiscoveryFails(t *testing.T) {
 		return nil
 	})
 	rec := &sinktest.Recorder{}
-	r := NewRunner([]Instance{{Cluster: "c", Source: src, Sink: rec, SQL: db,
-		Jobs: []Job{{Check: probe, Interval: 5 * time.Second}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Source: src, Sink: rec, SQL: db,
+		Jobs: []testJob{{Check: probe, Interval: 5 * time.Second}}}}, nil, nil)
 	var runErr error
 	runBounded(t, 20*time.Second, "RunOnce", func() { runErr = r.RunOnce(t.Context()) })
 	// RunOnce fails on the reported CRITICAL (the --once exit status).

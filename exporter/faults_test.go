@@ -29,8 +29,8 @@ func TestRunOnceFailsOnReportedFailure(t *testing.T) {
 		s.ServiceCheck("sql.can_query", checks.OK, "", []string{"check:jobs"})
 		return nil
 	})
-	r := NewRunner([]Instance{{Cluster: "c", Sink: WithTags(rec, "cluster:c"),
-		Jobs: []Job{{Check: partial, Interval: time.Hour}, {Check: fine, Interval: time.Hour}}}}, m, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Sink: WithTags(rec, "cluster:c"),
+		Jobs: []testJob{{Check: partial, Interval: time.Hour}, {Check: fine, Interval: time.Hour}}}}, m, nil)
 	err := r.RunOnce(t.Context())
 	if err == nil || !strings.Contains(err.Error(), `cluster "c" check "schema": sql.can_query CRITICAL: schema: database shop: permission denied`) {
 		t.Fatalf("RunOnce error = %v, want the CRITICAL service check named", err)
@@ -61,8 +61,8 @@ func TestSuccessorSharesBusyAndForgetsGoneJobs(t *testing.T) {
 	})
 	kept := check("kept", nil)
 	gone := check("gone", nil)
-	old := NewRunner([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{},
-		Jobs: []Job{{Check: stuck, Timeout: 10 * time.Millisecond}, {Check: kept}, {Check: gone}}}}, m, nil)
+	old := newRunner([]testInstance{{Cluster: "c", Sink: &sinktest.Recorder{},
+		Jobs: []testJob{{Check: stuck, Timeout: 10 * time.Millisecond}, {Check: kept}, {Check: gone}}}}, m, nil)
 	old.abandonAfter = 10 * time.Millisecond
 	if err := old.RunOnce(t.Context()); err == nil || !strings.Contains(err.Error(), "abandoned") {
 		t.Fatalf("RunOnce = %v, want the stuck check abandoned", err)
@@ -71,8 +71,8 @@ func TestSuccessorSharesBusyAndForgetsGoneJobs(t *testing.T) {
 		t.Fatalf("%d check_runs series before the reload, want 6", n)
 	}
 
-	next := old.Successor([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{},
-		Jobs: []Job{{Check: stuck, Timeout: 10 * time.Millisecond}, {Check: kept}}}}, nil)
+	next := successor(old, []testInstance{{Cluster: "c", Sink: &sinktest.Recorder{},
+		Jobs: []testJob{{Check: stuck, Timeout: 10 * time.Millisecond}, {Check: kept}}}}, nil)
 	next.abandonAfter = 10 * time.Millisecond
 	if !next.jobs[1].done.Load() {
 		t.Error("a kept check that completed a cycle is not ready after the reload")
@@ -141,7 +141,7 @@ func TestRunSurvivesPanicsAndOverruns(t *testing.T) {
 		return nil
 	})
 	fine := check("fine", nil)
-	r := NewRunner([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs), Jobs: []Job{
+	r := newRunner([]testInstance{{Cluster: "c", Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs), Jobs: []testJob{
 		{Check: boom, Interval: 20 * time.Millisecond},
 		{Check: late, Interval: 20 * time.Millisecond, Timeout: 10 * time.Millisecond},
 		{Check: stuck, Interval: 20 * time.Millisecond, Timeout: 10 * time.Millisecond},

@@ -28,7 +28,7 @@ func TestUnreachableCycles(t *testing.T) {
 		return nil
 	})
 	var logs syncBuffer
-	r := NewRunner([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{}, Jobs: []Job{{Check: vars}}}}, m, newTextLogger(&logs))
+	r := newRunner([]testInstance{{Cluster: "c", Sink: &sinktest.Recorder{}, Jobs: []testJob{{Check: vars}}}}, m, newTextLogger(&logs))
 	runs := func(result string) float64 {
 		return testutil.ToFloat64(m.checkRuns.WithLabelValues("c", "vars", result))
 	}
@@ -93,8 +93,8 @@ func TestUnreachableVarsIsVisible(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := NewSelfMetrics("v", "c")
-	r := NewRunner([]Instance{{Cluster: "c", Source: cluster.Static{{ID: 1, StatusURL: dead.URL}, {ID: 2, StatusURL: dead.URL + "/2"}},
-		HTTP: &http.Client{}, Sink: &sinktest.Recorder{}, Jobs: []Job{{Check: v}}}}, m, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Source: cluster.Static{{ID: 1, StatusURL: dead.URL}, {ID: 2, StatusURL: dead.URL + "/2"}},
+		HTTP: &http.Client{}, Sink: &sinktest.Recorder{}, Jobs: []testJob{{Check: v}}}}, m, nil)
 	// --once fails when no node could be scraped; the run still counts as
 	// unreachable, not as an error of the check.
 	if err := r.RunOnce(t.Context()); err == nil || !strings.Contains(err.Error(), "no node could be scraped") {

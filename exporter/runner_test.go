@@ -99,9 +99,9 @@ func TestRunOnce(t *testing.T) {
 		return errors.New("query failed")
 	})
 	other := check("ok", nil)
-	r := NewRunner([]Instance{
-		{Cluster: "a", Source: twoNodes, Sink: WithTags(recA, "cluster:a"), Jobs: []Job{{Check: ok, Interval: time.Minute}}},
-		{Cluster: "b", Source: twoNodes, Sink: WithTags(recB, "cluster:b"), Jobs: []Job{{Check: bad}, {Check: other}}},
+	r := newRunner([]testInstance{
+		{Cluster: "a", Source: twoNodes, Sink: WithTags(recA, "cluster:a"), Jobs: []testJob{{Check: ok, Interval: time.Minute}}},
+		{Cluster: "b", Source: twoNodes, Sink: WithTags(recB, "cluster:b"), Jobs: []testJob{{Check: bad}, {Check: other}}},
 	}, m, nil)
 
 	if r.Ready() {
@@ -153,8 +153,8 @@ func TestRunOnceTimeout(t *testing.T) {
 	m := NewSelfMetrics("test", "abc")
 	slow := check("slow", blockUntilDone)
 	fast := check("fast", nil)
-	r := NewRunner([]Instance{{Cluster: "c", Source: twoNodes, Sink: &sinktest.Recorder{},
-		Jobs: []Job{{Check: slow, Interval: time.Hour, Timeout: 50 * time.Millisecond}, {Check: fast, Interval: time.Hour}}}}, m, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Source: twoNodes, Sink: &sinktest.Recorder{},
+		Jobs: []testJob{{Check: slow, Interval: time.Hour, Timeout: 50 * time.Millisecond}, {Check: fast, Interval: time.Hour}}}}, m, nil)
 	var err error
 	runBounded(t, 10*time.Second, "RunOnce", func() { err = r.RunOnce(t.Context()) })
 	if err == nil || !strings.Contains(err.Error(), `cluster "c" check "slow": timed out after 50ms`) {
@@ -178,8 +178,8 @@ func TestStuckCheckIsAbandoned(t *testing.T) {
 		<-release
 		return nil
 	})
-	r := NewRunner([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{},
-		Jobs: []Job{{Check: stuck, Interval: time.Hour, Timeout: 20 * time.Millisecond}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Sink: &sinktest.Recorder{},
+		Jobs: []testJob{{Check: stuck, Interval: time.Hour, Timeout: 20 * time.Millisecond}}}}, nil, nil)
 	r.abandonAfter = 20 * time.Millisecond
 
 	var err error
@@ -210,7 +210,7 @@ func TestRunOnceSourceErrors(t *testing.T) {
 	stale := sourceFunc(func(context.Context) ([]cluster.Node, error) {
 		return twoNodes, errors.New("refresh failed")
 	})
-	r := NewRunner([]Instance{{Cluster: "c", Source: stale, Sink: &sinktest.Recorder{}, Jobs: []Job{{Check: c}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Source: stale, Sink: &sinktest.Recorder{}, Jobs: []testJob{{Check: c}}}}, nil, nil)
 	if err := r.RunOnce(t.Context()); err != nil || len(got) != 2 {
 		t.Errorf("with a stale list: err %v, nodes %v; want the check to run on the last known list", err, got)
 	}
@@ -232,7 +232,7 @@ func TestRunOnceWithoutNodes(t *testing.T) {
 		return nil
 	})
 	rec := &sinktest.Recorder{}
-	r := NewRunner([]Instance{{Cluster: "c", Source: none, Sink: rec, Jobs: []Job{{Check: sqlCheck}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Source: none, Sink: rec, Jobs: []testJob{{Check: sqlCheck}}}}, nil, nil)
 	// RunOnce fails on the CRITICAL it reported (the --once exit status),
 	// not on the node list.
 	if err := r.RunOnce(t.Context()); err == nil || !strings.Contains(err.Error(), "sql.can_query CRITICAL: down") || !ran.Load() {
@@ -260,8 +260,8 @@ func TestNodeListFailureLoggedOncePerStreak(t *testing.T) {
 		return twoNodes, nil
 	})
 	logs := &syncBuffer{}
-	r := NewRunner([]Instance{{Cluster: "c", Source: src, Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs),
-		Jobs: []Job{{Check: check("vars", nil)}, {Check: check("liveness", nil)}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Source: src, Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs),
+		Jobs: []testJob{{Check: check("vars", nil)}, {Check: check("liveness", nil)}}}}, nil, nil)
 	for range 3 {
 		if err := r.RunOnce(t.Context()); err != nil {
 			t.Fatal(err)
@@ -291,8 +291,8 @@ func TestNoCheckWithoutTime(t *testing.T) {
 		return twoNodes, ctx.Err()
 	})
 	c := check("vars", nil)
-	r := NewRunner([]Instance{{Cluster: "c", Source: slowSource, Sink: &sinktest.Recorder{},
-		Jobs: []Job{{Check: c, Interval: time.Hour, Timeout: 50 * time.Millisecond}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Source: slowSource, Sink: &sinktest.Recorder{},
+		Jobs: []testJob{{Check: c, Interval: time.Hour, Timeout: 50 * time.Millisecond}}}}, nil, nil)
 	var err error
 	runBounded(t, 10*time.Second, "RunOnce", func() { err = r.RunOnce(t.Context()) })
 	if c.calls.Load() != 0 {
@@ -311,8 +311,8 @@ func TestLogsNameClusterOnce(t *testing.T) {
 		tg.Log().Info("hello")
 		return nil
 	})
-	r := NewRunner([]Instance{{Cluster: "prod", Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs),
-		Jobs: []Job{{Check: c}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "prod", Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs),
+		Jobs: []testJob{{Check: c}}}}, nil, nil)
 	if err := r.RunOnce(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -328,8 +328,8 @@ func TestPanicRecovered(t *testing.T) {
 	m := NewSelfMetrics("test", "abc")
 	boom := check("boom", func(context.Context, *checks.Target, checks.Sink) error { panic("kaboom") })
 	fine := check("fine", nil)
-	r := NewRunner([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs),
-		Jobs: []Job{{Check: boom}, {Check: fine}}}}, m, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs),
+		Jobs: []testJob{{Check: boom}, {Check: fine}}}}, m, nil)
 	err := r.RunOnce(t.Context())
 	if err == nil || !strings.Contains(err.Error(), `cluster "c" check "boom": panic: kaboom`) {
 		t.Errorf("RunOnce error = %v", err)
@@ -356,8 +356,8 @@ func TestRunStopsOnCancel(t *testing.T) {
 		once2.Do(started.Done)
 		return nil
 	})
-	r := NewRunner([]Instance{{Cluster: "c", Source: twoNodes, Sink: &sinktest.Recorder{},
-		Jobs: []Job{{Check: slow, Interval: 10 * time.Millisecond, Timeout: time.Hour}, {Check: fast, Interval: 10 * time.Millisecond}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Source: twoNodes, Sink: &sinktest.Recorder{},
+		Jobs: []testJob{{Check: slow, Interval: 10 * time.Millisecond, Timeout: time.Hour}, {Check: fast, Interval: 10 * time.Millisecond}}}}, nil, nil)
 	ctx, cancel := context.WithCancel(t.Context())
 	var err error
 	done := make(chan struct{})
@@ -383,8 +383,8 @@ func TestRunNoOverlap(t *testing.T) {
 		}
 		return nil
 	})
-	r := NewRunner([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{},
-		Jobs: []Job{{Check: slow, Interval: 5 * time.Millisecond, Timeout: time.Hour}}}}, m, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Sink: &sinktest.Recorder{},
+		Jobs: []testJob{{Check: slow, Interval: 5 * time.Millisecond, Timeout: time.Hour}}}}, m, nil)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { defer close(done); r.Run(ctx) }()
@@ -414,8 +414,8 @@ func TestReadyTransitions(t *testing.T) {
 		}
 		return errors.New("failed, but done")
 	})
-	r := NewRunner([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{},
-		Jobs: []Job{{Check: a, Interval: time.Hour}, {Check: b, Interval: time.Hour}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Sink: &sinktest.Recorder{},
+		Jobs: []testJob{{Check: a, Interval: time.Hour}, {Check: b, Interval: time.Hour}}}}, nil, nil)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { defer close(done); r.Run(ctx) }()
@@ -431,7 +431,7 @@ func TestReadyTransitions(t *testing.T) {
 }
 
 func TestNewRunnerDefaults(t *testing.T) {
-	r := NewRunner([]Instance{{Cluster: "c", Jobs: []Job{{Check: check("a", nil)}, {Check: check("b", nil), Interval: time.Minute, Timeout: 5 * time.Second}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Jobs: []testJob{{Check: check("a", nil)}, {Check: check("b", nil), Interval: time.Minute, Timeout: 5 * time.Second}}}}, nil, nil)
 	if j := r.jobs[0]; j.interval != defaultInterval || j.timeout != defaultInterval {
 		t.Errorf("defaults: interval %s timeout %s", j.interval, j.timeout)
 	}
@@ -453,7 +453,7 @@ func TestRunSeriesDropped(t *testing.T) {
 		tg.ReportSeriesDropped("cycle_cap", 0) // nothing dropped: no series made
 		return nil
 	})
-	r := NewRunner([]Instance{{Cluster: "a", Source: twoNodes, Sink: &sinktest.Recorder{}, Jobs: []Job{{Check: c}}}}, m, nil)
+	r := newRunner([]testInstance{{Cluster: "a", Source: twoNodes, Sink: &sinktest.Recorder{}, Jobs: []testJob{{Check: c}}}}, m, nil)
 	if err := r.RunOnce(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/config"
 	"github.com/roachdog/roachdog/exporter"
@@ -27,10 +28,10 @@ func cycleDeadline(interval, timeout time.Duration) time.Duration {
 }
 
 // buildJobs turns the instance's checks (every registered check, as the
-// configuration set it) into scheduled checks.
+// configuration set it) into scheduled checks, bound to the cluster ci.
 // Each check gets its own interval and a cycle deadline (cycleDeadline): a
 // cycle never outlives its slot, and leaves a fifth of it free.
-func buildJobs(in config.Instance) ([]exporter.Job, error) {
+func buildJobs(in config.Instance, ci *checks.Instance) ([]exporter.Job, error) {
 	var jobs []exporter.Job
 	for _, c := range in.Checks {
 		if !c.Enabled {
@@ -41,7 +42,7 @@ func buildJobs(in config.Instance) ([]exporter.Job, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s check: %w", c.Name, err)
 		}
-		jobs = append(jobs, exporter.Job{Check: check, Interval: c.Interval, Timeout: cycle})
+		jobs = append(jobs, exporter.Job{Check: ci.Bind(check), Interval: c.Interval, Timeout: cycle})
 	}
 	return jobs, nil
 }

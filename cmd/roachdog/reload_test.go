@@ -43,7 +43,7 @@ func checksOf(g *generation) map[string]checks.Check {
 	out := map[string]checks.Check{}
 	for _, in := range g.instances {
 		for _, j := range in.Jobs {
-			out[in.Cluster+"/"+j.Check.Name()] = j.Check
+			out[in.Cluster+"/"+j.Check.Name()] = j.Check.(*checks.Bound).Check
 		}
 	}
 	return out

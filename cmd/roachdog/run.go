@@ -287,11 +287,6 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 			closers = append([]func(){d.Close}, closers...)
 			source = d
 		}
-		jobs, err := buildJobs(in)
-		if err != nil {
-			closeAll()
-			return nil, nil, fmt.Errorf("instance %q: %w", in.Cluster, err)
-		}
 		var api *cluster.API
 		if len(in.StatusURLs) > 0 || in.Discover {
 			// The status endpoints that need a session (critical_nodes) are
@@ -301,19 +296,21 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 			source = nodes
 			api = cluster.NewAPI(httpClient, nodes.urls, in.APIUser, in.APIPassword)
 		}
+		ci := &checks.Instance{Cluster: in.Cluster, Source: source, HTTP: httpClient, SQL: db, API: api}
+		jobs, err := buildJobs(in, ci)
+		if err != nil {
+			closeAll()
+			return nil, nil, fmt.Errorf("instance %q: %w", in.Cluster, err)
+		}
 		tags := append([]string{"cluster:" + in.Cluster}, in.Tags...)
 		for _, q := range checks.OptionsOf[checks.CustomQueriesOptions](in.Checks).Queries {
 			exporter.TrustTags(sink, q.Tags...) // configured: may use env, service...
 		}
 		out = append(out, exporter.Instance{
 			Cluster: in.Cluster,
-			Source:  source,
-			HTTP:    httpClient,
 			Sink:    exporter.WithTags(sink, tags...),
 			Jobs:    jobs,
 			Logger:  logger, // the runner adds the cluster and the check
-			SQL:     db,
-			API:     api,
 		})
 	}
 	return out, closeAll, nil

@@ -81,7 +81,7 @@ func TestCheckSettings(t *testing.T) {
 	if checkSettings(in, "no_such_check") != nil {
 		t.Error("an unknown check has settings: the reload would keep a check it cannot compare")
 	}
-	jobs, err := buildJobs(in)
+	jobs, err := buildJobs(in, &checks.Instance{Cluster: in.Cluster})
 	if err != nil {
 		t.Fatal(err)
 	}

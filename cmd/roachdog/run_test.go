@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/config"
 	"github.com/roachdog/roachdog/internal/dsdtest"
 	"github.com/roachdog/roachdog/internal/testenv"
@@ -302,7 +303,7 @@ func TestVarsCycleLeavesRoom(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := cfg.Instances[0]
-	jobs, err := buildJobs(in)
+	jobs, err := buildJobs(in, &checks.Instance{Cluster: in.Cluster})
 	if err != nil {
 		t.Fatal(err)
 	}
