@@ -357,7 +357,9 @@ func (v *Vars) decide(name string) *varsRule {
 		}
 	}
 	if varsMatch(name, v.incExact, v.incRe) {
-		sent := strings.ReplaceAll(name, ":", "_")
+		// Cloned: name may point into a payload buffer that is reused, and
+		// ReplaceAll returns it as is when there is no ":".
+		sent := strings.Clone(strings.ReplaceAll(name, ":", "_"))
 		return &varsRule{extra: true, name: sent, hist: v.histNames(sent)}
 	}
 	if identity {
