@@ -34,6 +34,8 @@ build:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-# Regenerates the README's metric catalog from the code.
+# Regenerates the README's metric catalog and the checks' options tables
+# (docs/checks/*.md) from the code.
 docs:
 	ROACHDOG_UPDATE_README=1 $(GO) test -count=1 -run '^TestREADMECatalog$$' ./cmd/roachdog/
+	ROACHDOG_UPDATE_DOCS=1 $(GO) test -count=1 -run '^TestDocsOptions$$' ./checks/

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,12 +16,13 @@ import (
 
 	"github.com/roachdog/roachdog/emit"
 	"github.com/roachdog/roachdog/internal/promtext"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 // CustomQuery is one user-defined query, in the shape of an entry of the
 // Datadog Agent's Postgres check custom_queries (same keys, same meaning),
-// so that a block written for the Agent works here unchanged. The config
-// package decodes the YAML keys named below.
+// so that a block written for the Agent works here unchanged. Its YAML keys,
+// named below, are decoded in custom_queries_config.go.
 type CustomQuery struct {
 	// Name identifies the query in logs, errors and sql.can_query (YAML
 	// name, optional as in the Agent); default "custom query #N", N counted
@@ -100,7 +100,7 @@ const (
 // cqTypeTable lists the Agent's column types roachdog supports, metric
 // types first, and what each becomes. tag_not_null is tag: roachdog never
 // sends a tag for a NULL or empty value. The config decoder reads it
-// through CustomColumnTypes.
+// through cqColumnTypes.
 var cqTypeTable = []struct {
 	name string
 	kind cqKind
@@ -126,33 +126,26 @@ var cqTypes = func() map[string]cqKind {
 	return m
 }()
 
-// CustomColumnType is one column type custom queries take, as the Agent
+// cqColumnTypeInfo is one column type custom queries take, as the Agent
 // spells it: a Metric type sends the column's value, a Tag type makes the
 // column's name a tag key, and neither ("source") reads the column and
 // sends nothing.
-type CustomColumnType struct {
+type cqColumnTypeInfo struct {
 	Name        string
 	Metric, Tag bool
 }
 
-// CustomColumnTypes returns the supported column types, metric types first.
-func CustomColumnTypes() []CustomColumnType {
-	out := make([]CustomColumnType, 0, len(cqTypeTable))
+// cqColumnTypes returns the supported column types, metric types first.
+func cqColumnTypes() []cqColumnTypeInfo {
+	out := make([]cqColumnTypeInfo, 0, len(cqTypeTable))
 	for _, t := range cqTypeTable {
-		out = append(out, CustomColumnType{
+		out = append(out, cqColumnTypeInfo{
 			Name:   t.name,
 			Metric: t.kind != cqSkip && t.kind != cqTag && t.kind != cqTagList,
 			Tag:    t.kind == cqTag || t.kind == cqTagList,
 		})
 	}
 	return out
-}
-
-// CustomColumnUnsupported says why an Agent column type roachdog knows is
-// refused; known is false for a type the Agent does not have either.
-func CustomColumnUnsupported(t string) (why string, known bool) {
-	why, known = cqUnsupported[t]
-	return why, known
 }
 
 // cqUnsupported are Agent column types roachdog refuses, with why.
@@ -165,8 +158,6 @@ var cqUnsupported = map[string]string{
 	"match":            "it needs items, which roachdog does not read",
 	"temporal_percent": "it needs a scale, which roachdog does not read",
 }
-
-var cqMetricNameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$`)
 
 type cqColumn struct {
 	name   string // as configured
@@ -268,7 +259,7 @@ func cqCompile(i int, cq CustomQuery) (*cqQuery, error) {
 		q.maxRows = cqDefaultMaxRows
 	}
 	prefix := cq.MetricPrefix
-	if prefix != "" && !cqMetricNameRe.MatchString(prefix) {
+	if prefix != "" && !yamlx.ValidMetricName(prefix) {
 		return nil, bad("metric_prefix", "%q is not a valid metric name part (letters, digits, '_', separated by '.', starting with a letter)", prefix)
 	}
 	for j, tag := range cq.Tags {
@@ -317,7 +308,7 @@ func cqCompile(i int, cq CustomQuery) (*cqQuery, error) {
 			}
 		default:
 			sends++
-			if !cqMetricNameRe.MatchString(col.Name) {
+			if !yamlx.ValidMetricName(col.Name) {
 				return nil, bad(field+".name", "%q is not a valid metric name part (letters, digits, '_', separated by '.', starting with a letter)", col.Name)
 			}
 			c.metric = col.Name

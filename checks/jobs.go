@@ -22,15 +22,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/emit"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 const (
@@ -103,6 +106,68 @@ type JobsOptions struct {
 	// time.Now. (Hours-scale ages: the few milliseconds of skew NTP leaves
 	// between roachdog's host and the cluster do not matter.)
 	Now func() time.Time
+}
+
+func init() {
+	Register(Registration[JobsOptions]{
+		Name: jobsCheckName, SQL: true, Interval: 60 * time.Second, Timeout: 20 * time.Second,
+		Doc: "jobs by type and status, failures as events, changefeed lag",
+		Defaults: func() JobsOptions {
+			return JobsOptions{EventExcludeTypes: slices.Clone(DefaultJobsEventExcludeTypes)}
+		},
+		Keys: []yamlx.Key[JobsOptions]{{
+			Name: "window", DefaultText: "1h, or the interval if longer",
+			Doc: "how far back terminal jobs are counted and failures announced; shorter than the interval is a configuration error (a job finishing between two runs would be missed)",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *JobsOptions) {
+				o.Window, _ = d.Duration(v, p)
+			},
+		}, {
+			Name: "event_exclude_types", Default: yamlList(DefaultJobsEventExcludeTypes),
+			Doc: "job types, as `SHOW JOBS` spells them (case, spaces and underscores do not matter), whose failures send no event (they are still counted); `[]` announces every failure",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *JobsOptions) {
+				o.EventExcludeTypes = decodeJobTypes(d, v, p)
+			},
+		}},
+		Finish: func(d *yamlx.Decoder, s Scope, o *JobsOptions) {
+			switch {
+			case o.Window == 0:
+				// A run looks back at least as far as the previous run.
+				o.Window = max(jobsDefaultWindow, s.Interval)
+			case o.Window < s.Interval:
+				d.Errorf(s.Keys["window"].Value, yamlx.KeyPath(s.Path, "window"),
+					"%s is shorter than the check's interval (%s): a job finishing between two runs would never be seen",
+					yamlx.FmtDuration(o.Window), yamlx.FmtDuration(s.Interval))
+			}
+		},
+		New: func(o JobsOptions, _ Schedule) (Check, error) { return NewJobs(o) },
+		Log: func(o JobsOptions) []slog.Attr {
+			return []slog.Attr{slog.Duration("window", o.Window), slog.Int("event_exclude_types", len(o.EventExcludeTypes))}
+		},
+	})
+}
+
+// decodeJobTypes decodes a list of job types as crdb_internal.jobs spells
+// them ("AUTO CREATE STATS"; the check ignores case, spaces and
+// underscores).
+func decodeJobTypes(d *yamlx.Decoder, n *yaml.Node, path string) []string {
+	items, ok := d.List(n, path)
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(items))
+	for i, it := range items {
+		p := yamlx.IndexPath(path, i)
+		s, ok := d.Str(it, p)
+		if !ok {
+			continue
+		}
+		if strings.TrimSpace(s) == "" {
+			d.Errorf(it, p, `empty: want a job type such as "AUTO CREATE STATS"`)
+			continue
+		}
+		out = append(out, strings.TrimSpace(s))
+	}
+	return out
 }
 
 // Jobs is the jobs check. It remembers, between cycles, which series it has

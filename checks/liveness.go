@@ -21,9 +21,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/emit"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 // LivenessOptions configures the liveness check.
@@ -43,6 +45,24 @@ type LivenessOptions struct {
 	// liveness records for that long (a decommissioned node purged from
 	// gossip); default 1h.
 	ForgetAfter time.Duration
+}
+
+func init() {
+	Register(Registration[LivenessOptions]{
+		Name: livenessCheckName, SQL: true, Timeout: 10 * time.Second,
+		Doc: "node states from `crdb_internal.kv_node_liveness`",
+		Keys: []yamlx.Key[LivenessOptions]{{
+			Name: "expected_nodes", Default: "0",
+			Doc: "nodes the cluster should have: sent as `crdb.nodes.expected`; fewer up (live, draining or suspect) makes `crdb.cluster.nodes_live` CRITICAL; 0 is off",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *LivenessOptions) {
+				if n, ok := d.Integer(v, p, 0, 10_000); ok {
+					o.ExpectedNodes = int(n)
+				}
+			},
+		}},
+		New: func(o LivenessOptions, _ Schedule) (Check, error) { return NewLiveness(o) },
+		Log: func(o LivenessOptions) []slog.Attr { return []slog.Attr{slog.Int("expected_nodes", o.ExpectedNodes)} },
+	})
 }
 
 // Liveness states, in the contract's order.

@@ -44,6 +44,14 @@ type RangesOptions struct {
 	ForgetAfter time.Duration
 }
 
+func init() {
+	Register(Registration[RangesOptions]{
+		Name: rangesCheckName, SQL: true, Interval: 60 * time.Second, Timeout: 20 * time.Second,
+		Doc: "replication: unavailable, under- and over-replicated ranges, constraint violations, ranges at risk",
+		New: func(o RangesOptions, _ Schedule) (Check, error) { return NewRanges(o) },
+	})
+}
+
 const (
 	rangesCheckName     = "ranges"
 	rangesDefaultForget = time.Hour

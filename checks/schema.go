@@ -14,9 +14,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/emit"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 // SchemaDefaultInterval is the schema check's suggested interval: schemas
@@ -43,6 +45,44 @@ type SchemaOptions struct {
 	MaxEvents int
 	// Now is the clock of events; default time.Now.
 	Now func() time.Time
+}
+
+func init() {
+	Register(Registration[SchemaOptions]{
+		Name: schemaCheckName, SQL: true, Interval: time.Hour, Timeout: time.Minute,
+		Doc:      "schema problems: foreign keys without an index, indexes on sequential keys",
+		Defaults: func() SchemaOptions { return SchemaOptions{MaxEvents: schemaDefaultMaxEvents} },
+		Keys: []yamlx.Key[SchemaOptions]{{
+			Name: "databases", DefaultText: "all but `system`",
+			Doc: "analyse only these databases",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *SchemaOptions) {
+				o.Databases = decodeNames(d, v, p, false)
+			},
+		}, {
+			Name: "tables", DefaultText: "all",
+			Doc: "report only these tables, written `database.schema.table`",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *SchemaOptions) {
+				o.Tables = decodeNames(d, v, p, true)
+			},
+		}, {
+			Name: "min_rows", Default: "0",
+			Doc: "report only tables with at least this many rows (statistics estimate); tables without statistics are reported; 0 reports all",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *SchemaOptions) {
+				if n, ok := d.Integer(v, p, 0, 1<<62); ok {
+					o.MinRows = n
+				}
+			},
+		}, {
+			Name: "max_events", Default: strconv.Itoa(schemaDefaultMaxEvents),
+			Doc: "problem events per run; more are summed up in one",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *SchemaOptions) {
+				if n, ok := d.Integer(v, p, 1, 10_000); ok {
+					o.MaxEvents = int(n)
+				}
+			},
+		}},
+		New: func(o SchemaOptions, _ Schedule) (Check, error) { return NewSchema(o) },
+	})
 }
 
 const (

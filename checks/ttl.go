@@ -32,13 +32,16 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/emit"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 const (
@@ -139,6 +142,78 @@ type TTLOptions struct {
 	NoSchedules bool
 	// Now is the clock ages are measured against; default time.Now.
 	Now func() time.Time
+}
+
+func init() {
+	Register(Registration[TTLOptions]{
+		Name: ttlCheckName, SQL: true, Interval: 300 * time.Second, Timeout: 30 * time.Second,
+		Doc: "row-level TTL: jobs, schedules, lag and expired rows per table",
+		Defaults: func() TTLOptions {
+			return TTLOptions{RowLimit: ttlDefaultRowLimit, RowQueries: map[string]bool{},
+				RowQueryTimeout: ttlDefaultRowTimeout, Rediscover: ttlDefaultRediscover}
+		},
+		Keys: []yamlx.Key[TTLOptions]{{
+			Name: "row_limit", Default: strconv.Itoa(ttlDefaultRowLimit),
+			Doc: "expired rows one row query reads at most (`crdb.ttl.expired_rows` is capped at it); also the estimated size up to which a table without an index on its expiration gets row queries",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
+				if n, ok := d.Integer(v, p, 1, 1<<31-1); ok {
+					o.RowLimit = int(n)
+				}
+			},
+		}, {
+			Name: "row_queries", Default: "{}",
+			Doc: "`{\"db.schema.table\": true}` or `false`: run (or not) the row queries for that table, whatever its indexes and size",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
+				o.RowQueries = decodeRowQueries(d, v, p)
+			},
+		}, {
+			Name: "row_query_timeout", Default: ttlDefaultRowTimeout.String(),
+			Doc: "bounds each row query (never past the run's deadline)",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
+				o.RowQueryTimeout, _ = d.Duration(v, p)
+			},
+		}, {
+			Name: "schedules", Default: "true",
+			Doc: "read `system.scheduled_jobs` (paused schedules, each job's cron), which needs admin before v23.2 or `VIEWSYSTEMTABLE`; `false` stops trying",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
+				if b, ok := d.Boolean(v, p); ok {
+					o.NoSchedules = !b
+				}
+			},
+		}, {
+			Name: "rediscover_interval", Default: yamlx.FmtDuration(ttlDefaultRediscover),
+			Doc: "how often the TTL tables and their indexes are read again (the `SHOW CREATE` text of every table)",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
+				o.Rediscover, _ = d.Duration(v, p)
+			},
+		}},
+		New: func(o TTLOptions, _ Schedule) (Check, error) { return NewTTL(o) },
+		Log: func(o TTLOptions) []slog.Attr {
+			return []slog.Attr{slog.Int("row_limit", o.RowLimit), slog.Int("row_queries", len(o.RowQueries)),
+				slog.Bool("schedules", !o.NoSchedules)}
+		},
+	})
+}
+
+// decodeRowQueries decodes the ttl check's per-table switches: a mapping of
+// "database.schema.table" to true or false.
+func decodeRowQueries(d *yamlx.Decoder, n *yaml.Node, path string) map[string]bool {
+	out := map[string]bool{}
+	if n.Kind != yaml.MappingNode {
+		d.Errorf(n, path, `want a mapping of tables to true or false, like {"shop.public.sessions": true}, got %s`, yamlx.KindName(n))
+		return out
+	}
+	for _, p := range d.Pairs(n, path) {
+		kp := yamlx.KeyPath(path, p.Key)
+		if !validTableName(p.Key, true) {
+			d.Errorf(p.KeyNode, kp, "%q: want a table as database.schema.table, like shop.public.sessions", p.Key)
+			continue
+		}
+		if b, ok := d.Boolean(p.Value, kp); ok {
+			out[p.Key] = b
+		}
+	}
+	return out
 }
 
 // TTL is the ttl check.

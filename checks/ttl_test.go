@@ -751,7 +751,7 @@ func TestTTLDemoConfigEnablesRowQueries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Instances) != 1 || !cfg.Instances[0].Checks.TTL.RowQueries["demo.public.sessions"] {
+	if len(cfg.Instances) != 1 || !checks.OptionsOf[checks.TTLOptions](cfg.Instances[0].Checks).RowQueries["demo.public.sessions"] {
 		t.Errorf("demo conf.yaml does not enable the row queries of demo.public.sessions: %+v", cfg.Instances)
 	}
 	script, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "conf.d", "workload", "workload.sh"))

@@ -179,8 +179,6 @@ type varsHistNames struct {
 // varsNodeID) without sending it, unless it is also included.
 var varsIdentityRule = &varsRule{}
 
-var varsFamilyName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
-
 // NewVars validates the options and builds the check.
 func NewVars(o VarsOptions) (*Vars, error) {
 	v := &Vars{
@@ -296,7 +294,7 @@ func varsCompileFilters(what string, list []string) (map[string]bool, []*regexp.
 			res = append(res, re)
 			continue
 		}
-		if !varsFamilyName.MatchString(s) {
+		if !familyNameRe.MatchString(s) {
 			return nil, nil, fmt.Errorf("vars: %s %q is neither a metric family name nor a /regex/", what, s)
 		}
 		exact[s] = true
@@ -359,7 +357,9 @@ func (v *Vars) decide(name string) *varsRule {
 		}
 	}
 	if varsMatch(name, v.incExact, v.incRe) {
-		sent := strings.ReplaceAll(name, ":", "_")
+		// Cloned: name may point into a payload buffer that is reused, and
+		// ReplaceAll returns it as is when there is no ":".
+		sent := strings.Clone(strings.ReplaceAll(name, ":", "_"))
 		return &varsRule{extra: true, name: sent, hist: v.histNames(sent)}
 	}
 	if identity {

@@ -45,18 +45,18 @@ func TestExampleUncommented(t *testing.T) {
 		t.Fatalf("the uncommented example does not parse:\n%v", err)
 	}
 	in := cfg.Instances[0]
-	c := in.Checks
+	c := viewInstance(in).Checks
 	for name, on := range map[string]bool{"liveness": c.Liveness.Enabled, "ranges": c.Ranges.Enabled, "ttl": c.TTL.Enabled, "jobs": c.Jobs.Enabled, "schema": c.Schema.Enabled} {
 		if !on {
 			t.Errorf("%s not enabled", name)
 		}
 	}
-	if c.Liveness.ExpectedNodes != 3 || c.TTL.RowLimit != DefaultTTLRowLimit || c.Jobs.Window != DefaultJobsWindow ||
+	if c.Liveness.ExpectedNodes != 3 || c.TTL.RowLimit != 100_000 || c.Jobs.Window != time.Hour ||
 		!reflect.DeepEqual(c.TTL.RowQueries, map[string]bool{"shop.public.sessions": true, "shop.public.audit_log": false}) {
 		t.Errorf("checks: %+v", c)
 	}
-	if len(in.CustomQueries) != 1 || in.CustomQueries[0].MetricPrefix != "shop" || len(in.CustomQueries[0].Columns) != 2 {
-		t.Errorf("custom_queries: %+v", in.CustomQueries)
+	if len(viewInstance(in).CustomQueries) != 1 || viewInstance(in).CustomQueries[0].MetricPrefix != "shop" || len(viewInstance(in).CustomQueries[0].Columns) != 2 {
+		t.Errorf("custom_queries: %+v", viewInstance(in).CustomQueries)
 	}
 	if in.APIUser != "roachdog" || in.APIPassword != "api-pw" {
 		t.Errorf("status_api: %q %q", in.APIUser, in.APIPassword)
@@ -115,7 +115,7 @@ func TestSQLCheckDefaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := mustParse(t, tt.src, env)
-			if got := summary(cfg.Instances[0].Checks); got != tt.want {
+			if got := summary(viewInstance(cfg.Instances[0]).Checks); got != tt.want {
 				t.Errorf("got  %+v\nwant %+v", got, tt.want)
 			}
 		})
@@ -396,13 +396,13 @@ func TestCustomQueries(t *testing.T) {
 			Tags:               []string{"owner:payments"},
 			CollectionInterval: 90 * time.Second, MaxRows: 50_000},
 	}
-	if got := cfg.Instances[0].CustomQueries; !reflect.DeepEqual(got, want) {
+	if got := viewInstance(cfg.Instances[0]).CustomQueries; !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
 	// An empty list is no queries, and needs no sql_url.
 	cfg = mustParse(t, minimal+"    custom_queries: []\n", nil)
-	if len(cfg.Instances[0].CustomQueries) != 0 {
-		t.Errorf("custom_queries: [] gave %+v", cfg.Instances[0].CustomQueries)
+	if len(viewInstance(cfg.Instances[0]).CustomQueries) != 0 {
+		t.Errorf("custom_queries: [] gave %+v", viewInstance(cfg.Instances[0]).CustomQueries)
 	}
 }
 
@@ -485,7 +485,7 @@ func TestTTLJobsOptions(t *testing.T) {
 			true, 5 * time.Second, 30 * time.Minute, []string{"AUTO CREATE STATS", "AUTO CREATE PARTIAL STATS", "ROW LEVEL TTL"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := mustParse(t, tc.src, nil).Instances[0].Checks
+			c := viewInstance(mustParse(t, tc.src, nil).Instances[0]).Checks
 			if c.TTL.Schedules != tc.schedules || c.TTL.RowQueryTimeout != tc.rowTimeout || c.TTL.RediscoverInterval != tc.rediscover {
 				t.Errorf("ttl = %+v", c.TTL)
 			}
@@ -496,9 +496,9 @@ func TestTTLJobsOptions(t *testing.T) {
 	}
 	// The default list is a copy: a caller changing one config does not
 	// change the next.
-	a := mustParse(t, withSQL, nil).Instances[0].Checks.Jobs.EventExcludeTypes
+	a := viewInstance(mustParse(t, withSQL, nil).Instances[0]).Checks.Jobs.EventExcludeTypes
 	a[0] = "CHANGED"
-	if b := mustParse(t, withSQL, nil).Instances[0].Checks.Jobs.EventExcludeTypes; b[0] != "AUTO CREATE STATS" {
+	if b := viewInstance(mustParse(t, withSQL, nil).Instances[0]).Checks.Jobs.EventExcludeTypes; b[0] != "AUTO CREATE STATS" {
 		t.Errorf("the default list was shared: %v", b)
 	}
 }

@@ -68,16 +68,17 @@ func Gather(ctx context.Context, c *Conn, nodeID int64, logger *slog.Logger) *Re
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		v := c.Instance.Checks.Vars
+		vc, _ := c.Instance.Checks.Get("vars")
+		v := checks.OptionsOf[checks.VarsOptions](c.Instance.Checks)
 		in.ranges, in.rangesErr = checks.ScrapeRangeHealth(ctx, &checks.Target{
 			Cluster: c.Instance.Cluster,
 			Nodes:   nodes,
 			HTTP:    c.HTTP,
 			Logger:  logger,
 		}, checks.VarsOptions{
-			Timeout:            v.Timeout,
+			Timeout:            vc.Timeout,
 			MaxPayloadBytes:    v.MaxPayloadBytes,
-			MaxConcurrent:      v.MaxConcurrentScrapes,
+			MaxConcurrent:      v.MaxConcurrent,
 			MaxSeriesPerFamily: v.MaxSeriesPerFamily,
 			MaxSeriesPerCycle:  v.MaxSeriesPerCycle,
 			Quantiles:          []float64{}, // histograms are not needed

@@ -303,7 +303,7 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 			return nil, nil, fmt.Errorf("instance %q: %w", in.Cluster, err)
 		}
 		tags := append([]string{"cluster:" + in.Cluster}, in.Tags...)
-		for _, q := range in.CustomQueries {
+		for _, q := range checks.OptionsOf[checks.CustomQueriesOptions](in.Checks).Queries {
 			exporter.TrustTags(sink, q.Tags...) // configured: may use env, service...
 		}
 		out = append(out, exporter.Instance{
@@ -314,35 +314,6 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 		})
 	}
 	return out, closeAll, nil
-}
-
-// varsOptions are the vars check's options for a cycle of cycle: the
-// per-node timeout never exceeds it.
-func varsOptions(v config.Vars, cycle time.Duration) checks.VarsOptions {
-	timeout := v.Timeout
-	if cycle > 0 {
-		timeout = min(timeout, cycle)
-	}
-	return checks.VarsOptions{
-		Timeout:            timeout,
-		MaxPayloadBytes:    v.MaxPayloadBytes,
-		MaxConcurrent:      v.MaxConcurrentScrapes,
-		MaxSeriesPerFamily: v.MaxSeriesPerFamily,
-		MaxSeriesPerCycle:  v.MaxSeriesPerCycle,
-		Include:            v.Include,
-		Exclude:            v.Exclude,
-		Quantiles:          v.Quantiles,
-		Histograms:         checks.HistogramMode(v.Histograms),
-		HistogramOverrides: histogramOverrides(v.HistogramOverrides),
-	}
-}
-
-func histogramOverrides(m map[string]string) map[string]checks.HistogramMode {
-	out := make(map[string]checks.HistogramMode, len(m))
-	for k, v := range m {
-		out[k] = checks.HistogramMode(v)
-	}
-	return out
 }
 
 // lastNodes remembers the node list of the latest cycle, so that the status
