@@ -21,14 +21,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/emit"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 // ContentionOptions configures the contention check.
@@ -107,6 +111,25 @@ func NewContention(o ContentionOptions) (*Contention, error) {
 	}
 	c.series = newSeriesMemory(seriesZeroOnce, 0)
 	return c, nil
+}
+
+func init() {
+	Register(Registration[ContentionOptions]{
+		Name: contentionCheckName, SQL: true, Interval: 60 * time.Second, Timeout: 20 * time.Second,
+		Doc:      "contention events and lock wait time per index, for the top N indexes",
+		Defaults: func() ContentionOptions { return ContentionOptions{TopN: ContentionDefaultTopN} },
+		Keys: []yamlx.Key[ContentionOptions]{{
+			Name: "top_n", Default: strconv.Itoa(ContentionDefaultTopN),
+			Doc: fmt.Sprintf("how many indexes are reported per metric (at most %d)", ContentionMaxTopN),
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *ContentionOptions) {
+				if n, ok := d.Integer(v, p, 1, ContentionMaxTopN); ok {
+					o.TopN = int(n)
+				}
+			},
+		}},
+		New: func(o ContentionOptions, _ Schedule) (Check, error) { return NewContention(o) },
+		Log: func(o ContentionOptions) []slog.Attr { return []slog.Attr{slog.Int("top_n", o.TopN)} },
+	})
 }
 
 // Name returns "contention".

@@ -53,6 +53,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
@@ -65,9 +66,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/emit"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 // HotRangesOptions configures the hot_ranges check.
@@ -173,6 +176,71 @@ func NewHotRanges(o HotRangesOptions) (*HotRanges, error) {
 	// them and those that just left.
 	h.series = newSeriesMemory(seriesZeroOnce, 0)
 	return h, nil
+}
+
+func init() {
+	Register(Registration[HotRangesOptions]{
+		// It reads the status API, and names ranges and checks indexes over
+		// SQL: it goes with the SQL checks.
+		Name: hotCheckName, SQL: true, Interval: 60 * time.Second, Timeout: 20 * time.Second,
+		Doc: "the busiest ranges from the status API, resolved to table and index, with an event when an index enters the top N",
+		Defaults: func() HotRangesOptions {
+			minQPS := HotRangesDefaultMinQPS
+			return HotRangesOptions{TopN: HotRangesDefaultTopN, MinQPS: &minQPS, MaxEvents: HotRangesDefaultMaxEvents}
+		},
+		Keys: []yamlx.Key[HotRangesOptions]{{
+			Name: "top_n", Default: strconv.Itoa(HotRangesDefaultTopN),
+			Doc: fmt.Sprintf("how many of the busiest ranges are reported (at most %d); series grow with it", HotRangesMaxTopN),
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *HotRangesOptions) {
+				if n, ok := d.Integer(v, p, 1, HotRangesMaxTopN); ok {
+					o.TopN = int(n)
+				}
+			},
+		}, {
+			Name: "min_qps", Default: strconv.FormatFloat(HotRangesDefaultMinQPS, 'g', -1, 64),
+			Doc: "ranges serving fewer queries per second are left out (an idle cluster's top ranges are noise); 0 counts every range",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *HotRangesOptions) {
+				if q, ok := decodeMinQPS(d, v, p); ok {
+					o.MinQPS = &q
+				}
+			},
+		}, {
+			Name: "max_events", Default: strconv.Itoa(HotRangesDefaultMaxEvents),
+			Doc: "events per run, one per table or index that entered the top N; more are summed up in one",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *HotRangesOptions) {
+				if n, ok := d.Integer(v, p, 1, 1000); ok {
+					o.MaxEvents = int(n)
+				}
+			},
+		}},
+		New: func(o HotRangesOptions, _ Schedule) (Check, error) { return NewHotRanges(o) },
+		Log: func(o HotRangesOptions) []slog.Attr {
+			minQPS := HotRangesDefaultMinQPS
+			if o.MinQPS != nil {
+				minQPS = *o.MinQPS
+			}
+			return []slog.Attr{slog.Int("top_n", o.TopN), slog.Float64("min_qps", minQPS), slog.Int("max_events", o.MaxEvents)}
+		},
+	})
+}
+
+// decodeMinQPS reads a number of queries per second, 0 or more.
+func decodeMinQPS(d *yamlx.Decoder, n *yaml.Node, path string) (float64, bool) {
+	const want = "want a number of queries per second, 0 or more"
+	if n.Kind != yaml.ScalarNode || (n.ShortTag() != "!!int" && n.ShortTag() != "!!float" && n.ShortTag() != "!!str") {
+		d.Errorf(n, path, "%s, got %s", want, yamlx.KindName(n))
+		return 0, false
+	}
+	s, ok := d.Str(n, path)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64)
+	if err != nil || v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		d.Errorf(n, path, "%s, got %s", want, d.Show(n, s))
+		return 0, false
+	}
+	return v, true
 }
 
 // Name returns "hot_ranges".

@@ -44,15 +44,19 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/jackc/pgx/v5"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/emit"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 const (
@@ -226,6 +230,37 @@ func NewStatements(o StatementsOptions) (*Statements, error) {
 		series:   newSeriesMemory(seriesZeroOnce, 0),
 		announce: map[stmtID]time.Time{},
 	}, nil
+}
+
+func init() {
+	Register(Registration[StatementsOptions]{
+		// Off even with a sql_url: its series are per statement fingerprint
+		// (custom metrics).
+		Name: stmtCheckName, SQL: true, Off: true, Interval: 60 * time.Second, Timeout: 30 * time.Second,
+		Doc:      "the top statement fingerprints of each interval by service time, latency, contention, retries and full scans",
+		Defaults: func() StatementsOptions { return StatementsOptions{TopN: DefaultStatementsTopN} },
+		Keys: []yamlx.Key[StatementsOptions]{{
+			Name: "top_n", Default: strconv.Itoa(DefaultStatementsTopN),
+			Doc: fmt.Sprintf("how many fingerprints each of the five rankings keeps (at most %d); up to 8 series per fingerprint of their union", MaxStatementsTopN),
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *StatementsOptions) {
+				if n, ok := d.Integer(v, p, 1, MaxStatementsTopN); ok {
+					o.TopN = int(n)
+				}
+			},
+		}, {
+			Name: "include_internal", Default: "false",
+			Doc: "count CockroachDB's own statements (applications named `$ internal-...`)",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *StatementsOptions) {
+				if b, ok := d.Boolean(v, p); ok {
+					o.IncludeInternal = b
+				}
+			},
+		}},
+		New: func(o StatementsOptions, _ Schedule) (Check, error) { return NewStatements(o) },
+		Log: func(o StatementsOptions) []slog.Attr {
+			return []slog.Attr{slog.Int("top_n", o.TopN), slog.Bool("include_internal", o.IncludeInternal)}
+		},
+	})
 }
 
 // Name returns "statements", the check's configuration key.
