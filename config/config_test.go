@@ -87,6 +87,10 @@ func TestDefaults(t *testing.T) {
 				Jobs: Jobs{CheckCommon: CheckCommon{Interval: time.Minute, Timeout: 20 * time.Second}, Window: time.Hour,
 					EventExcludeTypes: []string{"AUTO CREATE STATS", "AUTO CREATE PARTIAL STATS", "ROW LEVEL TTL"}},
 				Schema: Schema{CheckCommon: CheckCommon{Interval: time.Hour, Timeout: time.Minute}, MaxEvents: 20},
+				HotRanges: HotRanges{CheckCommon: CheckCommon{Interval: time.Minute, Timeout: 20 * time.Second},
+					TopN: 10, MinQPS: 1, MaxEvents: 5},
+				Contention: Contention{CheckCommon: CheckCommon{Interval: time.Minute, Timeout: 20 * time.Second}, TopN: 10},
+				Statements: Statements{CheckCommon: CheckCommon{Interval: time.Minute, Timeout: 30 * time.Second}, TopN: 20},
 			},
 		}},
 	}
@@ -197,6 +201,10 @@ func TestFull(t *testing.T) {
 				Jobs: Jobs{CheckCommon: CheckCommon{Enabled: false, Interval: 2 * time.Minute, Timeout: 20 * time.Second}, Window: 2 * time.Hour,
 					EventExcludeTypes: []string{"AUTO CREATE STATS", "IMPORT"}},
 				Schema: Schema{CheckCommon: CheckCommon{Enabled: true, Interval: time.Hour, Timeout: 90 * time.Second}, MaxEvents: 20},
+				HotRanges: HotRanges{CheckCommon: CheckCommon{Enabled: true, Interval: time.Minute, Timeout: 20 * time.Second},
+					TopN: 10, MinQPS: 1, MaxEvents: 5},
+				Contention: Contention{CheckCommon: CheckCommon{Enabled: true, Interval: time.Minute, Timeout: 20 * time.Second}, TopN: 10},
+				Statements: Statements{CheckCommon: CheckCommon{Interval: time.Minute, Timeout: 30 * time.Second}, TopN: 20},
 			},
 			CustomQueries: []CustomQuery{
 				{

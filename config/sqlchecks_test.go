@@ -46,7 +46,8 @@ func TestExampleUncommented(t *testing.T) {
 	}
 	in := cfg.Instances[0]
 	c := viewInstance(in).Checks
-	for name, on := range map[string]bool{"liveness": c.Liveness.Enabled, "ranges": c.Ranges.Enabled, "ttl": c.TTL.Enabled, "jobs": c.Jobs.Enabled, "schema": c.Schema.Enabled} {
+	for name, on := range map[string]bool{"liveness": c.Liveness.Enabled, "ranges": c.Ranges.Enabled, "ttl": c.TTL.Enabled, "jobs": c.Jobs.Enabled, "schema": c.Schema.Enabled,
+		"hot_ranges": c.HotRanges.Enabled, "contention": c.Contention.Enabled, "statements": c.Statements.Enabled} {
 		if !on {
 			t.Errorf("%s not enabled", name)
 		}
@@ -500,5 +501,70 @@ func TestTTLJobsOptions(t *testing.T) {
 	a[0] = "CHANGED"
 	if b := viewInstance(mustParse(t, withSQL, nil).Instances[0]).Checks.Jobs.EventExcludeTypes; b[0] != "AUTO CREATE STATS" {
 		t.Errorf("the default list was shared: %v", b)
+	}
+}
+
+// TestHotRangesAndContention: defaults (on with sql_url, off without),
+// the options, and their bounds.
+func TestHotRangesAndContention(t *testing.T) {
+	c := viewInstance(mustParse(t, withSQL, nil).Instances[0]).Checks
+	h, ct := c.HotRanges, c.Contention
+	if !h.Enabled || h.Interval != time.Minute || h.Timeout != 20*time.Second || h.TopN != 10 || h.MinQPS != 1 || h.MaxEvents != 5 {
+		t.Errorf("hot_ranges defaults: %+v", h)
+	}
+	if !ct.Enabled || ct.Interval != time.Minute || ct.Timeout != 20*time.Second || ct.TopN != 10 {
+		t.Errorf("contention defaults: %+v", ct)
+	}
+	if c := viewInstance(mustParse(t, minimal, nil).Instances[0]).Checks; c.HotRanges.Enabled || c.Contention.Enabled {
+		t.Errorf("on without sql_url: %+v %+v", c.HotRanges, c.Contention)
+	}
+	c = viewInstance(mustParse(t, withSQL+"    checks: {hot_ranges: {top_n: 25, min_qps: 0, max_events: 2, interval: 30s}, contention: {top_n: 3, enabled: false}}\n", nil).Instances[0]).Checks
+	if h := c.HotRanges; h.TopN != 25 || h.MinQPS != 0 || h.MaxEvents != 2 || h.Interval != 30*time.Second || h.Timeout != 20*time.Second {
+		t.Errorf("hot_ranges: %+v", h)
+	}
+	if ct := c.Contention; ct.TopN != 3 || ct.Enabled {
+		t.Errorf("contention: %+v", ct)
+	}
+	if h := viewInstance(mustParse(t, withSQL+"    checks: {hot_ranges: {min_qps: 2.5}}\n", nil).Instances[0]).Checks.HotRanges; h.MinQPS != 2.5 {
+		t.Errorf("min_qps 2.5: %+v", h)
+	}
+	_, err := Parse("conf.yaml", []byte(withSQL+"    checks: {hot_ranges: {top_n: 101, min_qps: -1, max_events: 0}, contention: {top_n: 0}}\n"), nil)
+	for _, want := range []string{
+		"instances[0].checks.hot_ranges.top_n: want a whole number from 1 to 100, got \"101\"",
+		"instances[0].checks.hot_ranges.min_qps: want a number of queries per second, 0 or more, got \"-1\"",
+		"instances[0].checks.hot_ranges.max_events: want a whole number from 1 to 1000, got \"0\"",
+		"instances[0].checks.contention.top_n: want a whole number from 1 to 100, got \"0\"",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+	_, err = Parse("conf.yaml", []byte(minimal+"    checks: {hot_ranges: {enabled: true}}\n"), nil)
+	if err == nil || !strings.Contains(err.Error(), "instances[0].checks.hot_ranges.enabled: true needs sql_url") {
+		t.Errorf("hot_ranges without sql_url: %v", err)
+	}
+}
+
+// The statements check is off by default even with a sql_url (its series
+// are per statement fingerprint), on when asked, and its top_n bounded.
+func TestStatementsOptions(t *testing.T) {
+	c := viewInstance(mustParse(t, withSQL, nil).Instances[0]).Checks.Statements
+	if c.Enabled || c.TopN != 20 || c.IncludeInternal || c.Interval != time.Minute || c.Timeout != 30*time.Second {
+		t.Errorf("defaults: %+v", c)
+	}
+	c = viewInstance(mustParse(t, withSQL+"    checks: {statements: {enabled: true, top_n: 5, include_internal: true, interval: 300s}}\n", nil).Instances[0]).Checks.Statements
+	if !c.Enabled || c.TopN != 5 || !c.IncludeInternal || c.Interval != 300*time.Second || c.Timeout != 30*time.Second {
+		t.Errorf("set: %+v", c)
+	}
+	for src, want := range map[string]string{
+		withSQL + "    checks: {statements: {top_n: 101}}\n":    "instances[0].checks.statements.top_n",
+		withSQL + "    checks: {statements: {top_n: 0}}\n":      "instances[0].checks.statements.top_n",
+		minimal + "    checks: {statements: {enabled: true}}\n": "instances[0].checks.statements.enabled: true needs sql_url",
+		withSQL + "    checks: {statements: {topn: 5}}\n":       "instances[0].checks.statements.topn",
+	} {
+		_, err := Parse("conf.yaml", []byte(src), envMap(nil))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want one naming %s", src, err, want)
+		}
 	}
 }

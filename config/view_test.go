@@ -82,6 +82,14 @@ func viewInstance(in Instance) instanceView {
 	so := checks.OptionsOf[checks.SchemaOptions](in.Checks)
 	v.Checks.Schema = Schema{CheckCommon: common("schema"), Databases: so.Databases, Tables: so.Tables,
 		MinRows: so.MinRows, MaxEvents: so.MaxEvents}
+	ho := checks.OptionsOf[checks.HotRangesOptions](in.Checks)
+	v.Checks.HotRanges = HotRanges{CheckCommon: common("hot_ranges"), TopN: ho.TopN, MaxEvents: ho.MaxEvents}
+	if ho.MinQPS != nil {
+		v.Checks.HotRanges.MinQPS = *ho.MinQPS
+	}
+	v.Checks.Contention = Contention{CheckCommon: common("contention"), TopN: checks.OptionsOf[checks.ContentionOptions](in.Checks).TopN}
+	sto := checks.OptionsOf[checks.StatementsOptions](in.Checks)
+	v.Checks.Statements = Statements{CheckCommon: common("statements"), TopN: sto.TopN, IncludeInternal: sto.IncludeInternal}
 	for _, q := range checks.OptionsOf[checks.CustomQueriesOptions](in.Checks).Queries {
 		var cols []CustomColumn
 		if q.Columns != nil {
@@ -97,12 +105,15 @@ func viewInstance(in Instance) instanceView {
 }
 
 type Checks struct {
-	Vars     Vars
-	Liveness Liveness
-	Ranges   Ranges
-	TTL      TTL
-	Jobs     Jobs
-	Schema   Schema
+	Vars       Vars
+	Liveness   Liveness
+	Ranges     Ranges
+	TTL        TTL
+	Jobs       Jobs
+	Schema     Schema
+	HotRanges  HotRanges
+	Contention Contention
+	Statements Statements
 }
 
 type CheckCommon struct {
@@ -141,6 +152,24 @@ type Schema struct {
 	Tables    []string
 	MinRows   int64
 	MaxEvents int
+}
+
+type HotRanges struct {
+	CheckCommon
+	TopN      int
+	MinQPS    float64
+	MaxEvents int
+}
+
+type Contention struct {
+	CheckCommon
+	TopN int
+}
+
+type Statements struct {
+	CheckCommon
+	TopN            int
+	IncludeInternal bool
 }
 
 type CustomQuery struct {

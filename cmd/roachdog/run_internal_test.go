@@ -67,6 +67,7 @@ func TestCheckSettings(t *testing.T) {
   - cluster: c
     status_urls: ["http://roach1:8080"]
     sql_url: postgresql://u@h/db
+    checks: {statements: {enabled: true}} # off by default
     custom_queries: [{metric_prefix: app, query: SELECT 1, columns: [{name: one, type: gauge}]}]
 `), nil)
 	if err != nil {
