@@ -10,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/roachdog/roachdog/deadline"
 	"github.com/roachdog/roachdog/internal/loopback"
 )
 
@@ -496,8 +497,9 @@ func (d *decoder) vars(n *yaml.Node, path string, v *Vars, st *varsState) {
 	})
 }
 
-// finishVars applies the vars check's defaults. The timeout is capped to the
-// interval so that a slow node never makes cycles overlap.
+// finishVars applies the vars check's defaults. The per-node timeout is
+// capped by the deadline rule (deadline.Cycle): a scrape started with the
+// cycle times out within it, so a slow node never makes cycles overlap.
 func finishVars(v *Vars, st *varsState, minInterval time.Duration) {
 	if !st.enabledSet {
 		v.Enabled = true
@@ -508,7 +510,7 @@ func finishVars(v *Vars, st *varsState, minInterval time.Duration) {
 	if v.Timeout == 0 {
 		v.Timeout = DefaultVarsTimeout
 	}
-	v.Timeout = min(v.Timeout, v.Interval)
+	v.Timeout = deadline.Cycle(v.Interval, v.Timeout)
 	if v.MaxPayloadBytes == 0 {
 		v.MaxPayloadBytes = DefaultMaxPayloadBytes
 	}

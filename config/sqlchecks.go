@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/deadline"
 	"github.com/roachdog/roachdog/internal/suggest"
 	"github.com/roachdog/roachdog/internal/wire"
 )
@@ -322,7 +323,7 @@ func defaultJobsEventExcludeTypes() []string {
 }
 
 // finishSQLCheck applies one SQL check's defaults: enabled exactly when the
-// instance has a sql_url, interval, timeout capped to the interval.
+// instance has a sql_url, interval, timeout capped by the deadline rule.
 func (d *decoder) finishSQLCheck(c *CheckCommon, st *checkState, checks, name string, hasSQL, sqlBad bool, interval, timeout time.Duration) {
 	if st.enabled == nil {
 		c.Enabled = hasSQL
@@ -335,7 +336,7 @@ func (d *decoder) finishSQLCheck(c *CheckCommon, st *checkState, checks, name st
 	if c.Timeout == 0 {
 		c.Timeout = timeout
 	}
-	c.Timeout = min(c.Timeout, c.Interval)
+	c.Timeout = deadline.Cycle(c.Interval, c.Timeout)
 }
 
 // sqlURLCredentials returns the user and password a (validated) sql_url

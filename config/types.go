@@ -113,7 +113,7 @@ type CheckCommon struct {
 	// instance's MinCollectionInterval, which is only a default.
 	Interval time.Duration
 	// Timeout bounds one run (every statement of it); Parse caps it to
-	// Interval so that two runs never overlap.
+	// 80% of Interval (deadline.Cycle) so that two runs never overlap.
 	Timeout time.Duration
 }
 
@@ -225,7 +225,8 @@ type Vars struct {
 	Enabled bool
 	// Interval defaults to the instance's MinCollectionInterval.
 	Interval time.Duration
-	// Timeout per node scrape; default 5s. Parse caps it to Interval, so
+	// Timeout per node scrape; default 5s. Parse caps it to 80% of
+	// Interval (deadline.Cycle), the deadline of the cycle it runs in, so
 	// that a slow node cannot make two cycles of the check overlap.
 	Timeout time.Duration
 	// MaxPayloadBytes caps one node's (decompressed) payload; default 16 MiB.

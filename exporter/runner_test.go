@@ -13,6 +13,7 @@ import (
 
 	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/deadline"
 	"github.com/roachdog/roachdog/internal/sinktest"
 )
 
@@ -432,7 +433,7 @@ func TestReadyTransitions(t *testing.T) {
 
 func TestNewRunnerDefaults(t *testing.T) {
 	r := NewRunner([]Instance{{Cluster: "c", Jobs: []Job{{Check: check("a", nil)}, {Check: check("b", nil), Interval: time.Minute, Timeout: 5 * time.Second}}}}, nil, nil)
-	if j := r.jobs[0]; j.interval != defaultInterval || j.timeout != defaultInterval {
+	if j := r.jobs[0]; j.interval != defaultInterval || j.timeout != deadline.Cycle(defaultInterval, 0) {
 		t.Errorf("defaults: interval %s timeout %s", j.interval, j.timeout)
 	}
 	if j := r.jobs[1]; j.interval != time.Minute || j.timeout != 5*time.Second {

@@ -8,24 +8,9 @@ import (
 	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/config"
+	"github.com/roachdog/roachdog/deadline"
 	"github.com/roachdog/roachdog/exporter"
 )
-
-// cycleShare is the part of its interval a cycle may use: a cycle that uses
-// its whole interval ends just after the next tick, which is then skipped,
-// and the check runs at half its rate whenever a node is slow.
-const cycleShare = 0.8
-
-// cycleDeadline is the one place the deadline rule lives: a cycle run every
-// interval may take its check's timeout, but never more than cycleShare of
-// the interval. A zero interval leaves the timeout as it is (the runner
-// then applies its own defaults).
-func cycleDeadline(interval, timeout time.Duration) time.Duration {
-	if limit := time.Duration(float64(interval) * cycleShare); limit > 0 && timeout > limit {
-		return limit
-	}
-	return timeout
-}
 
 // checkEntry is how one check is scheduled and built from an instance's
 // configuration. buildJobs, statementTimeout and the reload's checkSettings
@@ -35,7 +20,7 @@ type checkEntry struct {
 	// sql: the check issues SQL statements, which its timeout must bound.
 	sql bool
 	// schedule says whether the check runs, how often, and how long one
-	// run may take before cycleDeadline caps it.
+	// run may take before deadline.Cycle caps it.
 	schedule func(in config.Instance) (enabled bool, interval, timeout time.Duration)
 	// build makes the check; cycle is the deadline of one of its runs.
 	build func(in config.Instance, cycle time.Duration) (checks.Check, error)
@@ -56,8 +41,8 @@ var checkEntries = []checkEntry{
 			v := in.Checks.Vars
 			return v.Enabled, v.Interval, v.Interval
 		},
-		build: func(in config.Instance, cycle time.Duration) (checks.Check, error) {
-			return checks.NewVars(varsOptions(in.Checks.Vars, cycle))
+		build: func(in config.Instance, _ time.Duration) (checks.Check, error) {
+			return checks.NewVars(varsOptions(in.Checks.Vars))
 		},
 		settings: func(in config.Instance) any { return in.Checks.Vars },
 	},
@@ -153,7 +138,7 @@ func common(c config.CheckCommon) (bool, time.Duration, time.Duration) {
 }
 
 // buildJobs turns the instance's check settings into scheduled checks.
-// Each check gets its own interval and a cycle deadline (cycleDeadline): a
+// Each check gets its own interval and a cycle deadline (deadline.Cycle): a
 // cycle never outlives its slot, and leaves a fifth of it free.
 func buildJobs(in config.Instance) ([]exporter.Job, error) {
 	var jobs []exporter.Job
@@ -162,7 +147,7 @@ func buildJobs(in config.Instance) ([]exporter.Job, error) {
 		if !enabled {
 			continue
 		}
-		cycle := cycleDeadline(interval, timeout)
+		cycle := deadline.Cycle(interval, timeout)
 		c, err := e.build(in, cycle)
 		if err != nil {
 			return nil, fmt.Errorf("%s check: %w", e.name, err)
@@ -172,19 +157,16 @@ func buildJobs(in config.Instance) ([]exporter.Job, error) {
 	return jobs, nil
 }
 
-// statementTimeout is the server-side bound on one SQL statement: the
-// longest timeout of the instance's SQL checks (never below the default).
-// Each statement is also bounded client side by its check's own deadline,
-// so a check's configured timeout is what limits its queries; this only
-// keeps a statement from outliving every check that could issue it.
+// statementTimeout is the server-side bound on one SQL statement
+// (deadline.Statement over the cycles of the instance's SQL checks).
 func statementTimeout(in config.Instance) time.Duration {
-	d := cluster.DefaultQueryTimeout
+	var cycles []time.Duration
 	for _, e := range checkEntries {
-		if enabled, _, timeout := e.schedule(in); e.sql && enabled {
-			d = max(d, timeout)
+		if enabled, interval, timeout := e.schedule(in); e.sql && enabled {
+			cycles = append(cycles, deadline.Cycle(interval, timeout))
 		}
 	}
-	return d
+	return deadline.Statement(cluster.DefaultQueryTimeout, cycles...)
 }
 
 // checkSettings is what a check is built from: the cluster it reads (a

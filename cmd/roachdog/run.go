@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/config"
+	"github.com/roachdog/roachdog/deadline"
 	"github.com/roachdog/roachdog/exporter"
 )
 
@@ -194,90 +194,76 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 // buildInstances turns each configured cluster into the runner's instance:
-// node source (static or discovered), HTTP client, tagged sink and jobs.
+// the opened cluster (cluster.Open), its tagged sink and its jobs.
 func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, logger *slog.Logger) ([]exporter.Instance, func(), error) {
-	var closers []func()
+	var handles []*cluster.Handle
 	closeAll := func() {
-		for _, c := range closers {
-			c()
+		for _, h := range handles {
+			h.Close()
 		}
 	}
 	var out []exporter.Instance
 	for _, in := range cfg.Instances {
-		log := logger.With("cluster", in.Cluster)
-		httpClient, err := nodesHTTPClient(in, log)
-		if err != nil {
-			closeAll()
-			return nil, nil, fmt.Errorf("instance %q: %w", in.Cluster, err)
-		}
-		var seeds []cluster.Node
-		for _, u := range in.StatusURLs {
-			seeds = append(seeds, cluster.Node{StatusURL: strings.TrimRight(u, "/")})
-		}
-		var source cluster.Source = cluster.Static(seeds)
-		var db *cluster.DB
-		if in.SQLURL != "" {
-			// OpenDB fails only on a malformed URL or option; an unreachable
-			// cluster is retried on every query.
-			db, err = cluster.OpenDB(ctx, in.SQLURL, log, cluster.WithQueryTimeout(statementTimeout(in)))
-			if err != nil {
-				closeAll()
-				return nil, nil, fmt.Errorf("instance %q: sql_url %s: %w", in.Cluster, in.RedactedSQLURL, err)
-			}
-			closers = append(closers, db.Close)
-		}
-		if in.Discover && db != nil { // config guarantees sql_url with discover
-			d := cluster.NewDiscovery(db, cluster.DiscoveryOptions{
-				Scheme:          in.Discovery.Scheme,
-				HTTPPort:        in.Discovery.HTTPPort,
-				RefreshInterval: in.Discovery.RefreshInterval,
-				Seeds:           in.StatusURLs,
-			}, log)
-			// Before db.Close: a refresh in flight uses the pool.
-			closers = append([]func(){d.Close}, closers...)
-			source = d
-		}
 		jobs, err := buildJobs(in)
 		if err != nil {
 			closeAll()
 			return nil, nil, fmt.Errorf("instance %q: %w", in.Cluster, err)
 		}
-		var api *cluster.API
-		if len(in.StatusURLs) > 0 || in.Discover {
-			// The status endpoints that need a session (critical_nodes) are
-			// tried on the current nodes in order; logging in uses the
-			// status_api credentials (default: sql_url's user).
-			nodes := &lastNodes{Source: source, seeds: in.StatusURLs}
-			source = nodes
-			api = cluster.NewAPI(httpClient, nodes.urls, in.APIUser, in.APIPassword)
+		spec := clusterSpec(in)
+		spec.QueryTimeout = statementTimeout(in)
+		h, err := cluster.Open(ctx, spec, logger.With("cluster", in.Cluster))
+		if err != nil {
+			closeAll()
+			return nil, nil, fmt.Errorf("instance %q: %w", in.Cluster, err)
 		}
+		handles = append(handles, h)
 		tags := append([]string{"cluster:" + in.Cluster}, in.Tags...)
 		for _, q := range in.CustomQueries {
 			exporter.TrustTags(sink, q.Tags...) // configured: may use env, service...
 		}
 		out = append(out, exporter.Instance{
 			Cluster: in.Cluster,
-			Source:  source,
-			HTTP:    httpClient,
+			Source:  h.Source,
+			HTTP:    h.HTTP,
 			Sink:    exporter.WithTags(sink, tags...),
 			Jobs:    jobs,
 			Logger:  logger, // the runner adds the cluster and the check
-			SQL:     db,
-			API:     api,
+			SQL:     h.DB,
+			API:     h.API,
 		})
 	}
 	return out, closeAll, nil
 }
 
-// varsOptions are the vars check's options for a cycle of cycle: the
-// per-node timeout never exceeds it.
-func varsOptions(v config.Vars, cycle time.Duration) checks.VarsOptions {
-	timeout := v.Timeout
-	if cycle > 0 {
-		timeout = min(timeout, cycle)
+// clusterSpec is how an instance's cluster is reached: status URLs or
+// discovery, sql_url, tls and status_api.
+func clusterSpec(in config.Instance) cluster.Spec {
+	t := in.TLS
+	return cluster.Spec{
+		StatusURLs:     in.StatusURLs,
+		SQLURL:         in.SQLURL,
+		RedactedSQLURL: in.RedactedSQLURL,
+		Discover:       in.Discover,
+		Discovery: cluster.DiscoveryOptions{
+			Scheme:          in.Discovery.Scheme,
+			HTTPPort:        in.Discovery.HTTPPort,
+			RefreshInterval: in.Discovery.RefreshInterval,
+		},
+		TLS: cluster.HTTPOptions{
+			CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile,
+			ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify,
+		},
+		APIUser:     in.APIUser,
+		APIPassword: in.APIPassword,
 	}
+}
+
+// varsOptions are the vars check's options. The per-node timeout is the
+// deadline rule's (deadline.Cycle): a scrape started with the cycle times
+// out within it.
+func varsOptions(v config.Vars) checks.VarsOptions {
 	return checks.VarsOptions{
-		Timeout:            timeout,
+		Timeout:            deadline.Cycle(v.Interval, v.Timeout),
 		MaxPayloadBytes:    v.MaxPayloadBytes,
 		MaxConcurrent:      v.MaxConcurrentScrapes,
 		MaxSeriesPerFamily: v.MaxSeriesPerFamily,
@@ -296,60 +282,6 @@ func histogramOverrides(m map[string]string) map[string]checks.HistogramMode {
 		out[k] = checks.HistogramMode(v)
 	}
 	return out
-}
-
-// lastNodes remembers the node list of the latest cycle, so that the status
-// API client tries the nodes the cluster has now (static list until then).
-type lastNodes struct {
-	cluster.Source
-	seeds []string
-	mu    sync.Mutex
-	last  []string
-}
-
-func (l *lastNodes) Nodes(ctx context.Context) ([]cluster.Node, error) {
-	nodes, err := l.Source.Nodes(ctx)
-	if len(nodes) > 0 {
-		urls := make([]string, len(nodes))
-		for i, n := range nodes {
-			urls[i] = n.StatusURL
-		}
-		l.mu.Lock()
-		l.last = urls
-		l.mu.Unlock()
-	}
-	return nodes, err
-}
-
-func (l *lastNodes) urls() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.last) > 0 {
-		return l.last
-	}
-	return l.seeds
-}
-
-// nodesHTTPClient builds the client for the instance's nodes (see
-// cluster.NewHTTPClient) from its tls settings.
-func nodesHTTPClient(in config.Instance, logger *slog.Logger) (*http.Client, error) {
-	t := in.TLS
-	if t.InsecureSkipVerify {
-		logger.Warn("tls.insecure_skip_verify is on: the nodes' certificates are not verified")
-	}
-	if t.CAFile != "" || t.CertFile != "" || t.ServerName != "" {
-		https := in.Discover && in.Discovery.Scheme == "https"
-		for _, u := range in.StatusURLs {
-			https = https || strings.HasPrefix(strings.ToLower(u), "https://")
-		}
-		if !https {
-			logger.Warn("tls is set but no node is reached over HTTPS: use https:// status URLs (with discover: discovery.scheme https)")
-		}
-	}
-	return cluster.NewHTTPClient(cluster.HTTPOptions{
-		CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile,
-		ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify,
-	})
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {

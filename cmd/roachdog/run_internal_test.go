@@ -9,10 +9,13 @@ import (
 )
 
 // TestStatementTimeout: the server-side statement bound follows the longest
-// enabled SQL check timeout, so a check's own timeout (schema: 60 s by
+// cycle of the enabled SQL checks, so a check's own timeout (schema: 60 s by
 // default) is what limits its queries, never the 10 s default alone.
 func TestStatementTimeout(t *testing.T) {
-	on := func(d time.Duration) config.CheckCommon { return config.CheckCommon{Enabled: true, Timeout: d} }
+	t.Parallel()
+	on := func(d time.Duration) config.CheckCommon {
+		return config.CheckCommon{Enabled: true, Interval: time.Hour, Timeout: d}
+	}
 	off := func(d time.Duration) config.CheckCommon { return config.CheckCommon{Timeout: d} }
 	for _, tc := range []struct {
 		name string
@@ -25,33 +28,13 @@ func TestStatementTimeout(t *testing.T) {
 			Liveness: config.Liveness{CheckCommon: on(10 * time.Second)},
 			Schema:   config.Schema{CheckCommon: on(time.Minute)}}}, time.Minute},
 		{"disabled checks do not count", config.Instance{Checks: config.Checks{Schema: config.Schema{CheckCommon: off(time.Minute)}}}, cluster.DefaultQueryTimeout},
-		{"custom queries run within the instance interval", config.Instance{MinCollectionInterval: 30 * time.Second,
-			CustomQueries: []config.CustomQuery{{MetricPrefix: "x"}}}, 30 * time.Second},
+		{"custom queries run within 80% of the instance interval", config.Instance{MinCollectionInterval: 30 * time.Second,
+			CustomQueries: []config.CustomQuery{{MetricPrefix: "x"}}}, 24 * time.Second},
+		{"a timeout above 80% of its interval counts as capped", config.Instance{Checks: config.Checks{
+			Schema: config.Schema{CheckCommon: config.CheckCommon{Enabled: true, Interval: 20 * time.Second, Timeout: 20 * time.Second}}}}, 16 * time.Second},
 	} {
 		if got := statementTimeout(tc.in); got != tc.want {
 			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
-		}
-	}
-}
-
-// TestCycleDeadline: the one deadline rule. A cycle may take its check's
-// timeout, never more than 80% of the interval; no interval leaves the
-// timeout to the runner's defaults.
-func TestCycleDeadline(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		interval, timeout, want time.Duration
-	}{
-		{15 * time.Second, 5 * time.Second, 5 * time.Second},
-		{15 * time.Second, 12 * time.Second, 12 * time.Second},
-		{15 * time.Second, 15 * time.Second, 12 * time.Second},
-		{time.Hour, time.Minute, time.Minute},
-		{10 * time.Second, time.Minute, 8 * time.Second},
-		{0, 5 * time.Second, 5 * time.Second},
-		{0, 0, 0},
-	} {
-		if got := cycleDeadline(tc.interval, tc.timeout); got != tc.want {
-			t.Errorf("cycleDeadline(%s, %s) = %s, want %s", tc.interval, tc.timeout, got, tc.want)
 		}
 	}
 }
