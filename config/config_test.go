@@ -54,6 +54,7 @@ instances:
 `
 
 func TestDefaults(t *testing.T) {
+	t.Parallel()
 	cfg := mustParse(t, minimal, nil)
 	want := &Config{
 		File: "conf.yaml",
@@ -153,6 +154,7 @@ instances:
 var fullEnv = map[string]string{"CRDB_PASSWORD": "hunter2", "CERTS": "/certs", "CRDB_API_PASSWORD": "api-Pw-7781"}
 
 func TestFull(t *testing.T) {
+	t.Parallel()
 	cfg := mustParse(t, full, fullEnv)
 	want := &Config{
 		File: "conf.yaml",
@@ -224,6 +226,7 @@ func TestFull(t *testing.T) {
 // TestUnknownKeyExactText pins the whole message format: file:line, key
 // path, problem, suggestion.
 func TestUnknownKeyExactText(t *testing.T) {
+	t.Parallel()
 	src := `init_config:
 instances:
   - cluster: prod
@@ -248,6 +251,7 @@ instances:
 }
 
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		src  string
@@ -585,6 +589,7 @@ instances:
 }
 
 func TestDurations(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want time.Duration
@@ -637,6 +642,7 @@ func TestDurations(t *testing.T) {
 }
 
 func TestTimeoutCappedToInterval(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		vars                  string
 		interval, wantTimeout time.Duration
@@ -658,6 +664,7 @@ func TestTimeoutCappedToInterval(t *testing.T) {
 }
 
 func TestSizes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want int64
@@ -693,6 +700,7 @@ func TestSizes(t *testing.T) {
 }
 
 func TestQuantilesEmptyMeansNone(t *testing.T) {
+	t.Parallel()
 	cfg := mustParse(t, minimal+"    checks: {vars: {quantiles: []}}\n", nil)
 	q := cfg.Instances[0].Checks.Vars.Quantiles
 	if q == nil || len(q) != 0 {
@@ -706,6 +714,7 @@ func TestQuantilesEmptyMeansNone(t *testing.T) {
 }
 
 func TestEnvExpansion(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"HOST": "roach9", "EMPTY": "", "PW": "pa$$w{o}rd"}
 	tests := []struct {
 		in, want string
@@ -748,6 +757,7 @@ func TestEnvExpansion(t *testing.T) {
 // TestEnvEverywhere checks expansion in every kind of string value the brief
 // names, and that include/exclude are left alone.
 func TestEnvEverywhere(t *testing.T) {
+	t.Parallel()
 	src := `init_config:
   dogstatsd_url: ${DSD}
   tags: ["env:${ENV}"]
@@ -775,6 +785,7 @@ instances:
 // file and from the environment, and requires that no error message holds
 // the password or a piece of it.
 func TestSecretsNeverInErrors(t *testing.T) {
+	t.Parallel()
 	const pw = "Zq9Xw7Vt4Kp2"
 	pieces := []string{pw, pw[:6], pw[6:], pw[3:9]}
 	urls := []string{
@@ -835,6 +846,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 }
 
 func TestRedactedSQLURL(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, redacted string }{
 		{"postgresql://root@haproxy:26257/defaultdb?sslmode=disable", "postgresql://root@haproxy:26257/defaultdb?sslmode=disable"},
 		{"postgres://u:p%40ss@h:26257/db", "postgres://u:xxxxx@h:26257/db"},
@@ -854,6 +866,7 @@ func TestRedactedSQLURL(t *testing.T) {
 }
 
 func TestLogValueHasNoSecrets(t *testing.T) {
+	t.Parallel()
 	cfg := mustParse(t, full, fullEnv)
 	var buf bytes.Buffer
 	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "config", cfg)
@@ -873,6 +886,7 @@ func TestLogValueHasNoSecrets(t *testing.T) {
 }
 
 func TestDogStatsDAddr(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		file string // init_config.dogstatsd_url, "" for none
@@ -919,6 +933,7 @@ func TestDogStatsDAddr(t *testing.T) {
 }
 
 func TestUnifiedServiceTags(t *testing.T) {
+	t.Parallel()
 	dd := map[string]string{"DD_ENV": "prod", "DD_SERVICE": " roachdog ", "DD_VERSION": "1.2.3"}
 	tests := []struct {
 		name string
@@ -946,6 +961,7 @@ func TestUnifiedServiceTags(t *testing.T) {
 }
 
 func TestListenAddress(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{`off`: "", `"OFF"`: "", `""`: "", `":9464"`: ":9464", `0.0.0.0:9000`: "0.0.0.0:9000", `"[::1]:9464"`: "[::1]:9464"} {
 		cfg := mustParse(t, "init_config:\n  listen_address: "+in+"\n"+minimal, nil)
 		if cfg.Init.ListenAddress != want {
@@ -987,6 +1003,7 @@ func TestPprof(t *testing.T) {
 // TestMergeKeys: YAML anchors and merge keys share settings between
 // instances; own keys win, and positions still point at the right lines.
 func TestMergeKeys(t *testing.T) {
+	t.Parallel()
 	src := `x-common: &common
   min_collection_interval: 30
   tags: [team:db]
@@ -1033,6 +1050,7 @@ instances:
 // TestAliasBomb: merge keys over nested aliases would make a naive walk
 // visit 10^10 mappings; the node budget stops it with an error.
 func TestAliasBomb(t *testing.T) {
+	t.Parallel()
 	m := "&m0 {tags: [a:b]}"
 	for i := 1; i <= 10; i++ {
 		prev := "*m" + strconv.Itoa(i-1)
@@ -1046,6 +1064,7 @@ func TestAliasBomb(t *testing.T) {
 }
 
 func TestParsePattern(t *testing.T) {
+	t.Parallel()
 	exact, re, err := ParsePattern("sql_mem_root_current")
 	if err != nil || exact != "sql_mem_root_current" || re != nil {
 		t.Errorf("exact: %q %v %v", exact, re, err)
@@ -1062,6 +1081,7 @@ func TestParsePattern(t *testing.T) {
 // TestShippedFiles: the demo config and the example parse, and the demo
 // config says what the docker-compose demo needs.
 func TestShippedFiles(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(testenv.RepoRoot(t), "conf.d", "roachdog.d")
 	for _, name := range []string{"conf.yaml", "conf.yaml.example", "local.yaml"} {
 		t.Run(name, func(t *testing.T) {
@@ -1096,6 +1116,7 @@ func TestShippedFiles(t *testing.T) {
 // TestExampleDocumentsEveryKey: every key the decoder knows appears in
 // conf.yaml.example, so the example cannot fall behind the code.
 func TestExampleDocumentsEveryKey(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "conf.d", "roachdog.d", "conf.yaml.example"))
 	if err != nil {
 		t.Fatal(err)
@@ -1161,6 +1182,7 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
+	t.Parallel()
 	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
 	if err == nil || !strings.Contains(err.Error(), "nope.yaml") || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("got %v", err)
@@ -1168,6 +1190,7 @@ func TestLoadMissingFile(t *testing.T) {
 }
 
 func TestHistogramModes(t *testing.T) {
+	t.Parallel()
 	cfg := mustParse(t, minimal+"    checks: {vars: {histograms: both, histogram_overrides: {sql.txn_latency: gauges}}}\n", nil)
 	v := cfg.Instances[0].Checks.Vars
 	if v.Histograms != "both" || v.HistogramOverrides["sql.txn_latency"] != "gauges" || len(v.HistogramOverrides) != 1 {

@@ -24,6 +24,7 @@ var commentedKeyRe = regexp.MustCompile(`^(\s*)# (.*)$`)
 // restored parses, so every value it shows is valid and every key sits at
 // the right place, and it gives what the comments say.
 func TestExampleUncommented(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "conf.d", "roachdog.d", "conf.yaml.example"))
 	if err != nil {
 		t.Fatal(err)
@@ -64,6 +65,7 @@ func TestExampleUncommented(t *testing.T) {
 }
 
 func TestSQLCheckDefaults(t *testing.T) {
+	t.Parallel()
 	type sum struct {
 		enabled           [5]bool // liveness, ranges, ttl, jobs, schema
 		intervals         [5]time.Duration
@@ -123,6 +125,7 @@ func TestSQLCheckDefaults(t *testing.T) {
 }
 
 func TestSQLErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		src  string
@@ -369,6 +372,7 @@ func TestSQLErrors(t *testing.T) {
 }
 
 func TestCustomQueries(t *testing.T) {
+	t.Parallel()
 	src := withSQL + `    min_collection_interval: 20
     custom_queries:
       - metric_prefix: "shop.."
@@ -407,6 +411,7 @@ func TestCustomQueries(t *testing.T) {
 }
 
 func TestStatusAPICredentials(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, sqlURL, api string
 		user, password    string
@@ -442,6 +447,7 @@ func TestStatusAPICredentials(t *testing.T) {
 // TestAPIPasswordNeverInErrors: a bad status_api password is reported
 // without its value.
 func TestAPIPasswordNeverInErrors(t *testing.T) {
+	t.Parallel()
 	const pw = "Zq9Xw7Vt4Kp2"
 	for _, val := range []string{
 		"[" + pw + "]",
@@ -468,6 +474,7 @@ func TestAPIPasswordNeverInErrors(t *testing.T) {
 // The ttl and jobs options a least-privilege user needs, and their
 // defaults.
 func TestTTLJobsOptions(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, src  string
 		schedules  bool
