@@ -20,6 +20,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -606,24 +607,59 @@ func (s *Server) NewDB(t testing.TB, prefix string) string {
 // them, so that each test has a database of its own and tests sharing a
 // server can run in parallel. A test may change its copy at will; the
 // template accepts no connection.
+//
+// A file that reads the clock (now(), current_timestamp...: expirations
+// relative to the present) is loaded into each copy instead, with the
+// files after it, so that its times are relative to the test's present,
+// not to the template's.
 func (s *Server) Fixture(t testing.TB, prefix string, paths ...string) string {
 	t.Helper()
-	if len(paths) == 0 {
-		return s.NewDB(t, prefix)
+	contents := make([]string, len(paths))
+	fixed := len(paths) // files before the first that reads the clock
+	for i, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("pgtest: %v", err)
+		}
+		contents[i] = string(b)
+		if fixed == len(paths) && readsClock(contents[i]) {
+			fixed = i
+		}
 	}
-	tmpl, err := s.template(paths)
+	if fixed == 0 {
+		name := s.NewDB(t, prefix)
+		s.load(t, name, paths, contents)
+		return name
+	}
+	tmpl, err := s.template(paths[:fixed], contents[:fixed])
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
 	name := fmt.Sprintf("%s_%d", sanitizeName(prefix), dbSeq.Add(1))
 	s.Exec(t, "postgres", "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{tmpl}.Sanitize())
+	s.load(t, name, paths[fixed:], contents[fixed:])
 	return name
+}
+
+// clockRE matches the SQL functions that read the clock.
+var clockRE = regexp.MustCompile(`(?i)\b(now\s*\(|current_timestamp|current_date|current_time|localtimestamp|localtime|clock_timestamp|statement_timestamp|transaction_timestamp)`)
+
+func readsClock(sql string) bool { return clockRE.MatchString(sql) }
+
+// load runs the files' contents in database db.
+func (s *Server) load(t testing.TB, db string, paths, contents []string) {
+	t.Helper()
+	for i, c := range contents {
+		if err := s.exec(db, c); err != nil {
+			t.Fatalf("pgtest: load %s: %v", filepath.Base(paths[i]), err)
+		}
+	}
 }
 
 // template returns the template database holding paths, loading it on
 // first use. Different sets load concurrently; callers of one set wait for
 // its load.
-func (s *Server) template(paths []string) (string, error) {
+func (s *Server) template(paths, contents []string) (string, error) {
 	key := strings.Join(paths, "\x00")
 	s.templatesMu.Lock()
 	if s.templates == nil {
@@ -635,22 +671,18 @@ func (s *Server) template(paths []string) (string, error) {
 		s.templates[key] = tm
 	}
 	s.templatesMu.Unlock()
-	tm.once.Do(func() { tm.err = s.loadTemplate(tm.name, paths) })
+	tm.once.Do(func() { tm.err = s.loadTemplate(tm.name, paths, contents) })
 	return tm.name, tm.err
 }
 
-func (s *Server) loadTemplate(name string, paths []string) error {
+func (s *Server) loadTemplate(name string, paths, contents []string) error {
 	id := pgx.Identifier{name}.Sanitize()
 	if err := s.exec("postgres", "CREATE DATABASE "+id); err != nil {
 		return err
 	}
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if err := s.exec(name, string(b)); err != nil {
-			return fmt.Errorf("load %s: %w", filepath.Base(p), err)
+	for i, c := range contents {
+		if err := s.exec(name, c); err != nil {
+			return fmt.Errorf("load %s: %w", filepath.Base(paths[i]), err)
 		}
 	}
 	// No connection may be open on a template while it is copied: refuse

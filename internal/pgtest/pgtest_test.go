@@ -2,6 +2,7 @@ package pgtest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -158,6 +159,19 @@ func TestFixture(t *testing.T) {
 	}
 	if n, err := queryInt(t, s.URL("postgres"), "SELECT count(*) FROM pg_database WHERE datname = '"+tm.name+"' AND datistemplate AND NOT datallowconn"); err != nil || n != 1 {
 		t.Fatalf("template %s: %d rows (%v), want one template refusing connections", tm.name, n, err)
+	}
+
+	// A file reading the clock is loaded into each copy, after the
+	// template: its times are the test's.
+	clock := filepath.Join(dir, "clock.sql")
+	if err := os.WriteFile(clock, []byte("CREATE TABLE crdb_internal.c (at timestamptz); INSERT INTO crdb_internal.c VALUES (NOW());\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.Fixture(t, "fixture", schema, clock) // makes the template of schema alone
+	before := time.Now()
+	db = s.Fixture(t, "fixture", schema, clock)
+	if n, err := queryInt(t, s.URL(db), fmt.Sprintf("SELECT count(*) FROM crdb_internal.c WHERE at >= to_timestamp(%f)", float64(before.UnixMicro())/1e6)); err != nil || n != 1 {
+		t.Fatalf("clock file: %d rows at or after the call (%v), want 1: loaded into the template?", n, err)
 	}
 
 	// Another order is another content.
