@@ -32,8 +32,10 @@ const shutdownGrace = 5 * time.Second
 // How long start-up waits for the Agent's DNS name to resolve (docker compose
 // starts roachdog and the Agent together): long enough for the Agent's
 // container to come up, short enough that a mistyped host fails start-up
-// visibly rather than hanging it. --once has no time to wait.
-const (
+// visibly rather than hanging it. --once has no time to wait. Variables so
+// that a test of giving up need not wait as long (such a test does not run
+// in parallel).
+var (
 	agentWait     = exporter.DefaultAgentWait
 	agentWaitOnce = 5 * time.Second
 )
