@@ -88,12 +88,14 @@ func errText(errs []error) string {
 }
 
 func TestBaseDashboardIsValid(t *testing.T) {
+	t.Parallel()
 	if errs := ValidateDashboard("dashboards/t.json", []byte(baseDashboard), testCatalog, "crdb"); len(errs) > 0 {
 		t.Fatalf("base dashboard should be valid:\n%s", errText(errs))
 	}
 }
 
 func TestDashboardErrors(t *testing.T) {
+	t.Parallel()
 	const q0 = "dashboards/t.json: widgets[0].definition.widgets[0].definition.requests[0].queries[0].query: "
 	const q1 = "dashboards/t.json: widgets[0].definition.widgets[0].definition.requests[0].queries[1].query: "
 	const vq = "dashboards/t.json: widgets[0].definition.widgets[1].definition.requests[0].queries[0].query: "
@@ -263,6 +265,7 @@ func TestDashboardErrors(t *testing.T) {
 // TestDashboardDistributionQueries: percentile and count aggregators are
 // valid on a distribution, with any other valid part of a query.
 func TestDashboardDistributionQueries(t *testing.T) {
+	t.Parallel()
 	for _, q := range []string{
 		"p99:crdb.sql.service_latency{$cluster,$node_id,$region} by {node_id}",
 		"p99.9:crdb.sql.service_latency{$cluster}",
@@ -278,6 +281,7 @@ func TestDashboardDistributionQueries(t *testing.T) {
 }
 
 func TestDashboardExtraTags(t *testing.T) {
+	t.Parallel()
 	doc := mutate(t, baseDashboard, "{$cluster} by {zone}", "{$cluster,team:db} by {zone}")
 	if errs := ValidateDashboard("d.json", []byte(doc), testCatalog, "crdb"); len(errs) != 1 {
 		t.Fatalf("team: should be rejected without ExtraTags, got:\n%s", errText(errs))
@@ -289,6 +293,7 @@ func TestDashboardExtraTags(t *testing.T) {
 }
 
 func TestDashboardNamespace(t *testing.T) {
+	t.Parallel()
 	doc := strings.ReplaceAll(baseDashboard, "crdb.", "cockroach.")
 	if errs := ValidateDashboard("d.json", []byte(doc), testCatalog, "cockroach"); len(errs) != 0 {
 		t.Fatalf("with namespace cockroach:\n%s", errText(errs))

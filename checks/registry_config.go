@@ -6,6 +6,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/roachdog/roachdog/deadline"
 	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
@@ -101,7 +102,7 @@ func (c *ConfigDecoder) Finish(in InstanceScope, instanceKeys map[string]yamlx.P
 			if p, ok := instanceKeys[r.Name]; ok {
 				s.KeyNode, s.Value = p.KeyNode, p.Value
 			}
-			cfg.Interval, cfg.Timeout = in.MinInterval, in.MinInterval
+			cfg.Interval, cfg.Timeout = in.MinInterval, deadline.Cycle(in.MinInterval, 0)
 		} else {
 			s.Path = yamlx.KeyPath(yamlx.KeyPath(in.Path, "checks"), r.Name)
 			s.KeyNode, s.Value, s.Keys = g.keyNode, g.value, g.keys
@@ -114,8 +115,9 @@ func (c *ConfigDecoder) Finish(in InstanceScope, instanceKeys map[string]yamlx.P
 				cfg.Enabled = g.on
 			}
 			cfg.Interval = cmp.Or(g.interval, r.Interval, in.MinInterval)
-			// Capped to the interval, so that two runs never overlap.
-			cfg.Timeout = min(cmp.Or(g.timeout, r.Timeout, cfg.Interval), cfg.Interval)
+			// Capped by the deadline rule, so that two runs never overlap
+			// and the start-up log shows the deadline applied.
+			cfg.Timeout = deadline.Cycle(cfg.Interval, cmp.Or(g.timeout, r.Timeout))
 		}
 		s.Interval, s.Timeout = cfg.Interval, cfg.Timeout
 		if r.finish != nil {

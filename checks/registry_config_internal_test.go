@@ -39,7 +39,7 @@ func testRegistry() []registered {
 
 // TestConfigDecoder: what the registry does for every check: the keys
 // every check has, their defaults from the registration and the instance,
-// the sql_url rule, the timeout capped to the interval, the check's own
+// the sql_url rule, the timeout capped to 80% of the interval (deadline.Cycle), the check's own
 // keys and Finish, unknown keys with a suggestion.
 func TestConfigDecoder(t *testing.T) {
 	t.Parallel()
@@ -59,15 +59,15 @@ func TestConfigDecoder(t *testing.T) {
 		err        string
 	}{
 		{name: "defaults without sql_url", src: "{}",
-			want: got{[3]bool{false, false, true}, [3]time.Duration{15 * s, m, h}, [3]time.Duration{15 * s, m, s}, 3, 15 * s}},
+			want: got{[3]bool{false, false, true}, [3]time.Duration{15 * s, m, h}, [3]time.Duration{12 * s, 48 * s, s}, 3, 15 * s}},
 		{name: "defaults with sql_url", src: "{}", hasSQL: true,
-			want: got{[3]bool{true, false, true}, [3]time.Duration{15 * s, m, h}, [3]time.Duration{15 * s, m, s}, 3, 15 * s}},
+			want: got{[3]bool{true, false, true}, [3]time.Duration{15 * s, m, h}, [3]time.Duration{12 * s, 48 * s, s}, 3, 15 * s}},
 		{name: "set", src: "{alpha: {interval: 2m, size: 5}, beta: {enabled: true, timeout: 2h}, gamma: {enabled: false}}", hasSQL: true,
-			want: got{[3]bool{true, true, false}, [3]time.Duration{2 * m, m, h}, [3]time.Duration{40 * s, m, s}, 5, 2 * m}},
+			want: got{[3]bool{true, true, false}, [3]time.Duration{2 * m, m, h}, [3]time.Duration{40 * s, 48 * s, s}, 5, 2 * m}},
 		{name: "SQL check enabled without sql_url", src: "{alpha: {enabled: true}}",
 			err: "c:1: instances[0].checks.alpha.enabled: true needs sql_url: the alpha check queries the cluster over SQL"},
 		{name: "an invalid sql_url is reported once", src: "{alpha: {enabled: true}}", sqlInvalid: true,
-			want: got{[3]bool{true, false, true}, [3]time.Duration{15 * s, m, h}, [3]time.Duration{15 * s, m, s}, 3, 15 * s}},
+			want: got{[3]bool{true, false, true}, [3]time.Duration{15 * s, m, h}, [3]time.Duration{12 * s, 48 * s, s}, 3, 15 * s}},
 		{name: "unknown check", src: "{alpah: {}}", err: `c:1: instances[0].checks.alpah: unknown key (did you mean "alpha"?)`},
 		{name: "unknown key", src: "{alpha: {sise: 1}}", err: `c:1: instances[0].checks.alpha.sise: unknown key (did you mean "size"?)`},
 	} {

@@ -16,6 +16,7 @@ import (
 )
 
 func TestVarsQuantileSuffix(t *testing.T) {
+	t.Parallel()
 	for q, want := range map[float64]string{0.5: "p50", 0.75: "p75", 0.9: "p90", 0.99: "p99",
 		0.999: "p99_9", 0.9999: "p99_99", 1: "p100", 0.05: "p5"} {
 		if got := varsQuantileSuffix(q); got != want {
@@ -25,6 +26,7 @@ func TestVarsQuantileSuffix(t *testing.T) {
 }
 
 func TestVarsDefaults(t *testing.T) {
+	t.Parallel()
 	v, err := NewVars(VarsOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +40,7 @@ func TestVarsDefaults(t *testing.T) {
 // metric only, patterns that compile with one group, names and tags in
 // Datadog's alphabet, and a catalog without duplicates.
 func TestVarsTable(t *testing.T) {
+	t.Parallel()
 	families := map[string]string{}
 	name := regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$`)
 	for _, m := range varsMetrics {
@@ -131,6 +134,7 @@ func (varsDiscard) Event(Event)                                   {}
 // TestVarsForgetsRemovedNodes: the state of a node no longer listed is
 // dropped after 10 minutes, not before.
 func TestVarsForgetsRemovedNodes(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("# TYPE sys_uptime gauge\nsys_uptime 5\n"))
 	}))

@@ -651,8 +651,8 @@ func TestTimeoutCappedToInterval(t *testing.T) {
 		interval, wantTimeout time.Duration
 	}{
 		{"{}", 15 * time.Second, 5 * time.Second},
-		{"{interval: 2}", 2 * time.Second, 2 * time.Second},                 // default 5s capped
-		{"{interval: 10, timeout: 30}", 10 * time.Second, 10 * time.Second}, // explicit capped
+		{"{interval: 2}", 2 * time.Second, 1600 * time.Millisecond},        // default 5s capped to 80%
+		{"{interval: 10, timeout: 30}", 10 * time.Second, 8 * time.Second}, // explicit capped to 80%
 		{"{interval: 10, timeout: 1.5}", 10 * time.Second, 1500 * time.Millisecond},
 	}
 	for _, tt := range tests {

@@ -24,6 +24,7 @@ var commentedKeyRe = regexp.MustCompile(`^(\s*)# (.*)$`)
 // restored parses, so every value it shows is valid and every key sits at
 // the right place, and it gives what the comments say.
 func TestExampleUncommented(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "conf.d", "roachdog.d", "conf.yaml.example"))
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +66,7 @@ func TestExampleUncommented(t *testing.T) {
 }
 
 func TestSQLCheckDefaults(t *testing.T) {
+	t.Parallel()
 	type sum struct {
 		enabled           [5]bool // liveness, ranges, ttl, jobs, schema
 		intervals         [5]time.Duration
@@ -100,11 +102,11 @@ func TestSQLCheckDefaults(t *testing.T) {
 		{"liveness follows min_collection_interval, the others do not", withSQL + "    min_collection_interval: 30\n",
 			sum{on, [5]time.Duration{30 * s, m, 5 * m, m, h}, defTimeouts, h, 100_000, 0}},
 		{"intervals below min_collection_interval are allowed", withSQL + "    min_collection_interval: 60\n    checks: {liveness: {interval: 5}, jobs: {interval: 10, window: 10}}\n",
-			sum{on, [5]time.Duration{5 * s, m, 5 * m, 10 * s, h}, [5]time.Duration{5 * s, 20 * s, 30 * s, 10 * s, m}, 10 * s, 100_000, 0}},
-		{"default timeouts capped to the interval", withSQL + "    checks: {ranges: {interval: 7}, ttl: {interval: 2.5}}\n",
-			sum{on, [5]time.Duration{15 * s, 7 * s, 2500 * time.Millisecond, m, h}, [5]time.Duration{10 * s, 7 * s, 2500 * time.Millisecond, 20 * s, m}, h, 100_000, 0}},
-		{"explicit timeouts capped to the interval", withSQL + "    checks: {schema: {interval: 90, timeout: 5m}, liveness: {timeout: 1m}}\n",
-			sum{on, [5]time.Duration{15 * s, m, 5 * m, m, 90 * s}, [5]time.Duration{15 * s, 20 * s, 30 * s, 20 * s, 90 * s}, h, 100_000, 0}},
+			sum{on, [5]time.Duration{5 * s, m, 5 * m, 10 * s, h}, [5]time.Duration{4 * s, 20 * s, 30 * s, 8 * s, m}, 10 * s, 100_000, 0}},
+		{"default timeouts capped to 80% of the interval", withSQL + "    checks: {ranges: {interval: 7}, ttl: {interval: 2.5}}\n",
+			sum{on, [5]time.Duration{15 * s, 7 * s, 2500 * time.Millisecond, m, h}, [5]time.Duration{10 * s, 5600 * time.Millisecond, 2 * s, 20 * s, m}, h, 100_000, 0}},
+		{"explicit timeouts capped to 80% of the interval", withSQL + "    checks: {schema: {interval: 90, timeout: 5m}, liveness: {timeout: 1m}}\n",
+			sum{on, [5]time.Duration{15 * s, m, 5 * m, m, 90 * s}, [5]time.Duration{12 * s, 20 * s, 30 * s, 20 * s, 72 * s}, h, 100_000, 0}},
 		{"jobs window grows with a long interval", withSQL + "    checks: {jobs: {interval: 2h}}\n",
 			sum{on, [5]time.Duration{15 * s, m, 5 * m, 2 * h, h}, defTimeouts, 2 * h, 100_000, 0}},
 		{"values from the environment", withSQL + "    checks: {liveness: {expected_nodes: \"${NODES}\"}, ttl: {row_limit: 1_000, enabled: \"${TTL_ON}\"}, jobs: {window: \"${WINDOW}\"}}\n",
@@ -124,6 +126,7 @@ func TestSQLCheckDefaults(t *testing.T) {
 }
 
 func TestSQLErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		src  string
@@ -370,6 +373,7 @@ func TestSQLErrors(t *testing.T) {
 }
 
 func TestCustomQueries(t *testing.T) {
+	t.Parallel()
 	src := withSQL + `    min_collection_interval: 20
     custom_queries:
       - metric_prefix: "shop.."
@@ -408,6 +412,7 @@ func TestCustomQueries(t *testing.T) {
 }
 
 func TestStatusAPICredentials(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, sqlURL, api string
 		user, password    string
@@ -443,6 +448,7 @@ func TestStatusAPICredentials(t *testing.T) {
 // TestAPIPasswordNeverInErrors: a bad status_api password is reported
 // without its value.
 func TestAPIPasswordNeverInErrors(t *testing.T) {
+	t.Parallel()
 	const pw = "Zq9Xw7Vt4Kp2"
 	for _, val := range []string{
 		"[" + pw + "]",
@@ -469,6 +475,7 @@ func TestAPIPasswordNeverInErrors(t *testing.T) {
 // The ttl and jobs options a least-privilege user needs, and their
 // defaults.
 func TestTTLJobsOptions(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, src  string
 		schedules  bool

@@ -82,6 +82,7 @@ func openDB(t *testing.T, addr string) *cluster.DB {
 // cycle: the nodes are scraped and reported up, not down with "cycle
 // context deadline exceeded after 0s".
 func TestHangingDiscoveryKeepsNodesUp(t *testing.T) {
+	t.Parallel()
 	db := openDB(t, blackHole(t))
 	var seeds []string
 	for i := 1; i <= 3; i++ {
@@ -115,6 +116,7 @@ func TestHangingDiscoveryKeepsNodesUp(t *testing.T) {
 // refuses connections at start-up: no node is known, yet the SQL checks run
 // (and report SQL down).
 func TestSQLChecksRunWhileDiscoveryFails(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

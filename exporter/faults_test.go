@@ -18,6 +18,7 @@ import (
 // exit status), naming cluster, check and message; the scheduled loop keeps
 // counting such a cycle as completed (the service check is the signal).
 func TestRunOnceFailsOnReportedFailure(t *testing.T) {
+	t.Parallel()
 	m := NewSelfMetrics("test", "abc")
 	rec := &sinktest.Recorder{}
 	partial := check("schema", func(_ context.Context, _ *checks.Target, s checks.Sink) error {
@@ -52,6 +53,7 @@ func TestRunOnceFailsOnReportedFailure(t *testing.T) {
 // context) is never run a second time at once by the new runner, a kept
 // check stays ready, and the series of a job that is gone are dropped.
 func TestSuccessorSharesBusyAndForgetsGoneJobs(t *testing.T) {
+	t.Parallel()
 	m := NewSelfMetrics("test", "abc")
 	release := make(chan struct{})
 	var once sync.Once
@@ -128,6 +130,7 @@ func hasSeries(t *testing.T, m *SelfMetrics, name, check string) bool {
 // within the grace period) are logged and counted each time, keep being
 // scheduled, and never stop or delay a well-behaved check beside them.
 func TestRunSurvivesPanicsAndOverruns(t *testing.T) {
+	t.Parallel()
 	logs := &syncBuffer{}
 	m := NewSelfMetrics("test", "abc")
 	boom := check("boom", func(context.Context, *checks.Target, checks.Sink) error { panic("kaboom") })

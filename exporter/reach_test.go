@@ -21,6 +21,7 @@ import (
 // end of such a run are logged once each; readiness follows the rule of
 // Runner.Readiness.
 func TestUnreachableCycles(t *testing.T) {
+	t.Parallel()
 	m := NewSelfMetrics("v", "c")
 	var reached atomic.Int32
 	vars := check("vars", func(_ context.Context, tg *checks.Target, _ checks.Sink) error {
@@ -86,6 +87,7 @@ func TestUnreachableCycles(t *testing.T) {
 // TestUnreachableVarsIsVisible: the real vars check with every node
 // refusing: the run is unreachable, and /readyz says so with the reason.
 func TestUnreachableVarsIsVisible(t *testing.T) {
+	t.Parallel()
 	dead := httptest.NewServer(http.NotFoundHandler())
 	dead.Close()
 	v, err := checks.NewVars(checks.VarsOptions{})

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/roachdog/roachdog/deadline"
 	"github.com/roachdog/roachdog/emit"
 )
 
@@ -45,9 +46,10 @@ type Job struct {
 	// Interval between cycle starts; 15s (the Agent's default
 	// min_collection_interval) when not positive.
 	Interval time.Duration
-	// Timeout bounds one cycle; Interval when not positive. Give it less
-	// than Interval: a cycle that uses the whole interval ends just after
-	// the next tick, which finds it still running and is skipped.
+	// Timeout bounds one cycle; when not positive, the deadline rule's
+	// share of Interval (deadline.Cycle). Give it less than Interval: a
+	// cycle that uses the whole interval ends just after the next tick,
+	// which finds it still running and is skipped.
 	Timeout time.Duration
 }
 
@@ -178,7 +180,7 @@ func NewRunner(instances []Instance, m *SelfMetrics, logger *slog.Logger) *Runne
 				j.interval = defaultInterval
 			}
 			if j.timeout <= 0 {
-				j.timeout = j.interval
+				j.timeout = deadline.Cycle(j.interval, 0)
 			}
 			m.initJob(inst.Cluster, name)
 			r.jobs = append(r.jobs, j)

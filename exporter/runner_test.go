@@ -13,6 +13,7 @@ import (
 
 	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/deadline"
 	"github.com/roachdog/roachdog/internal/sinktest"
 )
 
@@ -86,6 +87,7 @@ func runBounded(t *testing.T, timeout time.Duration, what string, f func()) {
 }
 
 func TestRunOnce(t *testing.T) {
+	t.Parallel()
 	m := NewSelfMetrics("test", "abc")
 	recA, recB := &sinktest.Recorder{}, &sinktest.Recorder{}
 	var seen checks.Target
@@ -150,6 +152,7 @@ func checkCounter(t *testing.T, got, want float64, what string) {
 }
 
 func TestRunOnceTimeout(t *testing.T) {
+	t.Parallel()
 	m := NewSelfMetrics("test", "abc")
 	slow := check("slow", blockUntilDone)
 	fast := check("fast", nil)
@@ -173,6 +176,7 @@ func TestRunOnceTimeout(t *testing.T) {
 // TestStuckCheckIsAbandoned: a check that ignores its context must not hold
 // RunOnce forever, and must never run twice at once.
 func TestStuckCheckIsAbandoned(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	stuck := check("stuck", func(context.Context, *checks.Target, checks.Sink) error {
 		<-release
@@ -202,6 +206,7 @@ func TestStuckCheckIsAbandoned(t *testing.T) {
 }
 
 func TestRunOnceSourceErrors(t *testing.T) {
+	t.Parallel()
 	var got []cluster.Node
 	c := check("vars", func(_ context.Context, tg *checks.Target, _ checks.Sink) error {
 		got = tg.Nodes
@@ -221,6 +226,7 @@ func TestRunOnceSourceErrors(t *testing.T) {
 // checks: SQL checks need no node and must report that SQL is down, and
 // vars reports zero targets.
 func TestRunOnceWithoutNodes(t *testing.T) {
+	t.Parallel()
 	none := sourceFunc(func(context.Context) ([]cluster.Node, error) { return nil, errors.New("no sql") })
 	var ran atomic.Bool
 	sqlCheck := check("liveness", func(_ context.Context, tg *checks.Target, s checks.Sink) error {
@@ -251,6 +257,7 @@ func TestRunOnceWithoutNodes(t *testing.T) {
 // every job every cycle (the source logs its own details), and its recovery
 // once.
 func TestNodeListFailureLoggedOncePerStreak(t *testing.T) {
+	t.Parallel()
 	var failing atomic.Bool
 	failing.Store(true)
 	src := sourceFunc(func(context.Context) ([]cluster.Node, error) {
@@ -286,6 +293,7 @@ func TestNodeListFailureLoggedOncePerStreak(t *testing.T) {
 // no time to run the check; running it anyway would report every node down
 // for want of time.
 func TestNoCheckWithoutTime(t *testing.T) {
+	t.Parallel()
 	slowSource := sourceFunc(func(ctx context.Context) ([]cluster.Node, error) {
 		<-ctx.Done()
 		return twoNodes, ctx.Err()
@@ -306,6 +314,7 @@ func TestNoCheckWithoutTime(t *testing.T) {
 // TestLogsNameClusterOnce: the instance's logger is scoped by the runner;
 // every line names the cluster and the check exactly once.
 func TestLogsNameClusterOnce(t *testing.T) {
+	t.Parallel()
 	logs := &syncBuffer{}
 	c := check("vars", func(_ context.Context, tg *checks.Target, _ checks.Sink) error {
 		tg.Log().Info("hello")
@@ -324,6 +333,7 @@ func TestLogsNameClusterOnce(t *testing.T) {
 }
 
 func TestPanicRecovered(t *testing.T) {
+	t.Parallel()
 	logs := &syncBuffer{}
 	m := NewSelfMetrics("test", "abc")
 	boom := check("boom", func(context.Context, *checks.Target, checks.Sink) error { panic("kaboom") })
@@ -345,6 +355,7 @@ func TestPanicRecovered(t *testing.T) {
 }
 
 func TestRunStopsOnCancel(t *testing.T) {
+	t.Parallel()
 	var started sync.WaitGroup
 	started.Add(2)
 	var once1, once2 sync.Once
@@ -374,6 +385,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 }
 
 func TestRunNoOverlap(t *testing.T) {
+	t.Parallel()
 	m := NewSelfMetrics("test", "abc")
 	release := make(chan struct{})
 	slow := check("slow", func(ctx context.Context, _ *checks.Target, _ checks.Sink) error {
@@ -405,6 +417,7 @@ func TestRunNoOverlap(t *testing.T) {
 }
 
 func TestReadyTransitions(t *testing.T) {
+	t.Parallel()
 	gate := make(chan struct{})
 	a := check("a", nil)
 	b := check("b", func(ctx context.Context, _ *checks.Target, _ checks.Sink) error {
@@ -431,8 +444,9 @@ func TestReadyTransitions(t *testing.T) {
 }
 
 func TestNewRunnerDefaults(t *testing.T) {
+	t.Parallel()
 	r := newRunner([]testInstance{{Cluster: "c", Jobs: []testJob{{Check: check("a", nil)}, {Check: check("b", nil), Interval: time.Minute, Timeout: 5 * time.Second}}}}, nil, nil)
-	if j := r.jobs[0]; j.interval != defaultInterval || j.timeout != defaultInterval {
+	if j := r.jobs[0]; j.interval != defaultInterval || j.timeout != deadline.Cycle(defaultInterval, 0) {
 		t.Errorf("defaults: interval %s timeout %s", j.interval, j.timeout)
 	}
 	if j := r.jobs[1]; j.interval != time.Minute || j.timeout != 5*time.Second {
@@ -446,6 +460,7 @@ func TestNewRunnerDefaults(t *testing.T) {
 // TestRunSeriesDropped: series a check drops because of a series cap are
 // counted per cluster, check and reason.
 func TestRunSeriesDropped(t *testing.T) {
+	t.Parallel()
 	m := NewSelfMetrics("test", "abc")
 	c := check("vars", func(_ context.Context, tg *checks.Target, _ checks.Sink) error {
 		tg.ReportSeriesDropped("family_cap", 99001)

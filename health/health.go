@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,21 +28,12 @@ import (
 	"github.com/roachdog/roachdog/config"
 )
 
-// Conn is what the gate reads one cluster with. The caller opens it (see
-// roachdog health: the statement timeout follows --timeout) and closes it.
+// Conn is what the gate reads one cluster with: its configuration and the
+// cluster opened from it. The caller opens the cluster (see roachdog
+// health: the statement timeout follows --timeout) and closes it.
 type Conn struct {
 	Instance config.Instance
-	HTTP     *http.Client
-	DB       *cluster.DB // nil without sql_url
-	Source   cluster.Source
-}
-
-// Close closes the SQL pool and the idle HTTP connections.
-func (c *Conn) Close() {
-	if c.DB != nil {
-		c.DB.Close()
-	}
-	c.HTTP.CloseIdleConnections()
+	*cluster.Handle
 }
 
 // not be read becomes a finding.
@@ -61,7 +51,7 @@ func Gather(ctx context.Context, c *Conn, nodeID int64, logger *slog.Logger) *Re
 	}
 	var api *cluster.API
 	if len(urls) > 0 {
-		api = cluster.NewAPI(c.HTTP, func() []string { return urls }, c.Instance.APIUser, c.Instance.APIPassword)
+		api = c.API // tries the nodes just listed
 	}
 
 	// Scrape while SQL is read: different endpoints, one deadline.

@@ -8,28 +8,13 @@ import (
 	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/config"
+	"github.com/roachdog/roachdog/deadline"
 	"github.com/roachdog/roachdog/exporter"
 )
 
-// cycleShare is the part of its interval a cycle may use: a cycle that uses
-// its whole interval ends just after the next tick, which is then skipped,
-// and the check runs at half its rate whenever a node is slow.
-const cycleShare = 0.8
-
-// cycleDeadline is the one place the deadline rule lives: a cycle run every
-// interval may take its check's timeout, but never more than cycleShare of
-// the interval. A zero interval leaves the timeout as it is (the runner
-// then applies its own defaults).
-func cycleDeadline(interval, timeout time.Duration) time.Duration {
-	if limit := time.Duration(float64(interval) * cycleShare); limit > 0 && timeout > limit {
-		return limit
-	}
-	return timeout
-}
-
 // buildJobs turns the instance's checks (every registered check, as the
 // configuration set it) into scheduled checks, bound to the cluster ci.
-// Each check gets its own interval and a cycle deadline (cycleDeadline): a
+// Each check gets its own interval and a cycle deadline (deadline.Cycle): a
 // cycle never outlives its slot, and leaves a fifth of it free.
 func buildJobs(in config.Instance, ci *checks.Instance) ([]exporter.Job, error) {
 	var jobs []exporter.Job
@@ -37,7 +22,7 @@ func buildJobs(in config.Instance, ci *checks.Instance) ([]exporter.Job, error) 
 		if !c.Enabled {
 			continue
 		}
-		cycle := cycleDeadline(c.Interval, c.RunTimeout())
+		cycle := deadline.Cycle(c.Interval, c.RunTimeout())
 		check, err := c.New(cycle)
 		if err != nil {
 			return nil, fmt.Errorf("%s check: %w", c.Name, err)
@@ -47,19 +32,17 @@ func buildJobs(in config.Instance, ci *checks.Instance) ([]exporter.Job, error) 
 	return jobs, nil
 }
 
-// statementTimeout is the server-side bound on one SQL statement: the
-// longest timeout of the instance's SQL checks (never below the default).
-// Each statement is also bounded client side by its check's own deadline,
-// so a check's configured timeout is what limits its queries; this only
-// keeps a statement from outliving every check that could issue it.
+// statementTimeout is the server-side bound on one SQL statement
+// (deadline.Statement): the longest cycle of the instance's SQL checks,
+// never below the default.
 func statementTimeout(in config.Instance) time.Duration {
-	d := cluster.DefaultQueryTimeout
+	var cycles []time.Duration
 	for _, c := range in.Checks {
 		if c.SQL() && c.Enabled {
-			d = max(d, c.RunTimeout())
+			cycles = append(cycles, deadline.Cycle(c.Interval, c.RunTimeout()))
 		}
 	}
-	return d
+	return deadline.Statement(cluster.DefaultQueryTimeout, cycles...)
 }
 
 // checkSettings is what a check is built from: the cluster it reads (a

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -32,8 +31,10 @@ const shutdownGrace = 5 * time.Second
 // How long start-up waits for the Agent's DNS name to resolve (docker compose
 // starts roachdog and the Agent together): long enough for the Agent's
 // container to come up, short enough that a mistyped host fails start-up
-// visibly rather than hanging it. --once has no time to wait.
-const (
+// visibly rather than hanging it. --once has no time to wait. Variables so
+// that a test of giving up need not wait as long (such a test does not run
+// in parallel).
+var (
 	agentWait     = exporter.DefaultAgentWait
 	agentWaitOnce = 5 * time.Second
 )
@@ -244,59 +245,25 @@ func minInterval(cfg *config.Config) time.Duration {
 }
 
 // buildInstances turns each configured cluster into the runner's instance:
-// node source (static or discovered), HTTP client, tagged sink and jobs.
+// the opened cluster (cluster.Open), its tagged sink and its jobs.
 func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, logger *slog.Logger) ([]exporter.Instance, func(), error) {
-	var closers []func()
+	var handles []*cluster.Handle
 	closeAll := func() {
-		for _, c := range closers {
-			c()
+		for _, h := range handles {
+			h.Close()
 		}
 	}
 	var out []exporter.Instance
 	for _, in := range cfg.Instances {
-		log := logger.With("cluster", in.Cluster)
-		httpClient, err := nodesHTTPClient(in, log)
+		spec := clusterSpec(in)
+		spec.QueryTimeout = statementTimeout(in)
+		h, err := cluster.Open(ctx, spec, logger.With("cluster", in.Cluster))
 		if err != nil {
 			closeAll()
 			return nil, nil, fmt.Errorf("instance %q: %w", in.Cluster, err)
 		}
-		var seeds []cluster.Node
-		for _, u := range in.StatusURLs {
-			seeds = append(seeds, cluster.Node{StatusURL: strings.TrimRight(u, "/")})
-		}
-		var source cluster.Source = cluster.Static(seeds)
-		var db *cluster.DB
-		if in.SQLURL != "" {
-			// OpenDB fails only on a malformed URL or option; an unreachable
-			// cluster is retried on every query.
-			db, err = cluster.OpenDB(ctx, in.SQLURL, log, cluster.WithQueryTimeout(statementTimeout(in)))
-			if err != nil {
-				closeAll()
-				return nil, nil, fmt.Errorf("instance %q: sql_url %s: %w", in.Cluster, in.RedactedSQLURL, err)
-			}
-			closers = append(closers, db.Close)
-		}
-		if in.Discover && db != nil { // config guarantees sql_url with discover
-			d := cluster.NewDiscovery(db, cluster.DiscoveryOptions{
-				Scheme:          in.Discovery.Scheme,
-				HTTPPort:        in.Discovery.HTTPPort,
-				RefreshInterval: in.Discovery.RefreshInterval,
-				Seeds:           in.StatusURLs,
-			}, log)
-			// Before db.Close: a refresh in flight uses the pool.
-			closers = append([]func(){d.Close}, closers...)
-			source = d
-		}
-		var api *cluster.API
-		if len(in.StatusURLs) > 0 || in.Discover {
-			// The status endpoints that need a session (critical_nodes) are
-			// tried on the current nodes in order; logging in uses the
-			// status_api credentials (default: sql_url's user).
-			nodes := &lastNodes{Source: source, seeds: in.StatusURLs}
-			source = nodes
-			api = cluster.NewAPI(httpClient, nodes.urls, in.APIUser, in.APIPassword)
-		}
-		ci := &checks.Instance{Cluster: in.Cluster, Source: source, HTTP: httpClient, SQL: db, API: api}
+		handles = append(handles, h)
+		ci := &checks.Instance{Cluster: in.Cluster, Source: h.Source, HTTP: h.HTTP, SQL: h.DB, API: h.API}
 		jobs, err := buildJobs(in, ci)
 		if err != nil {
 			closeAll()
@@ -316,58 +283,27 @@ func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, l
 	return out, closeAll, nil
 }
 
-// lastNodes remembers the node list of the latest cycle, so that the status
-// API client tries the nodes the cluster has now (static list until then).
-type lastNodes struct {
-	cluster.Source
-	seeds []string
-	mu    sync.Mutex
-	last  []string
-}
-
-func (l *lastNodes) Nodes(ctx context.Context) ([]cluster.Node, error) {
-	nodes, err := l.Source.Nodes(ctx)
-	if len(nodes) > 0 {
-		urls := make([]string, len(nodes))
-		for i, n := range nodes {
-			urls[i] = n.StatusURL
-		}
-		l.mu.Lock()
-		l.last = urls
-		l.mu.Unlock()
-	}
-	return nodes, err
-}
-
-func (l *lastNodes) urls() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.last) > 0 {
-		return l.last
-	}
-	return l.seeds
-}
-
-// nodesHTTPClient builds the client for the instance's nodes (see
-// cluster.NewHTTPClient) from its tls settings.
-func nodesHTTPClient(in config.Instance, logger *slog.Logger) (*http.Client, error) {
+// clusterSpec is how an instance's cluster is reached: status URLs or
+// discovery, sql_url, tls and status_api.
+func clusterSpec(in config.Instance) cluster.Spec {
 	t := in.TLS
-	if t.InsecureSkipVerify {
-		logger.Warn("tls.insecure_skip_verify is on: the nodes' certificates are not verified")
+	return cluster.Spec{
+		StatusURLs:     in.StatusURLs,
+		SQLURL:         in.SQLURL,
+		RedactedSQLURL: in.RedactedSQLURL,
+		Discover:       in.Discover,
+		Discovery: cluster.DiscoveryOptions{
+			Scheme:          in.Discovery.Scheme,
+			HTTPPort:        in.Discovery.HTTPPort,
+			RefreshInterval: in.Discovery.RefreshInterval,
+		},
+		TLS: cluster.HTTPOptions{
+			CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile,
+			ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify,
+		},
+		APIUser:     in.APIUser,
+		APIPassword: in.APIPassword,
 	}
-	if t.CAFile != "" || t.CertFile != "" || t.ServerName != "" {
-		https := in.Discover && in.Discovery.Scheme == "https"
-		for _, u := range in.StatusURLs {
-			https = https || strings.HasPrefix(strings.ToLower(u), "https://")
-		}
-		if !https {
-			logger.Warn("tls is set but no node is reached over HTTPS: use https:// status URLs (with discover: discovery.scheme https)")
-		}
-	}
-	return cluster.NewHTTPClient(cluster.HTTPOptions{
-		CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile,
-		ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify,
-	})
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {

@@ -28,33 +28,13 @@ func TestStatementTimeout(t *testing.T) {
 			sqlCheck("liveness", true, 10*time.Second), sqlCheck("schema", true, time.Minute)}}, time.Minute},
 		{"disabled checks do not count", config.Instance{Checks: checks.Configs{sqlCheck("schema", false, time.Minute)}}, cluster.DefaultQueryTimeout},
 		{"vars is no SQL check", config.Instance{Checks: checks.Configs{{Name: "vars", Enabled: true, Interval: time.Hour, Timeout: time.Hour}}}, cluster.DefaultQueryTimeout},
-		{"custom queries run within the instance interval", config.Instance{Checks: checks.Configs{
-			{Name: "custom_queries", Enabled: true, Interval: 30 * time.Second, Timeout: 30 * time.Second}}}, 30 * time.Second},
+		{"custom queries run within 80% of the instance interval", config.Instance{Checks: checks.Configs{
+			{Name: "custom_queries", Enabled: true, Interval: 30 * time.Second, Timeout: 30 * time.Second}}}, 24 * time.Second},
+		{"a timeout above 80% of its interval counts as capped", config.Instance{Checks: checks.Configs{
+			{Name: "schema", Enabled: true, Interval: 20 * time.Second, Timeout: 20 * time.Second}}}, 16 * time.Second},
 	} {
 		if got := statementTimeout(tc.in); got != tc.want {
 			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
-		}
-	}
-}
-
-// TestCycleDeadline: the one deadline rule. A cycle may take its check's
-// timeout, never more than 80% of the interval; no interval leaves the
-// timeout to the runner's defaults.
-func TestCycleDeadline(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		interval, timeout, want time.Duration
-	}{
-		{15 * time.Second, 5 * time.Second, 5 * time.Second},
-		{15 * time.Second, 12 * time.Second, 12 * time.Second},
-		{15 * time.Second, 15 * time.Second, 12 * time.Second},
-		{time.Hour, time.Minute, time.Minute},
-		{10 * time.Second, time.Minute, 8 * time.Second},
-		{0, 5 * time.Second, 5 * time.Second},
-		{0, 0, 0},
-	} {
-		if got := cycleDeadline(tc.interval, tc.timeout); got != tc.want {
-			t.Errorf("cycleDeadline(%s, %s) = %s, want %s", tc.interval, tc.timeout, got, tc.want)
 		}
 	}
 }
