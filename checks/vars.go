@@ -359,7 +359,9 @@ func (v *Vars) decide(name string) *varsRule {
 		}
 	}
 	if varsMatch(name, v.incExact, v.incRe) {
-		sent := strings.ReplaceAll(name, ":", "_")
+		// Cloned: name points into a payload buffer that is reused, and
+		// ReplaceAll returns it as it is when it holds no ':'.
+		sent := strings.ReplaceAll(strings.Clone(name), ":", "_")
 		return &varsRule{extra: true, name: sent, hist: v.histNames(sent)}
 	}
 	if identity {
