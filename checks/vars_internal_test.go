@@ -218,6 +218,9 @@ func TestVarsSeriesStateBounded(t *testing.T) {
 // fails), no more large bodies are held at once than fit the budget, and
 // the budget is whole again after the cycle.
 func TestVarsBigPayloadBudget(t *testing.T) {
+	if RaceEnabled {
+		t.Skip("measures memory and volume: run without -race (make unit does)")
+	}
 	t.Parallel()
 	var b strings.Builder
 	b.WriteString("# TYPE sys_uptime gauge\nsys_uptime 5\n")
