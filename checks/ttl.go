@@ -31,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,6 +53,7 @@ const (
 
 	ttlDefaultRowLimit     = 100000
 	ttlDefaultRowTimeout   = 5 * time.Second
+	ttlDefaultMaxRowQuery  = 20
 	ttlDefaultEventWindow  = time.Hour
 	ttlDefaultRediscover   = 30 * time.Minute
 	ttlScheduleExecutor    = "scheduled-row-level-ttl-executor"
@@ -125,6 +127,13 @@ type TTLOptions struct {
 	// of privilege (SQLSTATE 42501) is logged once per table and skipped
 	// until the next discovery; it does not make sql.can_query CRITICAL.
 	RowQueryTimeout time.Duration
+	// MaxRowQueries caps the row queries of one run, so that the check costs
+	// a fixed number of statements whatever the number of TTL tables: when
+	// more tables qualify, they take turns in name order (the next run
+	// starts after the last table queried), and a table waiting for its
+	// turn sends no new lag or expired-rows value (its series keep their
+	// last point; none is zeroed). Default 20.
+	MaxRowQueries int
 	// EventWindow: on the first cycle, a TTL table's newest failed job is
 	// announced only when it finished within this window (default 1h);
 	// older failures show in ttl.last_job_failed only.
@@ -150,7 +159,7 @@ func init() {
 		Doc: "row-level TTL: jobs, schedules, lag and expired rows per table",
 		Defaults: func() TTLOptions {
 			return TTLOptions{RowLimit: ttlDefaultRowLimit, RowQueries: map[string]bool{},
-				RowQueryTimeout: ttlDefaultRowTimeout, Rediscover: ttlDefaultRediscover}
+				RowQueryTimeout: ttlDefaultRowTimeout, MaxRowQueries: ttlDefaultMaxRowQuery, Rediscover: ttlDefaultRediscover}
 		},
 		Keys: []yamlx.Key[TTLOptions]{{
 			Name: "row_limit", Default: strconv.Itoa(ttlDefaultRowLimit),
@@ -173,6 +182,14 @@ func init() {
 				o.RowQueryTimeout, _ = d.Duration(v, p)
 			},
 		}, {
+			Name: "max_row_queries", Default: strconv.Itoa(ttlDefaultMaxRowQuery),
+			Doc: "row queries per run at most: beyond it the tables take turns (in name order), so the check's statements per run do not grow with the number of TTL tables",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
+				if n, ok := d.Integer(v, p, 1, 10_000); ok {
+					o.MaxRowQueries = int(n)
+				}
+			},
+		}, {
 			Name: "schedules", Default: "true",
 			Doc: "read `system.scheduled_jobs` (paused schedules, each job's cron), which needs admin before v23.2 or `VIEWSYSTEMTABLE`; `false` stops trying",
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
@@ -189,7 +206,7 @@ func init() {
 		}},
 		New: func(o TTLOptions, _ Schedule) (Check, error) { return NewTTL(o) },
 		Log: func(o TTLOptions) []slog.Attr {
-			return []slog.Attr{slog.Int("row_limit", o.RowLimit), slog.Int("row_queries", len(o.RowQueries)),
+			return []slog.Attr{slog.Int("row_limit", o.RowLimit), slog.Int("row_queries", len(o.RowQueries)), slog.Int("max_row_queries", o.MaxRowQueries),
 				slog.Bool("schedules", !o.NoSchedules)}
 		},
 	})
@@ -221,8 +238,11 @@ type TTL struct {
 	o   TTLOptions
 	now func() time.Time
 
-	tables       []*ttlTable // nil until discovered
+	tables       []*ttlTable // nil until discovered, sorted by key
 	discoveredAt time.Time
+	// rowAfter is the key of the last table whose row query ran: when more
+	// tables qualify than MaxRowQueries, the next run starts after it.
+	rowAfter string
 	// aost is the AS OF SYSTEM TIME expression of the row queries; it falls
 	// back to a fixed interval when follower_read_timestamp() is refused
 	// (enterprise-only on older versions).
@@ -287,6 +307,8 @@ func NewTTL(o TTLOptions) (*TTL, error) {
 		return nil, fmt.Errorf("ttl: row limit must be positive, got %d", o.RowLimit)
 	case o.RowQueryTimeout < 0:
 		return nil, fmt.Errorf("ttl: row query timeout must be positive, got %s", o.RowQueryTimeout)
+	case o.MaxRowQueries < 0:
+		return nil, fmt.Errorf("ttl: max row queries must be positive, got %d", o.MaxRowQueries)
 	case o.EventWindow < 0:
 		return nil, fmt.Errorf("ttl: event window must be positive, got %s", o.EventWindow)
 	case o.Rediscover < 0:
@@ -297,6 +319,9 @@ func NewTTL(o TTLOptions) (*TTL, error) {
 	}
 	if o.RowQueryTimeout == 0 {
 		o.RowQueryTimeout = ttlDefaultRowTimeout
+	}
+	if o.MaxRowQueries == 0 {
+		o.MaxRowQueries = ttlDefaultMaxRowQuery
 	}
 	if o.EventWindow == 0 {
 		o.EventWindow = ttlDefaultEventWindow
@@ -422,11 +447,12 @@ func (c *TTL) Run(ctx context.Context, t *Target, s Sink) error {
 	if jobs != nil && first {
 		c.announced = map[ttlKey]int64{}
 	}
+	turns := c.rowTurns()
 	for _, tb := range c.tables {
 		if ctx.Err() != nil {
 			break
 		}
-		if err := c.reportTable(ctx, t.SQL, s, tb, jobs, schedules, first, now, srv, log); err != nil {
+		if err := c.reportTable(ctx, t.SQL, s, tb, turns[tb], jobs, schedules, first, now, srv, log); err != nil {
 			fail(err)
 		}
 	}
@@ -495,10 +521,36 @@ var ttlTableMetrics = []*emit.GaugeDef{ttlJobAgeMetric, ttlLagMetric, ttlExpired
 // ttlTagValues are a table's database and table tag values.
 func ttlTagValues(k ttlKey) (db, table string) { return k.db, k.schema + "." + k.table }
 
+// rowTurns picks the tables whose row query runs this time: every table
+// that qualifies (runsRowQuery) when they are at most MaxRowQueries, else
+// MaxRowQueries of them in name order, starting after the last one queried
+// and wrapping around, so that each gets its turn.
+func (c *TTL) rowTurns() map[*ttlTable]bool {
+	var due []*ttlTable
+	for _, tb := range c.tables {
+		if c.runsRowQuery(tb) {
+			due = append(due, tb)
+		}
+	}
+	if len(due) > c.o.MaxRowQueries {
+		start := sort.Search(len(due), func(i int) bool { return due[i].key.String() > c.rowAfter })
+		due = slices.Concat(due[start:], due[:start])[:c.o.MaxRowQueries]
+	}
+	turns := make(map[*ttlTable]bool, len(due))
+	for _, tb := range due {
+		turns[tb] = true
+	}
+	if len(due) > 0 {
+		c.rowAfter = due[len(due)-1].key.String()
+	}
+	return turns
+}
+
 // reportTable sends one table's series; jobs is nil when the jobs could not
-// be read (no job series then, rather than zeros that look healthy). The
-// error is the row query's.
-func (c *TTL) reportTable(ctx context.Context, db *cluster.DB, s Sink, tb *ttlTable, jobs map[ttlKey]ttlJobs,
+// be read (no job series then, rather than zeros that look healthy). turn:
+// the table's row query runs this time (rowTurns); a table that waits keeps
+// its lag and expired-rows series as they are. The error is the row query's.
+func (c *TTL) reportTable(ctx context.Context, db *cluster.DB, s Sink, tb *ttlTable, turn bool, jobs map[ttlKey]ttlJobs,
 	schedules map[int64]ttlSchedule, first bool, now time.Time, srv cluster.ServerInfo, log *slog.Logger) error {
 	dbTag, tableTag := ttlTagValues(tb.key)
 	gauge := func(d *emit.GaugeDef, v float64) { c.series.gauge(s, now, d.Series(dbTag, tableTag), v) }
@@ -540,6 +592,11 @@ func (c *TTL) reportTable(ctx context.Context, db *cluster.DB, s Sink, tb *ttlTa
 	}
 
 	if !c.runsRowQuery(tb) {
+		return nil
+	}
+	if !turn {
+		c.series.present(ttlLagMetric.Series(dbTag, tableTag))
+		c.series.present(ttlExpiredMetric.Series(dbTag, tableTag))
 		return nil
 	}
 	n, oldest, err := c.rowQuery(ctx, db, srv.IsCockroach, tb, now)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -775,5 +776,58 @@ func TestTTLDemoConfigEnablesRowQueries(t *testing.T) {
 	}
 	if !strings.Contains(string(script), "CREATE TABLE IF NOT EXISTS demo.sessions") {
 		t.Error("the workload no longer creates demo.sessions: update the demo's row_queries")
+	}
+}
+
+// TestTTLRowQueriesTakeTurns: with more tables due for a row query than
+// max_row_queries, each run queries that many, in name order from where
+// the last run stopped, wrapping around; a table waiting for its turn
+// sends no lag or expired-rows point at all (not a 0), and every table
+// gets its turn, with the values it has when it runs alone.
+func TestTTLRowQueriesTakeTurns(t *testing.T) {
+	t.Parallel()
+	c := newSQLCluster(t, "ttl_turns", nil, ttlScenarioFiles...)
+	clock := jtClock("2026-01-10T12:00:00Z")
+	want := map[string]float64{}
+	var due []string
+	for _, r := range ttlScenarioDefault() {
+		if r.lag != nil {
+			key := r.db + "." + r.table
+			due = append(due, key)
+			want[key] = *r.lag
+		}
+	}
+	if len(due) < 2 {
+		t.Fatalf("the scenario has %d tables with row queries; the test needs 2", len(due))
+	}
+	slices.Sort(due)
+	ttl := newTTL(t, checks.TTLOptions{Now: func() time.Time { return clock() }, MaxRowQueries: 1})
+	var order []string
+	for range 2*len(due) + 1 {
+		rec, err := c.runCataloged(t, ttl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ran []string
+		for _, p := range rec.Find("ttl.lag_seconds") {
+			key := strings.TrimPrefix(p.Tags[0], "database:") + "." + strings.TrimPrefix(p.Tags[1], "table:")
+			if p.Value != want[key] {
+				t.Errorf("%s: lag %v, want %v", key, p.Value, want[key])
+			}
+			ran = append(ran, key)
+		}
+		if n := len(rec.Find("ttl.expired_rows")); n != len(ran) {
+			t.Errorf("%d expired_rows points for %d lag points", n, len(ran))
+		}
+		if len(ran) != 1 {
+			t.Fatalf("run %d queried %v, want 1 table", len(order)+1, ran)
+		}
+		order = append(order, ran...)
+	}
+	// Name order, wrapping: due[0], due[1], due[2], ... due[0], ...
+	for i, key := range order {
+		if w := due[i%len(due)]; key != w {
+			t.Fatalf("row queries ran in the order %v, want %v repeated", order, due)
+		}
 	}
 }
