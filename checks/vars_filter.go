@@ -80,11 +80,14 @@ func (v *Vars) resolve(name string) *varsRule {
 	if ok {
 		return r
 	}
+	// Clone: the name may point into a payload buffer that is reused, and
+	// the rule keeps parts of it (the name sent for an included family, a
+	// pattern's tag), which must not change when the buffer does.
+	name = strings.Clone(name)
 	r = v.decide(name)
 	v.mu.Lock()
 	if len(v.rules) < varsRuleCacheMax {
-		// Clone: the name may point into a payload buffer that is reused.
-		v.rules[strings.Clone(name)] = r
+		v.rules[name] = r
 	}
 	v.mu.Unlock()
 	return r

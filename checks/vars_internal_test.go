@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/roachdog/roachdog/cluster"
 )
@@ -267,5 +268,28 @@ type varsCounter struct {
 func (c *varsCounter) Gauge(name string, x float64, _ []string) {
 	if name == varsNodeUp.Name && x == 1 {
 		c.up++
+	}
+}
+
+// TestVarsResolveOwnsNames: the names a rule keeps (the name sent for an
+// included family) must not alias the payload buffer the family name was
+// read from: that buffer is reused by the next scrape.
+func TestVarsResolveOwnsNames(t *testing.T) {
+	t.Parallel()
+	v, err := NewVars(VarsOptions{Include: []string{"/^sql_mem_root_current$/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := []byte("sql_mem_root_current")
+	r := v.resolve(unsafe.String(unsafe.SliceData(buf), len(buf)))
+	if r == nil || r.name != "sql_mem_root_current" {
+		t.Fatalf("rule %+v", r)
+	}
+	copy(buf, "XXXXXXXXXXXXXXXXXXXX") // the buffer reused by another payload
+	if r.name != "sql_mem_root_current" || r.hist.count != "sql_mem_root_current.count" {
+		t.Errorf("the rule's names changed with the buffer: %q, %q", r.name, r.hist.count)
+	}
+	if again := v.resolve("sql_mem_root_current"); again != r {
+		t.Errorf("not cached under its own name")
 	}
 }
