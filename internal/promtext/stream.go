@@ -102,7 +102,13 @@ func selectFrom(r io.Reader, want func(family string) bool, o ReadOptions, out [
 		}
 		whole := filled
 		if !eof {
-			whole = bytes.LastIndexByte(buf[:filled], '\n') + 1
+			// What was there before this read holds no '\n': only
+			// the new bytes are searched, so a long line costs no
+			// more than a short one per byte.
+			whole = 0
+			if i := bytes.LastIndexByte(buf[filled-n:filled], '\n'); i >= 0 {
+				whole = filled - n + i + 1
+			}
 		}
 		if whole > 0 {
 			if o.Lines != nil {
