@@ -59,6 +59,9 @@ type VarsOptions struct {
 	// over its share keeps its first series, families in name order. It
 	// also bounds the per-series state (counter and histogram baselines).
 	MaxSeriesPerCycle int
+	// Compression says whether scrapes ask for gzip: VarsCompressionAuto
+	// (empty) asks except from loopback addresses.
+	Compression VarsCompression
 	// Now is the clock used for deltas, ages and retries; default time.Now.
 	Now func() time.Time
 
@@ -131,8 +134,10 @@ type Vars struct {
 	// withheld is set while the cluster sums are withheld (Run's goroutine
 	// only), so that the reason is logged once per streak.
 	withheld bool
-	// big keeps the buffers of large payloads while they keep coming.
-	big varsBigBufs
+	// budget bounds the memory of read buffers grown past varsBigLine for
+	// payloads with huge lines.
+	budget      varsBudget
+	compression VarsCompression
 	// capWarned holds the families whose cut by the family cap was logged
 	// (once per family); cycleCapped is set while the cycle cap cuts.
 	capWarned   map[string]bool
@@ -173,10 +178,15 @@ func NewVars(o VarsOptions) (*Vars, error) {
 		o.MaxConcurrent = varsDefaultMaxConcurrent
 	}
 	v.slots = make(chan struct{}, o.MaxConcurrent)
-	// A scrape may hold a gzip body and its text: both fit in the budget.
-	v.big.budget = varsBigAtOnce * (max(v.maxBytes, varsMaxLocalityBytes) + 1<<20)
-	v.big.max = varsBigAtOnce
-	v.big.sem = semaphore.NewWeighted(v.big.budget)
+	// A line buffer doubles: up to twice the payload limit.
+	v.budget.bytes = varsBigAtOnce * 2 * (v.maxBytes + 1)
+	v.budget.sem = semaphore.NewWeighted(v.budget.bytes)
+	switch o.Compression {
+	case VarsCompressionAuto, VarsCompressionGzip, VarsCompressionNone:
+		v.compression = o.Compression
+	default:
+		return nil, fmt.Errorf("vars: compression %q: want %q, %q or empty (auto)", o.Compression, VarsCompressionGzip, VarsCompressionNone)
+	}
 	switch {
 	case o.MaxSeriesPerFamily < 0:
 		return nil, fmt.Errorf("vars: max series per family %d is negative", o.MaxSeriesPerFamily)
@@ -505,10 +515,14 @@ func (v *Vars) scrape(ctx context.Context, client *http.Client, log *slog.Logger
 		r.base = v.baseTags(r.node, st)
 	}
 
-	buf := v.getBuf()
-	defer func() { buf.release() }()
-	payload, err := varsGet(nctx, client, st.url+"/_status/vars", buf, v.maxBytes)
-	if err != nil {
+	p, err := v.fetchVars(nctx, client, st.url+"/_status/vars", v.askGzip(st.url))
+	var pe *varsParseError
+	switch {
+	case errors.As(err, &pe):
+		r.kind = varsKindParse
+		fail(fmt.Errorf("%s: parse /_status/vars: %w", st.label(), pe.err))
+		return
+	case err != nil:
 		if shortened && ctx.Err() != nil {
 			r.unknown = true
 			return
@@ -520,18 +534,7 @@ func (v *Vars) scrape(ctx context.Context, client *http.Client, log *slog.Logger
 		fail(fmt.Errorf("%s: scrape /_status/vars: %w", st.label(), v.explain(ctx, nctx, err, start)))
 		return
 	}
-	fams, capped, err := promtext.ParseLimited(payload, v.want, promtext.Limits{MaxSeriesPerFamily: v.familyCap})
-	if err != nil {
-		r.kind = varsKindParse
-		fail(fmt.Errorf("%s: parse /_status/vars: %w", st.label(), err))
-		return
-	}
-	id, labelled := varsNodeID(payload, fams)
-	// The payload is not needed any more: free (or reuse) it before the
-	// conversion allocates.
-	buf.release()
-	buf = nil
-	r.capped = capped
-	v.convert(nctx, client, log, r, fams, id, now, st.url, "/_status/nodes/local")
-	r.proxies = labelled || varsBuildAtLeast(r.agg.build, 23, 1)
+	r.capped = p.capped
+	v.convert(nctx, client, log, r, p.fams, p.id, now, st.url, "/_status/nodes/local")
+	r.proxies = p.labelled || varsBuildAtLeast(r.agg.build, 23, 1)
 }

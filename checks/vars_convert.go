@@ -4,14 +4,12 @@ package checks
 // distributions) and the node's share of the cluster aggregates.
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"maps"
 	"math"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
@@ -65,34 +63,17 @@ func (v *Vars) convert(ctx context.Context, client *http.Client, log *slog.Logge
 	}
 }
 
-// varsNodeID finds the node id in a payload: the node_id label every sample
-// carries from v23.1 (read from the raw text, so that it does not depend on
-// which families are wanted), else the value of the node_id gauge (earlier
-// versions); 0 when neither. labelled says the id came from the label.
-func varsNodeID(payload []byte, fams map[string]*dto.MetricFamily) (id int, labelled bool) {
-	for rest := payload; ; {
-		i := bytes.Index(rest, []byte(`node_id="`))
-		if i < 0 {
-			break
-		}
-		if i > 0 && (rest[i-1] == '{' || rest[i-1] == ',') {
-			v := rest[i+len(`node_id="`):]
-			if j := bytes.IndexByte(v, '"'); j > 0 {
-				if id, err := strconv.Atoi(string(v[:j])); err == nil && id > 0 {
-					return id, true
-				}
-			}
-		}
-		rest = rest[i+1:]
-	}
+// varsGaugeID is the value of the node_id gauge, the node id of payloads
+// without a node_id label (before v23.1); 0 when it has none.
+func varsGaugeID(fams map[string]*dto.MetricFamily) int {
 	if mf := fams[varsFamilyNodeID]; mf != nil {
 		for _, m := range mf.GetMetric() {
 			if x, ok := varsValue(m); ok && x > 0 && x == math.Trunc(x) && x < math.MaxInt32 {
-				return int(x), false
+				return int(x)
 			}
 		}
 	}
-	return 0, false
+	return 0
 }
 
 // varsValue is a gauge, counter or untyped sample's value.

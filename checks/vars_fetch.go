@@ -1,29 +1,321 @@
 package checks
 
 // Fetching one node's /_status/vars over HTTP: gzip, the payload limit, and
-// the buffers and memory budget it is read into.
+// the selection and parse of the payload while it is read, so that a
+// payload is never held whole.
 
 import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
-	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	dto "github.com/prometheus/client_model/go"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/roachdog/roachdog/internal/promtext"
 	"github.com/roachdog/roachdog/internal/redirect"
 )
+
+// VarsCompression says whether scrapes ask the nodes for gzip.
+type VarsCompression string
+
+const (
+	// VarsCompressionAuto (the default, "") asks for gzip except from a
+	// node on a loopback address. On loopback, plain text costs both
+	// sides less CPU (gunzip costs roachdog about 2% of a core per 100
+	// nodes of 800 kB every 10 s, and the node spends more compressing)
+	// and the traffic costs nothing; between machines, gzip cuts the
+	// traffic about 8 times, which across zones or regions is billed.
+	VarsCompressionAuto VarsCompression = ""
+	// VarsCompressionGzip always asks for gzip.
+	VarsCompressionGzip VarsCompression = "gzip"
+	// VarsCompressionNone never asks for it: on a LAN where CPU counts
+	// more than traffic.
+	VarsCompressionNone VarsCompression = "none"
+)
+
+// askGzip says whether to ask the node at statusURL for gzip.
+func (v *Vars) askGzip(statusURL string) bool {
+	switch v.compression {
+	case VarsCompressionGzip:
+		return true
+	case VarsCompressionNone:
+		return false
+	}
+	u, err := url.Parse(statusURL)
+	if err != nil {
+		return true
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}
+
+// varsPayload is what one read of /_status/vars gives: the wanted families
+// and the node id the payload carries.
+type varsPayload struct {
+	fams   map[string]*dto.MetricFamily
+	capped []promtext.Capped
+	// id is the node id (0: none): from the node_id label every sample
+	// carries from v23.1 (labelled), else from the node_id gauge.
+	id       int
+	labelled bool
+}
+
+// varsParseError is a payload that is not valid Prometheus text, as
+// opposed to a failure to get it.
+type varsParseError struct{ err error }
+
+func (e *varsParseError) Error() string { return e.err.Error() }
+func (e *varsParseError) Unwrap() error { return e.err }
+
+// fetchVars GETs u and selects and parses the payload while it is read
+// (promtext.ParseReader): only the wanted families' lines are held, never
+// the payload. A payload that does not parse is a *varsParseError; any
+// other error is a failure to get it (transport, HTTP status, more than
+// max_payload_bytes, bad gzip).
+func (v *Vars) fetchVars(ctx context.Context, client *http.Client, u string, gz bool) (varsPayload, error) {
+	body, err := varsOpen(ctx, client, u, v.maxBytes, gz)
+	if err != nil {
+		return varsPayload{}, err
+	}
+	defer body.Close()
+	var p varsPayload
+	var held int64
+	defer func() { v.budget.release(held) }()
+	p.fams, p.capped, err = promtext.ParseReader(body, v.want, promtext.ReadOptions{
+		Limits: promtext.Limits{MaxSeriesPerFamily: v.familyCap},
+		Grow:   func(n int) error { return v.budget.reserve(ctx, &held, int64(n)) },
+		Lines: func(lines []byte) {
+			if p.id == 0 {
+				p.id = varsLabelledID(lines)
+			}
+		},
+	})
+	if err != nil {
+		var re *promtext.ReadError
+		if errors.As(err, &re) {
+			return varsPayload{}, re.Err
+		}
+		return varsPayload{}, &varsParseError{err}
+	}
+	if p.id > 0 {
+		p.labelled = true
+	} else {
+		p.id = varsGaugeID(p.fams)
+	}
+	return p, nil
+}
+
+// varsBigLine is the read buffer a scrape may grow to without the budget:
+// real lines are a few hundred bytes; only a payload with lines of
+// megabytes goes past it.
+const varsBigLine = 4 << 20
+
+// varsBigAtOnce is how many line buffers the size of max_payload_bytes may
+// be held at once (v.budget): the memory bound is this many, not
+// max_concurrent_scrapes many.
+const varsBigAtOnce = 4
+
+// varsBudget is the memory that read buffers grown past varsBigLine may
+// take at once, in bytes.
+type varsBudget struct {
+	sem   *semaphore.Weighted
+	bytes int64
+
+	mu         sync.Mutex
+	used, peak int64 // for tests
+}
+
+// reserve makes *held cover a read buffer of n bytes from the budget for
+// buffers larger than varsBigLine. It waits for the budget (within ctx)
+// when it holds none yet; holding some already, it does not wait (two
+// scrapes each holding part and waiting for more would wait for each
+// other), and fails when the budget is short.
+func (b *varsBudget) reserve(ctx context.Context, held *int64, n int64) error {
+	if n <= varsBigLine || n <= *held {
+		return nil
+	}
+	extra := n - *held
+	if *held == 0 {
+		if err := b.sem.Acquire(ctx, extra); err != nil {
+			return fmt.Errorf("waiting for memory for a %d-byte line buffer (%d bytes of huge lines are read at once): %w", n, b.bytes, err)
+		}
+	} else if !b.sem.TryAcquire(extra) {
+		return fmt.Errorf("line longer than %d bytes, and no memory left for it this moment (%d bytes of huge lines are read at once)", *held, b.bytes)
+	}
+	*held += extra
+	b.mu.Lock()
+	b.used += extra
+	b.peak = max(b.peak, b.used)
+	b.mu.Unlock()
+	return nil
+}
+
+// release gives back what reserve reserved.
+func (b *varsBudget) release(held int64) {
+	if held == 0 {
+		return
+	}
+	b.sem.Release(held)
+	b.mu.Lock()
+	b.used -= held
+	b.mu.Unlock()
+}
+
+// varsBody is a response body as text: gunzipped when it came gzipped, and
+// failing past its limit.
+type varsBody struct {
+	resp *http.Response
+	raw  varsRawBody
+	zr   *gzip.Reader // pooled, when the body is gzip
+	r    io.Reader
+	n    int64 // bytes of text read
+	max  int64
+}
+
+var varsGzipReaders sync.Pool // of *gzip.Reader
+
+// varsOpen GETs u and returns its body. A redirect is an error, whatever
+// client's policy: what another address answers is not the configured
+// node's metrics. With gz it asks for gzip (and gunzips itself);
+// otherwise, or when the node ignores the request, the text comes as is.
+func varsOpen(ctx context.Context, client *http.Client, u string, limit int64, gz bool) (*varsBody, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	// Set either way: left unset, Go's transport would ask for gzip itself.
+	if gz {
+		req.Header.Set("Accept-Encoding", "gzip")
+	} else {
+		req.Header.Set("Accept-Encoding", "identity")
+	}
+	resp, err := redirect.Client(client).Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return nil, ue.Err // the URL is already in the caller's prefix
+		}
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		return nil, &varsHTTPError{status: resp.Status, code: resp.StatusCode, excerpt: varsExcerpt(resp.Body)}
+	}
+	b := &varsBody{resp: resp, raw: varsRawBody{r: resp.Body}, max: limit}
+	b.r = &b.raw
+	// A transport that gunzipped already says so; otherwise a gzip answer
+	// is ours to decompress (a node may send it unasked).
+	if !resp.Uncompressed && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+		zr, _ := varsGzipReaders.Get().(*gzip.Reader)
+		if zr == nil {
+			zr, err = gzip.NewReader(&b.raw)
+		} else {
+			err = zr.Reset(&b.raw)
+		}
+		if err != nil {
+			resp.Body.Close()
+			return nil, varsGunzipError(err)
+		}
+		b.zr, b.r = zr, zr
+	}
+	return b, nil
+}
+
+// Read reads text, failing once more than the limit has come.
+func (b *varsBody) Read(p []byte) (int, error) {
+	k, err := b.r.Read(p)
+	b.n += int64(k)
+	if b.n > b.max {
+		return k, &varsTooLargeError{b.max}
+	}
+	if err != nil && err != io.EOF && b.zr != nil {
+		err = varsGunzipError(err)
+	}
+	return k, err
+}
+
+// Close closes the response and keeps the gzip reader for the next.
+func (b *varsBody) Close() error {
+	if b.zr != nil {
+		varsGzipReaders.Put(b.zr)
+		b.zr = nil
+	}
+	return b.resp.Body.Close()
+}
+
+// varsRawBody reads the body as it comes over the wire, naming a failure to
+// read it.
+type varsRawBody struct {
+	r io.Reader
+	n int64
+}
+
+// varsReadBodyError is a failure to read the body itself (not to gunzip it).
+type varsReadBodyError struct {
+	n   int64
+	err error
+}
+
+func (e *varsReadBodyError) Error() string {
+	return "read body after " + strconv.FormatInt(e.n, 10) + " bytes: " + e.err.Error()
+}
+func (e *varsReadBodyError) Unwrap() error { return e.err }
+
+func (r *varsRawBody) Read(p []byte) (int, error) {
+	k, err := r.r.Read(p)
+	r.n += int64(k)
+	if err != nil && err != io.EOF {
+		err = &varsReadBodyError{r.n, err}
+	}
+	return k, err
+}
+
+// varsGunzipError names bad gzip as such; a failure to read the body
+// under it stays what it is.
+func varsGunzipError(err error) error {
+	var rb *varsReadBodyError
+	if errors.As(err, &rb) {
+		return err
+	}
+	return fmt.Errorf("gunzip: %w", err)
+}
+
+// varsLabelledID returns the node id of the first node_id label in lines
+// (0: none), as every sample carries it from v23.1.
+func varsLabelledID(lines []byte) int {
+	for rest := lines; ; {
+		i := bytes.Index(rest, []byte(`node_id="`))
+		if i < 0 {
+			return 0
+		}
+		if i > 0 && (rest[i-1] == '{' || rest[i-1] == ',') {
+			v := rest[i+len(`node_id="`):]
+			if j := bytes.IndexByte(v, '"'); j > 0 {
+				if id, err := strconv.Atoi(string(v[:j])); err == nil && id > 0 {
+					return id
+				}
+			}
+		}
+		rest = rest[i+1:]
+	}
+}
 
 // explain turns a transport error into what an operator needs to read. A
 // scrape the cycle cut short of the node's timeout never gets here (the
@@ -36,279 +328,6 @@ func (v *Vars) explain(parent, nctx context.Context, err error, start time.Time)
 		return fmt.Errorf("cycle %v after %s", parent.Err(), time.Since(start).Round(time.Millisecond))
 	}
 	return err
-}
-
-// varsBuf holds one response while it is read and parsed: the body as
-// received (gzip) and decompressed. Buffers up to varsKeepBytes are reused
-// from scrape to scrape through a sync.Pool. Larger ones, for payloads
-// larger than any real node's, go to the check's varsBigBufs, which keeps
-// them only while such payloads keep coming.
-type varsBuf struct {
-	body, gz []byte
-	big      *varsBigBufs
-	now      time.Time // the check's clock at getBuf
-	// Bytes of the check's budget for large buffers held for gz and body.
-	gzHeld, bodyHeld int64
-}
-
-// reserve makes *held (gzHeld or bodyHeld) cover a buffer of n bytes from
-// the check's budget for buffers larger than varsKeepBytes. It waits for
-// the budget (within ctx) when b holds none yet; holding some already, it
-// does not wait (two scrapes each holding part and waiting for more would
-// wait for each other), and fails when the budget is short.
-func (b *varsBuf) reserve(ctx context.Context, held *int64, n int64) error {
-	if n <= varsKeepBytes || n <= *held || b.big == nil || b.big.sem == nil {
-		return nil
-	}
-	extra := n - *held
-	if b.gzHeld+b.bodyHeld == 0 {
-		if err := b.big.sem.Acquire(ctx, extra); err != nil {
-			return fmt.Errorf("waiting for memory for a %d-byte buffer (%d bytes of large payloads are read at once): %w", n, b.big.budget, err)
-		}
-	} else if !b.big.sem.TryAcquire(extra) {
-		return fmt.Errorf("payload larger than it said (%d bytes and more), and no memory left for it this moment (%d bytes of large payloads are read at once)", n, b.big.budget)
-	}
-	*held += extra
-	return nil
-}
-
-// varsKeepBytes is the largest buffer the pool keeps: several v23 payloads
-// (~800 kB each).
-const varsKeepBytes = 4 << 20
-
-var varsBufs = sync.Pool{New: func() any { return new(varsBuf) }}
-
-// getBuf returns a buffer for one response (release it after).
-func (v *Vars) getBuf() *varsBuf {
-	now := v.now()
-	v.big.expire(now)
-	b := varsBufs.Get().(*varsBuf)
-	b.big, b.now = &v.big, now
-	return b
-}
-
-// release returns b for reuse (nil is a no-op); b must not be used after.
-func (b *varsBuf) release() {
-	if b == nil {
-		return
-	}
-	if cap(b.body) > varsKeepBytes {
-		b.big.hold(-1)
-		b.big.put(b.body, b.now)
-		b.body = nil
-	}
-	if cap(b.gz) > varsKeepBytes {
-		b.gz = nil
-	}
-	if held := b.gzHeld + b.bodyHeld; held > 0 {
-		b.big.sem.Release(held)
-		b.gzHeld, b.bodyHeld = 0, 0
-	}
-	b.body, b.gz, b.big = b.body[:0], b.gz[:0], nil
-	varsBufs.Put(b)
-}
-
-// varsBigBufs bounds the memory of payloads larger than varsKeepBytes
-// (larger than any real node's), whatever max_concurrent_scrapes:
-//
-//   - In use: scrapes reserve their buffers (gzip body and text) from a
-//     budget of varsBigAtOnce payloads at max_payload_bytes (sem) before
-//     allocating or taking them, and wait for their turn within their
-//     timeout. 16 scrapes of 16 MiB payloads held 16 × 16 MiB at once (32
-//     MiB each with a doubling bytes.Buffer). Smaller payloads never wait.
-//   - Idle: at most varsBigAtOnce bodies are kept for the next scrapes
-//     while such payloads keep coming: reused, they make no garbage (a new
-//     buffer per scrape let the heap grow to twice the live set between two
-//     collections). One not reused for varsBigIdle is dropped, so memory
-//     falls back once the payloads shrink; the pool of bytes.Buffers kept
-//     16 buffers of 32 MiB for good after one cycle of big payloads.
-//
-// So the bodies of large payloads hold at most 2 × varsBigAtOnce ×
-// (max_payload_bytes + 1 MiB).
-type varsBigBufs struct {
-	mu   sync.Mutex
-	max  int
-	bufs []varsBigBuf
-
-	sem    *semaphore.Weighted
-	budget int64
-
-	// held counts the large bodies scrapes hold, maxHeld its peak (tests).
-	held, maxHeld int
-}
-
-// hold counts a large body taken (+1) or given back (-1) by a scrape.
-func (l *varsBigBufs) hold(d int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.held += d
-	l.maxHeld = max(l.maxHeld, l.held)
-}
-
-// varsBigAtOnce is how many payloads at max_payload_bytes are read at
-// once: the memory bound is this many, not max_concurrent_scrapes many.
-const varsBigAtOnce = 4
-
-type varsBigBuf struct {
-	b    []byte
-	used time.Time
-}
-
-// varsBigIdle is longer than any sensible vars interval.
-const varsBigIdle = time.Minute
-
-// get returns a buffer of capacity at least n, or nil.
-func (l *varsBigBufs) get(n int) []byte {
-	if l == nil {
-		return nil
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	best := -1
-	for i, e := range l.bufs {
-		if cap(e.b) >= n && (best < 0 || cap(e.b) < cap(l.bufs[best].b)) {
-			best = i
-		}
-	}
-	if best < 0 {
-		return nil
-	}
-	b := l.bufs[best].b
-	l.bufs = slices.Delete(l.bufs, best, best+1)
-	return b[:0]
-}
-
-func (l *varsBigBufs) put(b []byte, now time.Time) {
-	if l == nil {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.bufs) < l.max {
-		l.bufs = append(l.bufs, varsBigBuf{b[:0], now})
-	}
-}
-
-// expire drops the buffers not used for varsBigIdle.
-func (l *varsBigBufs) expire(now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.bufs = slices.DeleteFunc(l.bufs, func(e varsBigBuf) bool { return now.Sub(e.used) > varsBigIdle })
-}
-
-// varsGet reads url into buf and returns the body, at most limit bytes
-// after decompression. A redirect is an error, whatever client's policy:
-// what another address answers is not the configured node's metrics. It asks for gzip itself and reads the compressed body
-// first: the gzip trailer gives the decompressed size, so the body is
-// allocated once at its size (at most limit+1 bytes), without the
-// doubling copies of a growing buffer.
-func varsGet(ctx context.Context, client *http.Client, u string, buf *varsBuf, limit int64) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept-Encoding", "gzip")
-	resp, err := redirect.Client(client).Do(req)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			return nil, ue.Err // the URL is already in the caller's prefix
-		}
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, &varsHTTPError{status: resp.Status, code: resp.StatusCode, excerpt: varsExcerpt(resp.Body)}
-	}
-	var body io.Reader = resp.Body
-	hint := resp.ContentLength
-	// A transport that gunzipped already says so; otherwise a gzip answer
-	// is ours to decompress.
-	if !resp.Uncompressed && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
-		// Compressed text is smaller than the text, except for garbage:
-		// limit plus gzip's worst-case overhead.
-		buf.gz, err = varsReadAll(resp.Body, buf.gz, resp.ContentLength, limit+limit/1000+64,
-			func(n int64) error { return buf.reserve(ctx, &buf.gzHeld, n) })
-		if err != nil {
-			var large *varsTooLargeError
-			if errors.As(err, &large) {
-				return nil, &varsTooLargeError{limit}
-			}
-			return nil, err
-		}
-		zr, err := gzip.NewReader(bytes.NewReader(buf.gz))
-		if err != nil {
-			return nil, fmt.Errorf("gunzip: %w", err)
-		}
-		defer zr.Close()
-		body, hint = zr, -1
-		if n := len(buf.gz); n >= 18 { // header (10) + trailer (8)
-			// ISIZE: the size mod 2^32, of the last member only, from the
-			// server: a hint, never trusted beyond limit.
-			hint = int64(binary.LittleEndian.Uint32(buf.gz[n-4:]))
-		}
-	}
-	if hint >= varsKeepBytes && hint <= limit && int64(cap(buf.body)) <= hint {
-		// The budget first: a scrape that took a kept buffer and then
-		// waited would hold memory outside it.
-		if err := buf.reserve(ctx, &buf.bodyHeld, hint+1); err != nil {
-			return nil, err
-		}
-		if b := buf.big.get(int(hint) + 1); b != nil {
-			if buf.reserve(ctx, &buf.bodyHeld, int64(cap(b))) == nil {
-				buf.body = b
-			} else {
-				buf.big.put(b, buf.now) // larger than reserved: a new one
-			}
-		}
-	}
-	buf.body, err = varsReadAll(body, buf.body, hint, limit,
-		func(n int64) error { return buf.reserve(ctx, &buf.bodyHeld, n) })
-	if cap(buf.body) > varsKeepBytes {
-		buf.big.hold(+1)
-	}
-	if err != nil {
-		if _, ok := body.(*gzip.Reader); ok && !errors.As(err, new(*varsTooLargeError)) {
-			return nil, fmt.Errorf("gunzip: %w", err)
-		}
-		return nil, err
-	}
-	return buf.body, nil
-}
-
-// varsReadAll reads r into buf[:0], growing it at most to limit+1 bytes (a
-// body of limit+1 bytes is too large), starting at hint+1 when 0 ≤ hint ≤
-// limit. reserve is called before a buffer of n bytes is allocated.
-func varsReadAll(r io.Reader, buf []byte, hint, limit int64, reserve func(n int64) error) ([]byte, error) {
-	buf = buf[:0]
-	if hint >= 0 && hint <= limit && int64(cap(buf)) < hint+1 {
-		if err := reserve(hint + 1); err != nil {
-			return buf, err
-		}
-		buf = make([]byte, 0, hint+1)
-	}
-	for {
-		if len(buf) == cap(buf) {
-			n := min(max(2*int64(cap(buf)), 64<<10), limit+1)
-			if err := reserve(n); err != nil {
-				return buf[:0], err
-			}
-			nb := make([]byte, len(buf), n)
-			copy(nb, buf)
-			buf = nb
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if int64(len(buf)) > limit {
-			return buf[:0], &varsTooLargeError{limit}
-		}
-		switch {
-		case err == io.EOF:
-			return buf, nil
-		case err != nil:
-			return buf[:0], fmt.Errorf("read body after %d bytes: %w", len(buf), err)
-		}
-	}
 }
 
 // varsTooLargeError is a payload over MaxPayloadBytes.

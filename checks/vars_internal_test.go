@@ -13,6 +13,8 @@ import (
 	"time"
 	"unsafe"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/roachdog/roachdog/cluster"
 )
 
@@ -207,56 +209,69 @@ func TestVarsSeriesStateBounded(t *testing.T) {
 	}
 }
 
-// TestVarsBigPayloadBudget: more nodes with large payloads than the budget
-// lets be read at once are all read (they wait for their turn, none
-// fails), no more large bodies are held at once than fit the budget, and
-// the budget is whole again after the cycle.
+// TestVarsBigPayloadBudget: payloads are read through a small buffer, which
+// grows past varsBigLine only for a line longer than that, and then from a
+// budget: more nodes with such lines than the budget lets be read at once
+// are all read (they wait for their turn, none fails), no more is held at
+// once than the budget, and it is whole again after the cycle. Payloads of
+// many ordinary lines, however large, take nothing from it.
 func TestVarsBigPayloadBudget(t *testing.T) {
 	t.Parallel()
-	var b strings.Builder
-	b.WriteString("# TYPE sys_uptime gauge\nsys_uptime 5\n")
-	for i := 0; b.Len() < 6<<20; i++ {
-		fmt.Fprintf(&b, "# TYPE padding_%d gauge\npadding_%d %d\n", i, i, i)
+	gzipped := func(s string) []byte {
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write([]byte(s))
+		zw.Close()
+		return gz.Bytes()
 	}
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte(b.String()))
-	zw.Close()
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/_status/vars" {
-			http.NotFound(w, r)
-			return
+	var many strings.Builder
+	many.WriteString("# TYPE sys_uptime gauge\nsys_uptime 5\n")
+	for i := 0; many.Len() < 2<<20; i++ {
+		fmt.Fprintf(&many, "# TYPE padding_%d gauge\npadding_%d %d\n", i, i, i)
+	}
+	huge := "# TYPE sys_uptime gauge\nsys_uptime 5\n# TYPE padding gauge\npadding{v=\"" + strings.Repeat("x", 5<<20) + "\"} 1\n"
+	for _, c := range []struct {
+		name     string
+		payload  []byte
+		budgeted bool
+	}{
+		{"many lines", gzipped(many.String()), false},
+		{"huge line", gzipped(huge), true},
+	} {
+		handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/_status/vars" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Write(c.payload)
+		})
+		v, err := NewVars(VarsOptions{MaxConcurrent: 6, MaxPayloadBytes: 8 << 20, Timeout: time.Minute})
+		if err != nil {
+			t.Fatal(err)
 		}
-		w.Header().Set("Content-Encoding", "gzip")
-		w.Write(gz.Bytes())
-	})
-	v, err := NewVars(VarsOptions{MaxConcurrent: 12, MaxPayloadBytes: 1 << 20, Timeout: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v.maxBytes = 8 << 20 // over the locality cap's floor: a budget of 4 × (8 + 1) MiB
-	var nodes []cluster.Node
-	for range 12 {
-		srv := httptest.NewServer(handler)
-		defer srv.Close()
-		nodes = append(nodes, cluster.Node{StatusURL: srv.URL})
-	}
-	rec := &varsCounter{}
-	if err := v.Run(context.Background(), &Target{Nodes: nodes}, rec); err != nil {
-		t.Fatal(err)
-	}
-	if rec.up != 12 {
-		t.Errorf("%d of 12 nodes up", rec.up)
-	}
-	if !v.big.sem.TryAcquire(v.big.budget) {
-		t.Error("budget not released after the cycle")
-	}
-	// The budget is in bytes: 4 payloads at the cap, more smaller ones.
-	if fit := int(v.big.budget / int64(b.Len()+1)); v.big.maxHeld == 0 || v.big.maxHeld > fit || v.big.held != 0 {
-		t.Errorf("large bodies held by scrapes: at most %d at once (want 1 to %d), %d after the cycle", v.big.maxHeld, fit, v.big.held)
-	}
-	if len(v.big.bufs) > varsBigAtOnce {
-		t.Errorf("%d large buffers kept, at most %d", len(v.big.bufs), varsBigAtOnce)
+		// Room for 2 buffers of 8 MiB at once, of the 6 scrapes.
+		v.budget.bytes = 2*(8<<20) + 1
+		v.budget.sem = semaphore.NewWeighted(v.budget.bytes)
+		var nodes []cluster.Node
+		for range 6 {
+			srv := httptest.NewServer(handler)
+			defer srv.Close()
+			nodes = append(nodes, cluster.Node{StatusURL: srv.URL})
+		}
+		rec := &varsCounter{}
+		if err := v.Run(context.Background(), &Target{Nodes: nodes}, rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec.up != 6 {
+			t.Errorf("%s: %d of 6 nodes up", c.name, rec.up)
+		}
+		if !v.budget.sem.TryAcquire(v.budget.bytes) || v.budget.used != 0 {
+			t.Errorf("%s: budget not released after the cycle (%d bytes held)", c.name, v.budget.used)
+		}
+		if v.budget.peak > v.budget.bytes || (v.budget.peak > 0) != c.budgeted {
+			t.Errorf("%s: peak %d bytes of the budget's %d", c.name, v.budget.peak, v.budget.bytes)
+		}
 	}
 }
 
@@ -291,5 +306,34 @@ func TestVarsResolveOwnsNames(t *testing.T) {
 	}
 	if again := v.resolve("sql_mem_root_current"); again != r {
 		t.Errorf("not cached under its own name")
+	}
+}
+
+// TestVarsAskGzip: auto asks for gzip except from loopback hosts.
+func TestVarsAskGzip(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		mode VarsCompression
+		url  string
+		want bool
+	}{
+		{VarsCompressionAuto, "http://127.0.0.1:8080", false},
+		{VarsCompressionAuto, "http://127.0.0.2:8080", false},
+		{VarsCompressionAuto, "http://[::1]:8080", false},
+		{VarsCompressionAuto, "http://localhost:8080", false},
+		{VarsCompressionAuto, "https://LOCALHOST:8080", false},
+		{VarsCompressionAuto, "http://10.0.0.5:8080", true},
+		{VarsCompressionAuto, "https://roach1.example:8080", true},
+		{VarsCompressionAuto, "http://localhost.example:8080", true},
+		{VarsCompressionGzip, "http://127.0.0.1:8080", true},
+		{VarsCompressionNone, "http://10.0.0.5:8080", false},
+	} {
+		v, err := NewVars(VarsOptions{Compression: c.mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := v.askGzip(c.url); got != c.want {
+			t.Errorf("%q %s: %v, want %v", c.mode, c.url, got, c.want)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -88,9 +89,13 @@ func (st *varsNodeState) short() string {
 // (/_status/nodes/local, possibly through another node) once; on failure it
 // goes without and retries at most every 10 minutes.
 func (v *Vars) fetchLocality(ctx context.Context, client *http.Client, log *slog.Logger, st *varsNodeState, base, path string, now time.Time) {
-	buf := v.getBuf()
-	defer buf.release()
-	body, err := varsGet(ctx, client, base+path, buf, varsMaxLocalityBytes)
+	// Read once per node: held whole, unlike /_status/vars.
+	var body []byte
+	b, err := varsOpen(ctx, client, base+path, varsMaxLocalityBytes, v.askGzip(base))
+	if err == nil {
+		body, err = io.ReadAll(b)
+		b.Close()
+	}
 	var ns struct {
 		Desc struct {
 			Locality struct {

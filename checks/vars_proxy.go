@@ -5,6 +5,7 @@ package checks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,8 +13,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/roachdog/roachdog/internal/promtext"
 )
 
 // proxyFailed reads, through a node that answered this cycle, the metrics of
@@ -112,23 +111,19 @@ func (v *Vars) readThrough(ctx context.Context, client *http.Client, log *slog.L
 	nctx, cancel := context.WithTimeout(ctx, v.timeout)
 	defer cancel()
 	query := "?remote_node_id=" + strconv.Itoa(id)
-	buf := v.getBuf()
-	defer func() { buf.release() }()
-	payload, err := varsGet(nctx, client, via.st.url+"/_status/vars"+query, buf, v.maxBytes)
-	if err != nil {
+	p, err := v.fetchVars(nctx, client, via.st.url+"/_status/vars"+query, v.askGzip(via.st.url))
+	var pe *varsParseError
+	switch {
+	case errors.As(err, &pe):
+		return fmt.Errorf("parse /_status/vars%s: %w", query, pe.err)
+	case err != nil:
 		if ctx.Err() != nil {
 			// The cycle's deadline, not the node timeout.
 			return fmt.Errorf("scrape /_status/vars%s: cycle %v after %s", query, ctx.Err(), time.Since(start).Round(time.Millisecond))
 		}
 		return fmt.Errorf("scrape /_status/vars%s: %w", query, v.explain(ctx, nctx, err, start))
 	}
-	fams, capped, err := promtext.ParseLimited(payload, v.want, promtext.Limits{MaxSeriesPerFamily: v.familyCap})
-	if err != nil {
-		return fmt.Errorf("parse /_status/vars%s: %w", query, err)
-	}
-	got, _ := varsNodeID(payload, fams)
-	buf.release()
-	buf = nil
+	got := p.id
 	// A node that ignores the parameter (an older version, a load balancer
 	// in between) answers with its own payload: counting that one twice
 	// would be a wrong sum, not a missing one.
@@ -138,8 +133,8 @@ func (v *Vars) readThrough(ctx context.Context, client *http.Client, log *slog.L
 	case got != id:
 		return fmt.Errorf("/_status/vars%s returned node %d's metrics, not node %d's: discarded", query, got, id)
 	}
-	r.capped = capped
-	v.convert(nctx, client, log, r, fams, id, now, via.st.url, "/_status/nodes/local"+query)
+	r.capped = p.capped
+	v.convert(nctx, client, log, r, p.fams, id, now, via.st.url, "/_status/nodes/local"+query)
 	return nil
 }
 
