@@ -1,6 +1,7 @@
 # roachdog: `make test` installs what the tests need (PostgreSQL, docker-compose,
 # statsd_exporter) when missing, then checks formatting, vets and runs every
-# test with the race detector. `make fuzz` runs every Fuzz* target for
+# test with the race detector (the memory and volume tests without it, as
+# it inflates what they measure). `make fuzz` runs every Fuzz* target for
 # FUZZTIME (10s) each. `make build` builds the static binary.
 
 GO ?= go
@@ -21,8 +22,13 @@ lint:
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# The memory and volume tests skip under the race detector (it inflates what
+# they measure); the second line runs them without it.
+MEMTESTS := ^(TestVarsFamilyCap|TestVarsMemoryFallsBack|TestVarsSoakNoGrowth|TestVarsBigPayloadBudget)$$
+
 unit:
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run '$(MEMTESTS)' ./checks/
 
 # Every Fuzz* target in the module, found with go test -list, FUZZTIME each.
 fuzz:
@@ -34,6 +40,8 @@ build:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-# Regenerates the README's metric catalog from the code.
+# Regenerates the README's metric catalog and the checks' options tables
+# (docs/checks/*.md) from the code.
 docs:
 	ROACHDOG_UPDATE_README=1 $(GO) test -count=1 -run '^TestREADMECatalog$$' ./cmd/roachdog/
+	ROACHDOG_UPDATE_DOCS=1 $(GO) test -count=1 -run '^TestDocsOptions$$' ./checks/

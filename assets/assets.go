@@ -33,7 +33,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/emit"
 	"github.com/roachdog/roachdog/internal/suggest"
 )
 
@@ -81,7 +81,7 @@ type Result struct {
 // catalog is indexed once); a Validator is not safe for concurrent use.
 type Validator struct {
 	// Catalog is what roachdog can send (checks.Catalog()).
-	Catalog []checks.Metric
+	Catalog []emit.Metric
 	// Namespace prefixes every name ("crdb"); "" means none.
 	Namespace string
 	// ExtraTags are tag keys accepted on every metric besides the catalog's
@@ -92,13 +92,13 @@ type Validator struct {
 }
 
 // ValidateDashboard validates one dashboard file; name prefixes every error.
-func ValidateDashboard(name string, data []byte, cat []checks.Metric, namespace string) []error {
+func ValidateDashboard(name string, data []byte, cat []emit.Metric, namespace string) []error {
 	v := &Validator{Catalog: cat, Namespace: namespace}
 	return v.Dashboard(name, data)
 }
 
 // ValidateMonitor validates one monitor file; name prefixes every error.
-func ValidateMonitor(name string, data []byte, cat []checks.Metric, namespace string) []error {
+func ValidateMonitor(name string, data []byte, cat []emit.Metric, namespace string) []error {
 	v := &Validator{Catalog: cat, Namespace: namespace}
 	return v.Monitor(name, data)
 }
@@ -109,7 +109,7 @@ func ValidateMonitor(name string, data []byte, cat []checks.Metric, namespace st
 // title and no two monitors share a name (apply matches on them). The
 // error is for a directory that cannot be read; problems in files are in
 // the results.
-func ValidateAll(dashboards, monitors fs.FS, cat []checks.Metric, namespace string) ([]Result, error) {
+func ValidateAll(dashboards, monitors fs.FS, cat []emit.Metric, namespace string) ([]Result, error) {
 	v := &Validator{Catalog: cat, Namespace: namespace}
 	return v.All(dashboards, monitors)
 }
@@ -243,22 +243,22 @@ func (v *Validator) index() *catalogIndex {
 // carry" by full (namespaced) name.
 type catalogIndex struct {
 	ns            string
-	metrics       map[string]checks.Metric // gauges and counts
-	serviceChecks map[string]checks.Metric
+	metrics       map[string]emit.Metric // gauges and counts
+	serviceChecks map[string]emit.Metric
 	eventTags     map[string]bool
 	extra         []string
 }
 
-func newCatalogIndex(cat []checks.Metric, ns string, extra []string) *catalogIndex {
-	idx := &catalogIndex{ns: ns, metrics: map[string]checks.Metric{}, serviceChecks: map[string]checks.Metric{},
+func newCatalogIndex(cat []emit.Metric, ns string, extra []string) *catalogIndex {
+	idx := &catalogIndex{ns: ns, metrics: map[string]emit.Metric{}, serviceChecks: map[string]emit.Metric{},
 		eventTags: map[string]bool{}, extra: extra}
 	for _, m := range cat {
 		switch m.Kind {
-		case checks.KindGauge, checks.KindCount, checks.KindDistribution:
+		case emit.KindGauge, emit.KindCount, emit.KindDistribution:
 			idx.metrics[idx.full(m.Name)] = m
-		case checks.KindServiceCheck:
+		case emit.KindServiceCheck:
 			idx.serviceChecks[idx.full(m.Name)] = m
-		case checks.KindEvent:
+		case emit.KindEvent:
 			for _, t := range expandTags(m.Tags) {
 				idx.eventTags[t] = true
 			}
@@ -289,13 +289,13 @@ func expandTags(tags []string) []string {
 }
 
 // tagsOf returns every tag key m may carry.
-func (c *catalogIndex) tagsOf(m checks.Metric) []string {
+func (c *catalogIndex) tagsOf(m emit.Metric) []string {
 	out := append(slices.Clone(GlobalTags), expandTags(m.Tags)...)
 	return append(out, c.extra...)
 }
 
 // describeTags says which tags m carries, for error messages.
-func (c *catalogIndex) describeTags(m checks.Metric) string {
+func (c *catalogIndex) describeTags(m emit.Metric) string {
 	own := slices.Clone(m.Tags)
 	for i, t := range own {
 		if t == "locality" {
@@ -315,7 +315,7 @@ func (c *catalogIndex) describeTags(m checks.Metric) string {
 
 // unknownName explains a name that is not in the catalog, suggesting the
 // closest one.
-func (c *catalogIndex) unknownName(kind, name string, known map[string]checks.Metric) string {
+func (c *catalogIndex) unknownName(kind, name string, known map[string]emit.Metric) string {
 	if c.ns != "" && !strings.HasPrefix(name, strings.TrimSuffix(c.ns, ".")+".") {
 		msg := fmt.Sprintf("%s %s is not one of roachdog's: they all start with %s.", kind, name, strings.TrimSuffix(c.ns, "."))
 		if s := closest(c.full(name), keys(known)); s != "" {

@@ -237,6 +237,8 @@ func (d *dashCheck) definition(def obj, inGroup bool) {
 		switch typ {
 		case "alert_graph", "alert_value":
 			d.r.add(field(def.path, "type"), "%s refers to a monitor by id, which differs in every Datadog organisation; use manage_status with a tag query", typ)
+		case "list_stream":
+			d.listStream(def)
 		case "event_stream", "event_timeline":
 			if d.layout == "ordered" {
 				d.r.add(field(def.path, "type"), "%s is only available on free-layout dashboards; overlay events on a timeseries instead", typ)
@@ -547,6 +549,45 @@ func (d *dashCheck) checkStatus(def obj) {
 	}
 	if g, ok := def.str("group", false); ok && g != "" {
 		tagKey(g, field(def.path, "group"))
+	}
+}
+
+// listStream checks a list_stream widget: only a list of roachdog's
+// events (data_source event_stream, the one list_stream source roachdog
+// sends data to) can be checked; its search goes through eventQuery.
+func (d *dashCheck) listStream(def obj) {
+	reqs, ok := def.array("requests", true)
+	if !ok {
+		return
+	}
+	if len(reqs) == 0 {
+		d.r.add(field(def.path, "requests"), "no requests: the widget shows nothing")
+	}
+	for i, x := range reqs {
+		p := index(field(def.path, "requests"), i)
+		m, ok := x.(map[string]any)
+		if !ok {
+			d.r.add(p, "a request is an object, not %s", jsonType(x))
+			continue
+		}
+		rq := obj{m: m, path: p, r: d.r}
+		rq.oneOf("response_format", true, "event_list")
+		if cols, ok := rq.array("columns", true); ok && len(cols) == 0 {
+			d.r.add(field(p, "columns"), "no columns: the list shows nothing")
+		}
+		qm, ok := m["query"].(map[string]any)
+		if !ok {
+			d.r.add(field(p, "query"), "missing required object \"query\"")
+			continue
+		}
+		q := obj{m: qm, path: field(p, "query"), r: d.r}
+		if ds, ok := q.str("data_source", true); ok && ds != "event_stream" {
+			d.r.add(field(q.path, "data_source"), "list_stream of %s shows data roachdog does not send, so validate cannot check it (use event_stream for roachdog's events)", ds)
+			continue
+		}
+		if qs, ok := q.str("query_string", true); ok {
+			d.eventQuery(qs, field(q.path, "query_string"))
+		}
 	}
 }
 

@@ -88,12 +88,14 @@ func errText(errs []error) string {
 }
 
 func TestBaseDashboardIsValid(t *testing.T) {
+	t.Parallel()
 	if errs := ValidateDashboard("dashboards/t.json", []byte(baseDashboard), testCatalog, "crdb"); len(errs) > 0 {
 		t.Fatalf("base dashboard should be valid:\n%s", errText(errs))
 	}
 }
 
 func TestDashboardErrors(t *testing.T) {
+	t.Parallel()
 	const q0 = "dashboards/t.json: widgets[0].definition.widgets[0].definition.requests[0].queries[0].query: "
 	const q1 = "dashboards/t.json: widgets[0].definition.widgets[0].definition.requests[0].queries[1].query: "
 	const vq = "dashboards/t.json: widgets[0].definition.widgets[1].definition.requests[0].queries[0].query: "
@@ -263,6 +265,7 @@ func TestDashboardErrors(t *testing.T) {
 // TestDashboardDistributionQueries: percentile and count aggregators are
 // valid on a distribution, with any other valid part of a query.
 func TestDashboardDistributionQueries(t *testing.T) {
+	t.Parallel()
 	for _, q := range []string{
 		"p99:crdb.sql.service_latency{$cluster,$node_id,$region} by {node_id}",
 		"p99.9:crdb.sql.service_latency{$cluster}",
@@ -278,6 +281,7 @@ func TestDashboardDistributionQueries(t *testing.T) {
 }
 
 func TestDashboardExtraTags(t *testing.T) {
+	t.Parallel()
 	doc := mutate(t, baseDashboard, "{$cluster} by {zone}", "{$cluster,team:db} by {zone}")
 	if errs := ValidateDashboard("d.json", []byte(doc), testCatalog, "crdb"); len(errs) != 1 {
 		t.Fatalf("team: should be rejected without ExtraTags, got:\n%s", errText(errs))
@@ -289,11 +293,52 @@ func TestDashboardExtraTags(t *testing.T) {
 }
 
 func TestDashboardNamespace(t *testing.T) {
+	t.Parallel()
 	doc := strings.ReplaceAll(baseDashboard, "crdb.", "cockroach.")
 	if errs := ValidateDashboard("d.json", []byte(doc), testCatalog, "cockroach"); len(errs) != 0 {
 		t.Fatalf("with namespace cockroach:\n%s", errText(errs))
 	}
 	if errs := ValidateDashboard("d.json", []byte(doc), testCatalog, "crdb"); len(errs) == 0 {
 		t.Fatal("cockroach.* names must fail with namespace crdb")
+	}
+}
+
+// A list_stream of roachdog's events is checked like an event overlay; a
+// list of other data (logs) cannot be checked and is reported.
+func TestDashboardListStream(t *testing.T) {
+	widget := `{"layout": {"x": 0, "y": 4, "width": 12, "height": 3},
+       "definition": {"type": "list_stream", "title": "Liveness changes",
+        "requests": [{"response_format": "event_list",
+          "columns": [{"field": "timestamp", "width": "auto"}, {"field": "details", "width": "auto"}],
+          "query": {"data_source": "event_stream", "query_string": "new_state:* $cluster", "event_size": "l"}}]}}`
+	doc := mutate(t, baseDashboard, `"requests": [{"q": "sum:crdb.txn.restarts{$cluster} by {reason}.as_count(), max:crdb.cluster.ranges{*}.rollup(max, 60)", "display_type": "bars"}]}}`,
+		`"requests": [{"q": "sum:crdb.txn.restarts{$cluster} by {reason}.as_count(), max:crdb.cluster.ranges{*}.rollup(max, 60)", "display_type": "bars"}]}},
+      `+widget)
+	if errs := ValidateDashboard("dashboards/t.json", []byte(doc), testCatalog, "crdb"); len(errs) > 0 {
+		t.Fatalf("list_stream of events should be valid:\n%s", errText(errs))
+	}
+	const p = "dashboards/t.json: widgets[0].definition.widgets[5].definition.requests[0]"
+	for _, tc := range []struct {
+		name  string
+		pairs []string
+		want  string
+	}{
+		{"logs", []string{`"data_source": "event_stream"`, `"data_source": "logs_stream"`},
+			p + ".query.data_source: list_stream of logs_stream shows data roachdog does not send"},
+		{"unknown event tag", []string{`"query_string": "new_state:* $cluster"`, `"query_string": "new_stat:* $cluster"`},
+			p + ".query.query_string: no roachdog event carries tag new_stat (did you mean new_state?)"},
+		{"undefined variable", []string{`"query_string": "new_state:* $cluster"`, `"query_string": "new_state:* $clustr"`},
+			p + ".query.query_string: template variable $clustr is not defined"},
+		{"response format", []string{`"response_format": "event_list"`, `"response_format": "scalar"`},
+			p + `.response_format: "scalar" is not one of event_list`},
+		{"no columns", []string{`"columns": [{"field": "timestamp", "width": "auto"}, {"field": "details", "width": "auto"}]`, `"columns": []`},
+			p + ".columns: no columns"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := errText(ValidateDashboard("dashboards/t.json", []byte(mutate(t, doc, tc.pairs...)), testCatalog, "crdb"))
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("want an error containing %q, got:\n%s", tc.want, got)
+			}
+		})
 	}
 }

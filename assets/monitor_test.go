@@ -49,6 +49,7 @@ const baseEventMonitor = `{
 }`
 
 func TestBaseMonitorsAreValid(t *testing.T) {
+	t.Parallel()
 	for name, doc := range map[string]string{"metric": baseMonitor, "service check": baseServiceCheck,
 		"anomaly": baseAnomaly, "event": baseEventMonitor,
 		"recommended format": `{"version": 2, "title": "t", "description": "d", "tags": [], "definition": ` + baseMonitor + `}`,
@@ -61,6 +62,7 @@ func TestBaseMonitorsAreValid(t *testing.T) {
 }
 
 func TestMonitorErrors(t *testing.T) {
+	t.Parallel()
 	const th = "monitors/m.json: options.thresholds."
 	const msg = "monitors/m.json: message: "
 	tests := []struct {
@@ -245,6 +247,7 @@ func TestMonitorErrors(t *testing.T) {
 // A query that does not parse leaves the groups unknown: the message's tag
 // variables must not be reported on top of the syntax error.
 func TestUnparsableQueryDoesNotCascade(t *testing.T) {
+	t.Parallel()
 	doc := mutate(t, baseMonitor, "min(last_15m):", "min(last_15m)")
 	got := errText(ValidateMonitor("monitors/m.json", []byte(doc), testCatalog, "crdb"))
 	want := "monitors/m.json: query: at column 14: expected \":\", found \"max\"\n" +

@@ -43,6 +43,7 @@ func metricsOf(x expr) []string {
 }
 
 func TestParseQuery(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		src  string
 		want []string
@@ -70,6 +71,7 @@ func TestParseQuery(t *testing.T) {
 }
 
 func TestParseQueryErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ src, want string }{
 		{"avg:a{*", "at column 6: the scope of a's '{' is never closed"},
 		{"avg:a{*} by a", "at column 13: expected '{' to open the group-by of a, found \"a\""},
@@ -93,6 +95,7 @@ func TestParseQueryErrors(t *testing.T) {
 }
 
 func TestParseQueryList(t *testing.T) {
+	t.Parallel()
 	xs, err := parseQueryList("avg:a{*}, sum:b{*}.as_count()")
 	if err != nil || len(xs) != 2 {
 		t.Fatalf("got %d expressions, %v", len(xs), err)
@@ -103,6 +106,7 @@ func TestParseQueryList(t *testing.T) {
 }
 
 func TestParseMonitorQuery(t *testing.T) {
+	t.Parallel()
 	q, err := parseMonitorQuery("change(avg(last_5m),last_1h):avg:a{*} by {x} < -1.5")
 	if err != nil {
 		t.Fatal(err)
@@ -124,6 +128,7 @@ func TestParseMonitorQuery(t *testing.T) {
 }
 
 func TestParseScope(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		raw  string
 		want []scopeTerm
@@ -154,6 +159,7 @@ func TestParseScope(t *testing.T) {
 }
 
 func TestPlaceholdersOutsideCode(t *testing.T) {
+	t.Parallel()
 	r := &reporter{file: "m"}
 	checkPlaceholders(r, "message", "Run `SHOW JOBS WHERE id = <id>` and ```\nexport X=${Y}\n``` then @roachdog-notify", true)
 	if len(r.errs) != 0 {

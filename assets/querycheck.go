@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/emit"
 )
 
 // tvar is a dashboard template variable: $name filters on prefix:value.
@@ -212,7 +212,7 @@ func (w *walker) namedString(n namedArg, allowed ...string) {
 
 // checkMethod checks a method's name and arguments; m is the metric it
 // applies to, nil for a function's result.
-func (w *walker) checkMethod(c methodCall, m *checks.Metric) {
+func (w *walker) checkMethod(c methodCall, m *emit.Metric) {
 	if !slices.Contains(methods, c.name) {
 		msg := fmt.Sprintf("unknown method .%s()", c.name)
 		if s := closest(c.name, methods); s != "" {
@@ -281,12 +281,12 @@ func (w *walker) checkMetric(e *metricExpr) {
 	case e.aggr == "":
 		w.r.addQuery(w.path, e.pos, "no space aggregator before %s: write %s:%s", e.metric, suggestAggr(m), e.metric)
 	case percentileAggr.MatchString(e.aggr):
-		if m.Kind != checks.KindDistribution {
+		if m.Kind != emit.KindDistribution {
 			w.r.addQuery(w.path, e.pos, "%s: needs a distribution metric, and %s is a %s%s", e.aggr, e.metric, m.Kind, w.distributionHint(e.metric))
 		} else if p, err := strconv.ParseFloat(e.aggr[1:], 64); err != nil || p > 100 {
 			w.r.addQuery(w.path, e.pos, "%s: a percentile aggregator goes from p0 to p100", e.aggr)
 		}
-	case e.aggr == "count" && m.Kind == checks.KindDistribution:
+	case e.aggr == "count" && m.Kind == emit.KindDistribution:
 		// The number of values: a distribution's own aggregation.
 	case !slices.Contains(spaceAggregators, e.aggr):
 		w.r.addQuery(w.path, e.pos, "unknown space aggregator %q (use %s)", e.aggr, strings.Join(spaceAggregators, ", "))
@@ -331,12 +331,12 @@ func (w *walker) checkMetric(e *metricExpr) {
 				w.r.addQuery(w.path, c.pos, "both .%s() and .%s() on %s", asCount, c.name, e.metric)
 			}
 			asCount = c.name
-			if m.Kind != checks.KindCount && !(m.Kind == checks.KindDistribution && e.aggr == "count") {
+			if m.Kind != emit.KindCount && !(m.Kind == emit.KindDistribution && e.aggr == "count") {
 				w.r.addQuery(w.path, c.pos, ".%s() applies to counts (and count: of a distribution), and %s is a %s", c.name, e.metric, m.Kind)
 			}
 		}
 	}
-	if m.Kind == checks.KindCount && asCount == "" {
+	if m.Kind == emit.KindCount && asCount == "" {
 		w.r.addQuery(w.path, e.metricPos, "%s is a count: add .as_count() (events per interval) or .as_rate() (per second)", e.metric)
 	}
 }
@@ -348,20 +348,20 @@ func (w *walker) distributionHint(name string) string {
 	if i < 0 {
 		return ""
 	}
-	if d, ok := w.idx.metrics[name[:i]]; ok && d.Kind == checks.KindDistribution {
+	if d, ok := w.idx.metrics[name[:i]]; ok && d.Kind == emit.KindDistribution {
 		return fmt.Sprintf(" (the distribution is %s)", name[:i])
 	}
 	return ""
 }
 
-func suggestAggr(m checks.Metric) string {
-	if m.Kind == checks.KindCount {
+func suggestAggr(m emit.Metric) string {
+	if m.Kind == emit.KindCount {
 		return "sum"
 	}
 	return "avg"
 }
 
-func (w *walker) tagMsg(name string, m checks.Metric, key string, allowed []string) string {
+func (w *walker) tagMsg(name string, m emit.Metric, key string, allowed []string) string {
 	msg := fmt.Sprintf("%s has no tag %s (it carries %s)", name, key, w.idx.describeTags(m))
 	if s := closest(key, allowed); s != "" && s != key {
 		msg += fmt.Sprintf("; did you mean %s?", s)

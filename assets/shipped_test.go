@@ -16,6 +16,7 @@ import (
 // TestShippedAssets validates the embedded dashboards and monitors against
 // the real catalog: the check `roachdog validate` runs in CI.
 func TestShippedAssets(t *testing.T) {
+	t.Parallel()
 	results, err := assets.ValidateAll(dashboards.FS, monitors.FS, checks.Catalog(), "crdb")
 	if err != nil {
 		t.Fatal(err)
@@ -41,6 +42,7 @@ func TestShippedAssets(t *testing.T) {
 // Datadog's rules: the same four template variables everywhere, and every
 // query filtered by $cluster so that one dashboard serves many clusters.
 func TestShippedDashboardConventions(t *testing.T) {
+	t.Parallel()
 	names, err := fs.Glob(dashboards.FS, "*.json")
 	if err != nil {
 		t.Fatal(err)
@@ -111,6 +113,7 @@ func TestShippedDashboardConventions(t *testing.T) {
 }
 
 func TestValidateAllDuplicatesAndOrder(t *testing.T) {
+	t.Parallel()
 	dash := `{"title": "Same", "layout_type": "ordered", "widgets": [{"definition": {"type": "note", "content": "x"}}]}`
 	mon := `{"name": "Same", "type": "composite", "query": "1 && 2", "message": "@roachdog-notify"}`
 	results, err := assets.ValidateAll(
@@ -144,6 +147,7 @@ func TestValidateAllDuplicatesAndOrder(t *testing.T) {
 // .count), which only histograms: gauges or both sends: with the default
 // configuration those widgets and monitors would stay empty.
 func TestShippedAssetsUseDistributions(t *testing.T) {
+	t.Parallel()
 	cat := checks.Catalog()
 	dist := map[string]bool{}
 	for _, m := range cat {

@@ -11,6 +11,7 @@ import (
 // TestTargetLog: a check logs through Target.Log whether or not the runner
 // set a logger, even on a nil Target.
 func TestTargetLog(t *testing.T) {
+	t.Parallel()
 	logger := slog.New(slog.NewTextHandler(&syncBuffer{}, nil))
 	if got := (&checks.Target{Logger: logger}).Log(); got != logger {
 		t.Errorf("Log() = %p, want the Target's logger %p", got, logger)

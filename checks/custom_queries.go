@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,13 +14,15 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/roachdog/roachdog/emit"
 	"github.com/roachdog/roachdog/internal/promtext"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 // CustomQuery is one user-defined query, in the shape of an entry of the
 // Datadog Agent's Postgres check custom_queries (same keys, same meaning),
-// so that a block written for the Agent works here unchanged. The config
-// package decodes the YAML keys named below.
+// so that a block written for the Agent works here unchanged. Its YAML keys,
+// named below, are decoded in custom_queries_config.go.
 type CustomQuery struct {
 	// Name identifies the query in logs, errors and sql.can_query (YAML
 	// name, optional as in the Agent); default "custom query #N", N counted
@@ -99,7 +100,7 @@ const (
 // cqTypeTable lists the Agent's column types roachdog supports, metric
 // types first, and what each becomes. tag_not_null is tag: roachdog never
 // sends a tag for a NULL or empty value. The config decoder reads it
-// through CustomColumnTypes.
+// through cqColumnTypes.
 var cqTypeTable = []struct {
 	name string
 	kind cqKind
@@ -125,33 +126,26 @@ var cqTypes = func() map[string]cqKind {
 	return m
 }()
 
-// CustomColumnType is one column type custom queries take, as the Agent
+// cqColumnTypeInfo is one column type custom queries take, as the Agent
 // spells it: a Metric type sends the column's value, a Tag type makes the
 // column's name a tag key, and neither ("source") reads the column and
 // sends nothing.
-type CustomColumnType struct {
+type cqColumnTypeInfo struct {
 	Name        string
 	Metric, Tag bool
 }
 
-// CustomColumnTypes returns the supported column types, metric types first.
-func CustomColumnTypes() []CustomColumnType {
-	out := make([]CustomColumnType, 0, len(cqTypeTable))
+// cqColumnTypes returns the supported column types, metric types first.
+func cqColumnTypes() []cqColumnTypeInfo {
+	out := make([]cqColumnTypeInfo, 0, len(cqTypeTable))
 	for _, t := range cqTypeTable {
-		out = append(out, CustomColumnType{
+		out = append(out, cqColumnTypeInfo{
 			Name:   t.name,
 			Metric: t.kind != cqSkip && t.kind != cqTag && t.kind != cqTagList,
 			Tag:    t.kind == cqTag || t.kind == cqTagList,
 		})
 	}
 	return out
-}
-
-// CustomColumnUnsupported says why an Agent column type roachdog knows is
-// refused; known is false for a type the Agent does not have either.
-func CustomColumnUnsupported(t string) (why string, known bool) {
-	why, known = cqUnsupported[t]
-	return why, known
 }
 
 // cqUnsupported are Agent column types roachdog refuses, with why.
@@ -165,13 +159,16 @@ var cqUnsupported = map[string]string{
 	"temporal_percent": "it needs a scale, which roachdog does not read",
 }
 
-var cqMetricNameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$`)
-
 type cqColumn struct {
 	name   string // as configured
 	kind   cqKind
 	metric string // full name without namespace (metric kinds)
 	count  string // monotonic_gauge: the .count metric
+	// The user-defined metrics the column sends (emit.Gauge.Define):
+	// gauge for gauge, time_elapsed, rate and monotonic_gauge's .total;
+	// counter for count, monotonic_count and monotonic_gauge's .count.
+	gauge   *emit.GaugeDef
+	counter *emit.CountDef
 }
 
 type cqQuery struct {
@@ -179,7 +176,7 @@ type cqQuery struct {
 	name     string
 	sql      string
 	columns  []cqColumn
-	tags     []string
+	tags     emit.Tags
 	interval time.Duration
 	maxRows  int
 
@@ -262,14 +259,17 @@ func cqCompile(i int, cq CustomQuery) (*cqQuery, error) {
 		q.maxRows = cqDefaultMaxRows
 	}
 	prefix := cq.MetricPrefix
-	if prefix != "" && !cqMetricNameRe.MatchString(prefix) {
+	if prefix != "" && !yamlx.ValidMetricName(prefix) {
 		return nil, bad("metric_prefix", "%q is not a valid metric name part (letters, digits, '_', separated by '.', starting with a letter)", prefix)
 	}
 	for j, tag := range cq.Tags {
 		if strings.TrimSpace(tag) == "" || strings.ContainsAny(tag, ",|\n") {
 			return nil, bad(fmt.Sprintf("tags[%d]", j), "%q is not a valid tag (empty, or holds ',', '|' or a newline)", tag)
 		}
-		q.tags = append(q.tags, tag)
+	}
+	var err error
+	if q.tags, err = emit.ConfiguredTags(cq.Tags); err != nil {
+		return nil, bad("tags", "%v", err)
 	}
 	if len(cq.Columns) == 0 {
 		return nil, bad("columns", "required: one entry per result column")
@@ -308,7 +308,7 @@ func cqCompile(i int, cq CustomQuery) (*cqQuery, error) {
 			}
 		default:
 			sends++
-			if !cqMetricNameRe.MatchString(col.Name) {
+			if !yamlx.ValidMetricName(col.Name) {
 				return nil, bad(field+".name", "%q is not a valid metric name part (letters, digits, '_', separated by '.', starting with a letter)", col.Name)
 			}
 			c.metric = col.Name
@@ -336,6 +336,9 @@ func cqCompile(i int, cq CustomQuery) (*cqQuery, error) {
 					return nil, bad(field+".name", "metric %s is already sent by roachdog's %s check; choose another metric_prefix or name", m, known.Check)
 				}
 			}
+			if err := c.define(); err != nil {
+				return nil, bad(field+".name", "%v", err)
+			}
 		}
 		q.columns = append(q.columns, c)
 	}
@@ -343,6 +346,24 @@ func cqCompile(i int, cq CustomQuery) (*cqQuery, error) {
 		return nil, bad("columns", "no column sends a metric (only tags or skipped columns)")
 	}
 	return q, nil
+}
+
+// define makes the column's user-defined metrics (not in the catalog: the
+// configuration names them).
+func (c *cqColumn) define() error {
+	var err error
+	switch c.kind {
+	case cqGauge, cqTimeElapsed, cqRate:
+		c.gauge, err = emit.Gauge{Name: c.metric}.Define(cqCheckName)
+	case cqCount, cqMonotonicCount:
+		c.counter, err = emit.Count{Name: c.metric}.Define(cqCheckName)
+	case cqMonotonicGauge:
+		c.gauge, err = emit.Gauge{Name: c.metric}.Define(cqCheckName)
+		if err == nil {
+			c.counter, err = emit.Count{Name: c.count}.Define(cqCheckName)
+		}
+	}
+	return err
 }
 
 func cqTypeList() string {
@@ -412,7 +433,7 @@ func (c *CustomQueries) Run(ctx context.Context, t *Target, s Sink) error {
 type cqPoint struct {
 	col   *cqColumn
 	value float64
-	tags  []string
+	tags  emit.Tags
 }
 
 func (c *CustomQueries) runQuery(ctx context.Context, t *Target, s Sink, log *slog.Logger, q *cqQuery, now time.Time) error {
@@ -454,18 +475,18 @@ func (c *CustomQueries) runQuery(ctx context.Context, t *Target, s Sink, log *sl
 			return fmt.Errorf("%s: row %d: %w", q.label(), n, err)
 		}
 		raw := rows.RawValues()
-		tags := append([]string(nil), q.tags...)
+		tags := q.tags
 		for i := range q.columns {
 			col := &q.columns[i]
 			switch col.kind {
 			case cqTag:
 				if raw[i] != nil && len(raw[i]) > 0 {
-					tags = append(tags, Tag(col.name, string(raw[i])))
+					tags = tags.With(col.name, string(raw[i]))
 				}
 			case cqTagList:
 				for _, v := range cqList(vals[i]) {
 					if v != "" {
-						tags = append(tags, Tag(col.name, v))
+						tags = tags.With(col.name, v)
 					}
 				}
 			}
@@ -520,26 +541,27 @@ func (c *CustomQueries) runQuery(ctx context.Context, t *Target, s Sink, log *sl
 }
 
 func (c *CustomQueries) send(s Sink, q *cqQuery, p cqPoint, now time.Time) {
+	tags := p.tags.Strings()
 	switch p.col.kind {
 	case cqGauge, cqTimeElapsed:
-		s.Gauge(p.col.metric, p.value, p.tags)
+		p.col.gauge.SendTags(s, p.value, p.tags)
 	case cqCount:
 		// DogStatsD counts are integers; the Agent's count takes floats.
-		s.Count(p.col.metric, int64(math.Round(p.value)), p.tags)
+		p.col.counter.SendTags(s, int64(math.Round(p.value)), p.tags)
 	case cqMonotonicCount:
-		if d, ok := q.deltas.Delta(cqSeriesKey(p.col.metric, p.tags), p.value, now); ok {
-			s.Count(p.col.metric, d, p.tags)
+		if d, ok := q.deltas.Delta(cqSeriesKey(p.col.metric, tags), p.value, now); ok {
+			p.col.counter.SendTags(s, d, p.tags)
 		}
 	case cqMonotonicGauge:
-		s.Gauge(p.col.metric, p.value, p.tags)
-		if d, ok := q.deltas.Delta(cqSeriesKey(p.col.count, p.tags), p.value, now); ok {
-			s.Count(p.col.count, d, p.tags)
+		p.col.gauge.SendTags(s, p.value, p.tags)
+		if d, ok := q.deltas.Delta(cqSeriesKey(p.col.count, tags), p.value, now); ok {
+			p.col.counter.SendTags(s, d, p.tags)
 		}
 	case cqRate:
 		// As the Agent's rate: the per-second change between two runs;
 		// nothing on the first run, nothing when the value went down
 		// (a reset), nothing when no time passed.
-		key := cqSeriesKey(p.col.metric, p.tags)
+		key := cqSeriesKey(p.col.metric, tags)
 		st := q.rates[key]
 		if st == nil {
 			q.rates[key] = &cqRateState{prev: p.value, at: now}
@@ -551,7 +573,7 @@ func (c *CustomQueries) send(s Sink, q *cqQuery, p cqPoint, now time.Time) {
 		if dt <= 0 || delta < 0 {
 			return
 		}
-		s.Gauge(p.col.metric, delta/dt, p.tags)
+		p.col.gauge.SendTags(s, delta/dt, p.tags)
 	}
 }
 

@@ -32,6 +32,7 @@ func cqCols(spec ...string) []checks.CustomQueryColumn {
 // TestCustomQueriesOneRun: one run of queries of every column kind against
 // the shop tables; exact metrics.
 func TestCustomQueriesOneRun(t *testing.T) {
+	t.Parallel()
 	e := newSQLCluster(t, "cq_one_run", nil, "scenario_schema_shop.sql")
 	cases := []struct {
 		name  string
@@ -167,6 +168,7 @@ func TestCustomQueriesOneRun(t *testing.T) {
 // TestCustomQueriesAcrossRuns: monotonic_count and monotonic_gauge send
 // the increase between runs, rate the increase per second.
 func TestCustomQueriesAcrossRuns(t *testing.T) {
+	t.Parallel()
 	e := newSQLCluster(t, "cq_runs", nil, "scenario_schema_shop.sql")
 	clock := newTestClock(cqT0)
 	c := cqNew(t, clock, checks.CustomQuery{
@@ -230,6 +232,7 @@ func TestCustomQueriesAcrossRuns(t *testing.T) {
 // row limit and an unusable value each make sql.can_query CRITICAL naming
 // the query, while the other queries still send.
 func TestCustomQueriesFailures(t *testing.T) {
+	t.Parallel()
 	e := newSQLCluster(t, "cq_failures", nil, "scenario_schema_shop.sql")
 	good := checks.CustomQuery{Name: "good", Query: "SELECT 1", Columns: cqCols("shop.up:gauge")}
 	cases := []struct {
@@ -325,6 +328,7 @@ func TestCustomQueriesFailures(t *testing.T) {
 // TestCustomQueriesInterval: a query runs at the first check run after its
 // collection_interval; sql.can_query keeps its latest result meanwhile.
 func TestCustomQueriesInterval(t *testing.T) {
+	t.Parallel()
 	e := newSQLCluster(t, "cq_interval", nil, "scenario_schema_shop.sql")
 	clock := newTestClock(cqT0)
 	c := cqNew(t, clock,
@@ -359,6 +363,7 @@ func TestCustomQueriesInterval(t *testing.T) {
 }
 
 func TestNewCustomQueriesErrors(t *testing.T) {
+	t.Parallel()
 	ok := checks.CustomQuery{Query: "SELECT 1", Columns: cqCols("x:gauge")}
 	cases := []struct {
 		name string

@@ -61,15 +61,17 @@ type sqlCluster struct {
 }
 
 // newSQLCluster loads files (from testdata/sql, in order) into a new
-// database named after prefix and connects to it with opts. The logs are
+// database named after prefix (a copy of a template, see pgtest.Fixture)
+// and connects to it with opts. The logs are
 // shown when the test fails.
 func newSQLCluster(t *testing.T, prefix string, opts []cluster.Option, files ...string) *sqlCluster {
 	t.Helper()
 	srv := pgtest.Shared(t)
-	name := srv.NewDB(t, prefix)
-	for _, f := range files {
-		srv.LoadFile(t, name, filepath.Join(testenv.Testdata(t), "sql", f))
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = filepath.Join(testenv.Testdata(t), "sql", f)
 	}
+	name := srv.Fixture(t, prefix, paths...)
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	t.Cleanup(func() {

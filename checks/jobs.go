@@ -22,25 +22,23 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/emit"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 const (
 	jobsCheckName = "jobs"
 
-	// Metric names (without namespace); jobsCatalog describes them.
-	jobsCountMetric      = "jobs.count"
-	jobsFailedMetric     = "jobs.failed"
-	jobsChangefeedLag    = "changefeed.high_water_lag"
-	jobsBackupAge        = "backup.last_success_age"
-	jobsFailedEventName  = "jobs.job_failed"
 	jobsDefaultWindow    = time.Hour
 	jobsEventTextMax     = 4000 // Datadog truncates event text beyond this
 	jobsEventTitleMax    = 100  // and titles beyond this
@@ -108,6 +106,68 @@ type JobsOptions struct {
 	// time.Now. (Hours-scale ages: the few milliseconds of skew NTP leaves
 	// between roachdog's host and the cluster do not matter.)
 	Now func() time.Time
+}
+
+func init() {
+	Register(Registration[JobsOptions]{
+		Name: jobsCheckName, SQL: true, Interval: 60 * time.Second, Timeout: 20 * time.Second,
+		Doc: "jobs by type and status, failures as events, changefeed lag",
+		Defaults: func() JobsOptions {
+			return JobsOptions{EventExcludeTypes: slices.Clone(DefaultJobsEventExcludeTypes)}
+		},
+		Keys: []yamlx.Key[JobsOptions]{{
+			Name: "window", DefaultText: "1h, or the interval if longer",
+			Doc: "how far back terminal jobs are counted and failures announced; shorter than the interval is a configuration error (a job finishing between two runs would be missed)",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *JobsOptions) {
+				o.Window, _ = d.Duration(v, p)
+			},
+		}, {
+			Name: "event_exclude_types", Default: yamlList(DefaultJobsEventExcludeTypes),
+			Doc: "job types, as `SHOW JOBS` spells them (case, spaces and underscores do not matter), whose failures send no event (they are still counted); `[]` announces every failure",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *JobsOptions) {
+				o.EventExcludeTypes = decodeJobTypes(d, v, p)
+			},
+		}},
+		Finish: func(d *yamlx.Decoder, s Scope, o *JobsOptions) {
+			switch {
+			case o.Window == 0:
+				// A run looks back at least as far as the previous run.
+				o.Window = max(jobsDefaultWindow, s.Interval)
+			case o.Window < s.Interval:
+				d.Errorf(s.Keys["window"].Value, yamlx.KeyPath(s.Path, "window"),
+					"%s is shorter than the check's interval (%s): a job finishing between two runs would never be seen",
+					yamlx.FmtDuration(o.Window), yamlx.FmtDuration(s.Interval))
+			}
+		},
+		New: func(o JobsOptions, _ Schedule) (Check, error) { return NewJobs(o) },
+		Log: func(o JobsOptions) []slog.Attr {
+			return []slog.Attr{slog.Duration("window", o.Window), slog.Int("event_exclude_types", len(o.EventExcludeTypes))}
+		},
+	})
+}
+
+// decodeJobTypes decodes a list of job types as crdb_internal.jobs spells
+// them ("AUTO CREATE STATS"; the check ignores case, spaces and
+// underscores).
+func decodeJobTypes(d *yamlx.Decoder, n *yaml.Node, path string) []string {
+	items, ok := d.List(n, path)
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(items))
+	for i, it := range items {
+		p := yamlx.IndexPath(path, i)
+		s, ok := d.Str(it, p)
+		if !ok {
+			continue
+		}
+		if strings.TrimSpace(s) == "" {
+			d.Errorf(it, p, `empty: want a job type such as "AUTO CREATE STATS"`)
+			continue
+		}
+		out = append(out, strings.TrimSpace(s))
+	}
+	return out
 }
 
 // Jobs is the jobs check. It remembers, between cycles, which series it has
@@ -252,20 +312,20 @@ func (j *Jobs) counts(s Sink, rows []jobsRow, now time.Time) {
 		return keys[a].status < keys[b].status
 	})
 	for _, k := range keys {
-		j.counted.gauge(s, now, jobsCountMetric, float64(counts[k]), []string{Tag("job_type", k.jobType), Tag("status", k.status)})
+		j.counted.gauge(s, now, jobsCount.Series(k.jobType, k.status), float64(counts[k]))
 	}
 	// Series sent before and absent now drop to 0: the failure left the
 	// window, the job finished.
-	j.counted.sweep(s, now, jobsCountMetric)
+	j.counted.sweep(s, now, jobsCount)
 	types := make([]string, 0, len(failed))
 	for typ := range failed {
 		types = append(types, typ)
 	}
 	sort.Strings(types)
 	for _, typ := range types {
-		j.counted.gauge(s, now, jobsFailedMetric, float64(failed[typ]), []string{Tag("job_type", typ)})
+		j.counted.gauge(s, now, jobsFailedGauge.Series(typ), float64(failed[typ]))
 	}
-	j.counted.sweep(s, now, jobsFailedMetric)
+	j.counted.sweep(s, now, jobsFailedGauge)
 }
 
 // failures sends an event per failed job not announced yet, oldest first.
@@ -294,7 +354,7 @@ func (j *Jobs) failures(s Sink, rows []jobsRow) {
 		if j.announced[f.id] || j.exclude[jobsNormType(f.jobType)] {
 			continue
 		}
-		s.Event(jobsFailureEvent(f.id, f.jobType, f.status, stringOr(f.description, ""), stringOr(f.errText, ""), jobsTime(f.finished)))
+		jobsFailedEvent.Send(s, jobsFailureEvent(f.id, f.jobType, f.status, stringOr(f.description, ""), stringOr(f.errText, ""), jobsTime(f.finished)), f.jobType)
 	}
 	j.announced = seen
 }
@@ -307,7 +367,8 @@ func jobsTime(t *time.Time) time.Time {
 }
 
 // jobsFailureEvent builds the event for one failed job: the error text goes
-// in the body, never in tags (unbounded values).
+// in the body, never in tags (unbounded values); jobsFailedEvent adds the
+// job_type tag.
 func jobsFailureEvent(id int64, jobType, status, description, errText string, finished time.Time) Event {
 	verb := "failed"
 	if status == jobsRevertFailed {
@@ -330,7 +391,6 @@ func jobsFailureEvent(id int64, jobType, status, description, errText string, fi
 		AggregationKey: "crdb-job-" + strconv.FormatInt(id, 10),
 		AlertType:      Error,
 		Timestamp:      finished,
-		Tags:           []string{Tag("job_type", jobType)},
 	}
 }
 
@@ -355,7 +415,7 @@ func (j *Jobs) changefeeds(s Sink, rows []jobsRow, now time.Time) {
 			continue
 		}
 		// Still running: no last 0 for it, even when it has no lag now.
-		j.feeds.present(jobsChangefeedLag, jobsFeedTags(r.id))
+		j.feeds.present(jobsFeedSeries(r.id))
 		if r.highWater == nil {
 			continue
 		}
@@ -371,12 +431,14 @@ func (j *Jobs) changefeeds(s Sink, rows []jobsRow, now time.Time) {
 	}
 	sort.Slice(feeds, func(a, b int) bool { return feeds[a].id < feeds[b].id })
 	for _, f := range feeds {
-		j.feeds.gauge(s, now, jobsChangefeedLag, f.lag, jobsFeedTags(f.id))
+		j.feeds.gauge(s, now, jobsFeedSeries(f.id), f.lag)
 	}
 	j.feeds.sweep(s, now)
 }
 
-func jobsFeedTags(id int64) []string { return []string{Tag("job_id", strconv.FormatInt(id, 10))} }
+func jobsFeedSeries(id int64) emit.GaugeSeries {
+	return jobsChangefeedLag.Series(strconv.FormatInt(id, 10))
+}
 
 // jobsParseHLCDecimal reads a high_water_timestamp: the wall time in
 // nanoseconds, optionally followed by ".<logical>" (a DECIMAL such as
@@ -404,7 +466,7 @@ func (j *Jobs) backup(ctx context.Context, db *cluster.DB, s Sink, now time.Time
 	if err != nil {
 		return fmt.Errorf("read newest successful backup (crdb_internal.jobs): %w", err)
 	}
-	s.Gauge(jobsBackupAge, max(now.Sub(finished).Seconds(), 0), nil)
+	jobsBackupAge.Send(s, max(now.Sub(finished).Seconds(), 0))
 	return nil
 }
 
@@ -454,24 +516,21 @@ func (p *jobsAdminProbe) check(ctx context.Context, db *cluster.DB, now time.Tim
 	return p.warning
 }
 
-// jobsCatalog lists what the check sends; the code above sends exactly these
-// names (TestJobsCatalog checks every recorded point against it).
-var jobsCatalog = []Metric{
-	{Name: jobsCountMetric, Kind: KindGauge, Unit: "job", Tags: []string{"job_type", "status"},
+// What the jobs check sends.
+var (
+	jobsCount = emit.Gauge{Name: "jobs.count", Unit: "job", Tags: emit.Keys("job_type", "status"), PerNode: 12, ClusterLevel: true,
 		Description: "Jobs by type and status: running, paused, pending and reverting ones always; succeeded, failed, canceled and revert-failed ones when they finished within the window (default 1h).",
-		PerNode:     12, ClusterLevel: true},
-	{Name: jobsFailedMetric, Kind: KindGauge, Unit: "job", Tags: []string{"job_type"},
+	}.Register(jobsCheckName)
+	jobsFailedGauge = emit.Gauge{Name: "jobs.failed", Unit: "job", Tags: emit.Keys("job_type"), PerNode: 3, ClusterLevel: true,
 		Description: "Jobs that failed or became revert-failed within the window (default 1h), by type.",
-		PerNode:     3, ClusterLevel: true},
-	{Name: jobsChangefeedLag, Kind: KindGauge, Unit: "second", Tags: []string{"job_id"},
+	}.Register(jobsCheckName)
+	jobsChangefeedLag = emit.Gauge{Name: "changefeed.high_water_lag", Unit: "second", Tags: emit.Keys("job_id"), PerNode: 1, ClusterLevel: true,
 		Description: "Seconds between now and the high-water timestamp of each running or paused changefeed; 0 once when the changefeed stops (canceled, failed, finished).",
-		PerNode:     1, ClusterLevel: true},
-	{Name: jobsBackupAge, Kind: KindGauge, Unit: "second",
+	}.Register(jobsCheckName)
+	jobsBackupAge = emit.Gauge{Name: "backup.last_success_age", Unit: "second", PerNode: 1, ClusterLevel: true,
 		Description: "Seconds since the newest succeeded BACKUP job finished (not sent when no successful backup is retained).",
-		PerNode:     1, ClusterLevel: true},
-	{Name: jobsFailedEventName, Kind: KindEvent, Tags: []string{"job_type"},
-		Description:  "Event per newly failed (or revert-failed) job, titled \"Job <id> (<type>) failed\", with the error text in the body.",
-		ClusterLevel: true},
-}
-
-func init() { registerTable(jobsCheckName, jobsCatalog) }
+	}.Register(jobsCheckName)
+	jobsFailedEvent = emit.EventSpec{Name: "jobs.job_failed", Tags: emit.Keys("job_type"), ClusterLevel: true,
+		Description: "Event per newly failed (or revert-failed) job, titled \"Job <id> (<type>) failed\", with the error text in the body.",
+	}.Register(jobsCheckName)
+)

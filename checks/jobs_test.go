@@ -73,6 +73,7 @@ func jobsScenarioWant() map[string]float64 {
 }
 
 func TestJobsScenario(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "jobs_scenario", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
 	clock := jtClock("2026-01-10T12:00:00Z")
 	j := newJobs(t, checks.JobsOptions{Now: func() time.Time { return clock() }})
@@ -183,6 +184,7 @@ func TestJobsScenario(t *testing.T) {
 }
 
 func TestJobsWindowOption(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "jobs_window", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
 	// 25 h (from 2026-01-09 11:00) reaches back to the old IMPORT failure
 	// (2026-01-09 12:00), the 09:00 AUTO CREATE STATS and the 07:00 BACKUP,
@@ -209,6 +211,7 @@ func TestJobsWindowOption(t *testing.T) {
 }
 
 func TestJobsQueryFailures(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "jobs_fail", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
 	j := newJobs(t, checks.JobsOptions{Now: jtClock("2026-01-10T12:00:00Z")})
 
@@ -252,6 +255,7 @@ func TestJobsQueryFailures(t *testing.T) {
 }
 
 func TestNewJobsOptions(t *testing.T) {
+	t.Parallel()
 	if _, err := checks.NewJobs(checks.JobsOptions{Window: -time.Minute}); err == nil {
 		t.Error("negative window accepted")
 	}
@@ -261,6 +265,7 @@ func TestNewJobsOptions(t *testing.T) {
 // the v20.2 fixture cluster (a failed IMPORT, a failed SCHEMA CHANGE, a
 // BACKUP...), loaded into the v20.2 schema, at the time they were captured.
 func TestJobsV20Capture(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy", "sql", "crdb_internal.jobs.csv")
 	c := newSQLCluster(t, "jobs_v20", nil, "crdb_v20.2.sql", "crdb_v20.2_jobs.sql")
 	f, err := os.Open(path)
@@ -365,6 +370,7 @@ func jtInsertText(t *testing.T, db *cluster.DB, table string, cols []string, row
 // crdb_internal.system_jobs into the v23.2 schema and reads it through a
 // crdb_internal.jobs emulated as a view over it.
 func TestJobsDumpV23(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(testenv.Fixtures(t), "cockroach-repo", "crdb_internal.system_jobs.json")
 	c := newSQLCluster(t, "jobs_dump23", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql")
 	b, err := os.ReadFile(path)
@@ -463,6 +469,7 @@ FROM crdb_internal.system_jobs`)
 // (as CockroachDB's crdb_internal.jobs does) into a side table, and
 // crdb_internal.jobs becomes a view joining it to system.jobs.
 func TestJobsDumpV20(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(testenv.Fixtures(t), "cockroach-repo", "system.jobs.txt")
 	c := newSQLCluster(t, "jobs_dump20", nil, "crdb_v20.2.sql", "crdb_v20.2_jobs.sql")
 	f, err := os.Open(path)
@@ -756,6 +763,7 @@ CREATE VIEW crdb_internal.jobs AS SELECT * FROM crdb_internal.jobs_read();`)
 // The counts, the failures and the changefeeds come from one read of
 // crdb_internal.jobs; the newest backup from a second one. Same results.
 func TestJobsReadsTheTableTwicePerCycle(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "jobs_reads", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
 	reads := jtCountReads(t, c)
 	j := newJobs(t, checks.JobsOptions{Now: jtClock("2026-01-10T12:00:00Z")})
@@ -776,6 +784,7 @@ func TestJobsReadsTheTableTwicePerCycle(t *testing.T) {
 // failed, or gone from the table) gets one last 0, then no series: a
 // monitor on its lag recovers instead of alerting forever.
 func TestJobsChangefeedGone(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "jobs_feed_gone", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
 	j := newJobs(t, checks.JobsOptions{Now: jtClock("2026-01-10T12:00:00Z")})
 	lag := func(id string) string { return series("changefeed.high_water_lag", "job_id:"+id) }
@@ -832,6 +841,7 @@ func TestJobsChangefeedGone(t *testing.T) {
 
 // Failures of the excluded types send no event but are counted.
 func TestJobsEventExcludeTypes(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "jobs_exclude", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "scenario_v23.2_jobs.sql")
 	c.exec(t, `INSERT INTO crdb_internal.jobs (job_id, job_type, description, status, created, finished, error) VALUES
 		(1040, 'AUTO CREATE STATS', 'Table statistics refresh for shop.public.tmp', 'failed', '2026-01-10 11:50:00+00', '2026-01-10 11:51:00+00', 'relation "tmp" does not exist'),
@@ -905,6 +915,7 @@ func TestJobsEventExcludeTypes(t *testing.T) {
 // sql.can_query is WARNING with the explanation and the GRANT, the check
 // still reports what it sees. is_admin() is asked once an hour.
 func TestJobsNotAdminBeforeV23_1(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "jobs_not_admin", nil, "crdb_v20.2.sql", "crdb_v20.2_jobs.sql")
 	target, role := jtUserTarget(t, c, `GRANT USAGE ON SCHEMA crdb_internal TO %[1]s;
 		GRANT SELECT ON crdb_internal.jobs, crdb_internal.node_build_info TO %[1]s`)

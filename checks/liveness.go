@@ -21,8 +21,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/emit"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 // LivenessOptions configures the liveness check.
@@ -44,6 +47,24 @@ type LivenessOptions struct {
 	ForgetAfter time.Duration
 }
 
+func init() {
+	Register(Registration[LivenessOptions]{
+		Name: livenessCheckName, SQL: true, Timeout: 10 * time.Second,
+		Doc: "node states from `crdb_internal.kv_node_liveness`",
+		Keys: []yamlx.Key[LivenessOptions]{{
+			Name: "expected_nodes", Default: "0",
+			Doc: "nodes the cluster should have: sent as `crdb.nodes.expected`; fewer up (live, draining or suspect) makes `crdb.cluster.nodes_live` CRITICAL; 0 is off",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *LivenessOptions) {
+				if n, ok := d.Integer(v, p, 0, 10_000); ok {
+					o.ExpectedNodes = int(n)
+				}
+			},
+		}},
+		New: func(o LivenessOptions, _ Schedule) (Check, error) { return NewLiveness(o) },
+		Log: func(o LivenessOptions) []slog.Attr { return []slog.Attr{slog.Int("expected_nodes", o.ExpectedNodes)} },
+	})
+}
+
 // Liveness states, in the contract's order.
 const (
 	livenessLive            = "live"
@@ -60,8 +81,7 @@ var livenessStates = []string{
 }
 
 const (
-	livenessCheckName    = "liveness"
-	livenessServiceCheck = "cluster.nodes_live"
+	livenessCheckName = "liveness"
 	// livenessDefaultStoreDead is server.time_until_store_dead's default,
 	// used when the setting cannot be read.
 	livenessDefaultStoreDead = 5 * time.Minute
@@ -159,7 +179,7 @@ func (l *Liveness) Run(ctx context.Context, t *Target, s Sink) error {
 	if err != nil {
 		logger.Error("read node liveness", "err", err)
 		reportQuery(s, livenessCheckName, errors.Join(err, settingErr))
-		s.ServiceCheck(livenessServiceCheck, Unknown, errorMessage("cannot read node liveness: "+err.Error()), nil)
+		livenessNodesLive.Send(s, Unknown, errorMessage("cannot read node liveness: "+err.Error()))
 		return err
 	}
 	reportQuery(s, livenessCheckName, settingErr)
@@ -390,7 +410,7 @@ func (l *Liveness) report(t *Target, s Sink, logger *slog.Logger, recs []livenes
 			if st == state {
 				v = 1
 			}
-			s.Gauge("node.liveness", v, []string{Tag("node_id", id), Tag("state", st)})
+			livenessNodeState.Send(s, v, id, st)
 		}
 		prev := l.nodes[r.NodeID]
 		switch {
@@ -417,13 +437,13 @@ func (l *Liveness) report(t *Target, s Sink, logger *slog.Logger, recs []livenes
 	l.seeded = true
 
 	for _, st := range livenessStates {
-		s.Gauge("nodes."+st, float64(counts[st]), nil)
+		livenessNodes[st].Send(s, float64(counts[st]))
 	}
 	if l.expected > 0 {
-		s.Gauge("nodes.expected", float64(l.expected), nil)
+		livenessExpected.Send(s, float64(l.expected))
 	}
 	status, msg := l.status(len(seen), counts, byState)
-	s.ServiceCheck(livenessServiceCheck, status, msg, nil)
+	livenessNodesLive.Send(s, status, msg)
 }
 
 // transition sends the event for one node changing state.
@@ -446,14 +466,13 @@ func (l *Liveness) transition(t *Target, s Sink, logger *slog.Logger, id int64, 
 		cl = t.Cluster
 	}
 	idStr := strconv.FormatInt(id, 10)
-	s.Event(Event{
+	livenessChange.Send(s, Event{
 		Title:          title,
 		Text:           text,
 		AggregationKey: "crdb-liveness-" + cl + "-node-" + idStr,
 		AlertType:      alert,
 		Timestamp:      at,
-		Tags:           []string{Tag("node_id", idStr), Tag("old_state", from), Tag("new_state", to)},
-	})
+	}, idStr, from, to)
 }
 
 var livenessMeaning = map[string]string{
@@ -508,41 +527,31 @@ func livenessNodeList(ids []int64) string {
 	return strings.Join(parts, ", ")
 }
 
-func init() {
-	registerCatalog(func() []Metric {
-		out := make([]Metric, 0, 10)
+// What the liveness check sends.
+var (
+	// livenessNodes holds nodes.<state> for each state.
+	livenessNodes = func() map[string]*emit.GaugeDef {
+		out := make(map[string]*emit.GaugeDef, len(livenessStates))
 		for _, st := range livenessStates {
-			out = append(out, Metric{
-				Name: "nodes." + st, Kind: KindGauge, Unit: "node",
+			out[st] = emit.Gauge{Name: "nodes." + st, Unit: "node", PerNode: 1, ClusterLevel: true,
 				Description: "Nodes whose liveness state is " + st + " (sent every cycle, 0 included).",
-				Check:       livenessCheckName, PerNode: 1, ClusterLevel: true,
-			})
+			}.Register(livenessCheckName)
 		}
-		out = append(out,
-			Metric{
-				Name: "nodes.expected", Kind: KindGauge, Unit: "node",
-				Description: "Configured number of nodes the cluster should have (only when expected_nodes is set).",
-				Check:       livenessCheckName, PerNode: 1, ClusterLevel: true, Optional: true,
-			},
-			Metric{
-				Name: "node.liveness", Kind: KindGauge, Tags: []string{"node_id", "state"},
-				Description: "1 for the node's current liveness state, 0 for the five others (one series per node and state).",
-				Check:       livenessCheckName, PerNode: len(livenessStates),
-			},
-			Metric{
-				Name: livenessServiceCheck, Kind: KindServiceCheck,
-				Description: "OK when every node is live (and at least expected_nodes are up); WARNING when a node is draining, suspect or decommissioning; CRITICAL when a node is dead or fewer nodes than expected are up.",
-				Check:       livenessCheckName, PerNode: 1, ClusterLevel: true,
-			},
-			Metric{
-				Name: "node.liveness_change", Kind: KindEvent, Tags: []string{"node_id", "old_state", "new_state"},
-				Description: "Event \"CockroachDB node <id> liveness: LIVE → DRAINING\" on every liveness state transition.",
-				Check:       livenessCheckName, ClusterLevel: true,
-			},
-		)
 		return out
-	})
-}
+	}()
+	livenessExpected = emit.Gauge{Name: "nodes.expected", Unit: "node", PerNode: 1, ClusterLevel: true, Optional: true,
+		Description: "Configured number of nodes the cluster should have (only when expected_nodes is set).",
+	}.Register(livenessCheckName)
+	livenessNodeState = emit.Gauge{Name: "node.liveness", Tags: emit.Keys("node_id", "state"), PerNode: len(livenessStates),
+		Description: "1 for the node's current liveness state, 0 for the five others (one series per node and state).",
+	}.Register(livenessCheckName)
+	livenessNodesLive = emit.ServiceCheck{Name: "cluster.nodes_live", PerNode: 1, ClusterLevel: true,
+		Description: "OK when every node is live (and at least expected_nodes are up); WARNING when a node is draining, suspect or decommissioning; CRITICAL when a node is dead or fewer nodes than expected are up.",
+	}.Register(livenessCheckName)
+	livenessChange = emit.EventSpec{Name: "node.liveness_change", Tags: emit.Keys("node_id", "old_state", "new_state"), ClusterLevel: true,
+		Description: "Event \"CockroachDB node <id> liveness: LIVE → DRAINING\" on every liveness state transition.",
+	}.Register(livenessCheckName)
+)
 
 // ---- one-shot reading, for roachdog health ----
 

@@ -6,6 +6,7 @@ import (
 )
 
 func TestLivenessParseHLC(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want time.Time
@@ -42,6 +43,7 @@ func TestLivenessParseHLC(t *testing.T) {
 }
 
 func TestLivenessState(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(1795315500, 0)
 	dead := 75 * time.Second
 	for _, tc := range []struct {
@@ -73,6 +75,7 @@ func TestLivenessState(t *testing.T) {
 }
 
 func TestLivenessCatalog(t *testing.T) {
+	t.Parallel()
 	want := map[string]Kind{
 		"nodes.live": KindGauge, "nodes.suspect": KindGauge, "nodes.dead": KindGauge,
 		"nodes.draining": KindGauge, "nodes.decommissioning": KindGauge, "nodes.decommissioned": KindGauge,

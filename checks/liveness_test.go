@@ -92,6 +92,7 @@ func livenessCheckEvents(t *testing.T, got []checks.Event, want []livenessWantEv
 // DEAD → LIVE and node 5 from DECOMMISSIONING to DECOMMISSIONED on the v23.2
 // schema (kv_node_liveness), as a graceful stop then a kill would.
 func TestLivenessTransitions(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "liveness_v23", nil, "crdb_v23.2.sql", "crdb_v23.2_liveness.sql", "scenario_v23.2_liveness.sql")
 	clock := newTestClock(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
 	l, err := checks.NewLiveness(checks.LivenessOptions{ExpectedNodes: 4, Now: clock.Now})
@@ -199,6 +200,7 @@ func TestLivenessTransitions(t *testing.T) {
 // TestLivenessGossipV20 reads the v20.2 schema, which has no
 // kv_node_liveness: the check must use gossip_liveness and say so once.
 func TestLivenessGossipV20(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		opts []cluster.Option
@@ -241,6 +243,7 @@ func TestLivenessGossipV20(t *testing.T) {
 // TestLivenessStoreDead checks that server.time_until_store_dead decides
 // between suspect and dead, with 5m when it cannot be read.
 func TestLivenessStoreDead(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		sql       string
@@ -282,6 +285,7 @@ func TestLivenessStoreDead(t *testing.T) {
 // TestLivenessForgetsAbsentNodes: a node absent for less than ForgetAfter
 // keeps its state (its return is a transition); after that it is new.
 func TestLivenessForgetsAbsentNodes(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "liveness_forget", nil, "crdb_v23.2.sql", "crdb_v23.2_liveness.sql", "scenario_v23.2_liveness.sql")
 	clock := newTestClock(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
 	l, err := checks.NewLiveness(checks.LivenessOptions{Now: clock.Now, ForgetAfter: 30 * time.Minute})
@@ -325,6 +329,7 @@ func TestLivenessForgetsAbsentNodes(t *testing.T) {
 // TestLivenessQueryFails: no liveness table at all → an error, CRITICAL
 // sql.can_query, UNKNOWN cluster.nodes_live and no gauges.
 func TestLivenessQueryFails(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "liveness_fail", nil, "crdb_v20.2.sql", "crdb_v20.2_liveness.sql", "scenario_v20.2_liveness.sql")
 	c.exec(t, `DROP TABLE crdb_internal.gossip_liveness`)
 	l, err := checks.NewLiveness(checks.LivenessOptions{})
@@ -347,6 +352,7 @@ func TestLivenessQueryFails(t *testing.T) {
 }
 
 func TestLivenessWithoutSQL(t *testing.T) {
+	t.Parallel()
 	l, err := checks.NewLiveness(checks.LivenessOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -358,6 +364,7 @@ func TestLivenessWithoutSQL(t *testing.T) {
 }
 
 func TestNewLivenessRejectsBadOptions(t *testing.T) {
+	t.Parallel()
 	for _, o := range []checks.LivenessOptions{{ExpectedNodes: -1}, {ForgetAfter: -time.Second}} {
 		if _, err := checks.NewLiveness(o); err == nil {
 			t.Errorf("NewLiveness(%+v) accepted", o)

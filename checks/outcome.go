@@ -41,7 +41,7 @@ const outcomeMessageMax = 300
 
 // Gauge passes the gauge on, noting a vars cycle without any node to try.
 func (o *Outcome) Gauge(name string, v float64, tags []string) {
-	if name == varsClTargets.Name && v == 0 {
+	if name == varsClTargets.Name() && v == 0 {
 		o.mu.Lock()
 		o.noTargets = true
 		o.mu.Unlock()
@@ -55,7 +55,7 @@ func (o *Outcome) ServiceCheck(name string, st Status, msg string, tags []string
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	switch name {
-	case sqlCanQuery:
+	case sqlCanQuery.Name():
 		if st == Critical {
 			o.queryFailed = append(o.queryFailed, outcomeText(msg))
 		}
@@ -74,7 +74,7 @@ func (o *Outcome) Err() error {
 	defer o.mu.Unlock()
 	var errs []error
 	for _, m := range o.queryFailed {
-		errs = append(errs, fmt.Errorf("%s CRITICAL: %s", sqlCanQuery, m))
+		errs = append(errs, fmt.Errorf("%s CRITICAL: %s", sqlCanQuery.Name(), m))
 	}
 	switch {
 	case o.scrapeOK == 0 && len(o.scrapeFailed) > 0:

@@ -30,6 +30,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/emit"
 )
 
 // RangesOptions configures the ranges check.
@@ -41,6 +42,14 @@ type RangesOptions struct {
 	// violations resolved, its zone dropped) keeps being sent as 0, so that
 	// monitors see it recover instead of going silent; default 1h.
 	ForgetAfter time.Duration
+}
+
+func init() {
+	Register(Registration[RangesOptions]{
+		Name: rangesCheckName, SQL: true, Interval: 60 * time.Second, Timeout: 20 * time.Second,
+		Doc: "replication: unavailable, under- and over-replicated ranges, constraint violations, ranges at risk",
+		New: func(o RangesOptions, _ Schedule) (Check, error) { return NewRanges(o) },
+	})
 }
 
 const (
@@ -57,13 +66,6 @@ const (
 	rangesStatsQuery      = `SELECT COALESCE(sum(unavailable_ranges), 0)::INT8, COALESCE(sum(under_replicated_ranges), 0)::INT8, COALESCE(sum(over_replicated_ranges), 0)::INT8 FROM system.replication_stats`
 	rangesMetaQuery       = `SELECT id, "generated" FROM system.reports_meta`
 
-	rangesViolations   = "replication.constraint_violations"
-	rangesAtRisk       = "replication.ranges_at_risk"
-	rangesUnder        = "replication.ranges.underreplicated"
-	rangesUnavailable  = "replication.ranges.unavailable"
-	rangesOver         = "replication.ranges.overreplicated"
-	rangesCritical     = "replication.critical_nodes"
-	rangesReportAge    = "replication.report_age"
 	rangesSeriesMaxLen = 10000 // bound on remembered per-zone series
 )
 
@@ -233,14 +235,14 @@ func (r *Ranges) runCritical(ctx context.Context, t *Target, s Sink, logger *slo
 		return err
 	}
 	rep := resp.Report
-	s.Gauge(rangesUnder, float64(len(rep.UnderReplicated)), nil)
-	s.Gauge(rangesUnavailable, float64(len(rep.Unavailable)), nil)
-	s.Gauge(rangesOver, float64(len(rep.OverReplicated)), nil)
+	rangesUnder.Send(s, float64(len(rep.UnderReplicated)))
+	rangesUnavailable.Send(s, float64(len(rep.Unavailable)))
+	rangesOver.Send(s, float64(len(rep.OverReplicated)))
 	critical := map[rangesInt]bool{}
 	for _, n := range resp.CriticalNodes {
 		critical[n.NodeID] = true
 	}
-	s.Gauge(rangesCritical, float64(len(critical)), nil)
+	rangesCritical.Send(s, float64(len(critical)))
 
 	// Zone names come from SQL; without it every range is zone:unknown.
 	var zones *rangesZones
@@ -259,7 +261,7 @@ func (r *Ranges) runCritical(ctx context.Context, t *Target, s Sink, logger *slo
 	}
 	now := r.now()
 	for k, n := range counts {
-		r.series.gauge(s, now, rangesViolations, float64(n), []string{Tag("zone", k.zone), Tag("constraint", k.constraint)})
+		r.series.gauge(s, now, rangesViolations.Series(k.zone, k.constraint), float64(n))
 	}
 	r.series.sweep(s, now, rangesViolations)
 	return nil
@@ -500,7 +502,7 @@ func (r *Ranges) runReports(ctx context.Context, t *Target, s Sink, logger *slog
 	} else {
 		collected++
 		for k, n := range counts {
-			r.series.gauge(s, now, rangesViolations, float64(n), []string{Tag("zone", k[0]), Tag("constraint", k[1])})
+			r.series.gauge(s, now, rangesViolations.Series(k[0], k[1]), float64(n))
 		}
 		r.series.sweep(s, now, rangesViolations)
 	}
@@ -512,7 +514,7 @@ func (r *Ranges) runReports(ctx context.Context, t *Target, s Sink, logger *slog
 	} else {
 		collected++
 		for k, n := range counts {
-			r.series.gauge(s, now, rangesAtRisk, float64(n), []string{Tag("zone", k[0]), Tag("locality", k[1])})
+			r.series.gauge(s, now, rangesAtRisk.Series(k[0], k[1]), float64(n))
 		}
 		r.series.sweep(s, now, rangesAtRisk)
 	}
@@ -522,9 +524,9 @@ func (r *Ranges) runReports(ctx context.Context, t *Target, s Sink, logger *slog
 		fail("query system.replication_stats", err)
 	} else {
 		collected++
-		s.Gauge(rangesUnder, float64(under), nil)
-		s.Gauge(rangesUnavailable, float64(unavailable), nil)
-		s.Gauge(rangesOver, float64(over), nil)
+		rangesUnder.Send(s, float64(under))
+		rangesUnavailable.Send(s, float64(unavailable))
+		rangesOver.Send(s, float64(over))
 	}
 
 	if age, ok, err := rangesOldestReport(ctx, db, now); err != nil {
@@ -532,7 +534,7 @@ func (r *Ranges) runReports(ctx context.Context, t *Target, s Sink, logger *slog
 	} else {
 		collected++
 		if ok {
-			s.Gauge(rangesReportAge, age.Seconds(), nil)
+			rangesReportAge.Send(s, age.Seconds())
 		} else {
 			logger.Warn("no replication report generated yet (kv.replication_reports.interval = 0 disables them)")
 		}
@@ -610,24 +612,27 @@ func rangesOldestReport(ctx context.Context, db *cluster.DB, now time.Time) (tim
 	return age, true, nil
 }
 
-func init() {
-	registerCatalog(func() []Metric {
-		m := func(name, unit string, tags []string, perCluster int, desc string) Metric {
-			return Metric{Name: name, Kind: KindGauge, Unit: unit, Tags: tags, Description: desc,
-				Check: rangesCheckName, PerNode: perCluster, ClusterLevel: true}
-		}
-		return []Metric{
-			m(rangesViolations, "range", []string{"zone", "constraint"}, 1,
-				"Ranges violating their zone's constraints, per zone and constraint (0 for a while after they recover)."),
-			m(rangesAtRisk, "range", []string{"zone", "locality"}, 1,
-				"Ranges that lose quorum if the locality fails, per zone and critical locality (replication reports, v22.2 and older)."),
-			m(rangesUnder, "range", nil, 1, "Under-replicated ranges, cluster-wide (critical nodes report on v23.1+, replication reports before)."),
-			m(rangesUnavailable, "range", nil, 1, "Unavailable ranges (fewer live replicas than a quorum), cluster-wide."),
-			m(rangesOver, "range", nil, 1, "Over-replicated ranges, cluster-wide."),
-			m(rangesCritical, "node", nil, 1, "Nodes that are not safe to stop: they hold replicas of under-replicated or unavailable ranges (v23.1+)."),
-			m(rangesReportAge, "second", nil, 1, "Seconds since the oldest replication report was generated (v22.2 and older)."),
-		}
-	})
+// What the ranges check sends: cluster-level gauges, one series per
+// cluster (per zone and constraint or locality for the first two).
+var (
+	rangesViolations = rangesGauge("replication.constraint_violations", "range", emit.Keys("zone", "constraint"),
+		"Ranges violating their zone's constraints, per zone and constraint (0 for a while after they recover).")
+	rangesAtRisk = rangesGauge("replication.ranges_at_risk", "range", emit.Keys("zone", "locality"),
+		"Ranges that lose quorum if the locality fails, per zone and critical locality (replication reports, v22.2 and older).")
+	rangesUnder = rangesGauge("replication.ranges.underreplicated", "range", nil,
+		"Under-replicated ranges, cluster-wide (critical nodes report on v23.1+, replication reports before).")
+	rangesUnavailable = rangesGauge("replication.ranges.unavailable", "range", nil,
+		"Unavailable ranges (fewer live replicas than a quorum), cluster-wide.")
+	rangesOver = rangesGauge("replication.ranges.overreplicated", "range", nil,
+		"Over-replicated ranges, cluster-wide.")
+	rangesCritical = rangesGauge("replication.critical_nodes", "node", nil,
+		"Nodes that are not safe to stop: they hold replicas of under-replicated or unavailable ranges (v23.1+).")
+	rangesReportAge = rangesGauge("replication.report_age", "second", nil,
+		"Seconds since the oldest replication report was generated (v22.2 and older).")
+)
+
+func rangesGauge(name, unit string, tags emit.TagKeys, desc string) *emit.GaugeDef {
+	return emit.Gauge{Name: name, Unit: unit, Tags: tags, Description: desc, PerNode: 1, ClusterLevel: true}.Register(rangesCheckName)
 }
 
 // ---- one-shot reading, for roachdog health ----
@@ -846,15 +851,15 @@ func ScrapeRangeHealth(ctx context.Context, t *Target, o VarsOptions) (RangeHeal
 	}
 	h := RangeHealth{Targets: len(t.Nodes), Scraped: rec.scraped, Failed: rec.failed}
 	sort.Ints(h.Scraped)
-	under, okUnder := rec.gauges[varsClRangesUnder.Name]
-	unavailable, okUnavailable := rec.gauges[varsClRangesUnavailable.Name]
+	under, okUnder := rec.gauges[varsClRangesUnder.Name()]
+	unavailable, okUnavailable := rec.gauges[varsClRangesUnavailable.Name()]
 	if !okUnder || !okUnavailable {
 		if len(h.Scraped) == 0 {
 			return h, fmt.Errorf("no node's /_status/vars could be read (%d tried)", h.Targets)
 		}
 		return h, errors.New("no scraped node reported ranges_underreplicated and ranges_unavailable")
 	}
-	h.Ranges = int64(rec.gauges[varsClRanges.Name])
+	h.Ranges = int64(rec.gauges[varsClRanges.Name()])
 	h.Underreplicated, h.Unavailable = int64(under), int64(unavailable)
 	return h, nil
 }
@@ -869,7 +874,7 @@ type rangesHealthSink struct {
 
 func (r *rangesHealthSink) Gauge(name string, v float64, tags []string) {
 	switch name {
-	case varsClRanges.Name, varsClRangesUnder.Name, varsClRangesUnavailable.Name:
+	case varsClRanges.Name(), varsClRangesUnder.Name(), varsClRangesUnavailable.Name():
 		if r.gauges == nil {
 			r.gauges = map[string]float64{}
 		}
@@ -909,7 +914,7 @@ func (r *Ranges) reportCritical(s Sink, t *Target, msg string) {
 	if t.SQL == nil {
 		return
 	}
-	s.ServiceCheck(sqlCanQuery, Critical, rangesCheckName+": "+msg, []string{Tag("check", rangesCheckName)})
+	sqlCanQuery.Send(s, Critical, rangesCheckName+": "+msg, rangesCheckName)
 }
 
 // rangesMessageMax bounds the service check message.

@@ -7,6 +7,7 @@ import (
 )
 
 func TestRangesTableID(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		key  []byte
 		id   int64
@@ -33,6 +34,7 @@ func TestRangesTableID(t *testing.T) {
 }
 
 func TestRangesZoneName(t *testing.T) {
+	t.Parallel()
 	z := &rangesZones{
 		targets: map[[2]int64]string{
 			{0, 0}: "RANGE default", {1, 0}: "DATABASE system", {16, 0}: "RANGE meta",
@@ -68,6 +70,7 @@ func TestRangesZoneName(t *testing.T) {
 // TestRangesCriticalNodesShapes: missing fields, nulls, strings for
 // integers and named enums are all tolerated.
 func TestRangesCriticalNodesShapes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, body string
 		under      int
@@ -102,6 +105,7 @@ func TestRangesCriticalNodesShapes(t *testing.T) {
 }
 
 func TestRangesCatalog(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{
 		"replication.constraint_violations", "replication.ranges_at_risk", "replication.ranges.underreplicated",
 		"replication.ranges.unavailable", "replication.ranges.overreplicated", "replication.critical_nodes",

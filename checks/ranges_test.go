@@ -47,6 +47,7 @@ func newRangesV20(t *testing.T, opts ...cluster.Option) *sqlCluster {
 // TestRangesReportsV20 runs the check on the real replication reports of
 // the v20.2 fixture cluster.
 func TestRangesReportsV20(t *testing.T) {
+	t.Parallel()
 	c := newRangesV20(t)
 	clock := newTestClock(rangesV20Now)
 	r, err := checks.NewRanges(checks.RangesOptions{Now: clock.Now, ForgetAfter: time.Hour})
@@ -91,6 +92,7 @@ func TestRangesReportsV20(t *testing.T) {
 // TestRangesReportsScenarioIsTheFixture keeps scenario_v20.2_reports.sql
 // equal to the captured CSVs it was written from.
 func TestRangesReportsScenarioIsTheFixture(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy", "sql")
 	c := newRangesV20(t)
 	for _, tc := range []struct{ csv, query string }{
@@ -154,6 +156,7 @@ func rangesPadMicros(v string) string {
 }
 
 func TestRangesReportsPartialFailure(t *testing.T) {
+	t.Parallel()
 	c := newRangesV20(t)
 	c.exec(t, `DROP TABLE system.replication_critical_localities; DROP TABLE crdb_internal.zones`)
 	r, err := checks.NewRanges(checks.RangesOptions{Now: func() time.Time { return rangesV20Now }})
@@ -274,6 +277,7 @@ var rangesV23Want = map[string]float64{
 // v23.2 cluster whose first node is down: the request goes to the next
 // node, which asks for a session (401), gets a login and answers the retry.
 func TestRangesCriticalNodesV23(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "ranges_v23", nil, "crdb_v23.2.sql", "crdb_v23.2_ranges.sql", "scenario_v23.2_ranges.sql")
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "node is shutting down", http.StatusServiceUnavailable)
@@ -318,6 +322,7 @@ func TestRangesCriticalNodesV23(t *testing.T) {
 
 // TestRangesCriticalNodesWithoutSQL: no SQL, no zone names.
 func TestRangesCriticalNodesWithoutSQL(t *testing.T) {
+	t.Parallel()
 	up := newRangesAPIFake(t, rangesStatus(t, "critical_nodes_v23.json"))
 	target := &checks.Target{Cluster: "test", API: cluster.NewAPI(nil, func() []string { return []string{up.URL} }, "roachdog", "s3cret")}
 	r, err := checks.NewRanges(checks.RangesOptions{})
@@ -344,6 +349,7 @@ func TestRangesCriticalNodesWithoutSQL(t *testing.T) {
 // node without /_status/critical_nodes (v20.2 answers 404) sends the check
 // to the replication reports.
 func TestRangesUnknownVersionFallsBackOn404(t *testing.T) {
+	t.Parallel()
 	// No crdb_v20.2.sql: no node_build_info, so no version.
 	c := newSQLCluster(t, "ranges_nover", nil, "crdb_v20.2_ranges.sql", "scenario_v20.2_reports.sql")
 	if v := c.db.Server().Version; !v.IsZero() {
@@ -366,6 +372,7 @@ func TestRangesUnknownVersionFallsBackOn404(t *testing.T) {
 }
 
 func TestRangesCriticalNodesFails(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "ranges_v23_fail", nil, "crdb_v23.2.sql", "crdb_v23.2_ranges.sql")
 	r, err := checks.NewRanges(checks.RangesOptions{})
 	if err != nil {
@@ -398,6 +405,7 @@ func TestRangesCriticalNodesFails(t *testing.T) {
 // turns sql.can_query CRITICAL with a message that holds neither the error
 // page nor anything on more than one line; the next good call turns it OK.
 func TestRangesCriticalNodesFailureIsCritical(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "ranges_v23_crit", nil, "crdb_v23.2.sql", "crdb_v23.2_ranges.sql", "scenario_v23.2_ranges.sql")
 	var failing atomic.Bool
 	failing.Store(true)
@@ -459,6 +467,7 @@ func TestRangesCriticalNodesFailureIsCritical(t *testing.T) {
 }
 
 func TestRangesWithoutSQLOrAPI(t *testing.T) {
+	t.Parallel()
 	r, err := checks.NewRanges(checks.RangesOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -14,8 +14,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/emit"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 // SchemaDefaultInterval is the schema check's suggested interval: schemas
@@ -44,11 +47,46 @@ type SchemaOptions struct {
 	Now func() time.Time
 }
 
+func init() {
+	Register(Registration[SchemaOptions]{
+		Name: schemaCheckName, SQL: true, Interval: time.Hour, Timeout: time.Minute,
+		Doc:      "schema problems: foreign keys without an index, indexes on sequential keys",
+		Defaults: func() SchemaOptions { return SchemaOptions{MaxEvents: schemaDefaultMaxEvents} },
+		Keys: []yamlx.Key[SchemaOptions]{{
+			Name: "databases", DefaultText: "all but `system`",
+			Doc: "analyse only these databases",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *SchemaOptions) {
+				o.Databases = decodeNames(d, v, p, false)
+			},
+		}, {
+			Name: "tables", DefaultText: "all",
+			Doc: "report only these tables, written `database.schema.table`",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *SchemaOptions) {
+				o.Tables = decodeNames(d, v, p, true)
+			},
+		}, {
+			Name: "min_rows", Default: "0",
+			Doc: "report only tables with at least this many rows (statistics estimate); tables without statistics are reported; 0 reports all",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *SchemaOptions) {
+				if n, ok := d.Integer(v, p, 0, 1<<62); ok {
+					o.MinRows = n
+				}
+			},
+		}, {
+			Name: "max_events", Default: strconv.Itoa(schemaDefaultMaxEvents),
+			Doc: "problem events per run; more are summed up in one",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *SchemaOptions) {
+				if n, ok := d.Integer(v, p, 1, 10_000); ok {
+					o.MaxEvents = int(n)
+				}
+			},
+		}},
+		New: func(o SchemaOptions, _ Schedule) (Check, error) { return NewSchema(o) },
+	})
+}
+
 const (
 	schemaCheckName        = "schema"
-	schemaMetricFK         = "schema.fk_without_index"
-	schemaMetricSequential = "schema.sequential_key_indexes"
-	schemaEventName        = "schema.problem"
 	schemaDefaultMaxEvents = 20
 
 	schemaProblemFK         = "fk_without_index"
@@ -746,10 +784,9 @@ func (c *Schema) report(s Sink, db string, st *schemaDBState, found []schemaProb
 	}
 	sort.Strings(fixed)
 	send := func(table string, n counts) {
-		tags := []string{Tag("database", db), Tag("table", table)}
-		s.Gauge(schemaMetricFK, float64(n.fk), tags)
+		schemaMetricFK.Send(s, float64(n.fk), db, table)
 		if crdb {
-			s.Gauge(schemaMetricSequential, float64(n.seq), tags)
+			schemaMetricSequential.Send(s, float64(n.seq), db, table)
 		}
 	}
 	for _, k := range order {
@@ -774,24 +811,22 @@ func (c *Schema) sendEvents(s Sink, problems []schemaProblem, info cluster.Serve
 			for _, r := range rest {
 				lines = append(lines, "- "+schemaTitle(r))
 			}
-			s.Event(Event{
+			schemaSummaryEvent.Send(s, Event{
 				Title:          fmt.Sprintf("%d more schema problems found", len(rest)),
 				Text:           schemaTruncate(strings.Join(lines, "\n"), schemaMaxEventText),
 				AggregationKey: "schema",
 				AlertType:      WarningAlert,
 				Timestamp:      now,
-				Tags:           []string{Tag("problem", "summary")},
-			})
+			}, "summary")
 			return
 		}
-		s.Event(Event{
+		schemaEvent.Send(s, Event{
 			Title:          schemaTruncate(schemaTitle(p), schemaMaxEventTitle),
 			Text:           schemaTruncate(schemaText(p, info), schemaMaxEventText),
 			AggregationKey: "schema " + p.db + "." + p.tableKey(),
 			AlertType:      WarningAlert,
 			Timestamp:      now,
-			Tags:           []string{Tag("database", p.db), Tag("table", p.tableKey()), Tag("problem", p.kind)},
-		})
+		}, p.db, p.tableKey(), p.kind)
 	}
 }
 
@@ -937,18 +972,18 @@ func schemaIdent(s string) string {
 	return pgx.Identifier{s}.Sanitize()
 }
 
-func schemaCatalog() []Metric {
-	return []Metric{
-		{Name: schemaMetricFK, Kind: KindGauge, Unit: "key", Tags: []string{"database", "table"},
-			Description: "Foreign keys of the table whose referencing columns no index starts with (each DELETE of a referenced row scans the table); sent for tables with a problem, and once as 0 after the fix.",
-			Check:       schemaCheckName, PerNode: 1, ClusterLevel: true},
-		{Name: schemaMetricSequential, Kind: KindGauge, Unit: "index", Tags: []string{"database", "table"},
-			Description: "Indexes of the table led by a sequential column (timestamp, date, unique_rowid() or sequence default) that are not hash sharded: a write hotspot; sent for tables with a problem, and once as 0 after the fix (CockroachDB only).",
-			Check:       schemaCheckName, PerNode: 1, ClusterLevel: true},
-		{Name: schemaEventName, Kind: KindEvent, Tags: []string{"database", "table", "problem"},
-			Description: "A newly found schema problem (problem:fk_without_index or sequential_key_index) with the suggested CREATE INDEX or USING HASH statement.",
-			Check:       schemaCheckName, PerNode: 1, ClusterLevel: true},
-	}
-}
-
-func init() { registerCatalog(schemaCatalog) }
+// What the schema check sends.
+var (
+	schemaMetricFK = emit.Gauge{Name: "schema.fk_without_index", Unit: "key", Tags: emit.Keys("database", "table"), PerNode: 1, ClusterLevel: true,
+		Description: "Foreign keys of the table whose referencing columns no index starts with (each DELETE of a referenced row scans the table); sent for tables with a problem, and once as 0 after the fix.",
+	}.Register(schemaCheckName)
+	schemaMetricSequential = emit.Gauge{Name: "schema.sequential_key_indexes", Unit: "index", Tags: emit.Keys("database", "table"), PerNode: 1, ClusterLevel: true,
+		Description: "Indexes of the table led by a sequential column (timestamp, date, unique_rowid() or sequence default) that are not hash sharded: a write hotspot; sent for tables with a problem, and once as 0 after the fix (CockroachDB only).",
+	}.Register(schemaCheckName)
+	schemaEvent = emit.EventSpec{Name: "schema.problem", Tags: emit.Keys("database", "table", "problem"), PerNode: 1, ClusterLevel: true,
+		Description: "A newly found schema problem (problem:fk_without_index or sequential_key_index) with the suggested CREATE INDEX or USING HASH statement.",
+	}.Register(schemaCheckName)
+	// schemaSummaryEvent stands for the problems beyond max_events, which
+	// belong to no one table.
+	schemaSummaryEvent = schemaEvent.Only("problem")
+)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestSchemaParseIndkey(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		in   string
 		want []int
@@ -52,6 +53,7 @@ func schemaTestTable(indexes ...schemaIndex) *schemaTable {
 }
 
 func TestSchemaFKSupported(t *testing.T) {
+	t.Parallel()
 	valid := func(name string, keys ...int) schemaIndex {
 		return schemaIndex{name: name, keys: keys, valid: true}
 	}
@@ -85,6 +87,7 @@ func TestSchemaFKSupported(t *testing.T) {
 }
 
 func TestSchemaSequential(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		col  schemaColumn
 		want bool
@@ -111,6 +114,7 @@ func TestSchemaSequential(t *testing.T) {
 }
 
 func TestSchemaAnalyseSequential(t *testing.T) {
+	t.Parallel()
 	tb := schemaTestTable(
 		schemaIndex{name: "orders_pkey", keys: []int{1}, primary: true, unique: true, valid: true},
 		schemaIndex{name: "by_time", keys: []int{3, 1}, valid: true},
@@ -140,6 +144,7 @@ func TestSchemaAnalyseSequential(t *testing.T) {
 }
 
 func TestSchemaFixSequential(t *testing.T) {
+	t.Parallel()
 	pk := schemaIndex{name: "orders_pkey", primary: true, unique: true, valid: true}
 	uniq := schemaIndex{name: "Orders By Time", unique: true, valid: true}
 	cases := []struct {
@@ -178,6 +183,7 @@ func TestSchemaFixSequential(t *testing.T) {
 }
 
 func TestSchemaIdent(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"orders":      "orders",
 		"order_items": "order_items",
@@ -197,6 +203,7 @@ func TestSchemaIdent(t *testing.T) {
 }
 
 func TestSchemaTruncate(t *testing.T) {
+	t.Parallel()
 	if got := schemaTruncate("short", 10); got != "short" {
 		t.Errorf("got %q", got)
 	}
@@ -212,6 +219,7 @@ func TestSchemaTruncate(t *testing.T) {
 }
 
 func TestSchemaErrors(t *testing.T) {
+	t.Parallel()
 	var errs schemaErrors
 	for i := range 8 {
 		errs = append(errs, fmt.Errorf("database d%d: read columns: %w", i, &cluster.AccessError{User: "u", Hint: "h", Err: &pgconn.PgError{Code: "42501"}}))

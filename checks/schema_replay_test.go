@@ -49,6 +49,7 @@ var conkeyCasts = [][2]string{
 // foreign key ("int2: invalid length: expected 2 bytes, got 8"); cast to
 // INT8[] it reads the same 8-byte elements declared as int8[].
 func TestSchemaReplayCockroachConkey(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(testenv.Testdata(t), conkeyRecording)
 	entries, err := pgwire.ReadFile(path)
 	if err != nil {
@@ -185,6 +186,7 @@ func conkeyOldQuery(t *testing.T, entries []pgwire.Entry) string {
 // re-encodes the pre-fix conkey answers as CockroachDB v20.2 does. Run it
 // again when a query of the schema check changes.
 func TestUpdateSchemaConkeyRecording(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("ROACHDOG_UPDATE_RECORDINGS") != "1" {
 		t.Skip("regenerates " + conkeyRecording + " with ROACHDOG_UPDATE_RECORDINGS=1")
 	}

@@ -47,6 +47,7 @@ func schemaEventTitles(rec *sinktest.Recorder) []string {
 }
 
 func TestSchemaShop(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		files []string
@@ -190,6 +191,7 @@ func TestSchemaShop(t *testing.T) {
 // TestSchemaNewProblemsAndFixes follows the problems across runs: events
 // only for new ones, a zero once for a fixed table, then nothing.
 func TestSchemaNewProblemsAndFixes(t *testing.T) {
+	t.Parallel()
 	e := newSQLCluster(t, "schema_fixes", nil, "crdb_v23.2.sql", "crdb_v23.2_schema.sql", "scenario_schema_shop.sql", "scenario_schema_crdb_v23.2.sql")
 	c := schemaNew(t, checks.SchemaOptions{})
 	first := schemaGauges(e.dbName,
@@ -256,6 +258,7 @@ func TestSchemaNewProblemsAndFixes(t *testing.T) {
 }
 
 func TestSchemaOptions(t *testing.T) {
+	t.Parallel()
 	files := []string{"crdb_v20.2.sql", "crdb_v20.2_schema.sql", "scenario_schema_shop.sql", "scenario_schema_crdb_v20.2.sql"}
 	e := newSQLCluster(t, "schema_options", nil, files...)
 	cases := []struct {
@@ -343,6 +346,7 @@ func TestSchemaOptions(t *testing.T) {
 // TestSchemaFailedQuery: the row estimates cannot be read; the check says
 // so in sql.can_query and still reports every table (sizes unknown).
 func TestSchemaFailedQuery(t *testing.T) {
+	t.Parallel()
 	e := newSQLCluster(t, "schema_failed", nil, "crdb_v20.2.sql", "crdb_v20.2_schema.sql", "scenario_schema_shop.sql")
 	e.exec(t, "DROP TABLE crdb_internal.table_row_statistics")
 	rec, err := e.run(t, schemaNew(t, checks.SchemaOptions{MinRows: 1}))
@@ -362,6 +366,7 @@ func TestSchemaFailedQuery(t *testing.T) {
 // TestSchemaCatalogUnreadable: the database's catalog cannot be read at all
 // (a user without access to it): Run fails, CRITICAL, nothing sent.
 func TestSchemaCatalogUnreadable(t *testing.T) {
+	t.Parallel()
 	e := newSQLCluster(t, "schema_denied", nil, "scenario_schema_shop.sql")
 	// pg_attrdef is readable by anyone on PostgreSQL; revoking it from
 	// PUBLIC (in this database only) and connecting as an unprivileged role
@@ -396,6 +401,7 @@ func TestSchemaCatalogUnreadable(t *testing.T) {
 }
 
 func TestSchemaNoSQL(t *testing.T) {
+	t.Parallel()
 	rec, err := runCheck(t, schemaNew(t, checks.SchemaOptions{}), &checks.Target{})
 	if err == nil {
 		t.Fatal("Run without SQL succeeded")
@@ -406,6 +412,7 @@ func TestSchemaNoSQL(t *testing.T) {
 }
 
 func TestNewSchemaErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		opts checks.SchemaOptions
 		want string
@@ -425,6 +432,7 @@ func TestNewSchemaErrors(t *testing.T) {
 }
 
 func TestSchemaCatalog(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"schema.fk_without_index", "schema.sequential_key_indexes", "schema.problem"} {
 		m, ok := checks.Lookup(name)
 		if !ok {

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/roachdog/roachdog/emit"
 )
 
 // seriesMemory remembers the gauge series a check has sent (one series: a
@@ -14,7 +16,8 @@ import (
 // monitor on it would never recover.
 //
 // The rule, per run of the check:
-//   - gauge sends a series and remembers it with its value and the time;
+//   - gauge sends a series (an emit.GaugeSeries: a definition and its tag
+//     values) and remembers it with its value and the time;
 //   - present marks a remembered series as still there although it is not
 //     sent this run (it gets no 0); an unknown one stays unknown;
 //   - sweep ends the run for the given names (every name when none): each
@@ -34,7 +37,7 @@ import (
 type seriesMemory struct {
 	zeroFor time.Duration
 	limit   int
-	last    map[string]bool // names sent with their last value when they vanish
+	last    map[*emit.GaugeDef]bool // sent with their last value when they vanish
 	known   map[seriesID]*seriesEntry
 	run     map[seriesID]bool // sent or present since the last sweep
 }
@@ -49,7 +52,7 @@ const (
 type seriesID struct{ tags, name string }
 
 type seriesEntry struct {
-	tags     []string
+	series   emit.GaugeSeries
 	value    float64
 	lastSeen time.Time
 }
@@ -58,39 +61,39 @@ func newSeriesMemory(zeroFor time.Duration, limit int) *seriesMemory {
 	return &seriesMemory{zeroFor: zeroFor, limit: limit, known: map[seriesID]*seriesEntry{}, run: map[seriesID]bool{}}
 }
 
-// keepLast makes the vanished series of names get their last value instead
+// keepLast makes the vanished series of defs get their last value instead
 // of 0 (a period that must not read 0: job_age / period would give no value).
-func (m *seriesMemory) keepLast(names ...string) *seriesMemory {
+func (m *seriesMemory) keepLast(defs ...*emit.GaugeDef) *seriesMemory {
 	if m.last == nil {
-		m.last = map[string]bool{}
+		m.last = map[*emit.GaugeDef]bool{}
 	}
-	for _, n := range names {
-		m.last[n] = true
+	for _, d := range defs {
+		m.last[d] = true
 	}
 	return m
 }
 
-func seriesKey(name string, tags []string) seriesID {
-	return seriesID{tags: strings.Join(tags, ","), name: name}
+func seriesKey(x emit.GaugeSeries) seriesID {
+	return seriesID{tags: strings.Join(x.Tags(), ","), name: x.Name()}
 }
 
 // gauge sends a series and remembers it.
-func (m *seriesMemory) gauge(s Sink, now time.Time, name string, v float64, tags []string) {
-	s.Gauge(name, v, tags)
-	k := seriesKey(name, tags)
+func (m *seriesMemory) gauge(s Sink, now time.Time, x emit.GaugeSeries, v float64) {
+	x.Send(s, v)
+	k := seriesKey(x)
 	m.run[k] = true
 	if e, ok := m.known[k]; ok {
 		e.value, e.lastSeen = v, now
 		return
 	}
 	if m.limit <= 0 || len(m.known) < m.limit {
-		m.known[k] = &seriesEntry{tags: tags, value: v, lastSeen: now}
+		m.known[k] = &seriesEntry{series: x, value: v, lastSeen: now}
 	}
 }
 
 // present marks a remembered series as still there without sending it.
-func (m *seriesMemory) present(name string, tags []string) {
-	if k := seriesKey(name, tags); m.known[k] != nil {
+func (m *seriesMemory) present(x emit.GaugeSeries) {
+	if k := seriesKey(x); m.known[k] != nil {
 		m.run[k] = true
 	}
 }
@@ -99,9 +102,13 @@ func (m *seriesMemory) present(name string, tags []string) {
 // starts at every sweep; only a check that sweeps before it sends needs it.
 func (m *seriesMemory) begin() { clear(m.run) }
 
-// sweep sends the last datagram of the vanished series of names (all names
-// when none is given) and ends their run; see seriesMemory.
-func (m *seriesMemory) sweep(s Sink, now time.Time, names ...string) {
+// sweep sends the last datagram of the vanished series of defs (all when
+// none is given) and ends their run; see seriesMemory.
+func (m *seriesMemory) sweep(s Sink, now time.Time, defs ...*emit.GaugeDef) {
+	names := make([]string, len(defs))
+	for i, d := range defs {
+		names[i] = d.Name()
+	}
 	var gone []seriesID
 	for k := range m.known {
 		if (len(names) == 0 || slices.Contains(names, k.name)) && !m.run[k] {
@@ -126,10 +133,10 @@ func (m *seriesMemory) sweep(s Sink, now time.Time, names ...string) {
 			continue
 		}
 		v := 0.0
-		if m.last[k.name] {
+		if m.last[e.series.Def()] {
 			v = e.value
 		}
-		s.Gauge(k.name, v, e.tags)
+		e.series.Send(s, v)
 		if m.zeroFor == seriesZeroOnce {
 			delete(m.known, k)
 		}

@@ -6,7 +6,35 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/roachdog/roachdog/emit"
 )
+
+// seriesTestDefs are the gauges "m" and "n", tagged k (not in the catalog).
+var seriesTestDefs = func() map[string]*emit.GaugeDef {
+	out := map[string]*emit.GaugeDef{}
+	for _, n := range []string{"m", "n"} {
+		d, err := emit.Gauge{Name: n, Tags: emit.Keys("k")}.Define("test")
+		if err != nil {
+			panic(err)
+		}
+		out[n] = d
+	}
+	return out
+}()
+
+// seriesOf is the series of gauge name for a "k:<value>" tag.
+func seriesOf(name, tag string) emit.GaugeSeries {
+	return seriesTestDefs[name].Series(strings.TrimPrefix(tag, "k:"))
+}
+
+func seriesDefs(names ...string) []*emit.GaugeDef {
+	out := make([]*emit.GaugeDef, len(names))
+	for i, n := range names {
+		out[i] = seriesTestDefs[n]
+	}
+	return out
+}
 
 // gaugeLog records gauges as "name v tags" lines.
 type gaugeLog struct{ lines []string }
@@ -82,7 +110,7 @@ func TestSeriesMemory(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			m := newSeriesMemory(tc.zeroFor, tc.limit).keepLast(tc.last...)
+			m := newSeriesMemory(tc.zeroFor, tc.limit).keepLast(seriesDefs(tc.last...)...)
 			var g gaugeLog
 			for i, st := range tc.steps {
 				now := t0.Add(st.at)
@@ -92,11 +120,11 @@ func TestSeriesMemory(t *testing.T) {
 						if name == "n" {
 							v = 2
 						}
-						m.gauge(&g, now, name, v, []string{tag})
+						m.gauge(&g, now, seriesOf(name, tag), v)
 					}
 				}
 				for _, tags := range st.present {
-					m.present("m", tags)
+					m.present(seriesOf("m", tags[0]))
 				}
 				m.sweep(&g, now)
 				if got := g.take(); !slices.Equal(got, st.want) {
@@ -114,21 +142,21 @@ func TestSeriesMemorySweepByName(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	m := newSeriesMemory(seriesZeroOnce, 0)
 	var g gaugeLog
-	m.gauge(&g, now, "m", 1, []string{"k:a"})
-	m.gauge(&g, now, "n", 1, []string{"k:a"})
-	m.sweep(&g, now, "m")
-	m.sweep(&g, now, "n")
+	m.gauge(&g, now, seriesOf("m", "k:a"), 1)
+	m.gauge(&g, now, seriesOf("n", "k:a"), 1)
+	m.sweep(&g, now, seriesTestDefs["m"])
+	m.sweep(&g, now, seriesTestDefs["n"])
 	g.take()
 	// Next run: n is sent before m is swept; m's sweep must not touch n.
-	m.gauge(&g, now, "n", 1, []string{"k:a"})
-	m.sweep(&g, now, "m")
-	m.sweep(&g, now, "n")
+	m.gauge(&g, now, seriesOf("n", "k:a"), 1)
+	m.sweep(&g, now, seriesTestDefs["m"])
+	m.sweep(&g, now, seriesTestDefs["n"])
 	if got, want := g.take(), []string{"n 1 k:a", "m 0 k:a"}; !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	// begin forgets what was sent since the last sweep: a check that
 	// sweeps before sending marks presence itself.
-	m.gauge(&g, now, "n", 1, []string{"k:a"})
+	m.gauge(&g, now, seriesOf("n", "k:a"), 1)
 	m.begin()
 	m.sweep(&g, now)
 	if got, want := g.take(), []string{"n 1 k:a", "n 0 k:a"}; !slices.Equal(got, want) {

@@ -1,80 +1,68 @@
 package checks
 
-import (
-	"time"
+import "github.com/roachdog/roachdog/emit"
 
-	"github.com/roachdog/roachdog/internal/promtext"
+// What checks send is defined in package emit; these names keep the
+// checks' code and tests short. Checks send through emit definitions
+// (registered next to the code that sends them), never by calling the
+// Sink's methods with names of their own.
+type (
+	// Sink is emit.Sink.
+	Sink = emit.Sink
+	// Sample is emit.Sample.
+	Sample = emit.Sample
+	// Status is emit.Status.
+	Status = emit.Status
+	// AlertType is emit.AlertType.
+	AlertType = emit.AlertType
+	// Event is emit.Event.
+	Event = emit.Event
+	// Metric is emit.Metric, a catalog entry.
+	Metric = emit.Metric
+	// Kind is emit.Kind.
+	Kind = emit.Kind
 )
 
-// Sink receives what checks produce. Names are given without the namespace
-// (the sink adds it, "crdb" by default); tags are "key:value" strings and the
-// sink adds the instance's own tags (cluster, configured tags). Sinks never
-// return errors to checks: a failed send is the sink's business (counted in
-// roachdog's self-metrics), not a reason to stop collecting.
-type Sink interface {
-	// Gauge reports a value as it is now.
-	Gauge(name string, value float64, tags []string)
-	// Count reports how many things happened since the last report (a delta,
-	// never a cumulative total).
-	Count(name string, value int64, tags []string)
-	// Distribution reports observations since the last report as weighted
-	// values (a histogram's bucket deltas, see promtext.Window.Samples):
-	// Datadog merges them into one sketch per tag combination, so
-	// percentiles hold across nodes. A value's weight is how many
-	// observations it stands for.
-	Distribution(name string, samples []Sample, tags []string)
-	// ServiceCheck reports a status with a human-readable message.
-	ServiceCheck(name string, status Status, message string, tags []string)
-	// Event reports something that happened once (a node changing state).
-	Event(e Event)
-}
-
-// Sample is one value of a distribution standing for Weight observations.
-type Sample = promtext.Sample
-
-// Status is a service check status, numbered as DogStatsD numbers them.
-type Status int
-
-// Service check statuses.
+// Service check statuses, event alert types and catalog kinds (emit's).
 const (
-	OK       Status = 0
-	Warning  Status = 1
-	Critical Status = 2
-	Unknown  Status = 3
+	OK       = emit.OK
+	Warning  = emit.Warning
+	Critical = emit.Critical
+	Unknown  = emit.Unknown
+
+	Info         = emit.Info
+	Success      = emit.Success
+	WarningAlert = emit.WarningAlert
+	Error        = emit.Error
+
+	KindGauge        = emit.KindGauge
+	KindCount        = emit.KindCount
+	KindDistribution = emit.KindDistribution
+	KindServiceCheck = emit.KindServiceCheck
+	KindEvent        = emit.KindEvent
 )
 
-// String returns the lower-case status name.
-func (s Status) String() string {
-	switch s {
-	case OK:
-		return "ok"
-	case Warning:
-		return "warning"
-	case Critical:
-		return "critical"
-	default:
-		return "unknown"
+// Custom metrics Datadog bills per tag combination of a distribution
+// (emit's).
+const (
+	DistributionCost            = emit.DistributionCost
+	DistributionCostPercentiles = emit.DistributionCostPercentiles
+)
+
+// Catalog returns every metric, service check and event roachdog can send,
+// sorted by name: the definitions the checks registered. Asking here, not
+// emit.Catalog, makes sure the checks are linked in.
+func Catalog() []Metric { return emit.Catalog() }
+
+// Lookup finds a catalog entry by name (without namespace).
+func Lookup(name string) (Metric, bool) { return emit.Lookup(name) }
+
+// registerTable registers a static table of catalog entries for check.
+// Only for checks not yet converted to typed definitions (emit.Gauge{...}
+// .Register(check)), whose sending is then not tied to their entries.
+func registerTable(check string, table []Metric) {
+	for _, m := range table {
+		m.Check = check
+		emit.Register(m)
 	}
-}
-
-// AlertType is the severity of an Event.
-type AlertType string
-
-// Event alert types, as Datadog names them.
-const (
-	Info         AlertType = "info"
-	Success      AlertType = "success"
-	WarningAlert AlertType = "warning"
-	Error        AlertType = "error"
-)
-
-// Event is a one-off occurrence with a title and a text.
-type Event struct {
-	Title string
-	Text  string
-	// AggregationKey groups related events in Datadog (e.g. per node).
-	AggregationKey string
-	AlertType      AlertType
-	Timestamp      time.Time
-	Tags           []string
 }

@@ -4,24 +4,27 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/roachdog/roachdog/emit"
 )
 
 // errNoSQL is returned by SQL checks on an instance without sql_url.
 var errNoSQL = errors.New("no sql_url configured for this cluster")
 
 // sqlCanQuery is the service check every SQL check reports once per cycle.
-const sqlCanQuery = "sql.can_query"
+var sqlCanQuery = emit.ServiceCheck{Name: "sql.can_query", Tags: emit.Keys("check"), PerNode: 1, ClusterLevel: true,
+	Description: "OK when a SQL check's queries succeeded this cycle, CRITICAL with the failed query and error otherwise.",
+}.Register("sql")
 
 // reportQuery sends sql.can_query for one check: OK, or CRITICAL with what
 // failed. The message carries the error text (service check messages are not
 // tags, so their length and variety cost nothing).
 func reportQuery(s Sink, check string, err error) {
-	tags := []string{Tag("check", check)}
 	if err != nil {
-		s.ServiceCheck(sqlCanQuery, Critical, errorMessage(check+": "+err.Error()), tags)
+		sqlCanQuery.Send(s, Critical, errorMessage(check+": "+err.Error()), check)
 		return
 	}
-	s.ServiceCheck(sqlCanQuery, OK, "", tags)
+	sqlCanQuery.Send(s, OK, "", check)
 }
 
 // errorMessageMax bounds a service check message made of an error: error
@@ -46,7 +49,7 @@ func needSQL(t *Target, s Sink, check string) error {
 // every query succeeded but what they return is known to be incomplete.
 func reportQueryWarning(s Sink, check string, err error, warning string) {
 	if err == nil && warning != "" {
-		s.ServiceCheck(sqlCanQuery, Warning, check+": "+warning, []string{Tag("check", check)})
+		sqlCanQuery.Send(s, Warning, check+": "+warning, check)
 		return
 	}
 	reportQuery(s, check, err)
@@ -105,13 +108,3 @@ func (e queryErrors) Error() string {
 }
 
 func (e queryErrors) Unwrap() []error { return e }
-
-func init() {
-	registerCatalog(func() []Metric {
-		return []Metric{{
-			Name: sqlCanQuery, Kind: KindServiceCheck, Tags: []string{"check"},
-			Description: "OK when a SQL check's queries succeeded this cycle, CRITICAL with the failed query and error otherwise.",
-			Check:       "sql", PerNode: 1, ClusterLevel: true,
-		}}
-	})
-}

@@ -32,25 +32,20 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/emit"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 const (
 	ttlCheckName = "ttl"
-
-	ttlJobAgeMetric     = "ttl.job_age_seconds"
-	ttlLagMetric        = "ttl.lag_seconds"
-	ttlExpiredMetric    = "ttl.expired_rows"
-	ttlLastFailedMetric = "ttl.last_job_failed"
-	ttlPausedMetric     = "ttl.schedule_paused"
-	ttlPeriodMetric     = "ttl.job_period_seconds"
-	ttlTablesMetric     = "ttl.tables"
-	ttlFailedEventName  = "ttl.job_failed"
 
 	// ttlExpirationColumn is the hidden column ttl_expire_after adds.
 	ttlExpirationColumn = "crdb_internal_expiration"
@@ -147,6 +142,78 @@ type TTLOptions struct {
 	NoSchedules bool
 	// Now is the clock ages are measured against; default time.Now.
 	Now func() time.Time
+}
+
+func init() {
+	Register(Registration[TTLOptions]{
+		Name: ttlCheckName, SQL: true, Interval: 300 * time.Second, Timeout: 30 * time.Second,
+		Doc: "row-level TTL: jobs, schedules, lag and expired rows per table",
+		Defaults: func() TTLOptions {
+			return TTLOptions{RowLimit: ttlDefaultRowLimit, RowQueries: map[string]bool{},
+				RowQueryTimeout: ttlDefaultRowTimeout, Rediscover: ttlDefaultRediscover}
+		},
+		Keys: []yamlx.Key[TTLOptions]{{
+			Name: "row_limit", Default: strconv.Itoa(ttlDefaultRowLimit),
+			Doc: "expired rows one row query reads at most (`crdb.ttl.expired_rows` is capped at it); also the estimated size up to which a table without an index on its expiration gets row queries",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
+				if n, ok := d.Integer(v, p, 1, 1<<31-1); ok {
+					o.RowLimit = int(n)
+				}
+			},
+		}, {
+			Name: "row_queries", Default: "{}",
+			Doc: "`{\"db.schema.table\": true}` or `false`: run (or not) the row queries for that table, whatever its indexes and size",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
+				o.RowQueries = decodeRowQueries(d, v, p)
+			},
+		}, {
+			Name: "row_query_timeout", Default: ttlDefaultRowTimeout.String(),
+			Doc: "bounds each row query (never past the run's deadline)",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
+				o.RowQueryTimeout, _ = d.Duration(v, p)
+			},
+		}, {
+			Name: "schedules", Default: "true",
+			Doc: "read `system.scheduled_jobs` (paused schedules, each job's cron), which needs admin before v23.2 or `VIEWSYSTEMTABLE`; `false` stops trying",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
+				if b, ok := d.Boolean(v, p); ok {
+					o.NoSchedules = !b
+				}
+			},
+		}, {
+			Name: "rediscover_interval", Default: yamlx.FmtDuration(ttlDefaultRediscover),
+			Doc: "how often the TTL tables and their indexes are read again (the `SHOW CREATE` text of every table)",
+			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
+				o.Rediscover, _ = d.Duration(v, p)
+			},
+		}},
+		New: func(o TTLOptions, _ Schedule) (Check, error) { return NewTTL(o) },
+		Log: func(o TTLOptions) []slog.Attr {
+			return []slog.Attr{slog.Int("row_limit", o.RowLimit), slog.Int("row_queries", len(o.RowQueries)),
+				slog.Bool("schedules", !o.NoSchedules)}
+		},
+	})
+}
+
+// decodeRowQueries decodes the ttl check's per-table switches: a mapping of
+// "database.schema.table" to true or false.
+func decodeRowQueries(d *yamlx.Decoder, n *yaml.Node, path string) map[string]bool {
+	out := map[string]bool{}
+	if n.Kind != yaml.MappingNode {
+		d.Errorf(n, path, `want a mapping of tables to true or false, like {"shop.public.sessions": true}, got %s`, yamlx.KindName(n))
+		return out
+	}
+	for _, p := range d.Pairs(n, path) {
+		kp := yamlx.KeyPath(path, p.Key)
+		if !validTableName(p.Key, true) {
+			d.Errorf(p.KeyNode, kp, "%q: want a table as database.schema.table, like shop.public.sessions", p.Key)
+			continue
+		}
+		if b, ok := d.Boolean(p.Value, kp); ok {
+			out[p.Key] = b
+		}
+	}
+	return out
 }
 
 // TTL is the ttl check.
@@ -282,7 +349,7 @@ func (c *TTL) Run(ctx context.Context, t *Target, s Sink) error {
 			c.unsupportedLogs = now
 			log.Info("row-level TTL needs CockroachDB v22.2 or later; the ttl check reports no tables", "version", v.String())
 		}
-		s.Gauge(ttlTablesMetric, 0, nil)
+		ttlTablesMetric.Send(s, 0)
 		reportQuery(s, ttlCheckName, nil)
 		return nil
 	}
@@ -323,7 +390,7 @@ func (c *TTL) Run(ctx context.Context, t *Target, s Sink) error {
 		reportQueryWarning(s, ttlCheckName, err, warning)
 		return err
 	}
-	s.Gauge(ttlTablesMetric, float64(len(c.tables)), nil)
+	ttlTablesMetric.Send(s, float64(len(c.tables)))
 	c.sweep(s, now)
 	if len(c.tables) == 0 { // no TTL anywhere: nothing else to read
 		err := combineQueryErrors(errs)
@@ -404,9 +471,9 @@ func (c *TTL) sweep(s Sink, now time.Time) {
 	c.series.begin()
 	for _, tb := range c.tables {
 		current[tb.key] = true
-		tags := ttlTags(tb.key)
-		for _, name := range ttlTableMetrics {
-			c.series.present(name, tags)
+		db, table := ttlTagValues(tb.key)
+		for _, d := range ttlTableMetrics {
+			c.series.present(d.Series(db, table))
 		}
 	}
 	c.series.sweep(s, now)
@@ -422,20 +489,19 @@ func (c *TTL) sweep(s Sink, now time.Time) {
 	}
 }
 
-// ttlTableMetrics are the per-table series, tagged ttlTags.
-var ttlTableMetrics = []string{ttlJobAgeMetric, ttlLagMetric, ttlExpiredMetric, ttlLastFailedMetric, ttlPausedMetric, ttlPeriodMetric}
+// ttlTableMetrics are the per-table series, tagged with ttlTagValues.
+var ttlTableMetrics = []*emit.GaugeDef{ttlJobAgeMetric, ttlLagMetric, ttlExpiredMetric, ttlLastFailedMetric, ttlPausedMetric, ttlPeriodMetric}
 
-func ttlTags(k ttlKey) []string {
-	return []string{Tag("database", k.db), Tag("table", k.schema+"."+k.table)}
-}
+// ttlTagValues are a table's database and table tag values.
+func ttlTagValues(k ttlKey) (db, table string) { return k.db, k.schema + "." + k.table }
 
 // reportTable sends one table's series; jobs is nil when the jobs could not
 // be read (no job series then, rather than zeros that look healthy). The
 // error is the row query's.
 func (c *TTL) reportTable(ctx context.Context, db *cluster.DB, s Sink, tb *ttlTable, jobs map[ttlKey]ttlJobs,
 	schedules map[int64]ttlSchedule, first bool, now time.Time, srv cluster.ServerInfo, log *slog.Logger) error {
-	tags := ttlTags(tb.key)
-	gauge := func(name string, v float64) { c.series.gauge(s, now, name, v, tags) }
+	dbTag, tableTag := ttlTagValues(tb.key)
+	gauge := func(d *emit.GaugeDef, v float64) { c.series.gauge(s, now, d.Series(dbTag, tableTag), v) }
 	sched := schedules[tb.id]
 	if schedules != nil {
 		tb.schedExpr = sched.expr // "" when the table has no schedule
@@ -467,7 +533,7 @@ func (c *TTL) reportTable(ctx context.Context, db *cluster.DB, s Sink, tb *ttlTa
 		gauge(ttlLastFailedMetric, ttlBool(failed))
 		if failed && c.announced[tb.key] != j.otherID {
 			if !first || now.Sub(j.otherFinished) <= c.o.EventWindow {
-				s.Event(ttlFailureEvent(tb, j))
+				ttlFailedEvent.Send(s, ttlFailureEvent(tb, j), dbTag, tableTag)
 			}
 			c.announced[tb.key] = j.otherID
 		}
@@ -538,7 +604,8 @@ func ttlBool(b bool) float64 {
 	return 0
 }
 
-// ttlFailureEvent announces a table's newest TTL job failure.
+// ttlFailureEvent announces a table's newest TTL job failure (ttlFailedEvent
+// adds the table's tags).
 func ttlFailureEvent(tb *ttlTable, j ttlJobs) Event {
 	name := tb.key.String()
 	title := "Row-level TTL job for " + name + " failed"
@@ -563,7 +630,6 @@ func ttlFailureEvent(tb *ttlTable, j ttlJobs) Event {
 		AggregationKey: "crdb-ttl-" + name,
 		AlertType:      Error,
 		Timestamp:      j.otherFinished,
-		Tags:           ttlTags(tb.key),
 	}
 }
 
@@ -951,33 +1017,30 @@ func ttlFollowerReadRefused(err error) bool {
 	return strings.Contains(msg, "follower_read_timestamp") || strings.Contains(msg, "enterprise")
 }
 
-// ttlCatalog lists what the check sends; the code above sends exactly these
-// names (TestTTLCatalog checks every recorded point against it).
-var ttlCatalog = []Metric{
-	{Name: ttlJobAgeMetric, Kind: KindGauge, Unit: "second", Tags: []string{"database", "table"},
-		Description: "Per TTL table: seconds since its last successful ROW LEVEL TTL job finished (not sent when none is retained).",
-		PerNode:     1, ClusterLevel: true},
-	{Name: ttlLagMetric, Kind: KindGauge, Unit: "second", Tags: []string{"database", "table"},
-		Description: "Per TTL table: age of the oldest expired row still there, 0 when none (where the row query runs).",
-		PerNode:     1, ClusterLevel: true},
-	{Name: ttlExpiredMetric, Kind: KindGauge, Unit: "row", Tags: []string{"database", "table"},
-		Description: "Per TTL table: expired rows still there, capped at the row limit (where the row query runs).",
-		PerNode:     1, ClusterLevel: true},
-	{Name: ttlLastFailedMetric, Kind: KindGauge, Tags: []string{"database", "table"},
-		Description: "Per TTL table: 1 when its newest finished TTL job failed, else 0.",
-		PerNode:     1, ClusterLevel: true},
-	{Name: ttlPausedMetric, Kind: KindGauge, Tags: []string{"database", "table"},
-		Description: "Per TTL table: 1 when its TTL schedule is paused or the table has ttl_pause set, else 0.",
-		PerNode:     1, ClusterLevel: true},
-	{Name: ttlPeriodMetric, Kind: KindGauge, Unit: "second", Tags: []string{"database", "table"},
-		Description: "Per TTL table: the longest time between two runs of its TTL job's cron (ttl_job_cron, else the schedule's, else the version's default); not sent for a cron roachdog cannot read.",
-		PerNode:     1, ClusterLevel: true},
-	{Name: ttlTablesMetric, Kind: KindGauge, Unit: "table",
+// What the TTL check sends.
+var (
+	ttlJobAgeMetric = ttlTableGauge("ttl.job_age_seconds", "second",
+		"Per TTL table: seconds since its last successful ROW LEVEL TTL job finished (not sent when none is retained).")
+	ttlLagMetric = ttlTableGauge("ttl.lag_seconds", "second",
+		"Per TTL table: age of the oldest expired row still there, 0 when none (where the row query runs).")
+	ttlExpiredMetric = ttlTableGauge("ttl.expired_rows", "row",
+		"Per TTL table: expired rows still there, capped at the row limit (where the row query runs).")
+	ttlLastFailedMetric = ttlTableGauge("ttl.last_job_failed", "",
+		"Per TTL table: 1 when its newest finished TTL job failed, else 0.")
+	ttlPausedMetric = ttlTableGauge("ttl.schedule_paused", "",
+		"Per TTL table: 1 when its TTL schedule is paused or the table has ttl_pause set, else 0.")
+	ttlPeriodMetric = ttlTableGauge("ttl.job_period_seconds", "second",
+		"Per TTL table: the longest time between two runs of its TTL job's cron (ttl_job_cron, else the schedule's, else the version's default); not sent for a cron roachdog cannot read.")
+	ttlTablesMetric = emit.Gauge{Name: "ttl.tables", Unit: "table", PerNode: 1, ClusterLevel: true,
 		Description: "Tables with row-level TTL, in every database.",
-		PerNode:     1, ClusterLevel: true},
-	{Name: ttlFailedEventName, Kind: KindEvent, Tags: []string{"database", "table"},
-		Description:  "Event when a TTL table's newest TTL job failed, with the error text in the body.",
-		ClusterLevel: true},
-}
+	}.Register(ttlCheckName)
+	ttlFailedEvent = emit.EventSpec{Name: "ttl.job_failed", Tags: emit.Keys("database", "table"), ClusterLevel: true,
+		Description: "Event when a TTL table's newest TTL job failed, with the error text in the body.",
+	}.Register(ttlCheckName)
+)
 
-func init() { registerTable(ttlCheckName, ttlCatalog) }
+// ttlTableGauge defines a per-table gauge (tags: ttlTagValues).
+func ttlTableGauge(name, unit, desc string) *emit.GaugeDef {
+	return emit.Gauge{Name: name, Unit: unit, Tags: emit.Keys("database", "table"), Description: desc,
+		PerNode: 1, ClusterLevel: true}.Register(ttlCheckName)
+}

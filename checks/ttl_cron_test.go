@@ -7,6 +7,7 @@ import (
 )
 
 func TestTTLCronPeriod(t *testing.T) {
+	t.Parallel()
 	const (
 		minute = time.Minute
 		hour   = time.Hour

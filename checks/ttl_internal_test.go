@@ -9,6 +9,7 @@ import (
 )
 
 func TestTTLFollowerReadRefused(t *testing.T) {
+	t.Parallel()
 	if !ttlFollowerReadRefused(errors.New(`ERROR: follower_read_timestamp(): use of follower reads requires an enterprise license (SQLSTATE XXC02)`)) {
 		t.Error("enterprise refusal not recognised")
 	}
@@ -18,6 +19,7 @@ func TestTTLFollowerReadRefused(t *testing.T) {
 }
 
 func TestJobsParseHLCDecimal(t *testing.T) {
+	t.Parallel()
 	ts, ok := jobsParseHLCDecimal("1768046370000000000.0000000002")
 	if !ok || ts.UTC().Format("2006-01-02 15:04:05") != "2026-01-10 11:59:30" {
 		t.Errorf("got %v %v", ts, ok)
@@ -33,6 +35,7 @@ func TestJobsParseHLCDecimal(t *testing.T) {
 }
 
 func TestJobsTruncate(t *testing.T) {
+	t.Parallel()
 	if got := truncateText("short", 10); got != "short" {
 		t.Errorf("got %q", got)
 	}
@@ -56,12 +59,15 @@ func TestJobsTruncate(t *testing.T) {
 func TestTTLTableMetrics(t *testing.T) {
 	t.Parallel()
 	var want []string
-	for _, m := range ttlCatalog {
-		if m.Kind == KindGauge && slices.Equal(m.Tags, []string{"database", "table"}) {
+	for _, m := range Catalog() {
+		if m.Check == ttlCheckName && m.Kind == KindGauge && slices.Equal(m.Tags, []string{"database", "table"}) {
 			want = append(want, m.Name)
 		}
 	}
-	got := slices.Clone(ttlTableMetrics)
+	var got []string
+	for _, d := range ttlTableMetrics {
+		got = append(got, d.Name())
+	}
 	slices.Sort(got)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {

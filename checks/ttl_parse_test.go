@@ -12,6 +12,7 @@ import (
 // crdb_internal.create_statements), from the row-level TTL docs and from
 // real schema dumps.
 func TestTTLParseCreate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		stmt string
@@ -132,6 +133,7 @@ func TestTTLParseCreate(t *testing.T) {
 }
 
 func TestTTLParseValue(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		`'3 mons':::INTERVAL`:       "3 mons",
 		`'@daily'`:                  "@daily",
@@ -150,6 +152,7 @@ func TestTTLParseValue(t *testing.T) {
 }
 
 func TestTTLPlainColumn(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		expr string
 		col  string
@@ -177,6 +180,7 @@ func TestTTLPlainColumn(t *testing.T) {
 }
 
 func TestTTLJobTarget(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		line              string
 		db, schema, table string
@@ -198,6 +202,7 @@ func TestTTLJobTarget(t *testing.T) {
 }
 
 func TestTTLScheduleTableID(t *testing.T) {
+	t.Parallel()
 	for label, want := range map[string]int64{
 		"row-level-ttl: events [110]":          110,
 		"row-level-ttl-210":                    210,
@@ -216,6 +221,7 @@ func TestTTLScheduleTableID(t *testing.T) {
 }
 
 func TestTTLFirstIndexKey(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]int64{"3": 3, "3 1": 3, "{5,1}": 5, " 2 ": 2} {
 		if got, ok := ttlFirstIndexKey(in); !ok || got != want {
 			t.Errorf("ttlFirstIndexKey(%q) = %d, %v; want %d", in, got, ok, want)

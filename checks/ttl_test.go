@@ -85,6 +85,7 @@ func ttlScenarioDefault() []ttlTableWant {
 }
 
 func TestTTLScenario(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "ttl_scenario", nil, ttlScenarioFiles...)
 	clock := jtClock("2026-01-10T12:00:00Z")
 	ttl := newTTL(t, checks.TTLOptions{Now: func() time.Time { return clock() }})
@@ -148,6 +149,7 @@ func TestTTLScenario(t *testing.T) {
 }
 
 func TestTTLRowQueryOptions(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "ttl_rowq", nil, ttlScenarioFiles...)
 	ttl := newTTL(t, checks.TTLOptions{
 		Now:      jtClock("2026-01-10T12:00:00Z"),
@@ -175,6 +177,7 @@ func TestTTLRowQueryOptions(t *testing.T) {
 }
 
 func TestTTLPartialFailures(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "ttl_partial", nil, ttlScenarioFiles...)
 	ttl := newTTL(t, checks.TTLOptions{Now: jtClock("2026-01-10T12:00:00Z")})
 
@@ -257,6 +260,7 @@ func TestTTLPartialFailures(t *testing.T) {
 }
 
 func TestTTLRediscovery(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "ttl_rediscover", nil, ttlScenarioFiles...)
 	clock := jtClock("2026-01-10T12:00:00Z")
 	ttl := newTTL(t, checks.TTLOptions{Now: func() time.Time { return clock() }, Rediscover: 10 * time.Minute, NoSchedules: true})
@@ -299,6 +303,7 @@ func TestTTLRediscovery(t *testing.T) {
 // Row-level TTL does not exist before v22.2: the check says so and reports
 // no tables, without querying anything that is not there.
 func TestTTLUnsupportedVersion(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "ttl_v20", nil, "crdb_v20.2.sql", "crdb_v20.2_jobs.sql")
 	rec, err := c.runCataloged(t, newTTL(t, checks.TTLOptions{}))
 	if err != nil {
@@ -311,6 +316,7 @@ func TestTTLUnsupportedVersion(t *testing.T) {
 }
 
 func TestTTLNoSQL(t *testing.T) {
+	t.Parallel()
 	rec, err := runCheck(t, newTTL(t, checks.TTLOptions{}), &checks.Target{})
 	if err == nil {
 		t.Error("Run without SQL returned nil")
@@ -321,6 +327,7 @@ func TestTTLNoSQL(t *testing.T) {
 }
 
 func TestNewTTLOptions(t *testing.T) {
+	t.Parallel()
 	for name, o := range map[string]checks.TTLOptions{
 		"short key":        {RowQueries: map[string]bool{"shop.events": true}},
 		"negative limit":   {RowLimit: -1},
@@ -337,6 +344,7 @@ func TestNewTTLOptions(t *testing.T) {
 // A cluster without TTL tables: ttl.tables 0, and nothing else is read
 // (the jobs table is even missing here, without harm).
 func TestTTLNoTables(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "ttl_none", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "crdb_v23.2_ttl.sql")
 	c.exec(t, `DROP TABLE crdb_internal.jobs; DROP TABLE system.scheduled_jobs`)
 	rec, err := c.runCataloged(t, newTTL(t, checks.TTLOptions{}))
@@ -361,6 +369,7 @@ GRANT SELECT ON public.events TO %[1]s`
 // table: no CRITICAL, a warning once for each with the GRANT that opens it,
 // the rest reported; after the next discovery, granted access is used.
 func TestTTLLeastPrivilege(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "ttl_least_priv", nil, ttlScenarioFiles...)
 	target, role := jtUserTarget(t, c, ttlLeastPrivilegeGrants)
 	clock := newTestClock(time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC))
@@ -422,6 +431,7 @@ func TestTTLLeastPrivilege(t *testing.T) {
 
 // NoSchedules (checks.ttl.schedules: false) does not even try.
 func TestTTLNoSchedulesDoesNotAsk(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "ttl_no_sched", nil, ttlScenarioFiles...)
 	target, _ := jtUserTarget(t, c, ttlLeastPrivilegeGrants+"; GRANT SELECT ON public.sessions TO %[1]s")
 	rec, err := runCheck(t, newTTL(t, checks.TTLOptions{Now: jtClock("2026-01-10T12:00:00Z"), NoSchedules: true}), target)
@@ -442,6 +452,7 @@ func TestTTLNoSchedulesDoesNotAsk(t *testing.T) {
 // Before v23.1 a non-admin user sees no TTL job (they belong to node):
 // sql.can_query WARNING with the explanation.
 func TestTTLNotAdminBeforeV23_1(t *testing.T) {
+	t.Parallel()
 	opts := []cluster.Option{cluster.WithAssumedVersion("v22.2.0")}
 	c := newSQLCluster(t, "ttl_not_admin", opts, ttlScenarioFiles...)
 	target, role := jtUserTarget(t, c, ttlLeastPrivilegeGrants+"; GRANT SELECT ON system.scheduled_jobs, public.sessions TO %[1]s", opts...)
@@ -478,6 +489,7 @@ func TestTTLNotAdminBeforeV23_1(t *testing.T) {
 // A table that loses TTL (or is dropped) gets a last 0 on each of its
 // series, then none: monitors on them recover instead of alerting for ever.
 func TestTTLSeriesOfGoneTables(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "ttl_gone", nil, ttlScenarioFiles...)
 	clock := newTestClock(time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC))
 	ttl := newTTL(t, checks.TTLOptions{Now: clock.Now, Rediscover: 10 * time.Minute,
@@ -549,6 +561,7 @@ func TestTTLSeriesOfGoneTables(t *testing.T) {
 // ttl.job_period_seconds: the table's ttl_job_cron, else its schedule's
 // cron, else the version's default.
 func TestTTLJobPeriod(t *testing.T) {
+	t.Parallel()
 	addTokens := `CREATE TABLE public.tokens (id bigint PRIMARY KEY, crdb_internal_expiration timestamptz NOT NULL);
 INSERT INTO crdb_internal.create_statements (database_id, database_name, schema_name, descriptor_id, descriptor_type,
 	descriptor_name, create_statement, state, create_nofks, alter_statements, validate_statements, create_redactable)
@@ -601,6 +614,7 @@ VALUES (508, 'row-level-ttl: tokens [115]', 'root', '2026-01-10 12:30:00+00', '*
 // The table list (SHOW CREATE text of every table) is read every 30 min
 // by default, not every cycle.
 func TestTTLDefaultRediscover(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "ttl_rediscover_default", nil, ttlScenarioFiles...)
 	clock := newTestClock(time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC))
 	ttl := newTTL(t, checks.TTLOptions{Now: clock.Now})
@@ -669,6 +683,7 @@ VALUES (104, 'demo', 'public', 106, 'table', 'sessions', $$CREATE TABLE public.s
 // row_limit rows). Once its statistics say it outgrew row_limit, or where
 // it has none, the scan stops, said once; an explicit true runs it anyway.
 func TestTTLDemoTableByDefault(t *testing.T) {
+	t.Parallel()
 	c := newSQLCluster(t, "ttl_demo", nil, "crdb_v23.2.sql", "crdb_v23.2_jobs.sql", "crdb_v23.2_ttl.sql")
 	small := int64(12000) // 20 rows/s over the 10 min TTL
 	ttlDemoSetup(t, c, &small)
@@ -751,7 +766,7 @@ func TestTTLDemoConfigEnablesRowQueries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Instances) != 1 || !cfg.Instances[0].Checks.TTL.RowQueries["demo.public.sessions"] {
+	if len(cfg.Instances) != 1 || !checks.OptionsOf[checks.TTLOptions](cfg.Instances[0].Checks).RowQueries["demo.public.sessions"] {
 		t.Errorf("demo conf.yaml does not enable the row queries of demo.public.sessions: %+v", cfg.Instances)
 	}
 	script, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "conf.d", "workload", "workload.sh"))

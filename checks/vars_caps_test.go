@@ -54,6 +54,9 @@ func storeTags(rec *sinktest.Recorder, name string) []string {
 // sends at most max_series_per_family of them (the first stores, the same
 // every cycle), warns once, and counts the series dropped every cycle.
 func TestVarsFamilyCap(t *testing.T) {
+	if checks.RaceEnabled {
+		t.Skip("measures memory and volume: run without -race (make unit does)")
+	}
 	t.Parallel()
 	const stores = 100_001
 	f := newVarsFake(t, varsWithBlocks(v20Payload(t, 1, "t0"), varsStoresBlock("admission_io_overload", "gauge", stores)))
@@ -154,6 +157,9 @@ func TestVarsCycleCap(t *testing.T) {
 // max_concurrent_scrapes × max_payload_bytes. While big payloads keep
 // coming, their buffers are reused: the heap then holds one per slot.
 func TestVarsMemoryFallsBack(t *testing.T) {
+	if checks.RaceEnabled {
+		t.Skip("measures memory and volume: run without -race (make unit does)")
+	}
 	const (
 		nodes    = 4
 		capBytes = 8 << 20

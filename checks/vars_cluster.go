@@ -16,50 +16,41 @@ package checks
 // live node whose own endpoint failed still counts as read when its
 // metrics were read through another node (Vars.proxyFailed).
 
-// varsClusterMetric is one cluster-level name (tagged only with what the sink
-// adds: the cluster and configured tags).
-type varsClusterMetric struct {
-	Name string
-	Kind Kind
-	Unit string
-	Desc string
-}
+import "github.com/roachdog/roachdog/emit"
 
+// The cluster-level gauges, tagged only with what the sink adds (the
+// cluster and configured tags).
 var (
-	varsClLiveMax = &varsClusterMetric{Name: "cluster.live_nodes.max", Kind: KindGauge, Unit: "node",
-		Desc: "Highest liveness_livenodes among the scraped nodes."}
-	varsClLiveMin = &varsClusterMetric{Name: "cluster.live_nodes.min", Kind: KindGauge, Unit: "node",
-		Desc: "Lowest liveness_livenodes among the scraped nodes."}
-	varsClLiveSpread = &varsClusterMetric{Name: "cluster.live_nodes.spread", Kind: KindGauge, Unit: "node",
-		Desc: "Highest minus lowest liveness_livenodes among the scraped nodes; above 0 means the nodes disagree (partition)."}
-	varsClRanges = &varsClusterMetric{Name: "cluster.ranges", Kind: KindGauge,
-		Desc: "Ranges in the cluster: the sum of ranges over every store of every node (sent only when every live node was scraped)."}
-	varsClRangesUnder = &varsClusterMetric{Name: "cluster.ranges.underreplicated", Kind: KindGauge,
-		Desc: "Under-replicated ranges in the cluster, summed over every store of every node (sent only when every live node was scraped)."}
-	varsClRangesOver = &varsClusterMetric{Name: "cluster.ranges.overreplicated", Kind: KindGauge,
-		Desc: "Over-replicated ranges in the cluster, summed over every store of every node (sent only when every live node was scraped)."}
-	varsClRangesUnavailable = &varsClusterMetric{Name: "cluster.ranges.unavailable", Kind: KindGauge,
-		Desc: "Unavailable ranges in the cluster, summed over every store of every node (sent only when every live node was scraped)."}
-	varsClCapacity = &varsClusterMetric{Name: "cluster.capacity.total", Kind: KindGauge, Unit: "byte",
-		Desc: "Storage capacity of every store of the live nodes (sent only when every live node was scraped)."}
-	varsClCapacityAvailable = &varsClusterMetric{Name: "cluster.capacity.available", Kind: KindGauge, Unit: "byte",
-		Desc: "Storage capacity still available on every store of the live nodes (sent only when every live node was scraped)."}
-	varsClUsedRatio = &varsClusterMetric{Name: "cluster.capacity.used_ratio", Kind: KindGauge, Unit: "fraction",
-		Desc: "(total - available) / total capacity over every store of the live nodes (sent only when every live node was scraped)."}
-	varsClVersions = &varsClusterMetric{Name: "cluster.versions", Kind: KindGauge,
-		Desc: "Distinct CockroachDB build tags among the scraped nodes; above 1 during (or after a stuck) rolling upgrade."}
-	varsClScraped = &varsClusterMetric{Name: "cluster.nodes.scraped", Kind: KindGauge, Unit: "node",
-		Desc: "Nodes whose /_status/vars was scraped this cycle."}
-	varsClTargets = &varsClusterMetric{Name: "cluster.nodes.targets", Kind: KindGauge, Unit: "node",
-		Desc: "Nodes roachdog tried to scrape this cycle (static or discovered)."}
+	varsClLiveMax = varsClusterGauge("cluster.live_nodes.max", "node",
+		"Highest liveness_livenodes among the scraped nodes.")
+	varsClLiveMin = varsClusterGauge("cluster.live_nodes.min", "node",
+		"Lowest liveness_livenodes among the scraped nodes.")
+	varsClLiveSpread = varsClusterGauge("cluster.live_nodes.spread", "node",
+		"Highest minus lowest liveness_livenodes among the scraped nodes; above 0 means the nodes disagree (partition).")
+	varsClRanges = varsClusterGauge("cluster.ranges", "",
+		"Ranges in the cluster: the sum of ranges over every store of every node (sent only when every live node was scraped).")
+	varsClRangesUnder = varsClusterGauge("cluster.ranges.underreplicated", "",
+		"Under-replicated ranges in the cluster, summed over every store of every node (sent only when every live node was scraped).")
+	varsClRangesOver = varsClusterGauge("cluster.ranges.overreplicated", "",
+		"Over-replicated ranges in the cluster, summed over every store of every node (sent only when every live node was scraped).")
+	varsClRangesUnavailable = varsClusterGauge("cluster.ranges.unavailable", "",
+		"Unavailable ranges in the cluster, summed over every store of every node (sent only when every live node was scraped).")
+	varsClCapacity = varsClusterGauge("cluster.capacity.total", "byte",
+		"Storage capacity of every store of the live nodes (sent only when every live node was scraped).")
+	varsClCapacityAvailable = varsClusterGauge("cluster.capacity.available", "byte",
+		"Storage capacity still available on every store of the live nodes (sent only when every live node was scraped).")
+	varsClUsedRatio = varsClusterGauge("cluster.capacity.used_ratio", "fraction",
+		"(total - available) / total capacity over every store of the live nodes (sent only when every live node was scraped).")
+	varsClVersions = varsClusterGauge("cluster.versions", "",
+		"Distinct CockroachDB build tags among the scraped nodes; above 1 during (or after a stuck) rolling upgrade.")
+	varsClScraped = varsClusterGauge("cluster.nodes.scraped", "node",
+		"Nodes whose /_status/vars was scraped this cycle.")
+	varsClTargets = varsClusterGauge("cluster.nodes.targets", "node",
+		"Nodes roachdog tried to scrape this cycle (static or discovered).")
 )
 
-// varsClusterMetrics is the catalog order of the cluster-level metrics.
-var varsClusterMetrics = []*varsClusterMetric{
-	varsClLiveMax, varsClLiveMin, varsClLiveSpread,
-	varsClRanges, varsClRangesUnder, varsClRangesOver, varsClRangesUnavailable,
-	varsClCapacity, varsClCapacityAvailable, varsClUsedRatio,
-	varsClVersions, varsClScraped, varsClTargets,
+func varsClusterGauge(name, unit, desc string) *emit.GaugeDef {
+	return emit.Gauge{Name: name, Unit: unit, Description: desc, PerNode: 1, ClusterLevel: true}.Register("vars")
 }
 
 // varsSum is a sum that knows whether anything was added (an excluded or
@@ -166,24 +157,24 @@ func (c *varsClusterAgg) complete() bool {
 // capacity) are withheld, see complete; the live-node spread and the
 // versions are still sent, as what the scraped nodes see.
 func (c *varsClusterAgg) emit(s Sink) (complete bool) {
-	s.Gauge(varsClTargets.Name, float64(c.targets), nil)
-	s.Gauge(varsClScraped.Name, float64(c.scraped), nil)
+	varsClTargets.Send(s, float64(c.targets))
+	varsClScraped.Send(s, float64(c.scraped))
 	if c.scraped == 0 {
 		return false
 	}
 	if c.hasLive {
-		s.Gauge(varsClLiveMax.Name, c.liveMax, nil)
-		s.Gauge(varsClLiveMin.Name, c.liveMin, nil)
-		s.Gauge(varsClLiveSpread.Name, c.liveMax-c.liveMin, nil)
+		varsClLiveMax.Send(s, c.liveMax)
+		varsClLiveMin.Send(s, c.liveMin)
+		varsClLiveSpread.Send(s, c.liveMax-c.liveMin)
 	}
 	if len(c.builds) > 0 {
-		s.Gauge(varsClVersions.Name, float64(len(c.builds)), nil)
+		varsClVersions.Send(s, float64(len(c.builds)))
 	}
 	if !c.complete() {
 		return false
 	}
 	for _, x := range []struct {
-		m *varsClusterMetric
+		m *emit.GaugeDef
 		s varsSum
 	}{
 		{varsClRanges, c.ranges},
@@ -194,11 +185,11 @@ func (c *varsClusterAgg) emit(s Sink) (complete bool) {
 		{varsClCapacityAvailable, c.available},
 	} {
 		if x.s.has {
-			s.Gauge(x.m.Name, x.s.v, nil)
+			x.m.Send(s, x.s.v)
 		}
 	}
 	if c.capacity.has && c.available.has && c.capacity.v > 0 {
-		s.Gauge(varsClUsedRatio.Name, (c.capacity.v-c.available.v)/c.capacity.v, nil)
+		varsClUsedRatio.Send(s, (c.capacity.v-c.available.v)/c.capacity.v)
 	}
 	return true
 }

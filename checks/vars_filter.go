@@ -36,8 +36,6 @@ type varsHistNames struct {
 // varsNodeID) without sending it, unless it is also included.
 var varsIdentityRule = &varsRule{}
 
-var varsFamilyName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
-
 func varsCompileFilters(what string, list []string) (map[string]bool, []*regexp.Regexp, error) {
 	exact := map[string]bool{}
 	var res []*regexp.Regexp
@@ -50,7 +48,7 @@ func varsCompileFilters(what string, list []string) (map[string]bool, []*regexp.
 			res = append(res, re)
 			continue
 		}
-		if !varsFamilyName.MatchString(s) {
+		if !familyNameRe.MatchString(s) {
 			return nil, nil, fmt.Errorf("vars: %s %q is neither a metric family name nor a /regex/", what, s)
 		}
 		exact[s] = true

@@ -13,6 +13,7 @@ import (
 // add up to the observations of the interval, which the count reports in
 // gauges mode.
 func TestVarsHistogramModes(t *testing.T) {
+	t.Parallel()
 	run := func(o checks.VarsOptions) (*varsRun, func() map[string]float64) {
 		f := newVarsFake(t, v20Payload(t, 1, "t0"))
 		r := newVarsRun(t, o)
@@ -59,6 +60,7 @@ func TestVarsHistogramModes(t *testing.T) {
 
 // TestVarsHistogramDefault: with no option at all, distributions only.
 func TestVarsHistogramDefault(t *testing.T) {
+	t.Parallel()
 	v, err := checks.NewVars(checks.VarsOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 )
 
 func TestVarsQuantileSuffix(t *testing.T) {
+	t.Parallel()
 	for q, want := range map[float64]string{0.5: "p50", 0.75: "p75", 0.9: "p90", 0.99: "p99",
 		0.999: "p99_9", 0.9999: "p99_99", 1: "p100", 0.05: "p5"} {
 		if got := varsQuantileSuffix(q); got != want {
@@ -28,6 +29,7 @@ func TestVarsQuantileSuffix(t *testing.T) {
 }
 
 func TestVarsDefaults(t *testing.T) {
+	t.Parallel()
 	v, err := NewVars(VarsOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -41,6 +43,7 @@ func TestVarsDefaults(t *testing.T) {
 // metric only, patterns that compile with one group, names and tags in
 // Datadog's alphabet, and a catalog without duplicates.
 func TestVarsTable(t *testing.T) {
+	t.Parallel()
 	families := map[string]string{}
 	name := regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$`)
 	for _, m := range varsMetrics {
@@ -87,7 +90,10 @@ func TestVarsTable(t *testing.T) {
 	}
 
 	seen := map[string]bool{}
-	for _, m := range varsCatalog() {
+	for _, m := range Catalog() {
+		if m.Check != "vars" {
+			continue
+		}
 		if seen[m.Name] {
 			t.Errorf("catalog: %s twice", m.Name)
 		}
@@ -131,6 +137,7 @@ func (varsDiscard) Event(Event)                                   {}
 // TestVarsForgetsRemovedNodes: the state of a node no longer listed is
 // dropped after 10 minutes, not before.
 func TestVarsForgetsRemovedNodes(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("# TYPE sys_uptime gauge\nsys_uptime 5\n"))
 	}))
@@ -216,6 +223,9 @@ func TestVarsSeriesStateBounded(t *testing.T) {
 // once than the budget, and it is whole again after the cycle. Payloads of
 // many ordinary lines, however large, take nothing from it.
 func TestVarsBigPayloadBudget(t *testing.T) {
+	if RaceEnabled {
+		t.Skip("measures memory and volume: run without -race (make unit does)")
+	}
 	t.Parallel()
 	gzipped := func(s string) []byte {
 		var gz bytes.Buffer

@@ -13,6 +13,7 @@ import (
 // TestVarsConcurrencyLimit: no more scrapes are in flight than
 // MaxConcurrent, and every node is still scraped in the cycle.
 func TestVarsConcurrencyLimit(t *testing.T) {
+	t.Parallel()
 	payload := v20Payload(t, 1, "t0")
 	var mu sync.Mutex
 	inFlight, maxInFlight := 0, 0
@@ -54,6 +55,7 @@ func TestVarsConcurrencyLimit(t *testing.T) {
 // TestVarsNoQuantiles: an empty quantile list (config `quantiles: []`) sends
 // max, avg and count of histograms but no percentiles.
 func TestVarsNoQuantiles(t *testing.T) {
+	t.Parallel()
 	f0 := newVarsFake(t, v20Payload(t, 1, "t0"))
 	r := newVarsRun(t, checks.VarsOptions{Quantiles: []float64{}})
 	r.cycle(f0.node())

@@ -13,6 +13,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/roachdog/roachdog/emit"
 )
 
 // varsConv says how a family's samples become Datadog points.
@@ -433,8 +435,8 @@ func varsQuantileSuffix(q float64) string {
 // varsDefaultQuantiles are used when none are configured, and by the catalog.
 var varsDefaultQuantiles = []float64{0.5, 0.75, 0.9, 0.99}
 
-// varsCatalog lists every metric and service check of the vars check,
-// derived from varsMetrics and varsClusterMetrics.
+// varsCatalog lists every per-node metric and service check of the vars
+// check, derived from varsMetrics.
 func varsCatalog() []Metric {
 	var out []Metric
 	for _, m := range varsMetrics {
@@ -476,11 +478,12 @@ func varsCatalog() []Metric {
 		e.Description = "Observations over the interval: " + m.Desc
 		out = append(out, e)
 	}
-	for _, m := range varsClusterMetrics {
-		out = append(out, Metric{Name: m.Name, Kind: m.Kind, Unit: m.Unit, Description: m.Desc,
-			Check: "vars", PerNode: 1, ClusterLevel: true})
-	}
 	return out
 }
 
-func init() { registerCatalog(varsCatalog) }
+// The family table is the definition of the per-node metrics: their tag
+// keys include the node's locality tiers, which no fixed list can name, and
+// what is sent for a family is derived from its entry alone (see the
+// emitting lines in vars.go). The cluster-level gauges are typed
+// definitions (vars_cluster.go).
+func init() { emit.Register(varsCatalog()...) }

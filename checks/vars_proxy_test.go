@@ -108,6 +108,7 @@ var varsSums = []string{"cluster.ranges", "cluster.ranges.underreplicated", "clu
 // sums are complete again, node 2's metrics carry its own tags (locality
 // read through node 1 too), and node 2 still says it is not reachable.
 func TestVarsReadThroughAnotherNode(t *testing.T) {
+	t.Parallel()
 	clock := newTestClock(varsT0)
 	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now})
 	p2 := v23Payload(t, "v23_secure_node2_t0.txt")
@@ -178,6 +179,7 @@ func TestVarsReadThroughAnotherNode(t *testing.T) {
 // answers again, then fails again: one log line per streak, and its
 // counters carry on across direct and proxied reads.
 func TestVarsReadThroughStreak(t *testing.T) {
+	t.Parallel()
 	clock := newTestClock(varsT0)
 	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now})
 	p2 := v23Payload(t, "v23_secure_node2_t0.txt")
@@ -226,6 +228,7 @@ func TestVarsReadThroughStreak(t *testing.T) {
 // 2's (a proxy ignoring the parameter, a load balancer) is discarded: it
 // would count a node twice.
 func TestVarsReadThroughFails(t *testing.T) {
+	t.Parallel()
 	p1 := v23Payload(t, "v23_secure_node1_t0.txt")
 	p3 := v23Payload(t, "v23_secure_node3_t0.txt")
 	cases := []struct {
@@ -300,6 +303,7 @@ func TestVarsReadThroughFails(t *testing.T) {
 
 // TestVarsNoProxyAttempt: cases where no node is asked for another's vars.
 func TestVarsNoProxyAttempt(t *testing.T) {
+	t.Parallel()
 	p1 := v23Payload(t, "v23_secure_node1_t0.txt")
 	p2 := v23Payload(t, "v23_secure_node2_t0.txt")
 	p3 := v23Payload(t, "v23_secure_node3_t0.txt")
@@ -384,6 +388,7 @@ func varsTinyBuild(id int, tag string) []byte {
 // payload lacks them, or labels excluded upstream) a build tag of v23.1 or
 // later is enough, and the proxied payload is checked by its node_id gauge.
 func TestVarsReadThroughBuildTag(t *testing.T) {
+	t.Parallel()
 	r := newVarsRun(t, checks.VarsOptions{})
 	n1 := newVarsProxyNode(t, varsTinyBuild(1, "v23.1.0-alpha.8"))
 	n1.remote["2"] = append(varsTiny(2, 7, 1000, 3), "# TYPE build_timestamp gauge\nbuild_timestamp{tag=\"v23.1.0-alpha.8\"} 1.7e+09\n"...)
@@ -401,6 +406,7 @@ func TestVarsReadThroughBuildTag(t *testing.T) {
 // TestVarsReadThroughBounded: at most MaxConcurrent nodes are read through
 // others per cycle; the rest keep their own error.
 func TestVarsReadThroughBounded(t *testing.T) {
+	t.Parallel()
 	// Five live nodes, as every node sees it.
 	five := func(p []byte, id string) []byte {
 		p = bytes.ReplaceAll(p, []byte(`liveness_livenodes{node_id="`+id+`"} 3`), []byte(`liveness_livenodes{node_id="`+id+`"} 5`))
@@ -440,6 +446,7 @@ func TestVarsReadThroughBounded(t *testing.T) {
 // deadline, not only by the node timeout; the node keeps its own error and
 // Run does not fail (every node was tried).
 func TestVarsReadThroughCycleDeadline(t *testing.T) {
+	t.Parallel()
 	p1 := v23Payload(t, "v23_secure_node1_t0.txt")
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Has("remote_node_id") {

@@ -111,6 +111,9 @@ func (n *soakNode) setMode(m soakMode) {
 // that neither goroutines nor the heap grow: a leak of one goroutine or a
 // few kilobytes per failing scrape would show over the cycles.
 func TestVarsSoakNoGrowth(t *testing.T) {
+	if checks.RaceEnabled {
+		t.Skip("measures memory and volume: run without -race (make unit does)")
+	}
 	if testing.Short() {
 		t.Skip("soak test")
 	}

@@ -267,6 +267,7 @@ func varsKinds(rec *sinktest.Recorder, kind checks.Kind) []sinktest.Point {
 // apart: gauges on the first cycle only, exact deltas and histogram windows
 // on the second.
 func TestVarsV20TwoCycles(t *testing.T) {
+	t.Parallel()
 	clock := newTestClock(v20T0)
 	// gzip, as across machines (loopback defaults to plain text).
 	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now, Compression: checks.VarsCompressionGzip})
@@ -399,6 +400,7 @@ func TestVarsV20TwoCycles(t *testing.T) {
 // secure 3-node cluster in the middle of an upgrade (node 3 on v23.2.1) with
 // node 3 partitioned (it sees 2 live nodes).
 func TestVarsV23SecureCluster(t *testing.T) {
+	t.Parallel()
 	clock := newTestClock(varsT0)
 	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now})
 	var fakes []*varsFake
@@ -525,6 +527,7 @@ func TestVarsV23SecureCluster(t *testing.T) {
 // down: the count is the new value (increments since the restart), never
 // negative, and node.restarts says 1.
 func TestVarsCounterReset(t *testing.T) {
+	t.Parallel()
 	clock := newTestClock(varsT0)
 	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now})
 	f := newVarsFake(t, v23Payload(t, "v23_secure_node1_t0.txt"))
@@ -570,6 +573,7 @@ func TestVarsCounterReset(t *testing.T) {
 // file) as a node: node ids from labels, duplicated families tolerated, and
 // every name sent is in the catalog.
 func TestVarsV23Fixtures(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(testenv.Fixtures(t), "cockroach-vars")
 	files, err := filepath.Glob(filepath.Join(dir, "v2*.txt"))
 	if err != nil || len(files) < 10 {
@@ -634,6 +638,7 @@ func slicesContains(s []string, v string) bool {
 // reported (node.up 0, CRITICAL with the reason, node error), the others
 // are untouched.
 func TestVarsNodeFailures(t *testing.T) {
+	t.Parallel()
 	good := v23Payload(t, "v23_secure_node2_t0.txt")
 	bad := v23Payload(t, "v23_secure_node1_t0.txt")
 	cut := bytes.Index(bad, []byte("sql_service_latency_bucket"))
@@ -724,6 +729,7 @@ func TestVarsNodeFailures(t *testing.T) {
 // locality on node.up after it stops answering; a cluster with no node
 // answering sends only the node counts.
 func TestVarsNodeGoesDown(t *testing.T) {
+	t.Parallel()
 	clock := newTestClock(varsT0)
 	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now})
 	f := newVarsFake(t, v23Payload(t, "v23_secure_node3_t0.txt"))
@@ -750,6 +756,7 @@ func TestVarsNodeGoesDown(t *testing.T) {
 // TestVarsNodeIDFallback: without node_id label or family, the discovered
 // id is used.
 func TestVarsNodeIDFallback(t *testing.T) {
+	t.Parallel()
 	r := newVarsRun(t, checks.VarsOptions{})
 	f := newVarsFake(t, []byte("# TYPE sys_uptime gauge\nsys_uptime 42\n"))
 	rec := r.cycle(cluster.Node{StatusURL: f.URL, ID: 7})
@@ -763,6 +770,7 @@ func TestVarsNodeIDFallback(t *testing.T) {
 }
 
 func TestVarsIncludeExclude(t *testing.T) {
+	t.Parallel()
 	// Node 1 alone: as a single-node cluster, so that the cluster sums are
 	// complete (the captures come from a 3-node cluster).
 	single := func(b []byte) []byte {
@@ -849,6 +857,7 @@ func TestVarsIncludeExclude(t *testing.T) {
 }
 
 func TestNewVarsErrors(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		o    checks.VarsOptions
 		want string
@@ -873,6 +882,7 @@ func TestNewVarsErrors(t *testing.T) {
 // TestVarsQuantileNames: a configured quantile is sent as p<100q>, dots
 // as underscores.
 func TestVarsQuantileNames(t *testing.T) {
+	t.Parallel()
 	clock := newTestClock(varsT0)
 	r := newVarsRun(t, checks.VarsOptions{Quantiles: []float64{0.999}, Now: clock.Now})
 	f := newVarsFake(t, v23Payload(t, "v23_secure_node1_t0.txt"))
@@ -889,6 +899,7 @@ func TestVarsQuantileNames(t *testing.T) {
 }
 
 func TestVarsLocality(t *testing.T) {
+	t.Parallel()
 	local := varsRead(t, testenv.Fixtures(t), "cockroach-v20.2", "healthy", "http", "status_nodes_local.json")
 	clock := newTestClock(v20T0)
 	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now})
@@ -942,6 +953,7 @@ func TestVarsLocality(t *testing.T) {
 // TestVarsCancelled: on shutdown (parent context cancelled) nothing is
 // reported: the nodes are not down.
 func TestVarsCancelled(t *testing.T) {
+	t.Parallel()
 	v, err := checks.NewVars(checks.VarsOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -962,6 +974,7 @@ func TestVarsCancelled(t *testing.T) {
 
 // TestVarsDuplicateNode: a URL listed twice is scraped once.
 func TestVarsDuplicateNode(t *testing.T) {
+	t.Parallel()
 	r := newVarsRun(t, checks.VarsOptions{})
 	f := newVarsFake(t, v23Payload(t, "v23_secure_node2_t0.txt"))
 	rec := r.cycle(f.node(), f.node())
@@ -1013,6 +1026,7 @@ func BenchmarkVarsRun(b *testing.B) {
 // series and labelled children (per-table TTL metrics); only the aggregate
 // is read.
 func TestVarsChildSeries(t *testing.T) {
+	t.Parallel()
 	clock := newTestClock(varsT0)
 	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now})
 	payload := func(total, a, b int) []byte {
@@ -1036,6 +1050,7 @@ jobs_row_level_ttl_rows_deleted{node_id="4",relation="default"} %d
 // TestVarsNodeReplaced: another node answering at a known URL starts from a
 // new baseline rather than diffing against the previous node's counters.
 func TestVarsNodeReplaced(t *testing.T) {
+	t.Parallel()
 	clock := newTestClock(varsT0)
 	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now})
 	f := newVarsFake(t, v23Payload(t, "v23_secure_node1_t0.txt"))
@@ -1078,6 +1093,7 @@ sys_uptime %d
 // node is not live, and the live nodes count its ranges: the sum is then
 // complete and sent.
 func TestVarsPartialScrapeWithholdsSums(t *testing.T) {
+	t.Parallel()
 	sums := []string{"cluster.ranges", "cluster.ranges.unavailable", "cluster.capacity.total",
 		"cluster.capacity.available", "cluster.capacity.used_ratio"}
 	cases := []struct {
@@ -1175,6 +1191,7 @@ func containsInt(s []int, v int) bool {
 // roachdog's capacity problem, not the nodes': nothing is sent for them
 // (no node.up 0, no CRITICAL, no node error) and Run says how many.
 func TestVarsOutOfTimeIsNotDown(t *testing.T) {
+	t.Parallel()
 	t.Run("queued and cut short", func(t *testing.T) {
 		// Three nodes that answer only when the request ends, one slot: the
 		// first holds the slot until the cycle ends, the others queue.
@@ -1286,6 +1303,7 @@ func TestVarsOutOfTimeIsNotDown(t *testing.T) {
 // restart → 130). sys_uptime tells the restart: the deltas are what was
 // counted since (130, and the whole histogram), not the difference (30).
 func TestVarsRestartCountsFromZero(t *testing.T) {
+	t.Parallel()
 	payload := func(uptime, selects, count int) []byte {
 		return []byte(fmt.Sprintf(`# TYPE sys_uptime gauge
 sys_uptime{node_id="1"} %d
@@ -1339,6 +1357,7 @@ sql_service_latency_count{node_id="1"} %d
 // TestVarsExpiredLicense: the licence's time left is sent while it runs and
 // after it expired (negative), never when there is none (0).
 func TestVarsExpiredLicense(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		value string
 		want  []float64
@@ -1363,6 +1382,7 @@ func TestVarsExpiredLicense(t *testing.T) {
 // itself (roachdog health, against SQL liveness) gets the sums of what was
 // scraped, and the nodes left unscraped by the deadline as failures.
 func TestVarsOptionsForCompletenessJudges(t *testing.T) {
+	t.Parallel()
 	a := newVarsFake(t, varsTiny(1, 0, 1000, 2))
 	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
 	t.Cleanup(hung.Close)
@@ -1392,6 +1412,7 @@ func TestVarsOptionsForCompletenessJudges(t *testing.T) {
 // recovers, with how long it was down; node.up and node.can_scrape still
 // report every cycle.
 func TestVarsFailureStreakLoggedOnce(t *testing.T) {
+	t.Parallel()
 	clock := newTestClock(varsT0)
 	// The node timeout ends the "hang" cycles; the others answer well within it.
 	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now, Timeout: 2 * time.Second})

@@ -74,6 +74,7 @@ func apiClients(t *testing.T) map[string]*http.Client {
 // TestAPILoginRedirectKeepsThePassword: a 307 on POST /api/v2/login/ would
 // make Go's client send the form, password included, to the Location.
 func TestAPILoginRedirectKeepsThePassword(t *testing.T) {
+	t.Parallel()
 	const password = "s3cret-Pa55word"
 	for name, client := range apiClients(t) {
 		t.Run(name, func(t *testing.T) {
@@ -114,6 +115,7 @@ func TestAPILoginRedirectKeepsThePassword(t *testing.T) {
 // target is the same host on another port, to which Go's client keeps an
 // explicit Cookie header.
 func TestAPISessionStaysOnItsNode(t *testing.T) {
+	t.Parallel()
 	for name, client := range apiClients(t) {
 		t.Run(name, func(t *testing.T) {
 			other := newElsewhere(t)
@@ -149,6 +151,7 @@ func TestAPISessionStaysOnItsNode(t *testing.T) {
 // network address gets neither the password nor the session (anyone in
 // between could answer 401 to collect them); an HTTPS node does.
 func TestAPINoPasswordOverPlainHTTP(t *testing.T) {
+	t.Parallel()
 	plain := newAPIFake(t, "plain", "roachdog", "pw")
 	var mu sync.Mutex
 	var plainSaw []string

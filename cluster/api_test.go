@@ -143,6 +143,7 @@ func apiCtx(t *testing.T) context.Context {
 }
 
 func TestAPIInsecureNeedsNoLogin(t *testing.T) {
+	t.Parallel()
 	n1 := newAPIFake(t, "n1", "", "")
 	api := NewAPI(nil, apiNodes(n1), "roachdog", "secret")
 	var got apiAnswer
@@ -157,6 +158,7 @@ func TestAPIInsecureNeedsNoLogin(t *testing.T) {
 // TestAPILoginAndRetry: 401 without a session, login, retry with the
 // session; the session is reused, and renewed when the cluster refuses it.
 func TestAPILoginAndRetry(t *testing.T) {
+	t.Parallel()
 	n1 := newAPIFake(t, "n1", "roachdog", "s3cret pass&word")
 	api := NewAPI(n1.Client(), apiNodes(n1), "roachdog", "s3cret pass&word")
 	ctx := apiCtx(t)
@@ -187,6 +189,7 @@ func TestAPILoginAndRetry(t *testing.T) {
 }
 
 func TestAPIConcurrentCallsLogInOnce(t *testing.T) {
+	t.Parallel()
 	n1 := newAPIFake(t, "n1", "roachdog", "pw")
 	api := NewAPI(nil, apiNodes(n1), "roachdog", "pw")
 	ctx := apiCtx(t)
@@ -212,6 +215,7 @@ func TestAPIConcurrentCallsLogInOnce(t *testing.T) {
 
 // TestAPIFailover: a node that fails is skipped for the next one.
 func TestAPIFailover(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		fail http.HandlerFunc // nil: connection refused
@@ -263,6 +267,7 @@ func TestAPIFailover(t *testing.T) {
 }
 
 func TestAPIAllNodesFail(t *testing.T) {
+	t.Parallel()
 	n1 := newAPIFake(t, "n1", "", "")
 	n2 := newAPIFake(t, "n2", "", "")
 	for _, n := range []*apiFake{n1, n2} {
@@ -292,6 +297,7 @@ func TestAPIAllNodesFail(t *testing.T) {
 // TestAPIStopsOnFinalErrors: refused credentials, missing credentials and
 // 403 would be the same on every node: the next one is not asked.
 func TestAPIStopsOnFinalErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, user, password string
 		forbid               bool
@@ -325,6 +331,7 @@ func TestAPIStopsOnFinalErrors(t *testing.T) {
 }
 
 func TestAPINotFound(t *testing.T) {
+	t.Parallel()
 	n1 := newAPIFake(t, "n1", "", "")
 	api := NewAPI(nil, apiNodes(n1), "", "")
 	err := api.Get(apiCtx(t), "/_status/nowhere", nil)
@@ -343,6 +350,7 @@ func TestAPINotFound(t *testing.T) {
 }
 
 func TestAPIResponseTooLarge(t *testing.T) {
+	t.Parallel()
 	n1 := newAPIFake(t, "n1", "", "")
 	n1.set(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -357,6 +365,7 @@ func TestAPIResponseTooLarge(t *testing.T) {
 }
 
 func TestAPINoNodes(t *testing.T) {
+	t.Parallel()
 	api := NewAPI(nil, nil, "", "")
 	if err := api.Get(apiCtx(t), "/api/v2/nodes/", nil); !errors.Is(err, ErrNoNodes) {
 		t.Fatalf("error %v, want ErrNoNodes", err)
@@ -364,6 +373,7 @@ func TestAPINoNodes(t *testing.T) {
 }
 
 func TestAPICallerDeadline(t *testing.T) {
+	t.Parallel()
 	n1 := newAPIFake(t, "n1", "", "")
 	n1.set(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -410,6 +420,7 @@ func slowLogins(f *apiFake, release <-chan struct{}, received *atomic.Int32) {
 // its own context allows (the lock used to be held across the login's
 // network call, blocking everyone for up to the node timeout).
 func TestAPILoginWaitHonoursDeadline(t *testing.T) {
+	t.Parallel()
 	n1 := newAPIFake(t, "n1", "roachdog", "pw")
 	release := make(chan struct{})
 	var logins atomic.Int32
@@ -461,6 +472,7 @@ func TestAPILoginWaitHonoursDeadline(t *testing.T) {
 // flight gives up, a caller still waiting logs in itself rather than
 // inheriting the other's cancellation.
 func TestAPILoginAbandonedByItsCaller(t *testing.T) {
+	t.Parallel()
 	n1 := newAPIFake(t, "n1", "roachdog", "pw")
 	release := make(chan struct{})
 	var logins atomic.Int32

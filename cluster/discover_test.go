@@ -149,6 +149,7 @@ func grantRead(t *testing.T, srv *pgtest.Server, db, role string) {
 }
 
 func TestDiscoveryV202Healthy(t *testing.T) {
+	t.Parallel()
 	_, _, db := v202Cluster(t)
 	d, _, logs := newTestDiscovery(t, db, DiscoveryOptions{HTTPPort: 9999})
 	got := mustNodes(t, d)
@@ -167,6 +168,7 @@ func TestDiscoveryV202Healthy(t *testing.T) {
 }
 
 func TestDiscoveryFollowsJoinsAndDecommissions(t *testing.T) {
+	t.Parallel()
 	srv, dbName, db := v202Cluster(t)
 	d, clock, logs := newTestDiscovery(t, db, DiscoveryOptions{RefreshInterval: time.Minute})
 	mustNodes(t, d)
@@ -214,6 +216,7 @@ func TestDiscoveryFollowsJoinsAndDecommissions(t *testing.T) {
 }
 
 func TestDiscoveryFallsBackWithoutKVNodeStatus(t *testing.T) {
+	t.Parallel()
 	srv, dbName, db := v202Cluster(t)
 	srv.Exec(t, dbName, "DROP TABLE crdb_internal.kv_node_status")
 	d, _, logs := newTestDiscovery(t, db, DiscoveryOptions{HTTPPort: 18080, Scheme: "HTTPS"})
@@ -228,6 +231,7 @@ func TestDiscoveryFallsBackWithoutKVNodeStatus(t *testing.T) {
 }
 
 func TestDiscoveryReadsArgsOnlyForNewOrRestartedNodes(t *testing.T) {
+	t.Parallel()
 	srv, dbName, db := v202Cluster(t)
 	d, clock, _ := newTestDiscovery(t, db, DiscoveryOptions{HTTPPort: 18080})
 	mustNodes(t, d)
@@ -257,6 +261,7 @@ func TestDiscoveryReadsArgsOnlyForNewOrRestartedNodes(t *testing.T) {
 }
 
 func TestDiscoveryStatusQueryTimeout(t *testing.T) {
+	t.Parallel()
 	srv, dbName, db := v202Cluster(t)
 	// An unhealthy cluster's kv_node_status RPC hangs.
 	srv.Exec(t, dbName, `ALTER TABLE crdb_internal.kv_node_status RENAME TO kv_node_status_data;
@@ -270,6 +275,7 @@ CREATE VIEW crdb_internal.kv_node_status AS SELECT s.* FROM crdb_internal.kv_nod
 }
 
 func TestDiscoveryKeepsLastGoodListWhenSQLFails(t *testing.T) {
+	t.Parallel()
 	srv := pgtest.Start(t)
 	dbName := schemaDB(t, srv, "crdb_v20.2.sql", "seed_v20.2_healthy.sql")
 	const password = "Disc0-Secret-Pw"
@@ -312,6 +318,7 @@ func TestDiscoveryKeepsLastGoodListWhenSQLFails(t *testing.T) {
 }
 
 func TestDiscoveryUsesSeedsUntilFirstSuccess(t *testing.T) {
+	t.Parallel()
 	srv := pgtest.Shared(t)
 	dbName := schemaDB(t, srv, "crdb_v20.2.sql", "seed_v20.2_healthy.sql")
 	const password = "Seed-Secret-Pw-9"
@@ -339,6 +346,7 @@ func TestDiscoveryUsesSeedsUntilFirstSuccess(t *testing.T) {
 }
 
 func TestDiscoveryKeepsListWhenEveryNodeIsDecommissioned(t *testing.T) {
+	t.Parallel()
 	srv, dbName, db := v202Cluster(t)
 	d, clock, _ := newTestDiscovery(t, db, DiscoveryOptions{})
 	mustNodes(t, d)
@@ -351,6 +359,7 @@ func TestDiscoveryKeepsListWhenEveryNodeIsDecommissioned(t *testing.T) {
 }
 
 func TestDiscoveryHonoursContext(t *testing.T) {
+	t.Parallel()
 	_, _, db := v202Cluster(t)
 	d, _, _ := newTestDiscovery(t, db, DiscoveryOptions{Seeds: []string{"http://seed:8080"}})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -362,6 +371,7 @@ func TestDiscoveryHonoursContext(t *testing.T) {
 }
 
 func TestDiscoveryV232(t *testing.T) {
+	t.Parallel()
 	srv := pgtest.Shared(t)
 	dbName := schemaDB(t, srv, "crdb_v23.2.sql")
 	for _, n := range []testNode{
@@ -412,6 +422,7 @@ func TestDiscoveryV232(t *testing.T) {
 }
 
 func TestDiscoveryConcurrentCallers(t *testing.T) {
+	t.Parallel()
 	srv, dbName, db := v202Cluster(t)
 	d, clock, _ := newTestDiscovery(t, db, DiscoveryOptions{RefreshInterval: time.Second})
 	var wg sync.WaitGroup
@@ -444,6 +455,7 @@ func TestDiscoveryConcurrentCallers(t *testing.T) {
 }
 
 func TestHTTPAddrFromArgs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		args    []string
@@ -481,6 +493,7 @@ func TestHTTPAddrFromArgs(t *testing.T) {
 }
 
 func TestSplitHost(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"roach1:26257":    "roach1",
 		"[fd00::1]:26257": "fd00::1",
@@ -517,6 +530,7 @@ func openMuteDB(t *testing.T) *DB {
 // their remaining time: a hanging SQL endpoint leaves them the seeds and
 // the other half of their budget for their own work.
 func TestDiscoveryFirstCallWaitsAtMostHalf(t *testing.T) {
+	t.Parallel()
 	db := openMuteDB(t)
 	d, _, _ := newTestDiscovery(t, db, DiscoveryOptions{Seeds: []string{"http://seed1:8080", "http://seed2:8080"}})
 	defer d.Close()
@@ -536,6 +550,7 @@ func TestDiscoveryFirstCallWaitsAtMostHalf(t *testing.T) {
 // eat its budget, and vars would report every healthy node down); the
 // background refresh is bounded by RefreshTimeout, and Close stops it.
 func TestDiscoveryNeverWaitsForAHangingSQL(t *testing.T) {
+	t.Parallel()
 	srv, dbName, db := v202Cluster(t)
 	d, clock, logs := newTestDiscovery(t, db, DiscoveryOptions{RefreshInterval: time.Minute, RefreshTimeout: time.Minute})
 	defer d.Close()

@@ -1,6 +1,7 @@
-// Package cluster knows where a CockroachDB cluster's nodes are: a static
-// list of status URLs, or discovery through SQL that follows nodes as they
-// join and leave.
+// Package cluster reaches a CockroachDB cluster: where its nodes are (a
+// static list of status URLs, or discovery through SQL that follows nodes
+// as they join and leave), its SQL pool, the nodes' HTTP client and the
+// status API. Open opens all of them from a Spec.
 package cluster
 
 import (

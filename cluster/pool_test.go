@@ -95,6 +95,7 @@ func startMuteServer(t *testing.T) (url string, closed <-chan struct{}) {
 // context that has no deadline; a server that accepts the connection and
 // then stalls must not keep it (and its goroutine) forever.
 func TestSessionSetupIsBounded(t *testing.T) {
+	t.Parallel()
 	url, closed := startMuteServer(t)
 	db := openDB(t, url, nil, WithQueryTimeout(300*time.Millisecond))
 	err := db.Ping(ctxT(t))
@@ -115,6 +116,7 @@ func TestSessionSetupIsBounded(t *testing.T) {
 // TestCloseStopsBackgroundWork: the pool's health check and connections end
 // with Close.
 func TestCloseStopsBackgroundWork(t *testing.T) {
+	t.Parallel()
 	srv := pgtest.Shared(t)
 	url := srv.URL(srv.NewDB(t, "close"))
 	before := runtime.NumGoroutine()
@@ -146,6 +148,7 @@ func TestCloseStopsBackgroundWork(t *testing.T) {
 // TestPoolSettingsWinOverURL: pool_* parameters in the URL (which pgxpool
 // reads) do not change roachdog's pool, and are not sent to the server.
 func TestPoolSettingsWinOverURL(t *testing.T) {
+	t.Parallel()
 	srv := pgtest.Shared(t)
 	db := openDB(t, srv.URL(srv.NewDB(t, "poolurl"))+"&pool_max_conns=10&pool_max_conn_lifetime=5s", nil, WithMaxConns(2))
 	if err := db.Ping(ctxT(t)); err != nil {

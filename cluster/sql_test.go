@@ -55,15 +55,16 @@ func testLogger(t *testing.T) (*slog.Logger, *logBuffer) {
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
 }
 
-// schemaDB creates a database on srv loaded with the given testdata/sql
-// files.
+// schemaDB creates a database of the test's own on srv holding the given
+// testdata/sql files (copied from a template loaded once, see
+// pgtest.Fixture).
 func schemaDB(t *testing.T, srv *pgtest.Server, files ...string) string {
 	t.Helper()
-	db := srv.NewDB(t, t.Name())
-	for _, f := range files {
-		srv.LoadFile(t, db, filepath.Join(testenv.Testdata(t), "sql", f))
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = filepath.Join(testenv.Testdata(t), "sql", f)
 	}
-	return db
+	return srv.Fixture(t, t.Name(), paths...)
 }
 
 func openDB(t *testing.T, url string, logger *slog.Logger, opts ...Option) *DB {
@@ -114,6 +115,7 @@ func queryErr(t *testing.T, db *DB, sql string) error {
 }
 
 func TestServerInfoPlainPostgreSQL(t *testing.T) {
+	t.Parallel()
 	srv := pgtest.Shared(t)
 	db := openDB(t, srv.URL(srv.NewDB(t, "plain")), nil)
 	if err := db.Ping(ctxT(t)); err != nil {
@@ -129,6 +131,7 @@ func TestServerInfoPlainPostgreSQL(t *testing.T) {
 }
 
 func TestServerInfoFromNodeBuildInfo(t *testing.T) {
+	t.Parallel()
 	srv := pgtest.Shared(t)
 	for _, tc := range []struct {
 		schema string
@@ -151,6 +154,7 @@ func TestServerInfoFromNodeBuildInfo(t *testing.T) {
 }
 
 func TestAssumedVersion(t *testing.T) {
+	t.Parallel()
 	srv := pgtest.Shared(t)
 	url := srv.URL(schemaDB(t, srv, "crdb_v20.2.sql"))
 	db := openDB(t, url, nil, WithAssumedVersion("v22.2.5"))
@@ -164,6 +168,7 @@ func TestAssumedVersion(t *testing.T) {
 }
 
 func TestOpenDBRejectsBadOptions(t *testing.T) {
+	t.Parallel()
 	for name, opts := range map[string][]Option{
 		"timeout": {WithQueryTimeout(0)},
 		"conns":   {WithMaxConns(0)},
@@ -182,6 +187,7 @@ func TestOpenDBRejectsBadOptions(t *testing.T) {
 }
 
 func TestQueryTimeout(t *testing.T) {
+	t.Parallel()
 	srv := pgtest.Shared(t)
 	db := openDB(t, srv.URL(srv.NewDB(t, "timeout")), nil, WithQueryTimeout(300*time.Millisecond))
 
@@ -226,6 +232,7 @@ func TestQueryTimeout(t *testing.T) {
 }
 
 func TestReconnectAfterServerRestart(t *testing.T) {
+	t.Parallel()
 	srv := pgtest.Start(t)
 	url := srv.URL(srv.NewDB(t, "restart"))
 	db := openDB(t, url, nil)
@@ -251,6 +258,7 @@ func TestReconnectAfterServerRestart(t *testing.T) {
 }
 
 func TestErrorsNeverContainThePassword(t *testing.T) {
+	t.Parallel()
 	srv := pgtest.Shared(t)
 	dbName := srv.NewDB(t, "secrets")
 	const password = "Sup3r/Secret:pw@x"
@@ -318,6 +326,7 @@ func TestErrorsNeverContainThePassword(t *testing.T) {
 }
 
 func TestRedactURL(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"postgres://roachdog:s3cret@h:26257/defaultdb?sslmode=verify-full", "postgres://roachdog:xxxxx@h:26257/defaultdb?sslmode=verify-full"},
 		{"postgresql://roachdog@h:26257/db", "postgresql://roachdog@h:26257/db"},
@@ -340,6 +349,7 @@ func TestRedactURL(t *testing.T) {
 }
 
 func TestAccessErrors(t *testing.T) {
+	t.Parallel()
 	srv := pgtest.Shared(t)
 	const password = "access-pw-123"
 
@@ -398,6 +408,7 @@ CREATE VIEW crdb_internal.gossip_nodes AS SELECT * FROM crdb_internal.refuse();`
 }
 
 func TestPoolBoundsConnections(t *testing.T) {
+	t.Parallel()
 	srv := pgtest.Shared(t)
 	dbName := srv.NewDB(t, "pool")
 	db := openDB(t, srv.URL(dbName), nil, WithMaxConns(2))
@@ -445,6 +456,7 @@ func TestPoolBoundsConnections(t *testing.T) {
 }
 
 func TestQueryRowNoRows(t *testing.T) {
+	t.Parallel()
 	srv := pgtest.Shared(t)
 	db := openDB(t, srv.URL(srv.NewDB(t, "norows")), nil, WithMaxConns(1))
 	var n int
@@ -477,6 +489,7 @@ func TestQueryRowNoRows(t *testing.T) {
 }
 
 func TestCockroachDetectionAndSession(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		crdbVersion string
 		want        Version
@@ -548,6 +561,7 @@ func TestCockroachDetectionAndSession(t *testing.T) {
 }
 
 func TestRedactRawURL(t *testing.T) {
+	t.Parallel()
 	// URLs net/url refuses go through the manual masking.
 	for _, tc := range []struct{ in, want string }{
 		{"postgres://r:p@ss/w@h:bad port/db?password=x&a=b", "postgres://r:xxxxx@h:bad port/db?password=xxxxx&a=b"},
@@ -562,6 +576,7 @@ func TestRedactRawURL(t *testing.T) {
 
 // A refused table gets a hint naming it, not the system privileges.
 func TestAccessErrorTableHint(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		build, msg, want string
 	}{

@@ -3,6 +3,7 @@ package cluster
 import "testing"
 
 func TestParseVersion(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in      string
 		want    Version
@@ -30,6 +31,7 @@ func TestParseVersion(t *testing.T) {
 }
 
 func TestParseBuildString(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in       string
 		wantDist string
@@ -58,6 +60,7 @@ func TestParseBuildString(t *testing.T) {
 }
 
 func TestVersionCompare(t *testing.T) {
+	t.Parallel()
 	v := func(s string) Version {
 		t.Helper()
 		x, err := ParseVersion(s)

@@ -21,15 +21,21 @@
 -- Every statement is idempotent: run the file again after an upgrade.
 --
 -- What roachdog reads, and the privilege that allows it:
---   VIEWACTIVITY         crdb_internal statement and transaction statistics,
---                        contention, cluster_locks, sessions and queries,
---                        ranges_no_leases. VIEWACTIVITYREDACTED is enough if
+--   VIEWACTIVITY         crdb_internal statement and transaction statistics
+--                        (the statements check: statement_statistics, before
+--                        v21.2 node_statement_statistics), contention (the
+--                        contention check's cluster_contended_indexes and
+--                        transaction_contention_events), cluster_locks,
+--                        sessions and queries, ranges_no_leases (names of
+--                        hot ranges). VIEWACTIVITYREDACTED is enough if
 --                        you do not want roachdog to see statement constants
 --                        (a user with both gets the redacted view).
 --   VIEWCLUSTERMETADATA  node liveness and gossip (node discovery), node
---                        status, gossip_alerts, node_metrics, hot ranges, and
---                        on recent versions /_status/nodes and
---                        /_status/critical_nodes through the HTTP API.
+--                        status, gossip_alerts, node_metrics, hot ranges (the
+--                        hot_ranges check's /api/v2/ranges/hot/, and
+--                        /_status/hotranges on v20.2), and on recent versions
+--                        /_status/nodes and /_status/critical_nodes through
+--                        the HTTP API.
 --   VIEWCLUSTERSETTING   crdb_internal.cluster_settings / SHOW CLUSTER SETTING.
 --   VIEWJOB              every user's jobs: crdb_internal.jobs / SHOW JOBS
 --                        (row-level TTL, backups, changefeeds, schema changes),
@@ -84,6 +90,9 @@
 --   - v22.2 has GRANT SYSTEM but no VIEWJOB: leave VIEWJOB out of the GRANT.
 --   - v22.1 and earlier have no system privileges; use role options instead:
 --       ALTER USER roachdog WITH VIEWACTIVITY VIEWCLUSTERSETTING;
+--     (VIEWACTIVITY is what the statements check needs there: without it
+--     node_statement_statistics is refused and crdb.sql.can_query turns
+--     CRITICAL for check:statements, naming the grant.)
 --     node liveness and gossip tables need admin there.
 
 CREATE USER IF NOT EXISTS roachdog;

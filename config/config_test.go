@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/internal/testenv"
 )
 
@@ -55,7 +56,7 @@ instances:
 
 func TestDefaults(t *testing.T) {
 	cfg := mustParse(t, minimal, nil)
-	want := &Config{
+	want := &view{
 		File: "conf.yaml",
 		Init: Init{
 			DogStatsDAddr: "localhost:8125",
@@ -64,7 +65,7 @@ func TestDefaults(t *testing.T) {
 			LogFormat:     "text",
 			LogLevel:      "info",
 		},
-		Instances: []Instance{{
+		Instances: []instanceView{{
 			Cluster:               "prod",
 			StatusURLs:            []string{"http://roach1:8080"},
 			MinCollectionInterval: 15 * time.Second,
@@ -86,10 +87,14 @@ func TestDefaults(t *testing.T) {
 				Jobs: Jobs{CheckCommon: CheckCommon{Interval: time.Minute, Timeout: 20 * time.Second}, Window: time.Hour,
 					EventExcludeTypes: []string{"AUTO CREATE STATS", "AUTO CREATE PARTIAL STATS", "ROW LEVEL TTL"}},
 				Schema: Schema{CheckCommon: CheckCommon{Interval: time.Hour, Timeout: time.Minute}, MaxEvents: 20},
+				HotRanges: HotRanges{CheckCommon: CheckCommon{Interval: time.Minute, Timeout: 20 * time.Second},
+					TopN: 10, MinQPS: 1, MaxEvents: 5},
+				Contention: Contention{CheckCommon: CheckCommon{Interval: time.Minute, Timeout: 20 * time.Second}, TopN: 10},
+				Statements: Statements{CheckCommon: CheckCommon{Interval: time.Minute, Timeout: 30 * time.Second}, TopN: 20},
 			},
 		}},
 	}
-	if !reflect.DeepEqual(cfg, want) {
+	if got := viewOf(cfg); !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", cfg, want)
 	}
 }
@@ -154,7 +159,7 @@ var fullEnv = map[string]string{"CRDB_PASSWORD": "hunter2", "CERTS": "/certs", "
 
 func TestFull(t *testing.T) {
 	cfg := mustParse(t, full, fullEnv)
-	want := &Config{
+	want := &view{
 		File: "conf.yaml",
 		Init: Init{
 			DogStatsDAddr: "agent:8125",
@@ -164,7 +169,7 @@ func TestFull(t *testing.T) {
 			LogFormat:     "json",
 			LogLevel:      "warn",
 		},
-		Instances: []Instance{{
+		Instances: []instanceView{{
 			Cluster:               "prod-eu",
 			StatusURLs:            []string{"http://roach1:8080", "https://roach2:8443"},
 			Discover:              true,
@@ -196,6 +201,10 @@ func TestFull(t *testing.T) {
 				Jobs: Jobs{CheckCommon: CheckCommon{Enabled: false, Interval: 2 * time.Minute, Timeout: 20 * time.Second}, Window: 2 * time.Hour,
 					EventExcludeTypes: []string{"AUTO CREATE STATS", "IMPORT"}},
 				Schema: Schema{CheckCommon: CheckCommon{Enabled: true, Interval: time.Hour, Timeout: 90 * time.Second}, MaxEvents: 20},
+				HotRanges: HotRanges{CheckCommon: CheckCommon{Enabled: true, Interval: time.Minute, Timeout: 20 * time.Second},
+					TopN: 10, MinQPS: 1, MaxEvents: 5},
+				Contention: Contention{CheckCommon: CheckCommon{Enabled: true, Interval: time.Minute, Timeout: 20 * time.Second}, TopN: 10},
+				Statements: Statements{CheckCommon: CheckCommon{Interval: time.Minute, Timeout: 30 * time.Second}, TopN: 20},
 			},
 			CustomQueries: []CustomQuery{
 				{
@@ -216,7 +225,7 @@ func TestFull(t *testing.T) {
 			APIPassword: "api-Pw-7781",
 		}},
 	}
-	if !reflect.DeepEqual(cfg, want) {
+	if got := viewOf(cfg); !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", cfg, want)
 	}
 }
@@ -629,8 +638,8 @@ func TestDurations(t *testing.T) {
 				t.Errorf("got %v, want %v", in.MinCollectionInterval, tt.want)
 			}
 			// The vars check's interval follows min_collection_interval.
-			if in.Checks.Vars.Interval != tt.want {
-				t.Errorf("vars interval %v, want %v", in.Checks.Vars.Interval, tt.want)
+			if viewInstance(in).Checks.Vars.Interval != tt.want {
+				t.Errorf("vars interval %v, want %v", viewInstance(in).Checks.Vars.Interval, tt.want)
 			}
 		})
 	}
@@ -642,14 +651,14 @@ func TestTimeoutCappedToInterval(t *testing.T) {
 		interval, wantTimeout time.Duration
 	}{
 		{"{}", 15 * time.Second, 5 * time.Second},
-		{"{interval: 2}", 2 * time.Second, 2 * time.Second},                 // default 5s capped
-		{"{interval: 10, timeout: 30}", 10 * time.Second, 10 * time.Second}, // explicit capped
+		{"{interval: 2}", 2 * time.Second, 1600 * time.Millisecond},        // default 5s capped to 80%
+		{"{interval: 10, timeout: 30}", 10 * time.Second, 8 * time.Second}, // explicit capped to 80%
 		{"{interval: 10, timeout: 1.5}", 10 * time.Second, 1500 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.vars, func(t *testing.T) {
 			cfg := mustParse(t, minimal+"    checks: {vars: "+tt.vars+"}\n", nil)
-			v := cfg.Instances[0].Checks.Vars
+			v := viewInstance(cfg.Instances[0]).Checks.Vars
 			if v.Interval != tt.interval || v.Timeout != tt.wantTimeout {
 				t.Errorf("interval %v timeout %v, want %v %v", v.Interval, v.Timeout, tt.interval, tt.wantTimeout)
 			}
@@ -677,7 +686,7 @@ func TestSizes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			cfg := mustParse(t, minimal+"    checks: {vars: {max_payload_bytes: "+tt.in+"}}\n", nil)
-			if got := cfg.Instances[0].Checks.Vars.MaxPayloadBytes; got != tt.want {
+			if got := viewInstance(cfg.Instances[0]).Checks.Vars.MaxPayloadBytes; got != tt.want {
 				t.Errorf("got %d, want %d", got, tt.want)
 			}
 		})
@@ -694,54 +703,14 @@ func TestSizes(t *testing.T) {
 
 func TestQuantilesEmptyMeansNone(t *testing.T) {
 	cfg := mustParse(t, minimal+"    checks: {vars: {quantiles: []}}\n", nil)
-	q := cfg.Instances[0].Checks.Vars.Quantiles
+	q := viewInstance(cfg.Instances[0]).Checks.Vars.Quantiles
 	if q == nil || len(q) != 0 {
 		t.Errorf("quantiles: [] gave %#v, want an empty non-nil slice", q)
 	}
 	cfg = mustParse(t, minimal+"    checks: {vars: {enabled: false}}\n", nil)
-	v := cfg.Instances[0].Checks.Vars
-	if v.Enabled || !slices.Equal(v.Quantiles, DefaultQuantiles()) {
+	v := viewInstance(cfg.Instances[0]).Checks.Vars
+	if v.Enabled || !slices.Equal(v.Quantiles, []float64{0.5, 0.75, 0.9, 0.99}) {
 		t.Errorf("got %+v", v)
-	}
-}
-
-func TestEnvExpansion(t *testing.T) {
-	env := map[string]string{"HOST": "roach9", "EMPTY": "", "PW": "pa$$w{o}rd"}
-	tests := []struct {
-		in, want string
-		err      string
-	}{
-		{"plain", "plain", ""},
-		{"${HOST}", "roach9", ""},
-		{"a-${HOST}-b-${HOST}", "a-roach9-b-roach9", ""},
-		{"${MISSING:-dflt}", "dflt", ""},
-		{"${EMPTY:-dflt}", "dflt", ""},
-		{"${EMPTY}", "", ""},
-		{"${HOST:-x}", "roach9", ""},
-		{"${MISSING:-}", "", ""},
-		{"$${HOST}", "${HOST}", ""},
-		{"cost$5", "cost$5", ""},
-		{"$HOST", "$HOST", ""},
-		{"${PW}", "pa$$w{o}rd", ""}, // values are not expanded again
-		{"${MISSING}", "", "environment variable MISSING is not set (write ${MISSING:-default} to give a default)"},
-		{"${HOST", "", `"${" without a closing "}" (write "$${" for a literal "${")`},
-		{"${}", "", `"${" must start ${VAR} or ${VAR:-default}, VAR made of letters, digits and _ (write "$${" for a literal "${")`},
-		{"${A B}", "", `"${" must start ${VAR} or ${VAR:-default}, VAR made of letters, digits and _ (write "$${" for a literal "${")`},
-		{"${1X}", "", `"${" must start ${VAR} or ${VAR:-default}, VAR made of letters, digits and _ (write "$${" for a literal "${")`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, _, err := expandEnv(tt.in, envMap(env))
-			if tt.err != "" {
-				if err == nil || err.Error() != tt.err {
-					t.Errorf("got %q, %v; want error %q", got, err, tt.err)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Errorf("got %q, %v; want %q", got, err, tt.want)
-			}
-		})
 	}
 }
 
@@ -764,7 +733,7 @@ instances:
 		"DISCOVER": "yes", "PW": "pw", "CERTS": "/certs",
 	})
 	in := cfg.Instances[0]
-	got := []string{cfg.Init.DogStatsDAddr, cfg.Init.Tags[0], in.Cluster, in.StatusURLs[0], in.SQLURL, in.TLS.CAFile, in.Checks.Vars.Include[0]}
+	got := []string{cfg.Init.DogStatsDAddr, cfg.Init.Tags[0], in.Cluster, in.StatusURLs[0], in.SQLURL, in.TLS.CAFile, viewInstance(in).Checks.Vars.Include[0]}
 	want := []string{"unix:///var/run/datadog/dsd.socket", "env:prod", "c1", "http://r1:8080", "postgresql://u:pw@r1:26257/db", "/certs/ca.crt", "/^x_${y}$/"}
 	if !slices.Equal(got, want) || !in.Discover {
 		t.Errorf("got %q discover=%v\nwant %q", got, in.Discover, want)
@@ -1045,20 +1014,6 @@ func TestAliasBomb(t *testing.T) {
 	}
 }
 
-func TestParsePattern(t *testing.T) {
-	exact, re, err := ParsePattern("sql_mem_root_current")
-	if err != nil || exact != "sql_mem_root_current" || re != nil {
-		t.Errorf("exact: %q %v %v", exact, re, err)
-	}
-	exact, re, err = ParsePattern("/^sql_mem_.*_current$/")
-	if err != nil || exact != "" || re == nil || !re.MatchString("sql_mem_admin_current") || re.MatchString("sql_mem_admin_max") {
-		t.Errorf("regex: %q %v %v", exact, re, err)
-	}
-	if _, re, _ := ParsePattern("/rocksdb_/"); re == nil || !re.MatchString("x_rocksdb_y") {
-		t.Errorf("unanchored regex should match anywhere")
-	}
-}
-
 // TestShippedFiles: the demo config and the example parse, and the demo
 // config says what the docker-compose demo needs.
 func TestShippedFiles(t *testing.T) {
@@ -1105,11 +1060,32 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		"init_config", "instances", "dogstatsd_url", "namespace", "tags", "listen_address", "pprof", "log_format", "log_level",
 		"cluster", "status_urls", "discover", "discovery", "scheme", "http_port", "refresh_interval", "sql_url",
 		"min_collection_interval", "tls", "ca_file", "cert_file", "key_file", "insecure_skip_verify", "server_name",
-		"checks", "vars", "enabled", "interval", "timeout", "max_payload_bytes", "max_concurrent_scrapes", "max_series_per_family", "max_series_per_cycle", "include", "exclude", "quantiles", "histograms", "histogram_overrides",
-		"liveness", "expected_nodes", "ranges", "ttl", "row_limit", "row_queries", "row_query_timeout", "schedules", "rediscover_interval",
-		"jobs", "window", "event_exclude_types", "schema", "databases", "tables", "min_rows", "max_events",
-		"custom_queries", "metric_prefix", "query", "columns", "name", "type", "collection_interval", "max_rows",
-		"status_api", "username", "password",
+		"checks", "status_api", "username", "password",
+		"name", "type", // a custom query's columns
+	}
+	// The levels where keys are decoded; every registered check adds its
+	// own, and its keys.
+	levels := []string{
+		"zzzzzzzzzzzz: 1\n",
+		"init_config: {zzzzzzzzzzzz: 1}\n",
+		"instances: [{zzzzzzzzzzzz: 1}]\n",
+		"instances: [{discovery: {zzzzzzzzzzzz: 1}}]\n",
+		"instances: [{tls: {zzzzzzzzzzzz: 1}}]\n",
+		"instances: [{checks: {zzzzzzzzzzzz: 1}}]\n",
+		"instances: [{custom_queries: [{columns: [{zzzzzzzzzzzz: 1}]}]}]\n",
+		"instances: [{status_api: {zzzzzzzzzzzz: 1}}]\n",
+	}
+	for _, e := range checks.Registered() {
+		keys = append(keys, e.Name)
+		if e.InstanceKey {
+			levels = append(levels, "instances: [{"+e.Name+": [{zzzzzzzzzzzz: 1}]}]\n")
+		} else {
+			keys = append(keys, "enabled", "interval", "timeout")
+			levels = append(levels, "instances: [{checks: {"+e.Name+": {zzzzzzzzzzzz: 1}}}]\n")
+		}
+		for _, k := range append(e.Keys, e.ItemKeys...) {
+			keys = append(keys, k.Name)
+		}
 	}
 	for _, k := range keys {
 		// As a key of its own line, commented out or not ("server_name:"
@@ -1123,23 +1099,6 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 	known := map[string]bool{}
 	for _, k := range keys {
 		known[k] = true
-	}
-	levels := []string{
-		"zzzzzzzzzzzz: 1\n",
-		"init_config: {zzzzzzzzzzzz: 1}\n",
-		"instances: [{zzzzzzzzzzzz: 1}]\n",
-		"instances: [{discovery: {zzzzzzzzzzzz: 1}}]\n",
-		"instances: [{tls: {zzzzzzzzzzzz: 1}}]\n",
-		"instances: [{checks: {zzzzzzzzzzzz: 1}}]\n",
-		"instances: [{checks: {vars: {zzzzzzzzzzzz: 1}}}]\n",
-		"instances: [{checks: {liveness: {zzzzzzzzzzzz: 1}}}]\n",
-		"instances: [{checks: {ranges: {zzzzzzzzzzzz: 1}}}]\n",
-		"instances: [{checks: {ttl: {zzzzzzzzzzzz: 1}}}]\n",
-		"instances: [{checks: {jobs: {zzzzzzzzzzzz: 1}}}]\n",
-		"instances: [{checks: {schema: {zzzzzzzzzzzz: 1}}}]\n",
-		"instances: [{custom_queries: [{zzzzzzzzzzzz: 1}]}]\n",
-		"instances: [{custom_queries: [{columns: [{zzzzzzzzzzzz: 1}]}]}]\n",
-		"instances: [{status_api: {zzzzzzzzzzzz: 1}}]\n",
 	}
 	for _, src := range levels {
 		_, err := Parse("c", []byte(src), nil)
@@ -1169,11 +1128,11 @@ func TestLoadMissingFile(t *testing.T) {
 
 func TestHistogramModes(t *testing.T) {
 	cfg := mustParse(t, minimal+"    checks: {vars: {histograms: both, histogram_overrides: {sql.txn_latency: gauges}}}\n", nil)
-	v := cfg.Instances[0].Checks.Vars
+	v := viewInstance(cfg.Instances[0]).Checks.Vars
 	if v.Histograms != "both" || v.HistogramOverrides["sql.txn_latency"] != "gauges" || len(v.HistogramOverrides) != 1 {
 		t.Errorf("got %q %v", v.Histograms, v.HistogramOverrides)
 	}
-	if v := mustParse(t, minimal, nil).Instances[0].Checks.Vars; v.Histograms != "" || v.HistogramOverrides != nil {
+	if v := viewInstance(mustParse(t, minimal, nil).Instances[0]).Checks.Vars; v.Histograms != "" || v.HistogramOverrides != nil {
 		t.Errorf("default: %q %v", v.Histograms, v.HistogramOverrides)
 	}
 	_, err := Parse("conf.yaml", []byte(minimal+"    checks: {vars: {histograms: sketch, histogram_overrides: {sql.txn_latency: all}}}\n"), nil)

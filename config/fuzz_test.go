@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/roachdog/roachdog/internal/testenv"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 // FuzzParse decodes arbitrary files. Whatever the input:
@@ -147,7 +148,7 @@ func checkLogSecrets(t *testing.T, cfg *Config, pieces []string) {
 			q.Del("password")
 			q.Del("sslpassword")
 			sqlParts = append(sqlParts, u.User.Username(), u.Host, u.Path, q.Encode())
-			if pw, ok := u.User.Password(); ok && pw != "" && strings.Contains(in.RedactedSQLURL, pw) && pw != redacted {
+			if pw, ok := u.User.Password(); ok && pw != "" && strings.Contains(in.RedactedSQLURL, pw) && pw != yamlx.Redacted {
 				t.Errorf("redacted SQL URL %q holds the password", in.RedactedSQLURL)
 			}
 		}

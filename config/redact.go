@@ -5,47 +5,24 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
-
-// redacted replaces passwords, as net/url's URL.Redacted does.
-const redacted = "xxxxx"
-
-var secretParamRe = regexp.MustCompile(`(?i)([?&](?:ssl)?password=)[^&#]*`)
-
-// redactURLText hides a URL's password without parsing it, since it is used
-// on URLs that do not parse. The user info ends at the LAST "@" (a password
-// may hold "/", "?" or "#" that url.Parse would take for the path, query or
-// fragment) and its password starts at the first ":". The password and
-// sslpassword query parameters (libpq's) are hidden too. It may hide more
-// than the password, never less.
-func redactURLText(raw string) string {
-	prefix, rest := "", raw
-	if i := strings.Index(raw, "://"); i >= 0 {
-		prefix, rest = raw[:i+3], raw[i+3:]
-	}
-	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
-		if user, _, hasPass := strings.Cut(rest[:at], ":"); hasPass {
-			rest = user + ":" + redacted + rest[at:]
-		}
-	}
-	return prefix + secretParamRe.ReplaceAllString(rest, "${1}"+redacted)
-}
 
 // redactSQLURL hides the password of a parsed URL, in the user info and in
 // the query.
 func redactSQLURL(u *url.URL) string {
 	r := *u
 	if _, has := r.User.Password(); has {
-		r.User = url.UserPassword(r.User.Username(), redacted)
+		r.User = url.UserPassword(r.User.Username(), yamlx.Redacted)
 	}
 	q := r.Query()
 	changed := false
 	for _, k := range []string{"password", "sslpassword"} {
 		if q.Has(k) {
-			q.Set(k, redacted)
+			q.Set(k, yamlx.Redacted)
 			changed = true
 		}
 	}
@@ -63,13 +40,13 @@ var sslModes = map[string]bool{
 // Its errors (*badValue) show the URL only through redactURLText and never
 // carry net/url's own messages about the raw URL, which quote pieces of it.
 func checkSQLURL(raw string) (string, error) {
-	shown := redactURLText(raw)
+	shown := yamlx.RedactURLText(raw)
 	bad := func(shown, format string, args ...any) error {
-		return &badValue{shown: shown, msg: fmt.Sprintf(format, args...)}
+		return &yamlx.BadValue{Shown: shown, Msg: fmt.Sprintf(format, args...)}
 	}
 	scheme, _, ok := strings.Cut(raw, "://")
 	if !ok {
-		return "", bad("", `want a URL like "postgresql://roachdog@haproxy:26257/defaultdb?sslmode=verify-full" (the value is not shown: it may hold a password)`)
+		return "", bad("", `want a URL like "postgresql://roachdog@haproxy:26257/defaultdb?sslmode=verify-full" (the value is not Shown: it may hold a password)`)
 	}
 	if s := strings.ToLower(scheme); s != "postgres" && s != "postgresql" {
 		return "", bad(shown, ": want a URL with scheme postgres:// or postgresql://")
@@ -152,38 +129,14 @@ func (in Instance) LogValue() slog.Value {
 	attrs = append(attrs,
 		slog.Duration("min_collection_interval", in.MinCollectionInterval),
 		slog.Any("tags", in.Tags),
-		slog.Group("vars",
-			slog.Bool("enabled", in.Checks.Vars.Enabled),
-			slog.Duration("interval", in.Checks.Vars.Interval),
-			slog.Duration("timeout", in.Checks.Vars.Timeout),
-			slog.Int("include", len(in.Checks.Vars.Include)),
-			slog.Int("exclude", len(in.Checks.Vars.Exclude)),
-		),
-		sqlCheckAttr("liveness", in.Checks.Liveness.CheckCommon, slog.Int("expected_nodes", in.Checks.Liveness.ExpectedNodes)),
-		sqlCheckAttr("ranges", in.Checks.Ranges.CheckCommon),
-		sqlCheckAttr("ttl", in.Checks.TTL.CheckCommon,
-			slog.Int("row_limit", in.Checks.TTL.RowLimit), slog.Int("row_queries", len(in.Checks.TTL.RowQueries)),
-			slog.Bool("schedules", in.Checks.TTL.Schedules)),
-		sqlCheckAttr("jobs", in.Checks.Jobs.CheckCommon, slog.Duration("window", in.Checks.Jobs.Window),
-			slog.Int("event_exclude_types", len(in.Checks.Jobs.EventExcludeTypes))),
-		sqlCheckAttr("schema", in.Checks.Schema.CheckCommon),
-		slog.Int("custom_queries", len(in.CustomQueries)),
 	)
+	// Each check's schedule and options, as its registration shows them.
+	for _, c := range in.Checks {
+		attrs = append(attrs, c.LogAttrs()...)
+	}
 	// The API user, never its password.
 	if in.APIUser != "" {
 		attrs = append(attrs, slog.String("status_api_user", in.APIUser))
 	}
 	return slog.GroupValue(attrs...)
-}
-
-func sqlCheckAttr(name string, c CheckCommon, extra ...slog.Attr) slog.Attr {
-	attrs := []any{
-		slog.Bool("enabled", c.Enabled),
-		slog.Duration("interval", c.Interval),
-		slog.Duration("timeout", c.Timeout),
-	}
-	for _, a := range extra {
-		attrs = append(attrs, a)
-	}
-	return slog.Group(name, attrs...)
 }

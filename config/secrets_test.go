@@ -3,8 +3,6 @@ package config
 import (
 	"strings"
 	"testing"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // envSecret is what the variable S holds in TestEnvValuesNeverInErrors,
@@ -113,43 +111,5 @@ func TestEnvValuesWrittenInFileStillShown(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
-	}
-}
-
-// TestScrub: the last guard replaces what a variable gave, in any case,
-// when a message quotes it; the format's own words and short values are
-// left alone.
-func TestScrub(t *testing.T) {
-	t.Parallel()
-	n := &yaml.Node{Kind: yaml.ScalarNode, Value: "${PW}", Line: 3}
-	item := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "k"}, n}}
-	d := &decoder{file: "c", fromEnv: map[*yaml.Node][]envRef{n: {{name: "PW", value: "Hunter2-x"}}}}
-	tests := []struct {
-		node         *yaml.Node
-		format, want string
-		args         []any
-		leavesFormat bool
-	}{
-		{n, "%q: bad", `"${PW}": bad`, []any{"Hunter2-x"}, false},
-		{n, "got %s", `got ${PW}`, []any{"hunter2-X"}, false},
-		{n, "%q", `"${PW}\n"`, []any{"Hunter2-x\n"}, false},
-		{item, "column %s", `column ${PW}`, []any{"Hunter2-x"}, false},
-		{n, "Hunter2-x is a word of this message", "Hunter2-x is a word of this message", nil, true},
-		{&yaml.Node{}, "%s", "Hunter2-x", []any{"Hunter2-x"}, true},
-	}
-	for _, tt := range tests {
-		d.errs = nil
-		d.errorf(tt.node, "p", tt.format, tt.args...)
-		if got := d.errs[0].Msg; got != tt.want {
-			t.Errorf("errorf(%q, %q) = %q, want %q", tt.format, tt.args, got, tt.want)
-		}
-	}
-	// Values shorter than minScrubbed ("on", "1") are ordinary words.
-	short := &yaml.Node{Kind: yaml.ScalarNode, Value: "${X}"}
-	d.fromEnv[short] = []envRef{{name: "X", value: "abc"}}
-	d.errs = nil
-	d.errorf(short, "p", "%s and abc", "abc")
-	if got := d.errs[0].Msg; got != "abc and abc" {
-		t.Errorf("short value scrubbed: %q", got)
 	}
 }

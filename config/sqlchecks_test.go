@@ -24,6 +24,7 @@ var commentedKeyRe = regexp.MustCompile(`^(\s*)# (.*)$`)
 // restored parses, so every value it shows is valid and every key sits at
 // the right place, and it gives what the comments say.
 func TestExampleUncommented(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "conf.d", "roachdog.d", "conf.yaml.example"))
 	if err != nil {
 		t.Fatal(err)
@@ -45,18 +46,19 @@ func TestExampleUncommented(t *testing.T) {
 		t.Fatalf("the uncommented example does not parse:\n%v", err)
 	}
 	in := cfg.Instances[0]
-	c := in.Checks
-	for name, on := range map[string]bool{"liveness": c.Liveness.Enabled, "ranges": c.Ranges.Enabled, "ttl": c.TTL.Enabled, "jobs": c.Jobs.Enabled, "schema": c.Schema.Enabled} {
+	c := viewInstance(in).Checks
+	for name, on := range map[string]bool{"liveness": c.Liveness.Enabled, "ranges": c.Ranges.Enabled, "ttl": c.TTL.Enabled, "jobs": c.Jobs.Enabled, "schema": c.Schema.Enabled,
+		"hot_ranges": c.HotRanges.Enabled, "contention": c.Contention.Enabled, "statements": c.Statements.Enabled} {
 		if !on {
 			t.Errorf("%s not enabled", name)
 		}
 	}
-	if c.Liveness.ExpectedNodes != 3 || c.TTL.RowLimit != DefaultTTLRowLimit || c.Jobs.Window != DefaultJobsWindow ||
+	if c.Liveness.ExpectedNodes != 3 || c.TTL.RowLimit != 100_000 || c.Jobs.Window != time.Hour ||
 		!reflect.DeepEqual(c.TTL.RowQueries, map[string]bool{"shop.public.sessions": true, "shop.public.audit_log": false}) {
 		t.Errorf("checks: %+v", c)
 	}
-	if len(in.CustomQueries) != 1 || in.CustomQueries[0].MetricPrefix != "shop" || len(in.CustomQueries[0].Columns) != 2 {
-		t.Errorf("custom_queries: %+v", in.CustomQueries)
+	if len(viewInstance(in).CustomQueries) != 1 || viewInstance(in).CustomQueries[0].MetricPrefix != "shop" || len(viewInstance(in).CustomQueries[0].Columns) != 2 {
+		t.Errorf("custom_queries: %+v", viewInstance(in).CustomQueries)
 	}
 	if in.APIUser != "roachdog" || in.APIPassword != "api-pw" {
 		t.Errorf("status_api: %q %q", in.APIUser, in.APIPassword)
@@ -64,6 +66,7 @@ func TestExampleUncommented(t *testing.T) {
 }
 
 func TestSQLCheckDefaults(t *testing.T) {
+	t.Parallel()
 	type sum struct {
 		enabled           [5]bool // liveness, ranges, ttl, jobs, schema
 		intervals         [5]time.Duration
@@ -99,11 +102,11 @@ func TestSQLCheckDefaults(t *testing.T) {
 		{"liveness follows min_collection_interval, the others do not", withSQL + "    min_collection_interval: 30\n",
 			sum{on, [5]time.Duration{30 * s, m, 5 * m, m, h}, defTimeouts, h, 100_000, 0}},
 		{"intervals below min_collection_interval are allowed", withSQL + "    min_collection_interval: 60\n    checks: {liveness: {interval: 5}, jobs: {interval: 10, window: 10}}\n",
-			sum{on, [5]time.Duration{5 * s, m, 5 * m, 10 * s, h}, [5]time.Duration{5 * s, 20 * s, 30 * s, 10 * s, m}, 10 * s, 100_000, 0}},
-		{"default timeouts capped to the interval", withSQL + "    checks: {ranges: {interval: 7}, ttl: {interval: 2.5}}\n",
-			sum{on, [5]time.Duration{15 * s, 7 * s, 2500 * time.Millisecond, m, h}, [5]time.Duration{10 * s, 7 * s, 2500 * time.Millisecond, 20 * s, m}, h, 100_000, 0}},
-		{"explicit timeouts capped to the interval", withSQL + "    checks: {schema: {interval: 90, timeout: 5m}, liveness: {timeout: 1m}}\n",
-			sum{on, [5]time.Duration{15 * s, m, 5 * m, m, 90 * s}, [5]time.Duration{15 * s, 20 * s, 30 * s, 20 * s, 90 * s}, h, 100_000, 0}},
+			sum{on, [5]time.Duration{5 * s, m, 5 * m, 10 * s, h}, [5]time.Duration{4 * s, 20 * s, 30 * s, 8 * s, m}, 10 * s, 100_000, 0}},
+		{"default timeouts capped to 80% of the interval", withSQL + "    checks: {ranges: {interval: 7}, ttl: {interval: 2.5}}\n",
+			sum{on, [5]time.Duration{15 * s, 7 * s, 2500 * time.Millisecond, m, h}, [5]time.Duration{10 * s, 5600 * time.Millisecond, 2 * s, 20 * s, m}, h, 100_000, 0}},
+		{"explicit timeouts capped to 80% of the interval", withSQL + "    checks: {schema: {interval: 90, timeout: 5m}, liveness: {timeout: 1m}}\n",
+			sum{on, [5]time.Duration{15 * s, m, 5 * m, m, 90 * s}, [5]time.Duration{12 * s, 20 * s, 30 * s, 20 * s, 72 * s}, h, 100_000, 0}},
 		{"jobs window grows with a long interval", withSQL + "    checks: {jobs: {interval: 2h}}\n",
 			sum{on, [5]time.Duration{15 * s, m, 5 * m, 2 * h, h}, defTimeouts, 2 * h, 100_000, 0}},
 		{"values from the environment", withSQL + "    checks: {liveness: {expected_nodes: \"${NODES}\"}, ttl: {row_limit: 1_000, enabled: \"${TTL_ON}\"}, jobs: {window: \"${WINDOW}\"}}\n",
@@ -115,7 +118,7 @@ func TestSQLCheckDefaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := mustParse(t, tt.src, env)
-			if got := summary(cfg.Instances[0].Checks); got != tt.want {
+			if got := summary(viewInstance(cfg.Instances[0]).Checks); got != tt.want {
 				t.Errorf("got  %+v\nwant %+v", got, tt.want)
 			}
 		})
@@ -123,6 +126,7 @@ func TestSQLCheckDefaults(t *testing.T) {
 }
 
 func TestSQLErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		src  string
@@ -369,6 +373,7 @@ func TestSQLErrors(t *testing.T) {
 }
 
 func TestCustomQueries(t *testing.T) {
+	t.Parallel()
 	src := withSQL + `    min_collection_interval: 20
     custom_queries:
       - metric_prefix: "shop.."
@@ -396,17 +401,18 @@ func TestCustomQueries(t *testing.T) {
 			Tags:               []string{"owner:payments"},
 			CollectionInterval: 90 * time.Second, MaxRows: 50_000},
 	}
-	if got := cfg.Instances[0].CustomQueries; !reflect.DeepEqual(got, want) {
+	if got := viewInstance(cfg.Instances[0]).CustomQueries; !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
 	// An empty list is no queries, and needs no sql_url.
 	cfg = mustParse(t, minimal+"    custom_queries: []\n", nil)
-	if len(cfg.Instances[0].CustomQueries) != 0 {
-		t.Errorf("custom_queries: [] gave %+v", cfg.Instances[0].CustomQueries)
+	if len(viewInstance(cfg.Instances[0]).CustomQueries) != 0 {
+		t.Errorf("custom_queries: [] gave %+v", viewInstance(cfg.Instances[0]).CustomQueries)
 	}
 }
 
 func TestStatusAPICredentials(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, sqlURL, api string
 		user, password    string
@@ -442,6 +448,7 @@ func TestStatusAPICredentials(t *testing.T) {
 // TestAPIPasswordNeverInErrors: a bad status_api password is reported
 // without its value.
 func TestAPIPasswordNeverInErrors(t *testing.T) {
+	t.Parallel()
 	const pw = "Zq9Xw7Vt4Kp2"
 	for _, val := range []string{
 		"[" + pw + "]",
@@ -468,6 +475,7 @@ func TestAPIPasswordNeverInErrors(t *testing.T) {
 // The ttl and jobs options a least-privilege user needs, and their
 // defaults.
 func TestTTLJobsOptions(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, src  string
 		schedules  bool
@@ -485,7 +493,7 @@ func TestTTLJobsOptions(t *testing.T) {
 			true, 5 * time.Second, 30 * time.Minute, []string{"AUTO CREATE STATS", "AUTO CREATE PARTIAL STATS", "ROW LEVEL TTL"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := mustParse(t, tc.src, nil).Instances[0].Checks
+			c := viewInstance(mustParse(t, tc.src, nil).Instances[0]).Checks
 			if c.TTL.Schedules != tc.schedules || c.TTL.RowQueryTimeout != tc.rowTimeout || c.TTL.RediscoverInterval != tc.rediscover {
 				t.Errorf("ttl = %+v", c.TTL)
 			}
@@ -496,9 +504,74 @@ func TestTTLJobsOptions(t *testing.T) {
 	}
 	// The default list is a copy: a caller changing one config does not
 	// change the next.
-	a := mustParse(t, withSQL, nil).Instances[0].Checks.Jobs.EventExcludeTypes
+	a := viewInstance(mustParse(t, withSQL, nil).Instances[0]).Checks.Jobs.EventExcludeTypes
 	a[0] = "CHANGED"
-	if b := mustParse(t, withSQL, nil).Instances[0].Checks.Jobs.EventExcludeTypes; b[0] != "AUTO CREATE STATS" {
+	if b := viewInstance(mustParse(t, withSQL, nil).Instances[0]).Checks.Jobs.EventExcludeTypes; b[0] != "AUTO CREATE STATS" {
 		t.Errorf("the default list was shared: %v", b)
+	}
+}
+
+// TestHotRangesAndContention: defaults (on with sql_url, off without),
+// the options, and their bounds.
+func TestHotRangesAndContention(t *testing.T) {
+	c := viewInstance(mustParse(t, withSQL, nil).Instances[0]).Checks
+	h, ct := c.HotRanges, c.Contention
+	if !h.Enabled || h.Interval != time.Minute || h.Timeout != 20*time.Second || h.TopN != 10 || h.MinQPS != 1 || h.MaxEvents != 5 {
+		t.Errorf("hot_ranges defaults: %+v", h)
+	}
+	if !ct.Enabled || ct.Interval != time.Minute || ct.Timeout != 20*time.Second || ct.TopN != 10 {
+		t.Errorf("contention defaults: %+v", ct)
+	}
+	if c := viewInstance(mustParse(t, minimal, nil).Instances[0]).Checks; c.HotRanges.Enabled || c.Contention.Enabled {
+		t.Errorf("on without sql_url: %+v %+v", c.HotRanges, c.Contention)
+	}
+	c = viewInstance(mustParse(t, withSQL+"    checks: {hot_ranges: {top_n: 25, min_qps: 0, max_events: 2, interval: 30s}, contention: {top_n: 3, enabled: false}}\n", nil).Instances[0]).Checks
+	if h := c.HotRanges; h.TopN != 25 || h.MinQPS != 0 || h.MaxEvents != 2 || h.Interval != 30*time.Second || h.Timeout != 20*time.Second {
+		t.Errorf("hot_ranges: %+v", h)
+	}
+	if ct := c.Contention; ct.TopN != 3 || ct.Enabled {
+		t.Errorf("contention: %+v", ct)
+	}
+	if h := viewInstance(mustParse(t, withSQL+"    checks: {hot_ranges: {min_qps: 2.5}}\n", nil).Instances[0]).Checks.HotRanges; h.MinQPS != 2.5 {
+		t.Errorf("min_qps 2.5: %+v", h)
+	}
+	_, err := Parse("conf.yaml", []byte(withSQL+"    checks: {hot_ranges: {top_n: 101, min_qps: -1, max_events: 0}, contention: {top_n: 0}}\n"), nil)
+	for _, want := range []string{
+		"instances[0].checks.hot_ranges.top_n: want a whole number from 1 to 100, got \"101\"",
+		"instances[0].checks.hot_ranges.min_qps: want a number of queries per second, 0 or more, got \"-1\"",
+		"instances[0].checks.hot_ranges.max_events: want a whole number from 1 to 1000, got \"0\"",
+		"instances[0].checks.contention.top_n: want a whole number from 1 to 100, got \"0\"",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+	_, err = Parse("conf.yaml", []byte(minimal+"    checks: {hot_ranges: {enabled: true}}\n"), nil)
+	if err == nil || !strings.Contains(err.Error(), "instances[0].checks.hot_ranges.enabled: true needs sql_url") {
+		t.Errorf("hot_ranges without sql_url: %v", err)
+	}
+}
+
+// The statements check is off by default even with a sql_url (its series
+// are per statement fingerprint), on when asked, and its top_n bounded.
+func TestStatementsOptions(t *testing.T) {
+	c := viewInstance(mustParse(t, withSQL, nil).Instances[0]).Checks.Statements
+	if c.Enabled || c.TopN != 20 || c.IncludeInternal || c.Interval != time.Minute || c.Timeout != 30*time.Second {
+		t.Errorf("defaults: %+v", c)
+	}
+	c = viewInstance(mustParse(t, withSQL+"    checks: {statements: {enabled: true, top_n: 5, include_internal: true, interval: 300s}}\n", nil).Instances[0]).Checks.Statements
+	if !c.Enabled || c.TopN != 5 || !c.IncludeInternal || c.Interval != 300*time.Second || c.Timeout != 30*time.Second {
+		t.Errorf("set: %+v", c)
+	}
+	for src, want := range map[string]string{
+		withSQL + "    checks: {statements: {top_n: 101}}\n":    "instances[0].checks.statements.top_n",
+		withSQL + "    checks: {statements: {top_n: 0}}\n":      "instances[0].checks.statements.top_n",
+		minimal + "    checks: {statements: {enabled: true}}\n": "instances[0].checks.statements.enabled: true needs sql_url",
+		withSQL + "    checks: {statements: {topn: 5}}\n":       "instances[0].checks.statements.topn",
+	} {
+		_, err := Parse("conf.yaml", []byte(src), envMap(nil))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want one naming %s", src, err, want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/roachdog/roachdog/internal/wire"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 // TestMetadataTagKeys: a custom query's tag column may not be named with a
@@ -52,7 +53,7 @@ func TestMetadataTagKeys(t *testing.T) {
 	if got := cfg.Init.Tags; !slices.Equal(got, []string{"env:prod", "service:shop", "version:1.2", "host:db-vip", "device:sda", "source:crdb"}) {
 		t.Errorf("init tags %q", got)
 	}
-	if got := cfg.Instances[0].CustomQueries[0].Tags; !slices.Equal(got, []string{"service:payments", "env:prod"}) {
+	if got := viewInstance(cfg.Instances[0]).CustomQueries[0].Tags; !slices.Equal(got, []string{"service:payments", "env:prod"}) {
 		t.Errorf("query tags %q", got)
 	}
 	got := errLines(t, `init_config:
@@ -82,7 +83,7 @@ func TestMetadataTagKeysMatchWire(t *testing.T) {
 		"dd.internal.entity_id", "dd.internal.card", "dd.x", "dd", "ddx", "hostname", "host_name", "environment",
 		"services", "versions", "devices", "node_id", "crdb_host", "team", "region", "zone", "rack"} {
 		renamed := layer.Tags([]string{k + ":v"})[0] != k+":v"
-		if refused := metadataTagKey(k) || k == "cluster"; refused != renamed {
+		if refused := yamlx.MetadataTagKey(k) || k == "cluster"; refused != renamed {
 			t.Errorf("key %q: config refuses it as a tag column: %v; wire renames it: %v", k, refused, renamed)
 		}
 	}

@@ -29,6 +29,7 @@ func newClient(t *testing.T, srv *ddapitest.Server) *ddapi.Client {
 }
 
 func TestSiteURL(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ site, want, err string }{
 		{"", "https://api.datadoghq.com", ""},
 		{"datadoghq.com", "https://api.datadoghq.com", ""},
@@ -58,6 +59,7 @@ func TestSiteURL(t *testing.T) {
 }
 
 func TestNewChecksConfig(t *testing.T) {
+	t.Parallel()
 	ok := ddapi.Config{APIKey: "abcd1234", AppKey: "efgh5678"}
 	for _, tc := range []struct {
 		name string
@@ -105,6 +107,7 @@ func TestNewChecksConfig(t *testing.T) {
 }
 
 func TestNewTrimsKeys(t *testing.T) {
+	t.Parallel()
 	c, err := ddapi.New(ddapi.Config{APIKey: "abcd1234\n", AppKey: "  efgh5678"})
 	if err != nil {
 		t.Fatal(err)
@@ -115,6 +118,7 @@ func TestNewTrimsKeys(t *testing.T) {
 }
 
 func TestConfigFromEnv(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DD_SITE": "datadoghq.eu", "DD_API_KEY": "a", "DD_APPLICATION_KEY": "b"}
 	got := ddapi.ConfigFromEnv(func(k string) string { return env[k] })
 	if got != (ddapi.Config{Site: "datadoghq.eu", APIKey: "a", AppKey: "b"}) {
@@ -127,6 +131,7 @@ func TestConfigFromEnv(t *testing.T) {
 }
 
 func TestKeysSentInHeadersOnly(t *testing.T) {
+	t.Parallel()
 	srv := ddapitest.New(t)
 	c := newClient(t, srv)
 	c.UserAgent = "roachdog/test"
@@ -158,6 +163,7 @@ func TestKeysSentInHeadersOnly(t *testing.T) {
 }
 
 func TestBadKeysAreForbiddenWithHint(t *testing.T) {
+	t.Parallel()
 	srv := ddapitest.New(t)
 	c, err := ddapi.New(ddapi.Config{APIURL: srv.URL, APIKey: "wrong-api-key", AppKey: "wrong-app-key"})
 	if err != nil {
@@ -182,6 +188,7 @@ func TestBadKeysAreForbiddenWithHint(t *testing.T) {
 }
 
 func TestPermissionHints(t *testing.T) {
+	t.Parallel()
 	srv := ddapitest.New(t)
 	c := newClient(t, srv)
 	ctx := context.Background()
@@ -209,6 +216,7 @@ func TestPermissionHints(t *testing.T) {
 }
 
 func TestUnauthorizedHintNamesSite(t *testing.T) {
+	t.Parallel()
 	srv := ddapitest.New(t)
 	c := newClient(t, srv)
 	srv.AddFault(ddapitest.Fault{Method: "GET", Path: "/api/v1/dashboard", Status: 401, Body: `{"errors":["Unauthorized"]}`})
@@ -230,6 +238,7 @@ func recordSleeps(c *ddapi.Client) *[]time.Duration {
 }
 
 func TestRetry429WaitsForRateLimitReset(t *testing.T) {
+	t.Parallel()
 	srv := ddapitest.New(t)
 	c := newClient(t, srv)
 	waits := recordSleeps(c)
@@ -255,6 +264,7 @@ func TestRetry429WaitsForRateLimitReset(t *testing.T) {
 }
 
 func TestRetry429RetryAfterWins(t *testing.T) {
+	t.Parallel()
 	srv := ddapitest.New(t)
 	c := newClient(t, srv)
 	waits := recordSleeps(c)
@@ -269,6 +279,7 @@ func TestRetry429RetryAfterWins(t *testing.T) {
 }
 
 func TestRetry429BeyondBudgetFailsWithoutWaiting(t *testing.T) {
+	t.Parallel()
 	srv := ddapitest.New(t)
 	c := newClient(t, srv)
 	c.MaxWait = time.Minute
@@ -284,6 +295,7 @@ func TestRetry429BeyondBudgetFailsWithoutWaiting(t *testing.T) {
 }
 
 func TestRetriesAreBounded(t *testing.T) {
+	t.Parallel()
 	srv := ddapitest.New(t)
 	c := newClient(t, srv)
 	c.MaxRetries = 2
@@ -299,6 +311,7 @@ func TestRetriesAreBounded(t *testing.T) {
 }
 
 func TestRetry5xxOnlyWhenIdempotent(t *testing.T) {
+	t.Parallel()
 	srv := ddapitest.New(t)
 	c := newClient(t, srv)
 	c.Backoff = 100 * time.Millisecond
@@ -324,6 +337,7 @@ func TestRetry5xxOnlyWhenIdempotent(t *testing.T) {
 }
 
 func TestWaitHonoursContext(t *testing.T) {
+	t.Parallel()
 	srv := ddapitest.New(t)
 	c := newClient(t, srv)
 	srv.AddFault(ddapitest.Fault{Method: "GET", Path: "/api/v1/dashboard", Status: 429, Header: map[string]string{"X-RateLimit-Reset": "30"}})
@@ -340,6 +354,7 @@ func TestWaitHonoursContext(t *testing.T) {
 }
 
 func TestEachAttemptHasADeadline(t *testing.T) {
+	t.Parallel()
 	// A server that never answers: each attempt must end at Timeout and the
 	// retries must stay bounded.
 	release := make(chan struct{})
@@ -367,6 +382,7 @@ func TestEachAttemptHasADeadline(t *testing.T) {
 }
 
 func TestAPIErrorShapes(t *testing.T) {
+	t.Parallel()
 	srv := ddapitest.New(t)
 	c := newClient(t, srv)
 	srv.AddFault(ddapitest.Fault{Method: "POST", Path: "/api/v2/downtime", Status: 400,
@@ -385,6 +401,7 @@ func TestAPIErrorShapes(t *testing.T) {
 }
 
 func TestValidateMonitor(t *testing.T) {
+	t.Parallel()
 	srv := ddapitest.New(t)
 	c := newClient(t, srv)
 	srv.SetValidator(func(m ddapi.Object) []string {
@@ -412,6 +429,7 @@ func TestValidateMonitor(t *testing.T) {
 }
 
 func TestListPaginates(t *testing.T) {
+	t.Parallel()
 	srv := ddapitest.New(t)
 	c := newClient(t, srv)
 	for i := range 250 {
@@ -452,6 +470,7 @@ func TestListPaginates(t *testing.T) {
 }
 
 func TestListStopsWhenPagingIsIgnored(t *testing.T) {
+	t.Parallel()
 	// A server that ignores page and page_size answers the same full list
 	// every time; the client must not loop.
 	calls := 0
@@ -475,6 +494,7 @@ func TestListStopsWhenPagingIsIgnored(t *testing.T) {
 }
 
 func TestDowntimeBodyAndCancel(t *testing.T) {
+	t.Parallel()
 	srv := ddapitest.New(t)
 	c := newClient(t, srv)
 	start := time.Date(2026, 3, 1, 10, 0, 0, 0, time.FixedZone("CET", 3600))
@@ -517,6 +537,7 @@ func TestDowntimeBodyAndCancel(t *testing.T) {
 }
 
 func TestDowntimeRefusesOpenEndedOrUnscoped(t *testing.T) {
+	t.Parallel()
 	c, err := ddapi.New(ddapi.Config{APIURL: "http://127.0.0.1:1", APIKey: "abcd1234", AppKey: "efgh5678"})
 	if err != nil {
 		t.Fatal(err)
@@ -535,6 +556,7 @@ func TestDowntimeRefusesOpenEndedOrUnscoped(t *testing.T) {
 }
 
 func TestDecodeObject(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in string
 		ok bool

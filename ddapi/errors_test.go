@@ -7,6 +7,7 @@ import (
 )
 
 func TestRateLimitWait(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name   string
@@ -33,6 +34,7 @@ func TestRateLimitWait(t *testing.T) {
 }
 
 func TestBackoffStep(t *testing.T) {
+	t.Parallel()
 	for attempt, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 30 * time.Second, 30 * time.Second} {
 		if got := backoffStep(time.Second, attempt); got != want {
 			t.Errorf("attempt %d: %v, want %v", attempt, got, want)
@@ -41,6 +43,7 @@ func TestBackoffStep(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		body string
 		want []string

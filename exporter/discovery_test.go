@@ -82,6 +82,7 @@ func openDB(t *testing.T, addr string) *cluster.DB {
 // cycle: the nodes are scraped and reported up, not down with "cycle
 // context deadline exceeded after 0s".
 func TestHangingDiscoveryKeepsNodesUp(t *testing.T) {
+	t.Parallel()
 	db := openDB(t, blackHole(t))
 	var seeds []string
 	for i := 1; i <= 3; i++ {
@@ -94,8 +95,8 @@ func TestHangingDiscoveryKeepsNodesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &sinktest.Recorder{}
-	r := NewRunner([]Instance{{Cluster: "c", Source: src, HTTP: http.DefaultClient, Sink: rec, SQL: db,
-		Jobs: []Job{{Check: v, Interval: 3 * time.Second, Timeout: 3 * time.Second}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Source: src, HTTP: http.DefaultClient, Sink: rec, SQL: db,
+		Jobs: []testJob{{Check: v, Interval: 3 * time.Second, Timeout: 3 * time.Second}}}}, nil, nil)
 	var runErr error
 	runBounded(t, 20*time.Second, "RunOnce", func() { runErr = r.RunOnce(t.Context()) })
 	up := 0
@@ -115,6 +116,7 @@ func TestHangingDiscoveryKeepsNodesUp(t *testing.T) {
 // refuses connections at start-up: no node is known, yet the SQL checks run
 // (and report SQL down).
 func TestSQLChecksRunWhileDiscoveryFails(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -131,8 +133,8 @@ func TestSQLChecksRunWhileDiscoveryFails(t *testing.T) {
 		return nil
 	})
 	rec := &sinktest.Recorder{}
-	r := NewRunner([]Instance{{Cluster: "c", Source: src, Sink: rec, SQL: db,
-		Jobs: []Job{{Check: probe, Interval: 5 * time.Second}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Source: src, Sink: rec, SQL: db,
+		Jobs: []testJob{{Check: probe, Interval: 5 * time.Second}}}}, nil, nil)
 	var runErr error
 	runBounded(t, 20*time.Second, "RunOnce", func() { runErr = r.RunOnce(t.Context()) })
 	// RunOnce fails on the reported CRITICAL (the --once exit status).

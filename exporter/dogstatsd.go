@@ -14,7 +14,7 @@ import (
 
 	"github.com/DataDog/datadog-go/v5/statsd"
 
-	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/emit"
 	"github.com/roachdog/roachdog/internal/wire"
 )
 
@@ -49,7 +49,7 @@ type DogStatsD struct {
 	resolveLog *rateLimitedLog
 }
 
-var _ checks.Sink = (*DogStatsD)(nil)
+var _ emit.Sink = (*DogStatsD)(nil)
 
 // Test hooks: statsd.New, to simulate an Agent whose DNS name appears late;
 // the resolver, to simulate an Agent that moves; the default wait; the
@@ -328,7 +328,7 @@ func (d *DogStatsD) Count(name string, v int64, tags []string) {
 // DistributionSamples call per weight, with rate 1/weight (see wire.Rates),
 // which the client packs into as few datagrams as fit and does not sample
 // again.
-func (d *DogStatsD) Distribution(name string, samples []checks.Sample, tags []string) {
+func (d *DogStatsD) Distribution(name string, samples []emit.Sample, tags []string) {
 	name, tags, ok := d.wire.Distribution(name, tags)
 	if !ok {
 		return
@@ -349,7 +349,7 @@ func (d *DogStatsD) Distribution(name string, samples []checks.Sample, tags []st
 }
 
 // ServiceCheck sends a service check named <namespace>.<name>.
-func (d *DogStatsD) ServiceCheck(name string, st checks.Status, msg string, tags []string) {
+func (d *DogStatsD) ServiceCheck(name string, st emit.Status, msg string, tags []string) {
 	sc, ok := d.wire.ServiceCheck(name, int(st), msg, tags)
 	if !ok {
 		return
@@ -363,7 +363,7 @@ func (d *DogStatsD) ServiceCheck(name string, st checks.Status, msg string, tags
 }
 
 // Event sends an event.
-func (d *DogStatsD) Event(e checks.Event) {
+func (d *DogStatsD) Event(e emit.Event) {
 	ev, ok := d.wire.Event(event(e))
 	if !ok {
 		return

@@ -393,6 +393,7 @@ func TestNewDogStatsDPermanentError(t *testing.T) {
 }
 
 func TestRateLimitedLog(t *testing.T) {
+	t.Parallel()
 	var buf strings.Builder
 	l := newRateLimitedLog(newTextLogger(&buf), time.Hour)
 	for range 5 {

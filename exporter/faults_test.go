@@ -18,6 +18,7 @@ import (
 // exit status), naming cluster, check and message; the scheduled loop keeps
 // counting such a cycle as completed (the service check is the signal).
 func TestRunOnceFailsOnReportedFailure(t *testing.T) {
+	t.Parallel()
 	m := NewSelfMetrics("test", "abc")
 	rec := &sinktest.Recorder{}
 	partial := check("schema", func(_ context.Context, _ *checks.Target, s checks.Sink) error {
@@ -29,8 +30,8 @@ func TestRunOnceFailsOnReportedFailure(t *testing.T) {
 		s.ServiceCheck("sql.can_query", checks.OK, "", []string{"check:jobs"})
 		return nil
 	})
-	r := NewRunner([]Instance{{Cluster: "c", Sink: WithTags(rec, "cluster:c"),
-		Jobs: []Job{{Check: partial, Interval: time.Hour}, {Check: fine, Interval: time.Hour}}}}, m, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Sink: WithTags(rec, "cluster:c"),
+		Jobs: []testJob{{Check: partial, Interval: time.Hour}, {Check: fine, Interval: time.Hour}}}}, m, nil)
 	err := r.RunOnce(t.Context())
 	if err == nil || !strings.Contains(err.Error(), `cluster "c" check "schema": sql.can_query CRITICAL: schema: database shop: permission denied`) {
 		t.Fatalf("RunOnce error = %v, want the CRITICAL service check named", err)
@@ -52,6 +53,7 @@ func TestRunOnceFailsOnReportedFailure(t *testing.T) {
 // context) is never run a second time at once by the new runner, a kept
 // check stays ready, and the series of a job that is gone are dropped.
 func TestSuccessorSharesBusyAndForgetsGoneJobs(t *testing.T) {
+	t.Parallel()
 	m := NewSelfMetrics("test", "abc")
 	release := make(chan struct{})
 	var once sync.Once
@@ -61,8 +63,8 @@ func TestSuccessorSharesBusyAndForgetsGoneJobs(t *testing.T) {
 	})
 	kept := check("kept", nil)
 	gone := check("gone", nil)
-	old := NewRunner([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{},
-		Jobs: []Job{{Check: stuck, Timeout: 10 * time.Millisecond}, {Check: kept}, {Check: gone}}}}, m, nil)
+	old := newRunner([]testInstance{{Cluster: "c", Sink: &sinktest.Recorder{},
+		Jobs: []testJob{{Check: stuck, Timeout: 10 * time.Millisecond}, {Check: kept}, {Check: gone}}}}, m, nil)
 	old.abandonAfter = 10 * time.Millisecond
 	if err := old.RunOnce(t.Context()); err == nil || !strings.Contains(err.Error(), "abandoned") {
 		t.Fatalf("RunOnce = %v, want the stuck check abandoned", err)
@@ -71,8 +73,8 @@ func TestSuccessorSharesBusyAndForgetsGoneJobs(t *testing.T) {
 		t.Fatalf("%d check_runs series before the reload, want 6", n)
 	}
 
-	next := old.Successor([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{},
-		Jobs: []Job{{Check: stuck, Timeout: 10 * time.Millisecond}, {Check: kept}}}}, nil)
+	next := successor(old, []testInstance{{Cluster: "c", Sink: &sinktest.Recorder{},
+		Jobs: []testJob{{Check: stuck, Timeout: 10 * time.Millisecond}, {Check: kept}}}}, nil)
 	next.abandonAfter = 10 * time.Millisecond
 	if !next.jobs[1].done.Load() {
 		t.Error("a kept check that completed a cycle is not ready after the reload")
@@ -128,6 +130,7 @@ func hasSeries(t *testing.T, m *SelfMetrics, name, check string) bool {
 // within the grace period) are logged and counted each time, keep being
 // scheduled, and never stop or delay a well-behaved check beside them.
 func TestRunSurvivesPanicsAndOverruns(t *testing.T) {
+	t.Parallel()
 	logs := &syncBuffer{}
 	m := NewSelfMetrics("test", "abc")
 	boom := check("boom", func(context.Context, *checks.Target, checks.Sink) error { panic("kaboom") })
@@ -141,7 +144,7 @@ func TestRunSurvivesPanicsAndOverruns(t *testing.T) {
 		return nil
 	})
 	fine := check("fine", nil)
-	r := NewRunner([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs), Jobs: []Job{
+	r := newRunner([]testInstance{{Cluster: "c", Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs), Jobs: []testJob{
 		{Check: boom, Interval: 20 * time.Millisecond},
 		{Check: late, Interval: 20 * time.Millisecond, Timeout: 10 * time.Millisecond},
 		{Check: stuck, Interval: 20 * time.Millisecond, Timeout: 10 * time.Millisecond},

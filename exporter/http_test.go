@@ -28,6 +28,7 @@ func get(t *testing.T, method, url string) (int, string) {
 }
 
 func TestHTTPServer(t *testing.T) {
+	t.Parallel()
 	m := NewSelfMetrics("v1.2.3", "abc123")
 	m.sentOne(kindGauge)
 	var ready atomic.Bool
@@ -71,6 +72,7 @@ func TestHTTPServer(t *testing.T) {
 }
 
 func TestHTTPServerNilReady(t *testing.T) {
+	t.Parallel()
 	ts := httptest.NewServer(NewHTTPServer("", NewSelfMetrics("v", "c"), nil, nil).Handler)
 	defer ts.Close()
 	if code, _ := get(t, "GET", ts.URL+"/readyz"); code != 200 {

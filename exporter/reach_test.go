@@ -21,6 +21,7 @@ import (
 // end of such a run are logged once each; readiness follows the rule of
 // Runner.Readiness.
 func TestUnreachableCycles(t *testing.T) {
+	t.Parallel()
 	m := NewSelfMetrics("v", "c")
 	var reached atomic.Int32
 	vars := check("vars", func(_ context.Context, tg *checks.Target, _ checks.Sink) error {
@@ -28,7 +29,7 @@ func TestUnreachableCycles(t *testing.T) {
 		return nil
 	})
 	var logs syncBuffer
-	r := NewRunner([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{}, Jobs: []Job{{Check: vars}}}}, m, newTextLogger(&logs))
+	r := newRunner([]testInstance{{Cluster: "c", Sink: &sinktest.Recorder{}, Jobs: []testJob{{Check: vars}}}}, m, newTextLogger(&logs))
 	runs := func(result string) float64 {
 		return testutil.ToFloat64(m.checkRuns.WithLabelValues("c", "vars", result))
 	}
@@ -86,6 +87,7 @@ func TestUnreachableCycles(t *testing.T) {
 // TestUnreachableVarsIsVisible: the real vars check with every node
 // refusing: the run is unreachable, and /readyz says so with the reason.
 func TestUnreachableVarsIsVisible(t *testing.T) {
+	t.Parallel()
 	dead := httptest.NewServer(http.NotFoundHandler())
 	dead.Close()
 	v, err := checks.NewVars(checks.VarsOptions{})
@@ -93,8 +95,8 @@ func TestUnreachableVarsIsVisible(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := NewSelfMetrics("v", "c")
-	r := NewRunner([]Instance{{Cluster: "c", Source: cluster.Static{{ID: 1, StatusURL: dead.URL}, {ID: 2, StatusURL: dead.URL + "/2"}},
-		HTTP: &http.Client{}, Sink: &sinktest.Recorder{}, Jobs: []Job{{Check: v}}}}, m, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Source: cluster.Static{{ID: 1, StatusURL: dead.URL}, {ID: 2, StatusURL: dead.URL + "/2"}},
+		HTTP: &http.Client{}, Sink: &sinktest.Recorder{}, Jobs: []testJob{{Check: v}}}}, m, nil)
 	// --once fails when no node could be scraped; the run still counts as
 	// unreachable, not as an error of the check.
 	if err := r.RunOnce(t.Context()); err == nil || !strings.Contains(err.Error(), "no node could be scraped") {

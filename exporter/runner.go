@@ -6,50 +6,64 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net/http"
 	"reflect"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/roachdog/roachdog/checks"
-	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/deadline"
+	"github.com/roachdog/roachdog/emit"
 )
+
+// Check is one source of metrics as the runner sees it: a name and a run.
+// The checks package's checks reach it bound to their cluster
+// (checks.Instance.Bind), which lists the nodes and gives the check its
+// target; the runner knows time, not CockroachDB.
+type Check interface {
+	Name() string
+	// Run collects once and must return when ctx is done. It is never
+	// called concurrently on one Check.
+	Run(ctx context.Context, c *emit.Cycle, s emit.Sink) error
+}
+
+// OutcomeWatcher is a Check that reports failures of its own collection
+// without returning an error (a SQL query that failed, no node scraped:
+// checks.Outcome): RunOnce sends through the sink it returns and fails on
+// what err says.
+type OutcomeWatcher interface {
+	WatchOutcome(s emit.Sink) (watched emit.Sink, err func() error)
+}
+
+// identified is a Check that wraps the value carrying its state
+// (checks.Bound): a reload that keeps that value keeps the check's
+// schedule state.
+type identified interface{ Identity() any }
 
 // Job is one check on its schedule.
 type Job struct {
-	Check checks.Check
+	Check Check
 	// Interval between cycle starts; 15s (the Agent's default
 	// min_collection_interval) when not positive.
 	Interval time.Duration
-	// Timeout bounds one cycle; Interval when not positive. Give it less
-	// than Interval: a cycle that uses the whole interval ends just after
-	// the next tick, which finds it still running and is skipped.
+	// Timeout bounds one cycle; when not positive, the deadline rule's
+	// share of Interval (deadline.Cycle). Give it less than Interval: a
+	// cycle that uses the whole interval ends just after the next tick,
+	// which finds it still running and is skipped.
 	Timeout time.Duration
 }
 
-// Instance is one CockroachDB cluster and the checks run against it.
+// Instance is one CockroachDB cluster and the checks run against it (bound
+// to its connections and node list: checks.Instance).
 type Instance struct {
 	Cluster string
-	// Source gives the node list; asked before each cycle of each job, so it
-	// must answer at once (discovery serves its cache and refreshes in the
-	// background). Nil means no nodes. A failed listing does not stop the
-	// checks: they run on whatever list came back, possibly empty (SQL
-	// checks need no node; vars then reports zero targets).
-	Source cluster.Source
-	HTTP   *http.Client
 	// Sink receives what the checks report, already wrapped WithTags
 	// (cluster:<name> and the instance's tags).
-	Sink checks.Sink
+	Sink emit.Sink
 	Jobs []Job
 	// Logger is the instance's; the runner adds the cluster and check
 	// attributes itself, so it must not carry them already.
 	Logger *slog.Logger
-	// SQL is the cluster's connection pool, nil when no sql_url is set.
-	SQL *cluster.DB
-	// API reaches the status endpoints that need a session; nil when none.
-	API *cluster.API
 }
 
 // defaultInterval applies to jobs without one.
@@ -68,17 +82,9 @@ type Runner struct {
 	abandonAfter time.Duration
 }
 
-// instance is an Instance with the runner's state for it.
-type instance struct {
-	Instance
-	// listFailing is set while the node list cannot be refreshed, so that
-	// the failure is logged once per streak, not by every job every cycle.
-	listFailing atomic.Bool
-}
-
 type job struct {
-	inst     *instance
-	check    checks.Check
+	inst     *Instance
+	check    Check
 	name     string
 	interval time.Duration
 	timeout  time.Duration
@@ -153,7 +159,8 @@ func NewRunner(instances []Instance, m *SelfMetrics, logger *slog.Logger) *Runne
 	}
 	r := &Runner{m: m, logger: logger, abandonAfter: defaultAbandonAfter}
 	for i := range instances {
-		inst := &instance{Instance: instances[i]} // our own copy: the caller may reuse its slice
+		inst := new(Instance)
+		*inst = instances[i] // our own copy: the caller may reuse its slice
 		instLogger := inst.Logger
 		if instLogger == nil {
 			instLogger = logger
@@ -173,7 +180,7 @@ func NewRunner(instances []Instance, m *SelfMetrics, logger *slog.Logger) *Runne
 				j.interval = defaultInterval
 			}
 			if j.timeout <= 0 {
-				j.timeout = j.interval
+				j.timeout = deadline.Cycle(j.interval, 0)
 			}
 			m.initJob(inst.Cluster, name)
 			r.jobs = append(r.jobs, j)
@@ -192,19 +199,20 @@ func NewRunner(instances []Instance, m *SelfMetrics, logger *slog.Logger) *Runne
 func (r *Runner) Successor(instances []Instance, logger *slog.Logger) *Runner {
 	next := NewRunner(instances, r.m, logger)
 	next.abandonAfter = r.abandonAfter
-	prev := make(map[checks.Check]*job, len(r.jobs))
+	prev := make(map[any]*job, len(r.jobs))
 	for _, j := range r.jobs {
-		if comparableCheck(j.check) {
-			prev[j.check] = j
+		if id := identity(j.check); comparable(id) {
+			prev[id] = j
 		}
 	}
 	kept := make(map[[2]string]bool, len(next.jobs))
 	for _, j := range next.jobs {
 		kept[[2]string{j.inst.Cluster, j.name}] = true
-		if !comparableCheck(j.check) {
+		id := identity(j.check)
+		if !comparable(id) {
 			continue
 		}
-		if p := prev[j.check]; p != nil {
+		if p := prev[id]; p != nil {
 			j.busy = p.busy
 			j.done.Store(p.done.Load())
 		}
@@ -217,10 +225,19 @@ func (r *Runner) Successor(instances []Instance, logger *slog.Logger) *Runner {
 	return next
 }
 
-// comparableCheck: a Check can be a map key (checks are pointers; a value
-// type holding a slice would make the map panic).
-func comparableCheck(c checks.Check) bool {
-	return c != nil && reflect.TypeOf(c).Comparable()
+// identity is what carries a check's state: what it wraps (see identified),
+// else the check itself.
+func identity(c Check) any {
+	if w, ok := c.(identified); ok {
+		return w.Identity()
+	}
+	return c
+}
+
+// comparable: id can be a map key (checks are pointers; a value type
+// holding a slice would make the map panic).
+func comparable(id any) bool {
+	return id != nil && reflect.TypeOf(id).Comparable()
 }
 
 // Ready reports Readiness without the reason.
@@ -253,7 +270,7 @@ func (r *Runner) Readiness() (bool, string) {
 // RunOnce runs every job of every instance once, concurrently, and returns
 // the failures joined, each naming its cluster and check. A failure is a
 // check that returned an error, or one that reported a failure of its own
-// collection without returning one (see checks.Outcome: a SQL query that
+// collection without returning one (an OutcomeWatcher: a SQL query that
 // failed, no node scraped). A job whose previous cycle is still running (a
 // concurrent Run) is waited for.
 func (r *Runner) RunOnce(ctx context.Context) error {
@@ -267,10 +284,13 @@ func (r *Runner) RunOnce(ctx context.Context) error {
 				errs[i] = fmt.Errorf("cluster %q check %q: %w", j.inst.Cluster, j.name, context.Cause(ctx))
 				return
 			}
-			o := checks.NewOutcome(j.inst.Sink)
-			errs[i] = r.cycle(ctx, j, o)
+			sink, outcome := j.inst.Sink, func() error { return nil }
+			if w, ok := j.check.(OutcomeWatcher); ok {
+				sink, outcome = w.WatchOutcome(sink)
+			}
+			errs[i] = r.cycle(ctx, j, sink)
 			if errs[i] == nil {
-				if err := o.Err(); err != nil {
+				if err := outcome(); err != nil {
 					errs[i] = fmt.Errorf("cluster %q check %q: %w", j.inst.Cluster, j.name, err)
 				}
 			}
@@ -341,7 +361,7 @@ func (r *Runner) loop(ctx context.Context, j *job) {
 // cycle runs one collection of one job under its timeout and records the
 // outcome. The caller has taken j.busy; cycle gives it back when the check
 // has returned (see runCheck for a check that does not).
-func (r *Runner) cycle(parent context.Context, j *job, sink checks.Sink) (err error) {
+func (r *Runner) cycle(parent context.Context, j *job, sink emit.Sink) (err error) {
 	ctx, cancel := context.WithTimeout(parent, j.timeout)
 	defer cancel()
 	release := true
@@ -383,22 +403,8 @@ func (r *Runner) cycle(parent context.Context, j *job, sink checks.Sink) (err er
 		}
 	}()
 
-	var nodes []cluster.Node
-	if j.inst.Source != nil {
-		nodes = r.listNodes(ctx, j)
-	}
-	if err := ctx.Err(); err != nil {
-		// A check run with a context already done would report every node
-		// down (vars) for want of time, not because of the cluster.
-		return fmt.Errorf("cluster %q check %q: no time left to run after listing nodes: %w", j.inst.Cluster, j.name, context.Cause(ctx))
-	}
-	target := &checks.Target{
-		Cluster: j.inst.Cluster,
-		Nodes:   nodes,
-		HTTP:    j.inst.HTTP,
-		SQL:     j.inst.SQL,
-		API:     j.inst.API,
-		Logger:  j.logger,
+	cyc := &emit.Cycle{
+		Logger: j.logger,
 		NodeErrors: func(node string, _ error) {
 			r.m.nodeError(j.inst.Cluster, j.name, node)
 		},
@@ -411,7 +417,7 @@ func (r *Runner) cycle(parent context.Context, j *job, sink checks.Sink) (err er
 			r.m.droppedSeries(j.inst.Cluster, j.name, reason, n)
 		},
 	}
-	finished, err := r.runCheck(ctx, j, target, sink)
+	finished, err := r.runCheck(ctx, j, cyc, sink)
 	release = finished
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil && parent.Err() == nil {
@@ -422,33 +428,13 @@ func (r *Runner) cycle(parent context.Context, j *job, sink checks.Sink) (err er
 	return nil
 }
 
-// listNodes asks the instance's source for the node list. A failure is not
-// the check's: it runs on the list that came back (the last known one, the
-// seeds, or none), and the failure is logged once per streak per instance
-// (the source logs its own details).
-func (r *Runner) listNodes(ctx context.Context, j *job) []cluster.Node {
-	nodes, err := j.inst.Source.Nodes(ctx)
-	switch {
-	case err == nil:
-		if j.inst.listFailing.CompareAndSwap(true, false) {
-			j.logger.Info("node list available again", "nodes", len(nodes))
-		}
-	case j.inst.listFailing.CompareAndSwap(false, true):
-		j.logger.Warn("node list refresh failed; checks run on the last known list until it recovers",
-			"nodes", len(nodes), "err", err)
-	default:
-		j.logger.Debug("node list refresh still failing", "nodes", len(nodes), "err", err)
-	}
-	return nodes
-}
-
 // runCheck calls Check.Run in its own goroutine so that a panic is
 // recovered there and a check that ignores its context cannot hold the
 // cycle (and shutdown) forever: past the deadline plus abandonAfter the
 // cycle gives up and finished is false. The check's goroutine then gives
 // j.busy back itself when Run finally returns, so the check is never run
 // twice at once; until then its ticks are skipped (and counted).
-func (r *Runner) runCheck(ctx context.Context, j *job, target *checks.Target, sink checks.Sink) (finished bool, err error) {
+func (r *Runner) runCheck(ctx context.Context, j *job, cyc *emit.Cycle, sink emit.Sink) (finished bool, err error) {
 	const (
 		running int32 = iota
 		returned
@@ -469,7 +455,7 @@ func (r *Runner) runCheck(ctx context.Context, j *job, target *checks.Target, si
 				j.logger.Warn("abandoned check returned at last")
 			}
 		}()
-		err = j.check.Run(ctx, target, sink)
+		err = j.check.Run(ctx, cyc, sink)
 	}()
 	overran := func(err error) error {
 		if err == nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/deadline"
 	"github.com/roachdog/roachdog/internal/sinktest"
 )
 
@@ -86,6 +87,7 @@ func runBounded(t *testing.T, timeout time.Duration, what string, f func()) {
 }
 
 func TestRunOnce(t *testing.T) {
+	t.Parallel()
 	m := NewSelfMetrics("test", "abc")
 	recA, recB := &sinktest.Recorder{}, &sinktest.Recorder{}
 	var seen checks.Target
@@ -99,9 +101,9 @@ func TestRunOnce(t *testing.T) {
 		return errors.New("query failed")
 	})
 	other := check("ok", nil)
-	r := NewRunner([]Instance{
-		{Cluster: "a", Source: twoNodes, Sink: WithTags(recA, "cluster:a"), Jobs: []Job{{Check: ok, Interval: time.Minute}}},
-		{Cluster: "b", Source: twoNodes, Sink: WithTags(recB, "cluster:b"), Jobs: []Job{{Check: bad}, {Check: other}}},
+	r := newRunner([]testInstance{
+		{Cluster: "a", Source: twoNodes, Sink: WithTags(recA, "cluster:a"), Jobs: []testJob{{Check: ok, Interval: time.Minute}}},
+		{Cluster: "b", Source: twoNodes, Sink: WithTags(recB, "cluster:b"), Jobs: []testJob{{Check: bad}, {Check: other}}},
 	}, m, nil)
 
 	if r.Ready() {
@@ -150,11 +152,12 @@ func checkCounter(t *testing.T, got, want float64, what string) {
 }
 
 func TestRunOnceTimeout(t *testing.T) {
+	t.Parallel()
 	m := NewSelfMetrics("test", "abc")
 	slow := check("slow", blockUntilDone)
 	fast := check("fast", nil)
-	r := NewRunner([]Instance{{Cluster: "c", Source: twoNodes, Sink: &sinktest.Recorder{},
-		Jobs: []Job{{Check: slow, Interval: time.Hour, Timeout: 50 * time.Millisecond}, {Check: fast, Interval: time.Hour}}}}, m, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Source: twoNodes, Sink: &sinktest.Recorder{},
+		Jobs: []testJob{{Check: slow, Interval: time.Hour, Timeout: 50 * time.Millisecond}, {Check: fast, Interval: time.Hour}}}}, m, nil)
 	var err error
 	runBounded(t, 10*time.Second, "RunOnce", func() { err = r.RunOnce(t.Context()) })
 	if err == nil || !strings.Contains(err.Error(), `cluster "c" check "slow": timed out after 50ms`) {
@@ -173,13 +176,14 @@ func TestRunOnceTimeout(t *testing.T) {
 // TestStuckCheckIsAbandoned: a check that ignores its context must not hold
 // RunOnce forever, and must never run twice at once.
 func TestStuckCheckIsAbandoned(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	stuck := check("stuck", func(context.Context, *checks.Target, checks.Sink) error {
 		<-release
 		return nil
 	})
-	r := NewRunner([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{},
-		Jobs: []Job{{Check: stuck, Interval: time.Hour, Timeout: 20 * time.Millisecond}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Sink: &sinktest.Recorder{},
+		Jobs: []testJob{{Check: stuck, Interval: time.Hour, Timeout: 20 * time.Millisecond}}}}, nil, nil)
 	r.abandonAfter = 20 * time.Millisecond
 
 	var err error
@@ -202,6 +206,7 @@ func TestStuckCheckIsAbandoned(t *testing.T) {
 }
 
 func TestRunOnceSourceErrors(t *testing.T) {
+	t.Parallel()
 	var got []cluster.Node
 	c := check("vars", func(_ context.Context, tg *checks.Target, _ checks.Sink) error {
 		got = tg.Nodes
@@ -210,7 +215,7 @@ func TestRunOnceSourceErrors(t *testing.T) {
 	stale := sourceFunc(func(context.Context) ([]cluster.Node, error) {
 		return twoNodes, errors.New("refresh failed")
 	})
-	r := NewRunner([]Instance{{Cluster: "c", Source: stale, Sink: &sinktest.Recorder{}, Jobs: []Job{{Check: c}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Source: stale, Sink: &sinktest.Recorder{}, Jobs: []testJob{{Check: c}}}}, nil, nil)
 	if err := r.RunOnce(t.Context()); err != nil || len(got) != 2 {
 		t.Errorf("with a stale list: err %v, nodes %v; want the check to run on the last known list", err, got)
 	}
@@ -221,6 +226,7 @@ func TestRunOnceSourceErrors(t *testing.T) {
 // checks: SQL checks need no node and must report that SQL is down, and
 // vars reports zero targets.
 func TestRunOnceWithoutNodes(t *testing.T) {
+	t.Parallel()
 	none := sourceFunc(func(context.Context) ([]cluster.Node, error) { return nil, errors.New("no sql") })
 	var ran atomic.Bool
 	sqlCheck := check("liveness", func(_ context.Context, tg *checks.Target, s checks.Sink) error {
@@ -232,7 +238,7 @@ func TestRunOnceWithoutNodes(t *testing.T) {
 		return nil
 	})
 	rec := &sinktest.Recorder{}
-	r := NewRunner([]Instance{{Cluster: "c", Source: none, Sink: rec, Jobs: []Job{{Check: sqlCheck}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Source: none, Sink: rec, Jobs: []testJob{{Check: sqlCheck}}}}, nil, nil)
 	// RunOnce fails on the CRITICAL it reported (the --once exit status),
 	// not on the node list.
 	if err := r.RunOnce(t.Context()); err == nil || !strings.Contains(err.Error(), "sql.can_query CRITICAL: down") || !ran.Load() {
@@ -251,6 +257,7 @@ func TestRunOnceWithoutNodes(t *testing.T) {
 // every job every cycle (the source logs its own details), and its recovery
 // once.
 func TestNodeListFailureLoggedOncePerStreak(t *testing.T) {
+	t.Parallel()
 	var failing atomic.Bool
 	failing.Store(true)
 	src := sourceFunc(func(context.Context) ([]cluster.Node, error) {
@@ -260,8 +267,8 @@ func TestNodeListFailureLoggedOncePerStreak(t *testing.T) {
 		return twoNodes, nil
 	})
 	logs := &syncBuffer{}
-	r := NewRunner([]Instance{{Cluster: "c", Source: src, Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs),
-		Jobs: []Job{{Check: check("vars", nil)}, {Check: check("liveness", nil)}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Source: src, Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs),
+		Jobs: []testJob{{Check: check("vars", nil)}, {Check: check("liveness", nil)}}}}, nil, nil)
 	for range 3 {
 		if err := r.RunOnce(t.Context()); err != nil {
 			t.Fatal(err)
@@ -286,13 +293,14 @@ func TestNodeListFailureLoggedOncePerStreak(t *testing.T) {
 // no time to run the check; running it anyway would report every node down
 // for want of time.
 func TestNoCheckWithoutTime(t *testing.T) {
+	t.Parallel()
 	slowSource := sourceFunc(func(ctx context.Context) ([]cluster.Node, error) {
 		<-ctx.Done()
 		return twoNodes, ctx.Err()
 	})
 	c := check("vars", nil)
-	r := NewRunner([]Instance{{Cluster: "c", Source: slowSource, Sink: &sinktest.Recorder{},
-		Jobs: []Job{{Check: c, Interval: time.Hour, Timeout: 50 * time.Millisecond}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Source: slowSource, Sink: &sinktest.Recorder{},
+		Jobs: []testJob{{Check: c, Interval: time.Hour, Timeout: 50 * time.Millisecond}}}}, nil, nil)
 	var err error
 	runBounded(t, 10*time.Second, "RunOnce", func() { err = r.RunOnce(t.Context()) })
 	if c.calls.Load() != 0 {
@@ -306,13 +314,14 @@ func TestNoCheckWithoutTime(t *testing.T) {
 // TestLogsNameClusterOnce: the instance's logger is scoped by the runner;
 // every line names the cluster and the check exactly once.
 func TestLogsNameClusterOnce(t *testing.T) {
+	t.Parallel()
 	logs := &syncBuffer{}
 	c := check("vars", func(_ context.Context, tg *checks.Target, _ checks.Sink) error {
 		tg.Log().Info("hello")
 		return nil
 	})
-	r := NewRunner([]Instance{{Cluster: "prod", Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs),
-		Jobs: []Job{{Check: c}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "prod", Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs),
+		Jobs: []testJob{{Check: c}}}}, nil, nil)
 	if err := r.RunOnce(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -324,12 +333,13 @@ func TestLogsNameClusterOnce(t *testing.T) {
 }
 
 func TestPanicRecovered(t *testing.T) {
+	t.Parallel()
 	logs := &syncBuffer{}
 	m := NewSelfMetrics("test", "abc")
 	boom := check("boom", func(context.Context, *checks.Target, checks.Sink) error { panic("kaboom") })
 	fine := check("fine", nil)
-	r := NewRunner([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs),
-		Jobs: []Job{{Check: boom}, {Check: fine}}}}, m, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Sink: &sinktest.Recorder{}, Logger: newTextLogger(logs),
+		Jobs: []testJob{{Check: boom}, {Check: fine}}}}, m, nil)
 	err := r.RunOnce(t.Context())
 	if err == nil || !strings.Contains(err.Error(), `cluster "c" check "boom": panic: kaboom`) {
 		t.Errorf("RunOnce error = %v", err)
@@ -345,6 +355,7 @@ func TestPanicRecovered(t *testing.T) {
 }
 
 func TestRunStopsOnCancel(t *testing.T) {
+	t.Parallel()
 	var started sync.WaitGroup
 	started.Add(2)
 	var once1, once2 sync.Once
@@ -356,8 +367,8 @@ func TestRunStopsOnCancel(t *testing.T) {
 		once2.Do(started.Done)
 		return nil
 	})
-	r := NewRunner([]Instance{{Cluster: "c", Source: twoNodes, Sink: &sinktest.Recorder{},
-		Jobs: []Job{{Check: slow, Interval: 10 * time.Millisecond, Timeout: time.Hour}, {Check: fast, Interval: 10 * time.Millisecond}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Source: twoNodes, Sink: &sinktest.Recorder{},
+		Jobs: []testJob{{Check: slow, Interval: 10 * time.Millisecond, Timeout: time.Hour}, {Check: fast, Interval: 10 * time.Millisecond}}}}, nil, nil)
 	ctx, cancel := context.WithCancel(t.Context())
 	var err error
 	done := make(chan struct{})
@@ -374,6 +385,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 }
 
 func TestRunNoOverlap(t *testing.T) {
+	t.Parallel()
 	m := NewSelfMetrics("test", "abc")
 	release := make(chan struct{})
 	slow := check("slow", func(ctx context.Context, _ *checks.Target, _ checks.Sink) error {
@@ -383,8 +395,8 @@ func TestRunNoOverlap(t *testing.T) {
 		}
 		return nil
 	})
-	r := NewRunner([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{},
-		Jobs: []Job{{Check: slow, Interval: 5 * time.Millisecond, Timeout: time.Hour}}}}, m, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Sink: &sinktest.Recorder{},
+		Jobs: []testJob{{Check: slow, Interval: 5 * time.Millisecond, Timeout: time.Hour}}}}, m, nil)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { defer close(done); r.Run(ctx) }()
@@ -405,6 +417,7 @@ func TestRunNoOverlap(t *testing.T) {
 }
 
 func TestReadyTransitions(t *testing.T) {
+	t.Parallel()
 	gate := make(chan struct{})
 	a := check("a", nil)
 	b := check("b", func(ctx context.Context, _ *checks.Target, _ checks.Sink) error {
@@ -414,8 +427,8 @@ func TestReadyTransitions(t *testing.T) {
 		}
 		return errors.New("failed, but done")
 	})
-	r := NewRunner([]Instance{{Cluster: "c", Sink: &sinktest.Recorder{},
-		Jobs: []Job{{Check: a, Interval: time.Hour}, {Check: b, Interval: time.Hour}}}}, nil, nil)
+	r := newRunner([]testInstance{{Cluster: "c", Sink: &sinktest.Recorder{},
+		Jobs: []testJob{{Check: a, Interval: time.Hour}, {Check: b, Interval: time.Hour}}}}, nil, nil)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { defer close(done); r.Run(ctx) }()
@@ -431,8 +444,9 @@ func TestReadyTransitions(t *testing.T) {
 }
 
 func TestNewRunnerDefaults(t *testing.T) {
-	r := NewRunner([]Instance{{Cluster: "c", Jobs: []Job{{Check: check("a", nil)}, {Check: check("b", nil), Interval: time.Minute, Timeout: 5 * time.Second}}}}, nil, nil)
-	if j := r.jobs[0]; j.interval != defaultInterval || j.timeout != defaultInterval {
+	t.Parallel()
+	r := newRunner([]testInstance{{Cluster: "c", Jobs: []testJob{{Check: check("a", nil)}, {Check: check("b", nil), Interval: time.Minute, Timeout: 5 * time.Second}}}}, nil, nil)
+	if j := r.jobs[0]; j.interval != defaultInterval || j.timeout != deadline.Cycle(defaultInterval, 0) {
 		t.Errorf("defaults: interval %s timeout %s", j.interval, j.timeout)
 	}
 	if j := r.jobs[1]; j.interval != time.Minute || j.timeout != 5*time.Second {
@@ -446,6 +460,7 @@ func TestNewRunnerDefaults(t *testing.T) {
 // TestRunSeriesDropped: series a check drops because of a series cap are
 // counted per cluster, check and reason.
 func TestRunSeriesDropped(t *testing.T) {
+	t.Parallel()
 	m := NewSelfMetrics("test", "abc")
 	c := check("vars", func(_ context.Context, tg *checks.Target, _ checks.Sink) error {
 		tg.ReportSeriesDropped("family_cap", 99001)
@@ -453,7 +468,7 @@ func TestRunSeriesDropped(t *testing.T) {
 		tg.ReportSeriesDropped("cycle_cap", 0) // nothing dropped: no series made
 		return nil
 	})
-	r := NewRunner([]Instance{{Cluster: "a", Source: twoNodes, Sink: &sinktest.Recorder{}, Jobs: []Job{{Check: c}}}}, m, nil)
+	r := newRunner([]testInstance{{Cluster: "a", Source: twoNodes, Sink: &sinktest.Recorder{}, Jobs: []testJob{{Check: c}}}}, m, nil)
 	if err := r.RunOnce(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ func exercise(m *SelfMetrics) {
 }
 
 func TestSelfMetricsLint(t *testing.T) {
+	t.Parallel()
 	m := NewSelfMetrics("v1.2.3", "abc123")
 	exercise(m)
 	problems, err := testutil.GatherAndLint(m.Registry())
@@ -42,6 +43,7 @@ func TestSelfMetricsLint(t *testing.T) {
 }
 
 func TestSelfMetricsValues(t *testing.T) {
+	t.Parallel()
 	m := NewSelfMetrics("v1.2.3", "abc123")
 	exercise(m)
 	want := `
@@ -105,6 +107,7 @@ roachdog_dogstatsd_bytes_sent_total 300
 }
 
 func TestSelfMetricsNil(t *testing.T) {
+	t.Parallel()
 	var m *SelfMetrics
 	exercise(m) // must not panic: nil records nothing
 }
@@ -113,6 +116,7 @@ func TestSelfMetricsNil(t *testing.T) {
 // series of a node without errors for an hour is dropped, so their number
 // stays bounded. A node still failing keeps its series.
 func TestNodeErrorSeriesForgotten(t *testing.T) {
+	t.Parallel()
 	m := NewSelfMetrics("v", "c")
 	now := time.Unix(1700000000, 0)
 	m.now = func() time.Time { return now }

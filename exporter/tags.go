@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/emit"
 	"github.com/roachdog/roachdog/internal/wire"
 )
 
@@ -15,7 +15,7 @@ import (
 // These tags come from the configuration: the DogStatsD and dry-run sinks
 // let them use keys reserved to metadata (env, service...), which they
 // rename in tags from anywhere else.
-func WithTags(s checks.Sink, tags ...string) checks.Sink {
+func WithTags(s emit.Sink, tags ...string) emit.Sink {
 	TrustTags(s, tags...)
 	if len(tags) == 0 {
 		return s
@@ -28,14 +28,14 @@ func WithTags(s checks.Sink, tags ...string) checks.Sink {
 // keys reserved to metadata such as env or service; the same keys from the
 // cluster (locality tiers, labels, SQL values) are sent renamed. Other
 // sinks ignore it.
-func TrustTags(s checks.Sink, tags ...string) {
+func TrustTags(s emit.Sink, tags ...string) {
 	if t, ok := s.(interface{ trustTags([]string) }); ok && len(tags) > 0 {
 		t.trustTags(tags)
 	}
 }
 
 type tagged struct {
-	next checks.Sink
+	next emit.Sink
 	tags []string
 }
 
@@ -48,13 +48,13 @@ func (t *tagged) with(tags []string) []string {
 
 func (t *tagged) Gauge(name string, v float64, tags []string) { t.next.Gauge(name, v, t.with(tags)) }
 func (t *tagged) Count(name string, v int64, tags []string)   { t.next.Count(name, v, t.with(tags)) }
-func (t *tagged) Distribution(name string, s []checks.Sample, tags []string) {
+func (t *tagged) Distribution(name string, s []emit.Sample, tags []string) {
 	t.next.Distribution(name, s, t.with(tags))
 }
-func (t *tagged) ServiceCheck(name string, st checks.Status, msg string, tags []string) {
+func (t *tagged) ServiceCheck(name string, st emit.Status, msg string, tags []string) {
 	t.next.ServiceCheck(name, st, msg, t.with(tags))
 }
-func (t *tagged) Event(e checks.Event) {
+func (t *tagged) Event(e emit.Event) {
 	e.Tags = t.with(e.Tags)
 	t.next.Event(e)
 }

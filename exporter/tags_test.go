@@ -21,6 +21,7 @@ func clearDDEnv(t *testing.T) {
 }
 
 func TestWithTags(t *testing.T) {
+	t.Parallel()
 	rec := &sinktest.Recorder{}
 	s := WithTags(rec, "cluster:prod", "team:db")
 
@@ -59,6 +60,7 @@ func TestWithTags(t *testing.T) {
 // TestWithTagsConcurrent guards against sharing spare capacity between
 // calls (run with -race; the tags of each call must stay its own).
 func TestWithTagsConcurrent(t *testing.T) {
+	t.Parallel()
 	instance := make([]string, 1, 8) // spare capacity invites aliasing bugs
 	instance[0] = "cluster:prod"
 	rec := &sinktest.Recorder{}
@@ -92,6 +94,7 @@ func TestClientTags(t *testing.T) {
 }
 
 func TestNormalizeNamespace(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{"crdb": "crdb.", "crdb.": "crdb.", "": "", "a.b": "a.b."} {
 		if got := normalizeNamespace(in); got != want {
 			t.Errorf("normalizeNamespace(%q) = %q, want %q", in, got, want)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/DataDog/datadog-go/v5/statsd"
 
-	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/emit"
 	"github.com/roachdog/roachdog/internal/wire"
 )
 
@@ -31,7 +31,7 @@ type Text struct {
 	err error
 }
 
-var _ checks.Sink = (*Text)(nil)
+var _ emit.Sink = (*Text)(nil)
 
 // NewText returns a Text sink writing to w, with the payload limit of a
 // remote UDP Agent (see NewTextFor).
@@ -86,7 +86,7 @@ func (t *Text) Count(name string, v int64, tags []string) {
 // Distribution writes one "<ns><name>:<v1>:<v2>...|d|@<rate>|#tags" line
 // per weight (see wire.Rates), as the DogStatsD sink sends them when the
 // values fit in one datagram.
-func (t *Text) Distribution(name string, samples []checks.Sample, tags []string) {
+func (t *Text) Distribution(name string, samples []emit.Sample, tags []string) {
 	name, tags, ok := t.wire.Distribution(name, tags)
 	if !ok {
 		return
@@ -99,14 +99,14 @@ func (t *Text) Distribution(name string, samples []checks.Sample, tags []string)
 }
 
 // ServiceCheck writes "_sc|<ns><name>|<status>|#tags|m:<message>".
-func (t *Text) ServiceCheck(name string, st checks.Status, msg string, tags []string) {
+func (t *Text) ServiceCheck(name string, st emit.Status, msg string, tags []string) {
 	if sc, ok := t.wire.ServiceCheck(name, int(st), msg, tags); ok {
 		t.write(func(b []byte) []byte { return wire.AppendServiceCheck(b, sc, t.globalTags, t.card) })
 	}
 }
 
 // Event writes "_e{<len>,<len>}:<title>|<text>|d:..|k:..|t:..|#tags".
-func (t *Text) Event(e checks.Event) {
+func (t *Text) Event(e emit.Event) {
 	if ev, ok := t.wire.Event(event(e)); ok {
 		t.write(func(b []byte) []byte { return wire.AppendEvent(b, ev, t.globalTags, t.card) })
 	}
@@ -123,7 +123,7 @@ func (t *Text) write(format func([]byte) []byte) {
 }
 
 // event converts a check's event to datadog-go's.
-func event(e checks.Event) *statsd.Event {
+func event(e emit.Event) *statsd.Event {
 	return &statsd.Event{
 		Title:          e.Title,
 		Text:           e.Text,

@@ -72,6 +72,7 @@ func (f *failingWriter) Write(p []byte) (int, error) {
 }
 
 func TestTextWriteError(t *testing.T) {
+	t.Parallel()
 	w := &failingWriter{}
 	s := NewText(w, "crdb", nil)
 	s.Gauge("a", 1, nil)

@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,21 +28,12 @@ import (
 	"github.com/roachdog/roachdog/config"
 )
 
-// Conn is what the gate reads one cluster with. The caller opens it (see
-// roachdog health: the statement timeout follows --timeout) and closes it.
+// Conn is what the gate reads one cluster with: its configuration and the
+// cluster opened from it. The caller opens the cluster (see roachdog
+// health: the statement timeout follows --timeout) and closes it.
 type Conn struct {
 	Instance config.Instance
-	HTTP     *http.Client
-	DB       *cluster.DB // nil without sql_url
-	Source   cluster.Source
-}
-
-// Close closes the SQL pool and the idle HTTP connections.
-func (c *Conn) Close() {
-	if c.DB != nil {
-		c.DB.Close()
-	}
-	c.HTTP.CloseIdleConnections()
+	*cluster.Handle
 }
 
 // not be read becomes a finding.
@@ -61,23 +51,24 @@ func Gather(ctx context.Context, c *Conn, nodeID int64, logger *slog.Logger) *Re
 	}
 	var api *cluster.API
 	if len(urls) > 0 {
-		api = cluster.NewAPI(c.HTTP, func() []string { return urls }, c.Instance.APIUser, c.Instance.APIPassword)
+		api = c.API // tries the nodes just listed
 	}
 
 	// Scrape while SQL is read: different endpoints, one deadline.
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		v := c.Instance.Checks.Vars
+		vc, _ := c.Instance.Checks.Get("vars")
+		v := checks.OptionsOf[checks.VarsOptions](c.Instance.Checks)
 		in.ranges, in.rangesErr = checks.ScrapeRangeHealth(ctx, &checks.Target{
 			Cluster: c.Instance.Cluster,
 			Nodes:   nodes,
 			HTTP:    c.HTTP,
 			Logger:  logger,
 		}, checks.VarsOptions{
-			Timeout:            v.Timeout,
+			Timeout:            vc.Timeout,
 			MaxPayloadBytes:    v.MaxPayloadBytes,
-			MaxConcurrent:      v.MaxConcurrentScrapes,
+			MaxConcurrent:      v.MaxConcurrent,
 			MaxSeriesPerFamily: v.MaxSeriesPerFamily,
 			MaxSeriesPerCycle:  v.MaxSeriesPerCycle,
 			Quantiles:          []float64{}, // histograms are not needed

@@ -199,8 +199,11 @@ func TestCoverage(t *testing.T) {
 		{"lsm_read_amplification.json", []string{"crdb.storage.read_amplification"}},
 		{"sql_latency_anomaly.json", []string{"anomalies(", "p99:crdb.sql.service_latency{", "alert_window='last_15m'"}},
 		{"txn_retry_storm.json", []string{"crdb.txn.restarts{reason:serializable}", "by {cluster}"}},
+		{"hot_range_sustained.json", []string{"min(last_30m)", "crdb.hot_ranges.max_range_qps", "by {cluster,database,table,index}"}},
+		{"contention_rising.json", []string{"sum(last_15m)", "crdb.contention.wait_time", "by {cluster,database,table}"}},
 		{"roachdog_not_reporting.json", []string{"crdb.cluster.nodes.scraped"}},
 		{"sql_can_query.json", []string{`"crdb.sql.can_query"`, `.by("cluster","check")`}},
+		{"statement_latency_jump.json", []string{"pct_change(avg(last_15m),last_1h)", "crdb.statements.latency.mean", "by {cluster,query_signature,app}"}},
 	} {
 		m, ok := files[tc.file]
 		if !ok {

@@ -133,6 +133,7 @@ func requestList(reqs []ddapitest.Request) string {
 }
 
 func TestApplyLocalEmulationFirstRunCreatesSecondRunWritesNothing(t *testing.T) {
+	t.Parallel()
 	h := newApplyHarness(t)
 	out, _, err := h.run(t, "--notify", "@slack-crdb")
 	if err != nil {
@@ -190,6 +191,7 @@ func TestApplyLocalEmulationFirstRunCreatesSecondRunWritesNothing(t *testing.T) 
 }
 
 func TestApplyLocalEmulationChangedFileUpdatesOnlyIt(t *testing.T) {
+	t.Parallel()
 	h := newApplyHarness(t)
 	if _, _, err := h.run(t, "--notify", "@slack-crdb"); err != nil {
 		t.Fatal(err)
@@ -245,6 +247,7 @@ func jsonString(v any) string {
 }
 
 func TestApplyLocalEmulationRemovedThresholdIsAnUpdate(t *testing.T) {
+	t.Parallel()
 	// Projection ignores what the file does not set; thresholds are
 	// compared whole so dropping the warning level reaches Datadog.
 	h := newApplyHarness(t)
@@ -267,6 +270,7 @@ func TestApplyLocalEmulationRemovedThresholdIsAnUpdate(t *testing.T) {
 }
 
 func TestApplyLocalEmulationRateLimitRetried(t *testing.T) {
+	t.Parallel()
 	h := newApplyHarness(t)
 	h.srv.AddFault(ddapitest.Fault{Method: "POST", Path: "/api/v1/dashboard", Status: 429,
 		Header: map[string]string{"X-RateLimit-Limit": "60", "X-RateLimit-Period": "60", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1"},
@@ -290,6 +294,7 @@ func TestApplyLocalEmulationRateLimitRetried(t *testing.T) {
 }
 
 func TestApplyLocalEmulationForbiddenIsReported(t *testing.T) {
+	t.Parallel()
 	h := newApplyHarness(t)
 	h.srv.AddFault(ddapitest.Fault{Method: "POST", Path: "/api/v1/dashboard", Status: 403, Body: `{"errors":["Forbidden"]}`})
 	_, _, err := h.run(t)
@@ -310,6 +315,7 @@ func TestApplyLocalEmulationForbiddenIsReported(t *testing.T) {
 }
 
 func TestApplyLocalEmulationWrongKeysAreForbidden(t *testing.T) {
+	t.Parallel()
 	h := newApplyHarness(t)
 	h.env["DD_APP_KEY"] = "not-the-right-app-key"
 	_, _, err := h.run(t)
@@ -319,6 +325,7 @@ func TestApplyLocalEmulationWrongKeysAreForbidden(t *testing.T) {
 }
 
 func TestApplyLocalEmulationInvalidMonitorStopsBeforeAnyWrite(t *testing.T) {
+	t.Parallel()
 	h := newApplyHarness(t)
 	h.srv.SetValidator(func(m ddapi.Object) []string {
 		if strings.Contains(m.String("query"), "clock.offset") {
@@ -350,6 +357,7 @@ func TestApplyLocalEmulationInvalidMonitorStopsBeforeAnyWrite(t *testing.T) {
 }
 
 func TestApplyLocalEmulationNotify(t *testing.T) {
+	t.Parallel()
 	h := newApplyHarness(t)
 	_, stderr, err := h.run(t, "--notify", "@slack-crdb-alerts, @pagerduty-crdb", "--notify", "@slack-crdb-alerts", "--only", "monitors")
 	if err != nil {
@@ -376,6 +384,7 @@ func TestApplyLocalEmulationNotify(t *testing.T) {
 }
 
 func TestApplyLocalEmulationNoNotifyRemovesPlaceholderAndWarns(t *testing.T) {
+	t.Parallel()
 	h := newApplyHarness(t)
 	_, stderr, err := h.run(t, "--only", "monitors")
 	if err != nil {
@@ -408,6 +417,7 @@ func TestApplyLocalEmulationNoNotifyRemovesPlaceholderAndWarns(t *testing.T) {
 }
 
 func TestApplyLocalEmulationDryRun(t *testing.T) {
+	t.Parallel()
 	h := newApplyHarness(t)
 	out, _, err := h.run(t, "--dry-run", "--notify", "@ops")
 	if err != nil {
@@ -465,6 +475,7 @@ func TestApplyLocalEmulationDryRun(t *testing.T) {
 }
 
 func TestApplyLocalEmulationOnly(t *testing.T) {
+	t.Parallel()
 	h := newApplyHarness(t)
 	if _, _, err := h.run(t, "--only", "monitors"); err != nil {
 		t.Fatal(err)
@@ -489,6 +500,7 @@ func TestApplyLocalEmulationOnly(t *testing.T) {
 }
 
 func TestApplyLocalEmulationDir(t *testing.T) {
+	t.Parallel()
 	h := newApplyHarness(t)
 	dir := t.TempDir()
 	for sub, fsys := range map[string]fstest.MapFS{"dashboards": h.dash, "monitors": h.mon} {
@@ -516,6 +528,7 @@ func TestApplyLocalEmulationDir(t *testing.T) {
 }
 
 func TestApplyLocalEmulationLeavesUnmanagedObjectsAlone(t *testing.T) {
+	t.Parallel()
 	h := newApplyHarness(t)
 	var dash ddapi.Object
 	json.Unmarshal([]byte(testDashClock), &dash)
@@ -542,6 +555,7 @@ func TestApplyLocalEmulationLeavesUnmanagedObjectsAlone(t *testing.T) {
 }
 
 func TestApplyLocalEmulationReportsManagedObjectsWithoutFile(t *testing.T) {
+	t.Parallel()
 	h := newApplyHarness(t)
 	if _, _, err := h.run(t); err != nil {
 		t.Fatal(err)
@@ -561,6 +575,7 @@ func TestApplyLocalEmulationReportsManagedObjectsWithoutFile(t *testing.T) {
 }
 
 func TestApplyLocalEmulationRefusesAmbiguousMatches(t *testing.T) {
+	t.Parallel()
 	h := newApplyHarness(t)
 	if _, _, err := h.run(t); err != nil {
 		t.Fatal(err)
@@ -581,6 +596,7 @@ func TestApplyLocalEmulationRefusesAmbiguousMatches(t *testing.T) {
 }
 
 func TestApplyBadInput(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		args  []string
@@ -626,6 +642,7 @@ func TestApplyBadInput(t *testing.T) {
 }
 
 func TestApplyRecommendedMonitorFormat(t *testing.T) {
+	t.Parallel()
 	h := newApplyHarness(t)
 	h.mon["clock.json"] = &fstest.MapFile{Data: []byte(`{"version": 2, "title": "Clock", "description": "d", "tags": ["integration:x"], "definition": ` + testMonClock + `}`)}
 	if _, _, err := h.run(t, "--only", "monitors"); err != nil {
@@ -639,6 +656,7 @@ func TestApplyRecommendedMonitorFormat(t *testing.T) {
 }
 
 func TestApplyLocalEmulationShippedFilesAreIdempotent(t *testing.T) {
+	t.Parallel()
 	// The files built into roachdog, through the whole path: offline check,
 	// validation, creation, then a second run that must write nothing.
 	srv := ddapitest.New(t)
@@ -689,6 +707,7 @@ func TestCmdApplyReadsEnvironment(t *testing.T) {
 }
 
 func TestApplyAllowTagReachesTheOfflineCheck(t *testing.T) {
+	t.Parallel()
 	h := newApplyHarness(t)
 	h.setFile(h.mon, "clock.json", `max:crdb.clock.offset.mean{*}`, `max:crdb.clock.offset.mean{team:db}`)
 	if _, _, err := h.run(t, "--only", "monitors"); err == nil || !strings.Contains(err.Error(), "fails the offline check") {
@@ -706,6 +725,7 @@ func TestApplyAllowTagReachesTheOfflineCheck(t *testing.T) {
 // already on is left alone. The dry run reads and shows, and writes
 // nothing. A metric Datadog does not know yet is a warning, not a failure.
 func TestApplyLocalEmulationPercentiles(t *testing.T) {
+	t.Parallel()
 	h := newApplyHarness(t)
 	var dists []string
 	for _, m := range checks.Catalog() {

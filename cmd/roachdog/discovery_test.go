@@ -19,11 +19,10 @@ import (
 // nodes' --http-addr pointed at local servers) and scrapes every node, tagged
 // with the locality the cluster reports.
 func TestRunOnceDiscoversNodesThroughSQL(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy")
 	pg := pgtest.Shared(t)
-	db := pg.NewDB(t, "discovery")
-	pg.LoadFile(t, db, filepath.Join(testenv.Testdata(t), "sql", "crdb_v20.2.sql"))
-	pg.LoadFile(t, db, filepath.Join(testenv.Testdata(t), "sql", "seed_v20.2_healthy.sql"))
+	db := sqlDB(t, pg, "discovery", "crdb_v20.2.sql", "seed_v20.2_healthy.sql")
 	for id := 1; id <= 3; id++ {
 		n := newFakeNode(t, filepath.Join(dir, fmt.Sprintf("node%d_status_vars.txt", id)))
 		hostPort := strings.TrimPrefix(n.srv.URL, "http://")

@@ -32,6 +32,7 @@ func runDowntimeTest(t *testing.T, srv *ddapitest.Server, now time.Time, args ..
 }
 
 func TestDowntimeLocalEmulationBody(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 5, 4, 12, 30, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name string
@@ -80,6 +81,7 @@ func TestDowntimeLocalEmulationBody(t *testing.T) {
 }
 
 func TestDowntimeLocalEmulationCancel(t *testing.T) {
+	t.Parallel()
 	srv := ddapitest.New(t)
 	now := time.Now()
 	out, _, err := runDowntimeTest(t, srv, now, "--cluster", "prod", "--duration", "30m")
@@ -105,6 +107,7 @@ func TestDowntimeLocalEmulationCancel(t *testing.T) {
 }
 
 func TestDowntimeLocalEmulationForbidden(t *testing.T) {
+	t.Parallel()
 	srv := ddapitest.New(t)
 	srv.AddFault(ddapitest.Fault{Method: "POST", Path: "/api/v2/downtime", Status: 403, Body: `{"errors":["Forbidden"]}`})
 	_, _, err := runDowntimeTest(t, srv, time.Now(), "--cluster", "prod", "--duration", "1h")
@@ -114,6 +117,7 @@ func TestDowntimeLocalEmulationForbidden(t *testing.T) {
 }
 
 func TestDowntimeBadFlags(t *testing.T) {
+	t.Parallel()
 	srv := ddapitest.New(t)
 	for _, args := range [][]string{
 		{"--duration", "1h"},

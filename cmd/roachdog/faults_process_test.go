@@ -59,6 +59,7 @@ func waitExit(t *testing.T, exited <-chan error, stderr *syncBuffer, within time
 // was collected is flushed, and no error line (it used to exit 1 with
 // "vars: context canceled").
 func TestProcessSIGTERMDuringOnce(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy")
 	good := newFakeNode(t, filepath.Join(dir, "node1_status_vars.txt"))
 	hanging := make(chan struct{}, 1)
@@ -157,6 +158,7 @@ func waitUntil(t *testing.T, within time.Duration, what string, stderr *syncBuff
 // logs why with file and line, and is counted; a change that needs a
 // restart is refused the same way. SIGTERM still stops cleanly.
 func TestProcessSIGHUPReloads(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy")
 	node := newFakeNode(t, filepath.Join(dir, "node1_status_vars.txt"))
 	dsd := dsdtest.Listen(t)

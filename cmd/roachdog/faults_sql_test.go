@@ -38,11 +38,9 @@ func gatewayOutage(t *testing.T) time.Duration {
 // resume by the first cycle that starts after it (at most the one in flight
 // fails), in the same process.
 func TestSQLGatewayOutage(t *testing.T) {
+	t.Parallel()
 	pg := pgtest.Shared(t)
-	db := pg.NewDB(t, "gateway")
-	for _, f := range []string{"crdb_v23.2.sql", "crdb_v23.2_liveness.sql", "scenario_v23.2_liveness.sql"} {
-		pg.LoadFile(t, db, filepath.Join(testenv.Testdata(t), "sql", f))
-	}
+	db := sqlDB(t, pg, "gateway", "crdb_v23.2.sql", "crdb_v23.2_liveness.sql", "scenario_v23.2_liveness.sql")
 	gw := faultnet.Start(t, fmt.Sprintf("127.0.0.1:%d", pg.Port()))
 	sqlURL := strings.Replace(pg.URL(db), fmt.Sprintf("127.0.0.1:%d", pg.Port()), gw.Addr(), 1)
 	node := newFakeNode(t, filepath.Join(testenv.Testdata(t), "vars", "v23_secure_node1_t0.txt"))

@@ -159,34 +159,16 @@ func cmdHealth(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // rather than by buildInstances so that the statement timeout follows
 // --timeout (a large cluster's crdb_internal.ranges_no_leases can take
 // longer than the collector's default) and only the chosen cluster is
-// opened.
+// opened. Open fails only on settings that cannot work; an unreachable
+// server shows up in the report.
 func healthConnect(ctx context.Context, in config.Instance, timeout time.Duration, logger *slog.Logger) (*health.Conn, error) {
-	client, err := nodesHTTPClient(in, logger)
+	spec := clusterSpec(in)
+	spec.QueryTimeout, spec.MaxConns = timeout, 2
+	h, err := cluster.Open(ctx, spec, logger)
 	if err != nil {
 		return nil, err
 	}
-	c := &health.Conn{Instance: in, HTTP: client}
-	var seeds []cluster.Node
-	for _, u := range in.StatusURLs {
-		seeds = append(seeds, cluster.Node{StatusURL: strings.TrimRight(u, "/")})
-	}
-	c.Source = cluster.Static(seeds)
-	if in.SQLURL != "" {
-		// Fails only on a malformed URL; an unreachable server shows up
-		// in the report.
-		c.DB, err = cluster.OpenDB(ctx, in.SQLURL, logger, cluster.WithQueryTimeout(timeout), cluster.WithMaxConns(2))
-		if err != nil {
-			return nil, fmt.Errorf("sql_url %s: %w", in.RedactedSQLURL, err)
-		}
-	}
-	if in.Discover && c.DB != nil {
-		c.Source = cluster.NewDiscovery(c.DB, cluster.DiscoveryOptions{
-			Scheme:   in.Discovery.Scheme,
-			HTTPPort: in.Discovery.HTTPPort,
-			Seeds:    in.StatusURLs,
-		}, logger)
-	}
-	return c, nil
+	return &health.Conn{Instance: in, Handle: h}, nil
 }
 
 // writeHealthText prints the report for a person: nodes, ranges, quorum,

@@ -87,11 +87,7 @@ func closedURL(t *testing.T) string {
 func healthDB(t *testing.T, version string, scenarios ...string) (pg *pgtest.Server, db, url string) {
 	t.Helper()
 	pg = pgtest.Shared(t)
-	db = pg.NewDB(t, "health")
-	sql := filepath.Join(testenv.Testdata(t), "sql")
-	for _, f := range append([]string{"crdb_" + version + ".sql", "crdb_" + version + "_liveness.sql", "crdb_" + version + "_health.sql"}, scenarios...) {
-		pg.LoadFile(t, db, filepath.Join(sql, f))
-	}
+	db = sqlDB(t, pg, "health", append([]string{"crdb_" + version + ".sql", "crdb_" + version + "_liveness.sql", "crdb_" + version + "_health.sql"}, scenarios...)...)
 	return pg, db, pg.URL(db)
 }
 
@@ -179,6 +175,7 @@ func checkHealthCase(t *testing.T, tc healthCase, code int, stdout, stderr strin
 // in gossip_liveness, quorum computed from ranges_no_leases) as nodes
 // change state.
 func TestHealthV20(t *testing.T) {
+	t.Parallel()
 	var urls []string
 	for id := 1; id <= 3; id++ {
 		urls = append(urls, newFakeCRDBNode(t, v20Vars(t, id), "").srv.URL)
@@ -251,6 +248,7 @@ func TestHealthV20(t *testing.T) {
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			pg, db, url := healthDB(t, "v20.2", "scenario_health_v20.2.sql")
 			if tc.setup != "" {
 				pg.Exec(t, db, tc.setup)
@@ -266,6 +264,7 @@ func TestHealthV20(t *testing.T) {
 // two stores) lose quorum when either voter's node stops; a learner does
 // not vote.
 func TestHealthV20Quorum(t *testing.T) {
+	t.Parallel()
 	var urls []string
 	for id := 1; id <= 3; id++ {
 		urls = append(urls, newFakeCRDBNode(t, v20Vars(t, id), "").srv.URL)
@@ -353,6 +352,7 @@ func TestHealthV20Quorum(t *testing.T) {
 // kv_node_liveness, quorum from POST /_status/critical_nodes, and over SQL
 // (voting_replicas) when the endpoint is not there.
 func TestHealthV23(t *testing.T) {
+	t.Parallel()
 	status := func(name string) string { return filepath.Join(testenv.Testdata(t), "status", name) }
 	healthyVars := func(id int) string { return testVars(t, fmt.Sprintf("health_v23_node%d.txt", id)) }
 	underVars := func(id int) string {
@@ -453,6 +453,7 @@ func TestHealthV23(t *testing.T) {
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			var urls []string
 			var nodes []*fakeCRDBNode
 			for id := 1; id <= 5; id++ {
@@ -483,6 +484,7 @@ func TestHealthV23(t *testing.T) {
 // TestHealthIncomplete: a node missing from status_urls, or nothing
 // readable at all, is never SAFE.
 func TestHealthIncomplete(t *testing.T) {
+	t.Parallel()
 	n1 := newFakeCRDBNode(t, v20Vars(t, 1), "")
 	n2 := newFakeCRDBNode(t, v20Vars(t, 2), "")
 	_, _, url := healthDB(t, "v20.2", "scenario_health_v20.2.sql")
@@ -569,6 +571,7 @@ instances:
 }
 
 func TestHealthUsage(t *testing.T) {
+	t.Parallel()
 	one := healthConfig(t, "postgres://roachdog@127.0.0.1:1/defaultdb", "http://127.0.0.1:1")
 	two := writeConfig(t, `init_config:
   dogstatsd_url: udp://127.0.0.1:1
@@ -596,6 +599,7 @@ instances:
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			code, stdout, stderr := runHealth(t, tc.args...)
 			if code != tc.code || !strings.Contains(stderr, tc.want) || stdout != "" {
 				t.Errorf("exit %d (want %d), stdout %q, stderr:\n%s\nwant %q", code, tc.code, stdout, stderr, tc.want)
@@ -606,6 +610,7 @@ instances:
 
 // TestHealthClusterChoice: --cluster picks the instance to read.
 func TestHealthClusterChoice(t *testing.T) {
+	t.Parallel()
 	var urls []string
 	for id := 1; id <= 3; id++ {
 		urls = append(urls, newFakeCRDBNode(t, v20Vars(t, id), "").srv.URL)
@@ -628,6 +633,7 @@ instances:
 // SQL (gossip_nodes addresses, --http-addr from kv_node_status.args), not
 // from the stale status_urls.
 func TestHealthDiscovery(t *testing.T) {
+	t.Parallel()
 	pg, db, url := healthDB(t, "v20.2", "scenario_health_v20.2.sql")
 	for id := 1; id <= 3; id++ {
 		n := newFakeCRDBNode(t, v20Vars(t, id), "")

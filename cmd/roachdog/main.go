@@ -20,7 +20,7 @@ var errUsage = errors.New("usage")
 const usage = `roachdog: CockroachDB observability for Datadog
 
 Usage:
-  roachdog run [--config FILE] [--once] [--dry-run] [--log-format text|json] [--log-level LEVEL]
+  roachdog run [--config FILE] [--once | --cycles N] [--dry-run] [--log-format text|json] [--log-level LEVEL]
   roachdog health [--config FILE] [--cluster NAME] [--node-id N] [--timeout 30s] [--format text|json]
   roachdog catalog [--format table|markdown|json] [--namespace NS]
   roachdog validate [--namespace NS] [--dir DIR]
@@ -31,7 +31,9 @@ Usage:
 
 Commands:
   run       collect from every configured cluster and send to the Datadog Agent
-            (--once: one cycle, then exit, 1 when a check failed; --dry-run:
+            (--once: one cycle, then exit, 1 when a check failed; --cycles N:
+            N cycles min_collection_interval apart, so counts and
+            distributions show from the second; --dry-run:
             print the DogStatsD datagrams to stdout instead of sending
             them; SIGHUP re-reads the configuration file)
   health    pre-maintenance gate: exit 1 unless every node is live, no range

@@ -2,9 +2,11 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/roachdog/roachdog/internal/pgtest"
+	"github.com/roachdog/roachdog/internal/testenv"
 )
 
 // TestMain lets the test binary stand in for the roachdog binary
@@ -17,4 +19,15 @@ func TestMain(m *testing.M) {
 		return
 	}
 	os.Exit(pgtest.Main(m))
+}
+
+// sqlDB returns a database of the test's own on pg holding the testdata/sql
+// files, in order (a copy of a template loaded once, see pgtest.Fixture).
+func sqlDB(t *testing.T, pg *pgtest.Server, prefix string, files ...string) string {
+	t.Helper()
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = filepath.Join(testenv.Testdata(t), "sql", f)
+	}
+	return pg.Fixture(t, prefix, paths...)
 }

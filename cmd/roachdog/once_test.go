@@ -20,6 +20,7 @@ import (
 // says which; a single node down among others still exits 0 (see
 // TestRunOnceDryRun).
 func TestRunOnceFailsOnPartialFailures(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy")
 	good := newFakeNode(t, filepath.Join(dir, "node1_status_vars.txt"))
 	dead := httptest.NewServer(http.NotFoundHandler())

@@ -34,6 +34,7 @@ func freeAddr(t *testing.T) string {
 // finished or cancelled and the client flushed. A node that hangs forever is
 // among the targets, so shutdown must not wait for it.
 func TestProcessStopsCleanlyOnSIGTERM(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy")
 	good := newFakeNode(t, filepath.Join(dir, "node1_status_vars.txt"))
 	hang := make(chan struct{})
@@ -121,6 +122,7 @@ func newHangingNode(t *testing.T, release chan struct{}) string {
 // name (here one that never resolves), /healthz already answers, and SIGTERM
 // is a clean stop: exit status 0, no error line.
 func TestProcessSIGTERMDuringStartup(t *testing.T) {
+	t.Parallel()
 	listen := freeAddr(t)
 	cfg := writeConfig(t, fmt.Sprintf(`init_config:
   dogstatsd_url: udp://roachdog-no-such-agent.invalid:8125

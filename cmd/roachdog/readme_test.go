@@ -19,6 +19,7 @@ const (
 // TestREADMECatalog keeps the README's metric catalog generated from the
 // code. ROACHDOG_UPDATE_README=1 (make docs) rewrites it.
 func TestREADMECatalog(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(testenv.RepoRoot(t), "README.md")
 	readme, err := os.ReadFile(path)
 	if err != nil {

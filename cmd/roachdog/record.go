@@ -285,16 +285,16 @@ func runRecordedCheck(ctx context.Context, name, sqlURL string, now time.Time, t
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	db, err := cluster.OpenDB(ctx, sqlURL, logger.With("check", name))
+	h, err := cluster.Open(ctx, cluster.Spec{SQLURL: sqlURL}, logger.With("check", name))
 	if err != nil {
 		return "", err
 	}
-	defer db.Close()
+	defer h.Close()
 	sink := exporter.NewText(w, "crdb", []string{"cluster:" + recordCluster})
-	target := &checks.Target{Cluster: recordCluster, SQL: db, Logger: logger.With("check", name)}
+	target := &checks.Target{Cluster: recordCluster, SQL: h.DB, Logger: logger.With("check", name)}
 	runErr := c.Run(ctx, target, sink)
 	if err := sink.Err(); err != nil {
 		return "", err
 	}
-	return db.Server().Raw, runErr
+	return h.DB.Server().Raw, runErr
 }

@@ -96,14 +96,9 @@ func sortedLines(s string) []string {
 // cluster's tables, stops PostgreSQL, and replays the recordings: the
 // checks must send the same datagrams from the recorded bytes alone.
 func TestRecordThenReplay(t *testing.T) {
+	t.Parallel()
 	pg := pgtest.Start(t) // stopped before the replay
-	load := func(files ...string) string {
-		db := pg.NewDB(t, "record")
-		for _, f := range files {
-			pg.LoadFile(t, db, filepath.Join(testenv.Testdata(t), "sql", f))
-		}
-		return db
-	}
+	load := func(files ...string) string { return sqlDB(t, pg, "record", files...) }
 	// Three emulated clusters: the TTL and the schema scenarios both have
 	// an orders table, and the ranges check reads SQL (the replication
 	// reports) only before v23.1.
@@ -169,6 +164,7 @@ func TestRecordThenReplay(t *testing.T) {
 // what it sent on the real server. Sets recorded by an older roachdog
 // whose queries have changed fail with the statements to record again.
 func TestReplayFixtureRecordings(t *testing.T) {
+	t.Parallel()
 	root := testenv.Fixtures(t)
 	sets, err := pgwire.FixturesRecordings(root)
 	if err != nil {
@@ -187,11 +183,9 @@ func TestReplayFixtureRecordings(t *testing.T) {
 // proxy is recorded, and the same run on the replay answers as PostgreSQL
 // did.
 func TestRecordSessions(t *testing.T) {
+	t.Parallel()
 	pg := pgtest.Shared(t)
-	db := pg.NewDB(t, "sessions")
-	for _, f := range []string{"crdb_v23.2.sql", "crdb_v23.2_liveness.sql", "scenario_v23.2_liveness.sql"} {
-		pg.LoadFile(t, db, filepath.Join(testenv.Testdata(t), "sql", f))
-	}
+	db := sqlDB(t, pg, "sessions", "crdb_v23.2.sql", "crdb_v23.2_liveness.sql", "scenario_v23.2_liveness.sql")
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -258,6 +252,7 @@ instances:
 // all the same (exit 1), and its failure replays: the same CRITICAL
 // service check from the recorded error.
 func TestRecordFailingCheck(t *testing.T) {
+	t.Parallel()
 	pg := pgtest.Shared(t)
 	db := pg.NewDB(t, "failing") // plain PostgreSQL: no crdb_internal
 	dir := t.TempDir()

@@ -136,23 +136,31 @@ func keepChecks(old *generation, cfg *config.Config, instances []exporter.Instan
 	oldSettings := map[key]any{}
 	for i, in := range old.instances {
 		for _, j := range in.Jobs {
-			k := key{in.Cluster, j.Check.Name()}
-			running[k] = j.Check
-			oldSettings[k] = checkSettings(old.cfg.Instances[i], j.Check.Name())
+			b, ok := j.Check.(*checks.Bound)
+			if !ok {
+				continue
+			}
+			k := key{in.Cluster, b.Name()}
+			running[k] = b.Check
+			oldSettings[k] = checkSettings(old.cfg.Instances[i], b.Name())
 		}
 	}
 	for i := range instances {
 		in := &instances[i]
 		for n := range in.Jobs {
-			j := &in.Jobs[n]
-			k := key{in.Cluster, j.Check.Name()}
+			b, ok := in.Jobs[n].Check.(*checks.Bound)
+			if !ok {
+				continue
+			}
+			k := key{in.Cluster, b.Name()}
 			prev, ok := running[k]
 			if !ok {
 				continue
 			}
 			s := checkSettings(cfg.Instances[i], k.check)
 			if s != nil && reflect.DeepEqual(s, oldSettings[k]) {
-				j.Check = prev
+				// The kept check, bound to the new connections.
+				in.Jobs[n].Check = b.Instance().Bind(prev)
 			}
 		}
 	}

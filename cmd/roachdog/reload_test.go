@@ -43,7 +43,7 @@ func checksOf(g *generation) map[string]checks.Check {
 	out := map[string]checks.Check{}
 	for _, in := range g.instances {
 		for _, j := range in.Jobs {
-			out[in.Cluster+"/"+j.Check.Name()] = j.Check
+			out[in.Cluster+"/"+j.Check.Name()] = j.Check.(*checks.Bound).Check
 		}
 	}
 	return out
@@ -53,6 +53,7 @@ func checksOf(g *generation) map[string]checks.Check {
 // of a cluster whose source and check settings did not change, and builds
 // anew a check whose settings, or whose cluster's addresses, changed.
 func TestReloadKeepsUnchangedChecks(t *testing.T) {
+	t.Parallel()
 	const sqlURL = "postgres://roachdog@127.0.0.1:1/defaultdb?sslmode=disable"
 	file := func(bTimeout, cSQL string) string {
 		return fmt.Sprintf(`init_config:
@@ -109,6 +110,7 @@ instances:
 // settings changed starts over (no deltas on its first cycle), as after a
 // restart.
 func TestReloadKeepsCounterBaselines(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy")
 	for _, tc := range []struct {
 		name      string
@@ -162,6 +164,7 @@ func TestReloadKeepsCounterBaselines(t *testing.T) {
 // process is refused with the reason, and the running generation is left
 // as it was.
 func TestReloadRefusedKeepsGeneration(t *testing.T) {
+	t.Parallel()
 	const good = "init_config:\n  listen_address: \"off\"\ninstances:\n  - cluster: a\n    status_urls: [https://a1:8080]\n"
 	path := writeConfig(t, good)
 	rl := newTestReloader(t, path, &syncBuffer{})

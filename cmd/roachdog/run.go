@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -32,8 +31,10 @@ const shutdownGrace = 5 * time.Second
 // How long start-up waits for the Agent's DNS name to resolve (docker compose
 // starts roachdog and the Agent together): long enough for the Agent's
 // container to come up, short enough that a mistyped host fails start-up
-// visibly rather than hanging it. --once has no time to wait.
-const (
+// visibly rather than hanging it. --once has no time to wait. Variables so
+// that a test of giving up need not wait as long (such a test does not run
+// in parallel).
+var (
 	agentWait     = exporter.DefaultAgentWait
 	agentWaitOnce = 5 * time.Second
 )
@@ -41,6 +42,7 @@ const (
 type runFlags struct {
 	config    string
 	once      bool
+	cycles    int
 	dryRun    bool
 	logFormat string
 	logLevel  string
@@ -52,6 +54,7 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.config, "config", defaultConfig, "configuration file (Datadog Agent check format)")
 	fs.BoolVar(&f.once, "once", false, "run one collection cycle of every check, then exit")
+	fs.IntVar(&f.cycles, "cycles", 0, "run N collection cycles of every check, min_collection_interval apart, then exit\n(counts and distributions appear from the second; --once is --cycles 1)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print DogStatsD datagrams to stdout instead of sending them")
 	fs.StringVar(&f.logFormat, "log-format", "", "text or json (overrides init_config.log_format)")
 	fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error (overrides init_config.log_level)")
@@ -61,6 +64,18 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "run: unexpected argument %q\n", fs.Arg(0))
 		return f, errUsage
+	}
+	switch {
+	case f.cycles < 0:
+		fmt.Fprintf(stderr, "run: --cycles %d: want a positive number\n", f.cycles)
+		return f, errUsage
+	case f.once && f.cycles > 1:
+		fmt.Fprintf(stderr, "run: --once and --cycles %d disagree: --once is --cycles 1\n", f.cycles)
+		return f, errUsage
+	case f.once:
+		f.cycles = 1
+	case f.cycles > 0:
+		f.once = true // a bounded run: everything --once implies
 	}
 	return f, nil
 }
@@ -166,7 +181,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	runner.Store(r)
 
 	if f.once {
-		runErr := r.RunOnce(ctx)
+		runErr := runCycles(ctx, r, f.cycles, minInterval(cfg))
 		if ctx.Err() != nil {
 			// SIGTERM/SIGINT: a requested stop, which exits 0 as it does
 			// without --once; the checks it cut short failed for that
@@ -193,163 +208,102 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return runErr
 }
 
+// runCycles runs n cycles of every check, interval apart (so that counts
+// and distributions, deltas from the previous cycle, appear from the
+// second), and returns the errors of every cycle. A cancelled ctx ends it
+// early.
+func runCycles(ctx context.Context, r *exporter.Runner, n int, interval time.Duration) error {
+	var errs []error
+	for i := range n {
+		if i > 0 {
+			select {
+			case <-ctx.Done():
+				return errors.Join(append(errs, context.Cause(ctx))...)
+			case <-time.After(interval):
+			}
+		}
+		if err := r.RunOnce(ctx); err != nil {
+			if n > 1 {
+				err = fmt.Errorf("cycle %d of %d: %w", i+1, n, err)
+			}
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// minInterval is the shortest min_collection_interval of the configured
+// clusters: the spacing of --cycles.
+func minInterval(cfg *config.Config) time.Duration {
+	var d time.Duration
+	for _, in := range cfg.Instances {
+		if d == 0 || in.MinCollectionInterval < d {
+			d = in.MinCollectionInterval
+		}
+	}
+	return d
+}
+
 // buildInstances turns each configured cluster into the runner's instance:
-// node source (static or discovered), HTTP client, tagged sink and jobs.
+// the opened cluster (cluster.Open), its tagged sink and its jobs.
 func buildInstances(ctx context.Context, cfg *config.Config, sink checks.Sink, logger *slog.Logger) ([]exporter.Instance, func(), error) {
-	var closers []func()
+	var handles []*cluster.Handle
 	closeAll := func() {
-		for _, c := range closers {
-			c()
+		for _, h := range handles {
+			h.Close()
 		}
 	}
 	var out []exporter.Instance
 	for _, in := range cfg.Instances {
-		log := logger.With("cluster", in.Cluster)
-		httpClient, err := nodesHTTPClient(in, log)
+		spec := clusterSpec(in)
+		spec.QueryTimeout = statementTimeout(in)
+		h, err := cluster.Open(ctx, spec, logger.With("cluster", in.Cluster))
 		if err != nil {
 			closeAll()
 			return nil, nil, fmt.Errorf("instance %q: %w", in.Cluster, err)
 		}
-		var seeds []cluster.Node
-		for _, u := range in.StatusURLs {
-			seeds = append(seeds, cluster.Node{StatusURL: strings.TrimRight(u, "/")})
-		}
-		var source cluster.Source = cluster.Static(seeds)
-		var db *cluster.DB
-		if in.SQLURL != "" {
-			// OpenDB fails only on a malformed URL or option; an unreachable
-			// cluster is retried on every query.
-			db, err = cluster.OpenDB(ctx, in.SQLURL, log, cluster.WithQueryTimeout(statementTimeout(in)))
-			if err != nil {
-				closeAll()
-				return nil, nil, fmt.Errorf("instance %q: sql_url %s: %w", in.Cluster, in.RedactedSQLURL, err)
-			}
-			closers = append(closers, db.Close)
-		}
-		if in.Discover && db != nil { // config guarantees sql_url with discover
-			d := cluster.NewDiscovery(db, cluster.DiscoveryOptions{
-				Scheme:          in.Discovery.Scheme,
-				HTTPPort:        in.Discovery.HTTPPort,
-				RefreshInterval: in.Discovery.RefreshInterval,
-				Seeds:           in.StatusURLs,
-			}, log)
-			// Before db.Close: a refresh in flight uses the pool.
-			closers = append([]func(){d.Close}, closers...)
-			source = d
-		}
-		jobs, err := buildJobs(in)
+		handles = append(handles, h)
+		ci := &checks.Instance{Cluster: in.Cluster, Source: h.Source, HTTP: h.HTTP, SQL: h.DB, API: h.API}
+		jobs, err := buildJobs(in, ci)
 		if err != nil {
 			closeAll()
 			return nil, nil, fmt.Errorf("instance %q: %w", in.Cluster, err)
-		}
-		var api *cluster.API
-		if len(in.StatusURLs) > 0 || in.Discover {
-			// The status endpoints that need a session (critical_nodes) are
-			// tried on the current nodes in order; logging in uses the
-			// status_api credentials (default: sql_url's user).
-			nodes := &lastNodes{Source: source, seeds: in.StatusURLs}
-			source = nodes
-			api = cluster.NewAPI(httpClient, nodes.urls, in.APIUser, in.APIPassword)
 		}
 		tags := append([]string{"cluster:" + in.Cluster}, in.Tags...)
-		for _, q := range in.CustomQueries {
+		for _, q := range checks.OptionsOf[checks.CustomQueriesOptions](in.Checks).Queries {
 			exporter.TrustTags(sink, q.Tags...) // configured: may use env, service...
 		}
 		out = append(out, exporter.Instance{
 			Cluster: in.Cluster,
-			Source:  source,
-			HTTP:    httpClient,
 			Sink:    exporter.WithTags(sink, tags...),
 			Jobs:    jobs,
 			Logger:  logger, // the runner adds the cluster and the check
-			SQL:     db,
-			API:     api,
 		})
 	}
 	return out, closeAll, nil
 }
 
-// varsOptions are the vars check's options for a cycle of cycle: the
-// per-node timeout never exceeds it.
-func varsOptions(v config.Vars, cycle time.Duration) checks.VarsOptions {
-	timeout := v.Timeout
-	if cycle > 0 {
-		timeout = min(timeout, cycle)
-	}
-	return checks.VarsOptions{
-		Timeout:            timeout,
-		MaxPayloadBytes:    v.MaxPayloadBytes,
-		MaxConcurrent:      v.MaxConcurrentScrapes,
-		MaxSeriesPerFamily: v.MaxSeriesPerFamily,
-		MaxSeriesPerCycle:  v.MaxSeriesPerCycle,
-		Include:            v.Include,
-		Exclude:            v.Exclude,
-		Quantiles:          v.Quantiles,
-		Histograms:         checks.HistogramMode(v.Histograms),
-		HistogramOverrides: histogramOverrides(v.HistogramOverrides),
-	}
-}
-
-func histogramOverrides(m map[string]string) map[string]checks.HistogramMode {
-	out := make(map[string]checks.HistogramMode, len(m))
-	for k, v := range m {
-		out[k] = checks.HistogramMode(v)
-	}
-	return out
-}
-
-// lastNodes remembers the node list of the latest cycle, so that the status
-// API client tries the nodes the cluster has now (static list until then).
-type lastNodes struct {
-	cluster.Source
-	seeds []string
-	mu    sync.Mutex
-	last  []string
-}
-
-func (l *lastNodes) Nodes(ctx context.Context) ([]cluster.Node, error) {
-	nodes, err := l.Source.Nodes(ctx)
-	if len(nodes) > 0 {
-		urls := make([]string, len(nodes))
-		for i, n := range nodes {
-			urls[i] = n.StatusURL
-		}
-		l.mu.Lock()
-		l.last = urls
-		l.mu.Unlock()
-	}
-	return nodes, err
-}
-
-func (l *lastNodes) urls() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.last) > 0 {
-		return l.last
-	}
-	return l.seeds
-}
-
-// nodesHTTPClient builds the client for the instance's nodes (see
-// cluster.NewHTTPClient) from its tls settings.
-func nodesHTTPClient(in config.Instance, logger *slog.Logger) (*http.Client, error) {
+// clusterSpec is how an instance's cluster is reached: status URLs or
+// discovery, sql_url, tls and status_api.
+func clusterSpec(in config.Instance) cluster.Spec {
 	t := in.TLS
-	if t.InsecureSkipVerify {
-		logger.Warn("tls.insecure_skip_verify is on: the nodes' certificates are not verified")
+	return cluster.Spec{
+		StatusURLs:     in.StatusURLs,
+		SQLURL:         in.SQLURL,
+		RedactedSQLURL: in.RedactedSQLURL,
+		Discover:       in.Discover,
+		Discovery: cluster.DiscoveryOptions{
+			Scheme:          in.Discovery.Scheme,
+			HTTPPort:        in.Discovery.HTTPPort,
+			RefreshInterval: in.Discovery.RefreshInterval,
+		},
+		TLS: cluster.HTTPOptions{
+			CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile,
+			ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify,
+		},
+		APIUser:     in.APIUser,
+		APIPassword: in.APIPassword,
 	}
-	if t.CAFile != "" || t.CertFile != "" || t.ServerName != "" {
-		https := in.Discover && in.Discovery.Scheme == "https"
-		for _, u := range in.StatusURLs {
-			https = https || strings.HasPrefix(strings.ToLower(u), "https://")
-		}
-		if !https {
-			logger.Warn("tls is set but no node is reached over HTTPS: use https:// status URLs (with discover: discovery.scheme https)")
-		}
-	}
-	return cluster.NewHTTPClient(cluster.HTTPOptions{
-		CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile,
-		ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify,
-	})
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/config"
 )
@@ -12,21 +13,25 @@ import (
 // enabled SQL check timeout, so a check's own timeout (schema: 60 s by
 // default) is what limits its queries, never the 10 s default alone.
 func TestStatementTimeout(t *testing.T) {
-	on := func(d time.Duration) config.CheckCommon { return config.CheckCommon{Enabled: true, Timeout: d} }
-	off := func(d time.Duration) config.CheckCommon { return config.CheckCommon{Timeout: d} }
+	t.Parallel()
+	sqlCheck := func(name string, on bool, d time.Duration) checks.Config {
+		return checks.Config{Name: name, Enabled: on, Interval: time.Hour, Timeout: d}
+	}
 	for _, tc := range []struct {
 		name string
 		in   config.Instance
 		want time.Duration
 	}{
 		{"no SQL checks", config.Instance{}, cluster.DefaultQueryTimeout},
-		{"short timeouts keep the default", config.Instance{Checks: config.Checks{Liveness: config.Liveness{CheckCommon: on(5 * time.Second)}}}, cluster.DefaultQueryTimeout},
-		{"schema's 60s", config.Instance{Checks: config.Checks{
-			Liveness: config.Liveness{CheckCommon: on(10 * time.Second)},
-			Schema:   config.Schema{CheckCommon: on(time.Minute)}}}, time.Minute},
-		{"disabled checks do not count", config.Instance{Checks: config.Checks{Schema: config.Schema{CheckCommon: off(time.Minute)}}}, cluster.DefaultQueryTimeout},
-		{"custom queries run within the instance interval", config.Instance{MinCollectionInterval: 30 * time.Second,
-			CustomQueries: []config.CustomQuery{{MetricPrefix: "x"}}}, 30 * time.Second},
+		{"short timeouts keep the default", config.Instance{Checks: checks.Configs{sqlCheck("liveness", true, 5*time.Second)}}, cluster.DefaultQueryTimeout},
+		{"schema's 60s", config.Instance{Checks: checks.Configs{
+			sqlCheck("liveness", true, 10*time.Second), sqlCheck("schema", true, time.Minute)}}, time.Minute},
+		{"disabled checks do not count", config.Instance{Checks: checks.Configs{sqlCheck("schema", false, time.Minute)}}, cluster.DefaultQueryTimeout},
+		{"vars is no SQL check", config.Instance{Checks: checks.Configs{{Name: "vars", Enabled: true, Interval: time.Hour, Timeout: time.Hour}}}, cluster.DefaultQueryTimeout},
+		{"custom queries run within 80% of the instance interval", config.Instance{Checks: checks.Configs{
+			{Name: "custom_queries", Enabled: true, Interval: 30 * time.Second, Timeout: 30 * time.Second}}}, 24 * time.Second},
+		{"a timeout above 80% of its interval counts as capped", config.Instance{Checks: checks.Configs{
+			{Name: "schema", Enabled: true, Interval: 20 * time.Second, Timeout: 20 * time.Second}}}, 16 * time.Second},
 	} {
 		if got := statementTimeout(tc.in); got != tc.want {
 			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
@@ -34,66 +39,34 @@ func TestStatementTimeout(t *testing.T) {
 	}
 }
 
-// TestCycleDeadline: the one deadline rule. A cycle may take its check's
-// timeout, never more than 80% of the interval; no interval leaves the
-// timeout to the runner's defaults.
-func TestCycleDeadline(t *testing.T) {
+// TestCheckSettings: the reload finds every check's settings by its name,
+// and none for a check it does not know (which it then always rebuilds).
+func TestCheckSettings(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		interval, timeout, want time.Duration
-	}{
-		{15 * time.Second, 5 * time.Second, 5 * time.Second},
-		{15 * time.Second, 12 * time.Second, 12 * time.Second},
-		{15 * time.Second, 15 * time.Second, 12 * time.Second},
-		{time.Hour, time.Minute, time.Minute},
-		{10 * time.Second, time.Minute, 8 * time.Second},
-		{0, 5 * time.Second, 5 * time.Second},
-		{0, 0, 0},
-	} {
-		if got := cycleDeadline(tc.interval, tc.timeout); got != tc.want {
-			t.Errorf("cycleDeadline(%s, %s) = %s, want %s", tc.interval, tc.timeout, got, tc.want)
-		}
+	cfg, err := config.Parse("c", []byte(`instances:
+  - cluster: c
+    status_urls: ["http://roach1:8080"]
+    sql_url: postgresql://u@h/db
+    checks: {statements: {enabled: true}} # off by default
+    custom_queries: [{metric_prefix: app, query: SELECT 1, columns: [{name: one, type: gauge}]}]
+`), nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-}
-
-// TestCheckEntriesNames: every entry builds the check of its own name, once:
-// the reload finds a running check's settings by that name, and a mismatch
-// would rebuild the check (losing its state) on every SIGHUP.
-func TestCheckEntriesNames(t *testing.T) {
-	t.Parallel()
-	on := config.CheckCommon{Enabled: true, Interval: time.Minute, Timeout: 10 * time.Second}
-	in := config.Instance{
-		MinCollectionInterval: 15 * time.Second,
-		Checks: config.Checks{
-			Vars:     config.Vars{Enabled: true, Interval: 15 * time.Second, Timeout: 5 * time.Second},
-			Liveness: config.Liveness{CheckCommon: on},
-			Ranges:   config.Ranges{CheckCommon: on},
-			TTL:      config.TTL{CheckCommon: on, RowLimit: 10, RowQueryTimeout: time.Second, RediscoverInterval: time.Hour},
-			Jobs:     config.Jobs{CheckCommon: on, Window: time.Hour},
-			Schema:   config.Schema{CheckCommon: on, MaxEvents: 1},
-		},
-		CustomQueries: []config.CustomQuery{{MetricPrefix: "app", Query: "SELECT 1",
-			Columns: []config.CustomColumn{{Name: "one", Type: "gauge"}}, CollectionInterval: 15 * time.Second, MaxRows: 10}},
-	}
-	seen := map[string]bool{}
-	for _, e := range checkEntries {
-		if seen[e.name] {
-			t.Errorf("%s: two entries", e.name)
-		}
-		seen[e.name] = true
-		c, err := e.build(in, time.Second)
-		if err != nil {
-			t.Errorf("%s: %v", e.name, err)
-			continue
-		}
-		if c.Name() != e.name {
-			t.Errorf("entry %q builds the check %q", e.name, c.Name())
-		}
-		if checkSettings(in, e.name) == nil {
-			t.Errorf("%s: no settings for the reload", e.name)
+	in := cfg.Instances[0]
+	for _, e := range checks.Registered() {
+		if checkSettings(in, e.Name) == nil {
+			t.Errorf("%s: no settings for the reload", e.Name)
 		}
 	}
 	if checkSettings(in, "no_such_check") != nil {
 		t.Error("an unknown check has settings: the reload would keep a check it cannot compare")
+	}
+	jobs, err := buildJobs(in, &checks.Instance{Cluster: in.Cluster})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != len(checks.Registered()) {
+		t.Errorf("%d jobs for %d registered checks, all enabled", len(jobs), len(checks.Registered()))
 	}
 }

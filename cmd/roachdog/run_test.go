@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/config"
 	"github.com/roachdog/roachdog/internal/dsdtest"
 	"github.com/roachdog/roachdog/internal/testenv"
@@ -113,6 +114,7 @@ func sumRanges(t *testing.T, files ...string) float64 {
 // against three nodes serving a real v20.2 cluster's captures (t0, then t1)
 // and checks the datagrams that the real datadog-go client delivers.
 func TestRunSendsDatagramsFromRealCaptures(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy")
 	var nodes []*fakeNode
 	var t0files []string
@@ -196,6 +198,7 @@ instances:
 // TestRunOnceDryRun prints datagrams instead of sending them: every line is a
 // well-formed DogStatsD datagram, and a dead node is reported, not fatal.
 func TestRunOnceDryRun(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy")
 	good := newFakeNode(t, filepath.Join(dir, "node2_status_vars.txt"))
 	dead := httptest.NewServer(http.NotFoundHandler())
@@ -234,6 +237,7 @@ instances:
 // TestRunConfigErrors: a bad config stops roachdog at start with the file,
 // line and key in the message, and exit status 1.
 func TestRunConfigErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, body string
 		want       []string
@@ -261,7 +265,9 @@ func TestRunConfigErrors(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{{}, {"frobnicate"}, {"run", "--no-such-flag"}, {"catalog", "--format", "xml"}} {
+	t.Parallel()
+	for _, args := range [][]string{{}, {"frobnicate"}, {"run", "--no-such-flag"}, {"catalog", "--format", "xml"},
+		{"run", "--cycles", "-1"}, {"run", "--once", "--cycles", "3"}} {
 		var stdout, stderr bytes.Buffer
 		if code := run(context.Background(), args, &stdout, &stderr); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
@@ -281,6 +287,7 @@ func newServer(t *testing.T, h http.Handler) string {
 // whole interval would end just after the next tick, which the runner then
 // skips, halving the check's rate whenever one node is slow.
 func TestVarsCycleLeavesRoom(t *testing.T) {
+	t.Parallel()
 	cfgPath := writeConfig(t, `instances:
   - cluster: a
     status_urls: [http://h:8080]
@@ -301,7 +308,7 @@ func TestVarsCycleLeavesRoom(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := cfg.Instances[0]
-	jobs, err := buildJobs(in)
+	jobs, err := buildJobs(in, &checks.Instance{Cluster: in.Cluster})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,21 +321,21 @@ func TestVarsCycleLeavesRoom(t *testing.T) {
 			t.Errorf("%s cycle timeout %s, want 12s (0.8 x 15s)", name, got)
 		}
 	}
-	if in.Checks.Vars.Timeout != 15*time.Second {
-		t.Fatalf("config gave a node timeout of %s; the test expects 15s", in.Checks.Vars.Timeout)
-	}
-	if got := varsOptions(in.Checks.Vars, timeouts["vars"]).Timeout; got != 12*time.Second {
-		t.Errorf("vars node timeout %s, want it capped to the 12s cycle", got)
-	}
-	if got := varsOptions(config.Vars{Timeout: 5 * time.Second}, 12*time.Second).Timeout; got != 5*time.Second {
-		t.Errorf("a node timeout below the cycle is kept: got %s", got)
+	// The node timeout is capped by the same rule (deadline.Cycle): a
+	// scrape started with the cycle times out within it.
+	if vars, _ := in.Checks.Get("vars"); vars.Timeout != 12*time.Second {
+		t.Errorf("config gave a node timeout of %s, want it capped to the 12s cycle", vars.Timeout)
 	}
 }
 
 // TestRunOnceAgentHostDoesNotResolve: a mistyped Agent host fails --once
 // after a few seconds (it used to retry DNS forever), with the address named
-// once in a single-prefix error.
+// once in a single-prefix error. The wait is shortened: giving up is the
+// point, not its 5 s.
 func TestRunOnceAgentHostDoesNotResolve(t *testing.T) {
+	orig := agentWaitOnce
+	agentWaitOnce = 300 * time.Millisecond
+	t.Cleanup(func() { agentWaitOnce = orig })
 	cfg := writeConfig(t, `init_config:
   dogstatsd_url: udp://roachdog-no-such-agent.invalid:8125
 instances:
@@ -363,6 +370,7 @@ instances:
 // TestLogLinesNameClusterOnce: every log line of a check names its cluster
 // once (the instance logger carried it and the runner added it again).
 func TestLogLinesNameClusterOnce(t *testing.T) {
+	t.Parallel()
 	dead := httptest.NewServer(http.NotFoundHandler())
 	deadURL := dead.URL
 	dead.Close()

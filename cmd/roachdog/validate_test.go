@@ -21,6 +21,7 @@ func runValidate(t *testing.T, args ...string) (stdout, stderr string, err error
 }
 
 func TestValidateEmbedded(t *testing.T) {
+	t.Parallel()
 	stdout, stderr, err := runValidate(t)
 	if err != nil {
 		t.Fatalf("shipped files must validate: %v\n%s", err, stderr)
@@ -80,6 +81,7 @@ func replaceOnce(t *testing.T, s, old, new string) string {
 }
 
 func TestValidateDirReportsBrokenFiles(t *testing.T) {
+	t.Parallel()
 	good := embedded(t, dashboards.FS, "cluster_overview.json")
 	bad := replaceOnce(t, embedded(t, dashboards.FS, "replication.json"),
 		"crdb.replication.constraint_violations{", "crdb.replication.constraint_violation{")
@@ -121,6 +123,7 @@ func TestValidateDirReportsBrokenFiles(t *testing.T) {
 }
 
 func TestValidateDirErrors(t *testing.T) {
+	t.Parallel()
 	onlyDash := writeTree(t, map[string]string{"dashboards/a.json": embedded(t, dashboards.FS, "ttl_jobs.json")})
 	if _, _, err := runValidate(t, "--dir", onlyDash); err == nil || !strings.Contains(err.Error(), "no monitors directory") {
 		t.Errorf("missing monitors dir: %v", err)
@@ -142,6 +145,7 @@ func TestValidateDirErrors(t *testing.T) {
 }
 
 func TestValidateNamespaceAndAllowTag(t *testing.T) {
+	t.Parallel()
 	// The shipped files name crdb.* metrics: another namespace must fail.
 	if _, stderr, err := runValidate(t, "--namespace", "cockroach"); err == nil ||
 		!strings.Contains(stderr, "is not one of roachdog's: they all start with cockroach.") {
@@ -165,6 +169,7 @@ func TestValidateNamespaceAndAllowTag(t *testing.T) {
 // TestValidateArguments: files and directories given as arguments are the
 // ones validated (not the embedded copies), each named as given.
 func TestValidateArguments(t *testing.T) {
+	t.Parallel()
 	good := embedded(t, dashboards.FS, "ttl_jobs.json")
 	broken := replaceOnce(t, embedded(t, dashboards.FS, "cluster_overview.json"), "crdb.liveness.", "crdb.livenes.")
 	mon := embedded(t, monitors.FS, "ttl_lag.json")

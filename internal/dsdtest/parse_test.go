@@ -9,6 +9,7 @@ import (
 )
 
 func TestParseLine(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		line string
 		want Snapshot
@@ -87,6 +88,7 @@ func TestParseLine(t *testing.T) {
 }
 
 func TestParseLineMalformed(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		line   string
 		reason string
@@ -144,6 +146,7 @@ func TestParseLineMalformed(t *testing.T) {
 }
 
 func TestParsePayload(t *testing.T) {
+	t.Parallel()
 	payload := "a.b:1|g\n\nbad line\n_sc|a.c|1|m:hi\nc.d:2|c|#x:y\n"
 	got, err := Parse(payload)
 	if err == nil || !strings.Contains(err.Error(), `"bad line"`) {
@@ -160,6 +163,7 @@ func TestParsePayload(t *testing.T) {
 // TestParseAgentSemantics pins the rules the parser shares with the Agent's:
 // what an attacker's '|' or newline achieves must show in the parsed fields.
 func TestParseAgentSemantics(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		payload string

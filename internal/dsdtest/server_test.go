@@ -20,6 +20,7 @@ func send(t *testing.T, addr, payload string) {
 }
 
 func TestServerCollects(t *testing.T) {
+	t.Parallel()
 	s := Listen(t)
 	send(t, s.Addr(), "crdb.a:1|g|#x:y\n_sc|crdb.b|2|m:down\n")
 	send(t, s.Addr(), "_e{2,2}:hi|yo|t:error\n"+TelemetryPrefix+"metrics:10|c|#client:go\n")
@@ -70,6 +71,7 @@ func (f *fakeTB) Errorf(format string, a ...any) { f.errors = append(f.errors, f
 func (f *fakeTB) Fatalf(format string, a ...any) { f.fatals = append(f.fatals, format) }
 
 func TestServerReportsMalformedLines(t *testing.T) {
+	t.Parallel()
 	f := &fakeTB{TB: t}
 	s := Listen(f)
 	send(t, s.Addr(), "crdb.ok:1|g\nnot dogstatsd\n")
@@ -86,6 +88,7 @@ func TestServerReportsMalformedLines(t *testing.T) {
 }
 
 func TestWaitForTimesOut(t *testing.T) {
+	t.Parallel()
 	f := &fakeTB{TB: t}
 	s := Listen(t)
 	s.WaitFor(f, 50*time.Millisecond, func(Snapshot) bool { return false })

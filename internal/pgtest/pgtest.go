@@ -20,6 +20,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -66,6 +67,17 @@ type Server struct {
 	mu   sync.Mutex
 	proc *process // nil while stopped
 	gone bool     // Stop ran: dir removed, cannot restart
+
+	templatesMu sync.Mutex
+	templates   map[string]*template // by the files loaded, see Fixture
+}
+
+// template is a database holding a set of files, loaded once and copied by
+// Fixture.
+type template struct {
+	once sync.Once
+	name string
+	err  error
 }
 
 // process is one postgres postmaster we started.
@@ -122,11 +134,20 @@ func Main(m *testing.M) int {
 	shared.mu.Lock()
 	shared.inMain = true
 	shared.mu.Unlock()
+	cache.enabled.Store(true)
 	code := m.Run()
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if shared.srv != nil {
 		shared.srv.Stop()
+	}
+	shared.inMain = false
+	cache.enabled.Store(false)
+	cache.mu.Lock()
+	defer cache.mu.Unlock()
+	if cache.root != "" {
+		os.RemoveAll(cache.root)
+		cache.root, cache.dataDir = "", ""
 	}
 	return code
 }
@@ -271,15 +292,77 @@ func (s *Server) command(ctx context.Context, name string, args ...string) *exec
 	return cmd
 }
 
+// initdb creates the server's data directory: a copy of the one initdb
+// made first in this test binary (see Main), or initdb's own.
 func (s *Server) initdb() error {
+	if src, ok := s.initdbCached(); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), initdbTimeout)
+		defer cancel()
+		// cp -a keeps the modes and owners postgres insists on.
+		if out, err := exec.CommandContext(ctx, "cp", "-a", src, s.dataDir).CombinedOutput(); err != nil {
+			return fmt.Errorf("copy the initial data directory %s: %w\n%s", src, err, out)
+		}
+	} else if err := s.runInitdb(s.dataDir); err != nil {
+		return err
+	}
+	return s.writeHBA()
+}
+
+// initdbCached returns a data directory fresh from initdb, made once per
+// test binary: initdb costs about a second of CPU, a copy a fraction of it.
+// Only under Main, which removes it.
+func (s *Server) initdbCached() (string, bool) {
+	cache.mu.Lock()
+	defer cache.mu.Unlock()
+	if !cache.enabled.Load() {
+		return "", false
+	}
+	if !cache.tried {
+		cache.tried = true
+		// Apart from this server's files, which Stop removes.
+		root, err := os.MkdirTemp("", "pgtest-initdb-")
+		if err != nil {
+			return "", false // each server runs initdb itself
+		}
+		dir := filepath.Join(root, "data")
+		if s.cred != nil {
+			err = os.Chown(root, int(s.cred.uid), int(s.cred.gid))
+		}
+		if err == nil {
+			err = s.runInitdb(dir)
+		}
+		if err != nil {
+			os.RemoveAll(root)
+			return "", false
+		}
+		cache.root, cache.dataDir = root, dir
+	}
+	return cache.dataDir, cache.dataDir != ""
+}
+
+// cache is the data directory initdbCached copies.
+var cache struct {
+	enabled atomic.Bool // under Main
+	mu      sync.Mutex
+	tried   bool
+	root    string // removed by Main
+	dataDir string
+}
+
+func (s *Server) runInitdb(dataDir string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), initdbTimeout)
 	defer cancel()
 	cmd := s.command(ctx, "initdb",
-		"--pgdata="+s.dataDir, "--username=postgres", "--auth=trust",
+		"--pgdata="+dataDir, "--username=postgres", "--auth=trust",
 		"--no-sync", "--encoding=UTF8", "--locale=C")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("initdb in %s: %w\n%s", s.dataDir, err, out)
+		return fmt.Errorf("initdb in %s: %w\n%s", dataDir, err, out)
 	}
+	return nil
+}
+
+// writeHBA writes the server's pg_hba.conf.
+func (s *Server) writeHBA() error {
 	// The superuser may connect without a password; everybody else needs
 	// one, so that tests can exercise authentication failures.
 	lines := []string{
@@ -515,6 +598,96 @@ func (s *Server) NewDB(t testing.TB, prefix string) string {
 	name := fmt.Sprintf("%s_%d", sanitizeName(prefix), dbSeq.Add(1))
 	s.CreateDB(t, name)
 	return name
+}
+
+// Fixture returns a new database, named from prefix, holding what the SQL
+// files at paths create, in order. The files are loaded once per server
+// into a template database, which every call with the same paths then
+// copies (CREATE DATABASE ... TEMPLATE): a fraction of the cost of loading
+// them, so that each test has a database of its own and tests sharing a
+// server can run in parallel. A test may change its copy at will; the
+// template accepts no connection.
+//
+// A file that reads the clock (now(), current_timestamp...: expirations
+// relative to the present) is loaded into each copy instead, with the
+// files after it, so that its times are relative to the test's present,
+// not to the template's.
+func (s *Server) Fixture(t testing.TB, prefix string, paths ...string) string {
+	t.Helper()
+	contents := make([]string, len(paths))
+	fixed := len(paths) // files before the first that reads the clock
+	for i, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("pgtest: %v", err)
+		}
+		contents[i] = string(b)
+		if fixed == len(paths) && readsClock(contents[i]) {
+			fixed = i
+		}
+	}
+	if fixed == 0 {
+		name := s.NewDB(t, prefix)
+		s.load(t, name, paths, contents)
+		return name
+	}
+	tmpl, err := s.template(paths[:fixed], contents[:fixed])
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	name := fmt.Sprintf("%s_%d", sanitizeName(prefix), dbSeq.Add(1))
+	s.Exec(t, "postgres", "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{tmpl}.Sanitize())
+	s.load(t, name, paths[fixed:], contents[fixed:])
+	return name
+}
+
+// clockRE matches the SQL functions that read the clock.
+var clockRE = regexp.MustCompile(`(?i)\b(now\s*\(|current_timestamp|current_date|current_time|localtimestamp|localtime|clock_timestamp|statement_timestamp|transaction_timestamp)`)
+
+func readsClock(sql string) bool { return clockRE.MatchString(sql) }
+
+// load runs the files' contents in database db.
+func (s *Server) load(t testing.TB, db string, paths, contents []string) {
+	t.Helper()
+	for i, c := range contents {
+		if err := s.exec(db, c); err != nil {
+			t.Fatalf("pgtest: load %s: %v", filepath.Base(paths[i]), err)
+		}
+	}
+}
+
+// template returns the template database holding paths, loading it on
+// first use. Different sets load concurrently; callers of one set wait for
+// its load.
+func (s *Server) template(paths, contents []string) (string, error) {
+	key := strings.Join(paths, "\x00")
+	s.templatesMu.Lock()
+	if s.templates == nil {
+		s.templates = map[string]*template{}
+	}
+	tm := s.templates[key]
+	if tm == nil {
+		tm = &template{name: fmt.Sprintf("template_%d", dbSeq.Add(1))}
+		s.templates[key] = tm
+	}
+	s.templatesMu.Unlock()
+	tm.once.Do(func() { tm.err = s.loadTemplate(tm.name, paths, contents) })
+	return tm.name, tm.err
+}
+
+func (s *Server) loadTemplate(name string, paths, contents []string) error {
+	id := pgx.Identifier{name}.Sanitize()
+	if err := s.exec("postgres", "CREATE DATABASE "+id); err != nil {
+		return err
+	}
+	for i, c := range contents {
+		if err := s.exec(name, c); err != nil {
+			return fmt.Errorf("load %s: %w", filepath.Base(paths[i]), err)
+		}
+	}
+	// No connection may be open on a template while it is copied: refuse
+	// them all.
+	return s.exec("postgres", "ALTER DATABASE "+id+" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
 }
 
 func sanitizeName(s string) string {

@@ -104,6 +104,7 @@ func runAll(t *testing.T, url string, stmts []stmt) []result {
 }
 
 func TestRecordAndReplay(t *testing.T) {
+	t.Parallel()
 	srv := pgtest.Shared(t)
 	db := srv.NewDB(t, "pgwire")
 	// Roles are server-wide: one per database, so that the test repeats

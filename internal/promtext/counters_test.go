@@ -10,6 +10,7 @@ import (
 )
 
 func TestCountersDelta(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 11, 22, 2, 45, 20, 0, time.UTC)
 	type obs struct {
 		cur   float64
@@ -50,6 +51,7 @@ func TestCountersDelta(t *testing.T) {
 }
 
 func TestCountersCarrySumsExactly(t *testing.T) {
+	t.Parallel()
 	// 1000 scrapes of +0.37: 370 in total, whatever the rounding of each.
 	c := NewCounters()
 	now := time.Unix(0, 0)
@@ -68,6 +70,7 @@ func TestCountersCarrySumsExactly(t *testing.T) {
 }
 
 func TestCountersKeysAndForget(t *testing.T) {
+	t.Parallel()
 	c := NewCounters()
 	t0 := time.Unix(1000, 0)
 	c.Delta("a", 1, t0)
@@ -99,6 +102,7 @@ func TestCountersKeysAndForget(t *testing.T) {
 }
 
 func TestCountersConcurrent(t *testing.T) {
+	t.Parallel()
 	c := NewCounters()
 	now := time.Unix(0, 0)
 	var wg sync.WaitGroup
@@ -123,6 +127,7 @@ func TestCountersConcurrent(t *testing.T) {
 }
 
 func TestKey(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		got  string
@@ -157,6 +162,7 @@ func ptr[T any](v T) *T { return &v }
 // value (100 → restart → 130) looks like +30 to Delta alone; once the
 // restart is known, the whole 130 counted since is the delta.
 func TestCountersReset(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(0, 0)
 	c := NewCounters()
 	for _, k := range []string{`a{store="1"}`, `a{store="2"}`, `b`} {

@@ -201,6 +201,7 @@ func BenchmarkParseSelected(b *testing.B) {
 // families returned earlier must not point into them: after parsing other
 // payloads, the first result still equals a fresh expfmt parse.
 func TestParseReusedBuffersDoNotAlias(t *testing.T) {
+	t.Parallel()
 	all := func(string) bool { return true }
 	first := "# HELP a Help of a \\\\ x\n# TYPE a gauge\na{store=\"1\",v=\"esc\\\"aped\"} 1\n# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n"
 	got, err := Parse([]byte(first), all)

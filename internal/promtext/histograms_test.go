@@ -14,6 +14,7 @@ var inf = math.Inf(+1)
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
 
 func TestWindowQuantile(t *testing.T) {
+	t.Parallel()
 	// Cumulative: 2 obs ≤1, 3 in (1,2], 4 in (2,4], 1 in (4,8], none above.
 	w := Window{Buckets: []Bucket{{1, 2}, {2, 5}, {4, 9}, {8, 10}, {inf, 10}}, Count: 10, Sum: 30}
 	// Only +Inf beyond 2: 1 obs ≤1, 1 in (1,2], 2 above 2.
@@ -57,6 +58,7 @@ func TestWindowQuantile(t *testing.T) {
 }
 
 func TestWindowMaxMean(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		w      Window
@@ -85,6 +87,7 @@ func TestWindowMaxMean(t *testing.T) {
 }
 
 func TestHistogramsDelta(t *testing.T) {
+	t.Parallel()
 	type obs struct {
 		buckets    []Bucket
 		count, sum float64
@@ -161,6 +164,7 @@ func TestHistogramsDelta(t *testing.T) {
 }
 
 func TestHistogramsDeltaDoesNotAlias(t *testing.T) {
+	t.Parallel()
 	h := NewHistograms()
 	in := []Bucket{{1, 1}, {inf, 2}}
 	h.Delta("k", in, 2, 1, time.Unix(0, 0))
@@ -178,6 +182,7 @@ func TestHistogramsDeltaDoesNotAlias(t *testing.T) {
 }
 
 func TestHistogramsForget(t *testing.T) {
+	t.Parallel()
 	h := NewHistograms()
 	t0 := time.Unix(1000, 0)
 	h.Delta("old", []Bucket{{inf, 1}}, 1, 1, t0)
@@ -198,6 +203,7 @@ func TestHistogramsForget(t *testing.T) {
 }
 
 func TestHistogramBuckets(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		m          *dto.Metric
@@ -263,6 +269,7 @@ func TestHistogramBuckets(t *testing.T) {
 // Max: the highest bucket that grew is 5.505023e+06 (3 → 4). Mean: 20185084/4
 // = 5046271 ns.
 func TestRealHistogramWindow(t *testing.T) {
+	t.Parallel()
 	want := set("liveness_heartbeatlatency")
 	t0 := time.Date(2026, 11, 22, 2, 45, 20, 0, time.UTC)
 	h := NewHistograms()
@@ -309,6 +316,7 @@ func TestRealHistogramWindow(t *testing.T) {
 // (the cluster ran throughout), and each window must be a consistent
 // cumulative histogram whose +Inf bucket equals its count.
 func TestRealHistogramWindowsAllNodes(t *testing.T) {
+	t.Parallel()
 	isHist := func(f map[string]*dto.MetricFamily) func(string) bool {
 		return func(n string) bool { return f[n] != nil }
 	}
@@ -374,6 +382,7 @@ func TestRealHistogramWindowsAllNodes(t *testing.T) {
 // bounds at t1, 750 statements in the window): quantiles never decrease with
 // q, stay within the bucket holding their rank, and never exceed Max.
 func TestRealQuantileProperties(t *testing.T) {
+	t.Parallel()
 	name := "sql_service_latency"
 	h := NewHistograms()
 	var w Window
@@ -417,6 +426,7 @@ func TestRealQuantileProperties(t *testing.T) {
 // it, even when every bucket climbed past its old value, and even when the
 // layout changed (sparse export starting again with fewer buckets).
 func TestHistogramsReset(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(0, 0)
 	h := NewHistograms()
 	h.Delta(`lat{node="1"}`, []Bucket{{1, 5}, {2, 8}, {inf, 10}}, 10, 12, now)

@@ -52,6 +52,7 @@ func replaceLine(payload []byte, n int, repl string) []byte {
 }
 
 func TestParseFixtureQuirks(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file string
 		want []string // families that must come out, with their sample count
@@ -96,6 +97,7 @@ func TestParseFixtureQuirks(t *testing.T) {
 // TestParseErrorLines checks that errors name the line of the original
 // payload, not of the selected lines handed to expfmt.
 func TestParseErrorLines(t *testing.T) {
+	t.Parallel()
 	p := v20(t, "node1_status_vars.txt")
 	want := set("sql_conns", "liveness_livenodes", "sys_uptime", "liveness_heartbeatlatency")
 
@@ -142,6 +144,7 @@ func TestParseErrorLines(t *testing.T) {
 // a cut inside the digits of the final _count value cannot be told from a
 // smaller count.
 func TestParseTruncated(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		payload []byte
@@ -177,6 +180,7 @@ func TestParseTruncated(t *testing.T) {
 }
 
 func TestParseIncompleteHistogram(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, payload, err string
 	}{

@@ -5,13 +5,13 @@ import (
 	"math/bits"
 	"slices"
 	"strconv"
+
+	"github.com/roachdog/roachdog/emit"
 )
 
-// Sample is one value standing for Weight observations of a histogram.
-type Sample struct {
-	Value  float64
-	Weight uint64
-}
+// Sample is one value standing for Weight observations of a histogram: the
+// emit package's, so that a window's samples go to a Sink as they are.
+type Sample = emit.Sample
 
 // SamplesPerBucket is the least number of values a bucket is spread over
 // (fewer when it counted fewer observations). A value stands for its share

@@ -104,6 +104,7 @@ func headerName(line string) string {
 // without samples, the repeated block); with a subset wanted, exactly that subset comes out,
 // each family identical to the full parse.
 func TestSelectFixtures(t *testing.T) {
+	t.Parallel()
 	for _, f := range fixtures(t) {
 		t.Run(f.name, func(t *testing.T) {
 			ref, refFams := reference(t, f)
@@ -199,6 +200,7 @@ func isSubsequence(all, sub []string) bool {
 }
 
 func TestSelect(t *testing.T) {
+	t.Parallel()
 	only := func(names ...string) func(string) bool {
 		return func(n string) bool { return slices.Contains(names, n) }
 	}
@@ -309,6 +311,7 @@ func TestSelect(t *testing.T) {
 }
 
 func TestSelectErrors(t *testing.T) {
+	t.Parallel()
 	all := func(string) bool { return true }
 	none := func(string) bool { return false }
 	tests := []struct {

@@ -7,19 +7,19 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/emit"
 )
 
 // Point is one recorded metric or service check.
 type Point struct {
-	Kind    checks.Kind
+	Kind    emit.Kind
 	Name    string
 	Value   float64
 	Tags    []string
-	Status  checks.Status
+	Status  emit.Status
 	Message string
 	// Samples are a distribution's weighted values (Kind KindDistribution).
-	Samples []checks.Sample
+	Samples []emit.Sample
 }
 
 // Key returns "name|sorted,tags", the series identity.
@@ -29,41 +29,41 @@ func (p Point) Key() string {
 	return p.Name + "|" + strings.Join(tags, ",")
 }
 
-// Recorder is a checks.Sink that keeps everything in memory.
+// Recorder is a emit.Sink that keeps everything in memory.
 type Recorder struct {
 	mu     sync.Mutex
 	Points []Point
-	Events []checks.Event
+	Events []emit.Event
 }
 
-var _ checks.Sink = (*Recorder)(nil)
+var _ emit.Sink = (*Recorder)(nil)
 
 // Gauge records a gauge.
 func (r *Recorder) Gauge(name string, v float64, tags []string) {
-	r.add(Point{Kind: checks.KindGauge, Name: name, Value: v, Tags: clone(tags)})
+	r.add(Point{Kind: emit.KindGauge, Name: name, Value: v, Tags: clone(tags)})
 }
 
 // Count records a count.
 func (r *Recorder) Count(name string, v int64, tags []string) {
-	r.add(Point{Kind: checks.KindCount, Name: name, Value: float64(v), Tags: clone(tags)})
+	r.add(Point{Kind: emit.KindCount, Name: name, Value: float64(v), Tags: clone(tags)})
 }
 
 // Distribution records a distribution; Value is the total weight.
-func (r *Recorder) Distribution(name string, s []checks.Sample, tags []string) {
+func (r *Recorder) Distribution(name string, s []emit.Sample, tags []string) {
 	var n float64
 	for _, x := range s {
 		n += float64(x.Weight)
 	}
-	r.add(Point{Kind: checks.KindDistribution, Name: name, Value: n, Samples: append([]checks.Sample(nil), s...), Tags: clone(tags)})
+	r.add(Point{Kind: emit.KindDistribution, Name: name, Value: n, Samples: append([]emit.Sample(nil), s...), Tags: clone(tags)})
 }
 
 // ServiceCheck records a service check.
-func (r *Recorder) ServiceCheck(name string, st checks.Status, msg string, tags []string) {
-	r.add(Point{Kind: checks.KindServiceCheck, Name: name, Status: st, Message: msg, Tags: clone(tags)})
+func (r *Recorder) ServiceCheck(name string, st emit.Status, msg string, tags []string) {
+	r.add(Point{Kind: emit.KindServiceCheck, Name: name, Status: st, Message: msg, Tags: clone(tags)})
 }
 
 // Event records an event.
-func (r *Recorder) Event(e checks.Event) {
+func (r *Recorder) Event(e emit.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	e.Tags = clone(e.Tags)

@@ -3,6 +3,7 @@ package suggest
 import "testing"
 
 func TestDistance(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		a, b string
 		want int
@@ -31,6 +32,7 @@ func TestDistance(t *testing.T) {
 }
 
 func TestClosest(t *testing.T) {
+	t.Parallel()
 	types := []string{"count", "gauge", "monotonic_count", "rate", "tag"}
 	for _, tc := range []struct {
 		name       string

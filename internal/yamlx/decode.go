@@ -1,4 +1,10 @@
-package config
+// Package yamlx decodes roachdog's configuration strictly, by hand from a
+// yaml.Node tree, so that every error names the file, the line and the key
+// path, unknown keys get a suggestion, and a value that came from ${VAR} is
+// never quoted. It is a leaf: the config package decodes the file with it,
+// and each check decodes its own options with it (a check's options live in
+// the check's file, which config cannot import back).
+package yamlx
 
 import (
 	"bytes"
@@ -17,10 +23,10 @@ import (
 	"github.com/roachdog/roachdog/internal/suggest"
 )
 
-// Error is one problem in the configuration, with where it is. Parse returns
-// every Error it found joined (errors.Join); use errors.As to get at one.
+// Error is one problem in the configuration, with where it is. Err returns
+// every Error found joined (errors.Join); use errors.As to get at one.
 type Error struct {
-	// File is the name given to Parse (the path for Load).
+	// File is the name given to NewDecoder (config.Load gives the path).
 	File string
 	// Line and Column are 1-based; Line is 0 when the problem has no place in
 	// the file (a bad DD_* environment variable).
@@ -56,10 +62,10 @@ func (e *Error) Error() string {
 // aliases nested into a "billion laughs" cannot exhaust memory or time.
 const maxNodes = 100_000
 
-// decoder walks a yaml.Node tree by hand, so that every error carries the
+// Decoder walks a yaml.Node tree by hand, so that every error carries the
 // file, the line and the key path, and so that it can collect many errors in
 // one pass instead of stopping at the first.
-type decoder struct {
+type Decoder struct {
 	file    string
 	env     func(string) (string, bool)
 	errs    []*Error
@@ -70,7 +76,41 @@ type decoder struct {
 	fromEnv map[*yaml.Node][]envRef
 }
 
-func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
+// NewDecoder returns a decoder for file (the name errors show). env looks
+// up ${VAR}; nil is an empty environment.
+func NewDecoder(file string, env func(string) (string, bool)) *Decoder {
+	if env == nil {
+		env = noEnv
+	}
+	return &Decoder{file: file, env: env}
+}
+
+// File is the name errors show.
+func (d *Decoder) File() string { return d.file }
+
+// Env looks up an environment variable.
+func (d *Decoder) Env(name string) (string, bool) { return d.env(name) }
+
+// ErrCount is how many problems were found so far: a caller compares it
+// before and after decoding a part to know whether that part was valid.
+func (d *Decoder) ErrCount() int { return len(d.errs) }
+
+// FromEnv reports whether n's value went through ${VAR} expansion: a
+// message must then show it with Show, and a hint must not quote it.
+func (d *Decoder) FromEnv(n *yaml.Node) bool { return len(d.fromEnv[n]) > 0 }
+
+// AddError records a problem that has no place in the file (a bad DD_*
+// environment variable): path names it.
+func (d *Decoder) AddError(path, msg string) {
+	d.errs = append(d.errs, &Error{File: d.file, Path: path, Msg: msg})
+}
+
+// Fields decode the keys of a mapping: each known key's function gets the
+// key's value and its path.
+type Fields = map[string]func(v *yaml.Node, path string)
+
+// Errorf records a problem at n (its line), at path.
+func (d *Decoder) Errorf(n *yaml.Node, path, format string, args ...any) {
 	e := &Error{File: d.file, Path: path, Msg: d.scrub(n, format, fmt.Sprintf(format, args...))}
 	if n != nil {
 		e.Line, e.Column = n.Line, n.Column
@@ -78,10 +118,10 @@ func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
 	d.errs = append(d.errs, e)
 }
 
-// show quotes a value for a message. A value that came from ${VAR} is shown
+// Show quotes a value for a message. A value that came from ${VAR} is shown
 // as written in the file instead: the variable may hold a secret (a
 // password in a URL), and Error.Msg never holds one.
-func (d *decoder) show(n *yaml.Node, s string) string {
+func (d *Decoder) Show(n *yaml.Node, s string) string {
 	if len(d.fromEnv[n]) == 0 {
 		return strconv.Quote(s)
 	}
@@ -90,7 +130,7 @@ func (d *decoder) show(n *yaml.Node, s string) string {
 
 // written quotes text, a value from ${VAR} as written in the file, and
 // names the variables.
-func (d *decoder) written(n *yaml.Node, text string) string {
+func (d *Decoder) written(n *yaml.Node, text string) string {
 	var names []string
 	for _, r := range d.fromEnv[n] {
 		if ref := "${" + r.name + "}"; !slices.Contains(names, ref) {
@@ -100,31 +140,31 @@ func (d *decoder) written(n *yaml.Node, text string) string {
 	return fmt.Sprintf("%q (value from %s not shown)", text, strings.Join(names, ", "))
 }
 
-// badValue is a problem with one value, worded so that the decoder can show
-// the value as show does: shown is the value as it may be quoted (passwords
-// hidden; "" when the message quotes nothing), msg follows it (": reason"
-// or " reason"), and hint, which may quote parts of the value, is left out
+// BadValue is a problem with one value, worded so that the decoder can show
+// the value as Show does: Shown is the value as it may be quoted (passwords
+// hidden; "" when the message quotes nothing), Msg follows it (": reason"
+// or " reason"), and Hint, which may quote parts of the value, is left out
 // for a value from ${VAR}.
-// what, when set, names the value before it ("tag ").
-type badValue struct{ what, shown, msg, hint string }
+// What, when set, names the value before it ("tag ").
+type BadValue struct{ What, Shown, Msg, Hint string }
 
-func (e *badValue) Error() string {
-	if e.shown == "" {
-		return e.msg + e.hint
+func (e *BadValue) Error() string {
+	if e.Shown == "" {
+		return e.Msg + e.Hint
 	}
-	return e.what + strconv.Quote(e.shown) + e.msg + e.hint
+	return e.What + strconv.Quote(e.Shown) + e.Msg + e.Hint
 }
 
-// valueError reports err, a problem with the value of n.
-func (d *decoder) valueError(n *yaml.Node, path string, err error) {
-	var bv *badValue
-	if errors.As(err, &bv) && bv.shown != "" && len(d.fromEnv[n]) > 0 {
+// ValueError reports err, a problem with the value of n.
+func (d *Decoder) ValueError(n *yaml.Node, path string, err error) {
+	var bv *BadValue
+	if errors.As(err, &bv) && bv.Shown != "" && len(d.fromEnv[n]) > 0 {
 		// As written, with a password written in the file hidden as the
 		// value would have been.
-		d.errorf(n, path, "%s%s%s", bv.what, d.written(n, redactURLText(strings.TrimSpace(n.Value))), bv.msg)
+		d.Errorf(n, path, "%s%s%s", bv.What, d.written(n, RedactURLText(strings.TrimSpace(n.Value))), bv.Msg)
 		return
 	}
-	d.errorf(n, path, "%v", err)
+	d.Errorf(n, path, "%v", err)
 }
 
 // minScrubbed is the shortest variable value scrub looks for: shorter ones
@@ -136,7 +176,7 @@ const minScrubbed = 4
 // text, when the message holds it more often than its format does (the
 // format's own words, like "true", are no echo), is replaced with the
 // ${VAR} reference.
-func (d *decoder) scrub(n *yaml.Node, format, msg string) string {
+func (d *Decoder) scrub(n *yaml.Node, format, msg string) string {
 	if len(d.fromEnv) == 0 || n == nil {
 		return msg
 	}
@@ -193,8 +233,8 @@ func replaceFold(s, old, repl string) string {
 	}
 }
 
-// err returns the collected errors in file order, or nil.
-func (d *decoder) err() error {
+// Err returns the collected errors in file order, or nil.
+func (d *Decoder) Err() error {
 	if len(d.errs) == 0 {
 		return nil
 	}
@@ -210,9 +250,9 @@ func (d *decoder) err() error {
 
 var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// document parses data into its single YAML document. Syntax errors are
+// Document parses data into its single YAML document. Syntax errors are
 // rewritten from "yaml: line 3: ..." to "file:3: ...".
-func (d *decoder) document(data []byte) (*yaml.Node, error) {
+func (d *Decoder) Document(data []byte) (*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -228,14 +268,14 @@ func (d *decoder) document(data []byte) (*yaml.Node, error) {
 	case !errors.Is(err, io.EOF):
 		return nil, d.syntaxError(data, err)
 	}
-	if len(doc.Content) == 0 || isNull(doc.Content[0]) {
+	if len(doc.Content) == 0 || IsNull(doc.Content[0]) {
 		return nil, &Error{File: d.file, Line: 1, Msg: "empty file; want init_config and instances"}
 	}
 	return doc.Content[0], nil
 }
 
 // syntaxError rewrites a YAML syntax error with the file and a line.
-func (d *decoder) syntaxError(data []byte, err error) error {
+func (d *Decoder) syntaxError(data []byte, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	yamlLine := 0
 	if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
@@ -352,7 +392,7 @@ func prefixFails(data []byte, msg string) bool {
 }
 
 // resolve follows aliases and counts visits (see maxNodes).
-func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
+func (d *Decoder) resolve(n *yaml.Node) *yaml.Node {
 	for n != nil && n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
@@ -360,24 +400,26 @@ func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-func (d *decoder) budgetLeft(n *yaml.Node) bool {
+func (d *Decoder) budgetLeft(n *yaml.Node) bool {
 	if d.visited <= maxNodes {
 		return true
 	}
 	if !d.tooDeep {
 		d.tooDeep = true
-		d.errorf(n, "", "document too large or too many aliases (more than %d nodes)", maxNodes)
+		d.Errorf(n, "", "document too large or too many aliases (more than %d nodes)", maxNodes)
 	}
 	return false
 }
 
-func isNull(n *yaml.Node) bool {
+// IsNull reports whether n is absent or a YAML null: a key given as null
+// leaves its default.
+func IsNull(n *yaml.Node) bool {
 	return n == nil || n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 }
 
-// kindName describes a node for "want X, got Y" messages without quoting its
+// KindName describes a node for "want X, got Y" messages without quoting its
 // value (which may be a secret).
-func kindName(n *yaml.Node) string {
+func KindName(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "a mapping"
@@ -403,30 +445,31 @@ func kindName(n *yaml.Node) string {
 	return "something else"
 }
 
-// keyPath joins a parent path and a key.
-func keyPath(parent, key string) string {
+// KeyPath joins a parent path and a key.
+func KeyPath(parent, key string) string {
 	if parent == "" {
 		return key
 	}
 	return parent + "." + key
 }
 
-func indexPath(parent string, i int) string {
+// IndexPath is the path of a list's item: "tags[2]".
+func IndexPath(parent string, i int) string {
 	return parent + "[" + strconv.Itoa(i) + "]"
 }
 
-// pair is one key of a mapping with its value.
-type pair struct {
-	key   string
-	kNode *yaml.Node
-	val   *yaml.Node // resolved; may be a null scalar
+// Pair is one key of a mapping with its value.
+type Pair struct {
+	Key     string
+	KeyNode *yaml.Node
+	Value   *yaml.Node // resolved; may be a null scalar
 }
 
-// pairs returns a mapping's entries in file order, with YAML merge keys
+// Pairs returns a mapping's entries in file order, with YAML merge keys
 // ("<<: *base", handy to share settings between instances) applied: keys
 // written in the mapping win over merged ones. A duplicate key is an error.
-func (d *decoder) pairs(n *yaml.Node, path string) []pair {
-	var own []pair
+func (d *Decoder) Pairs(n *yaml.Node, path string) []Pair {
+	var own []Pair
 	seen := map[string]*yaml.Node{}
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -435,7 +478,7 @@ func (d *decoder) pairs(n *yaml.Node, path string) []pair {
 			return nil
 		}
 		if k.Kind != yaml.ScalarNode {
-			d.errorf(k, path, "keys must be plain strings, got %s", kindName(k))
+			d.Errorf(k, path, "keys must be plain strings, got %s", KindName(k))
 			continue
 		}
 		if k.ShortTag() == "!!merge" {
@@ -443,11 +486,11 @@ func (d *decoder) pairs(n *yaml.Node, path string) []pair {
 			continue
 		}
 		if first, dup := seen[k.Value]; dup {
-			d.errorf(k, keyPath(path, k.Value), "duplicate key (first at line %d)", first.Line)
+			d.Errorf(k, KeyPath(path, k.Value), "duplicate key (first at line %d)", first.Line)
 			continue
 		}
 		seen[k.Value] = k
-		own = append(own, pair{key: k.Value, kNode: k, val: v})
+		own = append(own, Pair{Key: k.Value, KeyNode: k, Value: v})
 	}
 	// Merged mappings: earlier ones win over later ones, own keys over all.
 	for _, m := range merges {
@@ -460,16 +503,16 @@ func (d *decoder) pairs(n *yaml.Node, path string) []pair {
 				srcs = append(srcs, d.resolve(s))
 			}
 		default:
-			d.errorf(m, path, "<< merges a mapping or a list of mappings, got %s", kindName(m))
+			d.Errorf(m, path, "<< merges a mapping or a list of mappings, got %s", KindName(m))
 		}
 		for _, s := range srcs {
 			if s.Kind != yaml.MappingNode {
-				d.errorf(s, path, "<< merges a mapping or a list of mappings, got %s", kindName(s))
+				d.Errorf(s, path, "<< merges a mapping or a list of mappings, got %s", KindName(s))
 				continue
 			}
-			for _, p := range d.pairs(s, path) {
-				if _, dup := seen[p.key]; !dup {
-					seen[p.key] = p.kNode
+			for _, p := range d.Pairs(s, path) {
+				if _, dup := seen[p.Key]; !dup {
+					seen[p.Key] = p.KeyNode
 					own = append(own, p)
 				}
 			}
@@ -478,40 +521,40 @@ func (d *decoder) pairs(n *yaml.Node, path string) []pair {
 	return own
 }
 
-// object decodes a mapping whose keys are all known: each present key's
+// Object decodes a mapping whose keys are all known: each present key's
 // handler runs with the value and its path. Unknown keys are errors with a
 // suggestion. A null node is an empty mapping. It returns the mapping's
 // pairs by key for the caller's cross-field checks.
-func (d *decoder) object(n *yaml.Node, path string, fields map[string]func(v *yaml.Node, path string)) map[string]pair {
-	got := map[string]pair{}
-	if isNull(n) {
+func (d *Decoder) Object(n *yaml.Node, path string, fields Fields) map[string]Pair {
+	got := map[string]Pair{}
+	if IsNull(n) {
 		return got
 	}
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n, path, "want a mapping of keys, got %s", kindName(n))
+		d.Errorf(n, path, "want a mapping of keys, got %s", KindName(n))
 		return got
 	}
-	for _, p := range d.pairs(n, path) {
-		fn, ok := fields[p.key]
+	for _, p := range d.Pairs(n, path) {
+		fn, ok := fields[p.Key]
 		if !ok {
-			d.errorf(p.kNode, keyPath(path, p.key), "unknown key%s", unknownKeyHint(p.key, fields))
+			d.Errorf(p.KeyNode, KeyPath(path, p.Key), "unknown key%s", unknownKeyHint(p.Key, fields))
 			continue
 		}
-		got[p.key] = p
-		if !isNull(p.val) {
-			fn(p.val, keyPath(path, p.key))
+		got[p.Key] = p
+		if !IsNull(p.Value) {
+			fn(p.Value, KeyPath(path, p.Key))
 		}
 	}
 	return got
 }
 
-// list returns a sequence's items (resolved); a null node is an empty list.
-func (d *decoder) list(n *yaml.Node, path string) ([]*yaml.Node, bool) {
-	if isNull(n) {
+// List returns a sequence's items (resolved); a null node is an empty list.
+func (d *Decoder) List(n *yaml.Node, path string) ([]*yaml.Node, bool) {
+	if IsNull(n) {
 		return nil, true
 	}
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, path, "want a list, got %s", kindName(n))
+		d.Errorf(n, path, "want a list, got %s", KindName(n))
 		return nil, false
 	}
 	items := make([]*yaml.Node, 0, len(n.Content))
@@ -524,12 +567,12 @@ func (d *decoder) list(n *yaml.Node, path string) ([]*yaml.Node, bool) {
 	return items, true
 }
 
-// scalar returns a scalar's text, expanding ${VAR} in strings. Numbers are
+// Scalar returns a scalar's text, expanding ${VAR} in strings. Numbers are
 // accepted as their text (a cluster may be called 2024); booleans and other
 // kinds are errors, named without quoting the value.
-func (d *decoder) scalar(n *yaml.Node, path string, expand bool) (string, bool) {
+func (d *Decoder) Scalar(n *yaml.Node, path string, expand bool) (string, bool) {
 	if n.Kind != yaml.ScalarNode {
-		d.errorf(n, path, "want a string, got %s", kindName(n))
+		d.Errorf(n, path, "want a string, got %s", KindName(n))
 		return "", false
 	}
 	switch n.ShortTag() {
@@ -539,7 +582,7 @@ func (d *decoder) scalar(n *yaml.Node, path string, expand bool) (string, bool) 
 		}
 		s, refs, err := expandEnv(n.Value, d.env)
 		if err != nil {
-			d.errorf(n, path, "%v", err)
+			d.Errorf(n, path, "%v", err)
 			return "", false
 		}
 		if len(refs) > 0 {
@@ -552,19 +595,19 @@ func (d *decoder) scalar(n *yaml.Node, path string, expand bool) (string, bool) 
 	case "!!int", "!!float":
 		return n.Value, true
 	}
-	d.errorf(n, path, "want a string, got %s", kindName(n))
+	d.Errorf(n, path, "want a string, got %s", KindName(n))
 	return "", false
 }
 
-// str is scalar with environment expansion and surrounding space trimmed.
-func (d *decoder) str(n *yaml.Node, path string) (string, bool) {
-	s, ok := d.scalar(n, path, true)
+// Str is Scalar with environment expansion and surrounding space trimmed.
+func (d *Decoder) Str(n *yaml.Node, path string) (string, bool) {
+	s, ok := d.Scalar(n, path, true)
 	return strings.TrimSpace(s), ok
 }
 
-// boolean accepts YAML booleans and, for values coming from ${VAR}, the
+// Boolean accepts YAML booleans and, for values coming from ${VAR}, the
 // strings true/false/yes/no/on/off.
-func (d *decoder) boolean(n *yaml.Node, path string) (bool, bool) {
+func (d *Decoder) Boolean(n *yaml.Node, path string) (bool, bool) {
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!bool" {
 		b, err := strconv.ParseBool(strings.ToLower(n.Value))
 		if err == nil {
@@ -572,7 +615,7 @@ func (d *decoder) boolean(n *yaml.Node, path string) (bool, bool) {
 		}
 	}
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {
-		s, ok := d.str(n, path)
+		s, ok := d.Str(n, path)
 		if !ok {
 			return false, false
 		}
@@ -582,26 +625,26 @@ func (d *decoder) boolean(n *yaml.Node, path string) (bool, bool) {
 		case "false", "no", "off":
 			return false, true
 		}
-		d.errorf(n, path, "want true or false, got %s", d.show(n, s))
+		d.Errorf(n, path, "want true or false, got %s", d.Show(n, s))
 		return false, false
 	}
-	d.errorf(n, path, "want true or false, got %s", kindName(n))
+	d.Errorf(n, path, "want true or false, got %s", KindName(n))
 	return false, false
 }
 
-// port accepts an integer in 1..65535.
-func (d *decoder) port(n *yaml.Node, path string) (int, bool) {
+// Port accepts an integer in 1..65535.
+func (d *Decoder) Port(n *yaml.Node, path string) (int, bool) {
 	if n.Kind != yaml.ScalarNode || (n.ShortTag() != "!!int" && n.ShortTag() != "!!str") {
-		d.errorf(n, path, "want a port number, got %s", kindName(n))
+		d.Errorf(n, path, "want a port number, got %s", KindName(n))
 		return 0, false
 	}
-	s, ok := d.str(n, path)
+	s, ok := d.Str(n, path)
 	if !ok {
 		return 0, false
 	}
 	p, err := strconv.ParseInt(s, 0, 64)
 	if err != nil || p < 1 || p > 65535 {
-		d.errorf(n, path, "want a port number from 1 to 65535, got %s", d.show(n, s))
+		d.Errorf(n, path, "want a port number from 1 to 65535, got %s", d.Show(n, s))
 		return 0, false
 	}
 	return int(p), true
@@ -635,7 +678,7 @@ func unknownKeyHint[V any](key string, known map[string]V) string {
 }
 
 // keyHints answers keys people carry over from Datadog's cockroachdb and
-// openmetrics checks.
+// openmetrics checks; a hint shows only where its wanted key is known.
 var keyHints = map[string]struct{ want, say string }{
 	"openmetrics_endpoint":    {"status_urls", `roachdog reads /_status/vars itself: list the nodes' base URLs in status_urls, e.g. "http://roach1:8080"`},
 	"prometheus_url":          {"status_urls", `roachdog reads /_status/vars itself: list the nodes' base URLs in status_urls, e.g. "http://roach1:8080"`},

@@ -1,7 +1,10 @@
-package checks
+package emit
 
 import (
+	"fmt"
+	"slices"
 	"sort"
+	"sync"
 )
 
 // Kind is how a catalog entry reaches Datadog.
@@ -21,6 +24,13 @@ const (
 	KindDistribution Kind = "distribution"
 	KindServiceCheck Kind = "service_check"
 	KindEvent        Kind = "event"
+)
+
+// Custom metrics Datadog bills per tag combination of a distribution,
+// without and with percentile aggregations (see KindDistribution).
+const (
+	DistributionCost            = 5
+	DistributionCostPercentiles = 10
 )
 
 // Metric describes one thing roachdog sends: the single source of truth for
@@ -51,31 +61,57 @@ type Metric struct {
 	Optional bool
 }
 
-// catalogSources lists every check's catalog; each check file adds its own
-// function here from an init, so the list cannot drift from the code.
-var catalogSources []func() []Metric
-
-func registerCatalog(f func() []Metric) { catalogSources = append(catalogSources, f) }
-
-// registerTable registers a check's static table of metrics, stamping each
-// entry with the check's name.
-func registerTable(check string, table []Metric) {
-	registerCatalog(func() []Metric {
-		out := make([]Metric, len(table))
-		for i, m := range table {
-			m.Check = check
-			out[i] = m
-		}
-		return out
-	})
+// registry holds every registered entry. Registration happens in package
+// initialisation (var declarations and init functions), before any check
+// runs; the mutex only keeps a late registration from racing a reader.
+var registry struct {
+	sync.Mutex
+	entries []Metric
+	seen    map[catalogKey]string // → check that registered it
 }
 
-// Catalog returns every metric, service check and event roachdog can send,
-// sorted by name.
+type catalogKey struct {
+	name string
+	kind Kind
+}
+
+// Register adds catalog entries that no typed definition sends: the ones a
+// data-driven table describes and whose sending goes through that table
+// (the /_status/vars families). Everything else registers a definition
+// (Gauge.Register...), which calls this. It panics on an entry without a
+// name, check or kind, or on a name and kind registered twice: both are
+// programming errors found by the first test that loads the package.
+func Register(entries ...Metric) {
+	registry.Lock()
+	defer registry.Unlock()
+	if registry.seen == nil {
+		registry.seen = map[catalogKey]string{}
+	}
+	for _, m := range entries {
+		if m.Name == "" || m.Check == "" || m.Kind == "" {
+			panic(fmt.Sprintf("emit: catalog entry %q (check %q, kind %q) lacks a name, check or kind", m.Name, m.Check, m.Kind))
+		}
+		k := catalogKey{m.Name, m.Kind}
+		if by, dup := registry.seen[k]; dup {
+			panic(fmt.Sprintf("emit: %s %q registered twice (by %s and %s)", m.Kind, m.Name, by, m.Check))
+		}
+		registry.seen[k] = m.Check
+		m.Tags = slices.Clone(m.Tags)
+		registry.entries = append(registry.entries, m)
+	}
+}
+
+// Catalog returns every registered metric, service check and event, sorted
+// by name (then kind). It lists what the packages linked into the program
+// registered: ask through the package that holds the checks
+// (checks.Catalog) to be sure they are all there.
 func Catalog() []Metric {
-	var all []Metric
-	for _, f := range catalogSources {
-		all = append(all, f()...)
+	registry.Lock()
+	all := make([]Metric, len(registry.entries))
+	copy(all, registry.entries)
+	registry.Unlock()
+	for i := range all {
+		all[i].Tags = slices.Clone(all[i].Tags)
 	}
 	sort.Slice(all, func(i, j int) bool {
 		if all[i].Name != all[j].Name {
@@ -85,13 +121,6 @@ func Catalog() []Metric {
 	})
 	return all
 }
-
-// Custom metrics Datadog bills per tag combination of a distribution,
-// without and with percentile aggregations (see KindDistribution).
-const (
-	DistributionCost            = 5
-	DistributionCostPercentiles = 10
-)
 
 // Lookup finds a catalog entry by name (without namespace).
 func Lookup(name string) (Metric, bool) {
