@@ -13,9 +13,11 @@ import (
 	"time"
 	"unsafe"
 
+	"go.yaml.in/yaml/v3"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 func TestVarsQuantileSuffix(t *testing.T) {
@@ -344,6 +346,41 @@ func TestVarsAskGzip(t *testing.T) {
 		}
 		if got := v.askGzip(c.url); got != c.want {
 			t.Errorf("%q %s: %v, want %v", c.mode, c.url, got, c.want)
+		}
+	}
+}
+
+// TestVarsCompressionKey: checks.vars.compression decodes auto, gzip and
+// none, and refuses anything else naming the key.
+func TestVarsCompressionKey(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		src  string
+		want VarsCompression
+		err  string
+	}{
+		{src: "{}", want: VarsCompressionAuto},
+		{src: "{vars: {compression: auto}}", want: VarsCompressionAuto},
+		{src: "{vars: {compression: gzip}}", want: VarsCompressionGzip},
+		{src: "{vars: {compression: none}}", want: VarsCompressionNone},
+		{src: "{vars: {compression: zstd}}", err: `instances[0].checks.vars.compression: want auto, gzip or none, got "zstd"`},
+	} {
+		d := yamlx.NewDecoder("c", nil)
+		cd := NewConfigDecoder(d)
+		var doc yaml.Node
+		if err := yaml.Unmarshal([]byte(c.src), &doc); err != nil {
+			t.Fatal(err)
+		}
+		cd.Checks(doc.Content[0], "instances[0].checks")
+		cs := cd.Finish(InstanceScope{Path: "instances[0]", MinInterval: 15 * time.Second}, nil)
+		if err := d.Err(); c.err != "" || err != nil {
+			if c.err == "" || err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s: error %v, want %q", c.src, err, c.err)
+			}
+			continue
+		}
+		if got := OptionsOf[VarsOptions](cs).Compression; got != c.want {
+			t.Errorf("%s: %q, want %q", c.src, got, c.want)
 		}
 	}
 }
