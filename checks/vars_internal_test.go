@@ -11,8 +11,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
+
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 func TestVarsQuantileSuffix(t *testing.T) {
@@ -213,59 +218,72 @@ func TestVarsSeriesStateBounded(t *testing.T) {
 	}
 }
 
-// TestVarsBigPayloadBudget: more nodes with large payloads than the budget
-// lets be read at once are all read (they wait for their turn, none
-// fails), no more large bodies are held at once than fit the budget, and
-// the budget is whole again after the cycle.
+// TestVarsBigPayloadBudget: payloads are read through a small buffer, which
+// grows past varsBigLine only for a line longer than that, and then from a
+// budget: more nodes with such lines than the budget lets be read at once
+// are all read (they wait for their turn, none fails), no more is held at
+// once than the budget, and it is whole again after the cycle. Payloads of
+// many ordinary lines, however large, take nothing from it.
 func TestVarsBigPayloadBudget(t *testing.T) {
 	if RaceEnabled {
 		t.Skip("measures memory and volume: run without -race (make unit does)")
 	}
 	t.Parallel()
-	var b strings.Builder
-	b.WriteString("# TYPE sys_uptime gauge\nsys_uptime 5\n")
-	for i := 0; b.Len() < 6<<20; i++ {
-		fmt.Fprintf(&b, "# TYPE padding_%d gauge\npadding_%d %d\n", i, i, i)
+	gzipped := func(s string) []byte {
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write([]byte(s))
+		zw.Close()
+		return gz.Bytes()
 	}
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte(b.String()))
-	zw.Close()
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/_status/vars" {
-			http.NotFound(w, r)
-			return
+	var many strings.Builder
+	many.WriteString("# TYPE sys_uptime gauge\nsys_uptime 5\n")
+	for i := 0; many.Len() < 2<<20; i++ {
+		fmt.Fprintf(&many, "# TYPE padding_%d gauge\npadding_%d %d\n", i, i, i)
+	}
+	huge := "# TYPE sys_uptime gauge\nsys_uptime 5\n# TYPE padding gauge\npadding{v=\"" + strings.Repeat("x", 5<<20) + "\"} 1\n"
+	for _, c := range []struct {
+		name     string
+		payload  []byte
+		budgeted bool
+	}{
+		{"many lines", gzipped(many.String()), false},
+		{"huge line", gzipped(huge), true},
+	} {
+		handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/_status/vars" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Write(c.payload)
+		})
+		v, err := NewVars(VarsOptions{MaxConcurrent: 6, MaxPayloadBytes: 8 << 20, Timeout: time.Minute})
+		if err != nil {
+			t.Fatal(err)
 		}
-		w.Header().Set("Content-Encoding", "gzip")
-		w.Write(gz.Bytes())
-	})
-	v, err := NewVars(VarsOptions{MaxConcurrent: 12, MaxPayloadBytes: 1 << 20, Timeout: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v.maxBytes = 8 << 20 // over the locality cap's floor: a budget of 4 × (8 + 1) MiB
-	var nodes []cluster.Node
-	for range 12 {
-		srv := httptest.NewServer(handler)
-		defer srv.Close()
-		nodes = append(nodes, cluster.Node{StatusURL: srv.URL})
-	}
-	rec := &varsCounter{}
-	if err := v.Run(context.Background(), &Target{Nodes: nodes}, rec); err != nil {
-		t.Fatal(err)
-	}
-	if rec.up != 12 {
-		t.Errorf("%d of 12 nodes up", rec.up)
-	}
-	if !v.big.sem.TryAcquire(v.big.budget) {
-		t.Error("budget not released after the cycle")
-	}
-	// The budget is in bytes: 4 payloads at the cap, more smaller ones.
-	if fit := int(v.big.budget / int64(b.Len()+1)); v.big.maxHeld == 0 || v.big.maxHeld > fit || v.big.held != 0 {
-		t.Errorf("large bodies held by scrapes: at most %d at once (want 1 to %d), %d after the cycle", v.big.maxHeld, fit, v.big.held)
-	}
-	if len(v.big.bufs) > varsBigAtOnce {
-		t.Errorf("%d large buffers kept, at most %d", len(v.big.bufs), varsBigAtOnce)
+		// Room for 2 buffers of 8 MiB at once, of the 6 scrapes.
+		v.budget.bytes = 2*(8<<20) + 1
+		v.budget.sem = semaphore.NewWeighted(v.budget.bytes)
+		var nodes []cluster.Node
+		for range 6 {
+			srv := httptest.NewServer(handler)
+			defer srv.Close()
+			nodes = append(nodes, cluster.Node{StatusURL: srv.URL})
+		}
+		rec := &varsCounter{}
+		if err := v.Run(context.Background(), &Target{Nodes: nodes}, rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec.up != 6 {
+			t.Errorf("%s: %d of 6 nodes up", c.name, rec.up)
+		}
+		if !v.budget.sem.TryAcquire(v.budget.bytes) || v.budget.used != 0 {
+			t.Errorf("%s: budget not released after the cycle (%d bytes held)", c.name, v.budget.used)
+		}
+		if v.budget.peak > v.budget.bytes || (v.budget.peak > 0) != c.budgeted {
+			t.Errorf("%s: peak %d bytes of the budget's %d", c.name, v.budget.peak, v.budget.bytes)
+		}
 	}
 }
 
@@ -277,5 +295,92 @@ type varsCounter struct {
 func (c *varsCounter) Gauge(name string, x float64, _ []string) {
 	if name == varsNodeUp.Name && x == 1 {
 		c.up++
+	}
+}
+
+// TestVarsResolveOwnsNames: the names a rule keeps (the name sent for an
+// included family) must not alias the payload buffer the family name was
+// read from: that buffer is reused by the next scrape.
+func TestVarsResolveOwnsNames(t *testing.T) {
+	t.Parallel()
+	v, err := NewVars(VarsOptions{Include: []string{"/^sql_mem_root_current$/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := []byte("sql_mem_root_current")
+	r := v.resolve(unsafe.String(unsafe.SliceData(buf), len(buf)))
+	if r == nil || r.name != "sql_mem_root_current" {
+		t.Fatalf("rule %+v", r)
+	}
+	copy(buf, "XXXXXXXXXXXXXXXXXXXX") // the buffer reused by another payload
+	if r.name != "sql_mem_root_current" || r.hist.count != "sql_mem_root_current.count" {
+		t.Errorf("the rule's names changed with the buffer: %q, %q", r.name, r.hist.count)
+	}
+	if again := v.resolve("sql_mem_root_current"); again != r {
+		t.Errorf("not cached under its own name")
+	}
+}
+
+// TestVarsAskGzip: auto asks for gzip except from loopback hosts.
+func TestVarsAskGzip(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		mode VarsCompression
+		url  string
+		want bool
+	}{
+		{VarsCompressionAuto, "http://127.0.0.1:8080", false},
+		{VarsCompressionAuto, "http://127.0.0.2:8080", false},
+		{VarsCompressionAuto, "http://[::1]:8080", false},
+		{VarsCompressionAuto, "http://localhost:8080", false},
+		{VarsCompressionAuto, "https://LOCALHOST:8080", false},
+		{VarsCompressionAuto, "http://10.0.0.5:8080", true},
+		{VarsCompressionAuto, "https://roach1.example:8080", true},
+		{VarsCompressionAuto, "http://localhost.example:8080", true},
+		{VarsCompressionGzip, "http://127.0.0.1:8080", true},
+		{VarsCompressionNone, "http://10.0.0.5:8080", false},
+	} {
+		v, err := NewVars(VarsOptions{Compression: c.mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := v.askGzip(c.url); got != c.want {
+			t.Errorf("%q %s: %v, want %v", c.mode, c.url, got, c.want)
+		}
+	}
+}
+
+// TestVarsCompressionKey: checks.vars.compression decodes auto, gzip and
+// none, and refuses anything else naming the key.
+func TestVarsCompressionKey(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		src  string
+		want VarsCompression
+		err  string
+	}{
+		{src: "{}", want: VarsCompressionAuto},
+		{src: "{vars: {compression: auto}}", want: VarsCompressionAuto},
+		{src: "{vars: {compression: gzip}}", want: VarsCompressionGzip},
+		{src: "{vars: {compression: none}}", want: VarsCompressionNone},
+		{src: "{vars: {compression: zstd}}", err: `instances[0].checks.vars.compression: want auto, gzip or none, got "zstd"`},
+	} {
+		d := yamlx.NewDecoder("c", nil)
+		cd := NewConfigDecoder(d)
+		var doc yaml.Node
+		if err := yaml.Unmarshal([]byte(c.src), &doc); err != nil {
+			t.Fatal(err)
+		}
+		cd.Checks(doc.Content[0], "instances[0].checks")
+		cs := cd.Finish(InstanceScope{Path: "instances[0]", MinInterval: 15 * time.Second}, nil)
+		if err := d.Err(); c.err != "" || err != nil {
+			if c.err == "" || err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s: error %v, want %q", c.src, err, c.err)
+			}
+			continue
+		}
+		if got := OptionsOf[VarsOptions](cs).Compression; got != c.want {
+			t.Errorf("%s: %q, want %q", c.src, got, c.want)
+		}
 	}
 }

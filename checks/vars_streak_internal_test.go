@@ -3,6 +3,7 @@ package checks
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -39,7 +40,11 @@ func TestVarsFetchKind(t *testing.T) {
 			timeout = 300 * time.Millisecond
 		}
 		nctx, cancel := context.WithTimeout(context.Background(), timeout)
-		_, err := varsGet(nctx, &http.Client{}, c.url+"/_status/vars", new(varsBuf), 10)
+		b, err := varsOpen(nctx, &http.Client{}, c.url+"/_status/vars", 10, true)
+		if err == nil {
+			_, err = io.Copy(io.Discard, b)
+			b.Close()
+		}
 		if err == nil {
 			t.Errorf("%s: no error", c.want)
 		} else if got := varsFetchKind(nctx, err); got != c.want {

@@ -269,7 +269,8 @@ func varsKinds(rec *sinktest.Recorder, kind checks.Kind) []sinktest.Point {
 func TestVarsV20TwoCycles(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock(v20T0)
-	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now})
+	// gzip, as across machines (loopback defaults to plain text).
+	r := newVarsRun(t, checks.VarsOptions{Now: clock.Now, Compression: checks.VarsCompressionGzip})
 	var fakes []*varsFake
 	var nodes []cluster.Node
 	for n := 1; n <= 3; n++ {
@@ -1483,5 +1484,42 @@ func TestVarsFailureStreakLoggedOnce(t *testing.T) {
 	r.cycle(node)
 	if n := count("level=WARN msg=\"scrape failed"); n != 2 {
 		t.Errorf("%d 'scrape failed' lines after a second streak began:\n%s", n, r.logs.String())
+	}
+}
+
+// TestVarsCompression: by default a node on loopback is asked for plain
+// text and any other for gzip; the option forces either. A node that sends
+// gzip unasked is read all the same.
+func TestVarsCompression(t *testing.T) {
+	payload := v20Payload(t, 1, "t0")
+	for _, c := range []struct {
+		mode checks.VarsCompression
+		ask  bool
+	}{
+		{checks.VarsCompressionAuto, false}, // the fake listens on 127.0.0.1
+		{checks.VarsCompressionGzip, true},
+		{checks.VarsCompressionNone, false},
+	} {
+		f := newVarsFake(t, payload)
+		r := newVarsRun(t, checks.VarsOptions{Compression: c.mode})
+		rec := r.cycle(f.node())
+		if got := f.gzipAsked.Load(); got != c.ask {
+			t.Errorf("%q: asked for gzip %v, want %v", c.mode, got, c.ask)
+		}
+		varsOne(t, rec, checks.KindGauge, "ranges", "node_id:1", "store:1")
+	}
+	unasked := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write(payload)
+		zw.Close()
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(gz.Bytes())
+	}))
+	t.Cleanup(unasked.Close)
+	rec := newVarsRun(t, checks.VarsOptions{Compression: checks.VarsCompressionNone}).cycle(cluster.Node{StatusURL: unasked.URL})
+	varsOne(t, rec, checks.KindGauge, "ranges", "node_id:1", "store:1")
+	if _, err := checks.NewVars(checks.VarsOptions{Compression: "zstd"}); err == nil || !strings.Contains(err.Error(), `compression "zstd"`) {
+		t.Errorf("unknown compression: %v", err)
 	}
 }

@@ -4,12 +4,15 @@
 //
 //	go run ./bench/load -nodes 100 -interval 10s -duration 60s [-gzip]
 //
-// Fake nodes listen on loopback, each serving a realistic v23-sized
+// Fake nodes listen on loopback (or -host), each serving a realistic v23-sized
 // /_status/vars: a real v20.2 scrape plus the real v22.2-v23.2 families it
 // lacks (about 790 kB and 1,550 families), with its own node id. Without
 // -gzip the body is sent uncompressed whatever the client asks, as
 // CockroachDB v20.2 does; with -gzip it is gzip-encoded when the client
-// asks for it, as newer versions do.
+// asks for it, as newer versions do. roachdog asks a node on a loopback
+// address for plain text by default: to measure gzip as between machines,
+// give -gzip with -host set to an address of this machine's own network
+// interface (the floor and Prometheus ask for gzip whatever the address).
 //
 // Three programs scrape the same nodes at the same interval, one after the
 // other (not at the same time: on a small machine they would take each
@@ -78,6 +81,7 @@ func main() {
 		extra     = flag.String("vars", "", "extra YAML lines for roachdog's vars check, ';'-separated, e.g. 'max_concurrent_scrapes: 8'")
 		initExtra = flag.String("init", "", "extra YAML lines for roachdog's init_config, ';'-separated")
 		envExtra  = flag.String("env", "", "extra environment for roachdog, ';'-separated, e.g. 'GOGC=50'")
+		host      = flag.String("host", "127.0.0.1", "address the fake nodes listen on: roachdog asks a loopback node for plain text and any other for gzip; give this machine's own non-loopback address to measure gzip as between machines")
 	)
 	flag.Parse()
 
@@ -85,10 +89,10 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	h := newHarness(payload, *nodes, *gz)
+	h := newHarness(payload, *nodes, *gz, *host)
 	defer h.close()
-	log.Printf("payload: %d bytes, %d families; %d nodes on loopback, gzip=%v (%d bytes gzipped); %d CPUs",
-		len(payload), families, *nodes, *gz, len(h.bodies[0].gz), runtime.NumCPU())
+	log.Printf("payload: %d bytes, %d families; %d nodes on %s, gzip=%v (%d bytes gzipped); %d CPUs",
+		len(payload), families, *nodes, *host, *gz, len(h.bodies[0].gz), runtime.NumCPU())
 
 	dir, err := os.MkdirTemp("", "roachdog-load")
 	if err != nil {
@@ -261,14 +265,14 @@ type harness struct {
 	closeWG sync.WaitGroup
 }
 
-func newHarness(payload []byte, nodes int, useGzip bool) *harness {
+func newHarness(payload []byte, nodes int, useGzip bool, host string) *harness {
 	h := &harness{gzip: useGzip}
 	for i := range nodes {
 		id := strconv.Itoa(i + 1)
 		b := bytes.ReplaceAll(payload, []byte(`node_id="1"`), []byte(`node_id="`+id+`"`))
 		b = replaceNodeIDGauge(b, id)
 		h.bodies = append(h.bodies, body{plain: b, gz: gzipped(b)})
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 		if err != nil {
 			log.Fatal(err)
 		}

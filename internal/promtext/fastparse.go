@@ -1,10 +1,10 @@
 package promtext
 
 import (
+	"bytes"
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	dto "github.com/prometheus/client_model/go"
@@ -76,9 +76,19 @@ type fastParser struct {
 	series map[string]*dto.Metric
 	hists  []*dto.Metric
 
-	cur        *dto.MetricFamily
-	isSum      bool
-	isCount    bool
+	cur     *dto.MetricFamily
+	isSum   bool
+	isCount bool
+	// lastName is the previous line's sample name when that line was a
+	// sample: the lines of a series (buckets, _sum, _count) come in runs of
+	// one name, whose family is looked up once.
+	lastName   []byte
+	lastOK     bool
+	lastCur    *dto.MetricFamily
+	lastSum    bool
+	lastCount  bool
+	raw        []rawLabel       // of the current line, before interning
+	vals       []byte           // unescaped label values of the current line
 	labels     []*dto.LabelPair // of the current line
 	key        []byte
 	scratch    []byte
@@ -94,6 +104,11 @@ type fastParser struct {
 	pairPtrs   []*dto.LabelPair // backing store of Metric.Label slices
 	metricList []*dto.Metric    // backing store of MetricFamily.Metric slices
 }
+
+// rawLabel is a label of the line being read, aliasing the line (or
+// fastParser.vals for an escaped value): interned only when it makes a
+// new metric, since the lines of a histogram series repeat their labels.
+type rawLabel struct{ name, value []byte }
 
 // slab hands out pointers into chunks: one allocation per 256 messages
 // instead of one each. The families built are short-lived (converted, then
@@ -133,6 +148,7 @@ func (p *fastParser) intern(b []byte) *string {
 }
 
 func (p *fastParser) comment(line []byte) bool {
+	p.lastOK = false
 	var help bool
 	switch {
 	case len(line) > 7 && string(line[:7]) == "# HELP ":
@@ -257,8 +273,14 @@ func (p *fastParser) sample(line []byte) bool {
 	if n == 0 || n == len(line) || (line[n] != ' ' && line[n] != '{') {
 		return false
 	}
-	if !p.family(line[:n]) {
-		return false
+	if p.lastOK && string(line[:n]) == string(p.lastName) {
+		p.cur, p.isSum, p.isCount = p.lastCur, p.lastSum, p.lastCount
+	} else {
+		if !p.family(line[:n]) {
+			return false
+		}
+		p.lastName = append(p.lastName[:0], line[:n]...)
+		p.lastCur, p.lastSum, p.lastCount, p.lastOK = p.cur, p.isSum, p.isCount, true
 	}
 	mf := p.cur
 	if mf.Type == nil {
@@ -274,7 +296,7 @@ func (p *fastParser) sample(line []byte) bool {
 	}
 	bound := math.NaN() // le or quantile
 	hasBound := false
-	p.labels = p.labels[:0]
+	p.labels, p.raw, p.vals = p.labels[:0], p.raw[:0], p.vals[:0]
 	rest := line[n:]
 	if rest[0] == '{' {
 		rest = rest[1:]
@@ -310,14 +332,12 @@ func (p *fastParser) sample(line []byte) bool {
 				}
 				bound, hasBound = f, true
 			} else {
-				for _, l := range p.labels {
-					if *l.Name == string(lname) {
+				for _, l := range p.raw {
+					if string(l.name) == string(lname) {
 						return false
 					}
 				}
-				lp := p.pairs.new()
-				lp.Name, lp.Value = p.intern(lname), p.intern(val)
-				p.labels = append(p.labels, lp)
+				p.raw = append(p.raw, rawLabel{lname, val})
 			}
 			if len(rest) == 0 {
 				return false
@@ -359,9 +379,10 @@ func (p *fastParser) sample(line []byte) bool {
 	if grouped {
 		p.key = append(p.key[:0], *mf.Name...)
 		p.key = append(p.key, 0xff)
-		p.key = appendSortedLabels(p.key, p.labels)
+		p.key = appendSortedLabels(p.key, p.raw)
 		m = p.series[string(p.key)]
 		if m == nil {
+			p.internLabels()
 			m = p.newMetric()
 			p.series[string(p.key)] = m
 			mf.Metric = p.appendMetric(mf.Metric, m)
@@ -370,6 +391,7 @@ func (p *fastParser) sample(line []byte) bool {
 			}
 		}
 	} else {
+		p.internLabels()
 		m = p.newMetric()
 		mf.Metric = p.appendMetric(mf.Metric, m)
 	}
@@ -438,6 +460,15 @@ func (p *fastParser) sample(line []byte) bool {
 	return true
 }
 
+// internLabels makes the current line's label pairs.
+func (p *fastParser) internLabels() {
+	for _, l := range p.raw {
+		lp := p.pairs.new()
+		lp.Name, lp.Value = p.intern(l.name), p.intern(l.value)
+		p.labels = append(p.labels, lp)
+	}
+}
+
 // newMetric takes a metric with the current line's labels (a histogram or
 // summary series keeps its first line's labels, as in expfmt).
 func (p *fastParser) newMetric() *dto.Metric {
@@ -471,7 +502,7 @@ func (p *fastParser) appendMetric(list []*dto.Metric, m *dto.Metric) []*dto.Metr
 	return p.metricList[len(p.metricList)-1 : len(p.metricList) : len(p.metricList)]
 }
 
-func appendSortedLabels(b []byte, labels []*dto.LabelPair) []byte {
+func appendSortedLabels(b []byte, labels []rawLabel) []byte {
 	// Few labels: insertion order sorted by a copy-free selection.
 	var done uint64
 	for range labels {
@@ -480,7 +511,7 @@ func appendSortedLabels(b []byte, labels []*dto.LabelPair) []byte {
 			if i < 64 && done&(1<<i) != 0 {
 				continue
 			}
-			if best < 0 || *l.Name < *labels[best].Name {
+			if best < 0 || string(l.name) < string(labels[best].name) {
 				best = i
 			}
 		}
@@ -490,21 +521,21 @@ func appendSortedLabels(b []byte, labels []*dto.LabelPair) []byte {
 		}
 		done |= 1 << best
 		l := labels[best]
-		b = append(b, *l.Name...)
+		b = append(b, l.name...)
 		b = append(b, 0xfe)
-		b = append(b, *l.Value...)
+		b = append(b, l.value...)
 		b = append(b, 0xff)
 	}
 	return b
 }
 
-func appendSortedCopy(b []byte, labels []*dto.LabelPair) []byte {
+func appendSortedCopy(b []byte, labels []rawLabel) []byte {
 	c := slices.Clone(labels)
-	slices.SortFunc(c, func(x, y *dto.LabelPair) int { return strings.Compare(*x.Name, *y.Name) })
+	slices.SortFunc(c, func(x, y rawLabel) int { return bytes.Compare(x.name, y.name) })
 	for _, l := range c {
-		b = append(b, *l.Name...)
+		b = append(b, l.name...)
 		b = append(b, 0xfe)
-		b = append(b, *l.Value...)
+		b = append(b, l.value...)
 		b = append(b, 0xff)
 	}
 	return b
@@ -530,16 +561,20 @@ func (p *fastParser) labelValue(b []byte) (val, rest []byte, ok bool) {
 }
 
 func (p *fastParser) labelValueEscaped(b []byte) (val, rest []byte, ok bool) {
-	out := p.scratch[:0]
+	// Appended to the line's values: an earlier label's value stays
+	// valid (if vals grows, the old array keeps what it held).
+	start := len(p.vals)
+	out := p.vals
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		switch c {
 		case '"':
-			p.scratch = out
-			if !utf8.Valid(out) {
+			p.vals = out
+			val := out[start:len(out):len(out)]
+			if !utf8.Valid(val) {
 				return nil, nil, false
 			}
-			return out, b[i+1:], true
+			return val, b[i+1:], true
 		case '\\':
 			i++
 			if i == len(b) {

@@ -2,6 +2,7 @@ package promtext
 
 import (
 	"bytes"
+	"fmt"
 	"hash/fnv"
 	"os"
 	"path/filepath"
@@ -58,6 +59,7 @@ func fuzzSeedsFromCaptures(f *testing.F) {
 // FuzzSelect checks the byte scan that picks families before expfmt, and
 // Parse on its result:
 //   - neither panics, whatever the input;
+//   - SelectReader, reading the payload in pieces, selects the same;
 //   - every line Select returns is a line of the input (leading blanks
 //     trimmed), in input order: it never invents or reorders bytes;
 //   - Select's output is always valid input to Select again, and selecting
@@ -85,6 +87,10 @@ func FuzzSelect(f *testing.F) {
 		"{\"quoted.name\"} 1\n",
 		"x\x00 1\n",
 		"# TYPE h HISTOGRAM\nh_bucket{le=\"+Inf\"} 1\nh_count 1\nh_sum 0\n",
+		// Two series of a histogram, the later one first in SeriesOrder:
+		// with pick 1 (a limit of one series) the second is kept.
+		"# HELP h x\n# TYPE h histogram\nh_bucket{s=\"2\",le=\"+Inf\"} 1\nh_sum{s=\"2\"} 1\nh_count{s=\"2\"} 1\n" +
+			"h_bucket{s=\"1\",le=\"+Inf\"} 1\nh_sum{s=\"1\"} 1\nh_count{s=\"1\"} 1\n# TYPE c counter\nc 1\n",
 	} {
 		f.Add([]byte(s), byte(0))
 		f.Add([]byte(s), byte(1))
@@ -95,6 +101,17 @@ func FuzzSelect(f *testing.F) {
 		want := fuzzWant(pick)
 		sel, err := Select(payload, want)
 		fams, perr := Parse(payload, want)
+		// Read in pieces that cut lines anywhere, the selection is the same.
+		streamed, _, serr := SelectReader(&chunkReader{payload, 1 + int(pick)%13}, want, ReadOptions{})
+		if fmt.Sprint(serr) != fmt.Sprint(err) || !bytes.Equal(streamed, sel) {
+			t.Fatalf("SelectReader: %q, %v; Select: %q, %v", streamed, serr, sel, err)
+		}
+		lim := Limits{MaxSeriesPerFamily: int(pick % 4)}
+		lsel, lcapped, lerr := SelectLimited(payload, want, lim)
+		streamed, scapped, serr := SelectReader(&chunkReader{payload, 1 + int(pick)%7}, want, ReadOptions{Limits: lim})
+		if fmt.Sprint(serr) != fmt.Sprint(lerr) || !bytes.Equal(streamed, lsel) || fmt.Sprint(scapped) != fmt.Sprint(lcapped) {
+			t.Fatalf("SelectReader %+v: %q, %v, %v; SelectLimited: %q, %v, %v", lim, streamed, scapped, serr, lsel, lcapped, lerr)
+		}
 		if err != nil {
 			if perr == nil {
 				t.Fatalf("Select failed (%v) but Parse did not", err)

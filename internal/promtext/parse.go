@@ -43,10 +43,16 @@ func ParseLimited(payload []byte, want func(family string) bool, lim Limits) (fa
 	if err != nil {
 		return nil, nil, err
 	}
+	return parseSelection(&sel)
+}
+
+// parseSelection parses the selected lines, naming the payload's lines in
+// its errors.
+func parseSelection(sel *selection) (map[string]*dto.MetricFamily, []Capped, error) {
 	if len(sel.out) == 0 {
 		return map[string]*dto.MetricFamily{}, sel.capped, nil
 	}
-	fams, err = parseSelected(sel.out)
+	fams, err := parseSelected(sel.out)
 	if err != nil {
 		var pe expfmt.ParseError
 		if errors.As(err, &pe) {

@@ -110,7 +110,7 @@ func (s *selection) origLine(n int) int {
 // lineRef is a pending header line of the current block: it is copied out only
 // once the block has a sample, so blocks without samples leave no trace.
 type lineRef struct {
-	start, end int // payload[start:end], without '\n'
+	start, end int // selector.pend[start:end], without '\n'
 	num        int
 }
 
@@ -129,7 +129,7 @@ const (
 type block struct {
 	// validName: 0 not checked yet, 1 name is a valid metric name, 2 not.
 	validName uint8
-	name      []byte // aliases the payload
+	name      []byte // aliases the piece being read, or selector.name between pieces
 	str       string // name as a string, made once per block
 	kind      kind
 	active    bool // a block is open
@@ -143,12 +143,12 @@ type block struct {
 
 	// For Limits.MaxSeriesPerFamily, on wanted blocks: series counted so
 	// far, whether there are too many, where the block's samples start in
-	// sel.out and in the payload, and where the last one ends.
+	// sel.out and sel.lines, and the size of its samples in sel.out at
+	// which they are cut down next (see prune).
 	series              int
 	over                bool
 	outStart, linesFrom int
-	firstFrom, firstNum int
-	lastEnd             int
+	pruneAt             int
 }
 
 func selectLines(payload []byte, want func(family string) bool, lim Limits) (selection, error) {
@@ -158,86 +158,124 @@ func selectLines(payload []byte, want func(family string) bool, lim Limits) (sel
 // selectLinesInto is selectLines appending the selected lines and their
 // numbers to out and lines (reused buffers, see ParseLimited).
 func selectLinesInto(payload []byte, want func(family string) bool, lim Limits, out []byte, lines []int32) (selection, error) {
-	var (
-		sel  = selection{out: out, lines: lines}
-		cur  block
-		seen = map[string]struct{}{} // wanted families that emitted a block
-		num  int
-	)
-	cur.pending = make([]lineRef, 0, 4)
-
-	emit := func(from, to, n int) {
-		sel.out = append(sel.out, payload[from:to]...)
-		sel.out = append(sel.out, '\n')
-		sel.lines = append(sel.lines, int32(n))
+	s := newSelector(want, lim, out, lines)
+	if err := s.feed(payload, true); err != nil {
+		return selection{}, err
 	}
-	// finish cuts a block that had too many series down to the first
-	// MaxSeriesPerFamily in SeriesOrder: its samples are emitted again
-	// from the payload, only those of the series kept.
-	finish := func() {
-		if !cur.active || !cur.keep || !cur.over {
-			return
-		}
-		sel.out, sel.lines = sel.out[:cur.outStart], sel.lines[:cur.linesFrom]
-		span := payload[cur.firstFrom:cur.lastEnd]
-		kept := keepSeries(span, cur.kind, lim.MaxSeriesPerFamily)
-		var scratch []byte
-		n := cur.firstNum - 1
-		for pos := 0; pos < len(span); {
-			n++
-			end := bytes.IndexByte(span[pos:], '\n')
-			if end < 0 {
-				end = len(span)
-			} else {
-				end += pos
-			}
-			from := pos
-			pos = end + 1
-			line := trimBlank(span[from:end])
-			if len(line) == 0 || line[0] == '#' {
-				continue
-			}
-			_, scratch = seriesKey(line, cur.kind, scratch[:0])
-			if _, ok := kept[string(scratch)]; ok {
-				emit(cur.firstFrom+end-len(line), cur.firstFrom+end, n)
-			}
-		}
-		sel.capped = append(sel.capped, Capped{Family: cur.str, Kept: len(kept), Dropped: cur.series - len(kept)})
-	}
+	return s.end()
+}
 
-	start := func(name []byte, k kind) {
-		finish()
-		cur.series, cur.over = 0, false
-		cur.name, cur.kind = name, k
-		cur.validName = 0
-		cur.active, cur.samples, cur.help, cur.typ = true, false, false, false
-		cur.last, cur.pending = sfxNone, cur.pending[:0]
-		// Most families are not wanted: their name is looked at, never
-		// copied (want gets it aliasing the payload, see Select).
-		_, repeat := seen[string(name)]
-		cur.keep = !repeat && want(unsafe.String(unsafe.SliceData(name), len(name)))
-		cur.str = ""
-		if cur.keep {
-			cur.str = string(name)
-		}
-	}
+// selector is a selection in progress, fed a payload in pieces of whole
+// lines (see feed). Nothing it keeps points into a piece once feed returns:
+// header lines waiting for their block's first sample are copied, and so is
+// the open block's name. So a payload can be selected while it is read,
+// through a buffer of a few lines, without ever being held whole.
+type selector struct {
+	want    func(family string) bool
+	lim     Limits
+	sel     selection
+	cur     block
+	seen    map[string]struct{} // wanted families that emitted a block
+	num     int                 // lines so far
+	name    []byte              // owns cur.name between pieces
+	pend    []byte              // the pending header lines' text
+	scratch []byte
+}
 
-	for pos := 0; pos < len(payload); {
-		num++
-		lineStart := pos
-		end := bytes.IndexByte(payload[pos:], '\n')
+func newSelector(want func(family string) bool, lim Limits, out []byte, lines []int32) *selector {
+	s := &selector{want: want, lim: lim, sel: selection{out: out, lines: lines}, seen: map[string]struct{}{}}
+	s.cur.pending = make([]lineRef, 0, 4)
+	return s
+}
+
+func (s *selector) emit(line []byte, n int) {
+	s.sel.out = append(s.sel.out, line...)
+	s.sel.out = append(s.sel.out, '\n')
+	s.sel.lines = append(s.sel.lines, int32(n))
+}
+
+// finish closes a block: one that had too many series is cut down to the
+// first MaxSeriesPerFamily in SeriesOrder.
+func (s *selector) finish() {
+	cur := &s.cur
+	if !cur.active || !cur.keep || !cur.over {
+		return
+	}
+	kept := s.prune()
+	s.sel.capped = append(s.sel.capped, Capped{Family: cur.str, Kept: kept, Dropped: cur.series - kept})
+}
+
+// prune keeps, of the current block's samples in sel.out, only the lines of
+// its first MaxSeriesPerFamily series in SeriesOrder, in their order, and
+// returns how many series that is. It runs when the block ends and, while
+// the block goes on, whenever its samples have doubled since the last
+// prune, so a family with a million series holds about twice the limit's
+// lines, not a million. A series pruned never comes back: the series kept
+// only get earlier in SeriesOrder, and it was after all of them.
+func (s *selector) prune() int {
+	cur := &s.cur
+	region := s.sel.out[cur.outStart:]
+	kept := keepSeries(region, cur.kind, s.lim.MaxSeriesPerFamily)
+	w, li := cur.outStart, cur.linesFrom
+	for pos, i := 0, cur.linesFrom; pos < len(region); i++ {
+		end := pos + bytes.IndexByte(region[pos:], '\n') // every line ends with one
+		line := region[pos:end]
+		num := s.sel.lines[i]
+		pos = end + 1
+		_, s.scratch = seriesKey(line, cur.kind, s.scratch[:0])
+		if _, ok := kept[string(s.scratch)]; !ok {
+			continue
+		}
+		w += copy(s.sel.out[w:], line)
+		s.sel.out[w] = '\n'
+		w++
+		s.sel.lines[li] = num
+		li++
+	}
+	s.sel.out, s.sel.lines = s.sel.out[:w], s.sel.lines[:li]
+	cur.pruneAt = 2*(w-cur.outStart) + 64<<10
+	return len(kept)
+}
+
+func (s *selector) start(name []byte, k kind) {
+	s.finish()
+	cur := &s.cur
+	cur.series, cur.over = 0, false
+	cur.name, cur.kind = name, k
+	cur.validName = 0
+	cur.active, cur.samples, cur.help, cur.typ = true, false, false, false
+	cur.last, cur.pending = sfxNone, cur.pending[:0]
+	s.pend = s.pend[:0]
+	// Most families are not wanted: their name is looked at, never
+	// copied (want gets it aliasing the payload, see Select).
+	_, repeat := s.seen[string(name)]
+	cur.keep = !repeat && s.want(unsafe.String(unsafe.SliceData(name), len(name)))
+	cur.str = ""
+	if cur.keep {
+		cur.str = string(name)
+	}
+}
+
+// feed selects from piece, which holds whole lines: each ends with '\n',
+// except that the last line of the last piece (last set) may lack it.
+func (s *selector) feed(piece []byte, last bool) error {
+	cur := &s.cur
+	for pos := 0; pos < len(piece); {
+		s.num++
+		num := s.num
+		end := bytes.IndexByte(piece[pos:], '\n')
 		complete := end >= 0
 		if complete {
 			end += pos
 		} else {
-			end = len(payload)
+			end = len(piece)
 		}
 		from := pos
 		pos = end + 1
-		for from < end && (payload[from] == ' ' || payload[from] == '\t') {
+		for from < end && (piece[from] == ' ' || piece[from] == '\t') {
 			from++
 		}
-		line := payload[from:end]
+		line := piece[from:end]
 		if len(line) == 0 {
 			continue
 		}
@@ -245,7 +283,7 @@ func selectLinesInto(payload []byte, want func(family string) bool, lim Limits, 
 		if line[0] == '#' {
 			kw, name, typ, err := parseComment(line)
 			if err != nil {
-				return selection{}, fmt.Errorf("line %d: %w", num, err)
+				return fmt.Errorf("line %d: %w", num, err)
 			}
 			if kw == 0 || len(name) == 0 {
 				continue // other comment, or a HELP/TYPE naming nothing: expfmt ignores both
@@ -256,7 +294,7 @@ func selectLinesInto(payload []byte, want func(family string) bool, lim Limits, 
 			same := cur.active && bytes.Equal(name, cur.name) && !cur.samples &&
 				!(kw == 'H' && cur.help) && !(kw == 'T' && cur.typ)
 			if !same {
-				start(name, kindPlain)
+				s.start(name, kindPlain)
 			}
 			if kw == 'H' {
 				cur.help = true
@@ -265,25 +303,29 @@ func selectLinesInto(payload []byte, want func(family string) bool, lim Limits, 
 				cur.kind = kindOf(typ)
 			}
 			if cur.keep {
-				cur.pending = append(cur.pending, lineRef{from, end, num})
+				cur.pending = append(cur.pending, lineRef{len(s.pend), len(s.pend) + len(line), num})
+				s.pend = append(s.pend, line...)
 			}
 			continue
 		}
 
-		name, err := checkSampleIn(line, &cur)
+		name, err := checkSampleIn(line, cur)
 		if err != nil {
-			return selection{}, fmt.Errorf("line %d: %w", num, err)
+			return fmt.Errorf("line %d: %w", num, err)
 		}
 		if !complete {
+			if !last {
+				return fmt.Errorf("line %d: internal error: a piece of the payload ends mid-line", num)
+			}
 			// The payload does not end with '\n': tolerated only when the last
 			// line is a whole sample. Checked with expfmt itself, once.
 			if err := completeSample(line); err != nil {
-				return selection{}, fmt.Errorf("line %d: payload truncated mid-line: %w", num, err)
+				return fmt.Errorf("line %d: payload truncated mid-line: %w", num, err)
 			}
 		}
-		sfx, ok := belongs(&cur, name)
+		sfx, ok := belongs(cur, name)
 		if !ok {
-			start(name, kindPlain)
+			s.start(name, kindPlain)
 			sfx = sfxNone
 		}
 		cur.last, cur.lastNum = sfx, num
@@ -293,36 +335,47 @@ func selectLinesInto(payload []byte, want func(family string) bool, lim Limits, 
 		}
 		if !cur.samples {
 			cur.samples = true
-			seen[cur.str] = struct{}{}
-			sel.fams = append(sel.fams, span{name: cur.str, kind: cur.kind, first: num})
+			s.seen[cur.str] = struct{}{}
+			s.sel.fams = append(s.sel.fams, span{name: cur.str, kind: cur.kind, first: num})
 			if len(cur.pending) > 0 {
-				sel.fams[len(sel.fams)-1].first = cur.pending[0].num
+				s.sel.fams[len(s.sel.fams)-1].first = cur.pending[0].num
 			}
 			for _, h := range cur.pending {
-				emit(h.start, h.end, h.num)
+				s.emit(s.pend[h.start:h.end], h.num)
 			}
 			cur.pending = cur.pending[:0]
-			cur.outStart, cur.linesFrom = len(sel.out), len(sel.lines)
-			cur.firstFrom, cur.firstNum = lineStart, num
+			cur.outStart, cur.linesFrom = len(s.sel.out), len(s.sel.lines)
+			cur.pruneAt = 0
 		}
-		sel.fams[len(sel.fams)-1].last = num
-		cur.lastEnd = end
-		if lim.MaxSeriesPerFamily > 0 {
+		s.sel.fams[len(s.sel.fams)-1].last = num
+		s.emit(line, num)
+		if s.lim.MaxSeriesPerFamily > 0 {
 			if cur.kind == kindPlain || sfx == sfxCount {
 				cur.series++
 			}
-			// Past the limit nothing more of the block is copied: finish
-			// picks the series to keep from the payload itself.
-			if cur.series > lim.MaxSeriesPerFamily {
-				cur.over = true
-			}
-			if cur.over {
-				continue
+			if cur.series > s.lim.MaxSeriesPerFamily {
+				// Too many: finish keeps the first ones. Until then the
+				// lines are cut down whenever they have doubled.
+				if !cur.over {
+					cur.over = true
+					cur.pruneAt = 2*(len(s.sel.out)-cur.outStart) + 64<<10
+				}
+				if len(s.sel.out)-cur.outStart > cur.pruneAt {
+					s.prune()
+				}
 			}
 		}
-		emit(from, end, num)
 	}
+	if cur.active {
+		s.name = append(s.name[:0], cur.name...)
+		cur.name = s.name
+	}
+	return nil
+}
 
+// end checks how the payload ended and returns the selection.
+func (s *selector) end() (selection, error) {
+	cur := &s.cur
 	// A payload can only be cut inside its last family; a histogram or summary
 	// ends with _sum/_count, so one whose last line is a bucket or quantile
 	// line was cut.
@@ -330,8 +383,8 @@ func selectLinesInto(payload []byte, want func(family string) bool, lim Limits, 
 		return selection{}, fmt.Errorf("line %d: payload ends inside %s %q (truncated?)",
 			cur.lastNum, kindName(cur.kind), cur.name)
 	}
-	finish()
-	return sel, nil
+	s.finish()
+	return s.sel, nil
 }
 
 // parseComment reads `# HELP name ...` and `# TYPE name type`. kw is 'H', 'T'

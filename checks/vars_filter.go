@@ -1,0 +1,136 @@
+package checks
+
+// Which families the vars check reads and how: the curated rules, include
+// and exclude filters, and the per-name cache.
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// varsRule is what to do with one family (nil: not wanted).
+type varsRule struct {
+	metric *varsMetric // curated, or nil for an included extra family
+	tag    string      // metric.TagKey:value for this family, or ""
+	extra  bool        // send as the family's own name, converted by its TYPE
+	name   string      // name sent for an extra family
+	hist   *varsHistNames
+}
+
+type varsPattern struct {
+	re     *regexp.Regexp
+	prefix string
+	metric *varsMetric
+}
+
+// varsHistNames are the derived names of one histogram and how it is sent.
+type varsHistNames struct {
+	name            string // the distribution's
+	quantiles       []string
+	max, avg, count string
+	dist, gauges    bool
+}
+
+// varsIdentityRule parses the node_id family (for the node id, see
+// varsNodeID) without sending it, unless it is also included.
+var varsIdentityRule = &varsRule{}
+
+func varsCompileFilters(what string, list []string) (map[string]bool, []*regexp.Regexp, error) {
+	exact := map[string]bool{}
+	var res []*regexp.Regexp
+	for _, s := range list {
+		if len(s) >= 2 && s[0] == '/' && s[len(s)-1] == '/' {
+			re, err := regexp.Compile(s[1 : len(s)-1])
+			if err != nil {
+				return nil, nil, fmt.Errorf("vars: %s %q: %w", what, s, err)
+			}
+			res = append(res, re)
+			continue
+		}
+		if !familyNameRe.MatchString(s) {
+			return nil, nil, fmt.Errorf("vars: %s %q is neither a metric family name nor a /regex/", what, s)
+		}
+		exact[s] = true
+	}
+	return exact, res, nil
+}
+
+func (v *Vars) histNames(name string) *varsHistNames {
+	mode, ok := v.histOver[name]
+	if !ok {
+		mode = v.histMode
+	}
+	hn := &varsHistNames{name: name, max: name + ".max", avg: name + ".avg", count: name + ".count",
+		dist: mode != HistogramGauges, gauges: mode != HistogramDistribution}
+	for _, q := range v.quantiles {
+		hn.quantiles = append(hn.quantiles, name+"."+varsQuantileSuffix(q))
+	}
+	return hn
+}
+
+// resolve says what to do with a family, caching the answer: the same few
+// thousand names come back every cycle from every node.
+func (v *Vars) resolve(name string) *varsRule {
+	v.mu.RLock()
+	r, ok := v.rules[name]
+	v.mu.RUnlock()
+	if ok {
+		return r
+	}
+	// Clone: the name may point into a payload buffer that is reused, and
+	// the rule keeps parts of it (the name sent for an included family, a
+	// pattern's tag), which must not change when the buffer does.
+	name = strings.Clone(name)
+	r = v.decide(name)
+	v.mu.Lock()
+	if len(v.rules) < varsRuleCacheMax {
+		v.rules[name] = r
+	}
+	v.mu.Unlock()
+	return r
+}
+
+func (v *Vars) decide(name string) *varsRule {
+	identity := name == varsFamilyNodeID
+	if varsMatch(name, v.excExact, v.excRe) {
+		if identity {
+			return varsIdentityRule
+		}
+		return nil
+	}
+	if r, ok := v.exact[name]; ok {
+		return r
+	}
+	for _, p := range v.patterns {
+		if !strings.HasPrefix(name, p.prefix) {
+			continue
+		}
+		if sm := p.re.FindStringSubmatch(name); sm != nil {
+			return &varsRule{metric: p.metric, tag: p.metric.TagKey + ":" + sanitizeTag(sm[1], false), hist: v.hists[p.metric]}
+		}
+	}
+	if varsMatch(name, v.incExact, v.incRe) {
+		sent := strings.ReplaceAll(name, ":", "_")
+		return &varsRule{extra: true, name: sent, hist: v.histNames(sent)}
+	}
+	if identity {
+		return varsIdentityRule
+	}
+	return nil
+}
+
+// want says whether a family is read at all.
+func (v *Vars) want(name string) bool { return v.resolve(name) != nil }
+
+func varsMatch(name string, exact map[string]bool, res []*regexp.Regexp) bool {
+	if exact[name] {
+		return true
+	}
+	for _, re := range res {
+		if re.MatchString(name) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,126 @@
+package promtext
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"sync"
+
+	dto "github.com/prometheus/client_model/go"
+)
+
+// ReadOptions are ParseReader's and SelectReader's.
+type ReadOptions struct {
+	Limits
+	// Grow, when set, is called before the read buffer grows to n bytes
+	// to hold a line longer than it; an error ends the read with that
+	// error. Real lines are far shorter than the buffer (readBufSize):
+	// only a payload with huge lines makes it grow.
+	Grow func(n int) error
+	// Lines, when set, is called with each run of whole lines as it is
+	// read, before it is selected. The bytes are only valid during the call.
+	Lines func(lines []byte)
+}
+
+// ReadError is a failure of the reader ParseReader and SelectReader read
+// from (a transport error, a payload over a limit, bad gzip), as opposed to
+// a payload that is not valid Prometheus text.
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// ParseReader is ParseLimited on a payload read from r while it is
+// selected: the payload is never held whole, only the selected lines and a
+// read buffer of a few lines (readBufSize, larger only for a longer line).
+// Its results and parse errors are ParseLimited's on the same bytes; a
+// failure of r is a *ReadError.
+func ParseReader(r io.Reader, want func(family string) bool, o ReadOptions) (fams map[string]*dto.MetricFamily, capped []Capped, err error) {
+	bufs := selBufPool.Get().(*selBufs)
+	sel, err := selectFrom(r, want, o, bufs.out[:0], bufs.lines[:0])
+	defer func() {
+		if cap(sel.out) <= selBufKeep {
+			bufs.out, bufs.lines = sel.out[:0], sel.lines[:0]
+			selBufPool.Put(bufs)
+		}
+	}()
+	if err != nil {
+		return nil, nil, err
+	}
+	return parseSelection(&sel)
+}
+
+// SelectReader is SelectLimited on a payload read from r, as ParseReader
+// reads it.
+func SelectReader(r io.Reader, want func(family string) bool, o ReadOptions) (out []byte, capped []Capped, err error) {
+	sel, err := selectFrom(r, want, o, nil, nil)
+	return sel.out, sel.capped, err
+}
+
+// readBufSize is the read buffer: tens of lines of a real payload, and the
+// size of a read from a socket that has data waiting.
+const readBufSize = 64 << 10
+
+// readBufKeep bounds the read buffers kept for reuse: one grown for a
+// payload with huge lines is dropped after it.
+const readBufKeep = 256 << 10
+
+var readBufPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
+
+// selectFrom reads r through a pooled buffer and feeds its whole lines to
+// a selector as they come; the incomplete last line of a read waits at the
+// start of the buffer for the rest.
+func selectFrom(r io.Reader, want func(family string) bool, o ReadOptions, out []byte, lines []int32) (selection, error) {
+	bp := readBufPool.Get().(*[]byte)
+	buf := *bp
+	defer func() {
+		if cap(buf) <= readBufKeep {
+			*bp = buf[:cap(buf)]
+			readBufPool.Put(bp)
+		}
+	}()
+	s := newSelector(want, o.Limits, out, lines)
+	filled := 0
+	for {
+		if filled == len(buf) {
+			// One line fills the buffer: make room for more of it.
+			n := 2 * len(buf)
+			if o.Grow != nil {
+				if err := o.Grow(n); err != nil {
+					return selection{}, &ReadError{err}
+				}
+			}
+			nb := make([]byte, n)
+			copy(nb, buf[:filled])
+			buf = nb
+		}
+		n, err := r.Read(buf[filled:])
+		filled += n
+		eof := errors.Is(err, io.EOF)
+		if err != nil && !eof {
+			return selection{}, &ReadError{err}
+		}
+		whole := filled
+		if !eof {
+			// What was there before this read holds no '\n': only
+			// the new bytes are searched, so a long line costs no
+			// more than a short one per byte.
+			whole = 0
+			if i := bytes.LastIndexByte(buf[filled-n:filled], '\n'); i >= 0 {
+				whole = filled - n + i + 1
+			}
+		}
+		if whole > 0 {
+			if o.Lines != nil {
+				o.Lines(buf[:whole])
+			}
+			if err := s.feed(buf[:whole], eof); err != nil {
+				return selection{}, err
+			}
+			filled = copy(buf, buf[whole:filled])
+		}
+		if eof {
+			return s.end()
+		}
+	}
+}
