@@ -212,7 +212,8 @@ func repeatSQL(n int, format string) string {
 // TestSQLChecksFixedStatements counts the statements of one cycle of each
 // SQL check on a small scenario and on one with 50 more tables (jobs,
 // nodes): the counts must be equal, except for the ttl check's row
-// queries, one per TTL table whose expired rows are counted, by design.
+// queries, one per TTL table whose expired rows are counted up to
+// max_row_queries per run (the tables then take turns).
 func TestSQLChecksFixedStatements(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
@@ -257,9 +258,21 @@ func TestSQLChecksFixedStatements(t *testing.T) {
 				INSERT INTO crdb_internal.create_statements (database_id, database_name, schema_name, descriptor_id, descriptor_type, descriptor_name, create_statement, state, create_nofks, alter_statements, validate_statements, create_redactable, has_partitions, is_multi_region, is_virtual, is_temporary)
 				VALUES (100, 'shop', 'public', 1000+%d, 'table', 't%d', 'CREATE TABLE public.t%d (id INT8 NOT NULL, expires_at TIMESTAMPTZ NOT NULL, CONSTRAINT t%d_pkey PRIMARY KEY (id ASC), INDEX t%d_expires_at_idx (expires_at ASC)) WITH (ttl = ''on'', ttl_expiration_expression = ''expires_at'', ttl_job_cron = ''@hourly'')', 'PUBLIC', '', '{}', '{}', '', false, false, false, false);`),
 			// One row query per TTL table led by an index on its
-			// expiration: each reads at most row_limit index entries.
-			extra: 50,
+			// expiration (each reads at most row_limit index entries), but
+			// at most max_row_queries (20) per run: the 2 of the small
+			// scenario grow to 20, never to 52.
+			extra: 18,
 		}, func() checks.Check { return must(checks.NewTTL(checks.TTLOptions{Now: now})) }},
+		{"contention", stmtScenario{
+			files: []string{"crdb_v23.2.sql", "crdb_v23.2_contention.sql"},
+			large: repeatSQL(50, `INSERT INTO crdb_internal.cluster_contended_indexes VALUES ('shop', 'public', 't%d', 't%d_pkey', %d);
+				INSERT INTO crdb_internal.cluster_contended_tables VALUES ('shop', 'public', 't%d', %d);`),
+		}, func() checks.Check { return must(checks.NewContention(checks.ContentionOptions{Now: now})) }},
+		{"statements", stmtScenario{
+			files: []string{"crdb_v23.2.sql", "crdb_v23.2_statements.sql", "scenario_v23.2_statements.sql"},
+			large: repeatSQL(50, `SELECT stmt_test.put('2026-01-10 12:00:00+00', lpad(to_hex(1000+%d), 16, '0'), '00000000000000aa', 'shop-workload', 'shop',
+				'SELECT * FROM t%d WHERE id = _', 100+%d, 100, 0.001, 0, 0.002, false, NULL);`),
+		}, func() checks.Check { return must(checks.NewStatements(checks.StatementsOptions{Now: now})) }},
 		{"custom_queries", stmtScenario{
 			files: []string{"scenario_schema_shop.sql"},
 			large: repeatSQL(50, "CREATE TABLE t%d (id bigint PRIMARY KEY, status text NOT NULL);"),
