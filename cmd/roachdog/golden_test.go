@@ -29,6 +29,7 @@ var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/golden fr
 // the test servers' ports, event timestamps, ages measured against the
 // wall clock.
 func TestGoldenDatagrams(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		setup func(t *testing.T) string // returns the instances: section
@@ -55,6 +56,7 @@ func TestGoldenDatagrams(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // own nodes, own database
 			instances := tc.setup(t)
 			cfg := writeConfig(t, "init_config:\n  dogstatsd_url: udp://127.0.0.1:1\n  tags: [env:golden]\n"+instances)
 			var stdout, stderr bytes.Buffer
