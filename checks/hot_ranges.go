@@ -618,38 +618,16 @@ func (e *hotPermissionError) Error() string {
 
 func (e *hotPermissionError) Unwrap() error { return e.err }
 
-// hotSafeMessage describes a failed read on one line without response
-// bodies (an error page can hold anything): per node its host, the
-// request and the status; other failures as Go words them.
+// hotSafeMessage describes a failed read (describeAPIErrors) on one
+// bounded line, naming the grant when the nodes refused it.
 func hotSafeMessage(err error) string {
-	var parts []string
-	var walk func(error)
-	walk = func(e error) {
-		if j, ok := e.(interface{ Unwrap() []error }); ok {
-			for _, inner := range j.Unwrap() {
-				walk(inner)
-			}
-			return
-		}
-		var ae *cluster.APIError
-		if errors.As(e, &ae) {
-			host := ae.Node
-			if u, perr := url.Parse(ae.Node); perr == nil && u.Host != "" {
-				host = u.Host
-			}
-			parts = append(parts, fmt.Sprintf("%s %s%s: HTTP %d: %s", ae.Method, host, ae.Path, ae.StatusCode, ae.Msg))
-			return
-		}
-		parts = append(parts, e.Error())
-	}
 	prefix := "reading hot ranges failed: "
 	var pe *hotPermissionError
 	if errors.As(err, &pe) {
 		prefix = "hot ranges refused (HTTP 403): " + hotGrantHint + ": "
 		err = pe.err
 	}
-	walk(err)
-	return hotClean(prefix+strings.Join(parts, "; "), errorMessageMax)
+	return hotClean(prefix+describeAPIErrors(err), errorMessageMax)
 }
 
 // hotClean makes text from the cluster one bounded printable line.

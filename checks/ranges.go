@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -920,38 +919,15 @@ func (r *Ranges) reportCritical(s Sink, t *Target, msg string) {
 // rangesMessageMax bounds the service check message.
 const rangesMessageMax = 1000
 
-// rangesSafeMessage describes err on one line, without response bodies:
-// for each node that answered badly its host, the request and roachdog's
-// own reading of the status; other failures (refused, timeout) as Go
-// words them, with control characters removed.
+// rangesSafeMessage describes err (describeAPIErrors) on one line of at
+// most rangesMessageMax bytes, with control characters removed.
 func rangesSafeMessage(err error) string {
-	var parts []string
-	var walk func(error)
-	walk = func(e error) {
-		if j, ok := e.(interface{ Unwrap() []error }); ok {
-			for _, inner := range j.Unwrap() {
-				walk(inner)
-			}
-			return
-		}
-		var ae *cluster.APIError
-		if errors.As(e, &ae) {
-			host := ae.Node
-			if u, perr := url.Parse(ae.Node); perr == nil && u.Host != "" {
-				host = u.Host
-			}
-			parts = append(parts, fmt.Sprintf("%s %s%s: HTTP %d: %s", ae.Method, host, ae.Path, ae.StatusCode, ae.Msg))
-			return
-		}
-		parts = append(parts, e.Error())
-	}
 	// The outer "critical nodes report: " prefix wraps a single error.
 	inner := err
 	if u := errors.Unwrap(err); u != nil {
 		inner = u
 	}
-	walk(inner)
-	msg := "POST " + rangesCriticalPath + " failed: " + strings.Join(parts, "; ")
+	msg := "POST " + rangesCriticalPath + " failed: " + describeAPIErrors(inner)
 	msg = strings.Join(strings.FieldsFunc(msg, func(c rune) bool { return !unicode.IsPrint(c) }), " ")
 	if len(msg) > rangesMessageMax {
 		cut := rangesMessageMax
