@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Error is a non-2xx answer from the API. It never holds the keys.
@@ -97,24 +98,30 @@ func parseErrors(body []byte) []string {
 	if err := json.Unmarshal(body, &v); err == nil && len(v.Errors) > 0 {
 		out := make([]string, 0, len(v.Errors))
 		for _, raw := range v.Errors {
+			// Each entry is printed on a line of its own by apply and
+			// downtime: one printable, bounded line, whatever the server sent.
 			var s string
 			if json.Unmarshal(raw, &s) == nil {
-				out = append(out, s)
+				out = append(out, excerpt([]byte(s), errorEntryMax))
 				continue
 			}
 			var o struct{ Title, Detail string }
 			if json.Unmarshal(raw, &o) == nil && (o.Title != "" || o.Detail != "") {
-				out = append(out, strings.TrimSuffix(o.Title+": "+o.Detail, ": "))
+				out = append(out, excerpt([]byte(strings.TrimSuffix(o.Title+": "+o.Detail, ": ")), errorEntryMax))
 				continue
 			}
-			out = append(out, string(raw))
+			out = append(out, excerpt(raw, errorEntryMax))
 		}
 		return out
 	}
 	return []string{excerpt(body, 200)}
 }
 
-// excerpt is the start of a body as one printable line.
+// errorEntryMax bounds one error entry of a Datadog reply.
+const errorEntryMax = 500
+
+// excerpt is the start of a body as one printable line of at most n bytes
+// (plus "..."), cut on a rune boundary.
 func excerpt(b []byte, n int) string {
 	s := strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
@@ -127,6 +134,9 @@ func excerpt(b []byte, n int) string {
 	}, string(b))
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > n {
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
 		s = s[:n] + "..."
 	}
 	return s

@@ -2,6 +2,7 @@ package ddapi
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -54,6 +55,10 @@ func TestParseErrors(t *testing.T) {
 		{`{"errors":[{"title":"Forbidden"}]}`, []string{"Forbidden"}},
 		{`{"errors":[42]}`, []string{"42"}},
 		{"<html>\n  <h1>502</h1>\n</html>", []string{"<html> <h1>502</h1> </html>"}},
+		// Entries from the server are one printable line each, bounded.
+		{`{"errors":["line one\nforged: line\u001b[31m"]}`, []string{"line one forged: line[31m"}},
+		{`{"errors":[{"title":"Bad\r\nRequest","detail":"x"}]}`, []string{"Bad Request: x"}},
+		{`{"errors":["` + strings.Repeat("é", 400) + `"]}`, []string{strings.Repeat("é", 250) + "..."}},
 	} {
 		got := parseErrors([]byte(tc.body))
 		if len(got) != len(tc.want) {
