@@ -46,12 +46,8 @@ func Gather(ctx context.Context, c *Conn, nodeID int64, logger *slog.Logger) *Re
 	if err != nil {
 		in.notes = append(in.notes, fmt.Sprintf("node discovery failed; using the %d known status URLs: %v", len(nodes), err))
 	}
-	urls := make([]string, len(nodes))
-	for i, n := range nodes {
-		urls[i] = n.StatusURL
-	}
 	var api *cluster.API
-	if len(urls) > 0 {
+	if len(nodes) > 0 {
 		api = c.API // tries the nodes just listed
 	}
 
