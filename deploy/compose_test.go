@@ -176,14 +176,7 @@ func checkRoachdogService(t *testing.T, cf composeFile) {
 			cfgPath, _ = cmd[i+1].(string)
 		}
 	}
-	host := hostPathOf(t, rd.Volumes, cfgPath)
-	if host == "" {
-		t.Fatalf("roachdog --config %q: no volume mounts it", cfgPath)
-	}
-	data, err := os.ReadFile(host)
-	if err != nil {
-		t.Fatalf("roachdog --config %s: %v", cfgPath, err)
-	}
+	data := mountedFile(t, "roachdog --config", cfgPath, rd.Volumes)
 	cfg, err := config.Parse(cfgPath, data, func(k string) (string, bool) {
 		v, ok := rd.Environment[k]
 		return v, ok
@@ -234,10 +227,27 @@ func checkRoachdogService(t *testing.T, cf composeFile) {
 	}
 }
 
+// haproxyCfg is where the haproxy service reads its configuration.
+const haproxyCfg = "/usr/local/etc/haproxy/haproxy.cfg"
+
+// mountedFile reads the host file that one of a service's bind mounts
+// provides at containerPath; the test fails when none does.
+func mountedFile(t *testing.T, service, containerPath string, volumes []string) []byte {
+	t.Helper()
+	host := hostPathOf(volumes, containerPath)
+	if host == "" {
+		t.Fatalf("%s: no volume mounts %s", service, containerPath)
+	}
+	data, err := os.ReadFile(host)
+	if err != nil {
+		t.Fatalf("%s: %s: %v", service, containerPath, err)
+	}
+	return data
+}
+
 // hostPathOf returns the host file that a bind mount provides at
 // containerPath, or "".
-func hostPathOf(t *testing.T, volumes []string, containerPath string) string {
-	t.Helper()
+func hostPathOf(volumes []string, containerPath string) string {
 	for _, v := range volumes {
 		parts := strings.Split(v, ":")
 		if len(parts) < 2 {
@@ -257,11 +267,7 @@ func hostPathOf(t *testing.T, volumes []string, containerPath string) string {
 // checkHAProxy checks that HAProxy's servers are the cluster's nodes.
 func checkHAProxy(t *testing.T, cf composeFile) {
 	t.Helper()
-	host := hostPathOf(t, cf.Services["haproxy"].Volumes, "/usr/local/etc/haproxy/haproxy.cfg")
-	data, err := os.ReadFile(host)
-	if err != nil {
-		t.Fatalf("haproxy.cfg: %v", err)
-	}
+	data := mountedFile(t, "haproxy", haproxyCfg, cf.Services["haproxy"].Volumes)
 	re := regexp.MustCompile(`(?m)^\s*server\s+(\S+)\s+([^:\s]+):26257\b`)
 	var servers []string
 	for _, m := range re.FindAllStringSubmatch(string(data), -1) {
@@ -313,14 +319,7 @@ func TestComposeScaleProfile(t *testing.T) {
 func TestComposeOverrideExample(t *testing.T) {
 	cf := composeConfig(t, "-f", "docker-compose.yaml", "-f", "docker-compose.override.example.yaml")
 	const target = "/etc/datadog-agent/conf.d/cockroachdb.d/conf.yaml"
-	host := hostPathOf(t, cf.Services["datadog-agent"].Volumes, target)
-	if host == "" {
-		t.Fatalf("override: the Agent does not mount %s", target)
-	}
-	data, err := os.ReadFile(host)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := mountedFile(t, "override: datadog-agent", target, cf.Services["datadog-agent"].Volumes)
 	var check struct {
 		InitConfig any `yaml:"init_config"`
 		Instances  []struct {
@@ -331,10 +330,10 @@ func TestComposeOverrideExample(t *testing.T) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&check); err != nil {
-		t.Fatalf("%s: %v", host, err)
+		t.Fatalf("%s: %v", target, err)
 	}
 	if len(check.Instances) == 0 {
-		t.Fatalf("%s: no instances", host)
+		t.Fatalf("%s: no instances", target)
 	}
 	for i, in := range check.Instances {
 		u, err := url.Parse(in.OpenMetricsEndpoint)

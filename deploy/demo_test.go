@@ -229,11 +229,7 @@ func option(words []string, kw string) []string {
 func TestHAProxyResolvesAtRunTime(t *testing.T) {
 	t.Parallel()
 	cf := composeConfig(t, "-f", "docker-compose.yaml", "--profile", "scale")
-	host := hostPathOf(t, cf.Services["haproxy"].Volumes, "/usr/local/etc/haproxy/haproxy.cfg")
-	data, err := os.ReadFile(host)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := mountedFile(t, "haproxy", haproxyCfg, cf.Services["haproxy"].Volumes)
 	sections := parseHAProxy(t, string(data))
 
 	resolvers := map[string]bool{}

@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/cluster"
@@ -45,12 +46,8 @@ func Gather(ctx context.Context, c *Conn, nodeID int64, logger *slog.Logger) *Re
 	if err != nil {
 		in.notes = append(in.notes, fmt.Sprintf("node discovery failed; using the %d known status URLs: %v", len(nodes), err))
 	}
-	urls := make([]string, len(nodes))
-	for i, n := range nodes {
-		urls[i] = n.StatusURL
-	}
 	var api *cluster.API
-	if len(urls) > 0 {
+	if len(nodes) > 0 {
 		api = c.API // tries the nodes just listed
 	}
 
@@ -204,7 +201,7 @@ func evaluate(in inputs) *Report {
 		}
 		for _, n := range in.live.Nodes {
 			addr[n.NodeID] = n.Address
-			rep.Nodes = append(rep.Nodes, Node{NodeID: n.NodeID, Address: n.Address, State: n.State})
+			rep.Nodes = append(rep.Nodes, Node{NodeID: n.NodeID, Address: oneLine(n.Address), State: oneLine(n.State)})
 			if n.Heartbeating && !n.Decommissioned() {
 				heartbeating[n.NodeID] = true
 			}
@@ -334,9 +331,25 @@ func rangesIncomplete(rh checks.RangeHealth, liveKnown bool, heartbeating map[in
 	return err
 }
 
-// oneLine joins the lines of a message (errors.Join) with "; ".
+// oneLine makes text read from a server one printable line: its lines
+// (errors.Join's, or a server's CR LF) joined with "; ", other control
+// characters (tabs, terminal escapes) as spaces.
 func oneLine(s string) string {
-	return strings.Join(strings.Split(strings.TrimSpace(s), "\n"), "; ")
+	var lines []string
+	for _, l := range strings.FieldsFunc(s, func(r rune) bool {
+		return r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029'
+	}) {
+		l = strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) {
+				return ' '
+			}
+			return r
+		}, l)
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "; ")
 }
 
 func findNode(nodes []checks.NodeLiveness, id int64) (checks.NodeLiveness, bool) {

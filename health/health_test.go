@@ -133,6 +133,19 @@ func TestEvaluate(t *testing.T) {
 		verdict:  NotSafe,
 		findings: []string{"could not determine range health: scrape failed", "could not determine quorum: query failed"},
 	}, {
+		// A server's CR LF, tabs and terminal escapes stay off the report's
+		// lines too.
+		name: "server text with control characters",
+		edit: func(in *inputs) {
+			in.live.Nodes[2] = node(3, "dead")
+			in.live.Nodes[2].Address = "evil\r\nSAFE\x1b[2J:26257"
+			in.ranges.Scraped = []int{1, 2}
+			in.ranges.Failed = []error{errors.New("node 3: 502\r\n\tbad\u2028gateway")}
+		},
+		verdict:  NotSafe,
+		findings: []string{"node 3 (evil; SAFE [2J:26257) is dead"},
+		notes:    []string{"node 3: 502; bad; gateway"},
+	}, {
 		name:     "empty liveness table",
 		edit:     func(in *inputs) { in.live.Nodes = nil; in.ranges.Scraped = nil },
 		verdict:  NotSafe,
@@ -154,6 +167,11 @@ func TestEvaluate(t *testing.T) {
 			}
 			if !slices.Equal(rep.Notes, tc.notes) {
 				t.Errorf("notes:\n%q\nwant:\n%q", rep.Notes, tc.notes)
+			}
+			for _, n := range rep.Nodes {
+				if n.Address != oneLine(n.Address) || n.State != oneLine(n.State) {
+					t.Errorf("node %d: %q %q is not one printable line", n.NodeID, n.Address, n.State)
+				}
 			}
 			// The JSON lists are never null.
 			if rep.Findings == nil || rep.Nodes == nil || rep.Quorum.AtRisk == nil {

@@ -22,7 +22,7 @@ func buildJobs(in config.Instance, ci *checks.Instance) ([]exporter.Job, error) 
 		if !c.Enabled {
 			continue
 		}
-		cycle := deadline.Cycle(c.Interval, c.RunTimeout())
+		cycle := cycleOf(c)
 		check, err := c.New(cycle)
 		if err != nil {
 			return nil, fmt.Errorf("%s check: %w", c.Name, err)
@@ -32,6 +32,12 @@ func buildJobs(in config.Instance, ci *checks.Instance) ([]exporter.Job, error) 
 	return jobs, nil
 }
 
+// cycleOf is the deadline of one run of check c: its run timeout (the
+// interval for a check bounded per node) within its interval's share.
+func cycleOf(c checks.Config) time.Duration {
+	return deadline.Cycle(c.Interval, c.RunTimeout())
+}
+
 // statementTimeout is the server-side bound on one SQL statement
 // (deadline.Statement): the longest cycle of the instance's SQL checks,
 // never below the default.
@@ -39,7 +45,7 @@ func statementTimeout(in config.Instance) time.Duration {
 	var cycles []time.Duration
 	for _, c := range in.Checks {
 		if c.SQL() && c.Enabled {
-			cycles = append(cycles, deadline.Cycle(c.Interval, c.RunTimeout()))
+			cycles = append(cycles, cycleOf(c))
 		}
 	}
 	return deadline.Statement(cluster.DefaultQueryTimeout, cycles...)

@@ -14,8 +14,8 @@ package main
 //
 // Exit status: 0 safe, 1 not safe or could not tell, 2 usage.
 //
-// The judgement is package health's; this file has the flags, opens the
-// cluster, prints the report and chooses the exit status.
+// The judgement and its text are package health's; this file has the
+// flags, opens the cluster, prints the report and chooses the exit status.
 
 import (
 	"context"
@@ -25,9 +25,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/roachdog/roachdog/cluster"
@@ -142,7 +140,7 @@ func cmdHealth(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err := enc.Encode(rep); err != nil {
 			return fmt.Errorf("write report: %w", err)
 		}
-	} else if err := writeHealthText(stdout, rep); err != nil {
+	} else if err := rep.WriteText(stdout); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	switch rep.Verdict {
@@ -169,123 +167,4 @@ func healthConnect(ctx context.Context, in config.Instance, timeout time.Duratio
 		return nil, err
 	}
 	return &health.Conn{Instance: in, Handle: h}, nil
-}
-
-// writeHealthText prints the report for a person: nodes, ranges, quorum,
-// notes, findings, and the verdict on the last line.
-func writeHealthText(w io.Writer, r *health.Report) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Cluster %s", r.Cluster)
-	if r.Version != "" {
-		fmt.Fprintf(&b, " (%s)", r.Version)
-	}
-	if r.NodeID > 0 {
-		fmt.Fprintf(&b, ", before stopping node %d", r.NodeID)
-	}
-	b.WriteString("\n\n")
-
-	if r.Liveness.Error != "" {
-		fmt.Fprintf(&b, "Nodes: could not determine: %s\n", r.Liveness.Error)
-	} else {
-		fmt.Fprintf(&b, "Nodes (%s):\n", r.Liveness.Source)
-		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "  NODE\tADDRESS\tSTATE")
-		for _, n := range r.Nodes {
-			a := n.Address
-			if a == "" {
-				a = "?"
-			}
-			fmt.Fprintf(tw, "  %d\t%s\t%s\n", n.NodeID, a, n.State)
-		}
-		_ = tw.Flush()
-	}
-
-	rg := r.Ranges
-	if rg.Error != "" {
-		fmt.Fprintf(&b, "Ranges (%s): could not determine: %s\n", rg.Source, rg.Error)
-	} else {
-		fmt.Fprintf(&b, "Ranges (%s of %d/%d nodes): %d total, %d under-replicated, %d unavailable\n",
-			rg.Source, rg.NodesScraped, rg.NodesTried, rg.Total, rg.Underreplicated, rg.Unavailable)
-	}
-
-	q := r.Quorum
-	src := q.Source
-	if q.RangesRead > 0 {
-		src += fmt.Sprintf(", %d ranges", q.RangesRead)
-	}
-	fmt.Fprintf(&b, "Quorum (%s): %s\n", src, quorumSummary(r))
-
-	if len(r.Notes) > 0 {
-		b.WriteString("\nNotes:\n")
-		for _, n := range r.Notes {
-			fmt.Fprintf(&b, "  - %s\n", n)
-		}
-	}
-	if len(r.Findings) > 0 {
-		b.WriteString("\nFindings:\n")
-		for _, f := range r.Findings {
-			fmt.Fprintf(&b, "  - %s\n", f)
-		}
-	}
-	b.WriteString("\n")
-	switch r.Verdict {
-	case health.Safe:
-		b.WriteString("SAFE\n")
-	case health.Unknown:
-		b.WriteString("NOT SAFE: could not determine the cluster's health: nothing could be read (see the findings)\n")
-	default:
-		b.WriteString("NOT SAFE: " + r.Findings[0])
-		if n := len(r.Findings) - 1; n > 0 {
-			fmt.Fprintf(&b, " (and %s above)", plural(int64(n), "more finding", "more findings"))
-		}
-		b.WriteString("\n")
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// quorumSummary is the quorum line's verdict, for the node checked or for
-// every node.
-func quorumSummary(r *health.Report) string {
-	q := r.Quorum
-	if q.Error != "" {
-		return "could not determine: " + q.Error
-	}
-	risky := q.AtRisk
-	if r.NodeID > 0 {
-		risky = nil
-		for _, a := range q.AtRisk {
-			if a.NodeID == r.NodeID {
-				risky = append(risky, a)
-			}
-		}
-	}
-	critical := q.Source == health.QuorumFromCritical
-	if len(risky) == 0 {
-		switch {
-		case critical && r.NodeID > 0:
-			return fmt.Sprintf("node %d is not critical", r.NodeID)
-		case critical:
-			return "no critical node"
-		case r.NodeID > 0:
-			return fmt.Sprintf("no range loses quorum without node %d", r.NodeID)
-		default:
-			return "no range loses quorum without any one node"
-		}
-	}
-	parts := make([]string, len(risky))
-	for i, a := range risky {
-		parts[i] = fmt.Sprintf("n%d (%s)", a.NodeID, plural(int64(a.Ranges), "range", "ranges"))
-	}
-	if critical {
-		return "critical: " + strings.Join(parts, ", ")
-	}
-	return "ranges losing quorum without: " + strings.Join(parts, ", ")
-}
-
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.FormatInt(n, 10) + " " + many
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/exporter"
 	"github.com/roachdog/roachdog/internal/pgwire"
+	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
 // recordChecks are the SQL checks `roachdog record` runs, in order.
@@ -144,7 +145,7 @@ func recordSessions(ctx context.Context, up *upstream, listen, dir string, stdou
 	p.Rec = pgwire.NewRecorder(f)
 	p.Logger = logger
 	fmt.Fprintf(stdout, "recording to %s; point sql_url at %s (sslmode=disable); interrupt to stop\n",
-		path, redactRecordURL(up.clientOf(ln.Addr().String())))
+		path, yamlx.RedactURLText(up.clientOf(ln.Addr().String())))
 	serveErr := p.Serve(ctx, ln)
 	if err := p.Rec.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -169,7 +170,7 @@ func parseUpstream(sqlURL string) (*upstream, error) {
 		// Not echoed: a key=value string may hold a password.
 		return nil, errors.New("--sql-url: want a postgresql:// URL")
 	}
-	redacted := redactRecordURL(sqlURL)
+	redacted := yamlx.RedactURLText(sqlURL)
 	cfg, err := pgconn.ParseConfig(sqlURL)
 	if err != nil {
 		// pgconn masks the password in its parse errors.
@@ -205,21 +206,6 @@ func parseUpstream(sqlURL string) (*upstream, error) {
 		return u.String()
 	}
 	return up, nil
-}
-
-// redactRecordURL masks the password of a SQL URL, in the user part or
-// the query, for messages.
-func redactRecordURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.Redacted()
 }
 
 // recordOne runs one check through a recording proxy of its own: the

@@ -57,6 +57,11 @@ func TestParseUpstream(t *testing.T) {
 			t.Errorf("%s: client URL %s keeps TLS settings", tc.url, client)
 		}
 	}
+	// The URL in an error is redacted: password and sslpassword (libpq's).
+	if _, err := parseUpstream("postgres://u:S3cret@h/db?sslmode=bogus&sslpassword=K3y"); err == nil ||
+		!strings.Contains(err.Error(), "sslmode") || strings.Contains(err.Error(), "S3cret") || strings.Contains(err.Error(), "K3y") {
+		t.Errorf("bad sslmode: %v, want the error with the URL redacted", err)
+	}
 	if _, err := parseUpstream("postgres://u@%2Ftmp/db"); err == nil || !strings.Contains(err.Error(), "Unix sockets") {
 		t.Errorf("socket: %v", err)
 	}

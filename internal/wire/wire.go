@@ -307,7 +307,7 @@ func (l *Layer) Event(e *statsd.Event) (*statsd.Event, bool) {
 func (l *Layer) Tags(tags []string) []string {
 	var out []string // allocated on the first change
 	for i, t := range tags {
-		s := safeTag(t)
+		s := SafeTag(t)
 		if s != "" && reserved(s) && !l.isTrusted(t) {
 			renamed := cut(RenamePrefix+s, MaxTagChars, "")
 			l.once("rename:"+tagKey(s), func() {
@@ -483,9 +483,7 @@ func nameByte(c byte) bool {
 // safely: lower case; Unicode letters and digits, '_', '-', ':', '.', '/'
 // kept, anything else (',', '|', '#', spaces, control characters, invalid
 // UTF-8) replaced with '_'; at most MaxTagChars characters.
-func SafeTag(t string) string { return safeTag(t) }
-
-func safeTag(t string) string {
+func SafeTag(t string) string {
 	clean := len(t) <= MaxTagChars
 	for i := 0; clean && i < len(t); i++ {
 		clean = tagByte(t[i])
