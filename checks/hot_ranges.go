@@ -62,7 +62,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -295,8 +294,8 @@ func (h *HotRanges) Run(ctx context.Context, t *Target, s Sink) error {
 	}
 	h.warnedMissing = false
 	for _, ne := range nodeErrs {
-		log.Warn("a node did not report its hot ranges", "node_id", ne.node, "err", hotClean(ne.msg, 300))
-		t.ReportNodeError(strconv.FormatInt(ne.node, 10), errors.New(hotClean(ne.msg, 300)))
+		log.Warn("a node did not report its hot ranges", "node_id", ne.node, "err", oneLineText(ne.msg, 300))
+		t.ReportNodeError(strconv.FormatInt(ne.node, 10), errors.New(oneLineText(ne.msg, 300)))
 	}
 
 	top := hotTop(ranges, h.topN, h.minQPS)
@@ -328,7 +327,7 @@ func (h *HotRanges) Run(ctx context.Context, t *Target, s Sink) error {
 			ids = append(ids, strconv.FormatInt(ne.node, 10))
 		}
 		warning = fmt.Sprintf("nodes %s did not report their hot ranges (first error: %s)",
-			strings.Join(ids, ", "), hotClean(nodeErrs[0].msg, 200))
+			strings.Join(ids, ", "), oneLineText(nodeErrs[0].msg, 200))
 	}
 	if t.SQL != nil {
 		reportQueryWarning(s, hotCheckName, sqlErr, warning)
@@ -627,13 +626,7 @@ func hotSafeMessage(err error) string {
 		prefix = "hot ranges refused (HTTP 403): " + hotGrantHint + ": "
 		err = pe.err
 	}
-	return hotClean(prefix+describeAPIErrors(err), errorMessageMax)
-}
-
-// hotClean makes text from the cluster one bounded printable line.
-func hotClean(s string, n int) string {
-	s = strings.Join(strings.FieldsFunc(s, func(c rune) bool { return !unicode.IsPrint(c) || unicode.IsSpace(c) }), " ")
-	return truncateText(s, n)
+	return oneLineText(prefix+describeAPIErrors(err), errorMessageMax)
 }
 
 // ---- resolving names ----
@@ -936,11 +929,11 @@ func (h *HotRanges) sendEvents(ctx context.Context, t *Target, s Sink, entered [
 		if i == h.maxEvents {
 			var lines []string
 			for _, r := range list[i:] {
-				lines = append(lines, "- "+hotClean(hotTitle(r), hotNameMax*3))
+				lines = append(lines, "- "+oneLineText(hotTitle(r), hotNameMax*3))
 			}
 			hotEntered.Send(s, Event{
 				Title:          fmt.Sprintf("%d more tables or indexes entered the top %d hot ranges", len(list)-i, h.topN),
-				Text:           schemaTruncate(strings.Join(lines, "\n"), schemaMaxEventText),
+				Text:           truncateText(strings.Join(lines, "\n"), schemaMaxEventText),
 				AggregationKey: hotCheckName,
 				AlertType:      Info,
 				Timestamp:      now,
@@ -948,9 +941,9 @@ func (h *HotRanges) sendEvents(ctx context.Context, t *Target, s Sink, entered [
 			return
 		}
 		hotEntered.Send(s, Event{
-			Title:          schemaTruncate(hotClean(hotTitle(g), schemaMaxEventTitle*2), schemaMaxEventTitle),
-			Text:           schemaTruncate(h.eventText(t, g, fixes[g.key]), schemaMaxEventText),
-			AggregationKey: hotCheckName + " " + hotClean(g.key.database+"."+g.key.table, hotNameMax*2),
+			Title:          oneLineText(hotTitle(g), schemaMaxEventTitle),
+			Text:           truncateText(h.eventText(t, g, fixes[g.key]), schemaMaxEventText),
+			AggregationKey: hotCheckName + " " + oneLineText(g.key.database+"."+g.key.table, hotNameMax*2),
 			AlertType:      WarningAlert,
 			Timestamp:      now,
 		}, g.key.database, g.key.table, g.key.index)
@@ -964,7 +957,7 @@ func hotTitle(g hotGroup) string {
 func (h *HotRanges) eventText(t *Target, g hotGroup, fix string) string {
 	r := g.ranges[0]
 	var b strings.Builder
-	name := func(s string) string { return hotClean(s, hotNameMax) }
+	name := func(s string) string { return oneLineText(s, hotNameMax) }
 	fmt.Fprintf(&b, "Range %d of %s.%s, index %s, entered the cluster's top %d ranges by QPS: %.1f queries/s.",
 		r.id, name(g.key.database), name(g.key.table), name(g.key.index), h.topN, r.qps)
 	if len(g.ranges) > 1 {
@@ -987,7 +980,7 @@ func hotLocality(t *Target, node int64) string {
 		if int64(n.ID) == node && node > 0 && len(n.Locality) > 0 {
 			parts := make([]string, 0, len(n.Locality))
 			for _, tier := range n.Locality {
-				parts = append(parts, hotClean(tier.Key, 64)+"="+hotClean(tier.Value, 64))
+				parts = append(parts, oneLineText(tier.Key, 64)+"="+oneLineText(tier.Value, 64))
 			}
 			return strings.Join(parts, ",")
 		}
@@ -1025,7 +1018,7 @@ func (h *HotRanges) sequentialFixes(ctx context.Context, t *Target, list []hotGr
 			var err error
 			found, _, err = sc.analyseDatabase(ctx, t.SQL, t.Log(), d, info, true)
 			if err != nil {
-				t.Log().Warn("hot_ranges: cannot tell whether the hot index is sequential", "database", hotClean(d, hotNameMax), "err", err)
+				t.Log().Warn("hot_ranges: cannot tell whether the hot index is sequential", "database", oneLineText(d, hotNameMax), "err", err)
 			}
 			problems[d] = found
 		}
