@@ -149,13 +149,11 @@ var _ Check = (*HotRanges)(nil)
 
 // NewHotRanges validates the options and builds the check.
 func NewHotRanges(o HotRangesOptions) (*HotRanges, error) {
-	h := &HotRanges{topN: o.TopN, minQPS: HotRangesDefaultMinQPS, maxEvents: o.MaxEvents, now: o.Now, top: map[hotGroupKey]bool{}}
-	switch {
-	case h.topN < 0 || h.topN > HotRangesMaxTopN:
-		return nil, fmt.Errorf("hot_ranges: top_n must be between 1 and %d, got %d", HotRangesMaxTopN, h.topN)
-	case h.topN == 0:
-		h.topN = HotRangesDefaultTopN
+	topN, err := topNOption(hotCheckName, o.TopN, HotRangesDefaultTopN, HotRangesMaxTopN)
+	if err != nil {
+		return nil, err
 	}
+	h := &HotRanges{topN: topN, minQPS: HotRangesDefaultMinQPS, maxEvents: o.MaxEvents, now: o.Now, top: map[hotGroupKey]bool{}}
 	if o.MinQPS != nil {
 		if *o.MinQPS < 0 || math.IsNaN(*o.MinQPS) || math.IsInf(*o.MinQPS, 0) {
 			return nil, fmt.Errorf("hot_ranges: min_qps must be a non-negative number, got %v", *o.MinQPS)

@@ -215,17 +215,15 @@ type Statements struct {
 
 // NewStatements returns the statements check.
 func NewStatements(o StatementsOptions) (*Statements, error) {
-	switch {
-	case o.TopN < 0 || o.TopN > MaxStatementsTopN:
-		return nil, fmt.Errorf("statements: top_n must be between 1 and %d, got %d", MaxStatementsTopN, o.TopN)
-	case o.TopN == 0:
-		o.TopN = DefaultStatementsTopN
+	topN, err := topNOption(stmtCheckName, o.TopN, DefaultStatementsTopN, MaxStatementsTopN)
+	if err != nil {
+		return nil, err
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	return &Statements{
-		topN: o.TopN, internal: o.IncludeInternal, now: o.Now,
+		topN: topN, internal: o.IncludeInternal, now: o.Now,
 		base:     map[stmtKey]stmtBase{},
 		series:   newSeriesMemory(seriesZeroOnce, 0),
 		announce: map[stmtID]time.Time{},
