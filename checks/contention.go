@@ -161,9 +161,7 @@ func (c *Contention) Run(ctx context.Context, t *Target, s Sink) error {
 			c.viewsAbsentAt = nil
 			read++
 		case contentionUndefined(err):
-			if c.viewsAbsentAt == nil || *c.viewsAbsentAt != v {
-				log.Info("contention: crdb_internal.cluster_contended_indexes does not exist on this server (v20.2 has no contention views): contention not reported", "version", v.String())
-			}
+			log.Info("contention: crdb_internal.cluster_contended_indexes does not exist on this server (v20.2 has no contention views): contention not reported", "version", v.String())
 			c.viewsAbsentAt = &v
 		default:
 			errs = append(errs, contentionAccess(err, "crdb_internal.cluster_contended_indexes"))
