@@ -292,8 +292,9 @@ func (h *HotRanges) Run(ctx context.Context, t *Target, s Sink) error {
 	}
 	h.warnedMissing = false
 	for _, ne := range nodeErrs {
-		log.Warn("a node did not report its hot ranges", "node_id", ne.node, "err", oneLineText(ne.msg, 300))
-		t.ReportNodeError(strconv.FormatInt(ne.node, 10), errors.New(oneLineText(ne.msg, 300)))
+		msg := oneLineText(ne.msg, 300)
+		log.Warn("a node did not report its hot ranges", "node_id", ne.node, "err", msg)
+		t.ReportNodeError(strconv.FormatInt(ne.node, 10), errors.New(msg))
 	}
 
 	top := hotTop(ranges, h.topN, h.minQPS)
