@@ -108,6 +108,9 @@ const (
 	// the check uses /_status/hotranges before trying it again (an upgrade
 	// adds it).
 	hotReprobe = time.Hour
+	// hotNodesShown bounds the node ids the WARNING names (a large
+	// cluster can have hundreds fail at once; each is in the log).
+	hotNodesShown = 10
 	// hotNameMax bounds each name from the cluster in event texts and logs.
 	hotNameMax = 128
 	// hotUnknown names what could not be resolved.
@@ -321,9 +324,12 @@ func (h *HotRanges) Run(ctx context.Context, t *Target, s Sink) error {
 
 	warning := ""
 	if len(nodeErrs) > 0 {
-		ids := make([]string, 0, len(nodeErrs))
-		for _, ne := range nodeErrs {
+		ids := make([]string, 0, hotNodesShown+1)
+		for _, ne := range nodeErrs[:min(len(nodeErrs), hotNodesShown)] {
 			ids = append(ids, strconv.FormatInt(ne.node, 10))
+		}
+		if more := len(nodeErrs) - hotNodesShown; more > 0 {
+			ids = append(ids, fmt.Sprintf("and %d more", more))
 		}
 		warning = fmt.Sprintf("nodes %s did not report their hot ranges (first error: %s)",
 			strings.Join(ids, ", "), oneLineText(nodeErrs[0].msg, 200))
