@@ -696,8 +696,9 @@ func (st *Statements) texts(ctx context.Context, db *cluster.DB, src stmtSource,
 }
 
 // stmtEvent announces a signature entering the top (stmtEntered sets its
-// tags). Every string in it comes from the cluster: single-lined and cut, except the fingerprint
-// text, which keeps its lines but is cut too.
+// tags). Every string in it from the cluster is made one line and cut
+// (oneLineText), except the fingerprint text, which keeps its lines but is
+// cut too.
 func stmtEvent(a *stmtAgg, t stmtText, topN int, now time.Time) Event {
 	text := strings.TrimSpace(t.text)
 	summary := oneLineText(text, stmtSummaryMax)
