@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/roachdog/roachdog/cluster"
 )
@@ -14,7 +15,7 @@ import (
 // badly its host, the request and roachdog's own reading of the status;
 // other failures (refused, timeout) as Go words them. The errors joined in
 // err are described one by one, separated by "; ". The caller makes the
-// result one bounded printable line.
+// result one bounded printable line (oneLineText).
 func describeAPIErrors(err error) string {
 	var parts []string
 	var walk func(error)
@@ -38,4 +39,13 @@ func describeAPIErrors(err error) string {
 	}
 	walk(err)
 	return strings.Join(parts, "; ")
+}
+
+// oneLineText makes text from the cluster (an error, a name, a statement)
+// one printable line of at most n bytes: spaces, control and other
+// non-printable characters (bidi overrides included) fold into single
+// spaces, and the cut does not split a rune.
+func oneLineText(s string, n int) string {
+	s = strings.Join(strings.FieldsFunc(s, func(c rune) bool { return !unicode.IsPrint(c) || unicode.IsSpace(c) }), " ")
+	return truncateText(s, n)
 }

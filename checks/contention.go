@@ -99,18 +99,28 @@ var _ Check = (*Contention)(nil)
 
 // NewContention validates the options and builds the check.
 func NewContention(o ContentionOptions) (*Contention, error) {
-	c := &Contention{topN: o.TopN, now: o.Now}
-	switch {
-	case c.topN < 0 || c.topN > ContentionMaxTopN:
-		return nil, fmt.Errorf("contention: top_n must be between 1 and %d, got %d", ContentionMaxTopN, c.topN)
-	case c.topN == 0:
-		c.topN = ContentionDefaultTopN
+	topN, err := topNOption(contentionCheckName, o.TopN, ContentionDefaultTopN, ContentionMaxTopN)
+	if err != nil {
+		return nil, err
 	}
+	c := &Contention{topN: topN, now: o.Now}
 	if c.now == nil {
 		c.now = time.Now
 	}
 	c.series = newSeriesMemory(seriesZeroOnce, 0)
 	return c, nil
+}
+
+// topNOption checks the top_n option of a ranked check (contention,
+// hot_ranges, statements): 0 (unset) means def.
+func topNOption(check string, n, def, maxN int) (int, error) {
+	switch {
+	case n < 0 || n > maxN:
+		return 0, fmt.Errorf("%s: top_n must be between 1 and %d, got %d", check, maxN, n)
+	case n == 0:
+		return def, nil
+	}
+	return n, nil
 }
 
 func init() {
@@ -151,9 +161,7 @@ func (c *Contention) Run(ctx context.Context, t *Target, s Sink) error {
 			c.viewsAbsentAt = nil
 			read++
 		case contentionUndefined(err):
-			if c.viewsAbsentAt == nil || *c.viewsAbsentAt != v {
-				log.Info("contention: crdb_internal.cluster_contended_indexes does not exist on this server (v20.2 has no contention views): contention not reported", "version", v.String())
-			}
+			log.Info("contention: crdb_internal.cluster_contended_indexes does not exist on this server (v20.2 has no contention views): contention not reported", "version", v.String())
 			c.viewsAbsentAt = &v
 		default:
 			errs = append(errs, contentionAccess(err, "crdb_internal.cluster_contended_indexes"))

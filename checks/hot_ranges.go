@@ -62,7 +62,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -109,6 +108,9 @@ const (
 	// the check uses /_status/hotranges before trying it again (an upgrade
 	// adds it).
 	hotReprobe = time.Hour
+	// hotNodesShown bounds the node ids the WARNING names (a large
+	// cluster can have hundreds fail at once; each is in the log).
+	hotNodesShown = 10
 	// hotNameMax bounds each name from the cluster in event texts and logs.
 	hotNameMax = 128
 	// hotUnknown names what could not be resolved.
@@ -150,13 +152,11 @@ var _ Check = (*HotRanges)(nil)
 
 // NewHotRanges validates the options and builds the check.
 func NewHotRanges(o HotRangesOptions) (*HotRanges, error) {
-	h := &HotRanges{topN: o.TopN, minQPS: HotRangesDefaultMinQPS, maxEvents: o.MaxEvents, now: o.Now, top: map[hotGroupKey]bool{}}
-	switch {
-	case h.topN < 0 || h.topN > HotRangesMaxTopN:
-		return nil, fmt.Errorf("hot_ranges: top_n must be between 1 and %d, got %d", HotRangesMaxTopN, h.topN)
-	case h.topN == 0:
-		h.topN = HotRangesDefaultTopN
+	topN, err := topNOption(hotCheckName, o.TopN, HotRangesDefaultTopN, HotRangesMaxTopN)
+	if err != nil {
+		return nil, err
 	}
+	h := &HotRanges{topN: topN, minQPS: HotRangesDefaultMinQPS, maxEvents: o.MaxEvents, now: o.Now, top: map[hotGroupKey]bool{}}
 	if o.MinQPS != nil {
 		if *o.MinQPS < 0 || math.IsNaN(*o.MinQPS) || math.IsInf(*o.MinQPS, 0) {
 			return nil, fmt.Errorf("hot_ranges: min_qps must be a non-negative number, got %v", *o.MinQPS)
@@ -295,8 +295,9 @@ func (h *HotRanges) Run(ctx context.Context, t *Target, s Sink) error {
 	}
 	h.warnedMissing = false
 	for _, ne := range nodeErrs {
-		log.Warn("a node did not report its hot ranges", "node_id", ne.node, "err", hotClean(ne.msg, 300))
-		t.ReportNodeError(strconv.FormatInt(ne.node, 10), errors.New(hotClean(ne.msg, 300)))
+		msg := oneLineText(ne.msg, 300)
+		log.Warn("a node did not report its hot ranges", "node_id", ne.node, "err", msg)
+		t.ReportNodeError(strconv.FormatInt(ne.node, 10), errors.New(msg))
 	}
 
 	top := hotTop(ranges, h.topN, h.minQPS)
@@ -323,12 +324,15 @@ func (h *HotRanges) Run(ctx context.Context, t *Target, s Sink) error {
 
 	warning := ""
 	if len(nodeErrs) > 0 {
-		ids := make([]string, 0, len(nodeErrs))
-		for _, ne := range nodeErrs {
+		ids := make([]string, 0, hotNodesShown+1)
+		for _, ne := range nodeErrs[:min(len(nodeErrs), hotNodesShown)] {
 			ids = append(ids, strconv.FormatInt(ne.node, 10))
 		}
+		if more := len(nodeErrs) - hotNodesShown; more > 0 {
+			ids = append(ids, fmt.Sprintf("and %d more", more))
+		}
 		warning = fmt.Sprintf("nodes %s did not report their hot ranges (first error: %s)",
-			strings.Join(ids, ", "), hotClean(nodeErrs[0].msg, 200))
+			strings.Join(ids, ", "), oneLineText(nodeErrs[0].msg, 200))
 	}
 	if t.SQL != nil {
 		reportQueryWarning(s, hotCheckName, sqlErr, warning)
@@ -627,13 +631,7 @@ func hotSafeMessage(err error) string {
 		prefix = "hot ranges refused (HTTP 403): " + hotGrantHint + ": "
 		err = pe.err
 	}
-	return hotClean(prefix+describeAPIErrors(err), errorMessageMax)
-}
-
-// hotClean makes text from the cluster one bounded printable line.
-func hotClean(s string, n int) string {
-	s = strings.Join(strings.FieldsFunc(s, func(c rune) bool { return !unicode.IsPrint(c) || unicode.IsSpace(c) }), " ")
-	return truncateText(s, n)
+	return oneLineText(prefix+describeAPIErrors(err), errorMessageMax)
 }
 
 // ---- resolving names ----
@@ -936,11 +934,11 @@ func (h *HotRanges) sendEvents(ctx context.Context, t *Target, s Sink, entered [
 		if i == h.maxEvents {
 			var lines []string
 			for _, r := range list[i:] {
-				lines = append(lines, "- "+hotClean(hotTitle(r), hotNameMax*3))
+				lines = append(lines, "- "+oneLineText(hotTitle(r), hotNameMax*3))
 			}
 			hotEntered.Send(s, Event{
 				Title:          fmt.Sprintf("%d more tables or indexes entered the top %d hot ranges", len(list)-i, h.topN),
-				Text:           schemaTruncate(strings.Join(lines, "\n"), schemaMaxEventText),
+				Text:           truncateText(strings.Join(lines, "\n"), schemaMaxEventText),
 				AggregationKey: hotCheckName,
 				AlertType:      Info,
 				Timestamp:      now,
@@ -948,9 +946,9 @@ func (h *HotRanges) sendEvents(ctx context.Context, t *Target, s Sink, entered [
 			return
 		}
 		hotEntered.Send(s, Event{
-			Title:          schemaTruncate(hotClean(hotTitle(g), schemaMaxEventTitle*2), schemaMaxEventTitle),
-			Text:           schemaTruncate(h.eventText(t, g, fixes[g.key]), schemaMaxEventText),
-			AggregationKey: hotCheckName + " " + hotClean(g.key.database+"."+g.key.table, hotNameMax*2),
+			Title:          oneLineText(hotTitle(g), schemaMaxEventTitle),
+			Text:           truncateText(h.eventText(t, g, fixes[g.key]), schemaMaxEventText),
+			AggregationKey: hotCheckName + " " + oneLineText(g.key.database+"."+g.key.table, hotNameMax*2),
 			AlertType:      WarningAlert,
 			Timestamp:      now,
 		}, g.key.database, g.key.table, g.key.index)
@@ -964,7 +962,7 @@ func hotTitle(g hotGroup) string {
 func (h *HotRanges) eventText(t *Target, g hotGroup, fix string) string {
 	r := g.ranges[0]
 	var b strings.Builder
-	name := func(s string) string { return hotClean(s, hotNameMax) }
+	name := func(s string) string { return oneLineText(s, hotNameMax) }
 	fmt.Fprintf(&b, "Range %d of %s.%s, index %s, entered the cluster's top %d ranges by QPS: %.1f queries/s.",
 		r.id, name(g.key.database), name(g.key.table), name(g.key.index), h.topN, r.qps)
 	if len(g.ranges) > 1 {
@@ -987,7 +985,7 @@ func hotLocality(t *Target, node int64) string {
 		if int64(n.ID) == node && node > 0 && len(n.Locality) > 0 {
 			parts := make([]string, 0, len(n.Locality))
 			for _, tier := range n.Locality {
-				parts = append(parts, hotClean(tier.Key, 64)+"="+hotClean(tier.Value, 64))
+				parts = append(parts, oneLineText(tier.Key, 64)+"="+oneLineText(tier.Value, 64))
 			}
 			return strings.Join(parts, ",")
 		}
@@ -1025,7 +1023,7 @@ func (h *HotRanges) sequentialFixes(ctx context.Context, t *Target, list []hotGr
 			var err error
 			found, _, err = sc.analyseDatabase(ctx, t.SQL, t.Log(), d, info, true)
 			if err != nil {
-				t.Log().Warn("hot_ranges: cannot tell whether the hot index is sequential", "database", hotClean(d, hotNameMax), "err", err)
+				t.Log().Warn("hot_ranges: cannot tell whether the hot index is sequential", "database", oneLineText(d, hotNameMax), "err", err)
 			}
 			problems[d] = found
 		}

@@ -368,6 +368,29 @@ func TestHotRangesV21Shape(t *testing.T) {
 	}
 }
 
+// TestHotRangesManyNodesFail: when hundreds of nodes report an error the
+// WARNING names the first few and counts the rest, on one bounded line.
+func TestHotRangesManyNodesFail(t *testing.T) {
+	c := newSQLCluster(t, "hot_many_fail", nil, "crdb_v23.2.sql")
+	var errs []string
+	for id := 1; id <= 500; id++ {
+		errs = append(errs, fmt.Sprintf(`{"node_id": %d, "error_message": "rpc error:\nnode %d unreachable\u001b[0m"}`, id, id))
+	}
+	node := newHotFake(t)
+	node.json("/api/v2/ranges/hot/", []byte(`{"ranges": [], "response_error": [`+strings.Join(errs, ",")+`]}`))
+	c.target.API = hotAPI(node.URL)
+	rec, err := c.run(t, newHot(t, checks.HotRangesOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := canQuery(t, rec, "hot_ranges")
+	if q.Status != checks.Warning ||
+		!strings.Contains(q.Message, "nodes 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, and 490 more did not report their hot ranges (first error: rpc error: node 1 unreachable [0m)") ||
+		strings.ContainsAny(q.Message, "\n\x1b") || len(q.Message) > 400 {
+		t.Errorf("sql.can_query = %s %q (%d bytes)", q.Status, q.Message, len(q.Message))
+	}
+}
+
 // TestHotRangesTopNBounded: 10,000 ranges in 10,000 tables, in both API
 // shapes; only the top N are sent, the busiest ones.
 func TestHotRangesTopNBounded(t *testing.T) {

@@ -22,8 +22,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -920,21 +918,12 @@ func (r *Ranges) reportCritical(s Sink, t *Target, msg string) {
 const rangesMessageMax = 1000
 
 // rangesSafeMessage describes err (describeAPIErrors) on one line of at
-// most rangesMessageMax bytes, with control characters removed.
+// most rangesMessageMax bytes (oneLineText).
 func rangesSafeMessage(err error) string {
 	// The outer "critical nodes report: " prefix wraps a single error.
 	inner := err
 	if u := errors.Unwrap(err); u != nil {
 		inner = u
 	}
-	msg := "POST " + rangesCriticalPath + " failed: " + describeAPIErrors(inner)
-	msg = strings.Join(strings.FieldsFunc(msg, func(c rune) bool { return !unicode.IsPrint(c) }), " ")
-	if len(msg) > rangesMessageMax {
-		cut := rangesMessageMax
-		for cut > 0 && !utf8.RuneStart(msg[cut]) {
-			cut--
-		}
-		msg = msg[:cut] + "..."
-	}
-	return msg
+	return oneLineText("POST "+rangesCriticalPath+" failed: "+describeAPIErrors(inner), rangesMessageMax)
 }

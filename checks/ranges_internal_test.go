@@ -2,7 +2,9 @@ package checks
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -142,5 +144,17 @@ func TestRangesParseIDs(t *testing.T) {
 		if !tc.wantErr && fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Errorf("%q = %v, want %v", *tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestRangesSafeMessageBounded: however long the failures, the message is
+// one line of at most rangesMessageMax bytes.
+func TestRangesSafeMessageBounded(t *testing.T) {
+	t.Parallel()
+	err := fmt.Errorf("critical nodes report: %w", errors.New(strings.Repeat("dial tcp: connection refused\n", 100)))
+	msg := rangesSafeMessage(err)
+	if len(msg) > rangesMessageMax || strings.ContainsAny(msg, "\n\r") ||
+		!strings.HasPrefix(msg, "POST "+rangesCriticalPath+" failed: dial tcp: connection refused dial tcp") {
+		t.Errorf("rangesSafeMessage = %q (%d bytes), want one line of at most %d bytes", msg, len(msg), rangesMessageMax)
 	}
 }

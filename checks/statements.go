@@ -215,17 +215,15 @@ type Statements struct {
 
 // NewStatements returns the statements check.
 func NewStatements(o StatementsOptions) (*Statements, error) {
-	switch {
-	case o.TopN < 0 || o.TopN > MaxStatementsTopN:
-		return nil, fmt.Errorf("statements: top_n must be between 1 and %d, got %d", MaxStatementsTopN, o.TopN)
-	case o.TopN == 0:
-		o.TopN = DefaultStatementsTopN
+	topN, err := topNOption(stmtCheckName, o.TopN, DefaultStatementsTopN, MaxStatementsTopN)
+	if err != nil {
+		return nil, err
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	return &Statements{
-		topN: o.TopN, internal: o.IncludeInternal, now: o.Now,
+		topN: topN, internal: o.IncludeInternal, now: o.Now,
 		base:     map[stmtKey]stmtBase{},
 		series:   newSeriesMemory(seriesZeroOnce, 0),
 		announce: map[stmtID]time.Time{},
@@ -698,17 +696,18 @@ func (st *Statements) texts(ctx context.Context, db *cluster.DB, src stmtSource,
 }
 
 // stmtEvent announces a signature entering the top (stmtEntered sets its
-// tags). Every string in it comes from the cluster: single-lined and cut, except the fingerprint
-// text, which keeps its lines but is cut too.
+// tags). Every string in it from the cluster is made one line and cut
+// (oneLineText), except the fingerprint text, which keeps its lines but is
+// cut too.
 func stmtEvent(a *stmtAgg, t stmtText, topN int, now time.Time) Event {
 	text := strings.TrimSpace(t.text)
-	summary := stmtOneLine(text, stmtSummaryMax)
+	summary := oneLineText(text, stmtSummaryMax)
 	if summary == "" {
 		summary = "(fingerprint text not found)"
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Statement fingerprint %s of application %s in database %s entered the top %d by %s.\n\n",
-		a.id.sig, stmtOneLine(stringOr(&a.id.app, "(unset)"), stmtNameMax), stmtOneLine(stringOr(&a.db, "(unknown)"), stmtNameMax),
+		a.id.sig, oneLineText(stringOr(&a.id.app, "(unset)"), stmtNameMax), oneLineText(stringOr(&a.db, "(unknown)"), stmtNameMax),
 		topN, strings.Join(a.ranks, ", "))
 	if text == "" {
 		b.WriteString("The fingerprint text was not found (the statistics were reset or flushed since).\n")
@@ -724,7 +723,7 @@ func stmtEvent(a *stmtAgg, t stmtText, topN int, now time.Time) Event {
 				fmt.Fprintf(&b, "(and %d more)\n", len(t.recs)-stmtRecsShown)
 				break
 			}
-			b.WriteString("- " + stmtOneLine(r, stmtRecMax) + "\n")
+			b.WriteString("- " + oneLineText(r, stmtRecMax) + "\n")
 		}
 	}
 	return Event{
@@ -740,13 +739,6 @@ func stmtEvent(a *stmtAgg, t stmtText, topN int, now time.Time) Event {
 func stmtAggKey(id stmtID) string {
 	sum := sha256.Sum256([]byte(id.sig + "\x00" + id.app))
 	return hex.EncodeToString(sum[:8])
-}
-
-// stmtOneLine is s on one line (control characters and runs of spaces
-// folded into one space), cut to n bytes.
-func stmtOneLine(s string, n int) string {
-	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
-	return truncateText(s, n)
 }
 
 // stmtPrintable keeps newlines and tabs and replaces other control
@@ -790,7 +782,7 @@ type stmtAccessError struct {
 
 func (e *stmtAccessError) Error() string {
 	return fmt.Sprintf("read statement statistics (%s): SQL user %s needs the VIEWACTIVITY or VIEWACTIVITYREDACTED privilege (%s, SQLSTATE %s); to fix, run as an admin: %s",
-		e.table, e.user, stmtOneLine(e.err.Err.Message, 300), e.err.Err.Code, e.grant)
+		e.table, e.user, oneLineText(e.err.Err.Message, 300), e.err.Err.Code, e.grant)
 }
 
 func (e *stmtAccessError) Unwrap() error { return e.err }
