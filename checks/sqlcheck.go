@@ -32,8 +32,9 @@ func reportQuery(s Sink, check string, err error) {
 // error) and may be megabytes; the start says what failed.
 const errorMessageMax = 2000
 
-// errorMessage is s cut to errorMessageMax bytes, on a rune boundary.
-func errorMessage(s string) string { return truncateText(s, errorMessageMax) }
+// errorMessage is s as one printable line (oneLineText) of at most
+// errorMessageMax bytes: a multi-line server error reads as one message.
+func errorMessage(s string) string { return oneLineText(s, errorMessageMax) }
 
 // needSQL reports errNoSQL for check (sql.can_query CRITICAL) when t has
 // no SQL pool.
@@ -49,7 +50,7 @@ func needSQL(t *Target, s Sink, check string) error {
 // every query succeeded but what they return is known to be incomplete.
 func reportQueryWarning(s Sink, check string, err error, warning string) {
 	if err == nil && warning != "" {
-		sqlCanQuery.Send(s, Warning, check+": "+warning, check)
+		sqlCanQuery.Send(s, Warning, errorMessage(check+": "+warning), check)
 		return
 	}
 	reportQuery(s, check, err)
