@@ -19,7 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
-	"strings"
+	"regexp/syntax"
 	"sync"
 	"time"
 
@@ -240,8 +240,7 @@ func NewVars(o VarsOptions) (*Vars, error) {
 		for _, s := range m.Sources {
 			if s.Pattern != "" {
 				re := regexp.MustCompile(s.Pattern)
-				prefix, _ := re.LiteralPrefix()
-				v.patterns = append(v.patterns, varsPattern{re: re, prefix: strings.TrimPrefix(prefix, "^"), metric: m})
+				v.patterns = append(v.patterns, varsPattern{re: re, prefix: varsLiteralPrefix(s.Pattern), metric: m})
 				continue
 			}
 			r := &varsRule{metric: m, hist: hn}
@@ -537,4 +536,18 @@ func (v *Vars) scrape(ctx context.Context, client *http.Client, log *slog.Logger
 	r.capped = p.capped
 	v.convert(nctx, client, log, r, p.fams, p.id, now, st.url, "/_status/nodes/local")
 	r.proxies = p.labelled || varsBuildAtLeast(r.agg.build, 23, 1)
+}
+
+// varsLiteralPrefix is the literal every name an anchored pattern matches
+// starts with, a cheap test that skips most names before the regex (see
+// decide); "" when there is none. Regexp.LiteralPrefix gives "" for
+// anchored patterns that are not one-pass, such as ^jobs_([a-z0-9_]+)_x$.
+func varsLiteralPrefix(pattern string) string {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil || re.Op != syntax.OpConcat || len(re.Sub) < 2 ||
+		re.Sub[0].Op != syntax.OpBeginText || re.Sub[1].Op != syntax.OpLiteral ||
+		re.Sub[1].Flags&syntax.FoldCase != 0 {
+		return ""
+	}
+	return string(re.Sub[1].Rune)
 }

@@ -99,7 +99,6 @@ type varsWork struct {
 	now time.Time
 
 	storeTags map[string][]string
-	pairs     []string
 	// capacity per store, for capacity.used_ratio.
 	capacity map[string]*[2]varsSum
 }
@@ -116,11 +115,7 @@ func (w *varsWork) count(name string, n int64, tags []string) {
 
 // key is the series' state key: family plus every label.
 func (w *varsWork) key(family string, m *dto.Metric) string {
-	w.pairs = w.pairs[:0]
-	for _, l := range m.GetLabel() {
-		w.pairs = append(w.pairs, l.GetName(), l.GetValue())
-	}
-	return promtext.Key(family, w.pairs...)
+	return promtext.MetricKey(family, m)
 }
 
 // tags returns the base tags plus store and one more tag when given. The

@@ -384,3 +384,25 @@ func TestVarsCompressionKey(t *testing.T) {
 		}
 	}
 }
+
+// TestVarsPatternPrefixes: every curated pattern has a literal prefix, the
+// cheap test decide runs before the regex on each new family name, and
+// the prefix never excludes a name the pattern matches.
+func TestVarsPatternPrefixes(t *testing.T) {
+	t.Parallel()
+	v, err := NewVars(VarsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.patterns) == 0 {
+		t.Fatal("no curated patterns")
+	}
+	for _, p := range v.patterns {
+		if p.prefix == "" || strings.HasPrefix(p.prefix, "^") {
+			t.Errorf("pattern %s: prefix %q, want the literal after '^'", p.re, p.prefix)
+		}
+		if !strings.HasPrefix(p.re.String(), "^"+regexp.QuoteMeta(p.prefix)) {
+			t.Errorf("pattern %s does not start with its prefix %q", p.re, p.prefix)
+		}
+	}
+}

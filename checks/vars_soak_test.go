@@ -1,6 +1,7 @@
 package checks_test
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"net/http"
@@ -121,7 +122,7 @@ func TestVarsSoakNoGrowth(t *testing.T) {
 	// histogram among them.
 	keep := map[string]bool{"node_id": true, "sys_uptime": true, "liveness_livenodes": true,
 		"capacity": true, "capacity_available": true, "sql_service_latency": true, "sys_cpu_user_percent": true}
-	payload, err := promtext.Select(v20Payload(t, 1, "t0"), func(n string) bool { return keep[n] })
+	payload, _, err := promtext.SelectReader(bytes.NewReader(v20Payload(t, 1, "t0")), func(n string) bool { return keep[n] }, promtext.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

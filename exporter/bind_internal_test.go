@@ -1,13 +1,16 @@
 package exporter
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
+	"testing"
 	"time"
 
 	"github.com/roachdog/roachdog/checks"
 	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/emit"
+	"github.com/roachdog/roachdog/internal/sinktest"
 )
 
 // testInstance is an Instance with the cluster its checks are bound to, as
@@ -52,4 +55,22 @@ func newRunner(tis []testInstance, m *SelfMetrics, logger *slog.Logger) *Runner 
 // successor is r.Successor on bound test instances.
 func successor(r *Runner, tis []testInstance, logger *slog.Logger) *Runner {
 	return r.Successor(bindInstances(tis), logger)
+}
+
+// sliceCheck is a Check of a type that cannot be a map key.
+type sliceCheck struct{ names []string }
+
+func (c sliceCheck) Name() string                                    { return c.names[0] }
+func (sliceCheck) Run(context.Context, *emit.Cycle, emit.Sink) error { return nil }
+
+// TestSuccessorUncomparableCheck: a Check whose value cannot be a map key
+// is run by the successor, not used as a key (which would panic).
+func TestSuccessorUncomparableCheck(t *testing.T) {
+	t.Parallel()
+	inst := []Instance{{Cluster: "c", Sink: &sinktest.Recorder{}, Jobs: []Job{{Check: sliceCheck{[]string{"s"}}}}}}
+	r := NewRunner(inst, NewSelfMetrics("test", "abc"), nil)
+	next := r.Successor(inst, nil)
+	if len(next.jobs) != 1 || next.jobs[0].name != "s" {
+		t.Fatalf("successor jobs = %+v", next.jobs)
+	}
 }

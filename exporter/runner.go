@@ -201,7 +201,7 @@ func (r *Runner) Successor(instances []Instance, logger *slog.Logger) *Runner {
 	next.abandonAfter = r.abandonAfter
 	prev := make(map[any]*job, len(r.jobs))
 	for _, j := range r.jobs {
-		if id := identity(j.check); comparable(id) {
+		if id := identity(j.check); keyable(id) {
 			prev[id] = j
 		}
 	}
@@ -209,7 +209,7 @@ func (r *Runner) Successor(instances []Instance, logger *slog.Logger) *Runner {
 	for _, j := range next.jobs {
 		kept[[2]string{j.inst.Cluster, j.name}] = true
 		id := identity(j.check)
-		if !comparable(id) {
+		if !keyable(id) {
 			continue
 		}
 		if p := prev[id]; p != nil {
@@ -234,9 +234,9 @@ func identity(c Check) any {
 	return c
 }
 
-// comparable: id can be a map key (checks are pointers; a value type
+// keyable: id can be a map key (checks are pointers; a value type
 // holding a slice would make the map panic).
-func comparable(id any) bool {
+func keyable(id any) bool {
 	return id != nil && reflect.TypeOf(id).Comparable()
 }
 

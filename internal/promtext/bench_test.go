@@ -68,7 +68,8 @@ func BenchmarkParse(b *testing.B) {
 			b.SetBytes(int64(len(p.payload)))
 			b.ReportAllocs()
 			for b.Loop() {
-				fams, err := Parse(p.payload, func(n string) bool { return want[n] })
+				// As production reads it: pooled selection and read buffers.
+				fams, _, err := ParseReader(bytes.NewReader(p.payload), func(n string) bool { return want[n] }, ReadOptions{})
 				if err != nil || len(fams) != len(want) {
 					b.Fatalf("%d families, %v", len(fams), err)
 				}

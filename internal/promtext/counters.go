@@ -2,7 +2,7 @@ package promtext
 
 import (
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -141,7 +141,9 @@ func keyOf(name string, pairs [][2]string) string {
 	if len(pairs) == 0 {
 		return name
 	}
-	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i][0] < pairs[j][0] })
+	// Parsed labels come sorted already; SortStableFunc, unlike
+	// sort.SliceStable, costs no allocation per key to find that out.
+	slices.SortStableFunc(pairs, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
 	n := len(name) + 2
 	for _, p := range pairs {
 		n += len(p[0]) + len(p[1]) + 4

@@ -35,7 +35,7 @@ func fastParse(in []byte) (fams map[string]*dto.MetricFamily, ok bool) {
 		series: map[string]*dto.Metric{},
 	}
 	for len(in) > 0 {
-		nl := indexNL(in)
+		nl := bytes.IndexByte(in, '\n') // found: in ends with '\n'
 		line := in[:nl]
 		in = in[nl+1:]
 		var good bool
@@ -57,15 +57,6 @@ func fastParse(in []byte) (fams map[string]*dto.MetricFamily, ok bool) {
 		normalizeHistogram(m.Histogram)
 	}
 	return p.fams, true
-}
-
-func indexNL(b []byte) int {
-	for i, c := range b {
-		if c == '\n' {
-			return i
-		}
-	}
-	return len(b)
 }
 
 type fastParser struct {

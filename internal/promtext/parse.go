@@ -5,46 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )
-
-// Parse is Select followed by expfmt text parsing of the selected lines only.
-//
-// Errors name the line number in the original payload, e.g.
-// `line 1234: expected float as value, got "12x"`. A truncated payload is an
-// error, not silently fewer samples: a last line cut mid-sample fails in
-// Select, and a selected histogram series without its +Inf bucket, _sum or
-// _count fails here. (A payload cut exactly between two families cannot be
-// told from a complete one: the text format has no end marker.)
-func Parse(payload []byte, want func(family string) bool) (map[string]*dto.MetricFamily, error) {
-	fams, _, err := ParseLimited(payload, want, Limits{})
-	return fams, err
-}
-
-// ParseLimited is Parse keeping at most lim's series per family (see
-// Limits): the families cut are cut before expfmt parses them, so a payload
-// with a huge family costs no more than one within the limits. capped lists
-// the families cut.
-func ParseLimited(payload []byte, want func(family string) bool, lim Limits) (fams map[string]*dto.MetricFamily, capped []Capped, err error) {
-	// The selected lines are garbage once parsed (both parsers copy what
-	// they keep): reused, they stop being most of a cycle's allocation.
-	bufs := selBufPool.Get().(*selBufs)
-	sel, err := selectLinesInto(payload, want, lim, bufs.out[:0], bufs.lines[:0])
-	defer func() {
-		if cap(sel.out) <= selBufKeep {
-			bufs.out, bufs.lines = sel.out[:0], sel.lines[:0]
-			selBufPool.Put(bufs)
-		}
-	}()
-	if err != nil {
-		return nil, nil, err
-	}
-	return parseSelection(&sel)
-}
 
 // parseSelection parses the selected lines, naming the payload's lines in
 // its errors.
@@ -87,18 +52,6 @@ func expfmtParse(sel []byte) (map[string]*dto.MetricFamily, error) {
 	p := expfmt.NewTextParser(model.LegacyValidation)
 	return p.TextToMetricFamilies(bytes.NewReader(sel))
 }
-
-// selBufs are the buffers of one selection, reused between parses.
-type selBufs struct {
-	out   []byte
-	lines []int32
-}
-
-var selBufPool = sync.Pool{New: func() any { return new(selBufs) }}
-
-// selBufKeep bounds the selections kept for reuse: a hostile payload's
-// must not stay.
-const selBufKeep = 4 << 20
 
 // checkHistogram rejects series that lack a part every exposition has: such a
 // series was cut (or the exporter is broken), and its quantiles would be wrong.

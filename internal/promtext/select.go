@@ -10,38 +10,7 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// Select returns a payload holding only the lines (HELP, TYPE, samples) of the
-// families for which want(name) is true, each family once, ending with '\n'.
-// It is a cheap byte scan, no full parse: want is called once per family
-// block, and lines of unwanted families are only looked at, never copied.
-//
-// Rules:
-//   - `# HELP x` / `# TYPE x` lines name family x; other comments are skipped.
-//   - A sample line belongs to the current family when its metric name is the
-//     family name or, for histogram families, family+"_bucket"/"_sum"/"_count"
-//     (summary families: "_sum"/"_count"); otherwise it starts an untyped
-//     family named by itself. This is how expfmt attributes lines too.
-//   - A family whose block appears a second time later in the payload (real
-//     captures repeat whole blocks) is dropped: first wins. A block without
-//     samples (a HELP line without TYPE or samples) is tolerated and dropped;
-//     it does not count as the first block.
-//   - A missing trailing newline is tolerated, but the final line must then be
-//     a complete sample: a payload cut mid-line is an error. A payload whose
-//     last family is a histogram or summary must end with its _sum or _count
-//     line, otherwise it was cut inside that family.
-//
-// want is given names that alias payload: it must copy any it keeps
-// (strings.Clone), as the payload may be a reused buffer.
-//
-// Lines that cannot be Prometheus text (an HTML error page, binary junk, a
-// sample line without a value) make Select fail with the line number, even in
-// families that are not wanted: such a payload cannot be trusted at all.
-func Select(payload []byte, want func(family string) bool) ([]byte, error) {
-	sel, err := selectLines(payload, want, Limits{})
-	return sel.out, err
-}
-
-// Limits bound what Select and Parse keep of a payload.
+// Limits bound what ParseReader and SelectReader keep of a payload.
 type Limits struct {
 	// MaxSeriesPerFamily keeps at most this many series of each wanted
 	// family (0: no limit). A series is one sample line of a counter, gauge
@@ -60,14 +29,7 @@ type Capped struct {
 	Dropped int
 }
 
-// SelectLimited is Select keeping at most lim's series per family; capped
-// lists the families that were cut, in payload order.
-func SelectLimited(payload []byte, want func(family string) bool, lim Limits) (out []byte, capped []Capped, err error) {
-	sel, err := selectLines(payload, want, lim)
-	return sel.out, sel.capped, err
-}
-
-// kind is what Select needs to know of a family's type: which suffixed sample
+// kind is what selection needs to know of a family's type: which suffixed sample
 // names belong to it.
 type kind uint8
 
@@ -151,21 +113,34 @@ type block struct {
 	pruneAt             int
 }
 
-func selectLines(payload []byte, want func(family string) bool, lim Limits) (selection, error) {
-	return selectLinesInto(payload, want, lim, nil, nil)
-}
-
-// selectLinesInto is selectLines appending the selected lines and their
-// numbers to out and lines (reused buffers, see ParseLimited).
-func selectLinesInto(payload []byte, want func(family string) bool, lim Limits, out []byte, lines []int32) (selection, error) {
-	s := newSelector(want, lim, out, lines)
-	if err := s.feed(payload, true); err != nil {
-		return selection{}, err
-	}
-	return s.end()
-}
-
-// selector is a selection in progress, fed a payload in pieces of whole
+// selector keeps only the lines (HELP, TYPE, samples) of the families for
+// which want(name) is true, each family once, ending with '\n'. It is a
+// cheap byte scan, no full parse: want is called once per family block, and
+// lines of unwanted families are only looked at, never copied.
+//
+// Rules:
+//   - `# HELP x` / `# TYPE x` lines name family x; other comments are skipped.
+//   - A sample line belongs to the current family when its metric name is the
+//     family name or, for histogram families, family+"_bucket"/"_sum"/"_count"
+//     (summary families: "_sum"/"_count"); otherwise it starts an untyped
+//     family named by itself. This is how expfmt attributes lines too.
+//   - A family whose block appears a second time later in the payload (real
+//     captures repeat whole blocks) is dropped: first wins. A block without
+//     samples (a HELP line without TYPE or samples) is tolerated and dropped;
+//     it does not count as the first block.
+//   - A missing trailing newline is tolerated, but the final line must then be
+//     a complete sample: a payload cut mid-line is an error. A payload whose
+//     last family is a histogram or summary must end with its _sum or _count
+//     line, otherwise it was cut inside that family.
+//
+// want is given names that alias the piece being read: it must copy any it
+// keeps (strings.Clone), as the piece is a reused buffer.
+//
+// Lines that cannot be Prometheus text (an HTML error page, binary junk, a
+// sample line without a value) fail the selection with the line number, even
+// in families that are not wanted: such a payload cannot be trusted at all.
+//
+// A selector is fed a payload in pieces of whole
 // lines (see feed). Nothing it keeps points into a piece once feed returns:
 // header lines waiting for their block's first sample are copied, and so is
 // the open block's name. So a payload can be selected while it is read,
@@ -247,7 +222,7 @@ func (s *selector) start(name []byte, k kind) {
 	cur.last, cur.pending = sfxNone, cur.pending[:0]
 	s.pend = s.pend[:0]
 	// Most families are not wanted: their name is looked at, never
-	// copied (want gets it aliasing the payload, see Select).
+	// copied (want gets it aliasing the piece, see selector).
 	_, repeat := s.seen[string(name)]
 	cur.keep = !repeat && s.want(unsafe.String(unsafe.SliceData(name), len(name)))
 	cur.str = ""

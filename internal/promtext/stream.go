@@ -30,12 +30,22 @@ type ReadError struct{ Err error }
 func (e *ReadError) Error() string { return e.Err.Error() }
 func (e *ReadError) Unwrap() error { return e.Err }
 
-// ParseReader is ParseLimited on a payload read from r while it is
-// selected: the payload is never held whole, only the selected lines and a
-// read buffer of a few lines (readBufSize, larger only for a longer line).
-// Its results and parse errors are ParseLimited's on the same bytes; a
-// failure of r is a *ReadError.
+// ParseReader selects the wanted families of a payload read from r (see
+// selector for the rules), keeping at most o.Limits' series per family, and
+// parses the selected lines only. The payload is never held whole, only the
+// selected lines and a read buffer of a few lines (readBufSize, larger only
+// for a longer line). capped lists the families cut, in payload order.
+//
+// Errors name the line number in the payload, e.g.
+// `line 1234: expected float as value, got "12x"`. A truncated payload is an
+// error, not silently fewer samples: a last line cut mid-sample fails the
+// selection, and a selected histogram series without its +Inf bucket, _sum
+// or _count fails the parse. (A payload cut exactly between two families
+// cannot be told from a complete one: the text format has no end marker.)
+// A failure of r is a *ReadError.
 func ParseReader(r io.Reader, want func(family string) bool, o ReadOptions) (fams map[string]*dto.MetricFamily, capped []Capped, err error) {
+	// The selected lines are garbage once parsed (both parsers copy what
+	// they keep): reused, they stop being most of a cycle's allocation.
 	bufs := selBufPool.Get().(*selBufs)
 	sel, err := selectFrom(r, want, o, bufs.out[:0], bufs.lines[:0])
 	defer func() {
@@ -50,8 +60,8 @@ func ParseReader(r io.Reader, want func(family string) bool, o ReadOptions) (fam
 	return parseSelection(&sel)
 }
 
-// SelectReader is SelectLimited on a payload read from r, as ParseReader
-// reads it.
+// SelectReader is ParseReader without the parse: it returns the selected
+// lines, each family once, ending with '\n'.
 func SelectReader(r io.Reader, want func(family string) bool, o ReadOptions) (out []byte, capped []Capped, err error) {
 	sel, err := selectFrom(r, want, o, nil, nil)
 	return sel.out, sel.capped, err
@@ -66,6 +76,18 @@ const readBufSize = 64 << 10
 const readBufKeep = 256 << 10
 
 var readBufPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
+
+// selBufs are the buffers of one selection, reused between parses.
+type selBufs struct {
+	out   []byte
+	lines []int32
+}
+
+var selBufPool = sync.Pool{New: func() any { return new(selBufs) }}
+
+// selBufKeep bounds the selections kept for reuse: a hostile payload's
+// must not stay.
+const selBufKeep = 4 << 20
 
 // selectFrom reads r through a pooled buffer and feeds its whole lines to
 // a selector as they come; the incomplete last line of a read waits at the
