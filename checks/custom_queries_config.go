@@ -162,9 +162,7 @@ var cqKeys = []yamlx.Key[cqDecoding]{{
 	Name: "max_rows", Default: strconv.Itoa(DefaultCustomQueryMaxRows),
 	Doc: "rows one run may return: a larger result sends nothing and is reported",
 	Decode: func(d *yamlx.Decoder, x *yaml.Node, p string, o *cqDecoding) {
-		if v, ok := d.Integer(x, p, 1, cqMaxQueryRows); ok {
-			o.q.MaxRows = int(v)
-		}
+		d.IntIn(x, p, 1, cqMaxQueryRows, &o.q.MaxRows)
 	},
 }}
 
