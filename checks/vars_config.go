@@ -69,7 +69,7 @@ var varsKeys = []yamlx.Key[VarsOptions]{{
 		case string(VarsCompressionGzip), string(VarsCompressionNone):
 			o.Compression = VarsCompression(s)
 		default:
-			d.Errorf(v, p, "want auto, gzip or none, got %q", s)
+			d.Errorf(v, p, "want auto, gzip or none, got %s", d.Show(v, s))
 		}
 	},
 }, {
@@ -186,7 +186,7 @@ func decodeHistogramMode(d *yamlx.Decoder, n *yaml.Node, path string) (Histogram
 	if m := HistogramMode(s); slices.Contains(HistogramModes, m) {
 		return m, true
 	}
-	d.Errorf(n, path, "want distribution, gauges or both, got %q", s)
+	d.Errorf(n, path, "want distribution, gauges or both, got %s", d.Show(n, s))
 	return "", false
 }
 
