@@ -161,8 +161,8 @@ func TestDefine(t *testing.T) {
 		{"ok", Keys(""), ErrBadTagKey},
 		{"ok", Keys("a:b"), ErrBadTagKey},
 		{"ok", Keys("é"), ErrBadTagKey},
-		{"ok", Keys(strings.Repeat("k", maxTagKey)), nil},
-		{"ok", Keys(strings.Repeat("k", maxTagKey+1)), ErrBadTagKey}, // Tag would cut it
+		{"ok", Keys(strings.Repeat("k", MaxTagKey)), nil},
+		{"ok", Keys(strings.Repeat("k", MaxTagKey+1)), ErrBadTagKey}, // Tag would cut it
 	} {
 		_, err := Gauge{Name: tt.name, Tags: tt.keys}.Define("custom_queries")
 		if !errors.Is(err, tt.err) {

@@ -11,17 +11,17 @@ import (
 // tagKey and tagValue, so values from the cluster (zone targets, table
 // names, locality tiers) can never produce a malformed or split tag.
 // Datadog allows 200 characters for the whole tag: the key keeps at most
-// maxTagKey of them, the value what is left.
+// MaxTagKey of them, the value what is left.
 func Tag(key, value string) string {
 	k := tagKey(key) + ":"
 	return k + tagValue(value, maxTag-len(k))
 }
 
-// tagKey is key made safe as a tag key, cut to maxTagKey.
+// tagKey is key made safe as a tag key, cut to MaxTagKey.
 func tagKey(key string) string {
 	k := sanitizeTag(key, false)
-	if len(k) > maxTagKey {
-		k = k[:maxTagKey]
+	if len(k) > MaxTagKey {
+		k = k[:MaxTagKey]
 	}
 	return k
 }
@@ -35,10 +35,11 @@ func tagValue(value string, room int) string {
 	return v
 }
 
-// Datadog's limit for a whole tag, and the share of it a key may take.
+// maxTag is Datadog's limit for a whole tag; MaxTagKey the share of it a
+// key may take (Tag cuts a longer key, so configurations refuse one).
 const (
 	maxTag    = 200
-	maxTagKey = 100
+	MaxTagKey = 100
 )
 
 // SanitizeKey is s made safe as a tag key (no colon), at most 200 bytes;
