@@ -132,9 +132,7 @@ func init() {
 			Name: "top_n", Default: strconv.Itoa(ContentionDefaultTopN),
 			Doc: fmt.Sprintf("how many indexes are reported per metric (at most %d)", ContentionMaxTopN),
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *ContentionOptions) {
-				if n, ok := d.Integer(v, p, 1, ContentionMaxTopN); ok {
-					o.TopN = int(n)
-				}
+				d.IntIn(v, p, 1, ContentionMaxTopN, &o.TopN)
 			},
 		}},
 		New: func(o ContentionOptions, _ Schedule) (Check, error) { return NewContention(o) },

@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/roachdog/roachdog/emit"
 	"github.com/roachdog/roachdog/internal/suggest"
 	"github.com/roachdog/roachdog/internal/wire"
 	"github.com/roachdog/roachdog/internal/yamlx"
@@ -162,9 +163,7 @@ var cqKeys = []yamlx.Key[cqDecoding]{{
 	Name: "max_rows", Default: strconv.Itoa(DefaultCustomQueryMaxRows),
 	Doc: "rows one run may return: a larger result sends nothing and is reported",
 	Decode: func(d *yamlx.Decoder, x *yaml.Node, p string, o *cqDecoding) {
-		if v, ok := d.Integer(x, p, 1, cqMaxQueryRows); ok {
-			o.q.MaxRows = int(v)
-		}
+		d.IntIn(x, p, 1, cqMaxQueryRows, &o.q.MaxRows)
 	},
 }}
 
@@ -326,6 +325,9 @@ func cqCheckColumnName(d *yamlx.Decoder, n *yaml.Node, path string, c CustomQuer
 			d.Errorf(n, path, "%s: %s; with values read from the cluster roachdog sends the key as %s instead; name the tag column otherwise%s",
 				d.Show(n, c.Name), yamlx.MetadataTagWhy(c.Name), wire.RenamePrefix+c.Name, hint)
 			return false
+		case len(c.Name) > emit.MaxTagKey:
+			// emit.Tag would cut it: two such columns could send one key.
+			d.Errorf(n, path, "%s: a tag column's name is the tag key, at most %d characters", d.Show(n, c.Name), emit.MaxTagKey)
 		case yamlx.ValidTagKey(c.Name):
 			return true
 		case yamlx.ValidTagKey(strings.ToLower(c.Name)) && !fromEnv:

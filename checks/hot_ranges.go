@@ -192,9 +192,7 @@ func init() {
 			Name: "top_n", Default: strconv.Itoa(HotRangesDefaultTopN),
 			Doc: fmt.Sprintf("how many of the busiest ranges are reported (at most %d); series grow with it", HotRangesMaxTopN),
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *HotRangesOptions) {
-				if n, ok := d.Integer(v, p, 1, HotRangesMaxTopN); ok {
-					o.TopN = int(n)
-				}
+				d.IntIn(v, p, 1, HotRangesMaxTopN, &o.TopN)
 			},
 		}, {
 			Name: "min_qps", Default: strconv.FormatFloat(HotRangesDefaultMinQPS, 'g', -1, 64),
@@ -208,9 +206,7 @@ func init() {
 			Name: "max_events", Default: strconv.Itoa(HotRangesDefaultMaxEvents),
 			Doc: "events per run, one per table or index that entered the top N; more are summed up in one",
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *HotRangesOptions) {
-				if n, ok := d.Integer(v, p, 1, 1000); ok {
-					o.MaxEvents = int(n)
-				}
+				d.IntIn(v, p, 1, 1000, &o.MaxEvents)
 			},
 		}},
 		New: func(o HotRangesOptions, _ Schedule) (Check, error) { return NewHotRanges(o) },

@@ -55,9 +55,7 @@ func init() {
 			Name: "expected_nodes", Default: "0",
 			Doc: "nodes the cluster should have: sent as `crdb.nodes.expected`; fewer up (live, draining or suspect) makes `crdb.cluster.nodes_live` CRITICAL; 0 is off",
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *LivenessOptions) {
-				if n, ok := d.Integer(v, p, 0, 10_000); ok {
-					o.ExpectedNodes = int(n)
-				}
+				d.IntIn(v, p, 0, 10_000, &o.ExpectedNodes)
 			},
 		}},
 		New: func(o LivenessOptions, _ Schedule) (Check, error) { return NewLiveness(o) },

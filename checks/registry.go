@@ -179,16 +179,12 @@ func (c Config) LogAttrs() []slog.Attr {
 	if r.InstanceKey {
 		return extra
 	}
-	attrs := make([]any, 0, 3+len(extra))
-	attrs = append(attrs,
+	attrs := append([]slog.Attr{
 		slog.Bool("enabled", c.Enabled),
 		slog.Duration("interval", c.Interval),
 		slog.Duration("timeout", c.Timeout),
-	)
-	for _, a := range extra {
-		attrs = append(attrs, a)
-	}
-	return []slog.Attr{slog.Group(c.Name, attrs...)}
+	}, extra...)
+	return []slog.Attr{slog.GroupAttrs(c.Name, attrs...)}
 }
 
 // Entry is what the registry tells of a check, without its options type.

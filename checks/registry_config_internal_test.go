@@ -23,9 +23,7 @@ type testOptions struct {
 func testRegistry() []registered {
 	keys := []yamlx.Key[testOptions]{{Name: "size", Default: "3", Doc: "d",
 		Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *testOptions) {
-			if n, ok := d.Integer(v, p, 1, 9); ok {
-				o.Size = int(n)
-			}
+			d.IntIn(v, p, 1, 9, &o.Size)
 		}}}
 	build := func(testOptions, Schedule) (Check, error) { return nil, nil }
 	finish := func(_ *yamlx.Decoder, s Scope, o *testOptions) { o.Finished = s.Interval }

@@ -76,9 +76,7 @@ func init() {
 			Name: "max_events", Default: strconv.Itoa(schemaDefaultMaxEvents),
 			Doc: "problem events per run; more are summed up in one",
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *SchemaOptions) {
-				if n, ok := d.Integer(v, p, 1, 10_000); ok {
-					o.MaxEvents = int(n)
-				}
+				d.IntIn(v, p, 1, 10_000, &o.MaxEvents)
 			},
 		}},
 		New: func(o SchemaOptions, _ Schedule) (Check, error) { return NewSchema(o) },

@@ -42,12 +42,8 @@ const (
 	KindEvent        = emit.KindEvent
 )
 
-// Custom metrics Datadog bills per tag combination of a distribution
-// (emit's).
-const (
-	DistributionCost            = emit.DistributionCost
-	DistributionCostPercentiles = emit.DistributionCostPercentiles
-)
+// DistributionCostPercentiles is emit.DistributionCostPercentiles.
+const DistributionCostPercentiles = emit.DistributionCostPercentiles
 
 // Catalog returns every metric, service check and event roachdog can send,
 // sorted by name: the definitions the checks registered. Asking here, not
@@ -56,13 +52,3 @@ func Catalog() []Metric { return emit.Catalog() }
 
 // Lookup finds a catalog entry by name (without namespace).
 func Lookup(name string) (Metric, bool) { return emit.Lookup(name) }
-
-// registerTable registers a static table of catalog entries for check.
-// Only for checks not yet converted to typed definitions (emit.Gauge{...}
-// .Register(check)), whose sending is then not tied to their entries.
-func registerTable(check string, table []Metric) {
-	for _, m := range table {
-		m.Check = check
-		emit.Register(m)
-	}
-}

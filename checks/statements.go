@@ -241,9 +241,7 @@ func init() {
 			Name: "top_n", Default: strconv.Itoa(DefaultStatementsTopN),
 			Doc: fmt.Sprintf("how many fingerprints each of the five rankings keeps (at most %d); up to 8 series per fingerprint of their union", MaxStatementsTopN),
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *StatementsOptions) {
-				if n, ok := d.Integer(v, p, 1, MaxStatementsTopN); ok {
-					o.TopN = int(n)
-				}
+				d.IntIn(v, p, 1, MaxStatementsTopN, &o.TopN)
 			},
 		}, {
 			Name: "include_internal", Default: "false",

@@ -165,9 +165,7 @@ func init() {
 			Name: "row_limit", Default: strconv.Itoa(ttlDefaultRowLimit),
 			Doc: "expired rows one row query reads at most (`crdb.ttl.expired_rows` is capped at it); also the estimated size up to which a table without an index on its expiration gets row queries",
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
-				if n, ok := d.Integer(v, p, 1, 1<<31-1); ok {
-					o.RowLimit = int(n)
-				}
+				d.IntIn(v, p, 1, 1<<31-1, &o.RowLimit)
 			},
 		}, {
 			Name: "row_queries", Default: "{}",
@@ -185,9 +183,7 @@ func init() {
 			Name: "max_row_queries", Default: strconv.Itoa(ttlDefaultMaxRowQuery),
 			Doc: "row queries per run at most: beyond it the tables take turns (in name order), so the check's statements per run do not grow with the number of TTL tables",
 			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *TTLOptions) {
-				if n, ok := d.Integer(v, p, 1, 10_000); ok {
-					o.MaxRowQueries = int(n)
-				}
+				d.IntIn(v, p, 1, 10_000, &o.MaxRowQueries)
 			},
 		}, {
 			Name: "schedules", Default: "true",

@@ -53,9 +53,7 @@ var varsKeys = []yamlx.Key[VarsOptions]{{
 	Name: "max_concurrent_scrapes", Default: strconv.Itoa(varsDefaultMaxConcurrent),
 	Doc: "nodes scraped at the same time (1 to 1024): bounds memory on large clusters; a slow node holds one slot for at most the timeout",
 	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) {
-		if n, ok := d.Integer(v, p, 1, 1024); ok {
-			o.MaxConcurrent = int(n)
-		}
+		d.IntIn(v, p, 1, 1024, &o.MaxConcurrent)
 	},
 }, {
 	Name: "compression", DefaultText: "auto",
@@ -71,24 +69,20 @@ var varsKeys = []yamlx.Key[VarsOptions]{{
 		case string(VarsCompressionGzip), string(VarsCompressionNone):
 			o.Compression = VarsCompression(s)
 		default:
-			d.Errorf(v, p, "want auto, gzip or none, got %q", s)
+			d.Errorf(v, p, "want auto, gzip or none, got %s", d.Show(v, s))
 		}
 	},
 }, {
 	Name: "max_series_per_family", Default: strconv.Itoa(varsDefaultMaxSeriesPerFamily),
 	Doc: "series read from one family of one node's payload (1 to 1000000); the first in label order are kept, the rest counted in `roachdog_series_dropped_total`",
 	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) {
-		if n, ok := d.Integer(v, p, 1, 1_000_000); ok {
-			o.MaxSeriesPerFamily = int(n)
-		}
+		d.IntIn(v, p, 1, 1_000_000, &o.MaxSeriesPerFamily)
 	},
 }, {
 	Name: "max_series_per_cycle", Default: strconv.Itoa(varsDefaultMaxSeriesPerCycle),
 	Doc: "series read from all nodes in one cycle (1 to 10000000), an even share per node; it also bounds the state kept between cycles",
 	Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *VarsOptions) {
-		if n, ok := d.Integer(v, p, 1, 10_000_000); ok {
-			o.MaxSeriesPerCycle = int(n)
-		}
+		d.IntIn(v, p, 1, 10_000_000, &o.MaxSeriesPerCycle)
 	},
 }, {
 	Name: "include", DefaultText: "none",
@@ -192,7 +186,7 @@ func decodeHistogramMode(d *yamlx.Decoder, n *yaml.Node, path string) (Histogram
 	if m := HistogramMode(s); slices.Contains(HistogramModes, m) {
 		return m, true
 	}
-	d.Errorf(n, path, "want distribution, gauges or both, got %q", s)
+	d.Errorf(n, path, "want distribution, gauges or both, got %s", d.Show(n, s))
 	return "", false
 }
 

@@ -356,6 +356,11 @@ instances:
 			want: []string{`conf.yaml:4: instances[0].sql_url: "postgres://root@h:26257/db?sslmode=on": sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full`},
 		},
 		{
+			name: "bad sql url port",
+			src:  "instances:\n  - cluster: a\n    discover: true\n    sql_url: postgres://root:pw@h1:26257,h2:70000/db\n",
+			want: []string{`conf.yaml:4: instances[0].sql_url: "postgres://root:xxxxx@h1:26257,h2:70000/db": port must be a number from 1 to 65535`},
+		},
+		{
 			name: "zero and negative intervals",
 			src: `instances:
   - cluster: a

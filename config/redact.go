@@ -82,8 +82,8 @@ func checkSQLURL(raw string) (string, error) {
 			host := hp
 			if i := strings.LastIndexByte(hp, ':'); i >= 0 && !strings.HasSuffix(hp, "]") {
 				host = hp[:i]
-				if p, err := strconv.Atoi(hp[i+1:]); err != nil || p < 1 || p > 65535 {
-					return "", bad(redactedURL, ": port must be a number from 1 to 65535")
+				if err := checkPort(hp[i+1:]); err != nil {
+					return "", bad(redactedURL, ": %v", err)
 				}
 			}
 			if host == "" || host == "[]" {

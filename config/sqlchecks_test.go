@@ -339,6 +339,11 @@ func TestSQLErrors(t *testing.T) {
 			want: []string{`conf.yaml:9: instances[0].custom_queries[0].columns: no metric column: want at least one column of type gauge, count, monotonic_count, rate, monotonic_gauge, time_elapsed`},
 		},
 		{
+			name: "custom query: tag key too long",
+			src:  withSQL + "    custom_queries:\n      - metric_prefix: shop\n        query: SELECT 1, 2\n        columns:\n          - {name: " + strings.Repeat("k", 101) + ", type: tag}\n          - {name: n, type: gauge}\n",
+			want: []string{`conf.yaml:10: instances[0].custom_queries[0].columns[0].name: "` + strings.Repeat("k", 101) + `": a tag column's name is the tag key, at most 100 characters`},
+		},
+		{
 			name: "custom query: metric name too long",
 			src:  withSQL + "    custom_queries:\n      - metric_prefix: " + strings.Repeat("p", 150) + "\n        query: SELECT 1\n        columns:\n          - {name: " + strings.Repeat("n", 50) + ", type: gauge}\n",
 			want: []string{`conf.yaml:10: instances[0].custom_queries[0].columns[0]: metric name "` + strings.Repeat("p", 40) + `..." is longer than Datadog's 200 characters`},

@@ -37,10 +37,8 @@ func statusURL(raw string) (string, error) {
 		base := (&url.URL{Scheme: u.Scheme, Host: u.Host}).String()
 		return "", bad(" has a path; give the node's base URL (roachdog adds /_status/vars itself)", fmt.Sprintf(", like %q", base))
 	}
-	if p := u.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return "", bad(": port must be from 1 to 65535", "")
-		}
+	if p := u.Port(); p != "" && checkPort(p) != nil {
+		return "", bad(": port must be from 1 to 65535", "")
 	}
 	return u.Scheme + "://" + u.Host, nil
 }

@@ -20,18 +20,16 @@ const (
 	// percentile aggregations enabled (roachdog apply does it for the
 	// distributions roachdog sends) each combination of queryable tags
 	// adds 5 more (p50, p75, p90, p95, p99): 10 in all. A gauge or a count
-	// is 1 per tag combination. See DistributionCost.
+	// is 1 per tag combination. See DistributionCostPercentiles.
 	KindDistribution Kind = "distribution"
 	KindServiceCheck Kind = "service_check"
 	KindEvent        Kind = "event"
 )
 
-// Custom metrics Datadog bills per tag combination of a distribution,
-// without and with percentile aggregations (see KindDistribution).
-const (
-	DistributionCost            = 5
-	DistributionCostPercentiles = 10
-)
+// DistributionCostPercentiles is how many custom metrics Datadog bills per
+// tag combination of a distribution with percentile aggregations on (see
+// KindDistribution), as roachdog apply sets them.
+const DistributionCostPercentiles = 10
 
 // Metric describes one thing roachdog sends: the single source of truth for
 // names, types, units, tags and descriptions. `roachdog catalog`, the README

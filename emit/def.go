@@ -41,12 +41,11 @@ type (
 )
 
 // def is a registered (or user-defined) entry with its tag keys made safe
-// once: keys[i] is "key:" as Tag writes it, room[i] what is left of the 200
-// characters for the value.
+// once: keys[i] is "key:" as Tag writes it; the value gets what is left of
+// the 200 characters.
 type def struct {
 	m    Metric
 	keys []string
-	room []int
 	user bool // made by Define: not in the catalog, tags from the configuration
 }
 
@@ -54,14 +53,8 @@ func newDef(s Spec, kind Kind, check string) def {
 	d := def{m: Metric{Name: s.Name, Kind: kind, Unit: s.Unit, Tags: slices.Clone([]string(s.Tags)), Description: s.Description,
 		Check: check, PerNode: s.PerNode, ClusterLevel: s.ClusterLevel, Optional: s.Optional}}
 	d.keys = make([]string, len(s.Tags))
-	d.room = make([]int, len(s.Tags))
 	for i, k := range s.Tags {
-		k = sanitizeTag(k, false)
-		if len(k) > maxTagKey {
-			k = k[:maxTagKey]
-		}
-		d.keys[i] = k + ":"
-		d.room[i] = maxTag - len(k) - 1
+		d.keys[i] = tagKey(k) + ":"
 	}
 	return d
 }
@@ -89,7 +82,7 @@ func define(s Spec, kind Kind, check string) (def, error) {
 		return def{}, err
 	}
 	for _, k := range s.Tags {
-		if k == "" || len(k) > maxTagKey || sanitizeTag(k, false) != k {
+		if k == "" || tagKey(k) != k {
 			return def{}, fmt.Errorf("%w: %q", ErrBadTagKey, k)
 		}
 	}
@@ -133,11 +126,7 @@ func (d *def) tags(values []string) []string {
 	}
 	out := make([]string, len(values))
 	for i, v := range values {
-		v = sanitizeTag(v, true)
-		if len(v) > d.room[i] {
-			v = v[:d.room[i]] // sanitizeTag returns ASCII: bytes are characters
-		}
-		out[i] = d.keys[i] + v
+		out[i] = d.keys[i] + tagValue(v, maxTag-len(d.keys[i]))
 	}
 	return out
 }
@@ -276,7 +265,6 @@ func (e *EventDef) Only(keys ...string) *EventDef {
 			panic(fmt.Sprintf("emit: event %q has no tag key %q (it has %s)", e.m.Name, k, strings.Join(e.m.Tags, ", ")))
 		}
 		sub.keys = append(sub.keys, e.keys[i])
-		sub.room = append(sub.room, e.room[i])
 	}
 	return sub
 }

@@ -160,6 +160,9 @@ func TestDefine(t *testing.T) {
 		{"ok", Keys("Status"), ErrBadTagKey},
 		{"ok", Keys(""), ErrBadTagKey},
 		{"ok", Keys("a:b"), ErrBadTagKey},
+		{"ok", Keys("é"), ErrBadTagKey},
+		{"ok", Keys(strings.Repeat("k", MaxTagKey)), nil},
+		{"ok", Keys(strings.Repeat("k", MaxTagKey+1)), ErrBadTagKey}, // Tag would cut it
 	} {
 		_, err := Gauge{Name: tt.name, Tags: tt.keys}.Define("custom_queries")
 		if !errors.Is(err, tt.err) {

@@ -7,26 +7,39 @@ import (
 )
 
 // Tag returns "key:value" with both parts sanitised for Datadog. Every tag a
-// check sends is built by it (definitions call it for their fixed keys), so values from the cluster (zone targets, table
-// names, locality tiers) can never produce a malformed or split tag. Datadog
-// allows 200 characters for the whole tag: the key keeps at most
-// maxTagKey of them, the value what is left.
+// check sends is built by it or, for a definition's fixed keys, by the same
+// tagKey and tagValue, so values from the cluster (zone targets, table
+// names, locality tiers) can never produce a malformed or split tag.
+// Datadog allows 200 characters for the whole tag: the key keeps at most
+// MaxTagKey of them, the value what is left.
 func Tag(key, value string) string {
-	k := sanitizeTag(key, false)
-	if len(k) > maxTagKey {
-		k = k[:maxTagKey]
-	}
-	v := sanitizeTag(value, true)
-	if room := maxTag - len(k) - 1; len(v) > room {
-		v = v[:room] // sanitizeTag returns ASCII: bytes are characters
-	}
-	return k + ":" + v
+	k := tagKey(key) + ":"
+	return k + tagValue(value, maxTag-len(k))
 }
 
-// Datadog's limit for a whole tag, and the share of it a key may take.
+// tagKey is key made safe as a tag key, cut to MaxTagKey.
+func tagKey(key string) string {
+	k := sanitizeTag(key, false)
+	if len(k) > MaxTagKey {
+		k = k[:MaxTagKey]
+	}
+	return k
+}
+
+// tagValue is value made safe as a tag value, cut to room.
+func tagValue(value string, room int) string {
+	v := sanitizeTag(value, true)
+	if len(v) > room {
+		v = v[:room] // sanitizeTag returns ASCII: bytes are characters
+	}
+	return v
+}
+
+// maxTag is Datadog's limit for a whole tag; MaxTagKey the share of it a
+// key may take (Tag cuts a longer key, so configurations refuse one).
 const (
 	maxTag    = 200
-	maxTagKey = 100
+	MaxTagKey = 100
 )
 
 // SanitizeKey is s made safe as a tag key (no colon), at most 200 bytes;

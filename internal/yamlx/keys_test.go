@@ -19,9 +19,7 @@ func TestDecodeKeys(t *testing.T) {
 	}
 	keys := []Key[opts]{{Name: "size", Default: "3", Doc: "d",
 		Decode: func(d *Decoder, v *yaml.Node, p string, o *opts) {
-			if n, ok := d.Integer(v, p, 1, 9); ok {
-				o.Size = int(n)
-			}
+			d.IntIn(v, p, 1, 9, &o.Size)
 		}}}
 	for _, tc := range []struct {
 		src  string

@@ -207,6 +207,14 @@ func (d *Decoder) Integer(n *yaml.Node, path string, lo, hi int64) (int64, bool)
 	return v, true
 }
 
+// IntIn sets *dst to n's value when it is a whole number from lo to hi;
+// otherwise it records the error and leaves *dst (the default) alone.
+func (d *Decoder) IntIn(n *yaml.Node, path string, lo, hi int, dst *int) {
+	if v, ok := d.Integer(n, path, int64(lo), int64(hi)); ok {
+		*dst = int(v)
+	}
+}
+
 // FmtDuration shows a duration the short way: "1m", not "1m0s".
 func FmtDuration(d time.Duration) string {
 	s := d.String()
