@@ -74,7 +74,7 @@ func main() {
 		interval  = flag.Duration("interval", 10*time.Second, "collection interval of every scraper")
 		duration  = flag.Duration("duration", 60*time.Second, "measurement window per program, after its first cycle")
 		gz        = flag.Bool("gzip", false, "serve gzip-encoded bodies to clients that ask for them (newer CockroachDB); default uncompressed (v20.2)")
-		bin       = flag.String("bin", "", "roachdog binary (default: built from ./cmd/roachdog)")
+		bin       = flag.String("bin", "", "roachdog binary (default: built from ./cmd/roachdog as the release is: CGO_ENABLED=0, -trimpath, -ldflags \"-s -w\")")
 		promBin   = flag.String("prometheus", "prometheus", "Prometheus binary; skipped when not found")
 		fixtures  = flag.String("fixtures", filepath.Join("..", "shared", "fixtures"), "the shared fixtures directory (cockroach-v20.2 and cockroach-vars)")
 		run       = flag.String("run", "floor,roachdog,prometheus", "programs to measure, in order")
@@ -114,7 +114,10 @@ func main() {
 			path := *bin
 			if path == "" {
 				path = filepath.Join(dir, "roachdog")
-				b := exec.Command("go", "build", "-o", path, "./cmd/roachdog")
+				// Built as the release is (Makefile, Dockerfile): static,
+				// without cgo, so the process measured is the one users run.
+				b := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", path, "./cmd/roachdog")
+				b.Env = append(os.Environ(), "CGO_ENABLED=0")
 				b.Stdout, b.Stderr = os.Stderr, os.Stderr
 				if err := b.Run(); err != nil {
 					log.Fatalf("build roachdog (run from the repository root or give -bin): %v", err)
