@@ -57,6 +57,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
 	"github.com/roachdog/roachdog/bench/internal/proc"
 )
 
@@ -103,6 +106,7 @@ func main() {
 	var rows []result
 	for _, name := range strings.Split(*run, ",") {
 		var cmd *exec.Cmd
+		self := "" // roachdog's self-metrics address
 		switch strings.TrimSpace(name) {
 		case "floor":
 			self, err := os.Executable()
@@ -124,9 +128,11 @@ func main() {
 				}
 			}
 			conf := filepath.Join(dir, "roachdog.yaml")
-			if err := os.WriteFile(conf, roachdogConfig(h, *interval, *extra, *initExtra), 0o600); err != nil {
+			data, addr := roachdogConfig(h, *interval, *extra, *initExtra)
+			if err := os.WriteFile(conf, data, 0o600); err != nil {
 				log.Fatal(err)
 			}
+			self = addr
 			cmd = exec.Command(path, "run", "--config", conf)
 			cmd.Env = os.Environ()
 			for _, e := range strings.Split(*envExtra, ";") {
@@ -157,7 +163,7 @@ func main() {
 		default:
 			log.Fatalf("-run: unknown program %q", name)
 		}
-		r, err := h.measure(strings.TrimSpace(name), cmd, *interval, *duration)
+		r, err := h.measure(strings.TrimSpace(name), cmd, *interval, *duration, self)
 		if err != nil {
 			log.Fatalf("%s: %v", name, err)
 		}
@@ -265,6 +271,7 @@ type harness struct {
 	udp     net.PacketConn
 	dgrams  atomic.Int64
 	dbytes  atomic.Int64
+	dmax    atomic.Int64 // largest datagram
 	closeWG sync.WaitGroup
 }
 
@@ -304,6 +311,9 @@ func newHarness(payload []byte, nodes int, useGzip bool, host string) *harness {
 			}
 			h.dgrams.Add(1)
 			h.dbytes.Add(int64(n))
+			if int64(n) > h.dmax.Load() {
+				h.dmax.Store(int64(n))
+			}
 		}
 	}()
 	return h
@@ -369,11 +379,20 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-func roachdogConfig(h *harness, interval time.Duration, varsExtra, initExtra string) []byte {
+// roachdogConfig returns roachdog's configuration and the address of its
+// self-metrics (a free loopback port unless initExtra sets listen_address),
+// read at the end for what roachdog counted as not delivered.
+func roachdogConfig(h *harness, interval time.Duration, varsExtra, initExtra string) ([]byte, string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "init_config:\n  dogstatsd_url: udp://%s\n  log_level: warn\n", h.udp.LocalAddr())
+	self := ""
 	if !strings.Contains(initExtra, "listen_address:") {
-		b.WriteString("  listen_address: \"off\"\n")
+		if port, err := freePort(); err == nil {
+			self = "127.0.0.1:" + strconv.Itoa(port)
+			fmt.Fprintf(&b, "  listen_address: %s\n", self)
+		} else {
+			b.WriteString("  listen_address: \"off\"\n")
+		}
 	}
 	for _, l := range strings.Split(initExtra, ";") {
 		if l = strings.TrimSpace(l); l != "" {
@@ -390,7 +409,7 @@ func roachdogConfig(h *harness, interval time.Duration, varsExtra, initExtra str
 			fmt.Fprintf(&b, "        %s\n", l)
 		}
 	}
-	return []byte(b.String())
+	return []byte(b.String()), self
 }
 
 func prometheusConfig(h *harness, interval time.Duration) []byte {
@@ -410,12 +429,17 @@ type result struct {
 	recvPerCycle       float64 // body bytes per cycle
 	dgramsPerCycle     float64
 	dgramBytesPerCycle float64
-	window             time.Duration
+	dgramMax           int64
+	// lost is what roachdog itself counted as not delivered (its
+	// roachdog_dropped_values_total, roachdog_send_errors_total and
+	// roachdog_unsendable_total); -1 when its /metrics could not be read.
+	lost   float64
+	window time.Duration
 }
 
 // measure starts cmd, waits for its first cycle and half an interval, then
 // measures over duration and stops it.
-func (h *harness) measure(name string, cmd *exec.Cmd, interval, duration time.Duration) (result, error) {
+func (h *harness) measure(name string, cmd *exec.Cmd, interval, duration time.Duration, self string) (result, error) {
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &limitedWriter{w: &stderr, left: 64 << 10}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -475,12 +499,21 @@ func (h *harness) measure(name string, cmd *exec.Cmd, interval, duration time.Du
 	}
 	win := t1.Sub(t0)
 	r := result{
-		name:   name,
-		cpu:    float64(cpu1-cpu0) / clockTicks / win.Seconds(),
-		hwm:    st["VmHWM"],
-		rssEnd: st["VmRSS"],
-		cycles: float64(hits1-hits0) / float64(nodes),
-		window: win,
+		name:     name,
+		cpu:      float64(cpu1-cpu0) / clockTicks / win.Seconds(),
+		hwm:      st["VmHWM"],
+		rssEnd:   st["VmRSS"],
+		cycles:   float64(hits1-hits0) / float64(nodes),
+		window:   win,
+		dgramMax: h.dmax.Load(),
+		lost:     -1,
+	}
+	if self != "" {
+		if lost, err := undelivered(self); err != nil {
+			log.Printf("%s: reading its self-metrics: %v", name, err)
+		} else {
+			r.lost = lost
+		}
 	}
 	if r.cycles > 0 {
 		r.recvPerCycle = float64(sent1-sent0) / r.cycles
@@ -492,6 +525,37 @@ func (h *harness) measure(name string, cmd *exec.Cmd, interval, duration time.Du
 	}
 	log.Printf("%s: %.2f%% of a core, VmHWM %d MB, %.1f cycles in %s", name, 100*r.cpu, r.hwm>>10, r.cycles, win.Round(time.Second))
 	return r, nil
+}
+
+// undelivered sums the self-metrics in which roachdog counts values it did
+// not deliver: dropped by the DogStatsD client, failed sends, and values
+// too large for a datagram.
+func undelivered(addr string) (float64, error) {
+	c := &http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET /metrics: %s", resp.Status)
+	}
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return 0, fmt.Errorf("GET /metrics: %w", err)
+	}
+	var sum float64
+	for _, name := range []string{"roachdog_dropped_values_total", "roachdog_send_errors_total", "roachdog_unsendable_total"} {
+		mf, ok := fams[name]
+		if !ok {
+			return 0, fmt.Errorf("GET /metrics: no %s", name)
+		}
+		for _, m := range mf.GetMetric() {
+			sum += m.GetCounter().GetValue()
+		}
+	}
+	return sum, nil
 }
 
 func firstLines(s string, n int) string {
@@ -541,7 +605,7 @@ func printTable(w io.Writer, rows []result, nodes int, interval time.Duration, g
 		return fmt.Sprintf("%.2fx", a/b)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "program\t% of a core\tvs floor\tvs prometheus\tpeak RSS MB\tvs floor\tvs prometheus\tRSS at end MB\tcycles\treceived MB/cycle\tdatagrams/cycle\tdatagram kB/cycle\t")
+	fmt.Fprintln(tw, "program\t% of a core\tvs floor\tvs prometheus\tpeak RSS MB\tvs floor\tvs prometheus\tRSS at end MB\tcycles\treceived MB/cycle\tdatagrams/cycle\tdatagram kB/cycle\tmean/max datagram B\tnot delivered\t")
 	for _, r := range rows {
 		var fc, fm, pc, pm string = "-", "-", "-", "-"
 		if floor != nil && r.name != "floor" {
@@ -550,12 +614,18 @@ func printTable(w io.Writer, rows []result, nodes int, interval time.Duration, g
 		if prom != nil && r.name != "prometheus" {
 			pc, pm = ratio(r.cpu, prom.cpu), ratio(float64(r.hwm), float64(prom.hwm))
 		}
-		dg, dgb := "-", "-"
+		dg, dgb, fill, lost := "-", "-", "-", "-"
 		if r.name == "roachdog" {
 			dg, dgb = fmt.Sprintf("%.0f", r.dgramsPerCycle), fmt.Sprintf("%.1f", r.dgramBytesPerCycle/1000)
+			if r.dgramsPerCycle > 0 {
+				fill = fmt.Sprintf("%.0f/%d", r.dgramBytesPerCycle/r.dgramsPerCycle, r.dgramMax)
+			}
+			if r.lost >= 0 {
+				lost = fmt.Sprintf("%.0f", r.lost)
+			}
 		}
-		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%s\t%.1f\t%s\t%s\t%.1f\t%.1f\t%.1f\t%s\t%s\t\n",
-			r.name, 100*r.cpu, fc, pc, float64(r.hwm)/1024, fm, pm, float64(r.rssEnd)/1024, r.cycles, r.recvPerCycle/1e6, dg, dgb)
+		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%s\t%.1f\t%s\t%s\t%.1f\t%.1f\t%.1f\t%s\t%s\t%s\t%s\t\n",
+			r.name, 100*r.cpu, fc, pc, float64(r.hwm)/1024, fm, pm, float64(r.rssEnd)/1024, r.cycles, r.recvPerCycle/1e6, dg, dgb, fill, lost)
 	}
 	tw.Flush()
 }
