@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/roachdog/roachdog/internal/dsdtest"
+	"github.com/roachdog/roachdog/internal/wire"
 )
 
 // TestDogStatsDClientMemory: the client holds little memory of its own, and
@@ -34,7 +35,7 @@ func TestDogStatsDClientMemory(t *testing.T) {
 	}
 
 	// More full payloads than the pool has buffers, at once.
-	const n = 20 * dsdBufferPool
+	n := 20 * bufferPool(wire.PayloadLimit(srv.Addr()))
 	for i := range n {
 		d.Gauge(fmt.Sprintf("burst.metric_%04d_%s", i, "padding_to_fill_payloads_quickly"), float64(i), []string{"node_id:1", "store:1"})
 	}

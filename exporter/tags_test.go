@@ -12,7 +12,7 @@ import (
 
 // clearDDEnv pins the DD_* variables datadog-go reads, so tests do not
 // depend on the machine's environment.
-func clearDDEnv(t *testing.T) {
+func clearDDEnv(t testing.TB) {
 	t.Helper()
 	for _, k := range []string{"DD_ENTITY_ID", "DD_ENV", "DD_SERVICE", "DD_VERSION",
 		"DD_CARDINALITY", "DATADOG_CARDINALITY", "DD_EXTERNAL_ENV", "DD_ORIGIN_DETECTION_ENABLED"} {

@@ -201,8 +201,10 @@ func (l *Layer) Gauge(name string, v float64, tags []string) (string, []string, 
 	return "", nil, false
 }
 
-// Count is Gauge for counts. The size is checked for the longest value the
-// client's aggregation could sum up to (20 characters, math.MinInt64).
+// Count is Gauge for counts. The size is checked for the longest value a
+// count can take (20 characters, math.MinInt64), whatever the value: the
+// same messages are refused as when datadog-go aggregated counts (and
+// could sum them up to that).
 func (l *Layer) Count(name string, tags []string) (string, []string, bool) {
 	name, ok := l.metricName(name)
 	tags = l.Tags(tags)
