@@ -98,7 +98,8 @@ func bufferPool(limit int) int { return dsdPoolBytes / limit }
 // most of the client's CPU and allocation. The Agent aggregates as before:
 // the last gauge and the sum of counts per flush interval. Calls write
 // into the payload buffer at once (mutex mode, one worker: every payload
-// packed full, one buffer held), and they never block:
+// packed full, one buffer held), so no tag slice is kept once a call
+// returns (WithTags reuses its slices for this sink), and they never block:
 // a full sender queue drops a payload (counted), it does not wait. Its
 // telemetry stays on: it feeds the roachdog_dogstatsd_* self-metrics (and
 // datadog.dogstatsd.client.* metrics, which Datadog does not bill as
@@ -362,11 +363,15 @@ func (d *DogStatsD) Distribution(name string, samples []emit.Sample, tags []stri
 		return
 	}
 	d.m.sentOne(kindDistribution)
+	// DistributionSamples joins the tags on every call (one per group);
+	// joined once here, a one-tag list joins without allocating. The
+	// bytes are the same: the client writes the joined tags as they are.
+	joined := []string{strings.Join(tags, ",")}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	direct := statsd.ClientDirect{Client: d.client}
 	for _, g := range groups {
-		if err := direct.DistributionSamples(name, g.Values, tags, g.Rate); err != nil {
+		if err := direct.DistributionSamples(name, g.Values, joined, g.Rate); err != nil {
 			d.m.sendError()
 		}
 	}
@@ -399,6 +404,10 @@ func (d *DogStatsD) Event(e emit.Event) {
 		d.m.sendError()
 	}
 }
+
+// keepsNoTags: every call writes its message into the payload before it
+// returns (mutex mode, see NewDogStatsD).
+func (d *DogStatsD) keepsNoTags() {}
 
 // trustTags marks an instance's configured tags, which may use reserved
 // keys (env, service...); see WithTags.

@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -131,4 +133,21 @@ func TestFit(t *testing.T) {
 	if _, ok := fit("x", "…", func(s string) int { return 10 + len(s) }, 5); ok {
 		t.Error("fit succeeded where even the empty text does not fit")
 	}
+}
+
+// TestMaxGaugeLen: no float64 takes more than maxGaugeLen characters as
+// the client writes a gauge.
+func TestMaxGaugeLen(t *testing.T) {
+	t.Parallel()
+	longest := 0
+	for _, v := range []float64{math.MaxFloat64, math.SmallestNonzeroFloat64, 0x1p-1022, math.Nextafter(0x1p-1022, 0),
+		2.2250738585072014e-308, 1.2345678901234567e-300, 4.9406564584124654e-324 * 12345} {
+		for _, x := range []float64{v, -v} {
+			longest = max(longest, len(strconv.FormatFloat(x, 'f', -1, 64)))
+			if n := gaugeLen(x); n > maxGaugeLen {
+				t.Errorf("%v takes %d characters", x, n)
+			}
+		}
+	}
+	t.Logf("longest: %d characters", longest)
 }
