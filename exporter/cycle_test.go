@@ -96,7 +96,7 @@ func TestDogStatsDSendsTheSameLines(t *testing.T) {
 			now := listenCycle(t, true)
 			sendCycleTo(t, now, limit, reports)
 			old := listenCycle(t, true)
-			sendCycleTo(t, old, limit, reports, before...)
+			sendCycleTo(t, old, limit, reports, optionsBefore...)
 			got, want := perValue(now.received()), perValue(old.received())
 			if len(got) < len(reports) {
 				t.Fatalf("received %d lines for %d reports", len(got), len(reports))
