@@ -549,6 +549,9 @@ func tagKey(t string) string {
 // the unified service tags env, service, version; cluster is roachdog's own
 // key, which every dashboard and monitor groups by.
 func reserved(t string) bool {
+	if t == "" || !reservedFirst[t[0]] {
+		return false // most tags: every tag of every sample is checked
+	}
 	switch k := tagKey(t); k {
 	case "host", "device", "source", "service", "env", "version", "cluster":
 		return true
@@ -556,6 +559,9 @@ func reserved(t string) bool {
 		return strings.HasPrefix(k, "dd.")
 	}
 }
+
+// reservedFirst[c] is true for the first byte of a reserved key.
+var reservedFirst = [256]bool{'h': true, 'd': true, 's': true, 'e': true, 'v': true, 'c': true}
 
 // safeText makes a message or event text valid UTF-8 without carriage
 // returns (which end a line for some readers; "\r\n" becomes "\n") or other

@@ -151,3 +151,29 @@ func TestMaxGaugeLen(t *testing.T) {
 	}
 	t.Logf("longest: %d characters", longest)
 }
+
+func TestReserved(t *testing.T) {
+	t.Parallel()
+	for tag, want := range map[string]bool{
+		"host:a": true, "device:a": true, "source:a": true, "service:a": true, "env:a": true, "version:a": true,
+		"cluster:a": true, "dd.internal.entity_id:x": true, "dd.x": true, "host": true, "env": true,
+		"hostname:a": false, "store:1": false, "cluster_id:a": false, "d:a": false, "dd:a": false, "instance:a": false,
+		"node_id:1": false, "": false, "e:a": false, "versions:a": false, "c": false,
+	} {
+		if got := reserved(tag); got != want {
+			t.Errorf("reserved(%q) = %v, want %v", tag, got, want)
+		}
+	}
+}
+
+// BenchmarkLayerGauge measures what the layer adds to a gauge with the
+// tags a vars sample carries (the cluster's among them).
+func BenchmarkLayerGauge(b *testing.B) {
+	l := New(Config{Namespace: "crdb.", GlobalTags: []string{"env:bench"}})
+	l.Trust("cluster:bench")
+	tags := []string{"cluster:bench", "instance:10.0.0.1:8080", "node_id:1", "region:us-east1", "zone:us-east1-b", "store:1"}
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Gauge("storage.family_001.value", 12345.5, tags)
+	}
+}
