@@ -71,10 +71,18 @@ const (
 	DefaultAgentWait  = 30 * time.Second
 	reresolveInterval = time.Minute
 	lookupTimeout     = 2 * time.Second
-	// dsdBufferPool is the client's pool of payload buffers (see
-	// NewDogStatsD).
-	dsdBufferPool = 64
+	// dsdPoolBytes is what the client's pool of payload buffers holds:
+	// 64 local (8 kB) payloads, 366 remote (1,432 bytes) ones. See
+	// NewDogStatsD.
+	dsdPoolBytes = 64 * wire.LocalPayload
+	// dsdQueueBytes bounds the payloads waiting for the client's sender:
+	// what datadog-go's default queue holds for a local Agent (2,048
+	// payloads of 8 kB).
+	dsdQueueBytes = statsd.DefaultUDPBufferPoolSize * wire.LocalPayload
 )
+
+// bufferPool is the client's buffer pool size for a payload limit.
+func bufferPool(limit int) int { return dsdPoolBytes / limit }
 
 // NewDogStatsD creates the client for addr ("host:port" for UDP,
 // "unix:///path" for UDS; "" lets datadog-go read DD_AGENT_HOST or
@@ -84,10 +92,18 @@ const (
 // malformed address) fail at once. A UDP host name is re-resolved every
 // minute until Close (see DogStatsD).
 //
-// Client-side aggregation keeps datadog-go's defaults (gauges and counts
-// aggregated over 2s). Its telemetry stays on: it feeds the
-// roachdog_dogstatsd_* self-metrics (and datadog.dogstatsd.client.*
-// metrics, which Datadog does not bill as custom metrics).
+// The client does not aggregate: roachdog sends each context (name and
+// tags) at most once per cycle, so datadog-go's aggregation (gauges and
+// counts kept in maps for 2s, then flushed) sent the same lines and cost
+// most of the client's CPU and allocation. The Agent aggregates as before:
+// the last gauge and the sum of counts per flush interval. Calls write
+// into the payload buffer at once (mutex mode, one worker: every payload
+// packed full, one buffer held), so no tag slice is kept once a call
+// returns (WithTags reuses its slices for this sink), and they never block:
+// a full sender queue drops a payload (counted), it does not wait. Its
+// telemetry stays on: it feeds the roachdog_dogstatsd_* self-metrics (and
+// datadog.dogstatsd.client.* metrics, which Datadog does not bill as
+// custom metrics).
 //
 // Origin detection is off, and DD_ENTITY_ID is removed from the process
 // environment: roachdog reports on a remote cluster, so the Agent must not
@@ -120,15 +136,24 @@ func NewDogStatsD(ctx context.Context, addr, namespace string, tags []string, m 
 		// Set, not left to the client's default, so that the layer and the
 		// client agree on it (see wire.PayloadLimit).
 		statsd.WithMaxBytesPerPayload(limit),
+		statsd.WithoutClientSideAggregation(),
+		statsd.WithMutexMode(),
+		statsd.WithWorkersCount(1),
 		// The client's default preallocates 2,048 buffers of the payload
 		// size (16 MiB over UDP, most of the process's heap); a cycle at
 		// 100 nodes fills about 100. An empty pool allocates a buffer,
 		// so a burst costs garbage, never a drop.
-		statsd.WithBufferPoolSize(dsdBufferPool),
+		statsd.WithBufferPoolSize(bufferPool(limit)),
 		statsd.WithErrorHandler(func(err error) {
 			m.sendError()
 			errLog.log("dogstatsd send failed", "addr", addr, "err", err)
 		}),
+	}
+	if limit < wire.LocalPayload {
+		// A cycle's burst to a remote Agent is 5.7 times as many
+		// payloads as to a local one: a queue of the default length
+		// overflows at 300 nodes. Hold the same bytes instead.
+		opts = append(opts, statsd.WithSenderQueueSize(dsdQueueBytes/limit))
 	}
 	prefix := normalizeNamespace(namespace)
 	if prefix != "" {
@@ -338,11 +363,15 @@ func (d *DogStatsD) Distribution(name string, samples []emit.Sample, tags []stri
 		return
 	}
 	d.m.sentOne(kindDistribution)
+	// DistributionSamples joins the tags on every call (one per group);
+	// joined once here, a one-tag list joins without allocating. The
+	// bytes are the same: the client writes the joined tags as they are.
+	joined := []string{strings.Join(tags, ",")}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	direct := statsd.ClientDirect{Client: d.client}
 	for _, g := range groups {
-		if err := direct.DistributionSamples(name, g.Values, tags, g.Rate); err != nil {
+		if err := direct.DistributionSamples(name, g.Values, joined, g.Rate); err != nil {
 			d.m.sendError()
 		}
 	}
@@ -375,6 +404,10 @@ func (d *DogStatsD) Event(e emit.Event) {
 		d.m.sendError()
 	}
 }
+
+// keepsNoTags: every call writes its message into the payload before it
+// returns (mutex mode, see NewDogStatsD).
+func (d *DogStatsD) keepsNoTags() {}
 
 // trustTags marks an instance's configured tags, which may use reserved
 // keys (env, service...); see WithTags.

@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roachdog/roachdog/emit"
 	"github.com/roachdog/roachdog/internal/dsdtest"
+	"github.com/roachdog/roachdog/internal/wire"
 )
 
 // TestDogStatsDClientMemory: the client holds little memory of its own, and
@@ -34,7 +36,7 @@ func TestDogStatsDClientMemory(t *testing.T) {
 	}
 
 	// More full payloads than the pool has buffers, at once.
-	const n = 20 * dsdBufferPool
+	n := 20 * bufferPool(wire.PayloadLimit(srv.Addr()))
 	for i := range n {
 		d.Gauge(fmt.Sprintf("burst.metric_%04d_%s", i, "padding_to_fill_payloads_quickly"), float64(i), []string{"node_id:1", "store:1"})
 	}
@@ -48,5 +50,38 @@ func TestDogStatsDClientMemory(t *testing.T) {
 	}
 	if len(got) != n {
 		t.Errorf("received %d of %d gauges", len(got), n)
+	}
+}
+
+// TestDogStatsDAllocations: what a sample costs in allocations through
+// WithTags and the DogStatsD sink, per kind: none for a gauge or a count;
+// for a distribution, its groups and values (wire.Rates) and the tags
+// joined once.
+func TestDogStatsDAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
+	clearDDEnv(t)
+	u := listenCycle(t, false)
+	d, err := NewDogStatsD(t.Context(), u.addr(), "crdb", []string{"env:ci"}, NewSelfMetrics("test", "abc"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	s := WithTags(d, "cluster:test")
+	tags := []string{"instance:10.0.0.1:8080", "node_id:1", "region:us-east1", "zone:us-east1-b", "store:1"}
+	samples := []emit.Sample{{Value: 0.001, Weight: 3}, {Value: 0.002, Weight: 5}, {Value: 0.004, Weight: 9}}
+	for _, tc := range []struct {
+		kind string
+		send func()
+		want float64
+	}{
+		{kindGauge, func() { s.Gauge("capacity.used", 12345.5, tags) }, 0},
+		{kindCount, func() { s.Count("sql.queries", 42, tags) }, 0},
+		{kindDistribution, func() { s.Distribution("sql.latency", samples, tags) }, 4},
+	} {
+		if n := testing.AllocsPerRun(1000, tc.send); n != tc.want {
+			t.Errorf("%s: %v allocations per call, want %v", tc.kind, n, tc.want)
+		}
 	}
 }

@@ -26,6 +26,7 @@ type SelfMetrics struct {
 	checkNodes    *prometheus.GaugeVec
 	nodesReached  *prometheus.GaugeVec
 	sent          *prometheus.CounterVec
+	sentBy        map[string]prometheus.Counter // sent per kind, resolved once (every sample counts)
 	sendErrors    prometheus.Counter
 	dropped       prometheus.Counter
 	unsendable    *prometheus.CounterVec
@@ -139,8 +140,9 @@ func NewSelfMetrics(version, commit string) *SelfMetrics {
 		Help: "A metric with a constant '1' value labeled by version, revision and goversion of roachdog.",
 	}, []string{"version", "revision", "goversion"})
 	buildInfo.WithLabelValues(version, commit, runtime.Version()).Set(1)
+	m.sentBy = map[string]prometheus.Counter{}
 	for _, k := range []string{kindGauge, kindCount, kindDistribution, kindServiceCheck, kindEvent} {
-		m.sent.WithLabelValues(k)
+		m.sentBy[k] = m.sent.WithLabelValues(k)
 		m.unsendable.WithLabelValues(k)
 	}
 	m.reloads.WithLabelValues(resultOK)
@@ -286,7 +288,7 @@ func (m *SelfMetrics) droppedSeries(cluster, check, reason string, n int) {
 
 func (m *SelfMetrics) sentOne(kind string) {
 	if m != nil {
-		m.sent.WithLabelValues(kind).Inc()
+		m.sentBy[kind].Inc()
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/roachdog/roachdog/emit"
 	"github.com/roachdog/roachdog/internal/wire"
@@ -20,7 +21,8 @@ func WithTags(s emit.Sink, tags ...string) emit.Sink {
 	if len(tags) == 0 {
 		return s
 	}
-	return &tagged{next: s, tags: slices.Clone(tags)}
+	_, reuse := s.(keepsNoTags)
+	return &tagged{next: s, tags: slices.Clone(tags), reuse: reuse}
 }
 
 // TrustTags tells the DogStatsD or dry-run sink s that these exact tags
@@ -34,29 +36,64 @@ func TrustTags(s emit.Sink, tags ...string) {
 	}
 }
 
+// keepsNoTags marks a sink that holds no tag slice it was given once the
+// call returns (it writes the message at once), so that WithTags may pass
+// it a slice it reuses.
+type keepsNoTags interface{ keepsNoTags() }
+
 type tagged struct {
-	next emit.Sink
-	tags []string
+	next  emit.Sink
+	tags  []string
+	reuse bool // next keeps no tag slice
 }
 
-// with allocates a fresh slice each time: appending to t.tags directly
-// would let concurrent calls share (and overwrite) its spare capacity.
-func (t *tagged) with(tags []string) []string {
-	out := make([]string, 0, len(t.tags)+len(tags))
-	return append(append(out, t.tags...), tags...)
+// tagSlices holds the slices tagged reuses, every sample would otherwise
+// allocate one.
+var tagSlices = sync.Pool{New: func() any { s := make([]string, 0, 16); return &s }}
+
+// maxReused bounds the capacity of a slice put back in tagSlices.
+const maxReused = 64
+
+// send calls f with t's tags followed by tags, in a fresh slice (appending
+// to t.tags directly would let concurrent calls share, and overwrite, its
+// spare capacity) or, when next keeps none, in a reused one.
+func (t *tagged) send(tags []string, f func(all []string)) {
+	if !t.reuse {
+		all := make([]string, 0, len(t.tags)+len(tags))
+		f(append(append(all, t.tags...), tags...))
+		return
+	}
+	p := tagSlices.Get().(*[]string)
+	all := append(append((*p)[:0], t.tags...), tags...)
+	f(all)
+	if cap(all) <= maxReused {
+		clear(all) // no strings kept alive from the pool
+		*p = all[:0]
+		tagSlices.Put(p)
+	}
 }
 
-func (t *tagged) Gauge(name string, v float64, tags []string) { t.next.Gauge(name, v, t.with(tags)) }
-func (t *tagged) Count(name string, v int64, tags []string)   { t.next.Count(name, v, t.with(tags)) }
+func (t *tagged) Gauge(name string, v float64, tags []string) {
+	t.send(tags, func(all []string) { t.next.Gauge(name, v, all) })
+}
+
+func (t *tagged) Count(name string, v int64, tags []string) {
+	t.send(tags, func(all []string) { t.next.Count(name, v, all) })
+}
+
 func (t *tagged) Distribution(name string, s []emit.Sample, tags []string) {
-	t.next.Distribution(name, s, t.with(tags))
+	t.send(tags, func(all []string) { t.next.Distribution(name, s, all) })
 }
+
 func (t *tagged) ServiceCheck(name string, st emit.Status, msg string, tags []string) {
-	t.next.ServiceCheck(name, st, msg, t.with(tags))
+	t.send(tags, func(all []string) { t.next.ServiceCheck(name, st, msg, all) })
 }
+
 func (t *tagged) Event(e emit.Event) {
-	e.Tags = t.with(e.Tags)
-	t.next.Event(e)
+	t.send(e.Tags, func(all []string) {
+		e.Tags = all
+		t.next.Event(e)
+	})
 }
 
 // ddEnvTags mirrors datadog-go's ddEnvTagsMapping (statsdex.go): the client

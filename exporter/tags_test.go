@@ -2,17 +2,20 @@ package exporter
 
 import (
 	"reflect"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/roachdog/roachdog/checks"
+	"github.com/roachdog/roachdog/emit"
 	"github.com/roachdog/roachdog/internal/sinktest"
 )
 
 // clearDDEnv pins the DD_* variables datadog-go reads, so tests do not
 // depend on the machine's environment.
-func clearDDEnv(t *testing.T) {
+func clearDDEnv(t testing.TB) {
 	t.Helper()
 	for _, k := range []string{"DD_ENTITY_ID", "DD_ENV", "DD_SERVICE", "DD_VERSION",
 		"DD_CARDINALITY", "DATADOG_CARDINALITY", "DD_EXTERNAL_ENV", "DD_ORIGIN_DETECTION_ENABLED"} {
@@ -54,6 +57,64 @@ func TestWithTags(t *testing.T) {
 	}
 	if WithTags(rec) != checks.Sink(rec) {
 		t.Error("WithTags without tags should return the sink itself")
+	}
+}
+
+// checkingSink keeps no tag slice (it only checks each call's tags while
+// the call runs), so WithTags reuses its slices for it.
+type checkingSink struct {
+	sinktest.Recorder
+	bad atomic.Int64
+}
+
+func (c *checkingSink) keepsNoTags() {}
+
+func (c *checkingSink) Gauge(name string, v float64, tags []string) {
+	if len(tags) != 2 || tags[0] != "cluster:prod" || tags[1] != "i:"+strconv.Itoa(int(v)) {
+		c.bad.Add(1)
+	}
+}
+
+// TestWithTagsReusesSlices: for a sink that keeps no tag slice, WithTags
+// allocates nothing per call, and concurrent calls still each see their
+// own tags while they run (run with -race).
+func TestWithTagsReusesSlices(t *testing.T) {
+	t.Parallel()
+	c := &checkingSink{}
+	s := WithTags(c, "cluster:prod")
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			tag := []string{"i:" + strconv.Itoa(i)}
+			for range 500 {
+				s.Gauge("g", float64(i), tag)
+			}
+		})
+	}
+	wg.Wait()
+	if n := c.bad.Load(); n > 0 {
+		t.Errorf("%d calls saw another call's tags", n)
+	}
+}
+
+// TestWithTagsAllocations: for a sink that keeps no tag slice, WithTags
+// allocates nothing per call; for one that may keep them, one slice.
+func TestWithTagsAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
+	tags := []string{"i:7"}
+	for _, tc := range []struct {
+		sink emit.Sink
+		want float64
+	}{{&checkingSink{}, 0}, {struct{ emit.Sink }{&checkingSink{}}, 1}} {
+		s := WithTags(tc.sink, "cluster:prod")
+		if n := testing.AllocsPerRun(100, func() { s.Gauge("g", 7, tags) }); n != tc.want {
+			t.Errorf("%T: %v allocations per call, want %v", tc.sink, n, tc.want)
+		}
+	}
+	if tags[0] != "i:7" {
+		t.Errorf("caller's tags modified: %q", tags)
 	}
 }
 

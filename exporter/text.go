@@ -65,6 +65,9 @@ func (t *Text) Err() error {
 // trustTags: see DogStatsD.trustTags.
 func (t *Text) trustTags(tags []string) { t.wire.Trust(tags...) }
 
+// keepsNoTags: every call writes its line before it returns.
+func (t *Text) keepsNoTags() {}
+
 // Gauge writes "<ns><name>:<value>|g|#tags". NaN and infinities are skipped,
 // as the DogStatsD sink drops them.
 func (t *Text) Gauge(name string, v float64, tags []string) {

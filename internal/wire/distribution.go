@@ -32,24 +32,60 @@ type RateGroup struct {
 // and zero weights are left out. Groups come in
 // increasing weight; each holds its values in the order given.
 func Rates(samples []promtext.Sample) []RateGroup {
-	var byBit [64][]float64
-	var buf [64]byte
+	// Two passes: count the values per weight bit, then fill one backing
+	// array (every sample pays this: one slice per group, grown value by
+	// value, was most of a cycle's allocations).
+	var perBit [64]int
+	total := 0
 	for _, s := range samples {
-		if math.IsNaN(s.Value) || math.IsInf(s.Value, 0) || len(strconv.AppendFloat(buf[:0], s.Value, 'f', -1, 64)) > maxFloatLen {
+		if !usable(s.Value) {
 			continue
 		}
 		for w := s.Weight; w != 0; w &= w - 1 {
-			k := bits.TrailingZeros64(w)
-			byBit[k] = append(byBit[k], s.Value)
+			perBit[bits.TrailingZeros64(w)]++
+			total++
 		}
 	}
-	var out []RateGroup
-	for k, vs := range byBit {
-		if len(vs) > 0 {
-			out = append(out, RateGroup{Rate: math.Ldexp(1, -k), Weight: 1 << k, Values: vs})
+	if total == 0 {
+		return nil
+	}
+	groups := 0
+	for _, n := range perBit {
+		if n > 0 {
+			groups++
+		}
+	}
+	values := make([]float64, total)
+	out := make([]RateGroup, 0, groups)
+	var group [64]int // index in out per bit
+	for k, n := range perBit {
+		if n > 0 {
+			group[k] = len(out)
+			out = append(out, RateGroup{Rate: math.Ldexp(1, -k), Weight: 1 << k, Values: values[:0:n]})
+			values = values[n:]
+		}
+	}
+	for _, s := range samples {
+		if !usable(s.Value) {
+			continue
+		}
+		for w := s.Weight; w != 0; w &= w - 1 {
+			g := &out[group[bits.TrailingZeros64(w)]]
+			g.Values = append(g.Values, s.Value) // within its capacity
 		}
 	}
 	return out
+}
+
+// usable reports a value Rates sends: finite, and at most maxFloatLen
+// characters on the wire. Values from 1e-6 up to 1e15 (and 0) take at most
+// 25 ('-', "0.", 5 zeros, 17 digits): only others are formatted.
+func usable(v float64) bool {
+	if a := math.Abs(v); a == 0 || a >= 1e-6 && a < 1e15 {
+		return true
+	}
+	var buf [64]byte
+	return !math.IsNaN(v) && !math.IsInf(v, 0) && len(strconv.AppendFloat(buf[:0], v, 'f', -1, 64)) <= maxFloatLen
 }
 
 // Distribution returns the safe name and tags of a distribution, or false
@@ -62,13 +98,16 @@ func (l *Layer) Distribution(name string, tags []string) (string, []string, bool
 	tags = l.Tags(tags)
 	if !ok {
 		l.drop(KindDistribution, l.ns+name, reasonName)
-	} else if l.metricSize(name, maxFloatLen+len("|@")+len(strconv.FormatFloat(math.Ldexp(1, -63), 'f', -1, 64)), tags) > l.max {
+	} else if l.metricSize(name, maxFloatLen+len("|@")+maxRateLen, tags) > l.max {
 		l.drop(KindDistribution, l.ns+name, reasonSize)
 	} else {
 		return name, tags, true
 	}
 	return "", nil, false
 }
+
+// maxRateLen is the length of the smallest rate, 2^-63, on the wire.
+var maxRateLen = len(strconv.FormatFloat(math.Ldexp(1, -63), 'f', -1, 64))
 
 // maxFloatLen is the longest 'f', -1 form of a value roachdog sends as a
 // distribution: latencies rounded to 6 significant digits, so at most

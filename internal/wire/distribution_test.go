@@ -2,6 +2,8 @@ package wire
 
 import (
 	"math"
+	"math/bits"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"testing"
@@ -53,6 +55,81 @@ func TestRatesSplitsWeights(t *testing.T) {
 		return a.Rate == b.Rate && a.Weight == b.Weight && slices.Equal(a.Values, b.Values)
 	}) {
 		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
+
+// TestUsable: the shortcut agrees with formatting the value, around every
+// bound and across the exponents.
+func TestUsable(t *testing.T) {
+	t.Parallel()
+	check := func(v float64) {
+		t.Helper()
+		want := !math.IsNaN(v) && !math.IsInf(v, 0) && len(strconv.FormatFloat(v, 'f', -1, 64)) <= maxFloatLen
+		if got := usable(v); got != want {
+			t.Errorf("usable(%v) = %v, want %v", v, got, want)
+		}
+	}
+	for _, v := range []float64{0, math.Copysign(0, -1), 1e-6, math.Nextafter(1e-6, 0), 1e15, math.Nextafter(1e15, 0),
+		math.NaN(), math.Inf(1), math.Inf(-1), math.MaxFloat64, math.SmallestNonzeroFloat64, 1.2345678901234567e-6,
+		-1.2345678901234567e-6, 999999999999999.9, 1e31, 1e32, 1.2345678901234567e-15} {
+		check(v)
+		check(-v)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 100_000 {
+		v := math.Float64frombits(r.Uint64())
+		check(v)
+		check((r.Float64() + 0.5) * math.Pow(10, float64(r.IntN(60)-30)))
+	}
+}
+
+// TestRatesMatchesOneSlicePerBit: Rates gives the groups the direct
+// algorithm (one slice per weight bit, grown value by value) gives.
+func TestRatesMatchesOneSlicePerBit(t *testing.T) {
+	t.Parallel()
+	reference := func(samples []promtext.Sample) []RateGroup {
+		var byBit [64][]float64
+		for _, s := range samples {
+			if math.IsNaN(s.Value) || math.IsInf(s.Value, 0) || len(strconv.FormatFloat(s.Value, 'f', -1, 64)) > maxFloatLen {
+				continue
+			}
+			for w := s.Weight; w != 0; w &= w - 1 {
+				k := bits.TrailingZeros64(w)
+				byBit[k] = append(byBit[k], s.Value)
+			}
+		}
+		var out []RateGroup
+		for k, vs := range byBit {
+			if len(vs) > 0 {
+				out = append(out, RateGroup{Rate: math.Ldexp(1, -k), Weight: 1 << k, Values: vs})
+			}
+		}
+		return out
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	values := []float64{0, 1e-9, 0.000004, 0.5, 3, 1e20, 1e40, math.NaN(), math.Inf(1)}
+	for range 2000 {
+		samples := make([]promtext.Sample, r.IntN(40))
+		for i := range samples {
+			samples[i] = promtext.Sample{Value: values[r.IntN(len(values))] * float64(1+r.IntN(9)), Weight: r.Uint64() >> r.IntN(64)}
+		}
+		got, want := Rates(samples), reference(samples)
+		if !slices.EqualFunc(got, want, func(a, b RateGroup) bool {
+			return a.Rate == b.Rate && a.Weight == b.Weight && slices.Equal(a.Values, b.Values)
+		}) {
+			t.Fatalf("samples %v:\ngot  %+v\nwant %+v", samples, got, want)
+		}
+	}
+}
+
+// TestRatesAllocations: two allocations, the groups and their values.
+func TestRatesAllocations(t *testing.T) {
+	samples := make([]promtext.Sample, 30)
+	for i := range samples {
+		samples[i] = promtext.Sample{Value: float64(i) * 0.000004, Weight: uint64(1 + i*7)}
+	}
+	if n := testing.AllocsPerRun(100, func() { Rates(samples) }); n != 2 {
+		t.Errorf("%v allocations", n)
 	}
 }
 

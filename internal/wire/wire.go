@@ -136,6 +136,7 @@ type Config struct {
 type Layer struct {
 	ns, card   string
 	global     []string
+	globalLen  int // the bytes of global on the wire (newlines removed)
 	max        int
 	logger     *slog.Logger
 	unsendable func(string)
@@ -155,6 +156,9 @@ func New(cfg Config) *Layer {
 		ns: cfg.Namespace, card: cfg.Cardinality, global: cfg.GlobalTags,
 		max: cfg.MaxPayload, logger: cfg.Logger, unsendable: cfg.Unsendable,
 		trusted: map[string]bool{}, logged: map[string]bool{},
+	}
+	for _, t := range l.global {
+		l.globalLen += len(t) - strings.Count(t, "\n")
 	}
 	if l.max <= 0 {
 		l.max = RemotePayload
@@ -190,10 +194,10 @@ func (l *Layer) isTrusted(t string) bool {
 func (l *Layer) Gauge(name string, v float64, tags []string) (string, []string, bool) {
 	name, ok := l.metricName(name)
 	tags = l.Tags(tags)
-	var num [64]byte
 	if !ok {
 		l.drop(KindGauge, l.ns+name, reasonName)
-	} else if l.metricSize(name, len(strconv.AppendFloat(num[:0], v, 'f', -1, 64)), tags) > l.max {
+	} else if size := l.metricSize(name, 0, tags); size+maxGaugeLen > l.max && size+gaugeLen(v) > l.max {
+		// Only a message near the limit has its value formatted.
 		l.drop(KindGauge, l.ns+name, reasonSize)
 	} else {
 		return name, tags, true
@@ -201,8 +205,20 @@ func (l *Layer) Gauge(name string, v float64, tags []string) (string, []string, 
 	return "", nil, false
 }
 
-// Count is Gauge for counts. The size is checked for the longest value the
-// client's aggregation could sum up to (20 characters, math.MinInt64).
+// maxGaugeLen bounds the length of a gauge value as the client writes it
+// ('f', -1): 310 characters for -math.MaxFloat64, 327 for the smallest
+// values ("-0." and 324 digits).
+const maxGaugeLen = 330
+
+func gaugeLen(v float64) int {
+	var num [64]byte
+	return len(strconv.AppendFloat(num[:0], v, 'f', -1, 64))
+}
+
+// Count is Gauge for counts. The size is checked for the longest value a
+// count can take (20 characters, math.MinInt64), whatever the value: the
+// same messages are refused as when datadog-go aggregated counts (and
+// could sum them up to that).
 func (l *Layer) Count(name string, tags []string) (string, []string, bool) {
 	name, ok := l.metricName(name)
 	tags = l.Tags(tags)
@@ -219,14 +235,14 @@ func (l *Layer) Count(name string, tags []string) (string, []string, bool) {
 // metricSize is the length of AppendGauge or AppendCount's message, plus
 // its newline, for a value of valueLen bytes; computed, not written, as
 // every sample pays it (FuzzWire checks it against the real client).
+// The tags are the layer's (Tags), which hold no newline; the global tags,
+// which may, are measured once (globalLen).
 func (l *Layer) metricSize(name string, valueLen int, tags []string) int {
 	n := len(l.ns) + len(name) + 1 + valueLen + len("|g") + 1
 	if len(l.global)+len(tags) > 0 {
-		n += len("|#") + len(l.global) + len(tags) - 1
-		for _, list := range [2][]string{l.global, tags} {
-			for _, t := range list {
-				n += len(t) - strings.Count(t, "\n")
-			}
+		n += len("|#") + len(l.global) + len(tags) - 1 + l.globalLen
+		for _, t := range tags {
+			n += len(t)
 		}
 	}
 	if l.card != "" {
@@ -486,7 +502,7 @@ func nameByte(c byte) bool {
 func SafeTag(t string) string {
 	clean := len(t) <= MaxTagChars
 	for i := 0; clean && i < len(t); i++ {
-		clean = tagByte(t[i])
+		clean = tagBytes[t[i]]
 	}
 	if clean {
 		return t
@@ -510,6 +526,14 @@ func SafeTag(t string) string {
 	return b.String()
 }
 
+// tagBytes[c] is tagByte(c): every tag of every sample is scanned.
+var tagBytes = func() (t [256]bool) {
+	for c := range t {
+		t[c] = tagByte(byte(c))
+	}
+	return t
+}()
+
 func tagByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == ':' || c == '.' || c == '/'
 }
@@ -525,6 +549,9 @@ func tagKey(t string) string {
 // the unified service tags env, service, version; cluster is roachdog's own
 // key, which every dashboard and monitor groups by.
 func reserved(t string) bool {
+	if t == "" || !reservedFirst[t[0]] {
+		return false // most tags: every tag of every sample is checked
+	}
 	switch k := tagKey(t); k {
 	case "host", "device", "source", "service", "env", "version", "cluster":
 		return true
@@ -532,6 +559,9 @@ func reserved(t string) bool {
 		return strings.HasPrefix(k, "dd.")
 	}
 }
+
+// reservedFirst[c] is true for the first byte of a reserved key.
+var reservedFirst = [256]bool{'h': true, 'd': true, 's': true, 'e': true, 'v': true, 'c': true}
 
 // safeText makes a message or event text valid UTF-8 without carriage
 // returns (which end a line for some readers; "\r\n" becomes "\n") or other

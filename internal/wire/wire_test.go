@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -130,5 +132,48 @@ func TestFit(t *testing.T) {
 	}
 	if _, ok := fit("x", "…", func(s string) int { return 10 + len(s) }, 5); ok {
 		t.Error("fit succeeded where even the empty text does not fit")
+	}
+}
+
+// TestMaxGaugeLen: no float64 takes more than maxGaugeLen characters as
+// the client writes a gauge.
+func TestMaxGaugeLen(t *testing.T) {
+	t.Parallel()
+	longest := 0
+	for _, v := range []float64{math.MaxFloat64, math.SmallestNonzeroFloat64, 0x1p-1022, math.Nextafter(0x1p-1022, 0),
+		2.2250738585072014e-308, 1.2345678901234567e-300, 4.9406564584124654e-324 * 12345} {
+		for _, x := range []float64{v, -v} {
+			longest = max(longest, len(strconv.FormatFloat(x, 'f', -1, 64)))
+			if n := gaugeLen(x); n > maxGaugeLen {
+				t.Errorf("%v takes %d characters", x, n)
+			}
+		}
+	}
+	t.Logf("longest: %d characters", longest)
+}
+
+func TestReserved(t *testing.T) {
+	t.Parallel()
+	for tag, want := range map[string]bool{
+		"host:a": true, "device:a": true, "source:a": true, "service:a": true, "env:a": true, "version:a": true,
+		"cluster:a": true, "dd.internal.entity_id:x": true, "dd.x": true, "host": true, "env": true,
+		"hostname:a": false, "store:1": false, "cluster_id:a": false, "d:a": false, "dd:a": false, "instance:a": false,
+		"node_id:1": false, "": false, "e:a": false, "versions:a": false, "c": false,
+	} {
+		if got := reserved(tag); got != want {
+			t.Errorf("reserved(%q) = %v, want %v", tag, got, want)
+		}
+	}
+}
+
+// BenchmarkLayerGauge measures what the layer adds to a gauge with the
+// tags a vars sample carries (the cluster's among them).
+func BenchmarkLayerGauge(b *testing.B) {
+	l := New(Config{Namespace: "crdb.", GlobalTags: []string{"env:bench"}})
+	l.Trust("cluster:bench")
+	tags := []string{"cluster:bench", "instance:10.0.0.1:8080", "node_id:1", "region:us-east1", "zone:us-east1-b", "store:1"}
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Gauge("storage.family_001.value", 12345.5, tags)
 	}
 }
