@@ -485,19 +485,17 @@ func checkSample(line []byte) ([]byte, error) {
 	return checkSampleAt(line, metricName(line))
 }
 
-// sampleIn is the fast path for the lines most lines are: a sample of the
-// open block cur. It returns the length of the line's metric name and its
-// suffix, and ok, when that name is the block's (or for a histogram or
-// summary the block's with one of its suffixes), followed by a label set or
-// a blank, and the rest passes checkSampleAt. One comparison finds the
-// name, where metricName looks up every byte, with the same result: the
-// block's name is a whole valid name (see block), and a name followed by
-// '{' or a blank is where metricName stops too. So ok implies
-// belongs(cur, line[:n]) with suffix sfx. A line that is not ok takes the
-// general path (checkSample, belongs), which gives any error: it cannot
-// belong to the block, as its name would be the block's (with a suffix)
-// followed by a byte that fails checkSampleAt, except a summary's _bucket
-// line, which starts a block of its own on either path.
+// sampleIn is the fast path for most lines: samples of the open block cur.
+// It reports ok, with the length of the line's metric name and its suffix,
+// when the line starts with the block's name (for a histogram or summary,
+// perhaps with one of its suffixes) followed by '{' or a blank, and the
+// rest passes checkSampleAt. checkSample and belongs would find the same:
+// the block's name is a whole valid name (see block), and metricName stops
+// at '{' or a blank too; one comparison does what metricName does byte by
+// byte. A line that is not ok takes the general path, which gives any
+// error. Such a line never belongs to the block (its name would be followed
+// by a byte checkSampleAt rejects), except a summary's _bucket line, which
+// starts a block of its own on both paths.
 func (cur *block) sampleIn(line []byte) (n int, sfx suffix, ok bool) {
 	n = len(cur.name)
 	if !cur.active || len(line) <= n || string(line[:n]) != string(cur.name) {
