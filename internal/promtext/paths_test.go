@@ -207,3 +207,32 @@ func TestParseCommentMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricNameEightAtATime: metricName, which tests eight bytes at a
+// time, stops where a byte-by-byte reading does, for every byte at every
+// position of names around the eight-byte steps.
+func TestMetricNameEightAtATime(t *testing.T) {
+	t.Parallel()
+	ref := func(b []byte) int {
+		if len(b) == 0 || nameByte[b[0]] != 1 {
+			return 0
+		}
+		for i := 1; i < len(b); i++ {
+			if nameByte[b[i]] == 0 {
+				return i
+			}
+		}
+		return len(b)
+	}
+	for n := range 26 {
+		for pos := range n {
+			for c := range 256 {
+				b := []byte(strings.Repeat("a_Z:9", 6)[:n])
+				b[pos] = byte(c)
+				if got, want := metricName(b), ref(b); got != want {
+					t.Fatalf("metricName(%q) = %d, want %d", b, got, want)
+				}
+			}
+		}
+	}
+}
