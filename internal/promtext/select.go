@@ -160,8 +160,8 @@ type selector struct {
 	name     []byte // owns cur.name between pieces
 	pend     []byte // the pending header lines' text
 	scratch  []byte
-	// slow turns off the fast paths (sampleIn, and parseComment's known
-	// name), so tests can check both paths select the same.
+	// slow turns off the fast paths (sampleIn, headerFast), so tests can
+	// check both paths select the same.
 	slow bool
 }
 
@@ -337,11 +337,10 @@ func (s *selector) feed(piece []byte, last bool) error {
 // or opens a new one.
 func (s *selector) header(line []byte, num int) error {
 	cur := &s.cur
-	var known []byte
-	if cur.active && !s.slow {
-		known = cur.name
+	if !s.slow && s.headerFast(line, num) {
+		return nil
 	}
-	kw, name, typ, err := parseComment(line, known)
+	kw, name, typ, err := parseComment(line)
 	if err != nil {
 		return fmt.Errorf("line %d: %w", num, err)
 	}
@@ -367,6 +366,45 @@ func (s *selector) header(line []byte, num int) error {
 		s.pend = append(s.pend, line...)
 	}
 	return nil
+}
+
+// headerFast reads the two header lines of a block as exporters write
+// them, "# HELP name text" and right after it "# TYPE name type", as the
+// general path (parseComment and the rules in header) would, and reports
+// whether it did; any other comment is left to the general path. The TYPE
+// line is recognised by one comparison with the open block's name (a whole
+// valid name, see block), where metricName would look up every byte.
+func (s *selector) headerFast(line []byte, num int) bool {
+	cur := &s.cur
+	if len(line) <= len("# HELP ") || line[1] != ' ' || line[6] != ' ' {
+		return false
+	}
+	rest := line[len("# HELP "):]
+	switch string(line[2:6]) {
+	case "TYPE":
+		n := len(cur.name)
+		if !cur.active || cur.typ || cur.samples || len(rest) <= n || rest[n] != ' ' || string(rest[:n]) != string(cur.name) {
+			return false
+		}
+		typ, _ := token(trimBlank(rest[n:]))
+		cur.typ, cur.kind = true, kindOf(typ)
+	case "HELP":
+		n := metricName(rest)
+		if n == 0 || n == len(rest) || rest[n] != ' ' {
+			return false
+		}
+		if !cur.active || cur.samples || cur.help || string(rest[:n]) != string(cur.name) {
+			s.start(rest[:n], kindPlain)
+		}
+		cur.help = true
+	default:
+		return false
+	}
+	if cur.keep {
+		cur.pending = append(cur.pending, lineRef{len(s.pend), len(s.pend) + len(line), num})
+		s.pend = append(s.pend, line...)
+	}
+	return true
 }
 
 // keep copies out a sample line of a wanted block (after the block's
@@ -424,51 +462,23 @@ func (s *selector) end() (selection, error) {
 }
 
 // parseComment reads `# HELP name ...` and `# TYPE name type`. kw is 'H', 'T'
-// or 0 for any other comment. known is the open block's name (nil if none):
-// the TYPE line after a HELP line names it again, and comparing it costs
-// less than metricName's look-up of every byte. When the line names known,
-// name is known itself, so the caller's comparison with it is one of
-// pointers.
-func parseComment(line, known []byte) (kw byte, name, typ []byte, err error) {
-	var rest []byte
-	// "# HELP " and "# TYPE " as exporters write them, without a scan.
-	if len(line) >= len("# HELP ") && line[1] == ' ' && line[6] == ' ' {
-		switch string(line[2:6]) {
-		case "HELP":
-			kw = 'H'
-		case "TYPE":
-			kw = 'T'
-		}
-	}
-	if kw != 0 {
-		rest = line[len("# HELP "):]
-	} else {
-		var word []byte
-		word, rest = token(trimBlank(line[1:]))
-		switch string(word) {
-		case "HELP":
-			kw = 'H'
-		case "TYPE":
-			kw = 'T'
-		default:
-			return 0, nil, nil, nil
-		}
+// or 0 for any other comment.
+func parseComment(line []byte) (kw byte, name, typ []byte, err error) {
+	rest := trimBlank(line[1:])
+	var word []byte
+	word, rest = token(rest)
+	switch string(word) {
+	case "HELP":
+		kw = 'H'
+	case "TYPE":
+		kw = 'T'
+	default:
+		return 0, nil, nil, nil
 	}
 	rest = trimBlank(rest)
-	// known is a whole valid name (see block): where it is followed by a
-	// blank or the end, metricName stops too.
-	n := len(known)
-	if n > 0 && len(rest) >= n && string(rest[:n]) == string(known) && (len(rest) == n || rest[n] == ' ' || rest[n] == '\t') {
-		name, rest = known, rest[n:]
-	} else {
-		n = metricName(rest)
-		name, rest = rest[:n], rest[n:]
-	}
+	n := metricName(rest)
+	name, rest = rest[:n], rest[n:]
 	if len(rest) > 0 && rest[0] != ' ' && rest[0] != '\t' {
-		word := "HELP"
-		if kw == 'T' {
-			word = "TYPE"
-		}
 		return 0, nil, nil, fmt.Errorf("invalid metric name in %s comment: %s", word, quote(line))
 	}
 	if kw == 'T' {
