@@ -528,6 +528,10 @@ func (cur *block) sampleIn(line []byte) (n int, sfx suffix, ok bool) {
 	default:
 		return 0, sfxNone, false
 	}
+	// One blank before the value, as exporters write it, without a loop.
+	if len(rest) > 1 && rest[0] == ' ' && valueStart(rest[1]) {
+		return n, sfx, true
+	}
 	for len(rest) > 0 && (rest[0] == ' ' || rest[0] == '\t') {
 		rest = rest[1:]
 	}
