@@ -6,7 +6,6 @@ package checks
 import (
 	"context"
 	"log/slog"
-	"maps"
 	"math"
 	"net/http"
 	"slices"
@@ -40,6 +39,7 @@ func (v *Vars) convert(ctx context.Context, client *http.Client, log *slog.Logge
 	r.points = st.points[:0]
 	r.agg = varsNodeAgg{}
 	w := varsWork{v: v, st: st, r: r, now: now}
+	st.scratch.tagsFor(r.base)
 	// Before any counter: a restart makes every cumulative value of the
 	// node count from zero again.
 	if mf := fams[varsUptimeFamily]; mf != nil {
@@ -47,7 +47,12 @@ func (v *Vars) convert(ctx context.Context, client *http.Client, log *slog.Logge
 	}
 	// In name order: a node over its share of the cycle's series cap keeps
 	// the same series every cycle.
-	for _, name := range slices.Sorted(maps.Keys(fams)) {
+	names := st.scratch.names[:0]
+	for name := range fams {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
 		rule := v.resolve(name)
 		if rule == nil {
 			continue
@@ -55,6 +60,7 @@ func (v *Vars) convert(ctx context.Context, client *http.Client, log *slog.Logge
 		w.family(name, rule, fams[name])
 	}
 	w.finish()
+	st.scratch.keep(names)
 
 	if now.Sub(st.lastForget) >= time.Minute {
 		st.counters.Forget(now.Add(-varsForgetAfter))
@@ -98,7 +104,6 @@ type varsWork struct {
 	r   *varsResult
 	now time.Time
 
-	storeTags map[string][]string
 	// capacity per store, for capacity.used_ratio.
 	capacity map[string]*[2]varsSum
 }
@@ -118,17 +123,24 @@ func (w *varsWork) key(family string, m *dto.Metric) string {
 	return promtext.MetricKey(family, m)
 }
 
+// keyBytes is key in the node's scratch buffer, valid until the next call:
+// for looking up known series without allocating.
+func (w *varsWork) keyBytes(family string, m *dto.Metric) []byte {
+	w.st.scratch.key = promtext.AppendMetricKey(w.st.scratch.key[:0], family, m)
+	return w.st.scratch.key
+}
+
 // tags returns the base tags plus store and one more tag when given. The
-// result may be shared: never append to it in place.
+// result is shared (between points, and from cycle to cycle while the
+// base tags stay the same): never append to it in place.
 func (w *varsWork) tags(store, extra string) []string {
 	base := w.r.base
 	if store == "" && extra == "" {
 		return base
 	}
-	if store != "" && extra == "" {
-		if t, ok := w.storeTags[store]; ok {
-			return t
-		}
+	sc := &w.st.scratch
+	if t, ok := sc.tags[[2]string{store, extra}]; ok {
+		return t
 	}
 	t := make([]string, len(base), len(base)+2)
 	copy(t, base)
@@ -138,11 +150,8 @@ func (w *varsWork) tags(store, extra string) []string {
 	if extra != "" {
 		t = append(t, extra)
 	}
-	if store != "" && extra == "" {
-		if w.storeTags == nil {
-			w.storeTags = map[string][]string{}
-		}
-		w.storeTags[store] = t
+	if len(sc.tags) < varsTagSetsMax {
+		sc.tags[[2]string{store, extra}] = t
 	}
 	return t
 }
@@ -201,17 +210,17 @@ func (w *varsWork) family(family string, rule *varsRule, mf *dto.MetricFamily) {
 		case varsGauge:
 			w.gauge(m.Name, x*scale, w.tags(store, rule.tag))
 		case varsCount, varsSparseCount:
-			d, ok := w.st.counters.Delta(w.key(family, pm), x, w.now)
+			d, ok := w.st.counters.DeltaKey(w.keyBytes(family, pm), x, w.now)
 			if ok && (d != 0 || m.Conv == varsCount) {
 				w.count(m.Name, d, w.tags(store, rule.tag))
 			}
 		case varsSparseGauge:
-			k := w.key(family, pm)
-			if _, seen := w.st.sparse[k]; !seen {
+			k := w.keyBytes(family, pm)
+			if _, seen := w.st.sparse[string(k)]; !seen {
 				if x == 0 {
 					continue
 				}
-				w.st.sparse[k] = struct{}{}
+				w.st.sparse[string(k)] = struct{}{}
 			}
 			w.gauge(m.Name, x*scale, w.tags(store, rule.tag))
 		case varsNonZero:
@@ -357,11 +366,14 @@ func (w *varsWork) histogram(family string, hn *varsHistNames, scale float64, pm
 	if pm.Histogram == nil {
 		return
 	}
-	buckets, count, sum := promtext.HistogramBuckets(pm)
-	win, ok := w.st.hists.Delta(w.key(family, pm), buckets, count, sum, w.now)
+	sc := &w.st.scratch
+	var count, sum float64
+	sc.buckets, count, sum = promtext.AppendHistogramBuckets(sc.buckets[:0], pm)
+	win, ok := w.st.hists.DeltaKey(w.keyBytes(family, pm), sc.buckets, count, sum, w.now, sc.window)
 	if !ok {
 		return
 	}
+	sc.window = win.Buckets[:0] // for the next window: win is used up here
 	if hn.dist {
 		if s := win.Samples(scale); len(s) > 0 {
 			w.r.points = append(w.r.points, varsPoint{kind: KindDistribution, name: hn.name, samples: s, tags: tags})
@@ -414,7 +426,7 @@ func (w *varsWork) extra(family string, rule *varsRule, mf *dto.MetricFamily) {
 			w.histogram(family, rule.hist, 1, pm, tags)
 		case dto.MetricType_COUNTER:
 			if x, ok := varsValue(pm); ok {
-				if d, ok := w.st.counters.Delta(w.key(family, pm), x, w.now); ok {
+				if d, ok := w.st.counters.DeltaKey(w.keyBytes(family, pm), x, w.now); ok {
 					w.count(rule.name, d, tags)
 				}
 			}

@@ -5,6 +5,7 @@ package checks
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 )
@@ -70,11 +71,17 @@ func (v *Vars) histNames(name string) *varsHistNames {
 }
 
 // resolve says what to do with a family, caching the answer: the same few
-// thousand names come back every cycle from every node.
+// thousand names come back every cycle from every node, for every family
+// of every payload, so a known name is looked up without a lock.
 func (v *Vars) resolve(name string) *varsRule {
-	v.mu.RLock()
+	if m := v.published.Load(); m != nil {
+		if r, ok := (*m)[name]; ok {
+			return r
+		}
+	}
+	v.mu.Lock()
 	r, ok := v.rules[name]
-	v.mu.RUnlock()
+	v.mu.Unlock()
 	if ok {
 		return r
 	}
@@ -84,11 +91,33 @@ func (v *Vars) resolve(name string) *varsRule {
 	name = strings.Clone(name)
 	r = v.decide(name)
 	v.mu.Lock()
-	if len(v.rules) < varsRuleCacheMax {
+	defer v.mu.Unlock()
+	if _, ok := v.rules[name]; !ok && len(v.rules) < varsRuleCacheMax {
 		v.rules[name] = r
+		v.unpublished++
+		// Published again once an eighth of the names are new: the
+		// copies cost a constant per name, amortized.
+		if v.unpublished*8 >= len(v.rules) {
+			v.publishLocked()
+		}
 	}
-	v.mu.Unlock()
 	return r
+}
+
+// publishRules publishes the names resolved since the last time (Run calls
+// it once per cycle, so that no name stays behind the lock).
+func (v *Vars) publishRules() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.unpublished > 0 {
+		v.publishLocked()
+	}
+}
+
+func (v *Vars) publishLocked() {
+	m := maps.Clone(v.rules)
+	v.published.Store(&m)
+	v.unpublished = 0
 }
 
 func (v *Vars) decide(name string) *varsRule {

@@ -42,9 +42,12 @@ func BenchmarkVarsScrapeNode(b *testing.B) {
 			b.SetBytes(int64(len(tc.payloads[0])))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := v.fetchVars(ctx, client, "http://bench/_status/vars", false); err != nil {
+				p, err := v.fetchVars(ctx, client, "http://bench/_status/vars", false)
+				if err != nil {
 					b.Fatal(err)
 				}
+				p.release()
+				v.publishRules() // as Run does once per cycle
 			}
 		})
 		b.Run(tc.name+"/scrape", func(b *testing.B) {
@@ -61,6 +64,7 @@ func BenchmarkVarsScrapeNode(b *testing.B) {
 				if r.err != nil {
 					b.Fatal(r.err)
 				}
+				v.publishRules() // as Run does once per cycle
 				st.points = r.points[:0]
 				return r
 			}
