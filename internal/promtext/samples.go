@@ -179,10 +179,15 @@ func sortDesc(s []uint64) {
 }
 
 // round6 rounds to 6 significant digits, through the decimal text as
-// strconv writes it (on the stack).
+// strconv writes it (on the stack), read back exactly as ParseFloat
+// would (parseDecimal's fast path takes nearly every value).
 func round6(x float64) float64 {
 	var buf [32]byte
-	r, err := strconv.ParseFloat(string(strconv.AppendFloat(buf[:0], x, 'g', 6, 64)), 64)
+	b := strconv.AppendFloat(buf[:0], x, 'g', 6, 64)
+	if r, ok := parseDecimal(b); ok {
+		return r
+	}
+	r, err := strconv.ParseFloat(string(b), 64)
 	if err != nil {
 		return x
 	}

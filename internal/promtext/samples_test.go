@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"math/bits"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"testing"
@@ -193,6 +194,25 @@ func TestSpreadAsBefore(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("n=%d %v: %v, want %v", n, b, got, want)
 			}
+		}
+	}
+}
+
+// TestRound6: as ParseFloat(FormatFloat(x, 'g', 6)), bit for bit.
+func TestRound6(t *testing.T) {
+	t.Parallel()
+	rnd := rand.New(rand.NewPCG(5, 6))
+	xs := []float64{0, math.Copysign(0, -1), 1, 1e-300, 1e300, math.Inf(1), math.Inf(-1), math.MaxFloat64, math.SmallestNonzeroFloat64, 123456.5, 0.0001234565}
+	for range 50000 {
+		xs = append(xs, math.Float64frombits(rnd.Uint64()), rnd.Float64()*math.Pow(10, float64(rnd.IntN(40)-20)))
+	}
+	for _, x := range xs {
+		want, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 6, 64), 64)
+		if err != nil {
+			want = x
+		}
+		if got := round6(x); math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Fatalf("round6(%v) = %v, want %v", x, got, want)
 		}
 	}
 }
