@@ -225,12 +225,22 @@ type slab[T any] struct {
 	n      int // chunks in use, the last one partly
 }
 
-const slabChunk = 256
+// Chunks grow from slabFirst to slabChunk elements, so that a kind of
+// message a payload has few of (summaries, families) takes little room in
+// a parser kept for reuse.
+const (
+	slabFirst = 16
+	slabChunk = 256
+)
 
 func (s *slab[T]) new() *T {
 	if s.n == 0 || len(s.chunks[s.n-1]) == cap(s.chunks[s.n-1]) {
 		if s.n == len(s.chunks) {
-			s.chunks = append(s.chunks, make([]T, 0, slabChunk))
+			size := slabFirst
+			if s.n > 0 {
+				size = min(slabChunk, 2*cap(s.chunks[s.n-1]))
+			}
+			s.chunks = append(s.chunks, make([]T, 0, size))
 		}
 		s.n++
 	}
@@ -248,7 +258,11 @@ func (s *slab[T]) reset() {
 
 func (s *slab[T]) bytes() int {
 	var zero T
-	return len(s.chunks) * slabChunk * int(unsafe.Sizeof(zero))
+	n := 0
+	for _, c := range s.chunks {
+		n += cap(c)
+	}
+	return n * int(unsafe.Sizeof(zero))
 }
 
 // lists hands out the slices of pointers that messages hold (a metric's
@@ -260,7 +274,20 @@ type lists[T any] struct {
 	n      int
 }
 
-const listChunk = 1024
+// List chunks grow from listFirst to listChunk elements, as slabs do.
+const (
+	listFirst = 64
+	listChunk = 1024
+)
+
+// chunkSize is the size of a new chunk that must hold need elements.
+func (ls *lists[T]) chunkSize(need int) int {
+	size := listFirst
+	if ls.n > 0 {
+		size = min(listChunk, 2*cap(ls.chunks[ls.n-1]))
+	}
+	return max(size, need)
+}
 
 // append appends x to l, a slice it handed out (or nil), as append would.
 func (ls *lists[T]) append(l []T, x T) []T {
@@ -290,7 +317,7 @@ func (ls *lists[T]) append(l []T, x T) []T {
 			ls.chunks = append(ls.chunks, nil)
 		}
 		if cap(ls.chunks[ls.n]) < need {
-			ls.chunks[ls.n] = make([]T, 0, max(listChunk, need)) // too small: replaced
+			ls.chunks[ls.n] = make([]T, 0, ls.chunkSize(need)) // too small: replaced
 		}
 		ls.n++
 	}
@@ -311,7 +338,7 @@ func (ls *lists[T]) slice(s []T) []T {
 			ls.chunks = append(ls.chunks, nil)
 		}
 		if cap(ls.chunks[ls.n]) < len(s) {
-			ls.chunks[ls.n] = make([]T, 0, max(listChunk, len(s)))
+			ls.chunks[ls.n] = make([]T, 0, ls.chunkSize(len(s)))
 		}
 		ls.n++
 	}

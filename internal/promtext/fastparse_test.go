@@ -2,6 +2,7 @@ package promtext
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -520,4 +521,52 @@ func TestNameLen(t *testing.T) {
 	if metricNameLen(nil) != 0 || labelNameLen(nil) != 0 || metricNameLen([]byte("abc")) != 3 {
 		t.Error("empty or whole input")
 	}
+}
+
+// readParsedMatches reports how ReadParsed, read in pieces, differs from
+// ParseLimited on payload ("" when it does not), then releases it.
+func readParsedMatches(payload []byte, want func(string) bool, lim Limits, piece int) string {
+	ref, refCapped, refErr := ParseLimited(payload, want, lim)
+	p, err := ReadParsed(&chunkReader{payload, piece}, want, ReadOptions{Limits: lim})
+	if fmt.Sprint(err) != fmt.Sprint(refErr) {
+		return fmt.Sprintf("error %v, ParseLimited's %v", err, refErr)
+	}
+	if err != nil {
+		return ""
+	}
+	defer p.Release()
+	if fmt.Sprint(p.Capped) != fmt.Sprint(refCapped) {
+		return fmt.Sprintf("capped %v, ParseLimited's %v", p.Capped, refCapped)
+	}
+	return sameFamilies(p.Families, ref)
+}
+
+// TestReadParsedMatchesParse: on every capture, read in pieces with a
+// series limit, ReadParsed gives ParseLimited's families and cuts, parse
+// after parse through the pooled arenas.
+func TestReadParsedMatchesParse(t *testing.T) {
+	t.Parallel()
+	for range 2 {
+		for _, f := range fixtures(t) {
+			for pick := range byte(4) {
+				if d := readParsedMatches(f.payload, fuzzWant(pick), Limits{MaxSeriesPerFamily: int(pick) * 3}, 1000+int(pick)); d != "" {
+					t.Fatalf("%s, pick %d: %s", f.name, pick, d)
+				}
+			}
+		}
+	}
+}
+
+// FuzzReadParsed: whatever the input, ReadParsed (its arena reused from
+// one input to the next) gives ParseLimited's result or error.
+func FuzzReadParsed(f *testing.F) {
+	f.Add([]byte("# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n# TYPE c counter\nc 4\n"), byte(1))
+	f.Add([]byte("# TYPE h histogram\nh_bucket{le=\"1\"} 1\n"), byte(0))
+	f.Add([]byte("x{a=\"b\"} 1\ny{a=\"b"), byte(2))
+	fuzzSeedsFromCaptures(f)
+	f.Fuzz(func(t *testing.T, payload []byte, pick byte) {
+		if d := readParsedMatches(payload, fuzzWant(pick), Limits{MaxSeriesPerFamily: int(pick % 4)}, 1+int(pick)%13); d != "" {
+			t.Fatalf("%q, pick %d: %s", payload, pick, d)
+		}
+	})
 }
