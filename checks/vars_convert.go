@@ -38,8 +38,9 @@ func (v *Vars) convert(ctx context.Context, client *http.Client, log *slog.Logge
 
 	r.points = st.points[:0]
 	r.agg = varsNodeAgg{}
-	w := varsWork{v: v, st: st, r: r, now: now}
-	st.scratch.tagsFor(r.base)
+	sc := varsScratchPool.Get().(*varsScratch)
+	defer sc.put()
+	w := varsWork{v: v, st: st, r: r, now: now, sc: sc}
 	// Before any counter: a restart makes every cumulative value of the
 	// node count from zero again.
 	if mf := fams[varsUptimeFamily]; mf != nil {
@@ -47,7 +48,7 @@ func (v *Vars) convert(ctx context.Context, client *http.Client, log *slog.Logge
 	}
 	// In name order: a node over its share of the cycle's series cap keeps
 	// the same series every cycle.
-	names := st.scratch.names[:0]
+	names := sc.names[:0]
 	for name := range fams {
 		names = append(names, name)
 	}
@@ -60,7 +61,7 @@ func (v *Vars) convert(ctx context.Context, client *http.Client, log *slog.Logge
 		w.family(name, rule, fams[name])
 	}
 	w.finish()
-	st.scratch.keep(names)
+	sc.names = names
 
 	if now.Sub(st.lastForget) >= time.Minute {
 		st.counters.Forget(now.Add(-varsForgetAfter))
@@ -103,7 +104,9 @@ type varsWork struct {
 	st  *varsNodeState
 	r   *varsResult
 	now time.Time
+	sc  *varsScratch
 
+	storeTags map[string][]string
 	// capacity per store, for capacity.used_ratio.
 	capacity map[string]*[2]varsSum
 }
@@ -123,24 +126,26 @@ func (w *varsWork) key(family string, m *dto.Metric) string {
 	return promtext.MetricKey(family, m)
 }
 
-// keyBytes is key in the node's scratch buffer, valid until the next call:
-// for looking up known series without allocating.
+// keyBytes is key in the scratch buffer, valid until the next call: for
+// looking up known series without allocating.
 func (w *varsWork) keyBytes(family string, m *dto.Metric) []byte {
-	w.st.scratch.key = promtext.AppendMetricKey(w.st.scratch.key[:0], family, m)
-	return w.st.scratch.key
+	w.sc.key = promtext.AppendMetricKey(w.sc.key[:0], family, m)
+	return w.sc.key
 }
 
 // tags returns the base tags plus store and one more tag when given. The
-// result is shared (between points, and from cycle to cycle while the
-// base tags stay the same): never append to it in place.
+// result may be shared: never append to it in place. (Not kept from cycle
+// to cycle: at 100 nodes the tag sets would be megabytes of live heap,
+// which costs more peak memory than their few allocations per scrape.)
 func (w *varsWork) tags(store, extra string) []string {
 	base := w.r.base
 	if store == "" && extra == "" {
 		return base
 	}
-	sc := &w.st.scratch
-	if t, ok := sc.tags[[2]string{store, extra}]; ok {
-		return t
+	if store != "" && extra == "" {
+		if t, ok := w.storeTags[store]; ok {
+			return t
+		}
 	}
 	t := make([]string, len(base), len(base)+2)
 	copy(t, base)
@@ -150,8 +155,11 @@ func (w *varsWork) tags(store, extra string) []string {
 	if extra != "" {
 		t = append(t, extra)
 	}
-	if len(sc.tags) < varsTagSetsMax {
-		sc.tags[[2]string{store, extra}] = t
+	if store != "" && extra == "" {
+		if w.storeTags == nil {
+			w.storeTags = map[string][]string{}
+		}
+		w.storeTags[store] = t
 	}
 	return t
 }
@@ -366,7 +374,7 @@ func (w *varsWork) histogram(family string, hn *varsHistNames, scale float64, pm
 	if pm.Histogram == nil {
 		return
 	}
-	sc := &w.st.scratch
+	sc := w.sc
 	var count, sum float64
 	sc.buckets, count, sum = promtext.AppendHistogramBuckets(sc.buckets[:0], pm)
 	win, ok := w.st.hists.DeltaKey(w.keyBytes(family, pm), sc.buckets, count, sum, w.now, sc.window)

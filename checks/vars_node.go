@@ -11,8 +11,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/roachdog/roachdog/cluster"
@@ -49,53 +49,37 @@ type varsNodeState struct {
 
 	// points is the buffer of the last cycle, reused.
 	points []varsPoint
-	// scratch is the conversion's, reused from cycle to cycle.
-	scratch varsScratch
 }
 
-// varsScratch holds the buffers a node's conversion reuses from cycle to
-// cycle, so that a steady-state cycle allocates little beyond what it
-// sends. Each is dropped when a payload made it unusually large.
+// varsScratch holds the buffers a conversion reuses (pooled: as many as
+// conversions run at once, not one per node), so that a steady-state
+// scrape allocates little beyond what it sends.
 type varsScratch struct {
 	names           []string
 	key             []byte
 	buckets, window []promtext.Bucket
-	// tags are the tag sets by store and extra tag, for base.
-	tags map[[2]string][]string
-	base []string
 }
 
-// Bounds of what varsScratch keeps between cycles: far above what a real
-// node needs (a few hundred families, keys of a few hundred bytes, up to
-// about 270 buckets, tens of tag sets).
+var varsScratchPool = sync.Pool{New: func() any { return new(varsScratch) }}
+
+// Bounds of a varsScratch kept for reuse: far above what a real node
+// needs (a few hundred families, keys of a few hundred bytes, up to about
+// 270 buckets).
 const (
 	varsScratchNames   = 4096
 	varsScratchKey     = 4096
 	varsScratchBuckets = 1024
-	varsTagSetsMax     = 1024
 )
 
-// tagsFor keeps the tag sets while the base tags are the same.
-func (sc *varsScratch) tagsFor(base []string) {
-	if sc.tags == nil || !slices.Equal(sc.base, base) {
-		sc.tags, sc.base = map[[2]string][]string{}, base
+// put gives sc back for reuse, unless a payload made it unusually large.
+func (sc *varsScratch) put() {
+	if cap(sc.names) > varsScratchNames || cap(sc.key) > varsScratchKey ||
+		cap(sc.buckets) > varsScratchBuckets || cap(sc.window) > varsScratchBuckets {
+		return
 	}
-}
-
-// keep stores names for the next cycle and drops the buffers a payload
-// made too large.
-func (sc *varsScratch) keep(names []string) {
-	clear(names) // the names point into the payload's parse
-	sc.names = names[:0]
-	if cap(sc.names) > varsScratchNames {
-		sc.names = nil
-	}
-	if cap(sc.key) > varsScratchKey {
-		sc.key = nil
-	}
-	if cap(sc.buckets) > varsScratchBuckets || cap(sc.window) > varsScratchBuckets {
-		sc.buckets, sc.window = nil, nil
-	}
+	clear(sc.names) // the names are the parse's
+	sc.names = sc.names[:0]
+	varsScratchPool.Put(sc)
 }
 
 func newVarsNodeState(statusURL string) *varsNodeState {
