@@ -125,14 +125,12 @@ type Vars struct {
 	incRe    []*regexp.Regexp
 	excRe    []*regexp.Regexp
 
-	// rules are the resolved family names (vars_filter.go), read without
-	// a lock from an immutable copy, published is; mu guards rules and
-	// unpublished, the names not in published yet. Node goroutines share
-	// them.
-	published   atomic.Pointer[map[string]*varsRule]
-	mu          sync.Mutex
-	rules       map[string]*varsRule
-	unpublished int
+	// The resolved family names (vars_filter.go): published, immutable,
+	// is read without a lock; pending holds the names resolved since it
+	// was, guarded by mu. Node goroutines share them.
+	published atomic.Pointer[map[string]*varsRule]
+	mu        sync.Mutex
+	pending   map[string]*varsRule
 
 	// nodes is per status URL; only Run's goroutine adds or removes entries,
 	// and each node goroutine touches only its own state.
@@ -162,9 +160,10 @@ func NewVars(o VarsOptions) (*Vars, error) {
 		now:       o.Now,
 		exact:     map[string]*varsRule{},
 		hists:     map[*varsMetric]*varsHistNames{},
-		rules:     map[string]*varsRule{},
+		pending:   map[string]*varsRule{},
 		nodes:     map[string]*varsNodeState{},
 	}
+	v.published.Store(&map[string]*varsRule{})
 	switch {
 	case v.timeout < 0:
 		return nil, fmt.Errorf("vars: timeout %s is negative", v.timeout)

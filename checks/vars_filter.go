@@ -74,13 +74,12 @@ func (v *Vars) histNames(name string) *varsHistNames {
 // thousand names come back every cycle from every node, for every family
 // of every payload, so a known name is looked up without a lock.
 func (v *Vars) resolve(name string) *varsRule {
-	if m := v.published.Load(); m != nil {
-		if r, ok := (*m)[name]; ok {
-			return r
-		}
+	published := v.published.Load()
+	if r, ok := (*published)[name]; ok {
+		return r
 	}
 	v.mu.Lock()
-	r, ok := v.rules[name]
+	r, ok := v.pending[name]
 	v.mu.Unlock()
 	if ok {
 		return r
@@ -92,12 +91,15 @@ func (v *Vars) resolve(name string) *varsRule {
 	r = v.decide(name)
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if _, ok := v.rules[name]; !ok && len(v.rules) < varsRuleCacheMax {
-		v.rules[name] = r
-		v.unpublished++
-		// Published again once an eighth of the names are new: the
-		// copies cost a constant per name, amortized.
-		if v.unpublished*8 >= len(v.rules) {
+	published = v.published.Load()
+	if _, ok := (*published)[name]; ok {
+		return r
+	}
+	if _, ok := v.pending[name]; !ok && len(*published)+len(v.pending) < varsRuleCacheMax {
+		v.pending[name] = r
+		// Published once an eighth of the names are new: the copies
+		// cost a constant per name, amortized.
+		if 8*len(v.pending) >= len(*published)+len(v.pending) {
 			v.publishLocked()
 		}
 	}
@@ -109,15 +111,18 @@ func (v *Vars) resolve(name string) *varsRule {
 func (v *Vars) publishRules() {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.unpublished > 0 {
+	if len(v.pending) > 0 {
 		v.publishLocked()
 	}
 }
 
 func (v *Vars) publishLocked() {
-	m := maps.Clone(v.rules)
+	old := *v.published.Load()
+	m := make(map[string]*varsRule, len(old)+len(v.pending))
+	maps.Copy(m, old)
+	maps.Copy(m, v.pending)
 	v.published.Store(&m)
-	v.unpublished = 0
+	clear(v.pending)
 }
 
 func (v *Vars) decide(name string) *varsRule {

@@ -21,8 +21,9 @@ import (
 //
 // with single spaces, legacy names and a final newline. expfmt reads a byte
 // at a time through bufio and allocates every token, label and number on its
-// own; this reads the buffer in place, interns label names and values (a
-// payload repeats the same few thousand), and takes the messages from slabs.
+// own; this reads the buffer in place, interns names, label values and
+// help texts (a payload repeats the same few thousand), and takes the
+// messages from slabs, which a parser reused through ReadParsed keeps.
 // Anything else, including any input expfmt would reject, returns ok=false
 // and the caller falls back to expfmt, so the result (or the error and its
 // line) is always expfmt's: fastParse never accepts what expfmt refuses.
