@@ -21,6 +21,7 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -124,9 +125,12 @@ type Vars struct {
 	incRe    []*regexp.Regexp
 	excRe    []*regexp.Regexp
 
-	// mu guards rules, the resolved family names. Node goroutines share it.
-	mu    sync.RWMutex
-	rules map[string]*varsRule
+	// The resolved family names (vars_filter.go): published, immutable,
+	// is read without a lock; pending holds the names resolved since it
+	// was, guarded by mu. Node goroutines share them.
+	published atomic.Pointer[map[string]*varsRule]
+	mu        sync.Mutex
+	pending   map[string]*varsRule
 
 	// nodes is per status URL; only Run's goroutine adds or removes entries,
 	// and each node goroutine touches only its own state.
@@ -156,9 +160,10 @@ func NewVars(o VarsOptions) (*Vars, error) {
 		now:       o.Now,
 		exact:     map[string]*varsRule{},
 		hists:     map[*varsMetric]*varsHistNames{},
-		rules:     map[string]*varsRule{},
+		pending:   map[string]*varsRule{},
 		nodes:     map[string]*varsNodeState{},
 	}
+	v.published.Store(&map[string]*varsRule{})
 	switch {
 	case v.timeout < 0:
 		return nil, fmt.Errorf("vars: timeout %s is negative", v.timeout)
@@ -426,6 +431,7 @@ func (v *Vars) Run(ctx context.Context, t *Target, s Sink) error {
 		agg.add(&r.agg, r.via != nil)
 		r.st.points = r.points[:0] // reused next cycle
 	}
+	v.publishRules()
 	v.logPartial(log, agg.emit(s), &agg)
 	t.ReportNodesReached(agg.scraped+agg.proxied, len(results))
 	v.reportCapped(t, log, results)
@@ -533,6 +539,7 @@ func (v *Vars) scrape(ctx context.Context, client *http.Client, log *slog.Logger
 		fail(fmt.Errorf("%s: scrape /_status/vars: %w", st.label(), v.explain(ctx, nctx, err, start)))
 		return
 	}
+	defer p.release()
 	r.capped = p.capped
 	v.convert(nctx, client, log, r, p.fams, p.id, now, st.url, "/_status/nodes/local")
 	r.proxies = p.labelled || varsBuildAtLeast(r.agg.build, 23, 1)

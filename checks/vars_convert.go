@@ -6,7 +6,6 @@ package checks
 import (
 	"context"
 	"log/slog"
-	"maps"
 	"math"
 	"net/http"
 	"slices"
@@ -39,7 +38,9 @@ func (v *Vars) convert(ctx context.Context, client *http.Client, log *slog.Logge
 
 	r.points = st.points[:0]
 	r.agg = varsNodeAgg{}
-	w := varsWork{v: v, st: st, r: r, now: now}
+	sc := varsScratchPool.Get().(*varsScratch)
+	defer sc.put()
+	w := varsWork{v: v, st: st, r: r, now: now, sc: sc}
 	// Before any counter: a restart makes every cumulative value of the
 	// node count from zero again.
 	if mf := fams[varsUptimeFamily]; mf != nil {
@@ -47,7 +48,12 @@ func (v *Vars) convert(ctx context.Context, client *http.Client, log *slog.Logge
 	}
 	// In name order: a node over its share of the cycle's series cap keeps
 	// the same series every cycle.
-	for _, name := range slices.Sorted(maps.Keys(fams)) {
+	names := sc.names[:0]
+	for name := range fams {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
 		rule := v.resolve(name)
 		if rule == nil {
 			continue
@@ -55,6 +61,7 @@ func (v *Vars) convert(ctx context.Context, client *http.Client, log *slog.Logge
 		w.family(name, rule, fams[name])
 	}
 	w.finish()
+	sc.names = names
 
 	if now.Sub(st.lastForget) >= time.Minute {
 		st.counters.Forget(now.Add(-varsForgetAfter))
@@ -97,6 +104,7 @@ type varsWork struct {
 	st  *varsNodeState
 	r   *varsResult
 	now time.Time
+	sc  *varsScratch
 
 	storeTags map[string][]string
 	// capacity per store, for capacity.used_ratio.
@@ -118,8 +126,17 @@ func (w *varsWork) key(family string, m *dto.Metric) string {
 	return promtext.MetricKey(family, m)
 }
 
+// keyBytes is key in the scratch buffer, valid until the next call: for
+// looking up known series without allocating.
+func (w *varsWork) keyBytes(family string, m *dto.Metric) []byte {
+	w.sc.key = promtext.AppendMetricKey(w.sc.key[:0], family, m)
+	return w.sc.key
+}
+
 // tags returns the base tags plus store and one more tag when given. The
-// result may be shared: never append to it in place.
+// result may be shared: never append to it in place. (Not kept from cycle
+// to cycle: at 100 nodes the tag sets would be megabytes of live heap,
+// which costs more peak memory than their few allocations per scrape.)
 func (w *varsWork) tags(store, extra string) []string {
 	base := w.r.base
 	if store == "" && extra == "" {
@@ -201,17 +218,17 @@ func (w *varsWork) family(family string, rule *varsRule, mf *dto.MetricFamily) {
 		case varsGauge:
 			w.gauge(m.Name, x*scale, w.tags(store, rule.tag))
 		case varsCount, varsSparseCount:
-			d, ok := w.st.counters.Delta(w.key(family, pm), x, w.now)
+			d, ok := w.st.counters.DeltaKey(w.keyBytes(family, pm), x, w.now)
 			if ok && (d != 0 || m.Conv == varsCount) {
 				w.count(m.Name, d, w.tags(store, rule.tag))
 			}
 		case varsSparseGauge:
-			k := w.key(family, pm)
-			if _, seen := w.st.sparse[k]; !seen {
+			k := w.keyBytes(family, pm)
+			if _, seen := w.st.sparse[string(k)]; !seen {
 				if x == 0 {
 					continue
 				}
-				w.st.sparse[k] = struct{}{}
+				w.st.sparse[string(k)] = struct{}{}
 			}
 			w.gauge(m.Name, x*scale, w.tags(store, rule.tag))
 		case varsNonZero:
@@ -357,11 +374,14 @@ func (w *varsWork) histogram(family string, hn *varsHistNames, scale float64, pm
 	if pm.Histogram == nil {
 		return
 	}
-	buckets, count, sum := promtext.HistogramBuckets(pm)
-	win, ok := w.st.hists.Delta(w.key(family, pm), buckets, count, sum, w.now)
+	sc := w.sc
+	var count, sum float64
+	sc.buckets, count, sum = promtext.AppendHistogramBuckets(sc.buckets[:0], pm)
+	win, ok := w.st.hists.DeltaKey(w.keyBytes(family, pm), sc.buckets, count, sum, w.now, sc.window)
 	if !ok {
 		return
 	}
+	sc.window = win.Buckets[:0] // for the next window: win is used up here
 	if hn.dist {
 		if s := win.Samples(scale); len(s) > 0 {
 			w.r.points = append(w.r.points, varsPoint{kind: KindDistribution, name: hn.name, samples: s, tags: tags})
@@ -414,7 +434,7 @@ func (w *varsWork) extra(family string, rule *varsRule, mf *dto.MetricFamily) {
 			w.histogram(family, rule.hist, 1, pm, tags)
 		case dto.MetricType_COUNTER:
 			if x, ok := varsValue(pm); ok {
-				if d, ok := w.st.counters.Delta(w.key(family, pm), x, w.now); ok {
+				if d, ok := w.st.counters.DeltaKey(w.keyBytes(family, pm), x, w.now); ok {
 					w.count(rule.name, d, tags)
 				}
 			}

@@ -67,10 +67,12 @@ func (v *Vars) askGzip(statusURL string) bool {
 }
 
 // varsPayload is what one read of /_status/vars gives: the wanted families
-// and the node id the payload carries.
+// and the node id the payload carries. The families are parsed's: valid
+// until release, which the reader calls once they are converted.
 type varsPayload struct {
 	fams   map[string]*dto.MetricFamily
 	capped []promtext.Capped
+	parsed *promtext.Parsed
 	// id is the node id (0: none): from the node_id label every sample
 	// carries from v23.1 (labelled), else from the node_id gauge.
 	id       int
@@ -98,7 +100,7 @@ func (v *Vars) fetchVars(ctx context.Context, client *http.Client, u string, gz 
 	var p varsPayload
 	var held int64
 	defer func() { v.budget.release(held) }()
-	p.fams, p.capped, err = promtext.ParseReader(body, v.want, promtext.ReadOptions{
+	parsed, err := promtext.ReadParsed(body, v.want, promtext.ReadOptions{
 		Limits: promtext.Limits{MaxSeriesPerFamily: v.familyCap},
 		Grow:   func(n int) error { return v.budget.reserve(ctx, &held, int64(n)) },
 		Lines: func(lines []byte) {
@@ -114,12 +116,22 @@ func (v *Vars) fetchVars(ctx context.Context, client *http.Client, u string, gz 
 		}
 		return varsPayload{}, &varsParseError{err}
 	}
+	p.fams, p.capped, p.parsed = parsed.Families, parsed.Capped, parsed
 	if p.id > 0 {
 		p.labelled = true
 	} else {
 		p.id = varsGaugeID(p.fams)
 	}
 	return p, nil
+}
+
+// release gives the families' memory back for the next parse: nothing
+// read from them may be used after it (see promtext.Parsed).
+func (p *varsPayload) release() {
+	p.fams = nil
+	if p.parsed != nil {
+		p.parsed.Release()
+	}
 }
 
 // varsBigLine is the read buffer a scrape may grow to without the budget:

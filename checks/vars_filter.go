@@ -5,6 +5,7 @@ package checks
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 )
@@ -70,11 +71,16 @@ func (v *Vars) histNames(name string) *varsHistNames {
 }
 
 // resolve says what to do with a family, caching the answer: the same few
-// thousand names come back every cycle from every node.
+// thousand names come back every cycle from every node, for every family
+// of every payload, so a known name is looked up without a lock.
 func (v *Vars) resolve(name string) *varsRule {
-	v.mu.RLock()
-	r, ok := v.rules[name]
-	v.mu.RUnlock()
+	published := v.published.Load()
+	if r, ok := (*published)[name]; ok {
+		return r
+	}
+	v.mu.Lock()
+	r, ok := v.pending[name]
+	v.mu.Unlock()
 	if ok {
 		return r
 	}
@@ -84,11 +90,39 @@ func (v *Vars) resolve(name string) *varsRule {
 	name = strings.Clone(name)
 	r = v.decide(name)
 	v.mu.Lock()
-	if len(v.rules) < varsRuleCacheMax {
-		v.rules[name] = r
+	defer v.mu.Unlock()
+	published = v.published.Load()
+	if _, ok := (*published)[name]; ok {
+		return r
 	}
-	v.mu.Unlock()
+	if _, ok := v.pending[name]; !ok && len(*published)+len(v.pending) < varsRuleCacheMax {
+		v.pending[name] = r
+		// Published once an eighth of the names are new: the copies
+		// cost a constant per name, amortized.
+		if 8*len(v.pending) >= len(*published)+len(v.pending) {
+			v.publishLocked()
+		}
+	}
 	return r
+}
+
+// publishRules publishes the names resolved since the last time (Run calls
+// it once per cycle, so that no name stays behind the lock).
+func (v *Vars) publishRules() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.pending) > 0 {
+		v.publishLocked()
+	}
+}
+
+func (v *Vars) publishLocked() {
+	old := *v.published.Load()
+	m := make(map[string]*varsRule, len(old)+len(v.pending))
+	maps.Copy(m, old)
+	maps.Copy(m, v.pending)
+	v.published.Store(&m)
+	clear(v.pending)
 }
 
 func (v *Vars) decide(name string) *varsRule {

@@ -5,10 +5,15 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unsafe"
@@ -17,6 +22,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/roachdog/roachdog/cluster"
+	"github.com/roachdog/roachdog/internal/testenv"
 	"github.com/roachdog/roachdog/internal/yamlx"
 )
 
@@ -321,6 +327,52 @@ func TestVarsResolveOwnsNames(t *testing.T) {
 	}
 }
 
+// TestVarsResolvePublished: resolve answers the same from the lock-free
+// copy as from decide, concurrently with the names being added and
+// published (run with -race), and caches at most varsRuleCacheMax names.
+func TestVarsResolvePublished(t *testing.T) {
+	t.Parallel()
+	v, err := NewVars(VarsOptions{Include: []string{"/^extra_/"}, Exclude: []string{"ranges"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"ranges", "replicas", "sys_uptime", "node_id", "extra_a", "nothing", "liveness_livenodes"}
+	for i := range varsRuleCacheMax + 500 {
+		names = append(names, fmt.Sprintf("junk_%d", i))
+	}
+	want := make([]*varsRule, len(names))
+	for i, n := range names {
+		want[i] = v.decide(n)
+	}
+	same := func(a, b *varsRule) bool { return reflect.DeepEqual(a, b) }
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := g; i < len(names); i += 3 {
+				if got := v.resolve(names[i]); !same(got, want[i]) {
+					t.Errorf("%s: %+v, want %+v", names[i], got, want[i])
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 50 {
+			v.publishRules()
+		}
+	})
+	wg.Wait()
+	v.publishRules()
+	if n := len(*v.published.Load()); n != varsRuleCacheMax {
+		t.Errorf("%d names published, want the cap %d", n, varsRuleCacheMax)
+	}
+	for i, n := range names {
+		if got := v.resolve(n); !same(got, want[i]) {
+			t.Errorf("%s after publishing: %+v, want %+v", n, got, want[i])
+		}
+	}
+}
+
 // TestVarsAskGzip: auto asks for gzip except from loopback hosts.
 func TestVarsAskGzip(t *testing.T) {
 	t.Parallel()
@@ -404,5 +456,52 @@ func TestVarsPatternPrefixes(t *testing.T) {
 		if !strings.HasPrefix(p.re.String(), "^"+regexp.QuoteMeta(p.prefix)) {
 			t.Errorf("pattern %s does not start with its prefix %q", p.re, p.prefix)
 		}
+	}
+}
+
+// TestVarsPointsOutliveTheParse: a scrape's points are sent after every
+// node's parse was released and its arena reused by other nodes' parses
+// (promtext.Parsed): nothing in them may point into it. A node's points
+// stay the same while other payloads are parsed after them.
+func TestVarsPointsOutliveTheParse(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy")
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	v, err := NewVars(VarsOptions{Histograms: HistogramBoth, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	now := time.Date(2026, 11, 22, 2, 45, 20, 0, time.UTC)
+	scrape := func(st *varsNodeState, payload []byte) *varsResult {
+		client := &http.Client{Transport: &varsMemTransport{payloads: [][]byte{payload}}}
+		r := &varsResult{node: cluster.Node{StatusURL: st.url}, st: st, quota: varsDefaultMaxSeriesPerCycle}
+		v.scrape(ctx, client, log, r, now, now)
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return r
+	}
+	a, b := newVarsNodeState("http://a"), newVarsNodeState("http://b")
+	scrape(a, read("node1_status_vars_t0.txt"))
+	now = now.Add(20 * time.Second)
+	r := scrape(a, read("node1_status_vars_t1.txt"))
+	if len(r.points) < 50 {
+		t.Fatalf("%d points", len(r.points))
+	}
+	want := fmt.Sprintf("%+v %+v", r.points, r.agg)
+	for i := range 20 {
+		now = now.Add(20 * time.Second)
+		scrape(b, read(fmt.Sprintf("node%d_status_vars_t%d.txt", 2+i%2, i%2)))
+	}
+	if got := fmt.Sprintf("%+v %+v", r.points, r.agg); got != want {
+		t.Errorf("node a's points changed while other payloads were parsed:\n%s\nwant\n%s", got, want)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/roachdog/roachdog/cluster"
@@ -48,6 +49,37 @@ type varsNodeState struct {
 
 	// points is the buffer of the last cycle, reused.
 	points []varsPoint
+}
+
+// varsScratch holds the buffers a conversion reuses (pooled: as many as
+// conversions run at once, not one per node), so that a steady-state
+// scrape allocates little beyond what it sends.
+type varsScratch struct {
+	names           []string
+	key             []byte
+	buckets, window []promtext.Bucket
+}
+
+var varsScratchPool = sync.Pool{New: func() any { return new(varsScratch) }}
+
+// Bounds of a varsScratch kept for reuse: far above what a real node
+// needs (a few hundred families, keys of a few hundred bytes, up to about
+// 270 buckets).
+const (
+	varsScratchNames   = 4096
+	varsScratchKey     = 4096
+	varsScratchBuckets = 1024
+)
+
+// put gives sc back for reuse, unless a payload made it unusually large.
+func (sc *varsScratch) put() {
+	if cap(sc.names) > varsScratchNames || cap(sc.key) > varsScratchKey ||
+		cap(sc.buckets) > varsScratchBuckets || cap(sc.window) > varsScratchBuckets {
+		return
+	}
+	clear(sc.names) // the names are the parse's
+	sc.names = sc.names[:0]
+	varsScratchPool.Put(sc)
 }
 
 func newVarsNodeState(statusURL string) *varsNodeState {

@@ -123,6 +123,7 @@ func (v *Vars) readThrough(ctx context.Context, client *http.Client, log *slog.L
 		}
 		return fmt.Errorf("scrape /_status/vars%s: %w", query, v.explain(ctx, nctx, err, start))
 	}
+	defer p.release()
 	got := p.id
 	// A node that ignores the parameter (an older version, a load balancer
 	// in between) answers with its own payload: counting that one twice

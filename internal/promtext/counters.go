@@ -49,6 +49,26 @@ func (c *Counters) Delta(key string, cur float64, now time.Time) (delta int64, o
 		c.m[key] = &counterState{prev: cur, seen: now}
 		return 0, false
 	}
+	return st.delta(cur, now)
+}
+
+// DeltaKey is Delta for a key given as bytes, copied only for a new
+// series: once a series is known, it allocates nothing.
+func (c *Counters) DeltaKey(key []byte, cur float64, now time.Time) (delta int64, ok bool) {
+	if math.IsNaN(cur) || math.IsInf(cur, 0) || cur < 0 {
+		return 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := c.m[string(key)]
+	if st == nil {
+		c.m[string(key)] = &counterState{prev: cur, seen: now}
+		return 0, false
+	}
+	return st.delta(cur, now)
+}
+
+func (st *counterState) delta(cur float64, now time.Time) (int64, bool) {
 	inc := cur - st.prev
 	if inc < 0 {
 		inc = cur // restarted from zero and counted up to cur since
@@ -135,6 +155,30 @@ func MetricKey(family string, m *dto.Metric, extra ...string) string {
 		pairs = append(pairs, [2]string{extra[i], extra[i+1]})
 	}
 	return keyOf(family, pairs)
+}
+
+// AppendMetricKey appends MetricKey(family, m) to dst: with a reused dst
+// and DeltaKey, a known series costs no allocation.
+func AppendMetricKey(dst []byte, family string, m *dto.Metric) []byte {
+	labels := m.GetLabel()
+	if len(labels) == 0 {
+		return append(dst, family...)
+	}
+	for i := 1; i < len(labels); i++ {
+		if labels[i].GetName() < labels[i-1].GetName() {
+			// Not in name order (parsers sort them): keyOf sorts.
+			return append(dst, MetricKey(family, m)...)
+		}
+	}
+	dst = append(dst, family...)
+	dst = append(dst, '{')
+	for i, l := range labels {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendPair(dst, l.GetName(), l.GetValue())
+	}
+	return append(dst, '}')
 }
 
 func keyOf(name string, pairs [][2]string) string {

@@ -39,11 +39,15 @@ func TestCountersDelta(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := NewCounters()
+			c, ck := NewCounters(), NewCounters()
 			for i, o := range tt.obs {
 				d, ok := c.Delta("k", o.cur, t0.Add(time.Duration(i)*10*time.Second))
 				if d != o.delta || ok != o.ok {
 					t.Errorf("observation %d (%v): got (%d, %v), want (%d, %v)", i, o.cur, d, ok, o.delta, o.ok)
+				}
+				d, ok = ck.DeltaKey([]byte("k"), o.cur, t0.Add(time.Duration(i)*10*time.Second))
+				if d != o.delta || ok != o.ok {
+					t.Errorf("observation %d (%v): DeltaKey got (%d, %v), want (%d, %v)", i, o.cur, d, ok, o.delta, o.ok)
 				}
 			}
 		})
@@ -202,5 +206,40 @@ func TestMetricKeyAllocs(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, func() { _ = MetricKey("capacity", m) }); n > 2 {
 		t.Errorf("MetricKey allocates %v times, want at most 2", n)
+	}
+}
+
+// TestAppendMetricKey: the bytes of MetricKey, whatever the label order,
+// after what dst holds; and with DeltaKey a known series costs nothing.
+func TestAppendMetricKey(t *testing.T) {
+	lp := func(n, v string) *dto.LabelPair { return &dto.LabelPair{Name: &n, Value: &v} }
+	for _, m := range []*dto.Metric{
+		{},
+		{Label: []*dto.LabelPair{lp("store", "1")}},
+		{Label: []*dto.LabelPair{lp("a", "x"), lp("b", `q"\
+z`)}},
+		{Label: []*dto.LabelPair{lp("z", "1"), lp("a", "2"), lp("m", "3")}},
+		{Label: []*dto.LabelPair{lp("a", "1"), lp("a", "0")}},
+	} {
+		want := MetricKey("fam", m)
+		if got := string(AppendMetricKey([]byte("pre"), "fam", m)); got != "pre"+want {
+			t.Errorf("%v: %q, want %q", m, got, "pre"+want)
+		}
+	}
+	if RaceEnabled {
+		return
+	}
+	c := NewCounters()
+	m := &dto.Metric{Label: []*dto.LabelPair{lp("node_id", "1"), lp("store", "1")}}
+	var key []byte
+	now := time.Unix(0, 0)
+	x := 0.0
+	allocs := testing.AllocsPerRun(100, func() {
+		key = AppendMetricKey(key[:0], "fam", m)
+		x++
+		c.DeltaKey(key, x, now)
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per known series, want none", allocs)
 	}
 }

@@ -2,10 +2,12 @@ package promtext
 
 import (
 	"bytes"
+	"hash/maphash"
 	"math"
 	"slices"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	dto "github.com/prometheus/client_model/go"
 )
@@ -19,21 +21,24 @@ import (
 //
 // with single spaces, legacy names and a final newline. expfmt reads a byte
 // at a time through bufio and allocates every token, label and number on its
-// own; this reads the buffer in place, interns label names and values (a
-// payload repeats the same few thousand), and takes the messages from slabs.
+// own; this reads the buffer in place, interns names, label values and
+// help texts (a payload repeats the same few thousand), and takes the
+// messages from slabs, which a parser reused through ReadParsed keeps.
 // Anything else, including any input expfmt would reject, returns ok=false
 // and the caller falls back to expfmt, so the result (or the error and its
 // line) is always expfmt's: fastParse never accepts what expfmt refuses.
 // FuzzFastParse and TestFastParseCaptures compare the two.
 func fastParse(in []byte) (fams map[string]*dto.MetricFamily, ok bool) {
+	return newFastParser().parse(in)
+}
+
+// parse is fastParse with p's arena: the families it returns are p's until
+// p.reset, which zeroes them for the next parse (see Parsed).
+func (p *fastParser) parse(in []byte) (fams map[string]*dto.MetricFamily, ok bool) {
 	if len(in) == 0 || in[len(in)-1] != '\n' {
 		return nil, false
 	}
-	p := fastParser{
-		fams:   map[string]*dto.MetricFamily{},
-		strs:   map[string]*string{},
-		series: map[string]*dto.Metric{},
-	}
+	p.used = true
 	for len(in) > 0 {
 		nl := bytes.IndexByte(in, '\n') // found: in ends with '\n'
 		line := in[:nl]
@@ -54,17 +59,30 @@ func fastParse(in []byte) (fams map[string]*dto.MetricFamily, ok bool) {
 		}
 	}
 	for _, m := range p.hists {
-		normalizeHistogram(m.Histogram)
+		p.normalizeHistogram(m.Histogram)
 	}
 	return p.fams, true
 }
 
+// fastParser is the fast parser's state and the arena of what it builds:
+// the messages come from slabs, the slices of pointers from lists, and
+// both are zeroed and reused after reset, so a parser parsing payload
+// after payload (pooled, see Parsed) allocates nothing once warm.
 type fastParser struct {
+	// used: something was parsed since the last reset.
+	used bool
 	fams map[string]*dto.MetricFamily
-	strs map[string]*string // interned label names and values
+	// strs interns label names and values, family names and help texts:
+	// kept across resets (up to internMax), since every payload of a
+	// cluster repeats the same ones.
+	strs     map[string]*string
+	strBytes int
 	// series finds the metric of a histogram or summary series by family
-	// and labels (without le and quantile), as expfmt's signatures do.
-	series map[string]*dto.Metric
+	// and labels (without le and quantile), as expfmt's signatures do: by
+	// the hash of its key, checked against the key itself (in keys).
+	series map[uint64]seriesAt
+	keys   []byte
+	seed   maphash.Seed
 	hists  []*dto.Metric
 
 	cur     *dto.MetricFamily
@@ -73,27 +91,126 @@ type fastParser struct {
 	// lastName is the previous line's sample name when that line was a
 	// sample: the lines of a series (buckets, _sum, _count) come in runs of
 	// one name, whose family is looked up once.
-	lastName   []byte
-	lastOK     bool
-	lastCur    *dto.MetricFamily
-	lastSum    bool
-	lastCount  bool
-	raw        []rawLabel       // of the current line, before interning
-	vals       []byte           // unescaped label values of the current line
-	labels     []*dto.LabelPair // of the current line
-	key        []byte
-	scratch    []byte
+	lastName  []byte
+	lastOK    bool
+	lastCur   *dto.MetricFamily
+	lastSum   bool
+	lastCount bool
+	raw       []rawLabel // of the current line, before interning
+	// prev is the histogram or summary series of the previous line, of
+	// family prevFam with labels prevRaw (without le or quantile); nil
+	// when that line was not one, or had an escaped label value.
+	prev    *dto.Metric
+	prevFam *dto.MetricFamily
+	prevRaw []rawLabel
+	vals    []byte           // unescaped label values of the current line
+	labels  []*dto.LabelPair // of the current line
+	key     []byte
+	scratch []byte
+
 	metrics    slab[dto.Metric]
 	pairs      slab[dto.LabelPair]
 	floats     slab[float64]
+	ints       slab[int64]
 	gauges     slab[dto.Gauge]
 	counters   slab[dto.Counter]
 	untypeds   slab[dto.Untyped]
 	famsSlab   slab[dto.MetricFamily]
+	types      slab[dto.MetricType]
+	histograms slab[dto.Histogram]
+	summaries  slab[dto.Summary]
+	quantiles  slab[dto.Quantile]
 	buckets    slab[dto.Bucket]
 	uints      slab[uint64]
-	pairPtrs   []*dto.LabelPair // backing store of Metric.Label slices
-	metricList []*dto.Metric    // backing store of MetricFamily.Metric slices
+	pairPtrs   lists[*dto.LabelPair] // Metric.Label slices
+	metricList lists[*dto.Metric]    // MetricFamily.Metric slices
+	bucketList lists[*dto.Bucket]    // Histogram.Bucket slices
+	quantList  lists[*dto.Quantile]  // Summary.Quantile slices
+}
+
+// seriesAt is a histogram or summary series met in this parse: its metric
+// and its key, keys[start:end].
+type seriesAt struct {
+	m          *dto.Metric
+	start, end int
+}
+
+func newFastParser() *fastParser {
+	return &fastParser{
+		fams:   map[string]*dto.MetricFamily{},
+		strs:   map[string]*string{},
+		series: map[uint64]seriesAt{},
+		seed:   maphash.MakeSeed(),
+	}
+}
+
+// Interned strings kept across resets: a cluster's payloads repeat a few
+// thousand, a hostile one could bring any number. mapKeep is the most
+// families or series whose map is kept for the next parse.
+const (
+	internMax      = 1 << 14
+	internMaxBytes = 1 << 20
+	mapKeep        = 1 << 14
+)
+
+// reset zeroes everything the last parse built, for the next one.
+func (p *fastParser) reset() {
+	if !p.used {
+		return
+	}
+	p.used = false
+	// A map keeps its room when cleared: one a hostile payload grew is
+	// dropped instead.
+	if len(p.fams) > mapKeep {
+		p.fams = map[string]*dto.MetricFamily{}
+	}
+	clear(p.fams)
+	if len(p.series) > mapKeep {
+		p.series = map[uint64]seriesAt{}
+	}
+	clear(p.series)
+	if len(p.strs) > internMax || p.strBytes > internMaxBytes {
+		p.strs, p.strBytes = map[string]*string{}, 0
+	}
+	p.keys, p.hists = p.keys[:0], clearSlice(p.hists)
+	p.cur, p.lastCur, p.lastOK = nil, nil, false
+	p.prev, p.prevFam, p.prevRaw = nil, nil, clearSlice(p.prevRaw)
+	p.raw = clearSlice(p.raw)
+	p.labels = clearSlice(p.labels)
+	p.metrics.reset()
+	p.pairs.reset()
+	p.floats.reset()
+	p.ints.reset()
+	p.gauges.reset()
+	p.counters.reset()
+	p.untypeds.reset()
+	p.famsSlab.reset()
+	p.types.reset()
+	p.histograms.reset()
+	p.summaries.reset()
+	p.quantiles.reset()
+	p.buckets.reset()
+	p.uints.reset()
+	p.pairPtrs.reset()
+	p.metricList.reset()
+	p.bucketList.reset()
+	p.quantList.reset()
+}
+
+// footprint is about the bytes p holds, to keep only ordinary parsers.
+func (p *fastParser) footprint() int {
+	return p.metrics.bytes() + p.pairs.bytes() + p.floats.bytes() + p.ints.bytes() +
+		p.gauges.bytes() + p.counters.bytes() + p.untypeds.bytes() + p.famsSlab.bytes() +
+		p.types.bytes() + p.histograms.bytes() + p.summaries.bytes() + p.quantiles.bytes() +
+		p.buckets.bytes() + p.uints.bytes() + p.pairPtrs.bytes() + p.metricList.bytes() +
+		p.bucketList.bytes() + p.quantList.bytes() + cap(p.keys) + cap(p.scratch) + cap(p.vals) +
+		cap(p.key) + cap(p.lastName) + p.strBytes +
+		cap(p.raw)*int(unsafe.Sizeof(rawLabel{})) + (cap(p.labels)+cap(p.hists))*8
+}
+
+func clearSlice[T any](s []T) []T {
+	clear(s)
+	return s[:0]
 }
 
 // rawLabel is a label of the line being read, aliasing the line (or
@@ -101,17 +218,151 @@ type fastParser struct {
 // new metric, since the lines of a histogram series repeat their labels.
 type rawLabel struct{ name, value []byte }
 
-// slab hands out pointers into chunks: one allocation per 256 messages
-// instead of one each. The families built are short-lived (converted, then
-// dropped), so a chunk kept alive by one pointer costs little.
-type slab[T any] struct{ s []T }
+// slab hands out pointers into chunks: one allocation per chunk of
+// messages instead of one each, and none once the chunks are there to be
+// reused (reset zeroes what was handed out).
+type slab[T any] struct {
+	chunks [][]T
+	n      int // chunks in use, the last one partly
+}
+
+// Chunks grow from slabFirst to slabChunk elements, so that a kind of
+// message a payload has few of (summaries, families) takes little room in
+// a parser kept for reuse.
+const (
+	slabFirst = 16
+	slabChunk = 256
+)
 
 func (s *slab[T]) new() *T {
-	if len(s.s) == cap(s.s) {
-		s.s = make([]T, 0, 256)
+	if s.n == 0 || len(s.chunks[s.n-1]) == cap(s.chunks[s.n-1]) {
+		if s.n == len(s.chunks) {
+			size := slabFirst
+			if s.n > 0 {
+				size = min(slabChunk, 2*cap(s.chunks[s.n-1]))
+			}
+			s.chunks = append(s.chunks, make([]T, 0, size))
+		}
+		s.n++
 	}
-	s.s = s.s[:len(s.s)+1]
-	return &s.s[len(s.s)-1]
+	c := &s.chunks[s.n-1]
+	*c = (*c)[:len(*c)+1]
+	return &(*c)[len(*c)-1]
+}
+
+func (s *slab[T]) reset() {
+	for i := range s.n {
+		s.chunks[i] = clearSlice(s.chunks[i])
+	}
+	s.n = 0
+}
+
+func (s *slab[T]) bytes() int {
+	var zero T
+	n := 0
+	for _, c := range s.chunks {
+		n += cap(c)
+	}
+	return n * int(unsafe.Sizeof(zero))
+}
+
+// lists hands out the slices of pointers that messages hold (a metric's
+// labels, a family's metrics, a histogram's buckets) from shared chunks:
+// the elements of one slice are appended in runs (a family's lines are
+// consecutive), so a slice grows in place at the end of the chunk.
+type lists[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+// List chunks grow from listFirst to listChunk elements, as slabs do.
+const (
+	listFirst = 64
+	listChunk = 1024
+)
+
+// chunkSize is the size of a new chunk that must hold need elements.
+func (ls *lists[T]) chunkSize(need int) int {
+	size := listFirst
+	if ls.n > 0 {
+		size = min(listChunk, 2*cap(ls.chunks[ls.n-1]))
+	}
+	return max(size, need)
+}
+
+// append appends x to l, a slice it handed out (or nil), as append would.
+func (ls *lists[T]) append(l []T, x T) []T {
+	if len(l) < cap(l) {
+		return append(l, x) // room reserved for l when it moved
+	}
+	if ls.n > 0 {
+		c := &ls.chunks[ls.n-1]
+		if len(*c) < cap(*c) {
+			if len(l) == 0 {
+				*c = append(*c, x)
+				return (*c)[len(*c)-1 : len(*c) : len(*c)]
+			}
+			if &l[len(l)-1] == &(*c)[len(*c)-1] {
+				*c = append(*c, x)
+				return (*c)[len(*c)-len(l)-1 : len(*c) : len(*c)]
+			}
+		}
+	}
+	// l is not at the end of the chunk (another list's elements came
+	// after it), or the chunk is full: l moves, with room to grow as
+	// append would give it, so that interleaved lists cost amortized
+	// constant time per element.
+	need := 2 * (len(l) + 1)
+	if ls.n == 0 || cap(ls.chunks[ls.n-1])-len(ls.chunks[ls.n-1]) < need {
+		if ls.n == len(ls.chunks) {
+			ls.chunks = append(ls.chunks, nil)
+		}
+		if cap(ls.chunks[ls.n]) < need {
+			ls.chunks[ls.n] = make([]T, 0, ls.chunkSize(need)) // too small: replaced
+		}
+		ls.n++
+	}
+	c := &ls.chunks[ls.n-1]
+	start := len(*c)
+	*c = (*c)[:start+need]
+	moved := append((*c)[start:start:start+need], l...)
+	return append(moved, x)
+}
+
+// slice returns a copy of s in the chunks.
+func (ls *lists[T]) slice(s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	if ls.n == 0 || cap(ls.chunks[ls.n-1])-len(ls.chunks[ls.n-1]) < len(s) {
+		if ls.n == len(ls.chunks) {
+			ls.chunks = append(ls.chunks, nil)
+		}
+		if cap(ls.chunks[ls.n]) < len(s) {
+			ls.chunks[ls.n] = make([]T, 0, ls.chunkSize(len(s)))
+		}
+		ls.n++
+	}
+	c := &ls.chunks[ls.n-1]
+	start := len(*c)
+	*c = append(*c, s...)
+	return (*c)[start:len(*c):len(*c)]
+}
+
+func (ls *lists[T]) reset() {
+	for i := range ls.n {
+		ls.chunks[i] = clearSlice(ls.chunks[i])
+	}
+	ls.n = 0
+}
+
+func (ls *lists[T]) bytes() int {
+	var zero T
+	n := 0
+	for _, c := range ls.chunks {
+		n += cap(c)
+	}
+	return n * int(unsafe.Sizeof(zero))
 }
 
 func (p *fastParser) uint(v uint64) *uint64 {
@@ -135,11 +386,12 @@ func (p *fastParser) intern(b []byte) *string {
 	s := new(string)
 	*s = string(b)
 	p.strs[*s] = s
+	p.strBytes += len(b)
 	return s
 }
 
 func (p *fastParser) comment(line []byte) bool {
-	p.lastOK = false
+	p.lastOK, p.prev = false, nil
 	var help bool
 	switch {
 	case len(line) > 7 && string(line[:7]) == "# HELP ":
@@ -168,7 +420,7 @@ func (p *fastParser) comment(line []byte) bool {
 		if !ok {
 			return false
 		}
-		mf.Help = &s
+		mf.Help = p.intern(s)
 		return true
 	}
 	if mf.Type != nil {
@@ -189,14 +441,17 @@ func (p *fastParser) comment(line []byte) bool {
 	default:
 		return false
 	}
-	mf.Type = t.Enum()
+	mf.Type = p.types.new()
+	*mf.Type = t
 	return true
 }
 
-func (p *fastParser) unescapeHelp(b []byte) (string, bool) {
+// unescapeHelp returns the help text b stands for, b itself when it has
+// no escape (else p.scratch, valid until the next call).
+func (p *fastParser) unescapeHelp(b []byte) ([]byte, bool) {
 	i := slices.Index(b, '\\')
 	if i < 0 {
-		return string(b), true
+		return b, true
 	}
 	out := append(p.scratch[:0], b[:i]...)
 	for ; i < len(b); i++ {
@@ -208,7 +463,7 @@ func (p *fastParser) unescapeHelp(b []byte) (string, bool) {
 		i++
 		if i == len(b) {
 			// expfmt drops a trailing backslash.
-			return "", false
+			return nil, false
 		}
 		switch b[i] {
 		case '\\', '"':
@@ -216,11 +471,11 @@ func (p *fastParser) unescapeHelp(b []byte) (string, bool) {
 		case 'n':
 			out = append(out, '\n')
 		default:
-			return "", false
+			return nil, false
 		}
 	}
 	p.scratch = out
-	return string(out), true
+	return out, true
 }
 
 // family finds or creates the family of a name as expfmt does: its own, else
@@ -250,16 +505,23 @@ func (p *fastParser) family(name []byte) bool {
 			}
 		}
 	}
-	n := string(name)
+	n := p.intern(name)
 	p.isSum, p.isCount = false, false
 	mf := p.famsSlab.new()
-	mf.Name = &n
-	p.fams[n] = mf
+	mf.Name = n
+	p.fams[*n] = mf
 	p.cur = mf
 	return true
 }
 
 func (p *fastParser) sample(line []byte) bool {
+	if n := len(p.lastName); p.lastOK && n < len(line) && (line[n] == ' ' || line[n] == '{') &&
+		string(line[:n]) == string(p.lastName) {
+		// The previous line's name (a valid name, then a byte that ends
+		// one): no need to scan it.
+		p.cur, p.isSum, p.isCount = p.lastCur, p.lastSum, p.lastCount
+		return p.sampleRest(line, n)
+	}
 	n := metricNameLen(line)
 	if n == 0 || n == len(line) || (line[n] != ' ' && line[n] != '{') {
 		return false
@@ -273,9 +535,16 @@ func (p *fastParser) sample(line []byte) bool {
 		p.lastName = append(p.lastName[:0], line[:n]...)
 		p.lastCur, p.lastSum, p.lastCount, p.lastOK = p.cur, p.isSum, p.isCount, true
 	}
+	return p.sampleRest(line, n)
+}
+
+// sampleRest reads a sample line after its name, line[:n], whose family
+// is p.cur.
+func (p *fastParser) sampleRest(line []byte, n int) bool {
 	mf := p.cur
 	if mf.Type == nil {
-		mf.Type = dto.MetricType_UNTYPED.Enum()
+		mf.Type = p.types.new()
+		*mf.Type = dto.MetricType_UNTYPED
 	}
 	typ := mf.GetType()
 	grouped := typ == dto.MetricType_HISTOGRAM || typ == dto.MetricType_SUMMARY
@@ -363,20 +632,32 @@ func (p *fastParser) sample(line []byte) bool {
 		if err != nil {
 			return false
 		}
-		ts = &t
+		ts = p.ints.new()
+		*ts = t
 	}
 
 	var m *dto.Metric
-	if grouped {
+	if grouped && p.prev != nil && p.prevFam == mf && len(p.vals) == 0 && sameLabels(p.raw, p.prevRaw) {
+		// The series of the previous line (the lines of a series come
+		// together): no key to build and look up.
+		m = p.prev
+	} else if grouped {
 		p.key = append(p.key[:0], *mf.Name...)
 		p.key = append(p.key, 0xff)
 		p.key = appendSortedLabels(p.key, p.raw)
-		m = p.series[string(p.key)]
+		h := maphash.Bytes(p.seed, p.key)
+		ref, found := p.series[h]
+		if found && string(p.keys[ref.start:ref.end]) != string(p.key) {
+			return false // two keys, one hash: left to expfmt
+		}
+		m = ref.m
 		if m == nil {
 			p.internLabels()
 			m = p.newMetric()
-			p.series[string(p.key)] = m
-			mf.Metric = p.appendMetric(mf.Metric, m)
+			start := len(p.keys)
+			p.keys = append(p.keys, p.key...)
+			p.series[h] = seriesAt{m: m, start: start, end: len(p.keys)}
+			mf.Metric = p.metricList.append(mf.Metric, m)
 			if typ == dto.MetricType_HISTOGRAM {
 				p.hists = append(p.hists, m)
 			}
@@ -384,7 +665,14 @@ func (p *fastParser) sample(line []byte) bool {
 	} else {
 		p.internLabels()
 		m = p.newMetric()
-		mf.Metric = p.appendMetric(mf.Metric, m)
+		mf.Metric = p.metricList.append(mf.Metric, m)
+	}
+	p.prev = nil
+	if grouped && len(p.vals) == 0 {
+		// Its labels alias the input (no escaped value in p.vals, which
+		// the next line overwrites), which outlives the parse.
+		p.prev, p.prevFam = m, mf
+		p.raw, p.prevRaw = p.prevRaw, p.raw
 	}
 	if ts != nil {
 		m.TimestampMs = ts
@@ -404,20 +692,21 @@ func (p *fastParser) sample(line []byte) bool {
 		m.Untyped = u
 	case dto.MetricType_SUMMARY:
 		if m.Summary == nil {
-			m.Summary = &dto.Summary{}
+			m.Summary = p.summaries.new()
 		}
 		switch {
 		case p.isCount:
-			c := uint64(value)
-			m.Summary.SampleCount = &c
+			m.Summary.SampleCount = p.uint(uint64(value))
 		case p.isSum:
 			m.Summary.SampleSum = p.float(value)
 		case hasBound:
-			m.Summary.Quantile = append(m.Summary.Quantile, &dto.Quantile{Quantile: p.float(bound), Value: p.float(value)})
+			q := p.quantiles.new()
+			q.Quantile, q.Value = p.float(bound), p.float(value)
+			m.Summary.Quantile = p.quantList.append(m.Summary.Quantile, q)
 		}
 	case dto.MetricType_HISTOGRAM:
 		if m.Histogram == nil {
-			m.Histogram = &dto.Histogram{}
+			m.Histogram = p.histograms.new()
 		}
 		h := m.Histogram
 		switch {
@@ -443,7 +732,7 @@ func (p *fastParser) sample(line []byte) bool {
 				}
 				b.CumulativeCountFloat = p.float(value)
 			}
-			h.Bucket = append(h.Bucket, b)
+			h.Bucket = p.bucketList.append(h.Bucket, b)
 		}
 	default:
 		return false
@@ -464,33 +753,22 @@ func (p *fastParser) internLabels() {
 // summary series keeps its first line's labels, as in expfmt).
 func (p *fastParser) newMetric() *dto.Metric {
 	m := p.metrics.new()
-	if len(p.labels) > 0 {
-		if cap(p.pairPtrs)-len(p.pairPtrs) < len(p.labels) {
-			p.pairPtrs = make([]*dto.LabelPair, 0, max(1024, len(p.labels)))
-		}
-		start := len(p.pairPtrs)
-		p.pairPtrs = append(p.pairPtrs, p.labels...)
-		m.Label = p.pairPtrs[start:len(p.pairPtrs):len(p.pairPtrs)]
-	}
+	m.Label = p.pairPtrs.slice(p.labels)
 	return m
 }
 
-// appendMetric appends to a family's metrics; a family's metrics are
-// consecutive in the selected payload, so they share one backing array
-// until another family's interleave.
-func (p *fastParser) appendMetric(list []*dto.Metric, m *dto.Metric) []*dto.Metric {
-	if len(list) > 0 && len(p.metricList) > 0 && &list[len(list)-1] == &p.metricList[len(p.metricList)-1] && len(p.metricList) < cap(p.metricList) {
-		p.metricList = append(p.metricList, m)
-		return p.metricList[len(p.metricList)-len(list)-1 : len(p.metricList) : len(p.metricList)]
+// sameLabels reports whether two lines' labels are the same, in the same
+// order.
+func sameLabels(a, b []rawLabel) bool {
+	if len(a) != len(b) {
+		return false
 	}
-	if len(list) > 0 {
-		return append(list, m)
+	for i := range a {
+		if string(a[i].name) != string(b[i].name) || string(a[i].value) != string(b[i].value) {
+			return false
+		}
 	}
-	if cap(p.metricList)-len(p.metricList) < 1 {
-		p.metricList = make([]*dto.Metric, 0, 1024)
-	}
-	p.metricList = append(p.metricList, m)
-	return p.metricList[len(p.metricList)-1 : len(p.metricList) : len(p.metricList)]
+	return true
 }
 
 func appendSortedLabels(b []byte, labels []rawLabel) []byte {
@@ -536,17 +814,20 @@ func appendSortedCopy(b []byte, labels []rawLabel) []byte {
 // opening one already consumed), unescaping \\ \" \n; it returns the value
 // (aliasing the input when there was no escape) and what follows the quote.
 func (p *fastParser) labelValue(b []byte) (val, rest []byte, ok bool) {
+	var high byte // the bits of every byte: ASCII needs no UTF-8 check
 	for i := 0; i < len(b); i++ {
-		switch b[i] {
+		c := b[i]
+		switch c {
 		case '"':
 			val = b[:i]
-			if !utf8.Valid(val) {
+			if high >= utf8.RuneSelf && !utf8.Valid(val) {
 				return nil, nil, false
 			}
 			return val, b[i+1:], true
 		case '\\':
 			return p.labelValueEscaped(b)
 		}
+		high |= c
 	}
 	return nil, nil, false
 }
@@ -586,13 +867,35 @@ func (p *fastParser) labelValueEscaped(b []byte) (val, rest []byte, ok bool) {
 	return nil, nil, false
 }
 
+// The bytes of legacy names: nameFirst may start a label name, nameNext
+// continue one, and metric names also take ':' anywhere.
+const (
+	nameFirst = 1 << iota
+	nameNext
+	nameColon
+)
+
+var nameBytes = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+			t[c] = nameFirst | nameNext
+		case c >= '0' && c <= '9':
+			t[c] = nameNext
+		case c == ':':
+			t[c] = nameColon
+		}
+	}
+	return t
+}()
+
 // metricNameLen is the length of the legacy metric name at the start of b.
 func metricNameLen(b []byte) int {
-	for i, c := range b {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_', c == ':':
-		case c >= '0' && c <= '9' && i > 0:
-		default:
+	if len(b) == 0 || nameBytes[b[0]]&(nameFirst|nameColon) == 0 {
+		return 0
+	}
+	for i := 1; i < len(b); i++ {
+		if nameBytes[b[i]]&(nameNext|nameColon) == 0 {
 			return i
 		}
 	}
@@ -601,11 +904,11 @@ func metricNameLen(b []byte) int {
 
 // labelNameLen is the length of the legacy label name at the start of b.
 func labelNameLen(b []byte) int {
-	for i, c := range b {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
-		case c >= '0' && c <= '9' && i > 0:
-		default:
+	if len(b) == 0 || nameBytes[b[0]]&nameFirst == 0 {
+		return 0
+	}
+	for i := 1; i < len(b); i++ {
+		if nameBytes[b[i]]&nameNext == 0 {
 			return i
 		}
 	}
@@ -618,20 +921,8 @@ func parseFloatLikeExpfmt(b []byte) (float64, bool) {
 	if len(b) == 0 {
 		return 0, false
 	}
-	// The common case: a plain integer, which ParseFloat would also read.
-	if len(b) <= 15 {
-		var n int64
-		digits := true
-		for _, c := range b {
-			if c < '0' || c > '9' {
-				digits = false
-				break
-			}
-			n = n*10 + int64(c-'0')
-		}
-		if digits {
-			return float64(n), true
-		}
+	if f, ok := parseDecimal(b); ok {
+		return f, true
 	}
 	for _, c := range b {
 		if c == 'p' || c == 'P' || c == '_' {
@@ -642,9 +933,88 @@ func parseFloatLikeExpfmt(b []byte) (float64, bool) {
 	return f, err == nil
 }
 
+// pow10 are the powers of ten a float64 holds exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseDecimal reads the common forms of a sample value or bound, as
+// strconv writes them ([-]digits[.digits][e±digits], at most 15 digits),
+// exactly as ParseFloat does; ok=false for anything else, which
+// ParseFloat then decides. With at most 15 digits the mantissa is an
+// exact float64, and so is a power of ten up to 1e22: one multiplication
+// or division, correctly rounded, gives the correctly rounded value (the
+// fast path of ParseFloat itself).
+func parseDecimal(b []byte) (float64, bool) {
+	i, neg := 0, false
+	if b[0] == '-' {
+		neg, i = true, 1
+	}
+	var mant uint64
+	digits, frac, exp := 0, 0, 0
+	dot := false
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c >= '0' && c <= '9':
+			mant = mant*10 + uint64(c-'0')
+			digits++
+			if dot {
+				frac++
+			}
+		case c == '.' && !dot:
+			dot = true
+		default:
+			goto exponent
+		}
+	}
+exponent:
+	if digits == 0 || digits > 15 {
+		return 0, false
+	}
+	if i < len(b) {
+		if b[i] != 'e' && b[i] != 'E' {
+			return 0, false
+		}
+		i++
+		eneg := false
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			eneg = b[i] == '-'
+			i++
+		}
+		if i == len(b) || len(b)-i > 3 {
+			return 0, false
+		}
+		for ; i < len(b); i++ {
+			c := b[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			exp = exp*10 + int(c-'0')
+		}
+		if eneg {
+			exp = -exp
+		}
+	}
+	exp -= frac
+	f := float64(mant)
+	switch {
+	case mant == 0:
+	case exp >= 0 && exp < len(pow10):
+		f *= pow10[exp]
+	case exp < 0 && -exp < len(pow10):
+		f /= pow10[-exp]
+	default:
+		return 0, false
+	}
+	if neg {
+		f = -f
+	}
+	return f, true
+}
+
 // normalizeHistogram is expfmt's: once any count of a histogram is a float,
 // all of them are.
-func normalizeHistogram(h *dto.Histogram) {
+func (p *fastParser) normalizeHistogram(h *dto.Histogram) {
 	if h == nil {
 		return
 	}
@@ -661,14 +1031,12 @@ func normalizeHistogram(h *dto.Histogram) {
 		return
 	}
 	if h.GetSampleCountFloat() == 0 {
-		f := float64(h.GetSampleCount())
-		h.SampleCountFloat = &f
+		h.SampleCountFloat = p.float(float64(h.GetSampleCount()))
 		h.SampleCount = nil
 	}
 	for _, b := range h.GetBucket() {
 		if b.GetCumulativeCountFloat() == 0 {
-			f := float64(b.GetCumulativeCount())
-			b.CumulativeCountFloat = &f
+			b.CumulativeCountFloat = p.float(float64(b.GetCumulativeCount()))
 			b.CumulativeCount = nil
 		}
 	}

@@ -63,51 +63,106 @@ func (h *Histograms) Delta(key string, buckets []Bucket, count, sum float64, now
 	defer h.mu.Unlock()
 	st := h.m[key]
 	if st == nil {
-		h.m[key] = &histState{buckets: cur, count: count, sum: sum, seen: now}
+		h.m[key] = newHistState(cur, count, sum, now)
 		return Window{}, false
 	}
-	defer func() { st.buckets, st.count, st.sum, st.seen = cur, count, sum, now }()
+	return st.window(cur, count, sum, now, nil)
+}
 
+// DeltaKey is Delta for a key given as bytes, copied only for a new
+// series, with the window's buckets written to dst's array when it has
+// room: the window is then valid until dst is written again. dst must not
+// overlap buckets. Once a series is known, and while its layout stays
+// the same, it allocates nothing.
+func (h *Histograms) DeltaKey(key []byte, buckets []Bucket, count, sum float64, now time.Time, dst []Bucket) (Window, bool) {
+	cur, valid := normalize(buckets, count, sum)
+	if !valid {
+		return Window{}, false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st := h.m[string(key)]
+	if st == nil {
+		h.m[string(key)] = newHistState(cur, count, sum, now)
+		return Window{}, false
+	}
+	return st.window(cur, count, sum, now, dst)
+}
+
+func newHistState(cur []Bucket, count, sum float64, now time.Time) *histState {
+	return &histState{buckets: slices.Clone(cur), count: count, sum: sum, seen: now}
+}
+
+// window computes the window from st to cur into dst's array, and makes
+// cur the baseline.
+func (st *histState) window(cur []Bucket, count, sum float64, now time.Time, dst []Bucket) (Window, bool) {
+	defer st.set(cur, count, sum, now)
 	// The window after a restart is everything counted since: the current
-	// values, copied because cur becomes the baseline.
+	// values (copied: cur becomes the baseline).
 	restart := func() (Window, bool) {
-		return Window{Buckets: slices.Clone(cur), Count: count, Sum: sum}, true
+		return Window{Buckets: append(dst[:0], cur...), Count: count, Sum: sum}, true
 	}
 	if count < st.count {
 		return restart()
 	}
-	prev, same := align(st.buckets, cur)
-	if !same {
+	// The previous cumulative counts at the current bounds: a bound the
+	// previous scrape lacked held the count of the previous bound below
+	// it (sparse export: its bucket was empty). A previous bound missing
+	// now, which sparse export cannot explain without a restart, is a
+	// layout change.
+	prev := st.buckets
+	out := dst[:0]
+	j, below, decreased := 0, 0.0, false
+	for _, b := range cur {
+		if j < len(prev) && prev[j].UpperBound < b.UpperBound {
+			return Window{}, false // prev[j] vanished
+		}
+		if j < len(prev) && prev[j].UpperBound == b.UpperBound {
+			below = prev[j].Count
+			j++
+		}
+		d := b.Count - below
+		decreased = decreased || d < 0
+		out = append(out, Bucket{UpperBound: b.UpperBound, Count: d})
+	}
+	if j != len(prev) {
 		return Window{}, false
 	}
-	w := Window{Buckets: make([]Bucket, len(cur)), Count: count - st.count, Sum: sum - st.sum}
-	for i, b := range cur {
-		d := b.Count - prev[i]
-		if d < 0 {
-			return restart()
-		}
-		w.Buckets[i] = Bucket{UpperBound: b.UpperBound, Count: d}
+	if decreased {
+		return restart()
 	}
-	return w, true
+	return Window{Buckets: out, Count: count - st.count, Sum: sum - st.sum}, true
 }
 
-// normalize copies buckets sorted by bound with a final +Inf bucket, and
-// reports whether every number is usable.
+// set makes cur the baseline.
+func (st *histState) set(cur []Bucket, count, sum float64, now time.Time) {
+	// In place: the baseline's array is never handed out.
+	st.buckets = append(st.buckets[:0], cur...)
+	st.count, st.sum, st.seen = count, sum, now
+}
+
+// normalize returns buckets sorted by bound with a final +Inf bucket (a
+// copy when buckets are not already so), and reports whether every number
+// is usable.
 func normalize(buckets []Bucket, count, sum float64) ([]Bucket, bool) {
 	if !finite(count) || count < 0 || math.IsNaN(sum) {
 		return nil, false
 	}
-	out := make([]Bucket, len(buckets), len(buckets)+1)
-	copy(out, buckets)
-	for _, b := range out {
+	for _, b := range buckets {
 		if math.IsNaN(b.UpperBound) || !finite(b.Count) {
 			return nil, false
 		}
 	}
+	n := len(buckets)
+	if n > 0 && math.IsInf(buckets[n-1].UpperBound, +1) && slices.IsSortedFunc(buckets, cmpBound) {
+		return buckets, true
+	}
+	out := make([]Bucket, n, n+1)
+	copy(out, buckets)
 	if !slices.IsSortedFunc(out, cmpBound) {
 		slices.SortStableFunc(out, cmpBound)
 	}
-	if n := len(out); n == 0 || !math.IsInf(out[n-1].UpperBound, +1) {
+	if n == 0 || !math.IsInf(out[n-1].UpperBound, +1) {
 		out = append(out, Bucket{UpperBound: math.Inf(+1), Count: count})
 	}
 	return out, true
@@ -124,26 +179,6 @@ func cmpBound(a, b Bucket) int {
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
-
-// align returns the previous cumulative counts at the current bounds. A bound
-// the previous scrape lacked held the count of the previous bound below it
-// (sparse export: its bucket was empty). ok=false when a previous bound is
-// missing now, which sparse export cannot explain without a restart.
-func align(prev, cur []Bucket) ([]float64, bool) {
-	out := make([]float64, len(cur))
-	j, below := 0, 0.0
-	for i, b := range cur {
-		if j < len(prev) && prev[j].UpperBound < b.UpperBound {
-			return nil, false // prev[j] vanished
-		}
-		if j < len(prev) && prev[j].UpperBound == b.UpperBound {
-			below = prev[j].Count
-			j++
-		}
-		out[i] = below
-	}
-	return out, j == len(prev)
-}
 
 // Reset records that the process exporting the series whose key starts with
 // prefix ("" for every series) restarted since their last observation: their
@@ -265,15 +300,26 @@ func (w Window) Mean() (float64, bool) {
 // the sample count when the exposition lacks it). Float and integer counts are
 // both read. A metric without histogram data gives (nil, 0, 0).
 func HistogramBuckets(m *dto.Metric) ([]Bucket, float64, float64) {
+	if m.GetHistogram() == nil {
+		return nil, 0, 0
+	}
+	return AppendHistogramBuckets(make([]Bucket, 0, len(m.GetHistogram().GetBucket())+1), m)
+}
+
+// AppendHistogramBuckets is HistogramBuckets appending the buckets to dst
+// (returned unchanged for a metric without histogram data), so that a
+// buffer can be reused.
+func AppendHistogramBuckets(dst []Bucket, m *dto.Metric) ([]Bucket, float64, float64) {
 	h := m.GetHistogram()
 	if h == nil {
-		return nil, 0, 0
+		return dst, 0, 0
 	}
 	count := float64(h.GetSampleCount())
 	if h.SampleCountFloat != nil {
 		count = h.GetSampleCountFloat()
 	}
-	out := make([]Bucket, 0, len(h.GetBucket())+1)
+	start := len(dst)
+	out := dst
 	for _, b := range h.GetBucket() {
 		c := float64(b.GetCumulativeCount())
 		if b.CumulativeCountFloat != nil {
@@ -281,10 +327,10 @@ func HistogramBuckets(m *dto.Metric) ([]Bucket, float64, float64) {
 		}
 		out = append(out, Bucket{UpperBound: b.GetUpperBound(), Count: c})
 	}
-	if !slices.IsSortedFunc(out, cmpBound) {
-		slices.SortStableFunc(out, cmpBound)
+	if !slices.IsSortedFunc(out[start:], cmpBound) {
+		slices.SortStableFunc(out[start:], cmpBound)
 	}
-	if n := len(out); n == 0 || !math.IsInf(out[n-1].UpperBound, +1) {
+	if n := len(out); n == start || !math.IsInf(out[n-1].UpperBound, +1) {
 		out = append(out, Bucket{UpperBound: math.Inf(+1), Count: count})
 	}
 	return out, count, h.GetSampleSum()

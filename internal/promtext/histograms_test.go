@@ -7,6 +7,7 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
+	"google.golang.org/protobuf/proto"
 )
 
 var inf = math.Inf(+1)
@@ -151,15 +152,79 @@ func TestHistogramsDelta(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := NewHistograms()
+			// Delta, and DeltaKey with one window buffer reused.
+			h, hk := NewHistograms(), NewHistograms()
+			dst := make([]Bucket, 0, 8)
 			now := time.Unix(0, 0)
 			for i, o := range tt.obs {
 				got, ok := h.Delta("k", o.buckets, o.count, o.sum, now)
 				if ok != o.ok || !reflect.DeepEqual(got, o.want) {
 					t.Errorf("observation %d: got (%v, %v), want (%v, %v)", i, got, ok, o.want, o.ok)
 				}
+				got, ok = hk.DeltaKey([]byte("k"), o.buckets, o.count, o.sum, now, dst)
+				if ok != o.ok || !reflect.DeepEqual(got, o.want) {
+					t.Errorf("observation %d: DeltaKey got (%v, %v), want (%v, %v)", i, got, ok, o.want, o.ok)
+				}
 			}
 		})
+	}
+}
+
+// TestHistogramsDeltaKeyAllocs: a known series with the same layout, its
+// buckets read into a reused buffer and its window into another, costs
+// no allocation.
+func TestHistogramsDeltaKeyAllocs(t *testing.T) {
+	if RaceEnabled {
+		t.Skip("allocation counts: without -race")
+	}
+	h := NewHistograms()
+	m := &dto.Metric{Histogram: &dto.Histogram{SampleCount: proto.Uint64(0), SampleSum: proto.Float64(0)}}
+	for _, ub := range []float64{1, 2, 4, 8, math.Inf(+1)} {
+		m.Histogram.Bucket = append(m.Histogram.Bucket, &dto.Bucket{UpperBound: proto.Float64(ub), CumulativeCount: proto.Uint64(0)})
+	}
+	var key []byte
+	var buckets, win []Bucket
+	n := uint64(0)
+	now := time.Unix(0, 0)
+	observe := func() {
+		n++
+		for i, b := range m.Histogram.Bucket {
+			*b.CumulativeCount = n * uint64(i+1)
+		}
+		*m.Histogram.SampleCount, *m.Histogram.SampleSum = n*5, float64(n)
+		key = AppendMetricKey(key[:0], "lat", m)
+		var count, sum float64
+		buckets, count, sum = AppendHistogramBuckets(buckets[:0], m)
+		now = now.Add(10 * time.Second)
+		w, ok := h.DeltaKey(key, buckets, count, sum, now, win)
+		if n > 1 && (!ok || w.Count != 5 || w.Buckets[4].Count != 5) {
+			t.Fatalf("window %v, %v", w, ok)
+		}
+		win = w.Buckets
+	}
+	observe()
+	observe()
+	if a := testing.AllocsPerRun(100, observe); a != 0 {
+		t.Errorf("%v allocations per observation, want none", a)
+	}
+}
+
+// TestAppendHistogramBuckets: as HistogramBuckets, after what dst holds.
+func TestAppendHistogramBuckets(t *testing.T) {
+	t.Parallel()
+	m := &dto.Metric{Histogram: &dto.Histogram{SampleCount: proto.Uint64(9), SampleSum: proto.Float64(3),
+		Bucket: []*dto.Bucket{
+			{UpperBound: proto.Float64(4), CumulativeCount: proto.Uint64(7)},
+			{UpperBound: proto.Float64(1), CumulativeCountFloat: proto.Float64(2.5)},
+		}}}
+	want, wc, ws := HistogramBuckets(m)
+	pre := []Bucket{{9, 9}}
+	got, c, s := AppendHistogramBuckets(pre, m)
+	if c != wc || s != ws || !reflect.DeepEqual(got[1:], want) || got[0] != pre[0] {
+		t.Errorf("got %v %v %v, want %v after %v (%v %v)", got, c, s, want, pre, wc, ws)
+	}
+	if got, _, _ := AppendHistogramBuckets(pre, &dto.Metric{}); len(got) != 1 {
+		t.Errorf("no histogram: %v", got)
 	}
 }
 

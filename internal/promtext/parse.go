@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"sync"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -14,10 +16,16 @@ import (
 // parseSelection parses the selected lines, naming the payload's lines in
 // its errors.
 func parseSelection(sel *selection) (map[string]*dto.MetricFamily, []Capped, error) {
+	return parseSelectionWith(sel, newFastParser())
+}
+
+// parseSelectionWith is parseSelection with fp's arena: the families are
+// fp's when fp parsed them (see Parsed).
+func parseSelectionWith(sel *selection, fp *fastParser) (map[string]*dto.MetricFamily, []Capped, error) {
 	if len(sel.out) == 0 {
 		return map[string]*dto.MetricFamily{}, sel.capped, nil
 	}
-	fams, err := parseSelected(sel.out)
+	fams, err := parseSelected(sel.out, fp)
 	if err != nil {
 		var pe expfmt.ParseError
 		if errors.As(err, &pe) {
@@ -39,10 +47,11 @@ func parseSelection(sel *selection) (map[string]*dto.MetricFamily, []Capped, err
 // parseSelected parses selected lines: the purpose-built parser when the
 // lines have the common shape (nearly 10 times cheaper), else expfmt, whose
 // result and errors are the reference either way (see fastParse).
-func parseSelected(sel []byte) (map[string]*dto.MetricFamily, error) {
-	if fams, ok := fastParse(sel); ok {
+func parseSelected(sel []byte, fp *fastParser) (map[string]*dto.MetricFamily, error) {
+	if fams, ok := fp.parse(sel); ok {
 		return fams, nil
 	}
+	fp.reset()
 	return expfmtParse(sel)
 }
 
@@ -51,6 +60,75 @@ func expfmtParse(sel []byte) (map[string]*dto.MetricFamily, error) {
 	// rejects junk sooner.
 	p := expfmt.NewTextParser(model.LegacyValidation)
 	return p.TextToMetricFamilies(bytes.NewReader(sel))
+}
+
+// Parsed is what ReadParsed parsed. Its families live in an arena that
+// the next parse reuses once Release gives it back: they must not be
+// used, nor anything taken from them kept (a *dto.Metric, a label pair;
+// the strings they point to are immutable and may be kept), after
+// Release. Release zeroes them, so a use after it finds empty messages
+// and an empty map rather than another payload's values.
+type Parsed struct {
+	// Families are the wanted families by name.
+	Families map[string]*dto.MetricFamily
+	// Capped lists the families cut by the series limit, in payload order.
+	Capped []Capped
+
+	fp *fastParser
+}
+
+// Release gives the families' memory back for the next parse; a second
+// call does nothing. Not calling it only costs that reuse.
+func (p *Parsed) Release() {
+	fp := p.fp
+	p.Families, p.Capped, p.fp = nil, nil, nil
+	if fp == nil {
+		return
+	}
+	putParser(fp)
+}
+
+// putParser resets fp and keeps it for reuse unless it grew too large.
+func putParser(fp *fastParser) {
+	fp.reset()
+	if fp.footprint() <= parserKeep {
+		parserPool.Put(fp)
+	}
+}
+
+// parserPool holds the parsers (arenas) of released Parsed: as many as
+// parses run at once in a cycle, which the pool lets the GC drop between
+// cycles.
+var parserPool = sync.Pool{New: func() any { return newFastParser() }}
+
+// parserKeep bounds the memory of a parser kept for reuse: a real node's
+// selection takes a few hundred kB; one grown by a hostile payload's
+// millions of series is dropped.
+const parserKeep = 4 << 20
+
+// ReadParsed is ParseReader with the families in a reused arena (see
+// Parsed): once warm, a parse allocates almost nothing. The caller must
+// call Release once done with them.
+func ReadParsed(r io.Reader, want func(family string) bool, o ReadOptions) (*Parsed, error) {
+	// As in ParseReader: the selected lines are garbage once parsed.
+	bufs := selBufPool.Get().(*selBufs)
+	sel, err := selectFrom(r, want, o, bufs.out[:0], bufs.lines[:0])
+	defer func() {
+		if cap(sel.out) <= selBufKeep {
+			bufs.out, bufs.lines = sel.out[:0], sel.lines[:0]
+			selBufPool.Put(bufs)
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+	fp := parserPool.Get().(*fastParser)
+	fams, capped, err := parseSelectionWith(&sel, fp)
+	if err != nil {
+		putParser(fp)
+		return nil, err
+	}
+	return &Parsed{Families: fams, Capped: capped, fp: fp}, nil
 }
 
 // checkHistogram rejects series that lack a part every exposition has: such a

@@ -3,7 +3,6 @@ package promtext
 import (
 	"math"
 	"math/bits"
-	"slices"
 	"strconv"
 
 	"github.com/roachdog/roachdog/emit"
@@ -49,7 +48,11 @@ const MaxSampleBuckets = 512
 // scale multiplies values (nanoseconds to seconds). nil when the window
 // has no observations or no finite bucket.
 func (w Window) Samples(scale float64) []Sample {
-	var out []Sample
+	return w.appendSamples(nil, scale)
+}
+
+// appendSamples is Samples appending to out.
+func (w Window) appendSamples(out []Sample, scale float64) []Sample {
 	lower, below, cum := 0.0, 0.0, 0.0
 	finiteTop := math.NaN()
 	for _, b := range w.Buckets {
@@ -63,6 +66,23 @@ func (w Window) Samples(scale float64) []Sample {
 	buckets := w.Buckets
 	if len(buckets) > MaxSampleBuckets {
 		buckets = thin(buckets)
+	}
+	if out == nil {
+		// Exactly the window's values: one allocation, not a growing
+		// slice (the loop below, counting).
+		n, below, cum := 0, 0.0, 0.0
+		for _, b := range buckets {
+			cum = max(cum, b.Count)
+			c := math.Round(cum) - math.Round(below)
+			below = cum
+			if c >= 1 && c < 1<<63 {
+				n += spreadLen(uint64(c))
+			}
+		}
+		if n == 0 {
+			return nil
+		}
+		out = make([]Sample, 0, n)
 	}
 	for i, b := range buckets {
 		cum = max(cum, b.Count)
@@ -100,7 +120,10 @@ func thin(in []Bucket) []Bucket {
 
 // spread appends the values of one bucket of n observations in [lo, hi].
 func spread(out []Sample, n uint64, lo, hi, scale float64) []Sample {
-	var parts []uint64
+	// At most 64 parts (one per binary digit, or SamplesPerBucket): on
+	// the stack.
+	var buf [64]uint64
+	parts := buf[:0]
 	for n != 0 {
 		k := 63 - bits.LeadingZeros64(n)
 		parts = append(parts, 1<<k)
@@ -111,22 +134,17 @@ func spread(out []Sample, n uint64, lo, hi, scale float64) []Sample {
 		total += p
 	}
 	for len(parts) < SamplesPerBucket {
-		i := 0 // parts stay sorted largest first
-		if parts[i] == 1 {
+		// parts stay sorted largest first: the largest is halved.
+		if parts[0] == 1 {
 			break
 		}
-		half := parts[i] / 2
-		parts[i] = half
-		parts = slices.Insert(parts, 1, half)
-		slices.SortFunc(parts, func(a, b uint64) int {
-			switch {
-			case a > b:
-				return -1
-			case a < b:
-				return 1
-			}
-			return 0
-		})
+		half := parts[0] / 2
+		parts = parts[:len(parts)+1]
+		copy(parts[2:], parts[1:])
+		parts[0], parts[1] = half, half
+		// Equal parts are interchangeable: any order of them gives the
+		// same values.
+		sortDesc(parts)
 	}
 	done := uint64(0)
 	for _, p := range parts {
@@ -143,9 +161,33 @@ func spread(out []Sample, n uint64, lo, hi, scale float64) []Sample {
 	return out
 }
 
-// round6 rounds to 6 significant digits.
+// spreadLen is the number of values spread gives a bucket of n.
+func spreadLen(n uint64) int {
+	if n < SamplesPerBucket {
+		return int(n)
+	}
+	return max(SamplesPerBucket, bits.OnesCount64(n))
+}
+
+// sortDesc sorts a few parts largest first, in place.
+func sortDesc(s []uint64) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] > s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// round6 rounds to 6 significant digits, through the decimal text as
+// strconv writes it (on the stack), read back exactly as ParseFloat
+// would (parseDecimal's fast path takes nearly every value).
 func round6(x float64) float64 {
-	r, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 6, 64), 64)
+	var buf [32]byte
+	b := strconv.AppendFloat(buf[:0], x, 'g', 6, 64)
+	if r, ok := parseDecimal(b); ok {
+		return r
+	}
+	r, err := strconv.ParseFloat(string(b), 64)
 	if err != nil {
 		return x
 	}

@@ -1,8 +1,12 @@
 package promtext
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
+	"math/rand/v2"
+	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -122,6 +126,93 @@ func TestSamplesManyBuckets(t *testing.T) {
 		}
 		if got := len(thin(bs)); n > MaxSampleBuckets && got > MaxSampleBuckets {
 			t.Errorf("%d buckets thinned to %d", n, got)
+		}
+	}
+}
+
+// TestSpreadLen: spreadLen is the number of values spread gives, so that
+// Samples allocates its values once.
+func TestSpreadLen(t *testing.T) {
+	t.Parallel()
+	for n := uint64(1); n < 5000; n++ {
+		if got, want := spreadLen(n), len(spread(nil, n, 1, 2, 1)); got != want {
+			t.Fatalf("n=%d: spreadLen %d, spread gives %d", n, got, want)
+		}
+	}
+	for _, n := range []uint64{1<<63 - 1, 1 << 62, 1<<40 + 12345, 0xaaaaaaaaaaaa} {
+		if got, want := spreadLen(n), len(spread(nil, n, 1, 2, 1)); got != want {
+			t.Fatalf("n=%d: spreadLen %d, spread gives %d", n, got, want)
+		}
+	}
+}
+
+// spreadBefore is spread as first written (a growing slice of parts,
+// inserted and sorted with the slices package): the reference the
+// allocation-free spread must give exactly.
+func spreadBefore(out []Sample, n uint64, lo, hi, scale float64) []Sample {
+	var parts []uint64
+	for n != 0 {
+		k := 63 - bits.LeadingZeros64(n)
+		parts = append(parts, 1<<k)
+		n &^= 1 << k
+	}
+	total := uint64(0)
+	for _, p := range parts {
+		total += p
+	}
+	for len(parts) < SamplesPerBucket {
+		if parts[0] == 1 {
+			break
+		}
+		half := parts[0] / 2
+		parts[0] = half
+		parts = slices.Insert(parts, 1, half)
+		slices.SortFunc(parts, func(a, b uint64) int { return cmp.Compare(b, a) })
+	}
+	done := uint64(0)
+	for _, p := range parts {
+		mid := (float64(done) + float64(p)/2) / float64(total)
+		v := (lo + (hi-lo)*mid) * scale
+		if r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 6, 64), 64); err == nil && (r > lo*scale || lo == hi) {
+			v = r
+		}
+		out = append(out, Sample{Value: v, Weight: p})
+		done += p
+	}
+	return out
+}
+
+func TestSpreadAsBefore(t *testing.T) {
+	t.Parallel()
+	ns := []uint64{1<<63 - 1, 1 << 62, 1<<40 + 12345, 0xaaaaaaaaaaaa}
+	for n := uint64(1); n < 3000; n++ {
+		ns = append(ns, n)
+	}
+	for _, n := range ns {
+		for _, b := range [][3]float64{{0, 1, 1}, {1e3, 2e3, 1e-9}, {5, 5, 1}, {0.001, 1234567, 1}, {-3, 7.5, 1}} {
+			got, want := spread(nil, n, b[0], b[1], b[2]), spreadBefore(nil, n, b[0], b[1], b[2])
+			if !slices.Equal(got, want) {
+				t.Fatalf("n=%d %v: %v, want %v", n, b, got, want)
+			}
+		}
+	}
+}
+
+// TestRound6: as ParseFloat(FormatFloat(x, 'g', 6)), bit for bit.
+func TestRound6(t *testing.T) {
+	t.Parallel()
+	rnd := rand.New(rand.NewPCG(5, 6))
+	xs := []float64{0, math.Copysign(0, -1), 1, 1e-300, 1e300, math.Inf(1), math.Inf(-1), math.MaxFloat64, math.SmallestNonzeroFloat64, 123456.5, 0.0001234565}
+	for range 50000 {
+		xs = append(xs, math.Float64frombits(rnd.Uint64()), rnd.Float64()*math.Pow(10, float64(rnd.IntN(40)-20)))
+	}
+	for _, x := range xs {
+		want, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 6, 64), 64)
+		if err != nil {
+			want = x
+		}
+		if got := round6(x); math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Fatalf("round6(%v) = %v, want %v", x, got, want)
 		}
 	}
 }
