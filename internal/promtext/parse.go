@@ -13,14 +13,9 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// parseSelection parses the selected lines, naming the payload's lines in
+// parseSelectionWith parses the selected lines in fp's arena (the families
+// are fp's when fp parsed them, see Parsed), naming the payload's lines in
 // its errors.
-func parseSelection(sel *selection) (map[string]*dto.MetricFamily, []Capped, error) {
-	return parseSelectionWith(sel, newFastParser())
-}
-
-// parseSelectionWith is parseSelection with fp's arena: the families are
-// fp's when fp parsed them (see Parsed).
 func parseSelectionWith(sel *selection, fp *fastParser) (map[string]*dto.MetricFamily, []Capped, error) {
 	if len(sel.out) == 0 {
 		return map[string]*dto.MetricFamily{}, sel.capped, nil
@@ -110,7 +105,8 @@ const parserKeep = 4 << 20
 // Parsed): once warm, a parse allocates almost nothing. The caller must
 // call Release once done with them.
 func ReadParsed(r io.Reader, want func(family string) bool, o ReadOptions) (*Parsed, error) {
-	// As in ParseReader: the selected lines are garbage once parsed.
+	// The selected lines are garbage once parsed (the parser copies what
+	// it keeps): reused, they stop being most of a scrape's allocation.
 	bufs := selBufPool.Get().(*selBufs)
 	sel, err := selectFrom(r, want, o, bufs.out[:0], bufs.lines[:0])
 	defer func() {

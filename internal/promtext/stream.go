@@ -44,20 +44,13 @@ func (e *ReadError) Unwrap() error { return e.Err }
 // cannot be told from a complete one: the text format has no end marker.)
 // A failure of r is a *ReadError.
 func ParseReader(r io.Reader, want func(family string) bool, o ReadOptions) (fams map[string]*dto.MetricFamily, capped []Capped, err error) {
-	// The selected lines are garbage once parsed (both parsers copy what
-	// they keep): reused, they stop being most of a cycle's allocation.
-	bufs := selBufPool.Get().(*selBufs)
-	sel, err := selectFrom(r, want, o, bufs.out[:0], bufs.lines[:0])
-	defer func() {
-		if cap(sel.out) <= selBufKeep {
-			bufs.out, bufs.lines = sel.out[:0], sel.lines[:0]
-			selBufPool.Put(bufs)
-		}
-	}()
+	// ReadParsed without Release: the families stay the caller's, and
+	// the parser they live in is left to the garbage collector.
+	p, err := ReadParsed(r, want, o)
 	if err != nil {
 		return nil, nil, err
 	}
-	return parseSelection(&sel)
+	return p.Families, p.Capped, nil
 }
 
 // SelectReader is ParseReader without the parse: it returns the selected

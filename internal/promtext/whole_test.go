@@ -4,7 +4,7 @@ import dto "github.com/prometheus/client_model/go"
 
 // The whole-payload entry points below are the tests' oracles: they feed
 // the selector the payload in one piece, while production (ParseReader)
-// feeds it the pieces of a read. Differential tests and FuzzSelect check
+// feeds it the pieces of a read (ReadParsed). Differential tests and FuzzSelect check
 // both give the same result on the same bytes.
 
 // Select is SelectReader on a payload held whole, without limits.
@@ -31,7 +31,7 @@ func ParseLimited(payload []byte, want func(family string) bool, lim Limits) (fa
 	if err != nil {
 		return nil, nil, err
 	}
-	return parseSelection(&sel)
+	return parseSelectionWith(&sel, newFastParser())
 }
 
 func selectWhole(payload []byte, want func(family string) bool, lim Limits) (selection, error) {
