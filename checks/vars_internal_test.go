@@ -505,3 +505,44 @@ func TestVarsPointsOutliveTheParse(t *testing.T) {
 		t.Errorf("node a's points changed while other payloads were parsed:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// The node id comes from the first node_id label in the first
+// varsIDScanBytes of a payload, however the reads cut it into runs; a
+// payload without one there is left to the node_id gauge.
+func TestVarsIDScan(t *testing.T) {
+	t.Parallel()
+	unlabelled := strings.Repeat("sys_uptime 12\n", varsIDScanBytes/len("sys_uptime 12\n")+1)
+	tests := []struct {
+		name    string
+		payload string
+		want    int
+	}{
+		{"labelled first", "# TYPE a gauge\na{node_id=\"7\",store=\"1\"} 1\nb{store=\"1\",node_id=\"8\"} 2\n", 7},
+		{"second label", "a{store=\"1\",node_id=\"12\"} 1\n", 12},
+		{"in help text only", "# HELP a counts x{node_id=\"3\"} and more\na 1\n", 3}, // as before: text after '{' counts
+		{"not a label", "a{xnode_id=\"3\"} 1\n# HELP b node_id=\"4\"\nb 1\n", 0},
+		{"not a number", "a{node_id=\"x\"} 1\nb{node_id=\"5\"} 1\n", 5},
+		{"none", "a 1\n", 0},
+		{"only after the scanned bytes", unlabelled + "a{node_id=\"9\"} 1\n", 0},
+	}
+	for _, tc := range tests {
+		for _, piece := range []int{1, 7, 4096, len(tc.payload)} {
+			s := varsIDScan{left: varsIDScanBytes}
+			rest := tc.payload
+			for len(rest) > 0 {
+				// Runs of whole lines, as ReadOptions.Lines gets them.
+				n := min(piece, len(rest))
+				if i := strings.IndexByte(rest[n-1:], '\n'); i >= 0 {
+					n += i
+				} else {
+					n = len(rest)
+				}
+				s.lines([]byte(rest[:n]))
+				rest = rest[n:]
+			}
+			if s.id != tc.want {
+				t.Errorf("%s, runs of about %d bytes: id %d, want %d", tc.name, piece, s.id, tc.want)
+			}
+		}
+	}
+}
