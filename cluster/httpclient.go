@@ -50,6 +50,11 @@ func NewHTTPClient(o HTTPOptions) (*http.Client, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 2
+	// No cap on idle connections in all: the default transport's 100
+	// would make a cluster of more than 100 nodes dial (and on a secure
+	// cluster, handshake) again for most nodes every cycle. Per host
+	// they stay bounded, so in all by twice the nodes.
+	tr.MaxIdleConns = 0
 	tr.TLSHandshakeTimeout = httpHandshakeTimeout
 	tr.ResponseHeaderTimeout = 0 // the per-request context deadline applies
 	tr.DialContext = (&net.Dialer{Timeout: httpDialTimeout, KeepAlive: 30 * time.Second}).DialContext

@@ -5,9 +5,11 @@ import (
 	"crypto/tls"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -153,5 +155,54 @@ func TestAPITLSError(t *testing.T) {
 		"TLS verification of the server's certificate failed: it is not signed by a trusted CA; check that tls.ca_file is the CA that signed the server's certificate"
 	if err == nil || err.Error() != want {
 		t.Errorf("error:\n%v\nwant:\n%s", err, want)
+	}
+}
+
+// A cluster of more nodes than the default transport keeps idle
+// connections for (100) is scraped again over the same connections: the
+// second round dials no node.
+func TestHTTPClientKeepsEveryNodesConnection(t *testing.T) {
+	t.Parallel()
+	const nodes = 150
+	var dials atomic.Int64
+	urls := make([]string, nodes)
+	for i := range urls {
+		s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "sys_uptime 1\n")
+		}))
+		s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				dials.Add(1)
+			}
+		}
+		s.Start()
+		t.Cleanup(s.Close)
+		urls[i] = s.URL
+	}
+	c, err := NewHTTPClient(HTTPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	round := func() {
+		for _, u := range urls {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, u+"/_status/vars", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	}
+	round()
+	first := dials.Load()
+	round()
+	if again := dials.Load() - first; again != 0 {
+		t.Errorf("second round over %d nodes dialled %d new connections, want 0 (first round: %d)", nodes, again, first)
 	}
 }
