@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -58,10 +59,30 @@ The default config file is conf.d/roachdog.d/conf.yaml.
 `
 
 func main() {
+	setGC(os.LookupEnv)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// defaultGCPercent is the garbage collector's target unless GOGC is set.
+// roachdog's heap between cycles is mostly per-node state that lives on;
+// Go's default of 100 lets the heap grow to twice that before collecting.
+// At 50 the process's peak RSS at 300 nodes is about 10 MB lower, for no
+// CPU the load harness can measure (README, Performance).
+const defaultGCPercent = 50
+
+// setGC applies defaultGCPercent unless the environment sets GOGC, and
+// returns the percentage in force.
+func setGC(lookup func(string) (string, bool)) int {
+	if _, ok := lookup("GOGC"); ok {
+		old := debug.SetGCPercent(100)
+		debug.SetGCPercent(old)
+		return old
+	}
+	debug.SetGCPercent(defaultGCPercent)
+	return defaultGCPercent
 }
 
 // run dispatches a command line and returns the process exit status.
