@@ -11,9 +11,7 @@ func TestSetGC(t *testing.T) {
 	defer debug.SetGCPercent(old)
 
 	unset := func(string) (string, bool) { return "", false }
-	if got := setGC(unset); got != defaultGCPercent {
-		t.Errorf("GOGC unset: setGC = %d, want %d", got, defaultGCPercent)
-	}
+	setGC(unset)
 	if got := debug.SetGCPercent(100); got != defaultGCPercent {
 		t.Errorf("GOGC unset: GC percent in force %d, want %d", got, defaultGCPercent)
 	}
@@ -21,9 +19,7 @@ func TestSetGC(t *testing.T) {
 	// GOGC set: the runtime read it at start; setGC leaves it alone.
 	debug.SetGCPercent(80)
 	set := func(k string) (string, bool) { return "80", k == "GOGC" }
-	if got := setGC(set); got != 80 {
-		t.Errorf("GOGC=80: setGC = %d, want 80", got)
-	}
+	setGC(set)
 	if got := debug.SetGCPercent(100); got != 80 {
 		t.Errorf("GOGC=80: GC percent in force %d, want 80", got)
 	}

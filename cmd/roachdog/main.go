@@ -73,16 +73,12 @@ func main() {
 // CPU the load harness can measure (README, Performance).
 const defaultGCPercent = 50
 
-// setGC applies defaultGCPercent unless the environment sets GOGC, and
-// returns the percentage in force.
-func setGC(lookup func(string) (string, bool)) int {
-	if _, ok := lookup("GOGC"); ok {
-		old := debug.SetGCPercent(100)
-		debug.SetGCPercent(old)
-		return old
+// setGC applies defaultGCPercent unless the environment sets GOGC (which
+// the runtime has already applied).
+func setGC(lookup func(string) (string, bool)) {
+	if _, ok := lookup("GOGC"); !ok {
+		debug.SetGCPercent(defaultGCPercent)
 	}
-	debug.SetGCPercent(defaultGCPercent)
-	return defaultGCPercent
 }
 
 // run dispatches a command line and returns the process exit status.
