@@ -162,7 +162,7 @@ func (c *Contention) Run(ctx context.Context, t *Target, s Sink) error {
 			log.Info("contention: crdb_internal.cluster_contended_indexes does not exist on this server (v20.2 has no contention views): contention not reported", "version", v.String())
 			c.viewsAbsentAt = &v
 		default:
-			errs = append(errs, contentionAccess(err, "crdb_internal.cluster_contended_indexes"))
+			errs = append(errs, contentionAccess(err, "crdb_internal.cluster_contended_indexes", v))
 		}
 	}
 	if c.viewsAbsentAt == nil && (c.waitAbsentAt == nil || *c.waitAbsentAt != v) {
@@ -174,7 +174,7 @@ func (c *Contention) Run(ctx context.Context, t *Target, s Sink) error {
 			log.Info("contention: crdb_internal.transaction_contention_events is missing or has no table and index names on this version: wait time not reported", "version", v.String())
 			c.waitAbsentAt = &v
 		default:
-			errs = append(errs, contentionAccess(err, "crdb_internal.transaction_contention_events"))
+			errs = append(errs, contentionAccess(err, "crdb_internal.transaction_contention_events", v))
 		}
 	}
 	err := errors.Join(errs...)
@@ -322,12 +322,11 @@ func contentionUndefined(err error) bool {
 }
 
 // contentionAccess makes a refused read name the grant it needs.
-func contentionAccess(err error, table string) error {
+func contentionAccess(err error, table string, v cluster.Version) error {
 	var ae *cluster.AccessError
 	if errors.As(err, &ae) {
-		return fmt.Errorf("%s needs the VIEWACTIVITY or VIEWACTIVITYREDACTED system privilege "+
-			"(GRANT SYSTEM VIEWACTIVITY TO %s; before v22.2: ALTER USER %s WITH VIEWACTIVITY): %w",
-			table, pgx.Identifier{ae.User}.Sanitize(), pgx.Identifier{ae.User}.Sanitize(), err)
+		return fmt.Errorf("%s needs the VIEWACTIVITY or VIEWACTIVITYREDACTED system privilege (%s): %w",
+			table, viewActivityGrant(pgx.Identifier{ae.User}.Sanitize(), v), err)
 	}
 	return err
 }

@@ -760,16 +760,20 @@ func stmtExplain(err error, db *cluster.DB, src stmtSource) error {
 		return err
 	}
 	u := pgx.Identifier{ae.User}.Sanitize()
-	var grant string
-	switch v := db.Server().Version; {
+	return &stmtAccessError{table: src.table(), user: u, grant: viewActivityGrant(u, db.Server().Version), err: ae}
+}
+
+// viewActivityGrant is the statement that gives the (already quoted) SQL
+// user u VIEWACTIVITY on server version v: a system privilege from v22.2,
+// a role option before; both when the version is not known.
+func viewActivityGrant(u string, v cluster.Version) string {
+	switch {
 	case v.AtLeast(22, 2):
-		grant = "GRANT SYSTEM VIEWACTIVITY TO " + u
+		return "GRANT SYSTEM VIEWACTIVITY TO " + u
 	case !v.IsZero():
-		grant = "ALTER USER " + u + " WITH VIEWACTIVITY"
-	default:
-		grant = "GRANT SYSTEM VIEWACTIVITY TO " + u + " (before v22.2: ALTER USER " + u + " WITH VIEWACTIVITY)"
+		return "ALTER USER " + u + " WITH VIEWACTIVITY"
 	}
-	return &stmtAccessError{table: src.table(), user: u, grant: grant, err: ae}
+	return "GRANT SYSTEM VIEWACTIVITY TO " + u + " (before v22.2: ALTER USER " + u + " WITH VIEWACTIVITY)"
 }
 
 // stmtAccessError is a refused read of the statement statistics.
