@@ -123,18 +123,25 @@ func topNOption(check string, n, def, maxN int) (int, error) {
 	return n, nil
 }
 
+// topNKey is the top_n key of a ranked check's options, decoded into the
+// field that top returns.
+func topNKey[O any](def, maxN int, doc string, top func(*O) *int) yamlx.Key[O] {
+	return yamlx.Key[O]{
+		Name: "top_n", Default: strconv.Itoa(def), Doc: doc,
+		Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *O) { d.IntIn(v, p, 1, maxN, top(o)) },
+	}
+}
+
 func init() {
 	Register(Registration[ContentionOptions]{
 		Name: contentionCheckName, SQL: true, Interval: 60 * time.Second, Timeout: 20 * time.Second,
 		Doc:      "contention events and lock wait time per index, for the top N indexes",
 		Defaults: func() ContentionOptions { return ContentionOptions{TopN: ContentionDefaultTopN} },
-		Keys: []yamlx.Key[ContentionOptions]{{
-			Name: "top_n", Default: strconv.Itoa(ContentionDefaultTopN),
-			Doc: fmt.Sprintf("how many indexes are reported per metric (at most %d)", ContentionMaxTopN),
-			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *ContentionOptions) {
-				d.IntIn(v, p, 1, ContentionMaxTopN, &o.TopN)
-			},
-		}},
+		Keys: []yamlx.Key[ContentionOptions]{
+			topNKey(ContentionDefaultTopN, ContentionMaxTopN,
+				fmt.Sprintf("how many indexes are reported per metric (at most %d)", ContentionMaxTopN),
+				func(o *ContentionOptions) *int { return &o.TopN }),
+		},
 		New: func(o ContentionOptions, _ Schedule) (Check, error) { return NewContention(o) },
 		Log: func(o ContentionOptions) []slog.Attr { return []slog.Attr{slog.Int("top_n", o.TopN)} },
 	})
