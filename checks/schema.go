@@ -299,11 +299,14 @@ func (c *Schema) listDatabases(ctx context.Context, db *cluster.DB, log *slog.Lo
 			}
 		}
 		sort.Strings(missing)
-		where := "on the server"
-		if !info.IsCockroach {
-			where = "readable: on PostgreSQL only the connected database " + current + " is"
+		if info.IsCockroach {
+			log.Warn("schema: configured databases not on the server", "databases", missing)
+		} else {
+			// The server's database name goes in an attribute, which the
+			// handler quotes, never in the message.
+			log.Warn("schema: configured databases not readable: on PostgreSQL only the connected database is",
+				"databases", missing, "connected_database", current)
 		}
-		log.Warn("schema: configured databases not "+where, "databases", missing)
 	}
 	return out, info, nil
 }
