@@ -123,18 +123,25 @@ func topNOption(check string, n, def, maxN int) (int, error) {
 	return n, nil
 }
 
+// topNKey is the top_n key of a ranked check's options, decoded into the
+// field that top returns.
+func topNKey[O any](def, maxN int, doc string, top func(*O) *int) yamlx.Key[O] {
+	return yamlx.Key[O]{
+		Name: "top_n", Default: strconv.Itoa(def), Doc: doc,
+		Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *O) { d.IntIn(v, p, 1, maxN, top(o)) },
+	}
+}
+
 func init() {
 	Register(Registration[ContentionOptions]{
 		Name: contentionCheckName, SQL: true, Interval: 60 * time.Second, Timeout: 20 * time.Second,
 		Doc:      "contention events and lock wait time per index, for the top N indexes",
 		Defaults: func() ContentionOptions { return ContentionOptions{TopN: ContentionDefaultTopN} },
-		Keys: []yamlx.Key[ContentionOptions]{{
-			Name: "top_n", Default: strconv.Itoa(ContentionDefaultTopN),
-			Doc: fmt.Sprintf("how many indexes are reported per metric (at most %d)", ContentionMaxTopN),
-			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *ContentionOptions) {
-				d.IntIn(v, p, 1, ContentionMaxTopN, &o.TopN)
-			},
-		}},
+		Keys: []yamlx.Key[ContentionOptions]{
+			topNKey(ContentionDefaultTopN, ContentionMaxTopN,
+				fmt.Sprintf("how many indexes are reported per metric (at most %d)", ContentionMaxTopN),
+				func(o *ContentionOptions) *int { return &o.TopN }),
+		},
 		New: func(o ContentionOptions, _ Schedule) (Check, error) { return NewContention(o) },
 		Log: func(o ContentionOptions) []slog.Attr { return []slog.Attr{slog.Int("top_n", o.TopN)} },
 	})
@@ -162,7 +169,7 @@ func (c *Contention) Run(ctx context.Context, t *Target, s Sink) error {
 			log.Info("contention: crdb_internal.cluster_contended_indexes does not exist on this server (v20.2 has no contention views): contention not reported", "version", v.String())
 			c.viewsAbsentAt = &v
 		default:
-			errs = append(errs, contentionAccess(err, "crdb_internal.cluster_contended_indexes"))
+			errs = append(errs, contentionAccess(err, "crdb_internal.cluster_contended_indexes", v))
 		}
 	}
 	if c.viewsAbsentAt == nil && (c.waitAbsentAt == nil || *c.waitAbsentAt != v) {
@@ -174,7 +181,7 @@ func (c *Contention) Run(ctx context.Context, t *Target, s Sink) error {
 			log.Info("contention: crdb_internal.transaction_contention_events is missing or has no table and index names on this version: wait time not reported", "version", v.String())
 			c.waitAbsentAt = &v
 		default:
-			errs = append(errs, contentionAccess(err, "crdb_internal.transaction_contention_events"))
+			errs = append(errs, contentionAccess(err, "crdb_internal.transaction_contention_events", v))
 		}
 	}
 	err := errors.Join(errs...)
@@ -322,12 +329,11 @@ func contentionUndefined(err error) bool {
 }
 
 // contentionAccess makes a refused read name the grant it needs.
-func contentionAccess(err error, table string) error {
+func contentionAccess(err error, table string, v cluster.Version) error {
 	var ae *cluster.AccessError
 	if errors.As(err, &ae) {
-		return fmt.Errorf("%s needs the VIEWACTIVITY or VIEWACTIVITYREDACTED system privilege "+
-			"(GRANT SYSTEM VIEWACTIVITY TO %s; before v22.2: ALTER USER %s WITH VIEWACTIVITY): %w",
-			table, pgx.Identifier{ae.User}.Sanitize(), pgx.Identifier{ae.User}.Sanitize(), err)
+		return fmt.Errorf("%s needs the VIEWACTIVITY or VIEWACTIVITYREDACTED system privilege (%s): %w",
+			table, viewActivityGrant(pgx.Identifier{ae.User}.Sanitize(), v), err)
 	}
 	return err
 }

@@ -188,27 +188,26 @@ func init() {
 			minQPS := HotRangesDefaultMinQPS
 			return HotRangesOptions{TopN: HotRangesDefaultTopN, MinQPS: &minQPS, MaxEvents: HotRangesDefaultMaxEvents}
 		},
-		Keys: []yamlx.Key[HotRangesOptions]{{
-			Name: "top_n", Default: strconv.Itoa(HotRangesDefaultTopN),
-			Doc: fmt.Sprintf("how many of the busiest ranges are reported (at most %d); series grow with it", HotRangesMaxTopN),
-			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *HotRangesOptions) {
-				d.IntIn(v, p, 1, HotRangesMaxTopN, &o.TopN)
+		Keys: []yamlx.Key[HotRangesOptions]{
+			topNKey(HotRangesDefaultTopN, HotRangesMaxTopN,
+				fmt.Sprintf("how many of the busiest ranges are reported (at most %d); series grow with it", HotRangesMaxTopN),
+				func(o *HotRangesOptions) *int { return &o.TopN }),
+			{
+				Name: "min_qps", Default: strconv.FormatFloat(HotRangesDefaultMinQPS, 'g', -1, 64),
+				Doc: "ranges serving fewer queries per second are left out (an idle cluster's top ranges are noise); 0 counts every range",
+				Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *HotRangesOptions) {
+					if q, ok := decodeMinQPS(d, v, p); ok {
+						o.MinQPS = &q
+					}
+				},
+			}, {
+				Name: "max_events", Default: strconv.Itoa(HotRangesDefaultMaxEvents),
+				Doc: "events per run, one per table or index that entered the top N; more are summed up in one",
+				Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *HotRangesOptions) {
+					d.IntIn(v, p, 1, 1000, &o.MaxEvents)
+				},
 			},
-		}, {
-			Name: "min_qps", Default: strconv.FormatFloat(HotRangesDefaultMinQPS, 'g', -1, 64),
-			Doc: "ranges serving fewer queries per second are left out (an idle cluster's top ranges are noise); 0 counts every range",
-			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *HotRangesOptions) {
-				if q, ok := decodeMinQPS(d, v, p); ok {
-					o.MinQPS = &q
-				}
-			},
-		}, {
-			Name: "max_events", Default: strconv.Itoa(HotRangesDefaultMaxEvents),
-			Doc: "events per run, one per table or index that entered the top N; more are summed up in one",
-			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *HotRangesOptions) {
-				d.IntIn(v, p, 1, 1000, &o.MaxEvents)
-			},
-		}},
+		},
 		New: func(o HotRangesOptions, _ Schedule) (Check, error) { return NewHotRanges(o) },
 		Log: func(o HotRangesOptions) []slog.Attr {
 			minQPS := HotRangesDefaultMinQPS

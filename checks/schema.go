@@ -299,11 +299,14 @@ func (c *Schema) listDatabases(ctx context.Context, db *cluster.DB, log *slog.Lo
 			}
 		}
 		sort.Strings(missing)
-		where := "on the server"
-		if !info.IsCockroach {
-			where = "readable: on PostgreSQL only the connected database " + current + " is"
+		if info.IsCockroach {
+			log.Warn("schema: configured databases not on the server", "databases", missing)
+		} else {
+			// The server's database name goes in an attribute, which the
+			// handler quotes, never in the message.
+			log.Warn("schema: configured databases not readable: on PostgreSQL only the connected database is",
+				"databases", missing, "connected_database", current)
 		}
-		log.Warn("schema: configured databases not "+where, "databases", missing)
 	}
 	return out, info, nil
 }
@@ -811,7 +814,7 @@ func (c *Schema) sendEvents(s Sink, problems []schemaProblem, info cluster.Serve
 			}
 			schemaSummaryEvent.Send(s, Event{
 				Title:          fmt.Sprintf("%d more schema problems found", len(rest)),
-				Text:           schemaTruncate(strings.Join(lines, "\n"), schemaMaxEventText),
+				Text:           truncateText(strings.Join(lines, "\n"), schemaMaxEventText),
 				AggregationKey: "schema",
 				AlertType:      WarningAlert,
 				Timestamp:      now,
@@ -819,8 +822,8 @@ func (c *Schema) sendEvents(s Sink, problems []schemaProblem, info cluster.Serve
 			return
 		}
 		schemaEvent.Send(s, Event{
-			Title:          schemaTruncate(schemaTitle(p), schemaMaxEventTitle),
-			Text:           schemaTruncate(schemaText(p, info), schemaMaxEventText),
+			Title:          truncateText(schemaTitle(p), schemaMaxEventTitle),
+			Text:           truncateText(schemaText(p, info), schemaMaxEventText),
 			AggregationKey: "schema " + p.db + "." + p.tableKey(),
 			AlertType:      WarningAlert,
 			Timestamp:      now,
@@ -833,19 +836,6 @@ const (
 	schemaMaxEventTitle = 100
 	schemaMaxEventText  = 4000
 )
-
-func schemaTruncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n - len("…")
-	for cut > 0 && !utf8RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 func schemaTitle(p schemaProblem) string {
 	table := schemaQualified(p.db, p.schema, p.table)

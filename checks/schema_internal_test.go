@@ -202,14 +202,14 @@ func TestSchemaIdent(t *testing.T) {
 	}
 }
 
-func TestSchemaTruncate(t *testing.T) {
+func TestTruncateText(t *testing.T) {
 	t.Parallel()
-	if got := schemaTruncate("short", 10); got != "short" {
+	if got := truncateText("short", 10); got != "short" {
 		t.Errorf("got %q", got)
 	}
-	got := schemaTruncate(strings.Repeat("é", 60), 100)
+	got := truncateText(strings.Repeat("é", 60), 100)
 	if len(got) > 100 || !strings.HasSuffix(got, "…") || !strings.HasPrefix(got, "éé") {
-		t.Errorf("schemaTruncate: %q (%d bytes)", got, len(got))
+		t.Errorf("truncateText: %q (%d bytes)", got, len(got))
 	}
 	for _, r := range strings.TrimSuffix(got, "…") {
 		if r != 'é' {

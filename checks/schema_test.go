@@ -323,6 +323,9 @@ func TestSchemaOptions(t *testing.T) {
 			if tc.name == "other database only" && !strings.Contains(e.logs.String(), "configured databases not") {
 				t.Error("no warning about the database that cannot be read")
 			}
+			if tc.name == "other database only" && !strings.Contains(e.logs.String(), "connected_database="+e.dbName) {
+				t.Errorf("the connected database is not a log attribute:\n%s", e.logs)
+			}
 			if tc.events == nil {
 				return
 			}

@@ -46,7 +46,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -237,21 +236,20 @@ func init() {
 		Name: stmtCheckName, SQL: true, Off: true, Interval: 60 * time.Second, Timeout: 30 * time.Second,
 		Doc:      "the top statement fingerprints of each interval by service time, latency, contention, retries and full scans",
 		Defaults: func() StatementsOptions { return StatementsOptions{TopN: DefaultStatementsTopN} },
-		Keys: []yamlx.Key[StatementsOptions]{{
-			Name: "top_n", Default: strconv.Itoa(DefaultStatementsTopN),
-			Doc: fmt.Sprintf("how many fingerprints each of the five rankings keeps (at most %d); up to 8 series per fingerprint of their union", MaxStatementsTopN),
-			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *StatementsOptions) {
-				d.IntIn(v, p, 1, MaxStatementsTopN, &o.TopN)
+		Keys: []yamlx.Key[StatementsOptions]{
+			topNKey(DefaultStatementsTopN, MaxStatementsTopN,
+				fmt.Sprintf("how many fingerprints each of the five rankings keeps (at most %d); up to 8 series per fingerprint of their union", MaxStatementsTopN),
+				func(o *StatementsOptions) *int { return &o.TopN }),
+			{
+				Name: "include_internal", Default: "false",
+				Doc: "count CockroachDB's own statements (applications named `$ internal-...`)",
+				Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *StatementsOptions) {
+					if b, ok := d.Boolean(v, p); ok {
+						o.IncludeInternal = b
+					}
+				},
 			},
-		}, {
-			Name: "include_internal", Default: "false",
-			Doc: "count CockroachDB's own statements (applications named `$ internal-...`)",
-			Decode: func(d *yamlx.Decoder, v *yaml.Node, p string, o *StatementsOptions) {
-				if b, ok := d.Boolean(v, p); ok {
-					o.IncludeInternal = b
-				}
-			},
-		}},
+		},
 		New: func(o StatementsOptions, _ Schedule) (Check, error) { return NewStatements(o) },
 		Log: func(o StatementsOptions) []slog.Attr {
 			return []slog.Attr{slog.Int("top_n", o.TopN), slog.Bool("include_internal", o.IncludeInternal)}
@@ -760,16 +758,20 @@ func stmtExplain(err error, db *cluster.DB, src stmtSource) error {
 		return err
 	}
 	u := pgx.Identifier{ae.User}.Sanitize()
-	var grant string
-	switch v := db.Server().Version; {
+	return &stmtAccessError{table: src.table(), user: u, grant: viewActivityGrant(u, db.Server().Version), err: ae}
+}
+
+// viewActivityGrant is the statement that gives the (already quoted) SQL
+// user u VIEWACTIVITY on server version v: a system privilege from v22.2,
+// a role option before; both when the version is not known.
+func viewActivityGrant(u string, v cluster.Version) string {
+	switch {
 	case v.AtLeast(22, 2):
-		grant = "GRANT SYSTEM VIEWACTIVITY TO " + u
+		return "GRANT SYSTEM VIEWACTIVITY TO " + u
 	case !v.IsZero():
-		grant = "ALTER USER " + u + " WITH VIEWACTIVITY"
-	default:
-		grant = "GRANT SYSTEM VIEWACTIVITY TO " + u + " (before v22.2: ALTER USER " + u + " WITH VIEWACTIVITY)"
+		return "ALTER USER " + u + " WITH VIEWACTIVITY"
 	}
-	return &stmtAccessError{table: src.table(), user: u, grant: grant, err: ae}
+	return "GRANT SYSTEM VIEWACTIVITY TO " + u + " (before v22.2: ALTER USER " + u + " WITH VIEWACTIVITY)"
 }
 
 // stmtAccessError is a refused read of the statement statistics.
