@@ -207,3 +207,32 @@ func TestDogStatsDKeepsNoTags(t *testing.T) {
 		}
 	}
 }
+
+// TestDogStatsDDistributionWithoutTags: Distribution hands the client its
+// tags joined into one; no tags must still send no tag section (or, with
+// global tags, no empty tag after them).
+func TestDogStatsDDistributionWithoutTags(t *testing.T) {
+	clearDDEnv(t)
+	for _, tc := range []struct {
+		global []string
+		want   string
+	}{{nil, "crdb.d:1|d"}, {[]string{"env:ci"}, "crdb.d:1|d|#env:ci"}} {
+		u := listenCycle(t, true)
+		d, err := NewDogStatsD(t.Context(), u.addr(), "crdb", tc.global, NewSelfMetrics("test", "abc"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		d.Distribution("d", []emit.Sample{{Value: 1, Weight: 1}}, nil)
+		if err := d.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for len(u.received()) == 0 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if got := u.received(); len(got) != 1 || got[0] != tc.want {
+			t.Errorf("global tags %q: got %q, want [%q]", tc.global, got, tc.want)
+		}
+	}
+}
