@@ -27,4 +27,13 @@ func TestSetGC(t *testing.T) {
 	if got := debug.SetGCPercent(100); got != 80 {
 		t.Errorf("GOGC=80: GC percent in force %d, want 80", got)
 	}
+
+	// GOGC=off: read as -1, as debug.SetGCPercent reports it, and left off.
+	debug.SetGCPercent(-1)
+	if got := setGC(set); got != -1 {
+		t.Errorf("GOGC=off: setGC = %d, want -1", got)
+	}
+	if got := debug.SetGCPercent(100); got != -1 {
+		t.Errorf("GOGC=off: GC percent in force %d, want -1", got)
+	}
 }

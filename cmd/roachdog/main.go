@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/metrics"
 	"syscall"
 )
 
@@ -77,12 +78,18 @@ const defaultGCPercent = 50
 // returns the percentage in force.
 func setGC(lookup func(string) (string, bool)) int {
 	if _, ok := lookup("GOGC"); ok {
-		old := debug.SetGCPercent(100)
-		debug.SetGCPercent(old)
-		return old
+		return gcPercent()
 	}
 	debug.SetGCPercent(defaultGCPercent)
 	return defaultGCPercent
+}
+
+// gcPercent is the percentage in force (-1: GOGC=off), read without setting
+// it (debug.SetGCPercent would, and may wait for a collection to finish).
+func gcPercent() int {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	return int(s[0].Value.Uint64())
 }
 
 // run dispatches a command line and returns the process exit status.
