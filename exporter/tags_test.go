@@ -3,6 +3,7 @@ package exporter
 import (
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -159,6 +160,79 @@ func TestNormalizeNamespace(t *testing.T) {
 	for in, want := range map[string]string{"crdb": "crdb.", "crdb.": "crdb.", "": "", "a.b": "a.b."} {
 		if got := normalizeNamespace(in); got != want {
 			t.Errorf("normalizeNamespace(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestDogStatsDKeepsNoTags holds DogStatsD to its keepsNoTags mark, which
+// lets WithTags reuse its tag slices: once a call returns, the client must
+// have written the message, so overwriting the tags it was given changes
+// nothing on the wire (a client that queues messages, such as datadog-go's
+// channel mode, would send the overwritten tags; -race reports it too).
+func TestDogStatsDKeepsNoTags(t *testing.T) {
+	clearDDEnv(t)
+	u := listenCycle(t, true)
+	d, err := NewDogStatsD(t.Context(), u.addr(), "crdb", nil, NewSelfMetrics("test", "abc"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	var _ keepsNoTags = d
+	calls := []func(tags []string){
+		func(tags []string) { d.Gauge("g", 1, tags) },
+		func(tags []string) { d.Count("c", 1, tags) },
+		func(tags []string) { d.Distribution("d", []emit.Sample{{Value: 1, Weight: 1}}, tags) },
+		func(tags []string) { d.ServiceCheck("sc", emit.OK, "", tags) },
+		func(tags []string) { d.Event(emit.Event{Title: "e", Text: "t", Tags: tags}) },
+	}
+	for _, call := range calls {
+		tags := []string{"node_id:1"}
+		call(tags)
+		tags[0] = "node_id:overwritten"
+	}
+	if err := d.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(u.received()) < len(calls) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	got := u.received()
+	if len(got) != len(calls) {
+		t.Fatalf("received %d lines, want %d: %q", len(got), len(calls), got)
+	}
+	for _, l := range got {
+		if !strings.Contains(l, "node_id:1") || strings.Contains(l, "overwritten") {
+			t.Errorf("line %q does not carry the tags as they were during the call", l)
+		}
+	}
+}
+
+// TestDogStatsDDistributionWithoutTags: Distribution hands the client its
+// tags joined into one; no tags must still send no tag section (or, with
+// global tags, no empty tag after them).
+func TestDogStatsDDistributionWithoutTags(t *testing.T) {
+	clearDDEnv(t)
+	for _, tc := range []struct {
+		global []string
+		want   string
+	}{{nil, "crdb.d:1|d"}, {[]string{"env:ci"}, "crdb.d:1|d|#env:ci"}} {
+		u := listenCycle(t, true)
+		d, err := NewDogStatsD(t.Context(), u.addr(), "crdb", tc.global, NewSelfMetrics("test", "abc"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		d.Distribution("d", []emit.Sample{{Value: 1, Weight: 1}}, nil)
+		if err := d.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for len(u.received()) == 0 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if got := u.received(); len(got) != 1 || got[0] != tc.want {
+			t.Errorf("global tags %q: got %q, want [%q]", tc.global, got, tc.want)
 		}
 	}
 }

@@ -17,10 +17,17 @@ func TestSetGC(t *testing.T) {
 	}
 
 	// GOGC set: the runtime read it at start; setGC leaves it alone.
-	debug.SetGCPercent(80)
 	set := func(k string) (string, bool) { return "80", k == "GOGC" }
+	debug.SetGCPercent(80)
 	setGC(set)
 	if got := debug.SetGCPercent(100); got != 80 {
 		t.Errorf("GOGC=80: GC percent in force %d, want 80", got)
+	}
+
+	// GOGC=off stays off.
+	debug.SetGCPercent(-1)
+	setGC(set)
+	if got := debug.SetGCPercent(100); got != -1 {
+		t.Errorf("GOGC=off: GC percent in force %d, want -1", got)
 	}
 }
