@@ -292,6 +292,22 @@ func (ls *lists[T]) chunkSize(need int) int {
 	return max(size, need)
 }
 
+// room returns the chunk in use, moving on to the next one (reused if
+// it is large enough, else replaced) when fewer than need elements are
+// free in it.
+func (ls *lists[T]) room(need int) *[]T {
+	if ls.n == 0 || cap(ls.chunks[ls.n-1])-len(ls.chunks[ls.n-1]) < need {
+		if ls.n == len(ls.chunks) {
+			ls.chunks = append(ls.chunks, nil)
+		}
+		if cap(ls.chunks[ls.n]) < need {
+			ls.chunks[ls.n] = make([]T, 0, ls.chunkSize(need))
+		}
+		ls.n++
+	}
+	return &ls.chunks[ls.n-1]
+}
+
 // append appends x to l, a slice it handed out (or nil), as append would.
 func (ls *lists[T]) append(l []T, x T) []T {
 	if len(l) < cap(l) {
@@ -315,16 +331,7 @@ func (ls *lists[T]) append(l []T, x T) []T {
 	// append would give it, so that interleaved lists cost amortized
 	// constant time per element.
 	need := 2 * (len(l) + 1)
-	if ls.n == 0 || cap(ls.chunks[ls.n-1])-len(ls.chunks[ls.n-1]) < need {
-		if ls.n == len(ls.chunks) {
-			ls.chunks = append(ls.chunks, nil)
-		}
-		if cap(ls.chunks[ls.n]) < need {
-			ls.chunks[ls.n] = make([]T, 0, ls.chunkSize(need)) // too small: replaced
-		}
-		ls.n++
-	}
-	c := &ls.chunks[ls.n-1]
+	c := ls.room(need)
 	start := len(*c)
 	*c = (*c)[:start+need]
 	moved := append((*c)[start:start:start+need], l...)
@@ -336,16 +343,7 @@ func (ls *lists[T]) slice(s []T) []T {
 	if len(s) == 0 {
 		return nil
 	}
-	if ls.n == 0 || cap(ls.chunks[ls.n-1])-len(ls.chunks[ls.n-1]) < len(s) {
-		if ls.n == len(ls.chunks) {
-			ls.chunks = append(ls.chunks, nil)
-		}
-		if cap(ls.chunks[ls.n]) < len(s) {
-			ls.chunks[ls.n] = make([]T, 0, ls.chunkSize(len(s)))
-		}
-		ls.n++
-	}
-	c := &ls.chunks[ls.n-1]
+	c := ls.room(len(s))
 	start := len(*c)
 	*c = append(*c, s...)
 	return (*c)[start:len(*c):len(*c)]
