@@ -169,10 +169,7 @@ func FuzzFastParse(f *testing.F) {
 // BenchmarkParseSelected compares the fast parser with expfmt on the lines
 // a vars cycle keeps of a v20.2 capture (every family: an upper bound).
 func BenchmarkParseSelected(b *testing.B) {
-	payload, err := os.ReadFile(filepath.Join(testenv.Fixtures(b), "cockroach-v20.2", "healthy", "node1_status_vars.txt"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	payload := v20(b, "node1_status_vars.txt")
 	sel, err := Select(payload, func(string) bool { return true })
 	if err != nil {
 		b.Fatal(err)
@@ -308,14 +305,8 @@ func TestFastParserReuse(t *testing.T) {
 // Not parallel: it looks at the arena after Release, when a parallel
 // test's parse could already own it again.
 func TestReadParsedRelease(t *testing.T) {
-	payload, err := os.ReadFile(filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy", "node1_status_vars_t0.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := os.ReadFile(filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy", "node2_status_vars_t1.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	payload := v20(t, "node1_status_vars_t0.txt")
+	other := v20(t, "node2_status_vars_t1.txt")
 	all := func(string) bool { return true }
 	for i, in := range [][]byte{payload, other, payload, other} {
 		want, _, err := ParseReader(bytes.NewReader(in), all, ReadOptions{})
@@ -356,10 +347,7 @@ func TestFastParserAllocs(t *testing.T) {
 	if testing.Short() || RaceEnabled {
 		t.Skip("allocation counts: without -short and -race")
 	}
-	payload, err := os.ReadFile(filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy", "node1_status_vars_t0.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	payload := v20(t, "node1_status_vars_t0.txt")
 	sel, err := Select(payload, func(string) bool { return true })
 	if err != nil {
 		t.Fatal(err)
