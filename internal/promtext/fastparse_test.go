@@ -298,7 +298,7 @@ func TestFastParserReuse(t *testing.T) {
 	}
 }
 
-// TestReadParsedRelease: ReadParsed's families equal ParseReader's; after
+// TestReadParsedRelease: ReadParsed's families equal parseReader's; after
 // Release they are gone (the map empty, the messages zeroed), a second
 // Release does nothing, and the arena's next parse is right.
 //
@@ -309,7 +309,7 @@ func TestReadParsedRelease(t *testing.T) {
 	other := v20(t, "node2_status_vars_t1.txt")
 	all := func(string) bool { return true }
 	for i, in := range [][]byte{payload, other, payload, other} {
-		want, _, err := ParseReader(bytes.NewReader(in), all, ReadOptions{})
+		want, _, err := parseReader(bytes.NewReader(in), all, ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -341,7 +341,7 @@ func TestReadParsedRelease(t *testing.T) {
 }
 
 // TestFastParserAllocs: once warm, a parser parsing a v20.2 capture's
-// selection allocates nothing (ParseReader's allocates per family and
+// selection allocates nothing (parseReader's allocates per family and
 // per histogram series).
 func TestFastParserAllocs(t *testing.T) {
 	if testing.Short() || RaceEnabled {

@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// Limits bound what ParseReader and SelectReader keep of a payload.
+// Limits bound what ReadParsed and SelectReader keep of a payload.
 type Limits struct {
 	// MaxSeriesPerFamily keeps at most this many series of each wanted
 	// family (0: no limit). A series is one sample line of a counter, gauge
