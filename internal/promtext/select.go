@@ -361,11 +361,17 @@ func (s *selector) header(line []byte, num int) error {
 		cur.typ = true
 		cur.kind = kindOf(typ)
 	}
-	if cur.keep {
+	s.pendHeader(line, num)
+	return nil
+}
+
+// pendHeader holds a header line of a wanted block until the block's
+// first sample (see keep): a family without samples emits nothing.
+func (s *selector) pendHeader(line []byte, num int) {
+	if cur := &s.cur; cur.keep {
 		cur.pending = append(cur.pending, lineRef{len(s.pend), len(s.pend) + len(line), num})
 		s.pend = append(s.pend, line...)
 	}
-	return nil
 }
 
 // headerFast reads the two header lines of a block as exporters write
@@ -400,10 +406,7 @@ func (s *selector) headerFast(line []byte, num int) bool {
 	default:
 		return false
 	}
-	if cur.keep {
-		cur.pending = append(cur.pending, lineRef{len(s.pend), len(s.pend) + len(line), num})
-		s.pend = append(s.pend, line...)
-	}
+	s.pendHeader(line, num)
 	return true
 }
 
