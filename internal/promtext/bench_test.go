@@ -69,7 +69,7 @@ func BenchmarkParse(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				// As production reads it: pooled selection and read buffers.
-				fams, _, err := ParseReader(bytes.NewReader(p.payload), func(n string) bool { return want[n] }, ReadOptions{})
+				fams, _, err := parseReader(bytes.NewReader(p.payload), func(n string) bool { return want[n] }, ReadOptions{})
 				if err != nil || len(fams) != len(want) {
 					b.Fatalf("%d families, %v", len(fams), err)
 				}

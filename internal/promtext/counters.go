@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	dto "github.com/prometheus/client_model/go"
 )
@@ -39,17 +40,7 @@ func NewCounters() *Counters {
 // ±Inf and negative values (no counter holds one): ok=false and the baseline
 // is not updated.
 func (c *Counters) Delta(key string, cur float64, now time.Time) (delta int64, ok bool) {
-	if math.IsNaN(cur) || math.IsInf(cur, 0) || cur < 0 {
-		return 0, false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	st := c.m[key]
-	if st == nil {
-		c.m[key] = &counterState{prev: cur, seen: now}
-		return 0, false
-	}
-	return st.delta(cur, now)
+	return c.DeltaKey(bytesOf(key), cur, now)
 }
 
 // DeltaKey is Delta for a key given as bytes, copied only for a new
@@ -221,3 +212,7 @@ func appendPair(b []byte, name, value string) []byte {
 	}
 	return append(b, '"')
 }
+
+// bytesOf views s as bytes without copying, for the DeltaKey methods,
+// which only read their key (and copy it for a new series).
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

@@ -221,9 +221,30 @@ type rawLabel struct{ name, value []byte }
 // slab hands out pointers into chunks: one allocation per chunk of
 // messages instead of one each, and none once the chunks are there to be
 // reused (reset zeroes what was handed out).
-type slab[T any] struct {
+type slab[T any] struct{ chunked[T] }
+
+// chunked is the chunks slab and lists hand out from, reused between
+// parses.
+type chunked[T any] struct {
 	chunks [][]T
 	n      int // chunks in use, the last one partly
+}
+
+// reset zeroes what was handed out, keeping the chunks.
+func (c *chunked[T]) reset() {
+	for i := range c.n {
+		c.chunks[i] = clearSlice(c.chunks[i])
+	}
+	c.n = 0
+}
+
+func (c *chunked[T]) bytes() int {
+	var zero T
+	n := 0
+	for _, ch := range c.chunks {
+		n += cap(ch)
+	}
+	return n * int(unsafe.Sizeof(zero))
 }
 
 // Chunks grow from slabFirst to slabChunk elements, so that a kind of
@@ -250,30 +271,11 @@ func (s *slab[T]) new() *T {
 	return &(*c)[len(*c)-1]
 }
 
-func (s *slab[T]) reset() {
-	for i := range s.n {
-		s.chunks[i] = clearSlice(s.chunks[i])
-	}
-	s.n = 0
-}
-
-func (s *slab[T]) bytes() int {
-	var zero T
-	n := 0
-	for _, c := range s.chunks {
-		n += cap(c)
-	}
-	return n * int(unsafe.Sizeof(zero))
-}
-
 // lists hands out the slices of pointers that messages hold (a metric's
 // labels, a family's metrics, a histogram's buckets) from shared chunks:
 // the elements of one slice are appended in runs (a family's lines are
 // consecutive), so a slice grows in place at the end of the chunk.
-type lists[T any] struct {
-	chunks [][]T
-	n      int
-}
+type lists[T any] struct{ chunked[T] }
 
 // List chunks grow from listFirst to listChunk elements, as slabs do.
 const (
@@ -288,6 +290,22 @@ func (ls *lists[T]) chunkSize(need int) int {
 		size = min(listChunk, 2*cap(ls.chunks[ls.n-1]))
 	}
 	return max(size, need)
+}
+
+// room returns the chunk in use, moving on to the next one (reused if
+// it is large enough, else replaced) when fewer than need elements are
+// free in it.
+func (ls *lists[T]) room(need int) *[]T {
+	if ls.n == 0 || cap(ls.chunks[ls.n-1])-len(ls.chunks[ls.n-1]) < need {
+		if ls.n == len(ls.chunks) {
+			ls.chunks = append(ls.chunks, nil)
+		}
+		if cap(ls.chunks[ls.n]) < need {
+			ls.chunks[ls.n] = make([]T, 0, ls.chunkSize(need))
+		}
+		ls.n++
+	}
+	return &ls.chunks[ls.n-1]
 }
 
 // append appends x to l, a slice it handed out (or nil), as append would.
@@ -313,16 +331,7 @@ func (ls *lists[T]) append(l []T, x T) []T {
 	// append would give it, so that interleaved lists cost amortized
 	// constant time per element.
 	need := 2 * (len(l) + 1)
-	if ls.n == 0 || cap(ls.chunks[ls.n-1])-len(ls.chunks[ls.n-1]) < need {
-		if ls.n == len(ls.chunks) {
-			ls.chunks = append(ls.chunks, nil)
-		}
-		if cap(ls.chunks[ls.n]) < need {
-			ls.chunks[ls.n] = make([]T, 0, ls.chunkSize(need)) // too small: replaced
-		}
-		ls.n++
-	}
-	c := &ls.chunks[ls.n-1]
+	c := ls.room(need)
 	start := len(*c)
 	*c = (*c)[:start+need]
 	moved := append((*c)[start:start:start+need], l...)
@@ -334,35 +343,10 @@ func (ls *lists[T]) slice(s []T) []T {
 	if len(s) == 0 {
 		return nil
 	}
-	if ls.n == 0 || cap(ls.chunks[ls.n-1])-len(ls.chunks[ls.n-1]) < len(s) {
-		if ls.n == len(ls.chunks) {
-			ls.chunks = append(ls.chunks, nil)
-		}
-		if cap(ls.chunks[ls.n]) < len(s) {
-			ls.chunks[ls.n] = make([]T, 0, ls.chunkSize(len(s)))
-		}
-		ls.n++
-	}
-	c := &ls.chunks[ls.n-1]
+	c := ls.room(len(s))
 	start := len(*c)
 	*c = append(*c, s...)
 	return (*c)[start:len(*c):len(*c)]
-}
-
-func (ls *lists[T]) reset() {
-	for i := range ls.n {
-		ls.chunks[i] = clearSlice(ls.chunks[i])
-	}
-	ls.n = 0
-}
-
-func (ls *lists[T]) bytes() int {
-	var zero T
-	n := 0
-	for _, c := range ls.chunks {
-		n += cap(c)
-	}
-	return n * int(unsafe.Sizeof(zero))
 }
 
 func (p *fastParser) uint(v uint64) *uint64 {

@@ -169,10 +169,7 @@ func FuzzFastParse(f *testing.F) {
 // BenchmarkParseSelected compares the fast parser with expfmt on the lines
 // a vars cycle keeps of a v20.2 capture (every family: an upper bound).
 func BenchmarkParseSelected(b *testing.B) {
-	payload, err := os.ReadFile(filepath.Join(testenv.Fixtures(b), "cockroach-v20.2", "healthy", "node1_status_vars.txt"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	payload := v20(b, "node1_status_vars.txt")
 	sel, err := Select(payload, func(string) bool { return true })
 	if err != nil {
 		b.Fatal(err)
@@ -301,24 +298,18 @@ func TestFastParserReuse(t *testing.T) {
 	}
 }
 
-// TestReadParsedRelease: ReadParsed's families equal ParseReader's; after
+// TestReadParsedRelease: ReadParsed's families equal parseReader's; after
 // Release they are gone (the map empty, the messages zeroed), a second
 // Release does nothing, and the arena's next parse is right.
 //
 // Not parallel: it looks at the arena after Release, when a parallel
 // test's parse could already own it again.
 func TestReadParsedRelease(t *testing.T) {
-	payload, err := os.ReadFile(filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy", "node1_status_vars_t0.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := os.ReadFile(filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy", "node2_status_vars_t1.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	payload := v20(t, "node1_status_vars_t0.txt")
+	other := v20(t, "node2_status_vars_t1.txt")
 	all := func(string) bool { return true }
 	for i, in := range [][]byte{payload, other, payload, other} {
-		want, _, err := ParseReader(bytes.NewReader(in), all, ReadOptions{})
+		want, _, err := parseReader(bytes.NewReader(in), all, ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -350,16 +341,13 @@ func TestReadParsedRelease(t *testing.T) {
 }
 
 // TestFastParserAllocs: once warm, a parser parsing a v20.2 capture's
-// selection allocates nothing (ParseReader's allocates per family and
+// selection allocates nothing (parseReader's allocates per family and
 // per histogram series).
 func TestFastParserAllocs(t *testing.T) {
 	if testing.Short() || RaceEnabled {
 		t.Skip("allocation counts: without -short and -race")
 	}
-	payload, err := os.ReadFile(filepath.Join(testenv.Fixtures(t), "cockroach-v20.2", "healthy", "node1_status_vars_t0.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	payload := v20(t, "node1_status_vars_t0.txt")
 	sel, err := Select(payload, func(string) bool { return true })
 	if err != nil {
 		t.Fatal(err)

@@ -55,18 +55,7 @@ func NewHistograms() *Histograms {
 // returns ok=false. Non-finite counts, or a NaN bound, are ignored like a
 // missing scrape: ok=false and the baseline is kept.
 func (h *Histograms) Delta(key string, buckets []Bucket, count, sum float64, now time.Time) (Window, bool) {
-	cur, valid := normalize(buckets, count, sum)
-	if !valid {
-		return Window{}, false
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	st := h.m[key]
-	if st == nil {
-		h.m[key] = newHistState(cur, count, sum, now)
-		return Window{}, false
-	}
-	return st.window(cur, count, sum, now, nil)
+	return h.DeltaKey(bytesOf(key), buckets, count, sum, now, nil)
 }
 
 // DeltaKey is Delta for a key given as bytes, copied only for a new

@@ -101,9 +101,22 @@ var parserPool = sync.Pool{New: func() any { return newFastParser() }}
 // millions of series is dropped.
 const parserKeep = 4 << 20
 
-// ReadParsed is ParseReader with the families in a reused arena (see
-// Parsed): once warm, a parse allocates almost nothing. The caller must
-// call Release once done with them.
+// ReadParsed selects the wanted families of a payload read from r (see
+// selector for the rules), keeping at most o.Limits' series per family, and
+// parses the selected lines only. The payload is never held whole, only the
+// selected lines and a read buffer of a few lines (readBufSize, larger only
+// for a longer line). Parsed.Capped lists the families cut, in payload
+// order. The families live in a reused arena (see Parsed): once warm, a
+// parse allocates almost nothing. The caller must call Release once done
+// with them.
+//
+// Errors name the line number in the payload, e.g.
+// `line 1234: expected float as value, got "12x"`. A truncated payload is an
+// error, not silently fewer samples: a last line cut mid-sample fails the
+// selection, and a selected histogram series without its +Inf bucket, _sum
+// or _count fails the parse. (A payload cut exactly between two families
+// cannot be told from a complete one: the text format has no end marker.)
+// A failure of r is a *ReadError.
 func ReadParsed(r io.Reader, want func(family string) bool, o ReadOptions) (*Parsed, error) {
 	// The selected lines are garbage once parsed (the parser copies what
 	// it keeps): reused, they stop being most of a scrape's allocation.

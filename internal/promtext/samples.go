@@ -48,12 +48,6 @@ const MaxSampleBuckets = 512
 // scale multiplies values (nanoseconds to seconds). nil when the window
 // has no observations or no finite bucket.
 func (w Window) Samples(scale float64) []Sample {
-	return w.appendSamples(nil, scale)
-}
-
-// appendSamples is Samples appending to out.
-func (w Window) appendSamples(out []Sample, scale float64) []Sample {
-	lower, below, cum := 0.0, 0.0, 0.0
 	finiteTop := math.NaN()
 	for _, b := range w.Buckets {
 		if !math.IsInf(b.UpperBound, 0) {
@@ -67,23 +61,22 @@ func (w Window) appendSamples(out []Sample, scale float64) []Sample {
 	if len(buckets) > MaxSampleBuckets {
 		buckets = thin(buckets)
 	}
-	if out == nil {
-		// Exactly the window's values: one allocation, not a growing
-		// slice (the loop below, counting).
-		n, below, cum := 0, 0.0, 0.0
-		for _, b := range buckets {
-			cum = max(cum, b.Count)
-			c := math.Round(cum) - math.Round(below)
-			below = cum
-			if c >= 1 && c < 1<<63 {
-				n += spreadLen(uint64(c))
-			}
+	// Exactly the window's values: one allocation, not a growing slice
+	// (the loop below, counting).
+	n, below, cum := 0, 0.0, 0.0
+	for _, b := range buckets {
+		cum = max(cum, b.Count)
+		c := math.Round(cum) - math.Round(below)
+		below = cum
+		if c >= 1 && c < 1<<63 {
+			n += spreadLen(uint64(c))
 		}
-		if n == 0 {
-			return nil
-		}
-		out = make([]Sample, 0, n)
 	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Sample, 0, n)
+	lower, below, cum := 0.0, 0.0, 0.0
 	for i, b := range buckets {
 		cum = max(cum, b.Count)
 		c := math.Round(cum) - math.Round(below)

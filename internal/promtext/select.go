@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// Limits bound what ParseReader and SelectReader keep of a payload.
+// Limits bound what ReadParsed and SelectReader keep of a payload.
 type Limits struct {
 	// MaxSeriesPerFamily keeps at most this many series of each wanted
 	// family (0: no limit). A series is one sample line of a counter, gauge
@@ -361,11 +361,17 @@ func (s *selector) header(line []byte, num int) error {
 		cur.typ = true
 		cur.kind = kindOf(typ)
 	}
-	if cur.keep {
+	s.pendHeader(line, num)
+	return nil
+}
+
+// pendHeader holds a header line of a wanted block until the block's
+// first sample (see keep): a family without samples emits nothing.
+func (s *selector) pendHeader(line []byte, num int) {
+	if cur := &s.cur; cur.keep {
 		cur.pending = append(cur.pending, lineRef{len(s.pend), len(s.pend) + len(line), num})
 		s.pend = append(s.pend, line...)
 	}
-	return nil
 }
 
 // headerFast reads the two header lines of a block as exporters write
@@ -400,10 +406,7 @@ func (s *selector) headerFast(line []byte, num int) bool {
 	default:
 		return false
 	}
-	if cur.keep {
-		cur.pending = append(cur.pending, lineRef{len(s.pend), len(s.pend) + len(line), num})
-		s.pend = append(s.pend, line...)
-	}
+	s.pendHeader(line, num)
 	return true
 }
 
@@ -492,19 +495,43 @@ func parseComment(line []byte) (kw byte, name, typ []byte, err error) {
 // something that starts like a number. Full validation is expfmt's job, on the
 // selected lines only.
 func checkSample(line []byte) ([]byte, error) {
-	return checkSampleAt(line, metricName(line))
+	n := metricName(line)
+	if n == 0 {
+		if line[0] == '{' {
+			return nil, fmt.Errorf("quoted (UTF-8) metric names are not supported: %s", quote(line))
+		}
+		return nil, fmt.Errorf("not a Prometheus text line: %s", quote(line))
+	}
+	rest := line[n:]
+	switch {
+	case len(rest) == 0:
+	case rest[0] == '{':
+		// The last '}' closes the label set: neither value nor timestamp can
+		// hold one, while label values can.
+		c := bytes.LastIndexByte(rest, '}')
+		if c < 0 {
+			return nil, fmt.Errorf("unterminated label set: %s", quote(line))
+		}
+		rest = rest[c+1:]
+	case rest[0] != ' ' && rest[0] != '\t':
+		return nil, fmt.Errorf("invalid metric name: %s", quote(line))
+	}
+	if v := trimBlank(rest); len(v) == 0 || !valueStart(v[0]) {
+		return nil, fmt.Errorf("sample without a numeric value: %s", quote(line))
+	}
+	return line[:n], nil
 }
 
 // sampleIn is the fast path for most lines: samples of the open block cur.
 // It reports ok, with the length of the line's metric name and its suffix,
 // when the line starts with the block's name (for a histogram or summary,
 // perhaps with one of its suffixes) followed by '{' or a blank, and the
-// rest passes checkSampleAt. checkSample and belongs would find the same:
+// rest passes checkSample's checks. checkSample and belongs would find the same:
 // the block's name is a whole valid name (see block), and metricName stops
 // at '{' or a blank too; one comparison does what metricName does byte by
 // byte. A line that is not ok takes the general path, which gives any
 // error. Such a line never belongs to the block (its name would be followed
-// by a byte checkSampleAt rejects), except a summary's _bucket line, which
+// by a byte checkSample rejects), except a summary's _bucket line, which
 // starts a block of its own on both paths.
 func (cur *block) sampleIn(line []byte) (n int, sfx suffix, ok bool) {
 	n = len(cur.name)
@@ -517,7 +544,7 @@ func (cur *block) sampleIn(line []byte) (n int, sfx suffix, ok bool) {
 	rest := line[n:]
 	switch rest[0] {
 	case '{':
-		// The last '}' closes the label set (see checkSampleAt): looked
+		// The last '}' closes the label set (see checkSample): looked
 		// for from the end, over the value and timestamp only.
 		c := bytes.LastIndexByte(rest, '}')
 		if c < 0 {
@@ -551,33 +578,6 @@ func suffixAt(line []byte, n int, k kind) (int, suffix) {
 		return n + len("_count"), sfxCount
 	}
 	return n, sfxNone
-}
-
-func checkSampleAt(line []byte, n int) ([]byte, error) {
-	if n == 0 {
-		if line[0] == '{' {
-			return nil, fmt.Errorf("quoted (UTF-8) metric names are not supported: %s", quote(line))
-		}
-		return nil, fmt.Errorf("not a Prometheus text line: %s", quote(line))
-	}
-	rest := line[n:]
-	switch {
-	case len(rest) == 0:
-	case rest[0] == '{':
-		// The last '}' closes the label set: neither value nor timestamp can
-		// hold one, while label values can.
-		c := bytes.LastIndexByte(rest, '}')
-		if c < 0 {
-			return nil, fmt.Errorf("unterminated label set: %s", quote(line))
-		}
-		rest = rest[c+1:]
-	case rest[0] != ' ' && rest[0] != '\t':
-		return nil, fmt.Errorf("invalid metric name: %s", quote(line))
-	}
-	if v := trimBlank(rest); len(v) == 0 || !valueStart(v[0]) {
-		return nil, fmt.Errorf("sample without a numeric value: %s", quote(line))
-	}
-	return line[:n], nil
 }
 
 // completeSample parses one line with expfmt: used for the last line of a

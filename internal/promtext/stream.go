@@ -5,11 +5,9 @@ import (
 	"errors"
 	"io"
 	"sync"
-
-	dto "github.com/prometheus/client_model/go"
 )
 
-// ReadOptions are ParseReader's and SelectReader's.
+// ReadOptions are ReadParsed's and SelectReader's.
 type ReadOptions struct {
 	Limits
 	// Grow, when set, is called before the read buffer grows to n bytes
@@ -22,7 +20,7 @@ type ReadOptions struct {
 	Lines func(lines []byte)
 }
 
-// ReadError is a failure of the reader ParseReader and SelectReader read
+// ReadError is a failure of the reader ReadParsed and SelectReader read
 // from (a transport error, a payload over a limit, bad gzip), as opposed to
 // a payload that is not valid Prometheus text.
 type ReadError struct{ Err error }
@@ -30,30 +28,7 @@ type ReadError struct{ Err error }
 func (e *ReadError) Error() string { return e.Err.Error() }
 func (e *ReadError) Unwrap() error { return e.Err }
 
-// ParseReader selects the wanted families of a payload read from r (see
-// selector for the rules), keeping at most o.Limits' series per family, and
-// parses the selected lines only. The payload is never held whole, only the
-// selected lines and a read buffer of a few lines (readBufSize, larger only
-// for a longer line). capped lists the families cut, in payload order.
-//
-// Errors name the line number in the payload, e.g.
-// `line 1234: expected float as value, got "12x"`. A truncated payload is an
-// error, not silently fewer samples: a last line cut mid-sample fails the
-// selection, and a selected histogram series without its +Inf bucket, _sum
-// or _count fails the parse. (A payload cut exactly between two families
-// cannot be told from a complete one: the text format has no end marker.)
-// A failure of r is a *ReadError.
-func ParseReader(r io.Reader, want func(family string) bool, o ReadOptions) (fams map[string]*dto.MetricFamily, capped []Capped, err error) {
-	// ReadParsed without Release: the families stay the caller's, and
-	// the parser they live in is left to the garbage collector.
-	p, err := ReadParsed(r, want, o)
-	if err != nil {
-		return nil, nil, err
-	}
-	return p.Families, p.Capped, nil
-}
-
-// SelectReader is ParseReader without the parse: it returns the selected
+// SelectReader is ReadParsed without the parse: it returns the selected
 // lines, each family once, ending with '\n'.
 func SelectReader(r io.Reader, want func(family string) bool, o ReadOptions) (out []byte, capped []Capped, err error) {
 	sel, err := selectFrom(r, want, o, nil, nil)

@@ -67,13 +67,13 @@ func TestSelectReaderMatchesSelect(t *testing.T) {
 	}
 }
 
-// TestParseReaderMatchesParse: the same families as ParseLimited.
+// TestParseReaderMatchesParse: parseReader (ReadParsed) gives the same families as ParseLimited.
 func TestParseReaderMatchesParse(t *testing.T) {
 	t.Parallel()
 	for _, f := range fixtures(t) {
 		want := fuzzWant(3)
 		ref, _, refErr := ParseLimited(f.payload, want, Limits{MaxSeriesPerFamily: 5})
-		got, _, err := ParseReader(&chunkReader{f.payload, 1000}, want, ReadOptions{Limits: Limits{MaxSeriesPerFamily: 5}})
+		got, _, err := parseReader(&chunkReader{f.payload, 1000}, want, ReadOptions{Limits: Limits{MaxSeriesPerFamily: 5}})
 		if fmt.Sprint(err) != fmt.Sprint(refErr) {
 			t.Fatalf("%s: error %v, ParseLimited's %v", f.name, err, refErr)
 		}

@@ -1,10 +1,14 @@
 package promtext
 
-import dto "github.com/prometheus/client_model/go"
+import (
+	"io"
+
+	dto "github.com/prometheus/client_model/go"
+)
 
 // The whole-payload entry points below are the tests' oracles: they feed
-// the selector the payload in one piece, while production (ParseReader)
-// feeds it the pieces of a read (ReadParsed). Differential tests and FuzzSelect check
+// the selector the payload in one piece, while production (ReadParsed)
+// feeds it the pieces of a read. Differential tests and FuzzSelect check
 // both give the same result on the same bytes.
 
 // Select is SelectReader on a payload held whole, without limits.
@@ -19,7 +23,7 @@ func SelectLimited(payload []byte, want func(family string) bool, lim Limits) (o
 	return sel.out, sel.capped, err
 }
 
-// Parse is ParseReader on a payload held whole, without limits.
+// Parse is parseReader on a payload held whole, without limits.
 func Parse(payload []byte, want func(family string) bool) (map[string]*dto.MetricFamily, error) {
 	fams, _, err := ParseLimited(payload, want, Limits{})
 	return fams, err
@@ -40,4 +44,14 @@ func selectWhole(payload []byte, want func(family string) bool, lim Limits) (sel
 		return selection{}, err
 	}
 	return s.end()
+}
+
+// parseReader is ReadParsed with the families left to the caller (and
+// their arena to the garbage collector): what the tests compare.
+func parseReader(r io.Reader, want func(family string) bool, o ReadOptions) (fams map[string]*dto.MetricFamily, capped []Capped, err error) {
+	p, err := ReadParsed(r, want, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.Families, p.Capped, nil
 }
