@@ -87,7 +87,7 @@ func (e *varsParseError) Error() string { return e.err.Error() }
 func (e *varsParseError) Unwrap() error { return e.err }
 
 // fetchVars GETs u and selects and parses the payload while it is read
-// (promtext.ParseReader): only the wanted families' lines are held, never
+// (promtext.ReadParsed): only the wanted families' lines are held, never
 // the payload. A payload that does not parse is a *varsParseError; any
 // other error is a failure to get it (transport, HTTP status, more than
 // max_payload_bytes, bad gzip).
