@@ -121,12 +121,10 @@ func ReadParsed(r io.Reader, want func(family string) bool, o ReadOptions) (*Par
 	// The selected lines are garbage once parsed (the parser copies what
 	// it keeps): reused, they stop being most of a scrape's allocation.
 	bufs := selBufPool.Get().(*selBufs)
-	sel, err := selectFrom(r, want, o, bufs.out[:0], bufs.lines[:0])
+	sel, err := selectFrom(r, want, o, bufs)
 	defer func() {
-		if cap(sel.out) <= selBufKeep {
-			bufs.out, bufs.lines = sel.out[:0], sel.lines[:0]
-			selBufPool.Put(bufs)
-		}
+		bufs.out, bufs.lines, bufs.fams = sel.out, sel.lines, sel.fams
+		putSelBufs(bufs)
 	}()
 	if err != nil {
 		return nil, err

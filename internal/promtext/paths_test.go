@@ -17,7 +17,7 @@ import (
 
 // selectPath selects a payload held whole, with or without the fast path.
 func selectPath(payload []byte, want func(string) bool, lim Limits, slow bool) (selection, error) {
-	s := newSelector(want, lim, nil, nil)
+	s := newSelector(want, lim, nil)
 	s.slow = slow
 	if err := s.feed(payload, true); err != nil {
 		return selection{}, err

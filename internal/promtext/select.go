@@ -165,10 +165,28 @@ type selector struct {
 	slow bool
 }
 
-func newSelector(want func(family string) bool, lim Limits, out []byte, lines []int32) *selector {
-	s := &selector{want: want, lim: lim, sel: selection{out: out, lines: lines}, seen: map[string]struct{}{}}
-	s.cur.pending = make([]lineRef, 0, 4)
+// newSelector starts a selection in bufs' memory (nil: fresh), which must
+// be empty.
+func newSelector(want func(family string) bool, lim Limits, bufs *selBufs) *selector {
+	if bufs == nil {
+		bufs = new(selBufs)
+	}
+	if bufs.seen == nil {
+		bufs.seen = map[string]struct{}{}
+	}
+	if bufs.pending == nil {
+		bufs.pending = make([]lineRef, 0, 4)
+	}
+	s := &selector{want: want, lim: lim, sel: selection{out: bufs.out, lines: bufs.lines, fams: bufs.fams},
+		seen: bufs.seen, pend: bufs.pend, name: bufs.name}
+	s.cur.pending = bufs.pending
 	return s
+}
+
+// keepState hands the selector's own memory back to bufs for reuse (the
+// selection's stays with the caller).
+func (s *selector) keepState(bufs *selBufs) {
+	bufs.seen, bufs.pend, bufs.pending, bufs.name = s.seen, s.pend, s.cur.pending, s.name
 }
 
 func (s *selector) emit(line []byte, n int) {

@@ -31,7 +31,7 @@ func (e *ReadError) Unwrap() error { return e.Err }
 // SelectReader is ReadParsed without the parse: it returns the selected
 // lines, each family once, ending with '\n'.
 func SelectReader(r io.Reader, want func(family string) bool, o ReadOptions) (out []byte, capped []Capped, err error) {
-	sel, err := selectFrom(r, want, o, nil, nil)
+	sel, err := selectFrom(r, want, o, new(selBufs))
 	return sel.out, sel.capped, err
 }
 
@@ -45,10 +45,18 @@ const readBufKeep = 256 << 10
 
 var readBufPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
 
-// selBufs are the buffers of one selection, reused between parses.
+// selBufs are what a selection allocates, reused between selections: the
+// selected lines and families, and the selector's own state. Reused, a
+// node's selection allocates only the names of the families it keeps;
+// fresh, the growth of these was over half of a scrape's allocation.
 type selBufs struct {
-	out   []byte
-	lines []int32
+	out     []byte
+	lines   []int32
+	fams    []span
+	seen    map[string]struct{}
+	pend    []byte
+	pending []lineRef
+	name    []byte
 }
 
 var selBufPool = sync.Pool{New: func() any { return new(selBufs) }}
@@ -57,10 +65,38 @@ var selBufPool = sync.Pool{New: func() any { return new(selBufs) }}
 // must not stay.
 const selBufKeep = 4 << 20
 
+// seenKeep bounds the families a reused selector's seen map keeps room
+// for: a real payload has a few hundred wanted families.
+const seenKeep = 4096
+
+// putSelBufs keeps bufs for the next selection, emptied, unless a hostile
+// payload grew them past the bounds.
+func putSelBufs(bufs *selBufs) {
+	if bufs.reset() {
+		selBufPool.Put(bufs)
+	}
+}
+
+// reset empties bufs for the next selection and reports whether they are
+// worth keeping: not grown past the bounds by a hostile payload.
+func (bufs *selBufs) reset() bool {
+	if cap(bufs.out) > selBufKeep || len(bufs.seen) > seenKeep || cap(bufs.pend) > selBufKeep ||
+		cap(bufs.fams) > seenKeep {
+		return false
+	}
+	clear(bufs.seen)
+	clear(bufs.fams) // their names, for the GC
+	bufs.out, bufs.lines, bufs.fams = bufs.out[:0], bufs.lines[:0], bufs.fams[:0]
+	bufs.pend, bufs.pending, bufs.name = bufs.pend[:0], bufs.pending[:0], bufs.name[:0]
+	return true
+}
+
 // selectFrom reads r through a pooled buffer and feeds its whole lines to
 // a selector as they come; the incomplete last line of a read waits at the
 // start of the buffer for the rest.
-func selectFrom(r io.Reader, want func(family string) bool, o ReadOptions, out []byte, lines []int32) (selection, error) {
+// The selector's state goes back into bufs when it returns; the selection's
+// lines and families are bufs' too, until the caller puts them back.
+func selectFrom(r io.Reader, want func(family string) bool, o ReadOptions, bufs *selBufs) (selection, error) {
 	bp := readBufPool.Get().(*[]byte)
 	buf := *bp
 	defer func() {
@@ -69,7 +105,8 @@ func selectFrom(r io.Reader, want func(family string) bool, o ReadOptions, out [
 			readBufPool.Put(bp)
 		}
 	}()
-	s := newSelector(want, o.Limits, out, lines)
+	s := newSelector(want, o.Limits, bufs)
+	defer s.keepState(bufs)
 	filled := 0
 	for {
 		if filled == len(buf) {

@@ -167,3 +167,41 @@ func TestSelectReaderBoundedFamily(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", out, ref)
 	}
 }
+
+// TestSelectorReusesItsMemory: a selection in reused selBufs allocates only
+// the names of the families it keeps (and perhaps a read buffer the pool
+// dropped), not its map, lists and header lines again: their growth was
+// over half of a node's scrape.
+func TestSelectorReusesItsMemory(t *testing.T) {
+	var b strings.Builder
+	wanted := 0
+	for i := range 400 {
+		fmt.Fprintf(&b, "# HELP fam_%d Help text.\n# TYPE fam_%d gauge\n", i, i)
+		for s := 1; s <= 3; s++ {
+			fmt.Fprintf(&b, "fam_%d{store=\"%d\"} %d.5\n", i, s, i*s)
+		}
+		if i%2 == 0 {
+			wanted++
+		}
+	}
+	payload := []byte(b.String())
+	// Even numbers, without allocating.
+	want := func(name string) bool {
+		return strings.HasPrefix(name, "fam_") && (name[len(name)-1]-'0')%2 == 0
+	}
+	bufs := new(selBufs)
+	run := func() {
+		sel, err := selectFrom(bytes.NewReader(payload), want, ReadOptions{}, bufs)
+		if err != nil || len(sel.fams) != wanted {
+			t.Fatalf("%d families, %v; want %d", len(sel.fams), err, wanted)
+		}
+		bufs.out, bufs.lines, bufs.fams = sel.out, sel.lines, sel.fams
+		if !bufs.reset() {
+			t.Fatal("a 400-family selection is not kept for reuse")
+		}
+	}
+	run()
+	if n := testing.AllocsPerRun(5, run); n > float64(wanted)+3 {
+		t.Errorf("a reused selection allocates %.0f times, want at most %d (one name per kept family, a read buffer)", n, wanted+3)
+	}
+}

@@ -39,7 +39,7 @@ func ParseLimited(payload []byte, want func(family string) bool, lim Limits) (fa
 }
 
 func selectWhole(payload []byte, want func(family string) bool, lim Limits) (selection, error) {
-	s := newSelector(want, lim, nil, nil)
+	s := newSelector(want, lim, nil)
 	if err := s.feed(payload, true); err != nil {
 		return selection{}, err
 	}
