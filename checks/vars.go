@@ -17,9 +17,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -124,6 +126,7 @@ type Vars struct {
 	excExact map[string]bool
 	incRe    []*regexp.Regexp
 	excRe    []*regexp.Regexp
+	maybe    varsWantFilter // rules most unwanted names out before resolve
 
 	// The resolved family names (vars_filter.go): published, immutable,
 	// is read without a lock; pending holds the names resolved since it
@@ -255,6 +258,9 @@ func NewVars(o VarsOptions) (*Vars, error) {
 			v.exact[s.Family] = r
 		}
 	}
+	byName := append(slices.Collect(maps.Keys(v.exact)), varsFamilyNodeID)
+	byName = slices.AppendSeq(byName, maps.Keys(v.incExact))
+	v.maybe = newVarsWantFilter(byName, v.patterns, len(v.incRe))
 	return v, nil
 }
 

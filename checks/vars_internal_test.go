@@ -546,3 +546,82 @@ func TestVarsIDScan(t *testing.T) {
 		}
 	}
 }
+
+// TestVarsWantFilter: the filter in front of resolve never rules out a
+// name decide would read, under every kind of configuration, over every
+// family name of every capture and names made to sit near the rules
+// (curated names cut or extended, pattern prefixes alone, node_id); and
+// with the defaults it rules out most of what decide rules out, or it
+// would only cost.
+func TestVarsWantFilter(t *testing.T) {
+	t.Parallel()
+	names := map[string]bool{"node_id": true, "node_id_x": true, "": true, "j": true}
+	files, err := filepath.Glob(filepath.Join(testenv.Fixtures(t), "*", "*", "*.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, _ := filepath.Glob(filepath.Join(testenv.Fixtures(t), "*", "*.txt"))
+	for _, f := range append(files, more...) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for line := range bytes.Lines(b) {
+			if f := strings.Fields(string(line)); len(f) >= 3 && f[0] == "#" && f[1] == "TYPE" {
+				names[f[2]] = true
+			}
+		}
+	}
+	for _, m := range varsMetrics {
+		for _, s := range m.Sources {
+			if n := s.Family; n != "" {
+				names[n], names[n+"_x"], names[n[:len(n)-1]], names["x"+n] = true, true, true, true
+			}
+			if p := varsLiteralPrefix(s.Pattern); p != "" {
+				names[p], names[p+"x"], names[p+"x_resume_failed"], names[p[:len(p)-1]] = true, true, true, true
+			}
+		}
+	}
+	if len(names) < 1500 {
+		t.Fatalf("only %d names", len(names))
+	}
+	for _, tc := range []struct {
+		name string
+		o    VarsOptions
+		all  bool
+	}{
+		{"defaults", VarsOptions{}, false},
+		{"include names", VarsOptions{Include: []string{"sys_uptime", "totally_new_family", "node_id"}}, false},
+		{"include regex", VarsOptions{Include: []string{"/^raft_/"}}, true},
+		{"exclude", VarsOptions{Exclude: []string{"ranges", "/^sql_/", "node_id"}}, false},
+	} {
+		v, err := NewVars(tc.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.maybe.all != tc.all {
+			t.Errorf("%s: filter off = %v, want %v", tc.name, v.maybe.all, tc.all)
+		}
+		unwanted, ruledOut := 0, 0
+		for n := range names {
+			r := v.decide(n)
+			may := v.maybe.mayWant(n)
+			if r != nil && !may {
+				t.Errorf("%s: %q is read, but the filter rules it out", tc.name, n)
+			}
+			if want := r != nil; v.want(n) != want {
+				t.Errorf("%s: want(%q) = %v, decide says %v", tc.name, n, !want, want)
+			}
+			if r == nil {
+				unwanted++
+				if !may {
+					ruledOut++
+				}
+			}
+		}
+		if !tc.all && ruledOut < unwanted*8/10 {
+			t.Errorf("%s: the filter rules out %d of %d unwanted names, want at least 80%%", tc.name, ruledOut, unwanted)
+		}
+		t.Logf("%s: %d names, %d unwanted, %d of them ruled out by the filter", tc.name, len(names), unwanted, ruledOut)
+	}
+}
