@@ -171,10 +171,78 @@ func sortDesc(s []uint64) {
 	}
 }
 
-// round6 rounds to 6 significant digits, through the decimal text as
-// strconv writes it (on the stack), read back exactly as ParseFloat
-// would (parseDecimal's fast path takes nearly every value).
+// round6 rounds to 6 significant digits: the float64 that ParseFloat reads
+// from x written by strconv with 'g' and precision 6 (the decimal nearest
+// to x, ties to even). round6Fast gets it without the text for nearly
+// every value; the text is the reference and the fallback.
 func round6(x float64) float64 {
+	if r, ok := round6Fast(x); ok {
+		return r
+	}
+	return round6Text(x)
+}
+
+const log10of2 = 0.30102999566398119521
+
+// round6Fast is round6 by arithmetic, ok=false when it cannot be sure.
+// With m = |x|·10^k in [1e5, 1e6) and 10^k exact (|k| ≤ 22, pow10), m is off the
+// exact product by at most half an ulp (under 6e-11), so its rounding to
+// an integer M is the decimal rounding unless m is within that of a half
+// (a tie, or too close to tell: the text decides). M/10^k, both exact, is
+// then one correctly rounded division, as ParseFloat's result is. At the
+// ends of the range, m rounding across 1e5 or 1e6 gives the same value as
+// the digits counted at the next exponent would.
+func round6Fast(x float64) (float64, bool) {
+	a := math.Abs(x)
+	if !(a > 0 && a <= math.MaxFloat64) {
+		return 0, false
+	}
+	// 10^e ≤ a < 10^(e+2): the binary exponent gives the decimal one
+	// within 1.
+	_, e2 := math.Frexp(a)
+	e := int(math.Floor(float64(e2-1) * log10of2))
+	k := 5 - e
+	m, ok := scale10(a, k)
+	if ok && m >= 1e6 {
+		k--
+		m, ok = scale10(a, k)
+	}
+	if !ok || m < 1e5 || m >= 1e6 {
+		return 0, false
+	}
+	fl := math.Floor(m)
+	if f := m - fl; f > 0.5-1e-9 && f < 0.5+1e-9 {
+		return 0, false
+	} else if f > 0.5 {
+		fl++
+	}
+	var r float64
+	if k >= 0 {
+		r = float64(fl / pow10[k])
+	} else {
+		r = float64(fl * pow10[-k])
+	}
+	if x < 0 {
+		r = -r
+	}
+	return r, true
+}
+
+// scale10 is a·10^k rounded once, ok=false when 10^k is not exact.
+func scale10(a float64, k int) (float64, bool) {
+	switch {
+	case k >= 0 && k < len(pow10):
+		return float64(a * pow10[k]), true
+	case k < 0 && -k < len(pow10):
+		return float64(a / pow10[-k]), true
+	}
+	return 0, false
+}
+
+// round6Text is round6 through the decimal text as strconv writes it (on
+// the stack), read back exactly as ParseFloat would (parseDecimal's fast
+// path takes nearly every value).
+func round6Text(x float64) float64 {
 	var buf [32]byte
 	b := strconv.AppendFloat(buf[:0], x, 'g', 6, 64)
 	if r, ok := parseDecimal(b); ok {
