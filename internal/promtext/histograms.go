@@ -181,8 +181,9 @@ func (h *Histograms) Reset(prefix string) int {
 	n := 0
 	for k, st := range h.m {
 		if strings.HasPrefix(k, prefix) {
-			// No bounds: align then reads every current bound as empty before.
-			st.buckets, st.count, st.sum = nil, 0, 0
+			// No bounds: window then reads every current bound as empty
+			// before. The array stays, for the next baseline.
+			st.buckets, st.count, st.sum = st.buckets[:0], 0, 0
 			n++
 		}
 	}
