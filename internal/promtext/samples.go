@@ -182,51 +182,69 @@ func round6(x float64) float64 {
 	return round6Text(x)
 }
 
-const log10of2 = 0.30102999566398119521
-
 // round6Fast is round6 by arithmetic, ok=false when it cannot be sure.
-// With m = |x|·10^k in [1e5, 1e6) and 10^k exact (|k| ≤ 22, pow10), m is off the
-// exact product by at most half an ulp (under 6e-11), so its rounding to
-// an integer M is the decimal rounding unless m is within that of a half
-// (a tie, or too close to tell: the text decides). M/10^k, both exact, is
-// then one correctly rounded division, as ParseFloat's result is. At the
-// ends of the range, m rounding across 1e5 or 1e6 gives the same value as
-// the digits counted at the next exponent would.
+// With m = |x|·10^k in [1e5, 1e6) and 10^k exact (|k| ≤ 22, pow10), m is
+// off the exact product by at most half an ulp (under 6e-11), so its
+// rounding to an integer M is the decimal rounding unless m is within
+// that of a half (a tie, or too close to tell: the text decides). M/10^k,
+// both exact, is then one correctly rounded division, as ParseFloat's
+// result is. At the ends of the range, m rounding across 1e5 or 1e6 gives
+// the same value as the digits counted at the next exponent would.
 func round6Fast(x float64) (float64, bool) {
-	a := math.Abs(x)
-	if !(a > 0 && a <= math.MaxFloat64) {
-		return 0, false
+	b := math.Float64bits(x) &^ (1 << 63)
+	i := int(b>>52) - 1023 - round6MinExp
+	if uint(i) >= uint(len(round6Exps)) {
+		return 0, false // zero, subnormal, too small or large, ±Inf, NaN
 	}
-	// 10^e ≤ a < 10^(e+2): the binary exponent gives the decimal one
-	// within 1.
-	_, e2 := math.Frexp(a)
-	e := int(math.Floor(float64(e2-1) * log10of2))
-	k := 5 - e
-	m, ok := scale10(a, k)
-	if ok && m >= 1e6 {
+	a := math.Float64frombits(b)
+	e := &round6Exps[i]
+	k := e.k
+	if a >= e.next {
 		k--
-		m, ok = scale10(a, k)
 	}
+	m, ok := scale10(a, k)
 	if !ok || m < 1e5 || m >= 1e6 {
 		return 0, false
 	}
-	fl := math.Floor(m)
-	if f := m - fl; f > 0.5-1e-9 && f < 0.5+1e-9 {
+	n := float64(int64(m)) // m > 0: truncation is the floor
+	if f := m - n; f > 0.5-1e-9 && f < 0.5+1e-9 {
 		return 0, false
 	} else if f > 0.5 {
-		fl++
+		n++
 	}
 	var r float64
 	if k >= 0 {
-		r = float64(fl / pow10[k])
+		r = float64(n / pow10[k])
 	} else {
-		r = float64(fl * pow10[-k])
+		r = float64(n * pow10[-k])
 	}
 	if x < 0 {
 		r = -r
 	}
 	return r, true
 }
+
+// The binary exponents round6Fast takes: the values whose decimal
+// exponent lets 10^k be exact.
+const (
+	round6MinExp = -60
+	round6MaxExp = 96
+)
+
+// round6Exps holds, per binary exponent E, the k that brings a value of
+// [2^E, 2^(E+1)) into [1e5, 1e6) below next, the power of ten in it
+// (from there, k-1). next need not be exact: a value on the wrong side
+// of it gets an m out of range, and the text.
+var round6Exps = func() (t [round6MaxExp - round6MinExp + 1]struct {
+	k    int
+	next float64
+}) {
+	for i := range t {
+		d := int(math.Floor(math.Log10(math.Ldexp(1, round6MinExp+i))))
+		t[i].k, t[i].next = 5-d, math.Pow10(d+1)
+	}
+	return t
+}()
 
 // scale10 is a·10^k rounded once, ok=false when 10^k is not exact.
 func scale10(a float64, k int) (float64, bool) {

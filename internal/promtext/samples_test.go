@@ -218,6 +218,11 @@ func TestRound6(t *testing.T) {
 			}
 		}
 	}
+	// Binade ends, where round6Fast's table changes entry.
+	for e := round6MinExp - 2; e <= round6MaxExp+2; e++ {
+		x := math.Ldexp(1, e)
+		xs = append(xs, x, math.Nextafter(x, 0), math.Nextafter(x, math.Inf(1)), -x)
+	}
 	// Spread's values: bucket bounds in ns scaled to seconds.
 	for range 50000 {
 		lo := float64(rnd.IntN(1 << 30))
