@@ -1,8 +1,10 @@
 package promtext
 
 import (
+	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -519,5 +521,114 @@ func TestHistogramsReset(t *testing.T) {
 	want = Window{Buckets: []Bucket{{1, 1}, {inf, 1}}, Count: 1, Sum: 1}
 	if !ok || !reflect.DeepEqual(w, want) {
 		t.Errorf("series outside the prefix: (%v, %v), want (%v, true)", w, ok, want)
+	}
+}
+
+// TestHistogramsShareLayouts: baselines with the same bounds hold them
+// once, across series and interleaved layouts; a series whose layout
+// changes gets its own without touching the others', whose windows stay
+// right.
+func TestHistogramsShareLayouts(t *testing.T) {
+	t.Parallel()
+	h := NewHistograms()
+	now := time.Unix(0, 0)
+	layout := func(n int, scale float64) []Bucket {
+		var bs []Bucket
+		for i := 1; i <= n; i++ {
+			bs = append(bs, Bucket{UpperBound: float64(i) * scale})
+		}
+		return append(bs, Bucket{UpperBound: inf})
+	}
+	filled := func(l []Bucket, per float64) ([]Bucket, float64) {
+		out := make([]Bucket, len(l))
+		for i, b := range l {
+			out[i] = Bucket{UpperBound: b.UpperBound, Count: per * float64(min(i+1, len(l)-1))}
+		}
+		return out, out[len(out)-1].Count
+	}
+	bounds := func(key string) []float64 { return h.m[key].bounds }
+	// histLayouts schemes, interleaved as families sorted by name are.
+	for round := range 2 {
+		for s := range 3 {
+			for l := range histLayouts {
+				bs, count := filled(layout(5+l, 1+float64(l)), float64(round+1))
+				now = now.Add(time.Second)
+				w, ok := h.Delta(fmt.Sprint(l, "/", s), bs, count, 0, now)
+				if round == 1 && (!ok || w.Count != float64(len(bs)-1)) {
+					t.Fatalf("layout %d series %d: %v %v", l, s, w, ok)
+				}
+			}
+		}
+	}
+	for l := range histLayouts {
+		first := bounds(fmt.Sprint(l, "/0"))
+		for s := 1; s < 3; s++ {
+			if b := bounds(fmt.Sprint(l, "/", s)); &b[0] != &first[0] {
+				t.Errorf("layout %d: series %d holds its own bounds", l, s)
+			}
+		}
+	}
+
+	// Series 0/0's export grows a bucket (sparse export): a layout of
+	// its own; 0/1 keeps the shared one, unchanged.
+	shared := bounds("0/1")
+	before := slices.Clone(shared)
+	grown := append(layout(5, 1), Bucket{})
+	copy(grown[5:], []Bucket{{UpperBound: 5.5}, {UpperBound: inf}})
+	bs, count := filled(grown, 3)
+	if _, ok := h.Delta("0/0", bs, count, 0, now); !ok {
+		t.Fatal("a new bound rebaselined")
+	}
+	if !slices.Equal(bounds("0/0"), []float64{1, 2, 3, 4, 5, 5.5, inf}) || !slices.Equal(shared, before) || &bounds("0/1")[0] != &shared[0] {
+		t.Errorf("0/0 %v, 0/1 %v (was %v)", bounds("0/0"), shared, before)
+	}
+	bs, count = filled(layout(5, 1), 3)
+	if w, ok := h.Delta("0/1", bs, count, 0, now); !ok || w.Count != 5 || w.Buckets[0].Count != 1 {
+		t.Errorf("0/1 after 0/0 changed: %v %v", w, ok)
+	}
+
+	// Forgotten series hold no bounds through the sharing.
+	h.Forget(now.Add(time.Second))
+	if h.Len() != 0 || h.recent != [histLayouts]*histState{} {
+		t.Errorf("after Forget: %d series, recent %v", h.Len(), h.recent)
+	}
+}
+
+// TestHistogramsResetKeepsLayouts: after a Reset, the next baselines
+// reuse the series' bounds and counts, with more layouts than are
+// shared; the windows are then the cumulative values.
+func TestHistogramsResetKeepsLayouts(t *testing.T) {
+	if RaceEnabled {
+		return
+	}
+	h := NewHistograms()
+	now := time.Unix(0, 0)
+	type series struct {
+		key     []byte
+		buckets []Bucket
+	}
+	var all []series
+	for l := range 2 * histLayouts {
+		s := series{key: fmt.Appendf(nil, "s%d", l)}
+		for i := 1; i <= 10; i++ {
+			s.buckets = append(s.buckets, Bucket{UpperBound: float64(i) + float64(l)/100, Count: float64(i)})
+		}
+		all = append(all, series{s.key, append(s.buckets, Bucket{UpperBound: inf, Count: 10})})
+	}
+	var win []Bucket
+	observe := func(reset bool) {
+		now = now.Add(time.Second)
+		for _, s := range all {
+			w, ok := h.DeltaKey(s.key, s.buckets, 10, 1, now, win)
+			if reset && (!ok || w.Count != 10 || w.Buckets[3].Count != 4) || !reset && ok && w.Count != 0 {
+				t.Fatalf("%s: %v %v", s.key, w, ok)
+			}
+			win = w.Buckets
+		}
+	}
+	observe(false)
+	observe(false)
+	if a := testing.AllocsPerRun(10, func() { h.Reset(""); observe(true) }); a != 0 {
+		t.Errorf("%v allocations per Reset and observation, want none", a)
 	}
 }
