@@ -206,11 +206,15 @@ func round6Fast(x float64) (float64, bool) {
 	if !ok || m < 1e5 || m >= 1e6 {
 		return 0, false
 	}
-	n := float64(int64(m)) // m > 0: truncation is the floor
-	if f := m - n; f > 0.5-1e-9 && f < 0.5+1e-9 {
+	// n is m rounded, halves up, with no branch on which way (half the
+	// values go each): truncation is the floor of t > 0, and t = m+0.5
+	// is exact but where it crosses a power of two, and then off by less
+	// than 1e-10, which the tie window covers. A fraction of m within
+	// 1e-9 of a half is one of t within 1e-9 of an integer.
+	t := m + 0.5
+	n := float64(int64(t))
+	if f := t - n; f < 1e-9 || f > 1-1e-9 {
 		return 0, false
-	} else if f > 0.5 {
-		n++
 	}
 	var r float64
 	if k >= 0 {
