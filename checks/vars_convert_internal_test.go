@@ -1,10 +1,13 @@
 package checks
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 
@@ -199,5 +202,57 @@ func TestVarsBaseTagsReused(t *testing.T) {
 	}
 	if got := strings.Join(v.baseTags(cluster.Node{}, newVarsNodeState("x")), ","); got != "" {
 		t.Errorf("no id nor locality: %q", got)
+	}
+}
+
+// BenchmarkVarsConvert is the conversion alone of the load payload's
+// parsed families (see BenchmarkVarsScrapeNode): "static" converts the
+// same parse every cycle, "advancing" alternates the two captures.
+func BenchmarkVarsConvert(b *testing.B) {
+	t0 := varsLoadPayload(b, "node1_status_vars_t0.txt")
+	t1 := varsLoadPayload(b, "node1_status_vars_t1.txt")
+	for _, tc := range []struct {
+		name     string
+		payloads [][]byte
+	}{
+		{"static", [][]byte{t0}},
+		{"advancing", [][]byte{t0, t1}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			v, client := varsBenchCheck(b, tc.payloads)
+			ctx := context.Background()
+			var parsed []varsPayload
+			for range tc.payloads {
+				p, err := v.fetchVars(ctx, client, "http://bench/_status/vars", false)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer p.release()
+				parsed = append(parsed, p)
+			}
+			v.publishRules()
+			clock := time.Date(2026, 11, 22, 2, 45, 20, 0, time.UTC)
+			st := newVarsNodeState("http://bench")
+			log := slog.New(slog.DiscardHandler)
+			node := cluster.Node{StatusURL: st.url, Locality: []cluster.Tier{{Key: "region", Value: "r1"}}}
+			i := 0
+			convert := func() *varsResult {
+				clock = clock.Add(10 * time.Second)
+				r := &varsResult{node: node, st: st, quota: varsDefaultMaxSeriesPerCycle}
+				p := parsed[i%len(parsed)]
+				i++
+				v.convert(ctx, client, log, r, p.fams, p.id, clock, st.url, "/_status/nodes/local")
+				st.points = r.points[:0]
+				return r
+			}
+			convert()
+			if r := convert(); len(r.points) < 50 {
+				b.Fatalf("%d points", len(r.points))
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				convert()
+			}
+		})
 	}
 }
