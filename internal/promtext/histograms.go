@@ -207,18 +207,24 @@ func normalize(buckets []Bucket, count, sum float64) ([]Bucket, bool) {
 	if !finite(count) || count < 0 || math.IsNaN(sum) {
 		return nil, false
 	}
-	for _, b := range buckets {
+	// One pass: usable numbers, and sorted (as slices.IsSortedFunc
+	// with cmpBound).
+	sorted := true
+	for i, b := range buckets {
 		if math.IsNaN(b.UpperBound) || !finite(b.Count) {
 			return nil, false
 		}
+		if i > 0 && b.UpperBound < buckets[i-1].UpperBound {
+			sorted = false
+		}
 	}
 	n := len(buckets)
-	if n > 0 && math.IsInf(buckets[n-1].UpperBound, +1) && slices.IsSortedFunc(buckets, cmpBound) {
+	if n > 0 && math.IsInf(buckets[n-1].UpperBound, +1) && sorted {
 		return buckets, true
 	}
 	out := make([]Bucket, n, n+1)
 	copy(out, buckets)
-	if !slices.IsSortedFunc(out, cmpBound) {
+	if !sorted {
 		slices.SortStableFunc(out, cmpBound)
 	}
 	if n == 0 || !math.IsInf(out[n-1].UpperBound, +1) {
@@ -385,14 +391,20 @@ func AppendHistogramBuckets(dst []Bucket, m *dto.Metric) ([]Bucket, float64, flo
 	}
 	start := len(dst)
 	out := dst
+	// Sorted as slices.IsSortedFunc with cmpBound finds, as they come.
+	sorted := true
 	for _, b := range h.GetBucket() {
 		c := float64(b.GetCumulativeCount())
 		if b.CumulativeCountFloat != nil {
 			c = b.GetCumulativeCountFloat()
 		}
-		out = append(out, Bucket{UpperBound: b.GetUpperBound(), Count: c})
+		ub := b.GetUpperBound()
+		if len(out) > start && ub < out[len(out)-1].UpperBound {
+			sorted = false
+		}
+		out = append(out, Bucket{UpperBound: ub, Count: c})
 	}
-	if !slices.IsSortedFunc(out[start:], cmpBound) {
+	if !sorted {
 		slices.SortStableFunc(out[start:], cmpBound)
 	}
 	if n := len(out); n == start || !math.IsInf(out[n-1].UpperBound, +1) {

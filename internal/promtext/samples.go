@@ -48,10 +48,12 @@ const MaxSampleBuckets = 512
 // scale multiplies values (nanoseconds to seconds). nil when the window
 // has no observations or no finite bucket.
 func (w Window) Samples(scale float64) []Sample {
+	// The last finite bound, from the end: +Inf is the last bucket.
 	finiteTop := math.NaN()
-	for _, b := range w.Buckets {
-		if !math.IsInf(b.UpperBound, 0) {
-			finiteTop = b.UpperBound
+	for i := len(w.Buckets) - 1; i >= 0; i-- {
+		if ub := w.Buckets[i].UpperBound; !math.IsInf(ub, 0) {
+			finiteTop = ub
+			break
 		}
 	}
 	if math.IsNaN(finiteTop) {
