@@ -115,43 +115,37 @@ func thin(in []Bucket) []Bucket {
 
 // spread appends the values of one bucket of n observations in [lo, hi].
 func spread(out []Sample, n uint64, lo, hi, scale float64) []Sample {
-	// At most 64 parts (one per binary digit, or SamplesPerBucket): on
-	// the stack.
-	var buf [64]uint64
-	parts := buf[:0]
-	for n != 0 {
-		k := 63 - bits.LeadingZeros64(n)
-		parts = append(parts, 1<<k)
-		n &^= 1 << k
+	// The parts are powers of two, counted per exponent: one per binary
+	// digit of n, then the largest halved until there are
+	// SamplesPerBucket (or all are 1). Equal parts are interchangeable,
+	// so their counts are all the order (largest first) needs.
+	var count [64]uint8
+	for m := n; m != 0; m &= m - 1 {
+		count[bits.TrailingZeros64(m)]++
 	}
-	total := uint64(0)
-	for _, p := range parts {
-		total += p
-	}
-	for len(parts) < SamplesPerBucket {
-		// parts stay sorted largest first: the largest is halved.
-		if parts[0] == 1 {
-			break
+	parts, top := bits.OnesCount64(n), 63-bits.LeadingZeros64(n)
+	for parts < SamplesPerBucket && top > 0 {
+		count[top]--
+		count[top-1] += 2
+		parts++
+		if count[top] == 0 {
+			top--
 		}
-		half := parts[0] / 2
-		parts = parts[:len(parts)+1]
-		copy(parts[2:], parts[1:])
-		parts[0], parts[1] = half, half
-		// Equal parts are interchangeable: any order of them gives the
-		// same values.
-		sortDesc(parts)
 	}
 	done := uint64(0)
-	for _, p := range parts {
-		mid := (float64(done) + float64(p)/2) / float64(total)
-		v := (lo + (hi-lo)*mid) * scale
-		// Rounding must not move a value down to the bound below, which
-		// belongs to the previous bucket.
-		if r := round6(v); r > lo*scale || lo == hi {
-			v = r
+	for k := top; k >= 0; k-- {
+		p := uint64(1) << k
+		for range count[k] {
+			mid := (float64(done) + float64(p)/2) / float64(n)
+			v := (lo + (hi-lo)*mid) * scale
+			// Rounding must not move a value down to the bound below,
+			// which belongs to the previous bucket.
+			if r := round6(v); r > lo*scale || lo == hi {
+				v = r
+			}
+			out = append(out, Sample{Value: v, Weight: p})
+			done += p
 		}
-		out = append(out, Sample{Value: v, Weight: p})
-		done += p
 	}
 	return out
 }
@@ -162,15 +156,6 @@ func spreadLen(n uint64) int {
 		return int(n)
 	}
 	return max(SamplesPerBucket, bits.OnesCount64(n))
-}
-
-// sortDesc sorts a few parts largest first, in place.
-func sortDesc(s []uint64) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] > s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // round6 rounds to 6 significant digits: the float64 that ParseFloat reads
