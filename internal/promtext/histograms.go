@@ -19,6 +19,9 @@ type Bucket struct{ UpperBound, Count float64 }
 type Window struct {
 	Buckets    []Bucket
 	Count, Sum float64
+	// zero: every bucket delta is 0, as Histograms found (a static
+	// series), so that Samples need not look.
+	zero bool
 }
 
 // Histograms keeps the previous cumulative buckets per series key. It is safe
@@ -119,18 +122,22 @@ func (st *histState) window(cur []Bucket, count, sum float64, dst []Bucket) (w W
 		// No bounds: every current bound was empty before.
 		bounds, counts = nil, nil
 	}
+	// The counts are made cur's as they are read: with the same bounds,
+	// they are then the new baseline's (else set rewrites them all).
 	out := dst[:0]
-	j, below, decreased := 0, 0.0, false
+	j, below, decreased, nonzero := 0, 0.0, false, false
 	for _, b := range cur {
 		if j < len(bounds) && bounds[j] < b.UpperBound {
 			return Window{}, false, false // bounds[j] vanished
 		}
 		if j < len(bounds) && bounds[j] == b.UpperBound {
 			below = counts[j]
+			counts[j] = b.Count
 			j++
 		}
 		d := b.Count - below
 		decreased = decreased || d < 0
+		nonzero = nonzero || d != 0
 		out = append(out, Bucket{UpperBound: b.UpperBound, Count: d})
 	}
 	if j != len(bounds) {
@@ -141,23 +148,26 @@ func (st *histState) window(cur []Bucket, count, sum float64, dst []Bucket) (w W
 	if decreased {
 		return restart()
 	}
-	return Window{Buckets: out, Count: count - st.count, Sum: sum - st.sum}, true, same
+	return Window{Buckets: out, Count: count - st.count, Sum: sum - st.sum, zero: !nonzero}, true, same
 }
 
-// set makes cur st's baseline. Its bounds are st's previous ones when
-// they are the same (known to be when same), else those of one of the
-// last layouts, else a new layout's.
+// set makes cur st's baseline. same: window found cur's bounds to be
+// st's, and wrote cur's counts. Else the bounds are st's previous ones
+// when the same, else those of one of the recent series, else new.
 func (h *Histograms) set(st *histState, cur []Bucket, count, sum float64, now time.Time, same bool) {
-	if !same && !sameBounds(st.bounds, cur) {
-		h.layout(st, cur)
-	}
-	// In place: the counts' array is the series' own, never handed out.
-	if cap(st.counts) < len(cur) {
-		st.counts = make([]float64, 0, len(cur))
-	}
-	st.counts = st.counts[:0]
-	for _, b := range cur {
-		st.counts = append(st.counts, b.Count)
+	if !same {
+		if !sameBounds(st.bounds, cur) {
+			h.layout(st, cur)
+		}
+		// In place: the counts' array is the series' own, never handed
+		// out.
+		if cap(st.counts) < len(cur) {
+			st.counts = make([]float64, 0, len(cur))
+		}
+		st.counts = st.counts[:0]
+		for _, b := range cur {
+			st.counts = append(st.counts, b.Count)
+		}
 	}
 	st.count, st.sum, st.seen, st.reset = count, sum, now, false
 }

@@ -113,43 +113,45 @@ func TestHistogramsDelta(t *testing.T) {
 		}},
 		{"window between two scrapes", []obs{
 			{b(1, 1, 2, 3, inf, 4), 4, 10, Window{}, false},
-			{b(1, 3, 2, 6, inf, 8), 8, 25, Window{b(1, 2, 2, 3, inf, 4), 4, 15}, true},
-			{b(1, 3, 2, 6, inf, 8), 8, 25, Window{b(1, 0, 2, 0, inf, 0), 0, 0}, true},
+			{b(1, 3, 2, 6, inf, 8), 8, 25, Window{b(1, 2, 2, 3, inf, 4), 4, 15, false}, true},
+			{b(1, 3, 2, 6, inf, 8), 8, 25, Window{b(1, 0, 2, 0, inf, 0), 0, 0, true}, true},
 		}},
 		{"count decrease is a restart: the window is the current values", []obs{
 			{b(1, 5, inf, 10), 10, 50, Window{}, false},
-			{b(1, 1, inf, 2), 2, 3, Window{b(1, 1, inf, 2), 2, 3}, true},
-			{b(1, 2, inf, 3), 3, 4, Window{b(1, 1, inf, 1), 1, 1}, true},
+			{b(1, 1, inf, 2), 2, 3, Window{b(1, 1, inf, 2), 2, 3, false}, true},
+			{b(1, 2, inf, 3), 3, 4, Window{b(1, 1, inf, 1), 1, 1, false}, true},
 		}},
 		{"bucket decrease is a restart", []obs{
 			{b(1, 5, inf, 10), 10, 50, Window{}, false},
-			{b(1, 2, inf, 12), 12, 80, Window{b(1, 2, inf, 12), 12, 80}, true},
+			{b(1, 2, inf, 12), 12, 80, Window{b(1, 2, inf, 12), 12, 80, false}, true},
+			{b(1, 3, inf, 14), 14, 90, Window{b(1, 1, inf, 2), 2, 10, false}, true},
 		}},
 		{"different bounds rebaseline", []obs{
 			{b(1, 1, 2, 2, inf, 2), 2, 3, Window{}, false},
 			{b(1.5, 2, 3, 3, inf, 3), 3, 5, Window{}, false},
-			{b(1.5, 2, 3, 4, inf, 4), 4, 9, Window{b(1.5, 0, 3, 1, inf, 1), 1, 4}, true},
+			{b(1.5, 2, 3, 4, inf, 4), 4, 9, Window{b(1.5, 0, 3, 1, inf, 1), 1, 4, false}, true},
 		}},
 		{"a bound vanishing without restart rebaselines", []obs{
 			{b(1, 1, 2, 2, inf, 2), 2, 3, Window{}, false},
 			{b(1, 1, inf, 3), 3, 5, Window{}, false},
+			{b(1, 2, inf, 5), 5, 8, Window{b(1, 1, inf, 2), 2, 3, false}, true},
 		}},
 		// Sparse (v20.2) export: le=2 appears with its first observation. Its
 		// cumulative count before was that of le=1 (1); now 3, so 2 landed in
 		// (1,2]. le=4 went 2 → 4 (2 more, both ≤2), +Inf 2 → 4.
 		{"sparse buckets appearing", []obs{
 			{b(1, 1, 4, 2, inf, 2), 2, 3, Window{}, false},
-			{b(1, 1, 2, 3, 4, 4, inf, 4), 4, 6, Window{b(1, 0, 2, 2, 4, 2, inf, 2), 2, 3}, true},
+			{b(1, 1, 2, 3, 4, 4, inf, 4), 4, 6, Window{b(1, 0, 2, 2, 4, 2, inf, 2), 2, 3, false}, true},
 		}},
 		{"unsorted input without +Inf is normalized", []obs{
 			{b(2, 3, 1, 1), 4, 10, Window{}, false},
-			{b(2, 5, 1, 2), 7, 16, Window{b(1, 1, 2, 2, inf, 3), 3, 6}, true},
+			{b(2, 5, 1, 2), 7, 16, Window{b(1, 1, 2, 2, inf, 3), 3, 6, false}, true},
 		}},
 		{"NaN is skipped and keeps the baseline", []obs{
 			{b(1, 1, inf, 2), 2, 3, Window{}, false},
 			{b(1, math.NaN(), inf, 2), 2, 3, Window{}, false},
 			{b(1, 1, inf, 2), math.NaN(), 3, Window{}, false},
-			{b(1, 2, inf, 4), 4, 7, Window{b(1, 1, inf, 2), 2, 4}, true},
+			{b(1, 2, inf, 4), 4, 7, Window{b(1, 1, inf, 2), 2, 4, false}, true},
 		}},
 	}
 	for _, tt := range tests {

@@ -48,6 +48,9 @@ const MaxSampleBuckets = 512
 // scale multiplies values (nanoseconds to seconds). nil when the window
 // has no observations or no finite bucket.
 func (w Window) Samples(scale float64) []Sample {
+	if w.zero {
+		return nil
+	}
 	// The last finite bound, from the end: +Inf is the last bucket.
 	finiteTop := math.NaN()
 	for i := len(w.Buckets) - 1; i >= 0; i-- {
