@@ -173,8 +173,9 @@ func (w *varsWork) newTags(n int) []string {
 	return w.tagBuf[i : i : i+n]
 }
 
-// varsTagBlock is the tag strings allocated at once by newTags: a
-// node's tag sets beyond its base tags take a few hundred.
+// varsTagBlock is the tag strings allocated at once by newTags: with the
+// default families, a node's tag sets beyond its base tags take about a
+// hundred.
 const varsTagBlock = 128
 
 func varsLabel(m *dto.Metric, name string) string {
