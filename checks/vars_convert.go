@@ -48,20 +48,14 @@ func (v *Vars) convert(ctx context.Context, client *http.Client, log *slog.Logge
 	}
 	// In name order: a node over its share of the cycle's series cap keeps
 	// the same series every cycle.
-	names := sc.names[:0]
-	for name := range fams {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		rule := v.resolve(name)
+	for _, f := range sc.inOrder(fams) {
+		rule := v.resolve(f.name)
 		if rule == nil {
 			continue
 		}
-		w.family(name, rule, fams[name])
+		w.family(f.name, rule, f.mf)
 	}
 	w.finish()
-	sc.names = names
 
 	if now.Sub(st.lastForget) >= time.Minute {
 		st.counters.Forget(now.Add(-varsForgetAfter))
@@ -106,9 +100,8 @@ type varsWork struct {
 	now time.Time
 	sc  *varsScratch
 
-	storeTags map[string][]string
-	// capacity per store, for capacity.used_ratio.
-	capacity map[string]*[2]varsSum
+	// tagBuf is where tag sets are carved from (see newTags).
+	tagBuf []string
 }
 
 func (w *varsWork) gauge(name string, x float64, tags []string) {
@@ -142,27 +135,48 @@ func (w *varsWork) tags(store, extra string) []string {
 	if store == "" && extra == "" {
 		return base
 	}
+	sc := w.sc
 	if store != "" && extra == "" {
-		if t, ok := w.storeTags[store]; ok {
-			return t
+		for _, st := range sc.storeTags {
+			if st.store == store {
+				return st.tags
+			}
 		}
 	}
-	t := make([]string, len(base), len(base)+2)
-	copy(t, base)
+	n := len(base) + 1
+	if store != "" && extra != "" {
+		n++
+	}
+	t := append(w.newTags(n), base...)
 	if store != "" {
 		t = append(t, "store:"+sanitizeTag(store, true))
 	}
 	if extra != "" {
 		t = append(t, extra)
 	}
-	if store != "" && extra == "" {
-		if w.storeTags == nil {
-			w.storeTags = map[string][]string{}
-		}
-		w.storeTags[store] = t
+	if store != "" && extra == "" && len(sc.storeTags) < varsScratchStores {
+		sc.storeTags = append(sc.storeTags, varsStoreTags{store, t})
 	}
 	return t
 }
+
+// newTags returns an empty tag set with room for n tags, carved from a
+// block shared with the scrape's other tag sets: one allocation for
+// many small ones, and no more memory held (a block lives as long as the
+// points that use it, as separate sets would).
+func (w *varsWork) newTags(n int) []string {
+	if cap(w.tagBuf)-len(w.tagBuf) < n {
+		w.tagBuf = make([]string, 0, max(n, varsTagBlock))
+	}
+	i := len(w.tagBuf)
+	w.tagBuf = w.tagBuf[:i+n]
+	return w.tagBuf[i : i : i+n]
+}
+
+// varsTagBlock is the tag strings allocated at once by newTags: with the
+// default families, a node's tag sets beyond its base tags take about a
+// hundred.
+const varsTagBlock = 128
 
 func varsLabel(m *dto.Metric, name string) string {
 	for _, l := range m.GetLabel() {
@@ -301,14 +315,7 @@ func (w *varsWork) aggregate(m *varsMetric, store string, x float64, pm *dto.Met
 	case varsRangesUnavailable:
 		a.unavailable.add(x)
 	case varsCapacity, varsCapacityAvailable:
-		if w.capacity == nil {
-			w.capacity = map[string]*[2]varsSum{}
-		}
-		c := w.capacity[store]
-		if c == nil {
-			c = new([2]varsSum)
-			w.capacity[store] = c
-		}
+		c := w.sc.capacity(store)
 		if m == varsCapacity {
 			a.capacity.add(x)
 			c[0].add(x)
@@ -358,9 +365,9 @@ func (w *varsWork) uptime(mf *dto.MetricFamily) {
 
 // finish sends what needs several families.
 func (w *varsWork) finish() {
-	for store, c := range w.capacity {
-		if c[0].has && c[1].has && c[0].v > 0 {
-			w.gauge(varsUsedRatio.Name, (c[0].v-c[1].v)/c[0].v, w.tags(store, ""))
+	for _, c := range w.sc.stores {
+		if c.sums[0].has && c.sums[1].has && c.sums[0].v > 0 {
+			w.gauge(varsUsedRatio.Name, (c.sums[0].v-c.sums[1].v)/c.sums[0].v, w.tags(c.store, ""))
 		}
 	}
 }
@@ -417,8 +424,7 @@ func (w *varsWork) extra(family string, rule *varsRule, mf *dto.MetricFamily) {
 	for _, pm := range w.admit(mf.GetMetric()) {
 		tags := w.r.base
 		if n := len(pm.GetLabel()); n > 0 {
-			tags = make([]string, len(w.r.base), len(w.r.base)+n)
-			copy(tags, w.r.base)
+			tags = append(w.newTags(len(w.r.base)+n), w.r.base...)
 			for _, l := range pm.GetLabel() {
 				if l.GetName() == "node_id" || l.GetName() == "le" {
 					continue

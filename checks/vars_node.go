@@ -11,9 +11,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/roachdog/roachdog/cluster"
 	"github.com/roachdog/roachdog/internal/promtext"
@@ -49,38 +53,151 @@ type varsNodeState struct {
 
 	// points is the buffer of the last cycle, reused.
 	points []varsPoint
+	// base is the node's base tags, built for id baseID and locality
+	// baseLoc (see baseTags).
+	base    []string
+	baseID  int
+	baseLoc []cluster.Tier
 }
 
 // varsScratch holds the buffers a conversion reuses (pooled: as many as
 // conversions run at once, not one per node), so that a steady-state
 // scrape allocates little beyond what it sends.
 type varsScratch struct {
-	names           []string
+	fams            []varsFamily
 	key             []byte
 	buckets, window []promtext.Bucket
+	// order is the names of the last family set sorted, copied out of
+	// the parse: the next payload nearly always has the same families.
+	order []string
+	// The conversion's per-store tag sets and capacity sums (a node has
+	// a few stores).
+	storeTags  []varsStoreTags
+	stores     []varsStoreCapacity
+	storeIndex map[string]int // stores' index, past varsStoresScan of them
+}
+
+// varsFamily is a parsed family and its name.
+type varsFamily struct {
+	name string
+	mf   *dto.MetricFamily
+}
+
+type varsStoreTags struct {
+	store string
+	tags  []string
+}
+
+// varsStoreCapacity is a store's capacity and available bytes, for
+// capacity.used_ratio.
+type varsStoreCapacity struct {
+	store string
+	sums  [2]varsSum
 }
 
 var varsScratchPool = sync.Pool{New: func() any { return new(varsScratch) }}
 
 // Bounds of a varsScratch kept for reuse: far above what a real node
 // needs (a few hundred families, keys of a few hundred bytes, up to about
-// 270 buckets).
+// 270 buckets, a few stores).
 const (
 	varsScratchNames   = 4096
 	varsScratchKey     = 4096
 	varsScratchBuckets = 1024
+	varsScratchStores  = 64
 )
 
 // put gives sc back for reuse, unless a payload made it unusually large.
 func (sc *varsScratch) put() {
-	if cap(sc.names) > varsScratchNames || cap(sc.key) > varsScratchKey ||
-		cap(sc.buckets) > varsScratchBuckets || cap(sc.window) > varsScratchBuckets {
+	if cap(sc.fams) > varsScratchNames || cap(sc.order) > varsScratchNames || cap(sc.key) > varsScratchKey ||
+		cap(sc.buckets) > varsScratchBuckets || cap(sc.window) > varsScratchBuckets || cap(sc.stores) > varsScratchStores {
 		return
 	}
-	clear(sc.names) // the names are the parse's
-	sc.names = sc.names[:0]
+	// What points into the parse or into points goes.
+	clear(sc.fams)
+	clear(sc.storeTags)
+	clear(sc.stores)
+	sc.fams, sc.storeTags, sc.stores, sc.storeIndex = sc.fams[:0], sc.storeTags[:0], sc.stores[:0], nil
 	varsScratchPool.Put(sc)
 }
+
+// inOrder returns fams in name order, valid until the next call. The
+// order of the previous call is reused when fams has the same names,
+// which costs the lookups the families need anyway instead of a sort.
+func (sc *varsScratch) inOrder(fams map[string]*dto.MetricFamily) []varsFamily {
+	out := sc.fams[:0]
+	if len(sc.order) == len(fams) {
+		// Same size, and every name of the order in fams: the same set.
+		for _, name := range sc.order {
+			mf, ok := fams[name]
+			if !ok {
+				out = out[:0]
+				break
+			}
+			out = append(out, varsFamily{name, mf})
+		}
+		if len(out) == len(fams) {
+			sc.fams = out
+			return out
+		}
+	}
+	for name, mf := range fams {
+		out = append(out, varsFamily{name, mf})
+	}
+	slices.SortFunc(out, func(a, b varsFamily) int { return strings.Compare(a.name, b.name) })
+	sc.fams = out
+	sc.setOrder(out)
+	return out
+}
+
+// setOrder keeps the names of fams, copied into one string.
+func (sc *varsScratch) setOrder(fams []varsFamily) {
+	if len(fams) > varsScratchNames {
+		sc.order = nil
+		return
+	}
+	var b strings.Builder
+	for _, f := range fams {
+		b.WriteString(f.name)
+	}
+	all := b.String()
+	sc.order = sc.order[:0]
+	for _, f := range fams {
+		sc.order = append(sc.order, all[:len(f.name)])
+		all = all[len(f.name):]
+	}
+}
+
+// capacity returns the capacity sums of store, added if new: the pointer
+// is valid until the next call.
+func (sc *varsScratch) capacity(store string) *[2]varsSum {
+	if sc.storeIndex != nil {
+		if i, ok := sc.storeIndex[store]; ok {
+			return &sc.stores[i].sums
+		}
+	} else {
+		for i := range sc.stores {
+			if sc.stores[i].store == store {
+				return &sc.stores[i].sums
+			}
+		}
+	}
+	sc.stores = append(sc.stores, varsStoreCapacity{store: store})
+	if n := len(sc.stores); sc.storeIndex != nil {
+		sc.storeIndex[store] = n - 1
+	} else if n > varsStoresScan {
+		// More stores than a node has: a map, so that a hostile payload
+		// costs no quadratic search.
+		sc.storeIndex = make(map[string]int, n)
+		for i, c := range sc.stores {
+			sc.storeIndex[c.store] = i
+		}
+	}
+	return &sc.stores[len(sc.stores)-1].sums
+}
+
+// varsStoresScan is the stores capacity searches by scanning.
+const varsStoresScan = 16
 
 func newVarsNodeState(statusURL string) *varsNodeState {
 	st := &varsNodeState{url: statusURL, instance: statusURL}
@@ -156,11 +273,15 @@ func (v *Vars) fetchLocality(ctx context.Context, client *http.Client, log *slog
 	st.localityKnown = true
 }
 
-// baseTags are node_id and locality tags, in that order.
+// baseTags are node_id and locality tags, in that order; the same slice
+// while the node's id and locality stay the same.
 func (v *Vars) baseTags(n cluster.Node, st *varsNodeState) []string {
 	loc := n.Locality
 	if len(loc) == 0 {
 		loc = st.locality
+	}
+	if st.base != nil && st.baseID == st.id && slices.Equal(st.baseLoc, loc) {
+		return st.base
 	}
 	tags := make([]string, 0, 1+len(loc))
 	if st.id > 0 {
@@ -173,5 +294,7 @@ func (v *Vars) baseTags(n cluster.Node, st *varsNodeState) []string {
 		}
 		tags = append(tags, k+":"+val)
 	}
-	return tags[:len(tags):len(tags)] // appends by callers must copy
+	st.base, st.baseID = tags[:len(tags):len(tags)], st.id // appends by callers must copy
+	st.baseLoc = append(st.baseLoc[:0], loc...)
+	return st.base
 }

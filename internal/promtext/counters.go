@@ -155,11 +155,16 @@ func AppendMetricKey(dst []byte, family string, m *dto.Metric) []byte {
 	if len(labels) == 0 {
 		return append(dst, family...)
 	}
-	for i := 1; i < len(labels); i++ {
-		if labels[i].GetName() < labels[i-1].GetName() {
-			// Not in name order (parsers sort them): keyOf sorts.
+	var buf [maxStackLabels]*dto.LabelPair
+	if !slices.IsSortedFunc(labels, cmpLabel) {
+		// Not in name order (the text format's parsers keep the
+		// payload's): sorted stably as keyOf does, on the stack for the
+		// few labels a series has.
+		if len(labels) > maxStackLabels {
 			return append(dst, MetricKey(family, m)...)
 		}
+		labels = append(buf[:0], labels...)
+		slices.SortStableFunc(labels, cmpLabel)
 	}
 	dst = append(dst, family...)
 	dst = append(dst, '{')
@@ -171,6 +176,11 @@ func AppendMetricKey(dst []byte, family string, m *dto.Metric) []byte {
 	}
 	return append(dst, '}')
 }
+
+// maxStackLabels bounds the labels AppendMetricKey sorts on the stack.
+const maxStackLabels = 16
+
+func cmpLabel(a, b *dto.LabelPair) int { return strings.Compare(a.GetName(), b.GetName()) }
 
 func keyOf(name string, pairs [][2]string) string {
 	if len(pairs) == 0 {

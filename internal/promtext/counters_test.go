@@ -1,7 +1,9 @@
 package promtext
 
 import (
+	"fmt"
 	"math"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -220,6 +222,9 @@ func TestAppendMetricKey(t *testing.T) {
 z`)}},
 		{Label: []*dto.LabelPair{lp("z", "1"), lp("a", "2"), lp("m", "3")}},
 		{Label: []*dto.LabelPair{lp("a", "1"), lp("a", "0")}},
+		{Label: []*dto.LabelPair{lp("b", "1"), lp("a", "0"), lp("b", "0"), lp("a", "1")}},
+		{Label: manyLabels(maxStackLabels)},
+		{Label: manyLabels(maxStackLabels + 1)},
 	} {
 		want := MetricKey("fam", m)
 		if got := string(AppendMetricKey([]byte("pre"), "fam", m)); got != "pre"+want {
@@ -230,16 +235,32 @@ z`)}},
 		return
 	}
 	c := NewCounters()
-	m := &dto.Metric{Label: []*dto.LabelPair{lp("node_id", "1"), lp("store", "1")}}
-	var key []byte
 	now := time.Unix(0, 0)
-	x := 0.0
-	allocs := testing.AllocsPerRun(100, func() {
-		key = AppendMetricKey(key[:0], "fam", m)
-		x++
-		c.DeltaKey(key, x, now)
-	})
-	if allocs != 0 {
-		t.Errorf("%v allocations per known series, want none", allocs)
+	for _, m := range []*dto.Metric{
+		{Label: []*dto.LabelPair{lp("node_id", "1"), lp("store", "1")}},
+		// Out of name order, as the payload may write them.
+		{Label: []*dto.LabelPair{lp("store", "1"), lp("node_id", "1"), lp("b", "2")}},
+		{Label: manyLabels(maxStackLabels)},
+	} {
+		var key []byte
+		x := 0.0
+		allocs := testing.AllocsPerRun(100, func() {
+			key = AppendMetricKey(key[:0], "fam", m)
+			x++
+			c.DeltaKey(key, x, now)
+		})
+		if allocs != 0 {
+			t.Errorf("%v: %v allocations per known series, want none", m, allocs)
+		}
 	}
+}
+
+// manyLabels is n labels in reverse name order.
+func manyLabels(n int) []*dto.LabelPair {
+	var out []*dto.LabelPair
+	for i := n; i > 0; i-- {
+		name, value := fmt.Sprintf("l%02d", i), strconv.Itoa(i)
+		out = append(out, &dto.LabelPair{Name: &name, Value: &value})
+	}
+	return out
 }

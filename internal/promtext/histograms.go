@@ -19,6 +19,9 @@ type Bucket struct{ UpperBound, Count float64 }
 type Window struct {
 	Buckets    []Bucket
 	Count, Sum float64
+	// zero: every bucket delta is 0, as Histograms found (a static
+	// series), so that Samples need not look.
+	zero bool
 }
 
 // Histograms keeps the previous cumulative buckets per series key. It is safe
@@ -26,12 +29,28 @@ type Window struct {
 type Histograms struct {
 	mu sync.Mutex
 	m  map[string]*histState
+	// recent are the series whose baseline was last given bounds, newest
+	// first: the series of a family, and families of a payload, share a
+	// few layouts, which their baselines then hold once. (Series, not
+	// layouts: their bounds are in use, so the sharing keeps nothing
+	// alive that no baseline uses.)
+	recent [histLayouts]*histState
 }
 
+// histLayouts bounds the series whose bounds a new baseline may share:
+// CockroachDB's histograms use a handful of bucket schemes.
+const histLayouts = 8
+
+// histState is a series' baseline: cumulative counts at bounds (sorted,
+// +Inf last; shared between series, never written once set).
 type histState struct {
-	buckets    []Bucket // cumulative, sorted, +Inf last
+	bounds     []float64
+	counts     []float64
 	count, sum float64
 	seen       time.Time
+	// reset: the series restarted (Reset); bounds and counts are only
+	// kept for the next baseline.
+	reset bool
 }
 
 // NewHistograms returns an empty Histograms.
@@ -72,24 +91,23 @@ func (h *Histograms) DeltaKey(key []byte, buckets []Bucket, count, sum float64, 
 	defer h.mu.Unlock()
 	st := h.m[string(key)]
 	if st == nil {
-		h.m[string(key)] = newHistState(cur, count, sum, now)
+		st = &histState{}
+		h.set(st, cur, count, sum, now, false)
+		h.m[string(key)] = st
 		return Window{}, false
 	}
-	return st.window(cur, count, sum, now, dst)
+	w, ok, same := st.window(cur, count, sum, dst)
+	h.set(st, cur, count, sum, now, same)
+	return w, ok
 }
 
-func newHistState(cur []Bucket, count, sum float64, now time.Time) *histState {
-	return &histState{buckets: slices.Clone(cur), count: count, sum: sum, seen: now}
-}
-
-// window computes the window from st to cur into dst's array, and makes
-// cur the baseline.
-func (st *histState) window(cur []Bucket, count, sum float64, now time.Time, dst []Bucket) (Window, bool) {
-	defer st.set(cur, count, sum, now)
+// window computes the window from st to cur into dst's array; same
+// reports that cur has st's bounds, when the window found out.
+func (st *histState) window(cur []Bucket, count, sum float64, dst []Bucket) (w Window, ok, same bool) {
 	// The window after a restart is everything counted since: the current
 	// values (copied: cur becomes the baseline).
-	restart := func() (Window, bool) {
-		return Window{Buckets: append(dst[:0], cur...), Count: count, Sum: sum}, true
+	restart := func() (Window, bool, bool) {
+		return Window{Buckets: append(dst[:0], cur...), Count: count, Sum: sum}, true, same
 	}
 	if count < st.count {
 		return restart()
@@ -99,35 +117,97 @@ func (st *histState) window(cur []Bucket, count, sum float64, now time.Time, dst
 	// it (sparse export: its bucket was empty). A previous bound missing
 	// now, which sparse export cannot explain without a restart, is a
 	// layout change.
-	prev := st.buckets
+	bounds, counts := st.bounds, st.counts
+	if st.reset {
+		// No bounds: every current bound was empty before.
+		bounds, counts = nil, nil
+	}
+	// The counts are made cur's as they are read: with the same bounds,
+	// they are then the new baseline's (else set rewrites them all).
 	out := dst[:0]
-	j, below, decreased := 0, 0.0, false
+	j, below, decreased, nonzero := 0, 0.0, false, false
 	for _, b := range cur {
-		if j < len(prev) && prev[j].UpperBound < b.UpperBound {
-			return Window{}, false // prev[j] vanished
+		if j < len(bounds) && bounds[j] < b.UpperBound {
+			return Window{}, false, false // bounds[j] vanished
 		}
-		if j < len(prev) && prev[j].UpperBound == b.UpperBound {
-			below = prev[j].Count
+		if j < len(bounds) && bounds[j] == b.UpperBound {
+			below = counts[j]
+			counts[j] = b.Count
 			j++
 		}
 		d := b.Count - below
 		decreased = decreased || d < 0
+		nonzero = nonzero || d != 0
 		out = append(out, Bucket{UpperBound: b.UpperBound, Count: d})
 	}
-	if j != len(prev) {
-		return Window{}, false
+	if j != len(bounds) {
+		return Window{}, false, false
 	}
+	// Every bound matched, in order: the same bounds if as many.
+	same = len(cur) == len(bounds)
 	if decreased {
 		return restart()
 	}
-	return Window{Buckets: out, Count: count - st.count, Sum: sum - st.sum}, true
+	return Window{Buckets: out, Count: count - st.count, Sum: sum - st.sum, zero: !nonzero}, true, same
 }
 
-// set makes cur the baseline.
-func (st *histState) set(cur []Bucket, count, sum float64, now time.Time) {
-	// In place: the baseline's array is never handed out.
-	st.buckets = append(st.buckets[:0], cur...)
-	st.count, st.sum, st.seen = count, sum, now
+// set makes cur st's baseline. same: window found cur's bounds to be
+// st's, and wrote cur's counts. Else the bounds are st's previous ones
+// when the same, else those of one of the recent series, else new.
+func (h *Histograms) set(st *histState, cur []Bucket, count, sum float64, now time.Time, same bool) {
+	if !same {
+		if !sameBounds(st.bounds, cur) {
+			h.layout(st, cur)
+		}
+		// In place: the counts' array is the series' own, never handed
+		// out.
+		if cap(st.counts) < len(cur) {
+			st.counts = make([]float64, 0, len(cur))
+		}
+		st.counts = st.counts[:0]
+		for _, b := range cur {
+			st.counts = append(st.counts, b.Count)
+		}
+	}
+	st.count, st.sum, st.seen, st.reset = count, sum, now, false
+}
+
+// layout gives st the bounds of cur: those of one of the recent series
+// when the same, else new ones (never written once made: series share
+// them). st becomes the most recent.
+func (h *Histograms) layout(st *histState, cur []Bucket) {
+	st.bounds = nil
+	for _, r := range h.recent {
+		if r != nil && r != st && sameBounds(r.bounds, cur) {
+			st.bounds = r.bounds
+			break
+		}
+	}
+	if st.bounds == nil {
+		st.bounds = make([]float64, len(cur))
+		for i, b := range cur {
+			st.bounds[i] = b.UpperBound
+		}
+	}
+	i := slices.Index(h.recent[:], st)
+	if i < 0 {
+		i = len(h.recent) - 1
+	}
+	copy(h.recent[1:i+1], h.recent[:i])
+	h.recent[0] = st
+}
+
+// sameBounds reports whether cur's bounds are bounds.
+func sameBounds(bounds []float64, cur []Bucket) bool {
+	if len(bounds) != len(cur) {
+		return false
+	}
+	for i, b := range cur {
+		if bounds[i] != b.UpperBound {
+			return false
+		}
+	}
+	return true
 }
 
 // normalize returns buckets sorted by bound with a final +Inf bucket (a
@@ -137,18 +217,24 @@ func normalize(buckets []Bucket, count, sum float64) ([]Bucket, bool) {
 	if !finite(count) || count < 0 || math.IsNaN(sum) {
 		return nil, false
 	}
-	for _, b := range buckets {
+	// One pass: usable numbers, and sorted (as slices.IsSortedFunc
+	// with cmpBound).
+	sorted := true
+	for i, b := range buckets {
 		if math.IsNaN(b.UpperBound) || !finite(b.Count) {
 			return nil, false
 		}
+		if i > 0 && b.UpperBound < buckets[i-1].UpperBound {
+			sorted = false
+		}
 	}
 	n := len(buckets)
-	if n > 0 && math.IsInf(buckets[n-1].UpperBound, +1) && slices.IsSortedFunc(buckets, cmpBound) {
+	if n > 0 && math.IsInf(buckets[n-1].UpperBound, +1) && sorted {
 		return buckets, true
 	}
 	out := make([]Bucket, n, n+1)
 	copy(out, buckets)
-	if !slices.IsSortedFunc(out, cmpBound) {
+	if !sorted {
 		slices.SortStableFunc(out, cmpBound)
 	}
 	if n == 0 || !math.IsInf(out[n-1].UpperBound, +1) {
@@ -181,8 +267,7 @@ func (h *Histograms) Reset(prefix string) int {
 	n := 0
 	for k, st := range h.m {
 		if strings.HasPrefix(k, prefix) {
-			// No bounds: align then reads every current bound as empty before.
-			st.buckets, st.count, st.sum = nil, 0, 0
+			st.count, st.sum, st.reset = 0, 0, true
 			n++
 		}
 	}
@@ -199,6 +284,13 @@ func (h *Histograms) Forget(before time.Time) int {
 		if st.seen.Before(before) {
 			delete(h.m, k)
 			n++
+		}
+	}
+	// The recent series forgotten go too (and with them, bounds no
+	// baseline uses).
+	for i, r := range h.recent {
+		if r != nil && r.seen.Before(before) {
+			h.recent[i] = nil
 		}
 	}
 	return n
@@ -309,14 +401,20 @@ func AppendHistogramBuckets(dst []Bucket, m *dto.Metric) ([]Bucket, float64, flo
 	}
 	start := len(dst)
 	out := dst
+	// Sorted as slices.IsSortedFunc with cmpBound finds, as they come.
+	sorted := true
 	for _, b := range h.GetBucket() {
 		c := float64(b.GetCumulativeCount())
 		if b.CumulativeCountFloat != nil {
 			c = b.GetCumulativeCountFloat()
 		}
-		out = append(out, Bucket{UpperBound: b.GetUpperBound(), Count: c})
+		ub := b.GetUpperBound()
+		if len(out) > start && ub < out[len(out)-1].UpperBound {
+			sorted = false
+		}
+		out = append(out, Bucket{UpperBound: ub, Count: c})
 	}
-	if !slices.IsSortedFunc(out[start:], cmpBound) {
+	if !sorted {
 		slices.SortStableFunc(out[start:], cmpBound)
 	}
 	if n := len(out); n == start || !math.IsInf(out[n-1].UpperBound, +1) {

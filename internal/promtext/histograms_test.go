@@ -1,8 +1,10 @@
 package promtext
 
 import (
+	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -111,43 +113,45 @@ func TestHistogramsDelta(t *testing.T) {
 		}},
 		{"window between two scrapes", []obs{
 			{b(1, 1, 2, 3, inf, 4), 4, 10, Window{}, false},
-			{b(1, 3, 2, 6, inf, 8), 8, 25, Window{b(1, 2, 2, 3, inf, 4), 4, 15}, true},
-			{b(1, 3, 2, 6, inf, 8), 8, 25, Window{b(1, 0, 2, 0, inf, 0), 0, 0}, true},
+			{b(1, 3, 2, 6, inf, 8), 8, 25, Window{b(1, 2, 2, 3, inf, 4), 4, 15, false}, true},
+			{b(1, 3, 2, 6, inf, 8), 8, 25, Window{b(1, 0, 2, 0, inf, 0), 0, 0, true}, true},
 		}},
 		{"count decrease is a restart: the window is the current values", []obs{
 			{b(1, 5, inf, 10), 10, 50, Window{}, false},
-			{b(1, 1, inf, 2), 2, 3, Window{b(1, 1, inf, 2), 2, 3}, true},
-			{b(1, 2, inf, 3), 3, 4, Window{b(1, 1, inf, 1), 1, 1}, true},
+			{b(1, 1, inf, 2), 2, 3, Window{b(1, 1, inf, 2), 2, 3, false}, true},
+			{b(1, 2, inf, 3), 3, 4, Window{b(1, 1, inf, 1), 1, 1, false}, true},
 		}},
 		{"bucket decrease is a restart", []obs{
 			{b(1, 5, inf, 10), 10, 50, Window{}, false},
-			{b(1, 2, inf, 12), 12, 80, Window{b(1, 2, inf, 12), 12, 80}, true},
+			{b(1, 2, inf, 12), 12, 80, Window{b(1, 2, inf, 12), 12, 80, false}, true},
+			{b(1, 3, inf, 14), 14, 90, Window{b(1, 1, inf, 2), 2, 10, false}, true},
 		}},
 		{"different bounds rebaseline", []obs{
 			{b(1, 1, 2, 2, inf, 2), 2, 3, Window{}, false},
 			{b(1.5, 2, 3, 3, inf, 3), 3, 5, Window{}, false},
-			{b(1.5, 2, 3, 4, inf, 4), 4, 9, Window{b(1.5, 0, 3, 1, inf, 1), 1, 4}, true},
+			{b(1.5, 2, 3, 4, inf, 4), 4, 9, Window{b(1.5, 0, 3, 1, inf, 1), 1, 4, false}, true},
 		}},
 		{"a bound vanishing without restart rebaselines", []obs{
 			{b(1, 1, 2, 2, inf, 2), 2, 3, Window{}, false},
 			{b(1, 1, inf, 3), 3, 5, Window{}, false},
+			{b(1, 2, inf, 5), 5, 8, Window{b(1, 1, inf, 2), 2, 3, false}, true},
 		}},
 		// Sparse (v20.2) export: le=2 appears with its first observation. Its
 		// cumulative count before was that of le=1 (1); now 3, so 2 landed in
 		// (1,2]. le=4 went 2 → 4 (2 more, both ≤2), +Inf 2 → 4.
 		{"sparse buckets appearing", []obs{
 			{b(1, 1, 4, 2, inf, 2), 2, 3, Window{}, false},
-			{b(1, 1, 2, 3, 4, 4, inf, 4), 4, 6, Window{b(1, 0, 2, 2, 4, 2, inf, 2), 2, 3}, true},
+			{b(1, 1, 2, 3, 4, 4, inf, 4), 4, 6, Window{b(1, 0, 2, 2, 4, 2, inf, 2), 2, 3, false}, true},
 		}},
 		{"unsorted input without +Inf is normalized", []obs{
 			{b(2, 3, 1, 1), 4, 10, Window{}, false},
-			{b(2, 5, 1, 2), 7, 16, Window{b(1, 1, 2, 2, inf, 3), 3, 6}, true},
+			{b(2, 5, 1, 2), 7, 16, Window{b(1, 1, 2, 2, inf, 3), 3, 6, false}, true},
 		}},
 		{"NaN is skipped and keeps the baseline", []obs{
 			{b(1, 1, inf, 2), 2, 3, Window{}, false},
 			{b(1, math.NaN(), inf, 2), 2, 3, Window{}, false},
 			{b(1, 1, inf, 2), math.NaN(), 3, Window{}, false},
-			{b(1, 2, inf, 4), 4, 7, Window{b(1, 1, inf, 2), 2, 4}, true},
+			{b(1, 2, inf, 4), 4, 7, Window{b(1, 1, inf, 2), 2, 4, false}, true},
 		}},
 	}
 	for _, tt := range tests {
@@ -186,6 +190,7 @@ func TestHistogramsDeltaKeyAllocs(t *testing.T) {
 	var buckets, win []Bucket
 	n := uint64(0)
 	now := time.Unix(0, 0)
+	reset := false // the window is then everything counted
 	observe := func() {
 		n++
 		for i, b := range m.Histogram.Bucket {
@@ -197,7 +202,7 @@ func TestHistogramsDeltaKeyAllocs(t *testing.T) {
 		buckets, count, sum = AppendHistogramBuckets(buckets[:0], m)
 		now = now.Add(10 * time.Second)
 		w, ok := h.DeltaKey(key, buckets, count, sum, now, win)
-		if n > 1 && (!ok || w.Count != 5 || w.Buckets[4].Count != 5) {
+		if reset && (!ok || w.Count != float64(n*5)) || !reset && n > 1 && (!ok || w.Count != 5 || w.Buckets[4].Count != 5) {
 			t.Fatalf("window %v, %v", w, ok)
 		}
 		win = w.Buckets
@@ -206,6 +211,11 @@ func TestHistogramsDeltaKeyAllocs(t *testing.T) {
 	observe()
 	if a := testing.AllocsPerRun(100, observe); a != 0 {
 		t.Errorf("%v allocations per observation, want none", a)
+	}
+	// A restart (Reset) keeps the baseline's array for the next one.
+	reset = true
+	if a := testing.AllocsPerRun(100, func() { h.Reset(""); observe() }); a != 0 {
+		t.Errorf("%v allocations per observation after Reset, want none", a)
 	}
 }
 
@@ -513,5 +523,114 @@ func TestHistogramsReset(t *testing.T) {
 	want = Window{Buckets: []Bucket{{1, 1}, {inf, 1}}, Count: 1, Sum: 1}
 	if !ok || !reflect.DeepEqual(w, want) {
 		t.Errorf("series outside the prefix: (%v, %v), want (%v, true)", w, ok, want)
+	}
+}
+
+// TestHistogramsShareLayouts: baselines with the same bounds hold them
+// once, across series and interleaved layouts; a series whose layout
+// changes gets its own without touching the others', whose windows stay
+// right.
+func TestHistogramsShareLayouts(t *testing.T) {
+	t.Parallel()
+	h := NewHistograms()
+	now := time.Unix(0, 0)
+	layout := func(n int, scale float64) []Bucket {
+		var bs []Bucket
+		for i := 1; i <= n; i++ {
+			bs = append(bs, Bucket{UpperBound: float64(i) * scale})
+		}
+		return append(bs, Bucket{UpperBound: inf})
+	}
+	filled := func(l []Bucket, per float64) ([]Bucket, float64) {
+		out := make([]Bucket, len(l))
+		for i, b := range l {
+			out[i] = Bucket{UpperBound: b.UpperBound, Count: per * float64(min(i+1, len(l)-1))}
+		}
+		return out, out[len(out)-1].Count
+	}
+	bounds := func(key string) []float64 { return h.m[key].bounds }
+	// histLayouts schemes, interleaved as families sorted by name are.
+	for round := range 2 {
+		for s := range 3 {
+			for l := range histLayouts {
+				bs, count := filled(layout(5+l, 1+float64(l)), float64(round+1))
+				now = now.Add(time.Second)
+				w, ok := h.Delta(fmt.Sprint(l, "/", s), bs, count, 0, now)
+				if round == 1 && (!ok || w.Count != float64(len(bs)-1)) {
+					t.Fatalf("layout %d series %d: %v %v", l, s, w, ok)
+				}
+			}
+		}
+	}
+	for l := range histLayouts {
+		first := bounds(fmt.Sprint(l, "/0"))
+		for s := 1; s < 3; s++ {
+			if b := bounds(fmt.Sprint(l, "/", s)); &b[0] != &first[0] {
+				t.Errorf("layout %d: series %d holds its own bounds", l, s)
+			}
+		}
+	}
+
+	// Series 0/0's export grows a bucket (sparse export): a layout of
+	// its own; 0/1 keeps the shared one, unchanged.
+	shared := bounds("0/1")
+	before := slices.Clone(shared)
+	grown := append(layout(5, 1), Bucket{})
+	copy(grown[5:], []Bucket{{UpperBound: 5.5}, {UpperBound: inf}})
+	bs, count := filled(grown, 3)
+	if _, ok := h.Delta("0/0", bs, count, 0, now); !ok {
+		t.Fatal("a new bound rebaselined")
+	}
+	if !slices.Equal(bounds("0/0"), []float64{1, 2, 3, 4, 5, 5.5, inf}) || !slices.Equal(shared, before) || &bounds("0/1")[0] != &shared[0] {
+		t.Errorf("0/0 %v, 0/1 %v (was %v)", bounds("0/0"), shared, before)
+	}
+	bs, count = filled(layout(5, 1), 3)
+	if w, ok := h.Delta("0/1", bs, count, 0, now); !ok || w.Count != 5 || w.Buckets[0].Count != 1 {
+		t.Errorf("0/1 after 0/0 changed: %v %v", w, ok)
+	}
+
+	// Forgotten series hold no bounds through the sharing.
+	h.Forget(now.Add(time.Second))
+	if h.Len() != 0 || h.recent != [histLayouts]*histState{} {
+		t.Errorf("after Forget: %d series, recent %v", h.Len(), h.recent)
+	}
+}
+
+// TestHistogramsResetKeepsLayouts: after a Reset, the next baselines
+// reuse the series' bounds and counts, with more layouts than are
+// shared; the windows are then the cumulative values.
+func TestHistogramsResetKeepsLayouts(t *testing.T) {
+	if RaceEnabled {
+		return
+	}
+	h := NewHistograms()
+	now := time.Unix(0, 0)
+	type series struct {
+		key     []byte
+		buckets []Bucket
+	}
+	var all []series
+	for l := range 2 * histLayouts {
+		s := series{key: fmt.Appendf(nil, "s%d", l)}
+		for i := 1; i <= 10; i++ {
+			s.buckets = append(s.buckets, Bucket{UpperBound: float64(i) + float64(l)/100, Count: float64(i)})
+		}
+		all = append(all, series{s.key, append(s.buckets, Bucket{UpperBound: inf, Count: 10})})
+	}
+	var win []Bucket
+	observe := func(reset bool) {
+		now = now.Add(time.Second)
+		for _, s := range all {
+			w, ok := h.DeltaKey(s.key, s.buckets, 10, 1, now, win)
+			if reset && (!ok || w.Count != 10 || w.Buckets[3].Count != 4) || !reset && ok && w.Count != 0 {
+				t.Fatalf("%s: %v %v", s.key, w, ok)
+			}
+			win = w.Buckets
+		}
+	}
+	observe(false)
+	observe(false)
+	if a := testing.AllocsPerRun(10, func() { h.Reset(""); observe(true) }); a != 0 {
+		t.Errorf("%v allocations per Reset and observation, want none", a)
 	}
 }

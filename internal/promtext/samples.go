@@ -48,10 +48,15 @@ const MaxSampleBuckets = 512
 // scale multiplies values (nanoseconds to seconds). nil when the window
 // has no observations or no finite bucket.
 func (w Window) Samples(scale float64) []Sample {
+	if w.zero {
+		return nil
+	}
+	// The last finite bound, from the end: +Inf is the last bucket.
 	finiteTop := math.NaN()
-	for _, b := range w.Buckets {
-		if !math.IsInf(b.UpperBound, 0) {
-			finiteTop = b.UpperBound
+	for i := len(w.Buckets) - 1; i >= 0; i-- {
+		if ub := w.Buckets[i].UpperBound; !math.IsInf(ub, 0) {
+			finiteTop = ub
+			break
 		}
 	}
 	if math.IsNaN(finiteTop) {
@@ -113,43 +118,37 @@ func thin(in []Bucket) []Bucket {
 
 // spread appends the values of one bucket of n observations in [lo, hi].
 func spread(out []Sample, n uint64, lo, hi, scale float64) []Sample {
-	// At most 64 parts (one per binary digit, or SamplesPerBucket): on
-	// the stack.
-	var buf [64]uint64
-	parts := buf[:0]
-	for n != 0 {
-		k := 63 - bits.LeadingZeros64(n)
-		parts = append(parts, 1<<k)
-		n &^= 1 << k
+	// The parts are powers of two, counted per exponent: one per binary
+	// digit of n, then the largest halved until there are
+	// SamplesPerBucket (or all are 1). Equal parts are interchangeable,
+	// so their counts are all the order (largest first) needs.
+	var count [64]uint8
+	for m := n; m != 0; m &= m - 1 {
+		count[bits.TrailingZeros64(m)]++
 	}
-	total := uint64(0)
-	for _, p := range parts {
-		total += p
-	}
-	for len(parts) < SamplesPerBucket {
-		// parts stay sorted largest first: the largest is halved.
-		if parts[0] == 1 {
-			break
+	parts, top := bits.OnesCount64(n), 63-bits.LeadingZeros64(n)
+	for parts < SamplesPerBucket && top > 0 {
+		count[top]--
+		count[top-1] += 2
+		parts++
+		if count[top] == 0 {
+			top--
 		}
-		half := parts[0] / 2
-		parts = parts[:len(parts)+1]
-		copy(parts[2:], parts[1:])
-		parts[0], parts[1] = half, half
-		// Equal parts are interchangeable: any order of them gives the
-		// same values.
-		sortDesc(parts)
 	}
 	done := uint64(0)
-	for _, p := range parts {
-		mid := (float64(done) + float64(p)/2) / float64(total)
-		v := (lo + (hi-lo)*mid) * scale
-		// Rounding must not move a value down to the bound below, which
-		// belongs to the previous bucket.
-		if r := round6(v); r > lo*scale || lo == hi {
-			v = r
+	for k := top; k >= 0; k-- {
+		p := uint64(1) << k
+		for range count[k] {
+			mid := (float64(done) + float64(p)/2) / float64(n)
+			v := (lo + (hi-lo)*mid) * scale
+			// Rounding must not move a value down to the bound below,
+			// which belongs to the previous bucket.
+			if r := round6(v); r > lo*scale || lo == hi {
+				v = r
+			}
+			out = append(out, Sample{Value: v, Weight: p})
+			done += p
 		}
-		out = append(out, Sample{Value: v, Weight: p})
-		done += p
 	}
 	return out
 }
@@ -162,19 +161,100 @@ func spreadLen(n uint64) int {
 	return max(SamplesPerBucket, bits.OnesCount64(n))
 }
 
-// sortDesc sorts a few parts largest first, in place.
-func sortDesc(s []uint64) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] > s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
+// round6 rounds to 6 significant digits: the float64 that ParseFloat reads
+// from x written by strconv with 'g' and precision 6 (the decimal nearest
+// to x, ties to even). round6Fast gets it without the text for nearly
+// every value; the text is the reference and the fallback.
+func round6(x float64) float64 {
+	if r, ok := round6Fast(x); ok {
+		return r
 	}
+	return round6Text(x)
 }
 
-// round6 rounds to 6 significant digits, through the decimal text as
-// strconv writes it (on the stack), read back exactly as ParseFloat
-// would (parseDecimal's fast path takes nearly every value).
-func round6(x float64) float64 {
+// round6Fast is round6 by arithmetic, ok=false when it cannot be sure.
+// With m = |x|·10^k in [1e5, 1e6) and 10^k exact (|k| ≤ 22, pow10), m is
+// off the exact product by at most half an ulp (under 6e-11), so its
+// rounding to an integer M is the decimal rounding unless m is within
+// that of a half (a tie, or too close to tell: the text decides). M/10^k,
+// both exact, is then one correctly rounded division, as ParseFloat's
+// result is. At the ends of the range, m rounding across 1e5 or 1e6 gives
+// the same value as the digits counted at the next exponent would.
+func round6Fast(x float64) (float64, bool) {
+	b := math.Float64bits(x) &^ (1 << 63)
+	i := int(b>>52) - 1023 - round6MinExp
+	if uint(i) >= uint(len(round6Exps)) {
+		return 0, false // zero, subnormal, too small or large, ±Inf, NaN
+	}
+	a := math.Float64frombits(b)
+	e := &round6Exps[i]
+	k := e.k
+	if a >= e.next {
+		k--
+	}
+	m, ok := scale10(a, k)
+	if !ok || m < 1e5 || m >= 1e6 {
+		return 0, false
+	}
+	// n is m rounded, halves up, with no branch on which way (half the
+	// values go each): truncation is the floor of t > 0, and t = m+0.5
+	// is exact but where it crosses a power of two, and then off by less
+	// than 1e-10, which the tie window covers. A fraction of m within
+	// 1e-9 of a half is one of t within 1e-9 of an integer.
+	t := m + 0.5
+	n := float64(int64(t))
+	if f := t - n; f < 1e-9 || f > 1-1e-9 {
+		return 0, false
+	}
+	var r float64
+	if k >= 0 {
+		r = float64(n / pow10[k])
+	} else {
+		r = float64(n * pow10[-k])
+	}
+	if x < 0 {
+		r = -r
+	}
+	return r, true
+}
+
+// The binary exponents round6Fast takes: the values whose decimal
+// exponent lets 10^k be exact.
+const (
+	round6MinExp = -60
+	round6MaxExp = 96
+)
+
+// round6Exps holds, per binary exponent E, the k that brings a value of
+// [2^E, 2^(E+1)) into [1e5, 1e6) below next, the power of ten in it
+// (from there, k-1). next need not be exact: a value on the wrong side
+// of it gets an m out of range, and the text.
+var round6Exps = func() (t [round6MaxExp - round6MinExp + 1]struct {
+	k    int
+	next float64
+}) {
+	for i := range t {
+		d := int(math.Floor(math.Log10(math.Ldexp(1, round6MinExp+i))))
+		t[i].k, t[i].next = 5-d, math.Pow10(d+1)
+	}
+	return t
+}()
+
+// scale10 is a·10^k rounded once, ok=false when 10^k is not exact.
+func scale10(a float64, k int) (float64, bool) {
+	switch {
+	case k >= 0 && k < len(pow10):
+		return float64(a * pow10[k]), true
+	case k < 0 && -k < len(pow10):
+		return float64(a / pow10[-k]), true
+	}
+	return 0, false
+}
+
+// round6Text is round6 through the decimal text as strconv writes it (on
+// the stack), read back exactly as ParseFloat would (parseDecimal's fast
+// path takes nearly every value).
+func round6Text(x float64) float64 {
 	var buf [32]byte
 	b := strconv.AppendFloat(buf[:0], x, 'g', 6, 64)
 	if r, ok := parseDecimal(b); ok {

@@ -206,13 +206,106 @@ func TestRound6(t *testing.T) {
 	for range 50000 {
 		xs = append(xs, math.Float64frombits(rnd.Uint64()), rnd.Float64()*math.Pow(10, float64(rnd.IntN(40)-20)))
 	}
+	// Where arithmetic could go wrong: decimal ties (exact or not), the
+	// ends of a decade and powers of ten, with their neighbours.
+	for e := -30; e <= 30; e++ {
+		p := math.Pow(10, float64(e))
+		for _, m := range []float64{1, 1.000005, 1.000015, 1.234565, 1.234575, 9.999995, 9.999985, 5.000005, 2.5, 9.99999, 9.999999} {
+			for range 3 {
+				m += float64(rnd.IntN(1000)) * 1e-6
+				x := m * p
+				xs = append(xs, x, -x, math.Nextafter(x, 0), math.Nextafter(x, math.Inf(1)))
+			}
+		}
+	}
+	// Binade ends, where round6Fast's table changes entry.
+	for e := round6MinExp - 2; e <= round6MaxExp+2; e++ {
+		x := math.Ldexp(1, e)
+		xs = append(xs, x, math.Nextafter(x, 0), math.Nextafter(x, math.Inf(1)), -x)
+	}
+	// Spread's values: bucket bounds in ns scaled to seconds.
+	for range 50000 {
+		lo := float64(rnd.IntN(1 << 30))
+		xs = append(xs, (lo+lo*0.1*float64(rnd.IntN(16)+1)/16)*1e-9)
+	}
+	fast := 0
 	for _, x := range xs {
-		want, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 6, 64), 64)
-		if err != nil {
-			want = x
+		want := round6Text(x)
+		if ref, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 6, 64), 64); err == nil && math.Float64bits(ref) != math.Float64bits(want) ||
+			err != nil && math.Float64bits(x) != math.Float64bits(want) && !math.IsNaN(x) {
+			t.Fatalf("round6Text(%v) = %v, want %v", x, want, ref)
 		}
 		if got := round6(x); math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
 			t.Fatalf("round6(%v) = %v, want %v", x, got, want)
 		}
+		if got, ok := round6Fast(x); ok {
+			fast++
+			if math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("round6Fast(%v) = %v, want %v", x, got, want)
+			}
+		}
+	}
+	if fast == 0 {
+		t.Error("round6Fast never answered")
+	}
+}
+
+// TestRound6FastSpread: the arithmetic answers for nearly every value
+// spread writes for real layouts, so that no text is written per value.
+func TestRound6FastSpread(t *testing.T) {
+	t.Parallel()
+	n, fast := 0, 0
+	for _, scale := range []float64{1, 1e-9} {
+		// CockroachDB's v23 latency bounds and HDR-like bounds.
+		for lo := 1000.0; lo < 1e12; lo *= 1.18 {
+			hi := math.Round(lo * 1.18)
+			for c := uint64(1); c < 300; c += 7 {
+				for _, s := range spread(nil, c, math.Round(lo), hi, scale) {
+					n++
+					if _, ok := round6Fast(s.Value); ok {
+						fast++
+					}
+				}
+			}
+		}
+	}
+	if fast < n*99/100 {
+		t.Errorf("round6Fast answered %d of %d values", fast, n)
+	}
+}
+
+// BenchmarkWindowSamples is one histogram's window spread into samples, on
+// a v23-like latency layout (exponential bounds in nanoseconds, scaled to
+// seconds): with few observations per bucket, as in a 10 s window, and
+// with many, as after a restart.
+func BenchmarkWindowSamples(b *testing.B) {
+	var bounds []float64
+	for x := 1e4; x < 1e11; x *= 1.3 {
+		bounds = append(bounds, math.Round(x))
+	}
+	for _, tc := range []struct {
+		name string
+		per  float64
+	}{{"sparse", 3}, {"full", 12345}} {
+		w := Window{Count: tc.per * float64(len(bounds)/2)}
+		for i, ub := range bounds {
+			c := 0.0
+			if i >= len(bounds)/4 && i < len(bounds)*3/4 {
+				c = tc.per * float64(i-len(bounds)/4+1)
+			}
+			if i >= len(bounds)*3/4 {
+				c = tc.per * float64(len(bounds)/2)
+			}
+			w.Buckets = append(w.Buckets, Bucket{UpperBound: ub, Count: c})
+		}
+		w.Buckets = append(w.Buckets, Bucket{UpperBound: math.Inf(1), Count: w.Count})
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if len(w.Samples(1e-9)) == 0 {
+					b.Fatal("no samples")
+				}
+			}
+		})
 	}
 }
