@@ -197,6 +197,7 @@ func newVarsWantFilter(names []string, patterns []varsPattern, includeRes int) v
 	for _, p := range patterns {
 		if p.prefix == "" {
 			f.all = true
+			continue
 		}
 		if !slices.Contains(f.prefixes, p.prefix) {
 			f.prefixes = append(f.prefixes, p.prefix)
@@ -214,7 +215,8 @@ func (f *varsWantFilter) mayWant(name string) bool {
 		return true
 	}
 	for _, p := range f.prefixes {
-		if strings.HasPrefix(name, p) {
+		// The first byte before the call: few names share it.
+		if len(name) >= len(p) && name[0] == p[0] && name[:len(p)] == p {
 			return true
 		}
 	}

@@ -624,4 +624,12 @@ func TestVarsWantFilter(t *testing.T) {
 		}
 		t.Logf("%s: %d names, %d unwanted, %d of them ruled out by the filter", tc.name, len(names), unwanted, ruledOut)
 	}
+	// A pattern without a literal prefix can match any name.
+	f := newVarsWantFilter([]string{"a"}, []varsPattern{{prefix: "jobs_"}, {prefix: ""}}, 0)
+	if !f.all || !f.mayWant("anything") || !f.mayWant("") {
+		t.Errorf("a pattern without a prefix: the filter rules names out")
+	}
+	if f := newVarsWantFilter(nil, []varsPattern{{prefix: "jobs_"}}, 0); !f.mayWant("jobs_x") || f.mayWant("jobs") || f.mayWant("job_x") {
+		t.Errorf("prefix jobs_: jobs_x %v, jobs %v, job_x %v; want true, false, false", f.mayWant("jobs_x"), f.mayWant("jobs"), f.mayWant("job_x"))
+	}
 }
