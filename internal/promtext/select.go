@@ -410,8 +410,21 @@ func (s *selector) headerFast(line []byte, num int) bool {
 		if !cur.active || cur.typ || cur.samples || len(rest) <= n || rest[n] != ' ' || string(rest[:n]) != string(cur.name) {
 			return false
 		}
-		typ, _ := token(trimBlank(rest[n:]))
-		cur.typ, cur.kind = true, kindOf(typ)
+		// The type alone after one blank, as exporters write it, in one
+		// comparison; anything else through the tokenizer.
+		var k kind
+		switch string(rest[n+1:]) {
+		case "counter", "gauge", "untyped":
+			k = kindPlain
+		case "histogram":
+			k = kindHistogram
+		case "summary":
+			k = kindSummary
+		default:
+			typ, _ := token(trimBlank(rest[n:]))
+			k = kindOf(typ)
+		}
+		cur.typ, cur.kind = true, k
 	case "HELP":
 		n := metricName(rest)
 		if n == 0 || n == len(rest) || rest[n] != ' ' {
