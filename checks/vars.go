@@ -248,7 +248,7 @@ func NewVars(o VarsOptions) (*Vars, error) {
 		for _, s := range m.Sources {
 			if s.Pattern != "" {
 				re := regexp.MustCompile(s.Pattern)
-				v.patterns = append(v.patterns, varsPattern{re: re, prefix: varsLiteralPrefix(s.Pattern), metric: m})
+				v.patterns = append(v.patterns, varsPattern{re: re, prefix: varsLiteralPrefix(s.Pattern), suffix: varsLiteralSuffix(s.Pattern), metric: m})
 				continue
 			}
 			r := &varsRule{metric: m, hist: hn}
@@ -563,4 +563,20 @@ func varsLiteralPrefix(pattern string) string {
 		return ""
 	}
 	return string(re.Sub[1].Rune)
+}
+
+// varsLiteralSuffix is the literal every name an anchored pattern matches
+// ends with ("" when there is none), for the want filter: the curated job
+// patterns share the prefix jobs_ with hundreds of families, and differ
+// only at the end.
+func varsLiteralSuffix(pattern string) string {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil || re.Op != syntax.OpConcat || len(re.Sub) < 2 {
+		return ""
+	}
+	last, lit := re.Sub[len(re.Sub)-1], re.Sub[len(re.Sub)-2]
+	if last.Op != syntax.OpEndText || lit.Op != syntax.OpLiteral || lit.Flags&syntax.FoldCase != 0 {
+		return ""
+	}
+	return string(lit.Rune)
 }
