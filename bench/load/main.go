@@ -48,6 +48,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -80,7 +81,7 @@ func main() {
 		bin       = flag.String("bin", "", "roachdog binary (default: built from ./cmd/roachdog as the release is: CGO_ENABLED=0, -trimpath, -ldflags \"-s -w\")")
 		promBin   = flag.String("prometheus", "prometheus", "Prometheus binary; skipped when not found")
 		fixtures  = flag.String("fixtures", filepath.Join("..", "shared", "fixtures"), "the shared fixtures directory (cockroach-v20.2 and cockroach-vars)")
-		run       = flag.String("run", "floor,roachdog,prometheus", "programs to measure, in order")
+		run       = flag.String("run", "floor,roachdog,prometheus", "programs to measure, in order; a program named more than once is measured again and summarized (median and range)")
 		extra     = flag.String("vars", "", "extra YAML lines for roachdog's vars check, ';'-separated, e.g. 'max_concurrent_scrapes: 8'")
 		initExtra = flag.String("init", "", "extra YAML lines for roachdog's init_config, ';'-separated")
 		envExtra  = flag.String("env", "", "extra environment for roachdog, ';'-separated, e.g. 'GOGC=50'")
@@ -628,6 +629,43 @@ func printTable(w io.Writer, rows []result, nodes int, interval time.Duration, g
 			r.name, 100*r.cpu, fc, pc, float64(r.hwm)/1024, fm, pm, float64(r.rssEnd)/1024, r.cycles, r.recvPerCycle/1e6, dg, dgb, fill, lost)
 	}
 	tw.Flush()
+	summarize(w, rows)
+}
+
+// summarize prints, for each program measured more than once (-run
+// roachdog,roachdog,...), the median and range of its CPU and peak RSS:
+// the same build varies from run to run, and one run says little.
+func summarize(w io.Writer, rows []result) {
+	var order []string
+	by := map[string][]result{}
+	for _, r := range rows {
+		if by[r.name] == nil {
+			order = append(order, r.name)
+		}
+		by[r.name] = append(by[r.name], r)
+	}
+	for _, name := range order {
+		runs := by[name]
+		if len(runs) < 2 {
+			continue
+		}
+		cpu := make([]float64, len(runs))
+		hwm := make([]float64, len(runs))
+		for i, r := range runs {
+			cpu[i], hwm[i] = 100*r.cpu, float64(r.hwm)/1024
+		}
+		fmt.Fprintf(w, "%s, %d runs: %% of a core median %.2f (%.2f-%.2f), peak RSS MB median %.1f (%.1f-%.1f)\n",
+			name, len(runs), median(cpu), slices.Min(cpu), slices.Max(cpu), median(hwm), slices.Min(hwm), slices.Max(hwm))
+	}
+}
+
+// median of xs (not empty), which it sorts.
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	if n := len(xs); n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
 }
 
 // floorMain is the floor program: every interval it GETs every URL (16 at a
