@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"hash/maphash"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -599,13 +600,17 @@ func (p *fastParser) sampleRest(line []byte, n int) bool {
 		return false
 	}
 	rest = rest[1:]
-	valEnd := 0
-	for valEnd < len(rest) && rest[valEnd] != ' ' && rest[valEnd] != '\t' {
-		valEnd++
-	}
-	value, ok := parseFloatLikeExpfmt(rest[:valEnd])
-	if !ok {
-		return false
+	// The value ends at a blank: read as a decimal in the same pass when
+	// it is one, else found first and left to parseFloatLikeExpfmt.
+	value, valEnd, ok := scanDecimal(rest)
+	if !ok || valEnd < len(rest) && rest[valEnd] != ' ' && rest[valEnd] != '\t' {
+		valEnd = 0
+		for valEnd < len(rest) && rest[valEnd] != ' ' && rest[valEnd] != '\t' {
+			valEnd++
+		}
+		if value, ok = parseFloatLikeExpfmt(rest[:valEnd]); !ok {
+			return false
+		}
 	}
 	var ts *int64
 	if valEnd < len(rest) {
@@ -908,6 +913,16 @@ func parseFloatLikeExpfmt(b []byte) (float64, bool) {
 	if f, ok := parseDecimal(b); ok {
 		return f, true
 	}
+	// What strconv writes for the infinities and NaN (every histogram's
+	// last bound is +Inf).
+	switch string(b) {
+	case "+Inf":
+		return math.Inf(1), true
+	case "-Inf":
+		return math.Inf(-1), true
+	case "NaN":
+		return math.NaN(), true
+	}
 	for _, c := range b {
 		if c == 'p' || c == 'P' || c == '_' {
 			return 0, false
@@ -921,79 +936,145 @@ func parseFloatLikeExpfmt(b []byte) (float64, bool) {
 var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
+// pow10u are the powers of ten a uint64 holds.
+var pow10u = [...]uint64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
+
 // parseDecimal reads the common forms of a sample value or bound, as
-// strconv writes them ([-]digits[.digits][e±digits], at most 15 digits),
-// exactly as ParseFloat does; ok=false for anything else, which
-// ParseFloat then decides. With at most 15 digits the mantissa is an
-// exact float64, and so is a power of ten up to 1e22: one multiplication
-// or division, correctly rounded, gives the correctly rounded value (the
-// fast path of ParseFloat itself).
+// strconv writes them ([-]digits[.digits][e±digits]), exactly as ParseFloat
+// does; ok=false for anything else, which ParseFloat then decides.
 func parseDecimal(b []byte) (float64, bool) {
+	f, n, ok := scanDecimal(b)
+	return f, ok && n == len(b)
+}
+
+// scanDecimal is parseDecimal on the longest decimal at the start of b: it
+// returns the value and the bytes it took, ok=false when they are not one
+// it reads (at most 19 significant digits, at most 3 exponent digits).
+func scanDecimal(b []byte) (f float64, n int, ok bool) {
 	i, neg := 0, false
-	if b[0] == '-' {
+	if len(b) > 0 && b[0] == '-' {
 		neg, i = true, 1
 	}
 	var mant uint64
-	digits, frac, exp := 0, 0, 0
-	dot := false
-	for ; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case c >= '0' && c <= '9':
-			mant = mant*10 + uint64(c-'0')
-			digits++
-			if dot {
-				frac++
+	// sig counts the significant digits (from the first one not zero)
+	// apart from mant, which past 19 of them may wrap, even to 0.
+	sig, start := 0, i
+	for ; i < len(b) && b[i]-'0' <= 9; i++ {
+		d := b[i] - '0'
+		mant = mant*10 + uint64(d)
+		if sig > 0 || d != 0 {
+			sig++
+		}
+	}
+	digits, frac := i-start, 0
+	if i < len(b) && b[i] == '.' {
+		i++
+		fstart := i
+		for ; i < len(b) && b[i]-'0' <= 9; i++ {
+			d := b[i] - '0'
+			mant = mant*10 + uint64(d)
+			if sig > 0 || d != 0 {
+				sig++
 			}
-		case c == '.' && !dot:
-			dot = true
-		default:
-			goto exponent
 		}
+		frac = i - fstart
+		digits += frac
 	}
-exponent:
-	if digits == 0 || digits > 15 {
-		return 0, false
+	if digits == 0 || sig > 19 {
+		return 0, 0, false
 	}
-	if i < len(b) {
-		if b[i] != 'e' && b[i] != 'E' {
-			return 0, false
-		}
+	exp := 0
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
 		i++
 		eneg := false
 		if i < len(b) && (b[i] == '+' || b[i] == '-') {
 			eneg = b[i] == '-'
 			i++
 		}
-		if i == len(b) || len(b)-i > 3 {
-			return 0, false
+		estart := i
+		for ; i < len(b) && b[i]-'0' <= 9; i++ {
+			exp = exp*10 + int(b[i]-'0')
 		}
-		for ; i < len(b); i++ {
-			c := b[i]
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			exp = exp*10 + int(c-'0')
+		if i == estart || i-estart > 3 {
+			return 0, 0, false
 		}
 		if eneg {
 			exp = -exp
 		}
 	}
 	exp -= frac
-	f := float64(mant)
 	switch {
 	case mant == 0:
-	case exp >= 0 && exp < len(pow10):
-		f *= pow10[exp]
-	case exp < 0 && -exp < len(pow10):
-		f /= pow10[-exp]
+	case mant <= 1<<53 && exp >= 0 && exp < len(pow10):
+		// mant and the power of ten are exact float64s: one operation,
+		// correctly rounded, gives the correctly rounded value (the fast
+		// path of ParseFloat itself).
+		f = float64(mant) * pow10[exp]
+	case mant <= 1<<53 && exp < 0 && -exp < len(pow10):
+		f = float64(mant) / pow10[-exp]
 	default:
-		return 0, false
+		if f, ok = exactDecimal(mant, exp); !ok {
+			return 0, 0, false
+		}
 	}
 	if neg {
 		f = -f
 	}
-	return f, true
+	return f, i, true
+}
+
+// exactDecimal is mant×10^exp correctly rounded (to nearest, ties to
+// even), computed on integers, for the decimals past the float64 fast path
+// that strconv's shortest format writes (16 or 17 digits): mant×10^exp is
+// an exact 128-bit product, mant/10^-exp a 128-bit quotient whose
+// remainder tells whether anything was cut. ok=false past 10^±19.
+func exactDecimal(mant uint64, exp int) (float64, bool) {
+	switch {
+	case exp >= 0 && exp < len(pow10u):
+		hi, lo := bits.Mul64(mant, pow10u[exp])
+		return roundBinary(hi, lo, false, 0), true
+	case exp < 0 && -exp < len(pow10u):
+		// mant shifted to its top bit, over 10^-exp < 2^64, has a quotient
+		// of at least 64 bits above the binary point moved 64 places.
+		d := pow10u[-exp]
+		lz := bits.LeadingZeros64(mant)
+		q1, r := bits.Div64(0, mant<<lz, d)
+		q0, r := bits.Div64(r, 0, d)
+		return roundBinary(q1, q0, r != 0, -64-lz), true
+	}
+	return 0, false
+}
+
+// roundBinary is (hi×2^64 + lo + δ)×2^exp2 rounded to the nearest float64,
+// ties to even, where 0 < δ < 1 when sticky and δ = 0 otherwise; hi:lo is
+// not zero and the result is a normal float64 (as for every decimal
+// exactDecimal takes).
+func roundBinary(hi, lo uint64, sticky bool, exp2 int) float64 {
+	var top uint64 // the 64 top bits of hi:lo, the first one set
+	if hi != 0 {
+		s := bits.LeadingZeros64(hi)
+		top = hi<<s | lo>>(64-s)
+		sticky = sticky || lo<<s != 0
+		exp2 += 64 - s
+	} else {
+		s := bits.LeadingZeros64(lo)
+		top = lo << s
+		exp2 -= s
+	}
+	// The value is (top + what was cut)×2^exp2: keep 53 bits.
+	m, rest := top>>11, top&(1<<11-1)
+	exp2 += 11
+	const half = 1 << 10
+	if rest > half || rest == half && (sticky || m&1 == 1) {
+		m++
+		if m == 1<<53 {
+			m >>= 1
+			exp2++
+		}
+	}
+	// m×2^exp2, m in [2^52, 2^53): 1.fraction × 2^(exp2+52).
+	return math.Float64frombits(uint64(exp2+52+1023)<<52 | m&(1<<52-1))
 }
 
 // normalizeHistogram is expfmt's: once any count of a histogram is a float,

@@ -94,6 +94,11 @@ func TestFastParseShapes(t *testing.T) {
 		{"# TYPE s summary\ns{quantile=\"0.5\"} 1\ns{quantile=\"0.99\"} 2\ns_sum 2\ns_count 3\n", true},
 		{"# TYPE s summary\ns_bucket 1\n", true}, // not part of a summary: its own family
 		{"a 1\nb{x=\"y\",} 2\nc{} 3\n", true},
+		{"# TYPE h histogram\nh_bucket{le=\"12638.482029342978\"} 1\nh_bucket{le=\"+Inf\"} 9007199254740993\nh_sum 0.1915154535926174\nh_count 9007199254740993\n", true},
+		{"a 18446744073709551616\nb 1844674407370955161.5 17\nc -0\nd 1e-22 -5\ne -Inf\nf NaN\ng +Inf\n", true}, // past the decimal fast path: ParseFloat's
+		{"a 1.5x\n", false},
+		{"a 1e1234\n", false}, // out of range
+		{"a 1\t2\n", false},
 		{"x_count 1\n# TYPE x histogram\nx_bucket{le=\"+Inf\"} 1\n", true},
 		{"# HELP a one\n# HELP a two\na 1\n", false},       // expfmt: second HELP
 		{"# TYPE a counter\n# TYPE a gauge\na 1\n", false}, // second TYPE
@@ -147,6 +152,8 @@ func FuzzFastParse(f *testing.F) {
 		"# TYPE h histogram\nh_bucket{store=\"1\",le=\"1\"} 1\nh_bucket{le=\"+Inf\",store=\"1\"} 2\nh_sum{store=\"1\"} 3\nh_count{store=\"1\"} 2\n",
 		"# TYPE s summary\ns{quantile=\"0.5\"} 1\ns_sum 2\ns_count 3\n",
 		"a 1\nb{x=\"y\",} 2\nc{} 3\n",
+		"# TYPE h histogram\nh_bucket{le=\"12638.482029342978\"} 1\nh_bucket{le=\"1.0811807510766068e+06\"} 2\nh_bucket{le=\"+Inf\"} 9007199254740993\nh_sum 0.1915154535926174\nh_count 9007199254740993\n",
+		"a 18446744073709551616\nb 1844674407370955161.5 17\nc 1e1234\nd 1.5x\ne -0\nf 7\t1\ng -Inf\nh NaN 1\n",
 	} {
 		f.Add([]byte(s), byte(0))
 	}
