@@ -89,9 +89,10 @@ type fastParser struct {
 	cur     *dto.MetricFamily
 	isSum   bool
 	isCount bool
-	// lastName is the previous line's sample name when that line was a
-	// sample: the lines of a series (buckets, _sum, _count) come in runs of
-	// one name, whose family is looked up once.
+	// lastName is the last name a line was found to belong to (lastCur,
+	// lastSum, lastCount), when lastOK: the lines of a series (buckets,
+	// _sum, _count) come in runs of one name, and a family's HELP, TYPE
+	// and sample often too, whose family is looked up once.
 	lastName  []byte
 	lastOK    bool
 	lastCur   *dto.MetricFamily
@@ -113,21 +114,43 @@ type fastParser struct {
 	pairs      slab[dto.LabelPair]
 	floats     slab[float64]
 	ints       slab[int64]
-	gauges     slab[dto.Gauge]
-	counters   slab[dto.Counter]
-	untypeds   slab[dto.Untyped]
+	gauges     slab[gaugeCell]
+	counters   slab[counterCell]
+	untypeds   slab[untypedCell]
 	famsSlab   slab[dto.MetricFamily]
 	types      slab[dto.MetricType]
 	histograms slab[dto.Histogram]
 	summaries  slab[dto.Summary]
 	quantiles  slab[dto.Quantile]
-	buckets    slab[dto.Bucket]
+	buckets    slab[bucketCell]
 	uints      slab[uint64]
 	pairPtrs   lists[*dto.LabelPair] // Metric.Label slices
 	metricList lists[*dto.Metric]    // MetricFamily.Metric slices
 	bucketList lists[*dto.Bucket]    // Histogram.Bucket slices
 	quantList  lists[*dto.Quantile]  // Summary.Quantile slices
 }
+
+// The messages of a sample with the numbers they point to, taken from a
+// slab at once instead of from two or three.
+type (
+	counterCell struct {
+		dto.Counter
+		value float64
+	}
+	gaugeCell struct {
+		dto.Gauge
+		value float64
+	}
+	untypedCell struct {
+		dto.Untyped
+		value float64
+	}
+	bucketCell struct {
+		dto.Bucket
+		bound float64
+		count uint64
+	}
+)
 
 // seriesAt is a histogram or summary series met in this parse: its metric
 // and its key, keys[start:end].
@@ -376,7 +399,7 @@ func (p *fastParser) intern(b []byte) *string {
 }
 
 func (p *fastParser) comment(line []byte) bool {
-	p.lastOK, p.prev = false, nil
+	p.prev = nil
 	var help bool
 	switch {
 	case len(line) > 7 && string(line[:7]) == "# HELP ":
@@ -393,8 +416,18 @@ func (p *fastParser) comment(line []byte) bool {
 		return false
 	}
 	name, text := rest[:n], rest[n+1:]
-	if !p.family(name) {
-		return false
+	if p.lastOK && string(name) == string(p.lastName) {
+		// TYPE after HELP: the family is the one just found.
+		p.cur, p.isSum, p.isCount = p.lastCur, p.lastSum, p.lastCount
+	} else {
+		if !p.family(name) {
+			return false
+		}
+		// The next lines (TYPE, then a counter's or gauge's sample) name
+		// the same family: found once (a comment changes no name's
+		// family but its own, which its name finds first).
+		p.lastName = append(p.lastName[:0], name...)
+		p.lastCur, p.lastSum, p.lastCount, p.lastOK = p.cur, p.isSum, p.isCount, true
 	}
 	mf := p.cur
 	if help {
@@ -562,21 +595,33 @@ func (p *fastParser) sampleRest(line []byte, n int) bool {
 			if string(lname) == "__name__" {
 				return false
 			}
-			val, after, ok := p.labelValue(rest[ln+2:])
-			if !ok {
-				return false
-			}
-			rest = after
 			if special != "" && string(lname) == special {
 				if hasBound {
 					return false // expfmt keeps the last one silently: be strict, let it decide
 				}
-				f, ok := parseFloatLikeExpfmt(val)
-				if !ok {
-					return false
+				// A decimal up to the closing quote is the whole value
+				// (no escape, ASCII): read in one pass.
+				q := rest[ln+2:]
+				f, vn, ok := scanDecimal(q)
+				if ok && vn < len(q) && q[vn] == '"' {
+					rest = q[vn+1:]
+				} else {
+					val, after, ok := p.labelValue(q)
+					if !ok {
+						return false
+					}
+					if f, ok = parseFloatLikeExpfmt(val); !ok {
+						return false
+					}
+					rest = after
 				}
 				bound, hasBound = f, true
 			} else {
+				val, after, ok := p.labelValue(rest[ln+2:])
+				if !ok {
+					return false
+				}
+				rest = after
 				for _, l := range p.raw {
 					if string(l.name) == string(lname) {
 						return false
@@ -669,16 +714,19 @@ func (p *fastParser) sampleRest(line []byte, n int) bool {
 	switch typ {
 	case dto.MetricType_COUNTER:
 		c := p.counters.new()
-		c.Value = p.float(value)
-		m.Counter = c
+		c.value = value
+		c.Value = &c.value
+		m.Counter = &c.Counter
 	case dto.MetricType_GAUGE:
 		g := p.gauges.new()
-		g.Value = p.float(value)
-		m.Gauge = g
+		g.value = value
+		g.Value = &g.value
+		m.Gauge = &g.Gauge
 	case dto.MetricType_UNTYPED:
 		u := p.untypeds.new()
-		u.Value = p.float(value)
-		m.Untyped = u
+		u.value = value
+		u.Value = &u.value
+		m.Untyped = &u.Untyped
 	case dto.MetricType_SUMMARY:
 		if m.Summary == nil {
 			m.Summary = p.summaries.new()
@@ -711,17 +759,19 @@ func (p *fastParser) sampleRest(line []byte, n int) bool {
 		case p.isSum:
 			h.SampleSum = p.float(value)
 		case hasBound:
-			b := p.buckets.new()
-			b.UpperBound = p.float(bound)
+			c := p.buckets.new()
+			c.bound = bound
+			c.UpperBound = &c.bound
 			if u := uint64(value); value == float64(u) {
-				b.CumulativeCount = p.uint(u)
+				c.count = u
+				c.CumulativeCount = &c.count
 			} else {
 				if value < 0 {
 					return false
 				}
-				b.CumulativeCountFloat = p.float(value)
+				c.CumulativeCountFloat = p.float(value)
 			}
-			h.Bucket = p.bucketList.append(h.Bucket, b)
+			h.Bucket = p.bucketList.append(h.Bucket, &c.Bucket)
 		}
 	default:
 		return false

@@ -96,6 +96,9 @@ func TestFastParseShapes(t *testing.T) {
 		{"a 1\nb{x=\"y\",} 2\nc{} 3\n", true},
 		{"# TYPE h histogram\nh_bucket{le=\"12638.482029342978\"} 1\nh_bucket{le=\"+Inf\"} 9007199254740993\nh_sum 0.1915154535926174\nh_count 9007199254740993\n", true},
 		{"a 18446744073709551616\nb 1844674407370955161.5 17\nc -0\nd 1e-22 -5\ne -Inf\nf NaN\ng +Inf\n", true}, // past the decimal fast path: ParseFloat's
+		{"# HELP a h\n# TYPE a gauge\na 1\n# TYPE c counter\n# HELP c h\nc{x=\"1\"} 3\n# TYPE x summary\n# HELP x_count n\nx_count 3\n", true},
+		{"# TYPE h histogram\nh_bucket{le=\"1e3\"} 1\nh_bucket{le=\"0x1p3\"} 1\n", false},
+		{"# TYPE h histogram\nh_bucket{le=\"1\\\\\"} 1\n", false},
 		{"a 1.5x\n", false},
 		{"a 1e1234\n", false}, // out of range
 		{"a 1\t2\n", false},
@@ -154,6 +157,9 @@ func FuzzFastParse(f *testing.F) {
 		"a 1\nb{x=\"y\",} 2\nc{} 3\n",
 		"# TYPE h histogram\nh_bucket{le=\"12638.482029342978\"} 1\nh_bucket{le=\"1.0811807510766068e+06\"} 2\nh_bucket{le=\"+Inf\"} 9007199254740993\nh_sum 0.1915154535926174\nh_count 9007199254740993\n",
 		"a 18446744073709551616\nb 1844674407370955161.5 17\nc 1e1234\nd 1.5x\ne -0\nf 7\t1\ng -Inf\nh NaN 1\n",
+		"# TYPE x summary\n# HELP x_count c\nx_count 3\nx_sum 1\n# HELP x_sum s\n",
+		"# HELP a h\n# TYPE a gauge\na 1\n# HELP b h\nb 2\n# TYPE b counter\n# TYPE c counter\n# HELP c h\nc{x=\"1\"} 3\n",
+		"# TYPE h histogram\n# HELP h_bucket b\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"1\\\"\"} 1\nh_bucket{le=\"2\",le=\"3\"} 1\nh_bucket{le=\"+Inf\"} 2\n",
 	} {
 		f.Add([]byte(s), byte(0))
 	}
