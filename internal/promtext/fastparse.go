@@ -45,9 +45,13 @@ func (p *fastParser) parse(in []byte) (fams map[string]*dto.MetricFamily, ok boo
 		line := in[:nl]
 		in = in[nl+1:]
 		var good bool
-		if len(line) > 0 && line[0] == '#' {
+		switch {
+		case len(line) > 0 && line[0] == '#':
 			good = p.comment(line)
-		} else {
+		case p.bucketAt > 0 && len(line) > p.bucketAt &&
+			string(line[:p.bucketAt]) == string(p.bucketLine[:p.bucketAt]) && p.nextBucket(line[p.bucketAt:]):
+			good = true
+		default:
 			good = p.sample(line)
 		}
 		if !good {
@@ -105,10 +109,16 @@ type fastParser struct {
 	prev    *dto.Metric
 	prevFam *dto.MetricFamily
 	prevRaw []rawLabel
-	vals    []byte           // unescaped label values of the current line
-	labels  []*dto.LabelPair // of the current line
-	key     []byte
-	scratch []byte
+	// bucketLine is the previous line when it was a bucket of prev whose
+	// le, a decimal, was its last label; bucketAt is where that le's value
+	// starts (0 otherwise). A line with the same bytes before it is the
+	// next bucket of the same series (see nextBucket).
+	bucketLine []byte
+	bucketAt   int
+	vals       []byte           // unescaped label values of the current line
+	labels     []*dto.LabelPair // of the current line
+	key        []byte
+	scratch    []byte
 
 	metrics    slab[dto.Metric]
 	pairs      slab[dto.LabelPair]
@@ -199,6 +209,7 @@ func (p *fastParser) reset() {
 	p.keys, p.hists = p.keys[:0], clearSlice(p.hists)
 	p.cur, p.lastCur, p.lastOK = nil, nil, false
 	p.prev, p.prevFam, p.prevRaw = nil, nil, clearSlice(p.prevRaw)
+	p.bucketLine, p.bucketAt = nil, 0
 	p.raw = clearSlice(p.raw)
 	p.labels = clearSlice(p.labels)
 	p.metrics.reset()
@@ -399,7 +410,7 @@ func (p *fastParser) intern(b []byte) *string {
 }
 
 func (p *fastParser) comment(line []byte) bool {
-	p.prev = nil
+	p.prev, p.bucketAt = nil, 0
 	var help bool
 	switch {
 	case len(line) > 7 && string(line[:7]) == "# HELP ":
@@ -467,7 +478,7 @@ func (p *fastParser) comment(line []byte) bool {
 // unescapeHelp returns the help text b stands for, b itself when it has
 // no escape (else p.scratch, valid until the next call).
 func (p *fastParser) unescapeHelp(b []byte) ([]byte, bool) {
-	i := slices.Index(b, '\\')
+	i := bytes.IndexByte(b, '\\')
 	if i < 0 {
 		return b, true
 	}
@@ -565,15 +576,11 @@ func (p *fastParser) sampleRest(line []byte, n int) bool {
 		*mf.Type = dto.MetricType_UNTYPED
 	}
 	typ := mf.GetType()
-	grouped := typ == dto.MetricType_HISTOGRAM || typ == dto.MetricType_SUMMARY
-	special := ""
-	if typ == dto.MetricType_HISTOGRAM {
-		special = "le"
-	} else if typ == dto.MetricType_SUMMARY {
-		special = "quantile"
-	}
+	hist, summ := typ == dto.MetricType_HISTOGRAM, typ == dto.MetricType_SUMMARY
+	grouped := hist || summ
 	bound := math.NaN() // le or quantile
 	hasBound := false
+	leAt := 0 // where a decimal le's value starts when it is the last label
 	p.labels, p.raw, p.vals = p.labels[:0], p.raw[:0], p.vals[:0]
 	rest := line[n:]
 	if rest[0] == '{' {
@@ -595,7 +602,7 @@ func (p *fastParser) sampleRest(line []byte, n int) bool {
 			if string(lname) == "__name__" {
 				return false
 			}
-			if special != "" && string(lname) == special {
+			if hist && string(lname) == "le" || summ && string(lname) == "quantile" {
 				if hasBound {
 					return false // expfmt keeps the last one silently: be strict, let it decide
 				}
@@ -605,6 +612,9 @@ func (p *fastParser) sampleRest(line []byte, n int) bool {
 				f, vn, ok := scanDecimal(q)
 				if ok && vn < len(q) && q[vn] == '"' {
 					rest = q[vn+1:]
+					if hist && len(rest) > 0 && rest[0] == '}' {
+						leAt = len(line) - len(q)
+					}
 				} else {
 					val, after, ok := p.labelValue(q)
 					if !ok {
@@ -701,12 +711,15 @@ func (p *fastParser) sampleRest(line []byte, n int) bool {
 		m = p.newMetric()
 		mf.Metric = p.metricList.append(mf.Metric, m)
 	}
-	p.prev = nil
+	p.prev, p.bucketAt = nil, 0
 	if grouped && len(p.vals) == 0 {
 		// Its labels alias the input (no escaped value in p.vals, which
 		// the next line overwrites), which outlives the parse.
 		p.prev, p.prevFam = m, mf
 		p.raw, p.prevRaw = p.prevRaw, p.raw
+		if leAt > 0 {
+			p.bucketLine, p.bucketAt = line, leAt
+		}
 	}
 	if ts != nil {
 		m.TimestampMs = ts
@@ -759,24 +772,49 @@ func (p *fastParser) sampleRest(line []byte, n int) bool {
 		case p.isSum:
 			h.SampleSum = p.float(value)
 		case hasBound:
-			c := p.buckets.new()
-			c.bound = bound
-			c.UpperBound = &c.bound
-			if u := uint64(value); value == float64(u) {
-				c.count = u
-				c.CumulativeCount = &c.count
-			} else {
-				if value < 0 {
-					return false
-				}
-				c.CumulativeCountFloat = p.float(value)
-			}
-			h.Bucket = p.bucketList.append(h.Bucket, &c.Bucket)
+			return p.addBucket(h, bound, value)
 		}
 	default:
 		return false
 	}
 	return true
+}
+
+// addBucket adds a bucket to h; false for a negative count, which
+// expfmt refuses.
+func (p *fastParser) addBucket(h *dto.Histogram, bound, count float64) bool {
+	c := p.buckets.new()
+	c.bound = bound
+	c.UpperBound = &c.bound
+	if u := uint64(count); count == float64(u) {
+		c.count = u
+		c.CumulativeCount = &c.count
+	} else {
+		if count < 0 {
+			return false
+		}
+		c.CumulativeCountFloat = p.float(count)
+	}
+	h.Bucket = p.bucketList.append(h.Bucket, &c.Bucket)
+	return true
+}
+
+// nextBucket reads the rest of a line that starts as bucketLine does, up
+// to its le's value: the same name and labels before le, so the next
+// bucket of the same series, when the rest is a decimal le, "} " and a
+// decimal count. It changes nothing and returns false for any other
+// rest, which sample then reads.
+func (p *fastParser) nextBucket(rest []byte) bool {
+	bound, n, ok := scanDecimal(rest)
+	if !ok || len(rest) < n+4 || rest[n] != '"' || rest[n+1] != '}' || rest[n+2] != ' ' {
+		return false
+	}
+	rest = rest[n+3:]
+	count, n, ok := scanDecimal(rest)
+	if !ok || n != len(rest) || count < 0 {
+		return false
+	}
+	return p.addBucket(p.prev.Histogram, bound, count)
 }
 
 // internLabels makes the current line's label pairs.
@@ -1007,71 +1045,124 @@ func scanDecimal(b []byte) (f float64, n int, ok bool) {
 		neg, i = true, 1
 	}
 	var mant uint64
-	// sig counts the significant digits (from the first one not zero)
-	// apart from mant, which past 19 of them may wrap, even to 0.
-	sig, start := 0, i
+	start := i
 	for ; i < len(b) && b[i]-'0' <= 9; i++ {
-		d := b[i] - '0'
-		mant = mant*10 + uint64(d)
-		if sig > 0 || d != 0 {
-			sig++
-		}
+		mant = mant*10 + uint64(b[i]-'0')
 	}
 	digits, frac := i-start, 0
 	if i < len(b) && b[i] == '.' {
 		i++
 		fstart := i
 		for ; i < len(b) && b[i]-'0' <= 9; i++ {
-			d := b[i] - '0'
-			mant = mant*10 + uint64(d)
-			if sig > 0 || d != 0 {
-				sig++
-			}
+			mant = mant*10 + uint64(b[i]-'0')
 		}
 		frac = i - fstart
 		digits += frac
 	}
-	if digits == 0 || sig > 19 {
+	if digits == 0 {
 		return 0, 0, false
+	}
+	if digits > 19 {
+		// mant may have wrapped: count the significant digits only.
+		return scanDecimalLong(b)
 	}
 	exp := 0
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		eneg := false
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			eneg = b[i] == '-'
-			i++
-		}
-		estart := i
-		for ; i < len(b) && b[i]-'0' <= 9; i++ {
-			exp = exp*10 + int(b[i]-'0')
-		}
-		if i == estart || i-estart > 3 {
+		if exp, i, ok = exponentAt(b, i+1); !ok {
 			return 0, 0, false
-		}
-		if eneg {
-			exp = -exp
 		}
 	}
-	exp -= frac
-	switch {
-	case mant == 0:
-	case mant <= 1<<53 && exp >= 0 && exp < len(pow10):
-		// mant and the power of ten are exact float64s: one operation,
-		// correctly rounded, gives the correctly rounded value (the fast
-		// path of ParseFloat itself).
-		f = float64(mant) * pow10[exp]
-	case mant <= 1<<53 && exp < 0 && -exp < len(pow10):
-		f = float64(mant) / pow10[-exp]
-	default:
-		if f, ok = exactDecimal(mant, exp); !ok {
-			return 0, 0, false
-		}
+	if f, ok = decimalValue(mant, exp-frac); !ok {
+		return 0, 0, false
 	}
 	if neg {
 		f = -f
 	}
 	return f, i, true
+}
+
+// scanDecimalLong is scanDecimal for a decimal of more than 19 digits,
+// of which at most 19 are significant (past leading zeros).
+func scanDecimalLong(b []byte) (f float64, n int, ok bool) {
+	i, neg := 0, false
+	if b[0] == '-' {
+		neg, i = true, 1
+	}
+	var mant uint64
+	// sig counts the significant digits (from the first one not zero)
+	// apart from mant, which past 19 of them may wrap, even to 0.
+	sig, frac, dot := 0, 0, false
+	for ; i < len(b); i++ {
+		d := b[i] - '0'
+		if d > 9 {
+			if b[i] != '.' || dot {
+				break
+			}
+			dot = true
+			continue
+		}
+		mant = mant*10 + uint64(d)
+		if sig > 0 || d != 0 {
+			sig++
+		}
+		if dot {
+			frac++
+		}
+	}
+	if sig > 19 {
+		return 0, 0, false
+	}
+	exp := 0
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		if exp, i, ok = exponentAt(b, i+1); !ok {
+			return 0, 0, false
+		}
+	}
+	if f, ok = decimalValue(mant, exp-frac); !ok {
+		return 0, 0, false
+	}
+	if neg {
+		f = -f
+	}
+	return f, i, true
+}
+
+// exponentAt reads the exponent after the e of a decimal, at b[i:]: an
+// optional sign and 1 to 3 digits.
+func exponentAt(b []byte, i int) (exp, next int, ok bool) {
+	neg := false
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		neg = b[i] == '-'
+		i++
+	}
+	start := i
+	for ; i < len(b) && b[i]-'0' <= 9; i++ {
+		exp = exp*10 + int(b[i]-'0')
+	}
+	if i == start || i-start > 3 {
+		return 0, 0, false
+	}
+	if neg {
+		exp = -exp
+	}
+	return exp, i, true
+}
+
+// decimalValue is mant×10^exp, correctly rounded, for mant below 10^19;
+// ok=false past the exponents it takes.
+func decimalValue(mant uint64, exp int) (float64, bool) {
+	switch {
+	case mant == 0:
+		return 0, true
+	case mant <= 1<<53 && exp >= 0 && exp < len(pow10):
+		// mant and the power of ten are exact float64s: one operation,
+		// correctly rounded, gives the correctly rounded value (the fast
+		// path of ParseFloat itself).
+		return float64(mant) * pow10[exp], true
+	case mant <= 1<<53 && exp < 0 && -exp < len(pow10):
+		return float64(mant) / pow10[-exp], true
+	}
+	return exactDecimal(mant, exp)
 }
 
 // exactDecimal is mant×10^exp correctly rounded (to nearest, ties to

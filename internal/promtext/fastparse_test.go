@@ -99,6 +99,10 @@ func TestFastParseShapes(t *testing.T) {
 		{"# HELP a h\n# TYPE a gauge\na 1\n# TYPE c counter\n# HELP c h\nc{x=\"1\"} 3\n# TYPE x summary\n# HELP x_count n\nx_count 3\n", true},
 		{"# TYPE h histogram\nh_bucket{le=\"1e3\"} 1\nh_bucket{le=\"0x1p3\"} 1\n", false},
 		{"# TYPE h histogram\nh_bucket{le=\"1\\\\\"} 1\n", false},
+		{"# TYPE h histogram\nh_bucket{s=\"1\",le=\"1\"} 1\nh_bucket{s=\"1\",le=\"2\"} 2\nh_bucket{s=\"1\",le=\"3\"} 2.5\nh_bucket{s=\"1\",le=\"5\"} 3 17\nh_bucket{s=\"1\",le=\"6\",t=\"\"} 3\nh_bucket{s=\"1\",le=\"+Inf\"} 3\nh_bucket{s=\"1\",le=\"8\"} 3\nh_bucket{s=\"2\",le=\"8\"} 3\nh_bucket{s=\"2\",le=\"8\"} 3\nh_sum{s=\"1\"} 3\nh_bucket{s=\"1\",le=\"9\"} 4\n", true},
+		{"# TYPE h histogram\nh_bucket{s=\"1\",le=\"1\"} 1\nh_bucket{s=\"1\",le=\"2\"} -1\n", false},
+		{"# TYPE h histogram\nh_bucket{s=\"1\",le=\"1\"} 1\nh_bucket{s=\"1\",le=\"2\"}  1\n", false},
+		{"# TYPE h histogram\nh_bucket{s=\"1\",le=\"1\"} 1\nh_bucket{s=\"1\",le=\"2\",le=\"3\"} 1\n", false},
 		{"a 1.5x\n", false},
 		{"a 1e1234\n", false}, // out of range
 		{"a 1\t2\n", false},
@@ -158,6 +162,8 @@ func FuzzFastParse(f *testing.F) {
 		"# TYPE h histogram\nh_bucket{le=\"12638.482029342978\"} 1\nh_bucket{le=\"1.0811807510766068e+06\"} 2\nh_bucket{le=\"+Inf\"} 9007199254740993\nh_sum 0.1915154535926174\nh_count 9007199254740993\n",
 		"a 18446744073709551616\nb 1844674407370955161.5 17\nc 1e1234\nd 1.5x\ne -0\nf 7\t1\ng -Inf\nh NaN 1\n",
 		"# TYPE x summary\n# HELP x_count c\nx_count 3\nx_sum 1\n# HELP x_sum s\n",
+		"# TYPE h histogram\nh_bucket{s=\"1\",le=\"1\"} 1\nh_bucket{s=\"1\",le=\"2\"} 2\nh_bucket{s=\"1\",le=\"3\"} 2.5\nh_bucket{s=\"1\",le=\"4\"} -1\nh_bucket{s=\"1\",le=\"5\"} 3 17\nh_bucket{s=\"1\",le=\"6\",t=\"\"} 3\nh_bucket{s=\"1\",le=\"+Inf\"} 3\nh_bucket{s=\"1\",le=\"1e1\"}  3\nh_bucket{s=\"1\",le=\"7\"}\n",
+		"# TYPE h histogram\nh_bucket{s=\"\\n\",le=\"1\"} 1\nh_bucket{s=\"\\n\",le=\"2\"} 2\nh_bucket{s=\"2\",le=\"2\"} 2\nh_bucket{s=\"2\",le=\"2\"} 2\nh_sum{s=\"2\"} 1\nh_bucket{s=\"2\",le=\"3\"} 4\n",
 		"# HELP a h\n# TYPE a gauge\na 1\n# HELP b h\nb 2\n# TYPE b counter\n# TYPE c counter\n# HELP c h\nc{x=\"1\"} 3\n",
 		"# TYPE h histogram\n# HELP h_bucket b\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"1\\\"\"} 1\nh_bucket{le=\"2\",le=\"3\"} 1\nh_bucket{le=\"+Inf\"} 2\n",
 	} {
