@@ -41,17 +41,21 @@ func (p *fastParser) parse(in []byte) (fams map[string]*dto.MetricFamily, ok boo
 	}
 	p.used = true
 	for len(in) > 0 {
+		if k := p.bucketAt; k > 0 && len(in) > k && string(in[:k]) == string(p.bucketLine[:k]) {
+			// The next bucket of a series: its line's end is found as it
+			// is read.
+			if n := p.nextBucket(in[k:]); n > 0 {
+				in = in[k+n:]
+				continue
+			}
+		}
 		nl := bytes.IndexByte(in, '\n') // found: in ends with '\n'
 		line := in[:nl]
 		in = in[nl+1:]
 		var good bool
-		switch {
-		case len(line) > 0 && line[0] == '#':
+		if len(line) > 0 && line[0] == '#' {
 			good = p.comment(line)
-		case p.bucketAt > 0 && len(line) > p.bucketAt &&
-			string(line[:p.bucketAt]) == string(p.bucketLine[:p.bucketAt]) && p.nextBucket(line[p.bucketAt:]):
-			good = true
-		default:
+		} else {
 			good = p.sample(line)
 		}
 		if !good {
@@ -802,19 +806,20 @@ func (p *fastParser) addBucket(h *dto.Histogram, bound, count float64) bool {
 // nextBucket reads the rest of a line that starts as bucketLine does, up
 // to its le's value: the same name and labels before le, so the next
 // bucket of the same series, when the rest is a decimal le, "} " and a
-// decimal count. It changes nothing and returns false for any other
-// rest, which sample then reads.
-func (p *fastParser) nextBucket(rest []byte) bool {
-	bound, n, ok := scanDecimal(rest)
-	if !ok || len(rest) < n+4 || rest[n] != '"' || rest[n+1] != '}' || rest[n+2] != ' ' {
-		return false
+// decimal count up to the newline. It returns the bytes it read with the
+// newline; 0 for any other rest, which it leaves unchanged to sample.
+func (p *fastParser) nextBucket(in []byte) int {
+	bound, n, ok := scanDecimal(in)
+	if !ok || len(in) < n+4 || in[n] != '"' || in[n+1] != '}' || in[n+2] != ' ' {
+		return 0
 	}
-	rest = rest[n+3:]
-	count, n, ok := scanDecimal(rest)
-	if !ok || n != len(rest) || count < 0 {
-		return false
+	at := n + 3
+	count, n, ok := scanDecimal(in[at:])
+	at += n
+	if !ok || at >= len(in) || in[at] != '\n' || count < 0 || !p.addBucket(p.prev.Histogram, bound, count) {
+		return 0
 	}
-	return p.addBucket(p.prev.Histogram, bound, count)
+	return at + 1
 }
 
 // internLabels makes the current line's label pairs.
@@ -1135,12 +1140,17 @@ func exponentAt(b []byte, i int) (exp, next int, ok bool) {
 		neg = b[i] == '-'
 		i++
 	}
-	start := i
-	for ; i < len(b) && b[i]-'0' <= 9; i++ {
-		exp = exp*10 + int(b[i]-'0')
-	}
-	if i == start || i-start > 3 {
-		return 0, 0, false
+	if i+2 < len(b) && b[i]-'0' <= 9 && b[i+1]-'0' <= 9 && b[i+2]-'0' > 9 {
+		// Two digits, as strconv writes them (e+06, e-07).
+		exp, i = int(b[i]-'0')*10+int(b[i+1]-'0'), i+2
+	} else {
+		start := i
+		for ; i < len(b) && b[i]-'0' <= 9; i++ {
+			exp = exp*10 + int(b[i]-'0')
+		}
+		if i == start || i-start > 3 {
+			return 0, 0, false
+		}
 	}
 	if neg {
 		exp = -exp
