@@ -40,6 +40,7 @@ func (p *fastParser) parse(in []byte) (fams map[string]*dto.MetricFamily, ok boo
 		return nil, false
 	}
 	p.used = true
+	p.gen++ // the families named in earlier parses are not this one's
 	for len(in) > 0 {
 		if k := p.bucketAt; k > 0 && len(in) > k && string(in[:k]) == string(p.bucketLine[:k]) {
 			// The next bucket of a series: its line's end is found as it
@@ -81,11 +82,16 @@ type fastParser struct {
 	// used: something was parsed since the last reset.
 	used bool
 	fams map[string]*dto.MetricFamily
-	// strs interns label names and values, family names and help texts:
+	// strs interns label names and values and help texts:
 	// kept across resets (up to internMax), since every payload of a
 	// cluster repeats the same ones.
 	strs     map[string]*string
 	strBytes int
+	// names interns family names the same way, each with its family in
+	// this parse (numbered gen) and its help text in the last parse that
+	// had one: found by the lookup that interns the name.
+	names map[string]*famName
+	gen   uint64
 	// series finds the metric of a histogram or summary series by family
 	// and labels (without le and quantile), as expfmt's signatures do: by
 	// the hash of its key, checked against the key itself (in keys).
@@ -95,6 +101,7 @@ type fastParser struct {
 	hists  []*dto.Metric
 
 	cur     *dto.MetricFamily
+	curName *famName // of cur
 	isSum   bool
 	isCount bool
 	// lastName is the last name a line was found to belong to (lastCur,
@@ -104,6 +111,7 @@ type fastParser struct {
 	lastName  []byte
 	lastOK    bool
 	lastCur   *dto.MetricFamily
+	lastFam   *famName
 	lastSum   bool
 	lastCount bool
 	raw       []rawLabel // of the current line, before interning
@@ -177,6 +185,7 @@ func newFastParser() *fastParser {
 	return &fastParser{
 		fams:   map[string]*dto.MetricFamily{},
 		strs:   map[string]*string{},
+		names:  map[string]*famName{},
 		series: map[uint64]seriesAt{},
 		seed:   maphash.MakeSeed(),
 	}
@@ -207,11 +216,11 @@ func (p *fastParser) reset() {
 		p.series = map[uint64]seriesAt{}
 	}
 	clear(p.series)
-	if len(p.strs) > internMax || p.strBytes > internMaxBytes {
-		p.strs, p.strBytes = map[string]*string{}, 0
+	if len(p.strs)+len(p.names) > internMax || p.strBytes > internMaxBytes {
+		p.strs, p.names, p.strBytes = map[string]*string{}, map[string]*famName{}, 0
 	}
 	p.keys, p.hists = p.keys[:0], clearSlice(p.hists)
-	p.cur, p.lastCur, p.lastOK = nil, nil, false
+	p.cur, p.curName, p.lastCur, p.lastFam, p.lastOK = nil, nil, nil, nil, false
 	p.prev, p.prevFam, p.prevRaw = nil, nil, clearSlice(p.prevRaw)
 	p.bucketLine, p.bucketAt = nil, 0
 	p.raw = clearSlice(p.raw)
@@ -400,6 +409,27 @@ func (p *fastParser) float(v float64) *float64 {
 	return f
 }
 
+// famName is an interned family name, and the family it names in the
+// parse numbered gen.
+type famName struct {
+	name string
+	gen  uint64
+	fam  *dto.MetricFamily
+	// help is the family's help text in the last parse that had one,
+	// compared before it is looked up: it seldom changes.
+	help *string
+}
+
+// famNamed returns the interned name b and its family in this parse
+// (nil if none yet, or the name is new).
+func (p *fastParser) famNamed(b []byte) (*famName, *dto.MetricFamily) {
+	n := p.names[string(b)]
+	if n != nil && n.gen == p.gen {
+		return n, n.fam
+	}
+	return n, nil
+}
+
 // intern returns one shared *string per distinct value: the messages are
 // read only, and a payload repeats the same label names and values.
 func (p *fastParser) intern(b []byte) *string {
@@ -433,7 +463,7 @@ func (p *fastParser) comment(line []byte) bool {
 	name, text := rest[:n], rest[n+1:]
 	if p.lastOK && string(name) == string(p.lastName) {
 		// TYPE after HELP: the family is the one just found.
-		p.cur, p.isSum, p.isCount = p.lastCur, p.lastSum, p.lastCount
+		p.cur, p.curName, p.isSum, p.isCount = p.lastCur, p.lastFam, p.lastSum, p.lastCount
 	} else {
 		if !p.family(name) {
 			return false
@@ -442,7 +472,7 @@ func (p *fastParser) comment(line []byte) bool {
 		// the same family: found once (a comment changes no name's
 		// family but its own, which its name finds first).
 		p.lastName = append(p.lastName[:0], name...)
-		p.lastCur, p.lastSum, p.lastCount, p.lastOK = p.cur, p.isSum, p.isCount, true
+		p.lastCur, p.lastFam, p.lastSum, p.lastCount, p.lastOK = p.cur, p.curName, p.isSum, p.isCount, true
 	}
 	mf := p.cur
 	if help {
@@ -453,7 +483,12 @@ func (p *fastParser) comment(line []byte) bool {
 		if !ok {
 			return false
 		}
-		mf.Help = p.intern(s)
+		if h := p.curName.help; h != nil && *h == string(s) {
+			mf.Help = h
+		} else {
+			mf.Help = p.intern(s)
+			p.curName.help = mf.Help
+		}
 		return true
 	}
 	if mf.Type != nil {
@@ -515,8 +550,9 @@ func (p *fastParser) unescapeHelp(b []byte) ([]byte, bool) {
 // the summary or histogram it is the _sum, _count (or _bucket) of.
 func (p *fastParser) family(name []byte) bool {
 	p.isSum, p.isCount = false, false
-	if mf := p.fams[string(name)]; mf != nil {
-		p.cur = mf
+	fn, mf := p.famNamed(name)
+	if mf != nil {
+		p.cur, p.curName = mf, fn
 		return true
 	}
 	var base []byte
@@ -529,21 +565,26 @@ func (p *fastParser) family(name []byte) bool {
 		base = n[:len(n)-7]
 	}
 	if base != nil {
-		if mf := p.fams[string(base)]; mf != nil {
+		if bn, mf := p.famNamed(base); mf != nil {
 			t := mf.GetType()
 			isBucket := !p.isSum && !p.isCount
 			if t == dto.MetricType_HISTOGRAM || (t == dto.MetricType_SUMMARY && !isBucket) {
-				p.cur = mf
+				p.cur, p.curName = mf, bn
 				return true
 			}
 		}
 	}
-	n := p.intern(name)
+	if fn == nil {
+		fn = &famName{name: string(name)}
+		p.names[fn.name] = fn
+		p.strBytes += len(name)
+	}
 	p.isSum, p.isCount = false, false
-	mf := p.famsSlab.new()
-	mf.Name = n
-	p.fams[*n] = mf
-	p.cur = mf
+	mf = p.famsSlab.new()
+	mf.Name = &fn.name
+	fn.gen, fn.fam = p.gen, mf
+	p.fams[fn.name] = mf
+	p.cur, p.curName = mf, fn
 	return true
 }
 
@@ -552,7 +593,7 @@ func (p *fastParser) sample(line []byte) bool {
 		string(line[:n]) == string(p.lastName) {
 		// The previous line's name (a valid name, then a byte that ends
 		// one): no need to scan it.
-		p.cur, p.isSum, p.isCount = p.lastCur, p.lastSum, p.lastCount
+		p.cur, p.curName, p.isSum, p.isCount = p.lastCur, p.lastFam, p.lastSum, p.lastCount
 		return p.sampleRest(line, n)
 	}
 	n := metricNameLen(line)
@@ -560,13 +601,13 @@ func (p *fastParser) sample(line []byte) bool {
 		return false
 	}
 	if p.lastOK && string(line[:n]) == string(p.lastName) {
-		p.cur, p.isSum, p.isCount = p.lastCur, p.lastSum, p.lastCount
+		p.cur, p.curName, p.isSum, p.isCount = p.lastCur, p.lastFam, p.lastSum, p.lastCount
 	} else {
 		if !p.family(line[:n]) {
 			return false
 		}
 		p.lastName = append(p.lastName[:0], line[:n]...)
-		p.lastCur, p.lastSum, p.lastCount, p.lastOK = p.cur, p.isSum, p.isCount, true
+		p.lastCur, p.lastFam, p.lastSum, p.lastCount, p.lastOK = p.cur, p.curName, p.isSum, p.isCount, true
 	}
 	return p.sampleRest(line, n)
 }

@@ -283,6 +283,11 @@ func TestFastParserReuse(t *testing.T) {
 		[]byte("# TYPE h histogram\nh_bucket{a=\"1\",le=\"1\"} 1.5\nh_bucket{a=\"2\",le=\"1\"} 1\nh_bucket{a=\"1\",le=\"+Inf\"} 2\nh_bucket{a=\"2\",le=\"+Inf\"} 1\nh_sum{a=\"1\"} 3\nh_count{a=\"1\"} 2\nh_sum{a=\"2\"} 3\nh_count{a=\"2\"} 1\n"),
 		[]byte("# HELP g a \\\\ b\n# TYPE g gauge\ng{v=\"q\\\"x\"} 1 1700000000000\n"),
 		[]byte("# TYPE a counter\na 1\na{x=\"1\"}  2\n"),
+		// One family's help changing, then gone, between parses: the
+		// help remembered with its name is compared, never assumed.
+		[]byte("# HELP g one\n# TYPE g gauge\ng 1\n"),
+		[]byte("# HELP g two\n# TYPE g gauge\ng 1\n"),
+		[]byte("# TYPE g gauge\ng 1\n# HELP s_count n\n# TYPE s summary\ns_count 1\n"),
 	)
 	p := newFastParser()
 	for round := range 3 {
