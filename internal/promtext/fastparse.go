@@ -454,14 +454,20 @@ func (p *fastParser) comment(line []byte) bool {
 		return false
 	}
 	rest := line[7:]
-	n := metricNameLen(rest)
+	n := len(p.lastName)
+	same := p.lastOK && n < len(rest) && rest[n] == ' ' && string(rest[:n]) == string(p.lastName)
+	if !same {
+		// Not the last name (a valid one, then a byte that ends one):
+		// scanned.
+		n = metricNameLen(rest)
+	}
 	// One space, then a text that does not start with a blank (expfmt
 	// skips blanks there; an empty text leaves HELP unset).
 	if n == 0 || n+1 >= len(rest) || rest[n] != ' ' || rest[n+1] == ' ' || rest[n+1] == '\t' {
 		return false
 	}
 	name, text := rest[:n], rest[n+1:]
-	if p.lastOK && string(name) == string(p.lastName) {
+	if same {
 		// TYPE after HELP: the family is the one just found.
 		p.cur, p.curName, p.isSum, p.isCount = p.lastCur, p.lastFam, p.lastSum, p.lastCount
 	} else {
