@@ -412,7 +412,9 @@ func (p *fastParser) float(v float64) *float64 {
 // famName is an interned family name, and the family it names in the
 // parse numbered gen.
 type famName struct {
-	name string
+	// name is apart, so that a family's Name kept after Release (the
+	// strings are immutable) holds no more than the string.
+	name *string
 	gen  uint64
 	fam  *dto.MetricFamily
 	// help is the family's help text in the last parse that had one,
@@ -581,15 +583,16 @@ func (p *fastParser) family(name []byte) bool {
 		}
 	}
 	if fn == nil {
-		fn = &famName{name: string(name)}
-		p.names[fn.name] = fn
+		n := string(name)
+		fn = &famName{name: &n}
+		p.names[n] = fn
 		p.strBytes += len(name)
 	}
 	p.isSum, p.isCount = false, false
 	mf = p.famsSlab.new()
-	mf.Name = &fn.name
+	mf.Name = fn.name
 	fn.gen, fn.fam = p.gen, mf
-	p.fams[fn.name] = mf
+	p.fams[*fn.name] = mf
 	p.cur, p.curName = mf, fn
 	return true
 }
