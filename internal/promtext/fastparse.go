@@ -1127,7 +1127,11 @@ func scanDecimal(b []byte) (f float64, n int, ok bool) {
 			return 0, 0, false
 		}
 	}
-	if f, ok = decimalValue(mant, exp-frac); !ok {
+	if exp -= frac; exp == 0 {
+		// An integer, most values and bounds: as decimalValue does, with
+		// no call.
+		f = float64(mant)
+	} else if f, ok = decimalValue(mant, exp); !ok {
 		return 0, 0, false
 	}
 	if neg {
@@ -1212,6 +1216,9 @@ func exponentAt(b []byte, i int) (exp, next int, ok bool) {
 // ok=false past the exponents it takes.
 func decimalValue(mant uint64, exp int) (float64, bool) {
 	switch {
+	case exp == 0:
+		// Go converts an integer to the nearest float64, ties to even.
+		return float64(mant), true
 	case mant == 0:
 		return 0, true
 	case mant <= 1<<53 && exp >= 0 && exp < len(pow10):
