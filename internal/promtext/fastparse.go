@@ -127,10 +127,15 @@ type fastParser struct {
 	// next bucket of the same series (see nextBucket).
 	bucketLine []byte
 	bucketAt   int
-	vals       []byte           // unescaped label values of the current line
-	labels     []*dto.LabelPair // of the current line
-	key        []byte
-	scratch    []byte
+	// sharedLabels are the labels of the last metric made, from the
+	// line's labels sharedRaw, when sharedOK (see newMetric).
+	sharedLabels []*dto.LabelPair
+	sharedRaw    []rawLabel
+	sharedOK     bool
+	vals         []byte           // unescaped label values of the current line
+	labels       []*dto.LabelPair // of the current line
+	key          []byte
+	scratch      []byte
 
 	metrics    slab[dto.Metric]
 	pairs      slab[dto.LabelPair]
@@ -223,6 +228,7 @@ func (p *fastParser) reset() {
 	p.cur, p.curName, p.lastCur, p.lastFam, p.lastOK = nil, nil, nil, nil, false
 	p.prev, p.prevFam, p.prevRaw = nil, nil, clearSlice(p.prevRaw)
 	p.bucketLine, p.bucketAt = nil, 0
+	p.sharedLabels, p.sharedRaw, p.sharedOK = nil, clearSlice(p.sharedRaw), false
 	p.raw = clearSlice(p.raw)
 	p.labels = clearSlice(p.labels)
 	p.metrics.reset()
@@ -253,7 +259,7 @@ func (p *fastParser) footprint() int {
 		p.buckets.bytes() + p.uints.bytes() + p.pairPtrs.bytes() + p.metricList.bytes() +
 		p.bucketList.bytes() + p.quantList.bytes() + cap(p.keys) + cap(p.scratch) + cap(p.vals) +
 		cap(p.key) + cap(p.lastName) + p.strBytes +
-		cap(p.raw)*int(unsafe.Sizeof(rawLabel{})) + (cap(p.labels)+cap(p.hists))*8
+		(cap(p.raw)+cap(p.prevRaw)+cap(p.sharedRaw))*int(unsafe.Sizeof(rawLabel{})) + (cap(p.labels)+cap(p.hists))*8
 }
 
 func clearSlice[T any](s []T) []T {
@@ -750,7 +756,6 @@ func (p *fastParser) sampleRest(line []byte, n int) bool {
 		}
 		m = ref.m
 		if m == nil {
-			p.internLabels()
 			m = p.newMetric()
 			start := len(p.keys)
 			p.keys = append(p.keys, p.key...)
@@ -761,7 +766,6 @@ func (p *fastParser) sampleRest(line []byte, n int) bool {
 			}
 		}
 	} else {
-		p.internLabels()
 		m = p.newMetric()
 		mf.Metric = p.metricList.append(mf.Metric, m)
 	}
@@ -882,10 +886,25 @@ func (p *fastParser) internLabels() {
 }
 
 // newMetric takes a metric with the current line's labels (a histogram or
-// summary series keeps its first line's labels, as in expfmt).
+// summary series keeps its first line's labels, as in expfmt). Metrics
+// of consecutive families often have the same labels (store="1"): those
+// of the last metric made are compared first, and shared when the same
+// (the messages are read only).
 func (p *fastParser) newMetric() *dto.Metric {
 	m := p.metrics.new()
+	if p.sharedOK && len(p.vals) == 0 && sameLabels(p.raw, p.sharedRaw) {
+		m.Label = p.sharedLabels
+		return m
+	}
+	p.internLabels()
 	m.Label = p.pairPtrs.slice(p.labels)
+	// Only labels that alias the input (no escaped value in p.vals, which
+	// the next line overwrites) are kept to compare.
+	p.sharedOK = len(p.vals) == 0
+	if p.sharedOK {
+		p.sharedRaw = append(p.sharedRaw[:0], p.raw...)
+		p.sharedLabels = m.Label
+	}
 	return m
 }
 

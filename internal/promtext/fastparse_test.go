@@ -103,6 +103,9 @@ func TestFastParseShapes(t *testing.T) {
 		{"# TYPE h histogram\nh_bucket{s=\"1\",le=\"1\"} 1\nh_bucket{s=\"1\",le=\"2\"} -1\n", false},
 		{"# TYPE h histogram\nh_bucket{s=\"1\",le=\"1\"} 1\nh_bucket{s=\"1\",le=\"2\"}  1\n", false},
 		{"# TYPE h histogram\nh_bucket{s=\"1\",le=\"1\"} 1\nh_bucket{s=\"1\",le=\"2\",le=\"3\"} 1\n", false},
+		// Labels shared with the metric before, or not: escaped values,
+		// no labels, other values, another order.
+		{"# TYPE a gauge\na{store=\"1\"} 1\n# TYPE b gauge\nb{store=\"1\"} 2\nc{store=\"a\\\\b\"} 3\nd{store=\"a\\\\b\"} 4\ne{store=\"1\"} 5\nf 6\ng 7\nh{store=\"2\"} 8\ni{x=\"1\",store=\"2\"} 9\nj{store=\"2\",x=\"1\"} 10\n", true},
 		{"a 1.5x\n", false},
 		{"a 1e1234\n", false}, // out of range
 		{"a 1\t2\n", false},
