@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"hash/maphash"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -39,7 +40,16 @@ func (p *fastParser) parse(in []byte) (fams map[string]*dto.MetricFamily, ok boo
 		return nil, false
 	}
 	p.used = true
+	p.gen++ // the families named in earlier parses are not this one's
 	for len(in) > 0 {
+		if k := p.bucketAt; k > 0 && len(in) > k && string(in[:k]) == string(p.bucketLine[:k]) {
+			// The next bucket of a series: its line's end is found as it
+			// is read.
+			if n := p.nextBucket(in[k:]); n > 0 {
+				in = in[k+n:]
+				continue
+			}
+		}
 		nl := bytes.IndexByte(in, '\n') // found: in ends with '\n'
 		line := in[:nl]
 		in = in[nl+1:]
@@ -72,11 +82,16 @@ type fastParser struct {
 	// used: something was parsed since the last reset.
 	used bool
 	fams map[string]*dto.MetricFamily
-	// strs interns label names and values, family names and help texts:
+	// strs interns label names and values and help texts:
 	// kept across resets (up to internMax), since every payload of a
 	// cluster repeats the same ones.
 	strs     map[string]*string
 	strBytes int
+	// names interns family names the same way, each with its family in
+	// this parse (numbered gen) and its help text in the last parse that
+	// had one: found by the lookup that interns the name.
+	names map[string]*famName
+	gen   uint64
 	// series finds the metric of a histogram or summary series by family
 	// and labels (without le and quantile), as expfmt's signatures do: by
 	// the hash of its key, checked against the key itself (in keys).
@@ -86,14 +101,17 @@ type fastParser struct {
 	hists  []*dto.Metric
 
 	cur     *dto.MetricFamily
+	curName *famName // of cur
 	isSum   bool
 	isCount bool
-	// lastName is the previous line's sample name when that line was a
-	// sample: the lines of a series (buckets, _sum, _count) come in runs of
-	// one name, whose family is looked up once.
+	// lastName is the last name a line was found to belong to (lastCur,
+	// lastSum, lastCount), when lastOK: the lines of a series (buckets,
+	// _sum, _count) come in runs of one name, and a family's HELP, TYPE
+	// and sample often too, whose family is looked up once.
 	lastName  []byte
 	lastOK    bool
 	lastCur   *dto.MetricFamily
+	lastFam   *famName
 	lastSum   bool
 	lastCount bool
 	raw       []rawLabel // of the current line, before interning
@@ -103,30 +121,63 @@ type fastParser struct {
 	prev    *dto.Metric
 	prevFam *dto.MetricFamily
 	prevRaw []rawLabel
-	vals    []byte           // unescaped label values of the current line
-	labels  []*dto.LabelPair // of the current line
-	key     []byte
-	scratch []byte
+	// bucketLine is the previous line when it was a bucket of prev whose
+	// le, a decimal, was its last label; bucketAt is where that le's value
+	// starts (0 otherwise). A line with the same bytes before it is the
+	// next bucket of the same series (see nextBucket).
+	bucketLine []byte
+	bucketAt   int
+	// sharedLabels are the labels of the last metric made, from the
+	// line's labels sharedRaw, when sharedOK (see newMetric).
+	sharedLabels []*dto.LabelPair
+	sharedRaw    []rawLabel
+	sharedOK     bool
+	vals         []byte           // unescaped label values of the current line
+	labels       []*dto.LabelPair // of the current line
+	key          []byte
+	scratch      []byte
 
 	metrics    slab[dto.Metric]
 	pairs      slab[dto.LabelPair]
 	floats     slab[float64]
 	ints       slab[int64]
-	gauges     slab[dto.Gauge]
-	counters   slab[dto.Counter]
-	untypeds   slab[dto.Untyped]
+	gauges     slab[gaugeCell]
+	counters   slab[counterCell]
+	untypeds   slab[untypedCell]
 	famsSlab   slab[dto.MetricFamily]
 	types      slab[dto.MetricType]
 	histograms slab[dto.Histogram]
 	summaries  slab[dto.Summary]
 	quantiles  slab[dto.Quantile]
-	buckets    slab[dto.Bucket]
+	buckets    slab[bucketCell]
 	uints      slab[uint64]
 	pairPtrs   lists[*dto.LabelPair] // Metric.Label slices
 	metricList lists[*dto.Metric]    // MetricFamily.Metric slices
 	bucketList lists[*dto.Bucket]    // Histogram.Bucket slices
 	quantList  lists[*dto.Quantile]  // Summary.Quantile slices
 }
+
+// The messages of a sample with the numbers they point to, taken from a
+// slab at once instead of from two or three.
+type (
+	counterCell struct {
+		dto.Counter
+		value float64
+	}
+	gaugeCell struct {
+		dto.Gauge
+		value float64
+	}
+	untypedCell struct {
+		dto.Untyped
+		value float64
+	}
+	bucketCell struct {
+		dto.Bucket
+		bound float64
+		count uint64
+	}
+)
 
 // seriesAt is a histogram or summary series met in this parse: its metric
 // and its key, keys[start:end].
@@ -139,6 +190,7 @@ func newFastParser() *fastParser {
 	return &fastParser{
 		fams:   map[string]*dto.MetricFamily{},
 		strs:   map[string]*string{},
+		names:  map[string]*famName{},
 		series: map[uint64]seriesAt{},
 		seed:   maphash.MakeSeed(),
 	}
@@ -169,12 +221,14 @@ func (p *fastParser) reset() {
 		p.series = map[uint64]seriesAt{}
 	}
 	clear(p.series)
-	if len(p.strs) > internMax || p.strBytes > internMaxBytes {
-		p.strs, p.strBytes = map[string]*string{}, 0
+	if len(p.strs)+len(p.names) > internMax || p.strBytes > internMaxBytes {
+		p.strs, p.names, p.strBytes = map[string]*string{}, map[string]*famName{}, 0
 	}
 	p.keys, p.hists = p.keys[:0], clearSlice(p.hists)
-	p.cur, p.lastCur, p.lastOK = nil, nil, false
+	p.cur, p.curName, p.lastCur, p.lastFam, p.lastOK = nil, nil, nil, nil, false
 	p.prev, p.prevFam, p.prevRaw = nil, nil, clearSlice(p.prevRaw)
+	p.bucketLine, p.bucketAt = nil, 0
+	p.sharedLabels, p.sharedRaw, p.sharedOK = nil, clearSlice(p.sharedRaw), false
 	p.raw = clearSlice(p.raw)
 	p.labels = clearSlice(p.labels)
 	p.metrics.reset()
@@ -205,7 +259,7 @@ func (p *fastParser) footprint() int {
 		p.buckets.bytes() + p.uints.bytes() + p.pairPtrs.bytes() + p.metricList.bytes() +
 		p.bucketList.bytes() + p.quantList.bytes() + cap(p.keys) + cap(p.scratch) + cap(p.vals) +
 		cap(p.key) + cap(p.lastName) + p.strBytes +
-		cap(p.raw)*int(unsafe.Sizeof(rawLabel{})) + (cap(p.labels)+cap(p.hists))*8
+		(cap(p.raw)+cap(p.prevRaw)+cap(p.sharedRaw))*int(unsafe.Sizeof(rawLabel{})) + (cap(p.labels)+cap(p.hists))*8
 }
 
 func clearSlice[T any](s []T) []T {
@@ -361,6 +415,29 @@ func (p *fastParser) float(v float64) *float64 {
 	return f
 }
 
+// famName is an interned family name, and the family it names in the
+// parse numbered gen.
+type famName struct {
+	// name is apart, so that a family's Name kept after Release (the
+	// strings are immutable) holds no more than the string.
+	name *string
+	gen  uint64
+	fam  *dto.MetricFamily
+	// help is the family's help text in the last parse that had one,
+	// compared before it is looked up: it seldom changes.
+	help *string
+}
+
+// famNamed returns the interned name b and its family in this parse
+// (nil if none yet, or the name is new).
+func (p *fastParser) famNamed(b []byte) (*famName, *dto.MetricFamily) {
+	n := p.names[string(b)]
+	if n != nil && n.gen == p.gen {
+		return n, n.fam
+	}
+	return n, nil
+}
+
 // intern returns one shared *string per distinct value: the messages are
 // read only, and a payload repeats the same label names and values.
 func (p *fastParser) intern(b []byte) *string {
@@ -375,7 +452,7 @@ func (p *fastParser) intern(b []byte) *string {
 }
 
 func (p *fastParser) comment(line []byte) bool {
-	p.lastOK, p.prev = false, nil
+	p.prev, p.bucketAt = nil, 0
 	var help bool
 	switch {
 	case len(line) > 7 && string(line[:7]) == "# HELP ":
@@ -385,15 +462,31 @@ func (p *fastParser) comment(line []byte) bool {
 		return false
 	}
 	rest := line[7:]
-	n := metricNameLen(rest)
+	n := len(p.lastName)
+	same := p.lastOK && n < len(rest) && rest[n] == ' ' && string(rest[:n]) == string(p.lastName)
+	if !same {
+		// Not the last name (a valid one, then a byte that ends one):
+		// scanned.
+		n = metricNameLen(rest)
+	}
 	// One space, then a text that does not start with a blank (expfmt
 	// skips blanks there; an empty text leaves HELP unset).
 	if n == 0 || n+1 >= len(rest) || rest[n] != ' ' || rest[n+1] == ' ' || rest[n+1] == '\t' {
 		return false
 	}
 	name, text := rest[:n], rest[n+1:]
-	if !p.family(name) {
-		return false
+	if same {
+		// TYPE after HELP: the family is the one just found.
+		p.cur, p.curName, p.isSum, p.isCount = p.lastCur, p.lastFam, p.lastSum, p.lastCount
+	} else {
+		if !p.family(name) {
+			return false
+		}
+		// The next lines (TYPE, then a counter's or gauge's sample) name
+		// the same family: found once (a comment changes no name's
+		// family but its own, which its name finds first).
+		p.lastName = append(p.lastName[:0], name...)
+		p.lastCur, p.lastFam, p.lastSum, p.lastCount, p.lastOK = p.cur, p.curName, p.isSum, p.isCount, true
 	}
 	mf := p.cur
 	if help {
@@ -404,7 +497,12 @@ func (p *fastParser) comment(line []byte) bool {
 		if !ok {
 			return false
 		}
-		mf.Help = p.intern(s)
+		if h := p.curName.help; h != nil && *h == string(s) {
+			mf.Help = h
+		} else {
+			mf.Help = p.intern(s)
+			p.curName.help = mf.Help
+		}
 		return true
 	}
 	if mf.Type != nil {
@@ -433,7 +531,7 @@ func (p *fastParser) comment(line []byte) bool {
 // unescapeHelp returns the help text b stands for, b itself when it has
 // no escape (else p.scratch, valid until the next call).
 func (p *fastParser) unescapeHelp(b []byte) ([]byte, bool) {
-	i := slices.Index(b, '\\')
+	i := bytes.IndexByte(b, '\\')
 	if i < 0 {
 		return b, true
 	}
@@ -466,8 +564,9 @@ func (p *fastParser) unescapeHelp(b []byte) ([]byte, bool) {
 // the summary or histogram it is the _sum, _count (or _bucket) of.
 func (p *fastParser) family(name []byte) bool {
 	p.isSum, p.isCount = false, false
-	if mf := p.fams[string(name)]; mf != nil {
-		p.cur = mf
+	fn, mf := p.famNamed(name)
+	if mf != nil {
+		p.cur, p.curName = mf, fn
 		return true
 	}
 	var base []byte
@@ -480,21 +579,27 @@ func (p *fastParser) family(name []byte) bool {
 		base = n[:len(n)-7]
 	}
 	if base != nil {
-		if mf := p.fams[string(base)]; mf != nil {
+		if bn, mf := p.famNamed(base); mf != nil {
 			t := mf.GetType()
 			isBucket := !p.isSum && !p.isCount
 			if t == dto.MetricType_HISTOGRAM || (t == dto.MetricType_SUMMARY && !isBucket) {
-				p.cur = mf
+				p.cur, p.curName = mf, bn
 				return true
 			}
 		}
 	}
-	n := p.intern(name)
+	if fn == nil {
+		n := string(name)
+		fn = &famName{name: &n}
+		p.names[n] = fn
+		p.strBytes += len(name)
+	}
 	p.isSum, p.isCount = false, false
-	mf := p.famsSlab.new()
-	mf.Name = n
-	p.fams[*n] = mf
-	p.cur = mf
+	mf = p.famsSlab.new()
+	mf.Name = fn.name
+	fn.gen, fn.fam = p.gen, mf
+	p.fams[*fn.name] = mf
+	p.cur, p.curName = mf, fn
 	return true
 }
 
@@ -503,7 +608,7 @@ func (p *fastParser) sample(line []byte) bool {
 		string(line[:n]) == string(p.lastName) {
 		// The previous line's name (a valid name, then a byte that ends
 		// one): no need to scan it.
-		p.cur, p.isSum, p.isCount = p.lastCur, p.lastSum, p.lastCount
+		p.cur, p.curName, p.isSum, p.isCount = p.lastCur, p.lastFam, p.lastSum, p.lastCount
 		return p.sampleRest(line, n)
 	}
 	n := metricNameLen(line)
@@ -511,13 +616,13 @@ func (p *fastParser) sample(line []byte) bool {
 		return false
 	}
 	if p.lastOK && string(line[:n]) == string(p.lastName) {
-		p.cur, p.isSum, p.isCount = p.lastCur, p.lastSum, p.lastCount
+		p.cur, p.curName, p.isSum, p.isCount = p.lastCur, p.lastFam, p.lastSum, p.lastCount
 	} else {
 		if !p.family(line[:n]) {
 			return false
 		}
 		p.lastName = append(p.lastName[:0], line[:n]...)
-		p.lastCur, p.lastSum, p.lastCount, p.lastOK = p.cur, p.isSum, p.isCount, true
+		p.lastCur, p.lastFam, p.lastSum, p.lastCount, p.lastOK = p.cur, p.curName, p.isSum, p.isCount, true
 	}
 	return p.sampleRest(line, n)
 }
@@ -531,15 +636,11 @@ func (p *fastParser) sampleRest(line []byte, n int) bool {
 		*mf.Type = dto.MetricType_UNTYPED
 	}
 	typ := mf.GetType()
-	grouped := typ == dto.MetricType_HISTOGRAM || typ == dto.MetricType_SUMMARY
-	special := ""
-	if typ == dto.MetricType_HISTOGRAM {
-		special = "le"
-	} else if typ == dto.MetricType_SUMMARY {
-		special = "quantile"
-	}
+	hist, summ := typ == dto.MetricType_HISTOGRAM, typ == dto.MetricType_SUMMARY
+	grouped := hist || summ
 	bound := math.NaN() // le or quantile
 	hasBound := false
+	leAt := 0 // where a decimal le's value starts when it is the last label
 	p.labels, p.raw, p.vals = p.labels[:0], p.raw[:0], p.vals[:0]
 	rest := line[n:]
 	if rest[0] == '{' {
@@ -561,21 +662,36 @@ func (p *fastParser) sampleRest(line []byte, n int) bool {
 			if string(lname) == "__name__" {
 				return false
 			}
-			val, after, ok := p.labelValue(rest[ln+2:])
-			if !ok {
-				return false
-			}
-			rest = after
-			if special != "" && string(lname) == special {
+			if hist && string(lname) == "le" || summ && string(lname) == "quantile" {
 				if hasBound {
 					return false // expfmt keeps the last one silently: be strict, let it decide
 				}
-				f, ok := parseFloatLikeExpfmt(val)
-				if !ok {
-					return false
+				// A decimal up to the closing quote is the whole value
+				// (no escape, ASCII): read in one pass.
+				q := rest[ln+2:]
+				f, vn, ok := scanDecimal(q)
+				if ok && vn < len(q) && q[vn] == '"' {
+					rest = q[vn+1:]
+					if hist && len(rest) > 0 && rest[0] == '}' {
+						leAt = len(line) - len(q)
+					}
+				} else {
+					val, after, ok := p.labelValue(q)
+					if !ok {
+						return false
+					}
+					if f, ok = parseFloatLikeExpfmt(val); !ok {
+						return false
+					}
+					rest = after
 				}
 				bound, hasBound = f, true
 			} else {
+				val, after, ok := p.labelValue(rest[ln+2:])
+				if !ok {
+					return false
+				}
+				rest = after
 				for _, l := range p.raw {
 					if string(l.name) == string(lname) {
 						return false
@@ -599,13 +715,17 @@ func (p *fastParser) sampleRest(line []byte, n int) bool {
 		return false
 	}
 	rest = rest[1:]
-	valEnd := 0
-	for valEnd < len(rest) && rest[valEnd] != ' ' && rest[valEnd] != '\t' {
-		valEnd++
-	}
-	value, ok := parseFloatLikeExpfmt(rest[:valEnd])
-	if !ok {
-		return false
+	// The value ends at a blank: read as a decimal in the same pass when
+	// it is one, else found first and left to parseFloatLikeExpfmt.
+	value, valEnd, ok := scanDecimal(rest)
+	if !ok || valEnd < len(rest) && rest[valEnd] != ' ' && rest[valEnd] != '\t' {
+		valEnd = 0
+		for valEnd < len(rest) && rest[valEnd] != ' ' && rest[valEnd] != '\t' {
+			valEnd++
+		}
+		if value, ok = parseFloatLikeExpfmt(rest[:valEnd]); !ok {
+			return false
+		}
 	}
 	var ts *int64
 	if valEnd < len(rest) {
@@ -636,7 +756,6 @@ func (p *fastParser) sampleRest(line []byte, n int) bool {
 		}
 		m = ref.m
 		if m == nil {
-			p.internLabels()
 			m = p.newMetric()
 			start := len(p.keys)
 			p.keys = append(p.keys, p.key...)
@@ -647,16 +766,18 @@ func (p *fastParser) sampleRest(line []byte, n int) bool {
 			}
 		}
 	} else {
-		p.internLabels()
 		m = p.newMetric()
 		mf.Metric = p.metricList.append(mf.Metric, m)
 	}
-	p.prev = nil
+	p.prev, p.bucketAt = nil, 0
 	if grouped && len(p.vals) == 0 {
 		// Its labels alias the input (no escaped value in p.vals, which
 		// the next line overwrites), which outlives the parse.
 		p.prev, p.prevFam = m, mf
 		p.raw, p.prevRaw = p.prevRaw, p.raw
+		if leAt > 0 {
+			p.bucketLine, p.bucketAt = line, leAt
+		}
 	}
 	if ts != nil {
 		m.TimestampMs = ts
@@ -664,16 +785,19 @@ func (p *fastParser) sampleRest(line []byte, n int) bool {
 	switch typ {
 	case dto.MetricType_COUNTER:
 		c := p.counters.new()
-		c.Value = p.float(value)
-		m.Counter = c
+		c.value = value
+		c.Value = &c.value
+		m.Counter = &c.Counter
 	case dto.MetricType_GAUGE:
 		g := p.gauges.new()
-		g.Value = p.float(value)
-		m.Gauge = g
+		g.value = value
+		g.Value = &g.value
+		m.Gauge = &g.Gauge
 	case dto.MetricType_UNTYPED:
 		u := p.untypeds.new()
-		u.Value = p.float(value)
-		m.Untyped = u
+		u.value = value
+		u.Value = &u.value
+		m.Untyped = &u.Untyped
 	case dto.MetricType_SUMMARY:
 		if m.Summary == nil {
 			m.Summary = p.summaries.new()
@@ -706,22 +830,50 @@ func (p *fastParser) sampleRest(line []byte, n int) bool {
 		case p.isSum:
 			h.SampleSum = p.float(value)
 		case hasBound:
-			b := p.buckets.new()
-			b.UpperBound = p.float(bound)
-			if u := uint64(value); value == float64(u) {
-				b.CumulativeCount = p.uint(u)
-			} else {
-				if value < 0 {
-					return false
-				}
-				b.CumulativeCountFloat = p.float(value)
-			}
-			h.Bucket = p.bucketList.append(h.Bucket, b)
+			return p.addBucket(h, bound, value)
 		}
 	default:
 		return false
 	}
 	return true
+}
+
+// addBucket adds a bucket to h; false for a negative count, which
+// expfmt refuses.
+func (p *fastParser) addBucket(h *dto.Histogram, bound, count float64) bool {
+	c := p.buckets.new()
+	c.bound = bound
+	c.UpperBound = &c.bound
+	if u := uint64(count); count == float64(u) {
+		c.count = u
+		c.CumulativeCount = &c.count
+	} else {
+		if count < 0 {
+			return false
+		}
+		c.CumulativeCountFloat = p.float(count)
+	}
+	h.Bucket = p.bucketList.append(h.Bucket, &c.Bucket)
+	return true
+}
+
+// nextBucket reads the rest of a line that starts as bucketLine does, up
+// to its le's value: the same name and labels before le, so the next
+// bucket of the same series, when the rest is a decimal le, "} " and a
+// decimal count up to the newline. It returns the bytes it read with the
+// newline; 0 for any other rest, which it leaves unchanged to sample.
+func (p *fastParser) nextBucket(in []byte) int {
+	bound, n, ok := scanDecimal(in)
+	if !ok || len(in) < n+4 || in[n] != '"' || in[n+1] != '}' || in[n+2] != ' ' {
+		return 0
+	}
+	at := n + 3
+	count, n, ok := scanDecimal(in[at:])
+	at += n
+	if !ok || at >= len(in) || in[at] != '\n' || count < 0 || !p.addBucket(p.prev.Histogram, bound, count) {
+		return 0
+	}
+	return at + 1
 }
 
 // internLabels makes the current line's label pairs.
@@ -734,10 +886,25 @@ func (p *fastParser) internLabels() {
 }
 
 // newMetric takes a metric with the current line's labels (a histogram or
-// summary series keeps its first line's labels, as in expfmt).
+// summary series keeps its first line's labels, as in expfmt). Metrics
+// of consecutive families often have the same labels (store="1"): those
+// of the last metric made are compared first, and shared when the same
+// (the messages are read only).
 func (p *fastParser) newMetric() *dto.Metric {
 	m := p.metrics.new()
+	if p.sharedOK && len(p.vals) == 0 && sameLabels(p.raw, p.sharedRaw) {
+		m.Label = p.sharedLabels
+		return m
+	}
+	p.internLabels()
 	m.Label = p.pairPtrs.slice(p.labels)
+	// Only labels that alias the input (no escaped value in p.vals, which
+	// the next line overwrites) are kept to compare.
+	p.sharedOK = len(p.vals) == 0
+	if p.sharedOK {
+		p.sharedRaw = append(p.sharedRaw[:0], p.raw...)
+		p.sharedLabels = m.Label
+	}
 	return m
 }
 
@@ -908,6 +1075,16 @@ func parseFloatLikeExpfmt(b []byte) (float64, bool) {
 	if f, ok := parseDecimal(b); ok {
 		return f, true
 	}
+	// What strconv writes for the infinities and NaN (every histogram's
+	// last bound is +Inf).
+	switch string(b) {
+	case "+Inf":
+		return math.Inf(1), true
+	case "-Inf":
+		return math.Inf(-1), true
+	case "NaN":
+		return math.NaN(), true
+	}
 	for _, c := range b {
 		if c == 'p' || c == 'P' || c == '_' {
 			return 0, false
@@ -921,79 +1098,210 @@ func parseFloatLikeExpfmt(b []byte) (float64, bool) {
 var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
+// pow10u are the powers of ten a uint64 holds.
+var pow10u = [...]uint64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
+
 // parseDecimal reads the common forms of a sample value or bound, as
-// strconv writes them ([-]digits[.digits][e±digits], at most 15 digits),
-// exactly as ParseFloat does; ok=false for anything else, which
-// ParseFloat then decides. With at most 15 digits the mantissa is an
-// exact float64, and so is a power of ten up to 1e22: one multiplication
-// or division, correctly rounded, gives the correctly rounded value (the
-// fast path of ParseFloat itself).
+// strconv writes them ([-]digits[.digits][e±digits]), exactly as ParseFloat
+// does; ok=false for anything else, which ParseFloat then decides.
 func parseDecimal(b []byte) (float64, bool) {
+	f, n, ok := scanDecimal(b)
+	return f, ok && n == len(b)
+}
+
+// scanDecimal is parseDecimal on the longest decimal at the start of b: it
+// returns the value and the bytes it took, ok=false when they are not one
+// it reads (at most 19 significant digits, at most 3 exponent digits).
+func scanDecimal(b []byte) (f float64, n int, ok bool) {
+	i, neg := 0, false
+	if len(b) > 0 && b[0] == '-' {
+		neg, i = true, 1
+	}
+	var mant uint64
+	start := i
+	for ; i < len(b) && b[i]-'0' <= 9; i++ {
+		mant = mant*10 + uint64(b[i]-'0')
+	}
+	digits, frac := i-start, 0
+	if i < len(b) && b[i] == '.' {
+		i++
+		fstart := i
+		for ; i < len(b) && b[i]-'0' <= 9; i++ {
+			mant = mant*10 + uint64(b[i]-'0')
+		}
+		frac = i - fstart
+		digits += frac
+	}
+	if digits == 0 {
+		return 0, 0, false
+	}
+	if digits > 19 {
+		// mant may have wrapped: count the significant digits only.
+		return scanDecimalLong(b)
+	}
+	exp := 0
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		if exp, i, ok = exponentAt(b, i+1); !ok {
+			return 0, 0, false
+		}
+	}
+	if exp -= frac; exp == 0 {
+		// An integer, most values and bounds: as decimalValue does, with
+		// no call.
+		f = float64(mant)
+	} else if f, ok = decimalValue(mant, exp); !ok {
+		return 0, 0, false
+	}
+	if neg {
+		f = -f
+	}
+	return f, i, true
+}
+
+// scanDecimalLong is scanDecimal for a decimal of more than 19 digits,
+// of which at most 19 are significant (past leading zeros).
+func scanDecimalLong(b []byte) (f float64, n int, ok bool) {
 	i, neg := 0, false
 	if b[0] == '-' {
 		neg, i = true, 1
 	}
 	var mant uint64
-	digits, frac, exp := 0, 0, 0
-	dot := false
+	// sig counts the significant digits (from the first one not zero)
+	// apart from mant, which past 19 of them may wrap, even to 0.
+	sig, frac, dot := 0, 0, false
 	for ; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case c >= '0' && c <= '9':
-			mant = mant*10 + uint64(c-'0')
-			digits++
-			if dot {
-				frac++
+		d := b[i] - '0'
+		if d > 9 {
+			if b[i] != '.' || dot {
+				break
 			}
-		case c == '.' && !dot:
 			dot = true
-		default:
-			goto exponent
+			continue
+		}
+		mant = mant*10 + uint64(d)
+		if sig > 0 || d != 0 {
+			sig++
+		}
+		if dot {
+			frac++
 		}
 	}
-exponent:
-	if digits == 0 || digits > 15 {
-		return 0, false
+	if sig > 19 {
+		return 0, 0, false
 	}
-	if i < len(b) {
-		if b[i] != 'e' && b[i] != 'E' {
-			return 0, false
-		}
-		i++
-		eneg := false
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			eneg = b[i] == '-'
-			i++
-		}
-		if i == len(b) || len(b)-i > 3 {
-			return 0, false
-		}
-		for ; i < len(b); i++ {
-			c := b[i]
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			exp = exp*10 + int(c-'0')
-		}
-		if eneg {
-			exp = -exp
+	exp := 0
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		if exp, i, ok = exponentAt(b, i+1); !ok {
+			return 0, 0, false
 		}
 	}
-	exp -= frac
-	f := float64(mant)
-	switch {
-	case mant == 0:
-	case exp >= 0 && exp < len(pow10):
-		f *= pow10[exp]
-	case exp < 0 && -exp < len(pow10):
-		f /= pow10[-exp]
-	default:
-		return 0, false
+	if f, ok = decimalValue(mant, exp-frac); !ok {
+		return 0, 0, false
 	}
 	if neg {
 		f = -f
 	}
-	return f, true
+	return f, i, true
+}
+
+// exponentAt reads the exponent after the e of a decimal, at b[i:]: an
+// optional sign and 1 to 3 digits.
+func exponentAt(b []byte, i int) (exp, next int, ok bool) {
+	neg := false
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		neg = b[i] == '-'
+		i++
+	}
+	if i+2 < len(b) && b[i]-'0' <= 9 && b[i+1]-'0' <= 9 && b[i+2]-'0' > 9 {
+		// Two digits, as strconv writes them (e+06, e-07).
+		exp, i = int(b[i]-'0')*10+int(b[i+1]-'0'), i+2
+	} else {
+		start := i
+		for ; i < len(b) && b[i]-'0' <= 9; i++ {
+			exp = exp*10 + int(b[i]-'0')
+		}
+		if i == start || i-start > 3 {
+			return 0, 0, false
+		}
+	}
+	if neg {
+		exp = -exp
+	}
+	return exp, i, true
+}
+
+// decimalValue is mant×10^exp, correctly rounded, for mant below 10^19;
+// ok=false past the exponents it takes.
+func decimalValue(mant uint64, exp int) (float64, bool) {
+	switch {
+	case exp == 0:
+		// Go converts an integer to the nearest float64, ties to even.
+		return float64(mant), true
+	case mant == 0:
+		return 0, true
+	case mant <= 1<<53 && exp >= 0 && exp < len(pow10):
+		// mant and the power of ten are exact float64s: one operation,
+		// correctly rounded, gives the correctly rounded value (the fast
+		// path of ParseFloat itself).
+		return float64(mant) * pow10[exp], true
+	case mant <= 1<<53 && exp < 0 && -exp < len(pow10):
+		return float64(mant) / pow10[-exp], true
+	}
+	return exactDecimal(mant, exp)
+}
+
+// exactDecimal is mant×10^exp correctly rounded (to nearest, ties to
+// even), computed on integers, for the decimals past the float64 fast path
+// that strconv's shortest format writes (16 or 17 digits): mant×10^exp is
+// an exact 128-bit product, mant/10^-exp a 128-bit quotient whose
+// remainder tells whether anything was cut. ok=false past 10^±19.
+func exactDecimal(mant uint64, exp int) (float64, bool) {
+	switch {
+	case exp >= 0 && exp < len(pow10u):
+		hi, lo := bits.Mul64(mant, pow10u[exp])
+		return roundBinary(hi, lo, false, 0), true
+	case exp < 0 && -exp < len(pow10u):
+		// mant shifted to its top bit, over 10^-exp < 2^64, has a quotient
+		// of at least 64 bits above the binary point moved 64 places.
+		d := pow10u[-exp]
+		lz := bits.LeadingZeros64(mant)
+		q1, r := bits.Div64(0, mant<<lz, d)
+		q0, r := bits.Div64(r, 0, d)
+		return roundBinary(q1, q0, r != 0, -64-lz), true
+	}
+	return 0, false
+}
+
+// roundBinary is (hi×2^64 + lo + δ)×2^exp2 rounded to the nearest float64,
+// ties to even, where 0 < δ < 1 when sticky and δ = 0 otherwise; hi:lo is
+// not zero and the result is a normal float64 (as for every decimal
+// exactDecimal takes).
+func roundBinary(hi, lo uint64, sticky bool, exp2 int) float64 {
+	var top uint64 // the 64 top bits of hi:lo, the first one set
+	if hi != 0 {
+		s := bits.LeadingZeros64(hi)
+		top = hi<<s | lo>>(64-s)
+		sticky = sticky || lo<<s != 0
+		exp2 += 64 - s
+	} else {
+		s := bits.LeadingZeros64(lo)
+		top = lo << s
+		exp2 -= s
+	}
+	// The value is (top + what was cut)×2^exp2: keep 53 bits.
+	m, rest := top>>11, top&(1<<11-1)
+	exp2 += 11
+	const half = 1 << 10
+	if rest > half || rest == half && (sticky || m&1 == 1) {
+		m++
+		if m == 1<<53 {
+			m >>= 1
+			exp2++
+		}
+	}
+	// m×2^exp2, m in [2^52, 2^53): 1.fraction × 2^(exp2+52).
+	return math.Float64frombits(uint64(exp2+52+1023)<<52 | m&(1<<52-1))
 }
 
 // normalizeHistogram is expfmt's: once any count of a histogram is a float,

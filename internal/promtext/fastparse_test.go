@@ -94,6 +94,21 @@ func TestFastParseShapes(t *testing.T) {
 		{"# TYPE s summary\ns{quantile=\"0.5\"} 1\ns{quantile=\"0.99\"} 2\ns_sum 2\ns_count 3\n", true},
 		{"# TYPE s summary\ns_bucket 1\n", true}, // not part of a summary: its own family
 		{"a 1\nb{x=\"y\",} 2\nc{} 3\n", true},
+		{"# TYPE h histogram\nh_bucket{le=\"12638.482029342978\"} 1\nh_bucket{le=\"+Inf\"} 9007199254740993\nh_sum 0.1915154535926174\nh_count 9007199254740993\n", true},
+		{"a 18446744073709551616\nb 1844674407370955161.5 17\nc -0\nd 1e-22 -5\ne -Inf\nf NaN\ng +Inf\n", true}, // past the decimal fast path: ParseFloat's
+		{"# HELP a h\n# TYPE a gauge\na 1\n# TYPE c counter\n# HELP c h\nc{x=\"1\"} 3\n# TYPE x summary\n# HELP x_count n\nx_count 3\n", true},
+		{"# TYPE h histogram\nh_bucket{le=\"1e3\"} 1\nh_bucket{le=\"0x1p3\"} 1\n", false},
+		{"# TYPE h histogram\nh_bucket{le=\"1\\\\\"} 1\n", false},
+		{"# TYPE h histogram\nh_bucket{s=\"1\",le=\"1\"} 1\nh_bucket{s=\"1\",le=\"2\"} 2\nh_bucket{s=\"1\",le=\"3\"} 2.5\nh_bucket{s=\"1\",le=\"5\"} 3 17\nh_bucket{s=\"1\",le=\"6\",t=\"\"} 3\nh_bucket{s=\"1\",le=\"+Inf\"} 3\nh_bucket{s=\"1\",le=\"8\"} 3\nh_bucket{s=\"2\",le=\"8\"} 3\nh_bucket{s=\"2\",le=\"8\"} 3\nh_sum{s=\"1\"} 3\nh_bucket{s=\"1\",le=\"9\"} 4\n", true},
+		{"# TYPE h histogram\nh_bucket{s=\"1\",le=\"1\"} 1\nh_bucket{s=\"1\",le=\"2\"} -1\n", false},
+		{"# TYPE h histogram\nh_bucket{s=\"1\",le=\"1\"} 1\nh_bucket{s=\"1\",le=\"2\"}  1\n", false},
+		{"# TYPE h histogram\nh_bucket{s=\"1\",le=\"1\"} 1\nh_bucket{s=\"1\",le=\"2\",le=\"3\"} 1\n", false},
+		// Labels shared with the metric before, or not: escaped values,
+		// no labels, other values, another order.
+		{"# TYPE a gauge\na{store=\"1\"} 1\n# TYPE b gauge\nb{store=\"1\"} 2\nc{store=\"a\\\\b\"} 3\nd{store=\"a\\\\b\"} 4\ne{store=\"1\"} 5\nf 6\ng 7\nh{store=\"2\"} 8\ni{x=\"1\",store=\"2\"} 9\nj{store=\"2\",x=\"1\"} 10\n", true},
+		{"a 1.5x\n", false},
+		{"a 1e1234\n", false}, // out of range
+		{"a 1\t2\n", false},
 		{"x_count 1\n# TYPE x histogram\nx_bucket{le=\"+Inf\"} 1\n", true},
 		{"# HELP a one\n# HELP a two\na 1\n", false},       // expfmt: second HELP
 		{"# TYPE a counter\n# TYPE a gauge\na 1\n", false}, // second TYPE
@@ -147,6 +162,13 @@ func FuzzFastParse(f *testing.F) {
 		"# TYPE h histogram\nh_bucket{store=\"1\",le=\"1\"} 1\nh_bucket{le=\"+Inf\",store=\"1\"} 2\nh_sum{store=\"1\"} 3\nh_count{store=\"1\"} 2\n",
 		"# TYPE s summary\ns{quantile=\"0.5\"} 1\ns_sum 2\ns_count 3\n",
 		"a 1\nb{x=\"y\",} 2\nc{} 3\n",
+		"# TYPE h histogram\nh_bucket{le=\"12638.482029342978\"} 1\nh_bucket{le=\"1.0811807510766068e+06\"} 2\nh_bucket{le=\"+Inf\"} 9007199254740993\nh_sum 0.1915154535926174\nh_count 9007199254740993\n",
+		"a 18446744073709551616\nb 1844674407370955161.5 17\nc 1e1234\nd 1.5x\ne -0\nf 7\t1\ng -Inf\nh NaN 1\n",
+		"# TYPE x summary\n# HELP x_count c\nx_count 3\nx_sum 1\n# HELP x_sum s\n",
+		"# TYPE h histogram\nh_bucket{s=\"1\",le=\"1\"} 1\nh_bucket{s=\"1\",le=\"2\"} 2\nh_bucket{s=\"1\",le=\"3\"} 2.5\nh_bucket{s=\"1\",le=\"4\"} -1\nh_bucket{s=\"1\",le=\"5\"} 3 17\nh_bucket{s=\"1\",le=\"6\",t=\"\"} 3\nh_bucket{s=\"1\",le=\"+Inf\"} 3\nh_bucket{s=\"1\",le=\"1e1\"}  3\nh_bucket{s=\"1\",le=\"7\"}\n",
+		"# TYPE h histogram\nh_bucket{s=\"\\n\",le=\"1\"} 1\nh_bucket{s=\"\\n\",le=\"2\"} 2\nh_bucket{s=\"2\",le=\"2\"} 2\nh_bucket{s=\"2\",le=\"2\"} 2\nh_sum{s=\"2\"} 1\nh_bucket{s=\"2\",le=\"3\"} 4\n",
+		"# HELP a h\n# TYPE a gauge\na 1\n# HELP b h\nb 2\n# TYPE b counter\n# TYPE c counter\n# HELP c h\nc{x=\"1\"} 3\n",
+		"# TYPE h histogram\n# HELP h_bucket b\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"1\\\"\"} 1\nh_bucket{le=\"2\",le=\"3\"} 1\nh_bucket{le=\"+Inf\"} 2\n",
 	} {
 		f.Add([]byte(s), byte(0))
 	}
@@ -264,6 +286,11 @@ func TestFastParserReuse(t *testing.T) {
 		[]byte("# TYPE h histogram\nh_bucket{a=\"1\",le=\"1\"} 1.5\nh_bucket{a=\"2\",le=\"1\"} 1\nh_bucket{a=\"1\",le=\"+Inf\"} 2\nh_bucket{a=\"2\",le=\"+Inf\"} 1\nh_sum{a=\"1\"} 3\nh_count{a=\"1\"} 2\nh_sum{a=\"2\"} 3\nh_count{a=\"2\"} 1\n"),
 		[]byte("# HELP g a \\\\ b\n# TYPE g gauge\ng{v=\"q\\\"x\"} 1 1700000000000\n"),
 		[]byte("# TYPE a counter\na 1\na{x=\"1\"}  2\n"),
+		// One family's help changing, then gone, between parses: the
+		// help remembered with its name is compared, never assumed.
+		[]byte("# HELP g one\n# TYPE g gauge\ng 1\n"),
+		[]byte("# HELP g two\n# TYPE g gauge\ng 1\n"),
+		[]byte("# TYPE g gauge\ng 1\n# HELP s_count n\n# TYPE s summary\ns_count 1\n"),
 	)
 	p := newFastParser()
 	for round := range 3 {
