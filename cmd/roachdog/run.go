@@ -46,6 +46,9 @@ type runFlags struct {
 	dryRun    bool
 	logFormat string
 	logLevel  string
+	// maxProcs is --gomaxprocs; maxProcsSet says it was given.
+	maxProcs    int
+	maxProcsSet bool
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
@@ -58,6 +61,7 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print DogStatsD datagrams to stdout instead of sending them")
 	fs.StringVar(&f.logFormat, "log-format", "", "text or json (overrides init_config.log_format)")
 	fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error (overrides init_config.log_level)")
+	fs.IntVar(&f.maxProcs, "gomaxprocs", defaultMaxProcs, "CPUs that may run roachdog's code at once (0: every CPU the process may use);\nthe GOMAXPROCS environment variable applies instead unless this is given")
 	if err := fs.Parse(args); err != nil {
 		return f, errUsage
 	}
@@ -65,7 +69,11 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 		fmt.Fprintf(stderr, "run: unexpected argument %q\n", fs.Arg(0))
 		return f, errUsage
 	}
+	fs.Visit(func(fl *flag.Flag) { f.maxProcsSet = f.maxProcsSet || fl.Name == "gomaxprocs" })
 	switch {
+	case f.maxProcs < 0:
+		fmt.Fprintf(stderr, "run: --gomaxprocs %d: want 0 (every CPU) or more\n", f.maxProcs)
+		return f, errUsage
 	case f.cycles < 0:
 		fmt.Fprintf(stderr, "run: --cycles %d: want a positive number\n", f.cycles)
 		return f, errUsage
@@ -85,6 +93,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	setMaxProcs(f, os.LookupEnv)
 	var hup chan os.Signal
 	if !f.once {
 		// Registered first: a SIGHUP during start-up (whose default is to
