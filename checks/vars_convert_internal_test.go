@@ -209,15 +209,7 @@ func TestVarsBaseTagsReused(t *testing.T) {
 // parsed families (see BenchmarkVarsScrapeNode): "static" converts the
 // same parse every cycle, "advancing" alternates the two captures.
 func BenchmarkVarsConvert(b *testing.B) {
-	t0 := varsLoadPayload(b, "node1_status_vars_t0.txt")
-	t1 := varsLoadPayload(b, "node1_status_vars_t1.txt")
-	for _, tc := range []struct {
-		name     string
-		payloads [][]byte
-	}{
-		{"static", [][]byte{t0}},
-		{"advancing", [][]byte{t0, t1}},
-	} {
+	for _, tc := range varsBenchCases(b) {
 		b.Run(tc.name, func(b *testing.B) {
 			v, client := varsBenchCheck(b, tc.payloads)
 			ctx := context.Background()

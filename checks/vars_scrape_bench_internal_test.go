@@ -27,15 +27,7 @@ import (
 // their windows are sent. "parse" is the fetch, selection and parse only;
 // "scrape" adds the conversion.
 func BenchmarkVarsScrapeNode(b *testing.B) {
-	t0 := varsLoadPayload(b, "node1_status_vars_t0.txt")
-	t1 := varsLoadPayload(b, "node1_status_vars_t1.txt")
-	for _, tc := range []struct {
-		name     string
-		payloads [][]byte
-	}{
-		{"static", [][]byte{t0}},
-		{"advancing", [][]byte{t0, t1}},
-	} {
+	for _, tc := range varsBenchCases(b) {
 		b.Run(tc.name+"/parse", func(b *testing.B) {
 			v, client := varsBenchCheck(b, tc.payloads)
 			ctx := context.Background()
@@ -80,6 +72,20 @@ func BenchmarkVarsScrapeNode(b *testing.B) {
 			}
 		})
 	}
+}
+
+// varsBenchCase is a benchmark's payloads, served in turn.
+type varsBenchCase struct {
+	name     string
+	payloads [][]byte
+}
+
+// varsBenchCases are the load payload the same every cycle ("static") and
+// the two captures taken 20 s apart in turn ("advancing").
+func varsBenchCases(b *testing.B) []varsBenchCase {
+	t0 := varsLoadPayload(b, "node1_status_vars_t0.txt")
+	t1 := varsLoadPayload(b, "node1_status_vars_t1.txt")
+	return []varsBenchCase{{"static", [][]byte{t0}}, {"advancing", [][]byte{t0, t1}}}
 }
 
 // varsBenchCheck is a Vars with the defaults and a client whose every GET
