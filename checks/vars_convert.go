@@ -135,13 +135,14 @@ func (w *varsWork) tags(store, extra string) []string {
 	if store == "" && extra == "" {
 		return base
 	}
-	sc := w.sc
 	if store != "" && extra == "" {
-		for _, st := range sc.storeTags {
-			if st.store == store {
-				return st.tags
-			}
+		// One set per store, shared by its points.
+		st := w.sc.store(store)
+		if st.tags == nil {
+			st.tags = w.newTags(len(base) + 1)
+			st.tags = append(append(st.tags, base...), "store:"+sanitizeTag(store, true))
 		}
+		return st.tags
 	}
 	n := len(base) + 1
 	if store != "" && extra != "" {
@@ -151,13 +152,7 @@ func (w *varsWork) tags(store, extra string) []string {
 	if store != "" {
 		t = append(t, "store:"+sanitizeTag(store, true))
 	}
-	if extra != "" {
-		t = append(t, extra)
-	}
-	if store != "" && extra == "" && len(sc.storeTags) < varsScratchStores {
-		sc.storeTags = append(sc.storeTags, varsStoreTags{store, t})
-	}
-	return t
+	return append(t, extra)
 }
 
 // newTags returns an empty tag set with room for n tags, carved from a
@@ -315,7 +310,7 @@ func (w *varsWork) aggregate(m *varsMetric, store string, x float64, pm *dto.Met
 	case varsRangesUnavailable:
 		a.unavailable.add(x)
 	case varsCapacity, varsCapacityAvailable:
-		c := w.sc.capacity(store)
+		c := &w.sc.store(store).sums
 		if m == varsCapacity {
 			a.capacity.add(x)
 			c[0].add(x)

@@ -97,7 +97,7 @@ func TestVarsScratchCapacity(t *testing.T) {
 		sc := new(varsScratch)
 		for round := range 3 {
 			for i := range stores {
-				sc.capacity(fmt.Sprint(i))[round%2].add(float64(i))
+				sc.store(fmt.Sprint(i)).sums[round%2].add(float64(i))
 			}
 		}
 		if len(sc.stores) != stores {

@@ -70,10 +70,9 @@ type varsScratch struct {
 	// order is the names of the last family set sorted, copied out of
 	// the parse: the next payload nearly always has the same families.
 	order []string
-	// The conversion's per-store tag sets and capacity sums (a node has
-	// a few stores).
-	storeTags  []varsStoreTags
-	stores     []varsStoreCapacity
+	// The conversion's per-store state, in the order the stores first
+	// appear (a node has a few stores).
+	stores     []varsStore
 	storeIndex map[string]int // stores' index, past varsStoresScan of them
 }
 
@@ -83,15 +82,11 @@ type varsFamily struct {
 	mf   *dto.MetricFamily
 }
 
-type varsStoreTags struct {
+// varsStore is one store's state in a conversion: its tag set (nil until
+// built) and its capacity and available bytes, for capacity.used_ratio.
+type varsStore struct {
 	store string
 	tags  []string
-}
-
-// varsStoreCapacity is a store's capacity and available bytes, for
-// capacity.used_ratio.
-type varsStoreCapacity struct {
-	store string
 	sums  [2]varsSum
 }
 
@@ -115,9 +110,8 @@ func (sc *varsScratch) put() {
 	}
 	// What points into the parse or into points goes.
 	clear(sc.fams)
-	clear(sc.storeTags)
 	clear(sc.stores)
-	sc.fams, sc.storeTags, sc.stores, sc.storeIndex = sc.fams[:0], sc.storeTags[:0], sc.stores[:0], nil
+	sc.fams, sc.stores, sc.storeIndex = sc.fams[:0], sc.stores[:0], nil
 	varsScratchPool.Put(sc)
 }
 
@@ -168,21 +162,21 @@ func (sc *varsScratch) setOrder(fams []varsFamily) {
 	}
 }
 
-// capacity returns the capacity sums of store, added if new: the pointer
-// is valid until the next call.
-func (sc *varsScratch) capacity(store string) *[2]varsSum {
+// store returns the state of store, added if new: the pointer is valid
+// until the next call.
+func (sc *varsScratch) store(store string) *varsStore {
 	if sc.storeIndex != nil {
 		if i, ok := sc.storeIndex[store]; ok {
-			return &sc.stores[i].sums
+			return &sc.stores[i]
 		}
 	} else {
 		for i := range sc.stores {
 			if sc.stores[i].store == store {
-				return &sc.stores[i].sums
+				return &sc.stores[i]
 			}
 		}
 	}
-	sc.stores = append(sc.stores, varsStoreCapacity{store: store})
+	sc.stores = append(sc.stores, varsStore{store: store})
 	if n := len(sc.stores); sc.storeIndex != nil {
 		sc.storeIndex[store] = n - 1
 	} else if n > varsStoresScan {
@@ -193,10 +187,10 @@ func (sc *varsScratch) capacity(store string) *[2]varsSum {
 			sc.storeIndex[c.store] = i
 		}
 	}
-	return &sc.stores[len(sc.stores)-1].sums
+	return &sc.stores[len(sc.stores)-1]
 }
 
-// varsStoresScan is the stores capacity searches by scanning.
+// varsStoresScan is the stores store searches by scanning.
 const varsStoresScan = 16
 
 func newVarsNodeState(statusURL string) *varsNodeState {
