@@ -480,7 +480,7 @@ func (c *CustomQueries) runQuery(ctx context.Context, t *Target, s Sink, log *sl
 			col := &q.columns[i]
 			switch col.kind {
 			case cqTag:
-				if raw[i] != nil && len(raw[i]) > 0 {
+				if len(raw[i]) > 0 {
 					tags = tags.With(col.name, string(raw[i]))
 				}
 			case cqTagList:

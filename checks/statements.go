@@ -92,8 +92,6 @@ const (
 	stmtEventTextMax  = 4000
 	stmtEventTitleMax = 100
 	stmtNameMax       = 100 // app and database names in event texts
-
-	stmtInternalPrefix = "$ internal"
 )
 
 // Queries. $1 is the candidates per ranking, $2 whether "$ internal" apps

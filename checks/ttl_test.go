@@ -39,7 +39,6 @@ type ttlTableWant struct {
 	period          float64 // 0: no ttl.job_period_seconds
 	jobAge          *float64
 	lag, expired    *float64
-	rowQueryRuns    bool
 	jobsUnavailable bool
 }
 

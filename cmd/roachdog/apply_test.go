@@ -789,7 +789,7 @@ func TestApplyLocalEmulationPercentiles(t *testing.T) {
 
 	// Again: only the metric that was unknown is tried (and now works).
 	h.srv.ResetRequests()
-	out, _, err = h.run(t, "--percentiles", "--notify", "@ops")
+	_, _, err = h.run(t, "--percentiles", "--notify", "@ops")
 	if err != nil {
 		t.Fatal(err)
 	}
